@@ -1,0 +1,151 @@
+"""Composition root: settings -> backends -> services (-> window). Nothing else builds objects.
+
+``build_core`` is Qt-free and shared by the CLI and the GUI; ``run_gui`` adds the window.
+Heavy components (llama.cpp model, embedder, Chroma) are created lazily on first use, so the
+window appears before any model loads.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from desktop_app.config.paths import AppPaths
+from desktop_app.config.policy import MachinePolicy, load_machine_policy
+from desktop_app.config.settings import Settings, SettingsStore
+
+
+def enforce_offline_environment() -> None:
+    """No telemetry, no hub downloads: set before any Hugging Face or Chroma import."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+    os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+@dataclass
+class Core:
+    """The Qt-free object graph of one running app (or one CLI command)."""
+
+    paths: AppPaths
+    policy: MachinePolicy
+    settings_store: SettingsStore
+    settings: Settings
+    _lock: threading.RLock = field(default_factory=threading.RLock)
+    _store: Any = None
+    _models: Any = None
+    _backend: Any = None
+    _library: Any = None
+    _assistant: Any = None
+    _gateway: Any = None
+
+    # Each accessor builds its component on first use, under one lock, because the GUI's
+    # workers may ask for the same component from two threads at once.
+
+    @property
+    def store(self):
+        with self._lock:
+            if self._store is None:
+                from desktop_app.core.conversation_store import ConversationStore
+
+                self._store = ConversationStore(self.paths.conversations_db)
+            return self._store
+
+    @property
+    def models(self):
+        with self._lock:
+            if self._models is None:
+                from desktop_app.llm.models import ModelManager
+
+                self._models = ModelManager(self.paths, self.settings, self.policy)
+            return self._models
+
+    def backend(self):
+        """The loaded local model (loads it on first call: seconds, never on the GUI thread)."""
+        with self._lock:
+            if self._backend is None:
+                self._backend = self.models.load_backend()
+            return self._backend
+
+    def reload_backend(self) -> None:
+        """Forget the loaded model (after the model or offload settings changed)."""
+        with self._lock:
+            if self._backend is not None:
+                self._backend.close()
+                self._backend = None
+
+    @property
+    def library(self):
+        """Document indexing and retrieval (embedder and Chroma load lazily inside)."""
+        with self._lock:
+            if self._library is None:
+                from desktop_app.services.library import Library
+
+                self._library = Library(self.paths, self.settings, self.policy)
+            return self._library
+
+    @property
+    def gateway(self):
+        """The cloud gateway, or None when routing is off (then no network code is even imported)."""
+        with self._lock:
+            if self._gateway is None and self.settings.routing.policy != "off":
+                from desktop_app.routing.gateway import build_gateway
+
+                self._gateway = build_gateway(self.paths, self.settings, self.policy)
+            return self._gateway
+
+    def reset_gateway(self) -> None:
+        with self._lock:
+            self._gateway = None
+            self._assistant = None
+
+    @property
+    def assistant(self):
+        with self._lock:
+            if self._assistant is None:
+                from desktop_app.rag.prompting import build_grounded_prompt
+                from desktop_app.services.assistant import Assistant
+
+                self._assistant = Assistant(
+                    store=self.store,
+                    backend_factory=self.backend,
+                    settings=self.settings,
+                    retriever_factory=lambda: self.library.retriever(),
+                    gateway=self.gateway,
+                    grounding=build_grounded_prompt,
+                )
+            return self._assistant
+
+    def save_settings(self) -> None:
+        """Persist the user's settings (policy-locked values are re-applied on load anyway)."""
+        self.settings_store.save(self.settings)
+
+    def close(self) -> None:
+        with self._lock:
+            for obj in (self._backend, self._library, self._store):
+                if obj is not None:
+                    try:
+                        obj.close()
+                    except Exception:  # closing must never stop shutdown
+                        pass
+            self._backend = self._library = self._store = None
+
+
+def build_core(home: str | None = None) -> Core:
+    """Read policy and settings and build the (lazy) object graph."""
+    enforce_offline_environment()
+    policy = load_machine_policy()
+    paths = AppPaths.resolve(home, data_dir_override=policy.data_dir)
+    settings_store = SettingsStore(paths.settings_file)
+    settings = policy.apply(settings_store.load())
+    return Core(paths=paths, policy=policy, settings_store=settings_store, settings=settings)
+
+
+def run_gui(argv: list[str] | None = None, home: str | None = None) -> int:
+    """Open the main window (imports Qt only here)."""
+    from desktop_app.gui.application import run
+
+    return run(build_core(home), argv)

@@ -1,0 +1,78 @@
+"""`slm-assistant` command line: the window by default, headless commands otherwise. No Qt here.
+
+Each command lives in its own module with ``register(subparsers)`` and ``run(args, core)``.
+Errors are printed as one plain line on stderr with a non-zero exit; never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from desktop_app import PRODUCT_NAME, __version__
+from desktop_app.core.errors import AppError
+
+# name -> module under desktop_app.cli
+COMMANDS = {
+    "ask": "ask",
+    "self-test": "selftest",
+    "config": "config_cmd",
+    "models": "models_cmd",
+    "index": "index_cmd",
+    "search": "search_cmd",
+    "docs": "docs_cmd",
+    "audit": "audit_cmd",
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="slm-assistant",
+        description=f"{PRODUCT_NAME}: an offline AI assistant. With no command, opens the window.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--home", metavar="DIR", help="keep all data, settings and models under DIR (or set SLM_ASSISTANT_HOME)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, module_name in COMMANDS.items():
+        try:
+            module = importlib.import_module(f"desktop_app.cli.{module_name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"desktop_app.cli.{module_name}":
+                raise
+            continue  # a command whose module is not built yet
+        module.register(sub, name)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not args.command:
+        from desktop_app.app import run_gui
+
+        return run_gui([sys.argv[0]], home=args.home)
+
+    from desktop_app.app import build_core
+
+    core = None
+    try:
+        core = build_core(args.home)
+        if core.policy.problem:
+            print(f"{PRODUCT_NAME}: {core.policy.problem} Cloud hand-off is off.", file=sys.stderr)
+        return int(args.handler(args, core) or 0)
+    except AppError as exc:
+        print(f"{PRODUCT_NAME}: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print(f"{PRODUCT_NAME}: stopped.", file=sys.stderr)
+        return 130
+    except OSError as exc:
+        from desktop_app.core.errors import storage_error_from_os
+
+        print(f"{PRODUCT_NAME}: {storage_error_from_os(exc, 'your data')}", file=sys.stderr)
+        return 1
+    finally:
+        if core is not None:
+            core.close()

@@ -1,0 +1,113 @@
+"""The machine-wide policy written by IT, applied on top of the user's settings.
+
+Policy values use the same dotted keys as settings (``routing.policy``, ``llm.model_path``...)
+plus ``data_dir``. Whatever the policy sets is *locked*: the GUI greys it out as "Managed by your
+organization" and ``config set`` refuses to change it. A policy that cannot be read never unlocks
+anything: the safest reading (cloud hand-off off) is used and the reason is reported.
+
+The platform readers (registry, managed preferences, policy.json) live in ``policy_sources``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from desktop_app.config.settings import Settings
+from desktop_app.core.errors import PolicyError, SettingsError
+
+# Keys IT may lock. Each maps to a settings key, except data_dir which moves the data folder.
+POLICY_KEYS: dict[str, str] = {
+    "routing.policy": "Cloud hand-off policy: off, ask or auto.",
+    "routing.cloud.base_url": "The only cloud endpoint users may use.",
+    "routing.cloud.model": "The cloud model name.",
+    "routing.cloud.use_keychain": "false forbids keeping an API key in the keychain (environment only).",
+    "llm.model_path": "The model every user runs.",
+    "privacy.allow_user_models": "false stops users adding their own GGUF models.",
+    "privacy.allow_export": "false stops users exporting conversations.",
+    "rag.store": "local or http (a shared Chroma server).",
+    "rag.chroma_host": "Shared Chroma server host.",
+    "rag.chroma_port": "Shared Chroma server port.",
+    "data_dir": "Folder for conversations, index and models.",
+}
+
+MANAGED_LABEL = "Managed by your organization"
+
+
+def flatten(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Turn nested policy JSON into dotted keys; dotted keys at the top level also work."""
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        full = f"{prefix}{key}"
+        if isinstance(value, dict):
+            out.update(flatten(value, full + "."))
+        else:
+            out[full] = value
+    return out
+
+
+@dataclass
+class MachinePolicy:
+    """What IT locked, where it came from, and any problem reading it."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+    source: str = ""
+    problem: str = ""
+
+    @classmethod
+    def safest(cls, source: str, problem: str) -> "MachinePolicy":
+        """The reading used when a policy exists but cannot be trusted: cloud off, nothing unlocked."""
+        return cls(values={"routing.policy": "off"}, source=source, problem=problem)
+
+    @classmethod
+    def from_mapping(cls, data: Any, source: str) -> "MachinePolicy":
+        """Validate a policy mapping; any bad key or value yields the safest reading."""
+        if not isinstance(data, dict):
+            return cls.safest(source, f"The policy at {source} is not a JSON object.")
+        values = flatten(data)
+        values.pop("$schema", None)
+        probe = Settings()
+        for key, value in values.items():
+            if key not in POLICY_KEYS:
+                return cls.safest(source, f"The policy at {source} has an unknown setting '{key}'.")
+            if key == "data_dir":
+                if not isinstance(value, str) or not value.strip():
+                    return cls.safest(source, f"The policy at {source} has an empty data_dir.")
+                continue
+            try:
+                probe.set(key, value)
+                values[key] = probe.get(key)
+            except SettingsError as exc:
+                return cls.safest(source, f"The policy at {source} is invalid: {exc}")
+        return cls(values=values, source=source)
+
+    @property
+    def locked_keys(self) -> frozenset[str]:
+        return frozenset(self.values)
+
+    def is_locked(self, key: str) -> bool:
+        return key in self.values
+
+    @property
+    def data_dir(self) -> str | None:
+        return self.values.get("data_dir")
+
+    def apply(self, settings: Settings) -> Settings:
+        """Overwrite the locked settings in place and return them."""
+        for key, value in self.values.items():
+            if key != "data_dir":
+                settings.set(key, value)
+        # A pinned endpoint also pins what a user may type: nothing else is allowed.
+        return settings
+
+    def check_can_set(self, key: str) -> None:
+        """Raise PolicyError if IT locked ``key``."""
+        if self.is_locked(key):
+            raise PolicyError(f"'{key}' is managed by your organization and cannot be changed here.")
+
+
+def load_machine_policy() -> MachinePolicy:
+    """Read the policy from this platform's managed locations (see ``policy_sources``)."""
+    from desktop_app.config import policy_sources
+
+    return policy_sources.read_platform_policy()

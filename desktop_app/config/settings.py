@@ -1,0 +1,233 @@
+"""One typed, nested settings model (llm, rag, routing, ui, privacy) saved as JSON.
+
+Every field has a description (shown by ``slm-assistant config`` and as tooltips). Keys are
+addressed with dots, e.g. ``routing.cloud.base_url``. The machine policy is applied on top by
+``desktop_app.config.policy`` and knows which keys it locked.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from desktop_app.core.errors import SettingsError, storage_error_from_os
+
+SCHEMA_VERSION = 1
+
+
+def _f(default: Any, description: str, choices: tuple[str, ...] | None = None):
+    meta = {"description": description}
+    if choices:
+        meta["choices"] = choices
+    if isinstance(default, (list, dict)):
+        return field(default_factory=lambda: type(default)(default), metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+@dataclass
+class LlmSettings:
+    model_path: str = _f("", "Path of the active GGUF model; empty means the bundled Gemma 3 270M.")
+    context_length: int = _f(4096, "Context window in tokens (capped at what the model was trained for).")
+    gpu_offload: str = _f("auto", "Where to run the model: auto (GPU when available), cpu, all, or a number of layers.")
+    threads: int = _f(0, "CPU threads for generation; 0 means the number of physical cores.")
+    max_tokens: int = _f(512, "Longest answer in tokens.")
+    temperature: float = _f(0.2, "Sampling temperature; low values give steadier answers.")
+    system_prompt: str = _f(
+        "You are SLM Assistant, a helpful assistant running on the user's own computer. Answer clearly and concisely.",
+        "Instruction given to the model before every conversation.",
+    )
+    user_models: list = _f([], "GGUF files the user added (paths).")
+
+
+@dataclass
+class RagSettings:
+    embedder: str = _f("all-MiniLM-L6-v2", "Embedding model for the document index.")
+    top_k: int = _f(5, "Passages retrieved per question.")
+    store: str = _f("local", "Where the vector index lives: local (on this device) or http (a shared Chroma server).", ("local", "http"))
+    chroma_host: str = _f("127.0.0.1", "Host of the shared Chroma server (store = http).")
+    chroma_port: int = _f(8000, "Port of the shared Chroma server (store = http).")
+    watch_folders: list = _f([], "Folders watched for new or changed documents.")
+
+
+@dataclass
+class CloudSettings:
+    base_url: str = _f("", "OpenAI-compatible endpoint, e.g. https://api.openai.com/v1.")
+    model: str = _f("", "Cloud model name, e.g. gpt-4o-mini.")
+    timeout_s: float = _f(60.0, "Seconds to wait for the cloud model before falling back to the local one.")
+    use_keychain: bool = _f(True, "Keep the API key in the operating system's keychain.")
+
+
+@dataclass
+class RoutingSettings:
+    policy: str = _f("off", "Cloud hand-off: off (never, no network), ask (confirm each time) or auto.", ("off", "ask", "auto"))
+    cloud: CloudSettings = field(default_factory=CloudSettings, metadata={"description": "The cloud model."})
+    on_device_only_collections: list = _f([], "Document collections whose passages never leave this device.")
+
+
+@dataclass
+class UiSettings:
+    theme: str = _f("system", "Colour theme: system, light or dark.", ("system", "light", "dark"))
+    window_geometry: str = _f("", "Saved window size and position.")
+    last_conversation_id: int = _f(0, "Conversation shown at start-up.")
+    sidebar_visible: bool = _f(True, "Show the conversation sidebar.")
+
+
+@dataclass
+class PrivacySettings:
+    allow_export: bool = _f(True, "Allow exporting conversations as Markdown or JSON.")
+    allow_user_models: bool = _f(True, "Allow adding other GGUF models.")
+
+
+@dataclass
+class Settings:
+    schema_version: int = SCHEMA_VERSION
+    llm: LlmSettings = field(default_factory=LlmSettings)
+    rag: RagSettings = field(default_factory=RagSettings)
+    routing: RoutingSettings = field(default_factory=RoutingSettings)
+    ui: UiSettings = field(default_factory=UiSettings)
+    privacy: PrivacySettings = field(default_factory=PrivacySettings)
+
+    # --- dotted-key access (CLI `config get/set`, policy, settings dialog) ---
+
+    def get(self, key: str) -> Any:
+        obj, name = self._resolve(key)
+        return getattr(obj, name)
+
+    def set(self, key: str, value: Any) -> None:
+        """Set ``key`` to ``value``, converting strings to the field's type.
+
+        Raises:
+            SettingsError: unknown key, or a value of the wrong type or not among the choices.
+        """
+        obj, name = self._resolve(key)
+        fld = {f.name: f for f in dataclasses.fields(obj)}[name]
+        current = getattr(obj, name)
+        if dataclasses.is_dataclass(current):
+            raise SettingsError(f"'{key}' is a group of settings; set one of its keys instead.")
+        converted = _convert(key, value, current)
+        choices = fld.metadata.get("choices")
+        if choices and converted not in choices:
+            raise SettingsError(f"'{converted}' is not a valid value for {key}.", f"Choose one of: {', '.join(choices)}.")
+        setattr(obj, name, converted)
+
+    def describe(self, key: str) -> str:
+        obj, name = self._resolve(key)
+        return {f.name: f for f in dataclasses.fields(obj)}[name].metadata.get("description", "")
+
+    def keys(self) -> list[str]:
+        """All leaf keys, dotted."""
+        out: list[str] = []
+
+        def walk(obj: Any, prefix: str) -> None:
+            for f in dataclasses.fields(obj):
+                value = getattr(obj, f.name)
+                if dataclasses.is_dataclass(value):
+                    walk(value, f"{prefix}{f.name}.")
+                elif f.name != "schema_version":
+                    out.append(prefix + f.name)
+
+        walk(self, "")
+        return out
+
+    def _resolve(self, key: str) -> tuple[Any, str]:
+        parts = key.split(".")
+        obj: Any = self
+        for part in parts[:-1]:
+            if not dataclasses.is_dataclass(obj) or part not in {f.name for f in dataclasses.fields(obj)}:
+                raise SettingsError(f"There is no setting called '{key}'.", "Run 'slm-assistant config list' to see them all.")
+            obj = getattr(obj, part)
+        if not dataclasses.is_dataclass(obj) or parts[-1] not in {f.name for f in dataclasses.fields(obj)}:
+            raise SettingsError(f"There is no setting called '{key}'.", "Run 'slm-assistant config list' to see them all.")
+        return obj, parts[-1]
+
+    def to_json(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "Settings":
+        """Build settings from saved JSON; unknown keys are ignored, bad values fall back to defaults."""
+        settings = cls()
+
+        def fill(obj: Any, values: dict[str, Any]) -> None:
+            for f in dataclasses.fields(obj):
+                if f.name not in values or f.name == "schema_version":
+                    continue
+                current = getattr(obj, f.name)
+                if dataclasses.is_dataclass(current):
+                    if isinstance(values[f.name], dict):
+                        fill(current, values[f.name])
+                    continue
+                try:
+                    setattr(obj, f.name, _convert(f.name, values[f.name], current))
+                except SettingsError:
+                    pass  # keep the default rather than refuse to start
+
+        fill(settings, data if isinstance(data, dict) else {})
+        return settings
+
+
+def _convert(key: str, value: Any, current: Any) -> Any:
+    try:
+        if isinstance(current, bool):
+            if isinstance(value, bool):
+                return value
+            text = str(value).strip().lower()
+            if text in ("1", "true", "yes", "on"):
+                return True
+            if text in ("0", "false", "no", "off"):
+                return False
+            raise ValueError(value)
+        if isinstance(current, int):
+            return int(value)
+        if isinstance(current, float):
+            return float(value)
+        if isinstance(current, list):
+            if isinstance(value, list):
+                return list(value)
+            text = str(value).strip()
+            if text.startswith("["):
+                return list(json.loads(text))
+            return [v.strip() for v in text.split(",") if v.strip()]
+        return str(value)
+    except (TypeError, ValueError, json.JSONDecodeError):
+        kind = type(current).__name__
+        raise SettingsError(f"'{value}' is not a valid {kind} for {key}.") from None
+
+
+class SettingsStore:
+    """Loads and saves ``Settings`` atomically (a crash never leaves a half-written file)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def load(self) -> Settings:
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return Settings()
+        except (OSError, ValueError):
+            # A damaged settings file must not stop the app: start from defaults.
+            return Settings()
+        return Settings.from_json(data)
+
+    def save(self, settings: Settings) -> None:
+        """Write settings; raises StorageError in plain language on a full or read-only disk."""
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".settings-", suffix=".tmp")
+            try:
+                with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                    json.dump(settings.to_json(), fh, indent=2)
+                    fh.flush()
+                    os.fsync(fh.fileno())
+                os.replace(tmp, self.path)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
+        except OSError as exc:
+            raise storage_error_from_os(exc, "your settings") from exc

@@ -1,0 +1,75 @@
+"""Typed errors: each says in plain language what happened and what the user can do.
+
+The GUI and the CLI render ``str(error)`` (message + hint); neither ever shows a traceback.
+"""
+
+from __future__ import annotations
+
+
+class AppError(Exception):
+    """Base of every error a user may see.
+
+    Args:
+        message: what happened, in one plain sentence.
+        hint: what the user can do about it (optional).
+    """
+
+    exit_code = 1
+
+    def __init__(self, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return f"{self.message} {self.hint}".strip()
+
+
+class ModelError(AppError):
+    """The model file is missing, damaged, not a GGUF, or cannot be loaded."""
+
+
+class ContextOverflowError(AppError):
+    """The prompt does not fit in the model's context window even after trimming."""
+
+
+class StorageError(AppError):
+    """The data directory cannot be written (full disk, read-only, permissions)."""
+
+
+class SettingsError(AppError):
+    """A setting key or value is not valid."""
+
+
+class DocumentError(AppError):
+    """A document cannot be indexed (encrypted, corrupt, image-only, too large...)."""
+
+
+class IndexMismatchError(AppError):
+    """The index was built with a different embedding model and must be rebuilt."""
+
+
+class CloudError(AppError):
+    """The cloud model could not answer (timeout, refused, bad key, rate limit...)."""
+
+
+class PolicyError(AppError):
+    """An action is forbidden by the organisation's machine policy."""
+
+
+class Cancelled(Exception):
+    """A long job was cancelled by the user; not an error to report."""
+
+
+def storage_error_from_os(exc: OSError, what: str) -> StorageError:
+    """Map an OSError while writing ``what`` to a plain-language StorageError."""
+    import errno
+
+    if exc.errno == errno.ENOSPC:
+        return StorageError(f"The disk is full, so {what} could not be saved.", "Free some disk space and try again.")
+    if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        return StorageError(
+            f"The data folder is read-only, so {what} could not be saved.",
+            "Check the folder's permissions or choose another data folder (--home).",
+        )
+    return StorageError(f"{what[:1].upper()}{what[1:]} could not be saved: {exc.strerror or exc}.")

@@ -1,0 +1,173 @@
+"""Plain records passed between layers: messages, hits, answers and the events of a stream."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal, Union
+
+from desktop_app.core.errors import AppError
+
+Role = Literal["system", "user", "assistant"]
+Route = Literal["local", "cloud"]
+
+
+@dataclass(frozen=True)
+class Message:
+    """One turn as a model sees it."""
+
+    role: Role
+    content: str
+
+
+@dataclass
+class StoredMessage:
+    """One turn as the conversation store keeps it.
+
+    ``status`` is ``complete``, ``streaming`` (being written), ``stopped`` (cut short by the
+    user or a crash: the text is what was received) or ``error``. ``meta`` carries the route,
+    model, router reason, cited sources and timings of an answer.
+    """
+
+    id: int
+    conversation_id: int
+    role: Role
+    content: str
+    created_at: float
+    status: str = "complete"
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Conversation:
+    id: int
+    title: str
+    created_at: float
+    updated_at: float
+    collections: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A retrieved passage. ``page`` is 1-based; ``source`` is the file's path."""
+
+    source: str
+    page: int
+    text: str
+    score: float
+    collection: str = "default"
+    chunk_id: str = ""
+    on_device_only: bool = False
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A numbered source in an answer: ``[number]`` in the text maps to this passage."""
+
+    number: int
+    source: str
+    page: int
+    text: str
+    score: float = 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        return {"n": self.number, "source": self.source, "page": self.page, "text": self.text, "score": self.score}
+
+
+@dataclass
+class Timings:
+    ttft_s: float = 0.0
+    tokens_per_s: float = 0.0
+    total_s: float = 0.0
+    completion_tokens: int = 0
+    prompt_tokens: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "ttft_s": round(self.ttft_s, 4),
+            "tokens_per_s": round(self.tokens_per_s, 2),
+            "total_s": round(self.total_s, 4),
+            "completion_tokens": self.completion_tokens,
+            "prompt_tokens": self.prompt_tokens,
+        }
+
+
+@dataclass
+class Answer:
+    """The finished (or stopped) answer to one question."""
+
+    text: str
+    model: str
+    route: Route = "local"
+    reason: str = ""
+    sources: list[Citation] = field(default_factory=list)
+    timings: Timings = field(default_factory=Timings)
+    stopped: bool = False
+    notices: list[str] = field(default_factory=list)
+    message_id: int | None = None
+    conversation_id: int | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "answer": self.text,
+            "model": self.model,
+            "route": self.route,
+            "reason": self.reason,
+            "sources": [c.to_json() for c in self.sources],
+            "timings": self.timings.to_json(),
+            "stopped": self.stopped,
+            "notices": list(self.notices),
+            "conversation_id": self.conversation_id,
+        }
+
+
+# --- Events yielded by services while an answer streams (rule: streaming is a plain generator) ---
+
+
+@dataclass(frozen=True)
+class TokenEvent:
+    text: str
+
+
+@dataclass(frozen=True)
+class SourcesEvent:
+    sources: tuple[Citation, ...]
+
+
+@dataclass(frozen=True)
+class RouteEvent:
+    """Where the answer is produced, e.g. route=local model="gemma-3-270m" reason="..."."""
+
+    route: Route
+    model: str
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class NoticeEvent:
+    """A one-line notice shown beside the answer (fallback, trimmed history, on-device-only...)."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class ConfirmEvent:
+    """Policy `ask`: the router suggests the cloud; the caller must confirm before anything is sent.
+
+    ``preview`` is the exact (redacted) text that would be sent.
+    """
+
+    reason: str
+    preview: str
+
+
+@dataclass(frozen=True)
+class DoneEvent:
+    answer: Answer
+
+
+@dataclass(frozen=True)
+class ErrorEvent:
+    error: AppError
+
+
+AnswerEvent = Union[TokenEvent, SourcesEvent, RouteEvent, NoticeEvent, ConfirmEvent, DoneEvent, ErrorEvent]

@@ -1,0 +1,1 @@
+"""Language-model backends: the ChatBackend protocol, llama.cpp, cloud (OpenAI-compatible), fake."""

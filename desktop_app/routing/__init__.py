@@ -1,0 +1,1 @@
+"""Cloud hand-off: the router (pure decision + reason), redaction and the audit log."""

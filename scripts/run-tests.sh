@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Set up everything the tests need on a fresh machine, then run the whole suite.
+# System packages (Qt runtime libraries, installer tools) are installed when run as root
+# with apt-get; the Python environment is a virtualenv in .venv.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  pkgs="libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3 fonts-dejavu-core
+        wixl msitools osslsigncode shellcheck desktop-file-utils lintian binutils"
+  missing=$(for p in $pkgs; do dpkg -s "$p" >/dev/null 2>&1 || echo "$p"; done)
+  if [ -n "$missing" ]; then
+    apt-get update -qq
+    # shellcheck disable=SC2086
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing
+  fi
+fi
+
+[ -x .venv/bin/python ] || python3 -m venv .venv
+.venv/bin/python -m pip install -q --upgrade pip
+# constraints.txt pins the CPU build of torch; llama-cpp-python builds from source (~7 min once).
+.venv/bin/python -m pip install -q -c constraints.txt -e ".[test,packaging]"
+
+.venv/bin/lint-imports
+export QT_QPA_PLATFORM=offscreen HF_HUB_OFFLINE=1
+exec .venv/bin/python -m pytest "$@"

@@ -1,0 +1,23 @@
+"""Shared fixtures: every test gets its own SLM_ASSISTANT_HOME and no machine policy."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path, monkeypatch):
+    """Point all app data at a temp dir, and ignore any real /etc policy."""
+    home = tmp_path / "home"
+    monkeypatch.setenv("SLM_ASSISTANT_HOME", str(home))
+    monkeypatch.setenv("SLM_ASSISTANT_POLICY_FILE", str(tmp_path / "no-policy.json"))
+    monkeypatch.delenv("SLM_ASSISTANT_CLOUD_API_KEY", raising=False)
+    monkeypatch.delenv("SLM_ASSISTANT_CLOUD_BASE_URL", raising=False)
+    monkeypatch.delenv("SLM_ASSISTANT_CLOUD_MODEL", raising=False)
+    return home
