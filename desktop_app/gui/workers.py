@@ -86,10 +86,31 @@ class WorkerPool:
         self.pool.start(worker)
         return worker
 
-    def run(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Worker:
-        """Shortcut: build a Worker for ``fn`` and start it. Connect signals before events arrive
-        (they are queued to the GUI thread, so connecting right after this call is safe)."""
-        return self.start(Worker(fn, *args, **kwargs))
+    def run(
+        self,
+        fn: Callable[..., Any],
+        *args: Any,
+        on_yielded: Callable[[Any], None] | None = None,
+        on_returned: Callable[[Any], None] | None = None,
+        on_errored: Callable[[AppError], None] | None = None,
+        on_finished: Callable[[], None] | None = None,
+        **kwargs: Any,
+    ) -> Worker:
+        """Build a Worker for ``fn``, connect the callbacks, then start it.
+
+        Callbacks are connected *before* the job starts: a signal emitted before anything is
+        connected would be lost. They run on the GUI thread (queued connections).
+        """
+        worker = Worker(fn, *args, **kwargs)
+        for signal, slot in (
+            (worker.signals.yielded, on_yielded),
+            (worker.signals.returned, on_returned),
+            (worker.signals.errored, on_errored),
+            (worker.signals.finished, on_finished),
+        ):
+            if slot is not None:
+                signal.connect(slot)
+        return self.start(worker)
 
     @property
     def busy(self) -> bool:
