@@ -1,0 +1,63 @@
+"""Records of the document side shared by the indexer, the Library service, the CLI and the GUI."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class IndexProgress:
+    """Yielded by ``Library.index`` as work advances (drives the progress bar and the CLI bar)."""
+
+    current_file: str
+    files_done: int
+    files_total: int
+    pages_done: int
+    pages_total: int  # pages known so far (grows as files are opened)
+    chunks_done: int
+    eta_s: float | None = None
+    message: str = ""  # e.g. "Skipped notes.docx: unsupported file type"
+
+
+@dataclass
+class FileProblem:
+    path: str
+    reason: str  # one plain line, e.g. "encrypted without a password"
+
+
+@dataclass
+class IndexReport:
+    """Returned by ``Library.index`` when it finishes or is cancelled."""
+
+    files_indexed: int = 0
+    files_unchanged: int = 0
+    files_removed: int = 0
+    pages: int = 0
+    chunks: int = 0
+    skipped: list[FileProblem] = field(default_factory=list)  # unsupported types
+    failed: list[FileProblem] = field(default_factory=list)  # could not be indexed
+    cancelled: bool = False
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+
+@dataclass(frozen=True)
+class DocumentInfo:
+    path: str
+    collection: str
+    pages: int
+    chunks: int
+    indexed_at: float
+    sha256: str = ""
+
+
+@dataclass(frozen=True)
+class CollectionInfo:
+    name: str
+    documents: int
+    pages: int
+    chunks: int
+    on_device_only: bool = False
