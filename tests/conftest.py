@@ -6,6 +6,8 @@ import os
 
 import pytest
 
+pytest_plugins = ["tests.model_fixtures"]
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
