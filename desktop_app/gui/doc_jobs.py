@@ -1,0 +1,68 @@
+"""The documents panel's background jobs: plain functions that run on a WorkerPool thread.
+
+Runs on a pool thread: never touch widgets here. Every Library call goes through these,
+listing included, because the first call may load Chroma and the embedder (seconds).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Generator
+
+from desktop_app.core.cancel import CancelToken
+from desktop_app.core.errors import AppError, Cancelled
+from desktop_app.rag.records import CollectionInfo, DocumentInfo, IndexProgress, IndexReport
+
+
+def library_of(core: Any) -> Any:
+    """The core's Library, with a plain message when this installation lacks document support."""
+    try:
+        return core.library
+    except ImportError as exc:  # the optional document stack is missing or broken
+        raise AppError(
+            "Document search is not available in this installation.",
+            "Reinstall SLM Assistant to restore it.",
+        ) from exc
+
+
+def index_job(core: Any, paths: list[str], collection: str, cancel: CancelToken) -> Generator[IndexProgress, None, IndexReport]:
+    """Index ``paths`` into ``collection``; a cancellation raised as ``Cancelled`` becomes a report."""
+    library = library_of(core)
+    try:
+        report = yield from library.index(list(paths), collection=collection, cancel=cancel)
+    except Cancelled:
+        return IndexReport(cancelled=True)
+    if report is None:  # a Library that forgot its report must not crash the panel
+        report = IndexReport(cancelled=cancel.cancelled)
+    return report
+
+
+def listing_job(core: Any, cancel: CancelToken) -> tuple[list[CollectionInfo], list[DocumentInfo]]:
+    """Collections and documents, for the tree."""
+    library = library_of(core)
+    return list(library.collections()), list(library.documents())
+
+
+def conversation_collections_job(core: Any, conversation_id: int, cancel: CancelToken) -> tuple[int, list[str]]:
+    """The collections a stored conversation uses (empty when it is not found)."""
+    conv = core.store.get_conversation(conversation_id)
+    return conversation_id, list(conv.collections) if conv is not None else []
+
+
+def save_collections_job(core: Any, conversation_id: int, names: list[str], cancel: CancelToken) -> None:
+    core.store.set_collections(conversation_id, list(names))
+
+
+def remove_document_job(core: Any, path: str, cancel: CancelToken) -> None:
+    library_of(core).remove_document(path)
+
+
+def remove_collection_job(core: Any, name: str, cancel: CancelToken) -> None:
+    library_of(core).remove_collection(name)
+
+
+def on_device_only_job(core: Any, name: str, flag: bool, cancel: CancelToken) -> None:
+    """Mark a collection on-device only and persist the settings it is kept in."""
+    library_of(core).set_on_device_only(name, flag)
+    save = getattr(core, "save_settings", None)
+    if callable(save):
+        save()

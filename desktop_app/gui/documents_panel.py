@@ -1,0 +1,406 @@
+"""The documents panel: collections and documents, adding (drop or dialog), indexing progress,
+which collections the current conversation uses, and the passage popup for citations.
+
+Thread rule: every Library and store call runs in a WorkerPool job (see ``doc_jobs``); this
+widget only reacts to the jobs' signals on the GUI thread, so chatting goes on while indexing.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Callable
+
+from PySide6.QtCore import QPoint, Qt, Signal
+from PySide6.QtGui import QCursor, QDragEnterEvent, QDropEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_app.core.errors import AppError
+from desktop_app.core.records import Citation
+from desktop_app.gui import doc_jobs
+from desktop_app.gui.citation_popup import CitationPopup, open_citation_file
+from desktop_app.gui.doc_drop import is_model_file, local_paths_from_mime
+from desktop_app.gui.doc_format import COLLECTION_NAME_RULE, clean_collection_name, file_label, plural
+from desktop_app.gui.doc_progress import IndexProgressView
+from desktop_app.gui.doc_tree import DocumentTreeView
+from desktop_app.gui.workers import Worker, WorkerPool
+from desktop_app.rag.records import IndexReport
+
+DEFAULT_COLLECTION = "default"
+NEW_COLLECTION = "New collection…"
+ON_DEVICE_POLICY_KEY = "routing.on_device_only_collections"
+DOCUMENT_FILTER = "Documents (*.pdf *.txt *.md *.markdown);;PDF files (*.pdf);;All files (*)"
+
+
+def _accessible(widget: QWidget, name: str, description: str) -> QWidget:
+    widget.setAccessibleName(name)
+    widget.setAccessibleDescription(description)
+    widget.setToolTip(description)
+    return widget
+
+
+class DocumentsPanel(QWidget):
+    """Dockable panel listing collections and documents, with indexing and citations."""
+
+    collectionsChanged = Signal(list)  # collections the current conversation uses
+    busyChanged = Signal(bool)  # indexing started / ended
+    indexFinished = Signal(object)  # the IndexReport of a finished (or cancelled) job
+    indexFailed = Signal(object)  # the AppError that stopped a whole job
+    listingRefreshed = Signal()  # the tree was rebuilt from the Library
+
+    def __init__(self, core: Any, pool: WorkerPool, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._core = core
+        self._pool = pool
+        self._conversation_id: int | None = None
+        self._used: set[str] = set()
+        self._index_worker: Worker | None = None
+        self._queue: list[tuple[list[str], str]] = []
+        self._refreshing = False
+        self._refresh_again = False
+        self._conversation_request = 0
+        self.citation_popup: CitationPopup | None = None
+        self.setObjectName("DocumentsPanel")
+        self.setAcceptDrops(True)
+        _accessible(self, "Documents", "Your indexed documents. Drop PDF, text or Markdown files or folders here to add them.")
+        self._build()
+        self.refresh()
+
+    # --- the public contract (used by the main window) -----------------------------------------
+
+    @property
+    def busy(self) -> bool:
+        """True while documents are being indexed."""
+        return self._index_worker is not None
+
+    @property
+    def conversation_id(self) -> int | None:
+        return self._conversation_id
+
+    def used_collections(self) -> list[str]:
+        return sorted(self._used)
+
+    def add_paths(self, paths: list[str], collection: str | None = None) -> None:
+        """Index files or folders (recursively) into ``collection`` (default: the chosen one).
+
+        Model files (.gguf) are left to the main window. While a job runs, new paths queue up.
+        """
+        paths = [p for p in paths if p and not is_model_file(p)]
+        if not paths:
+            return
+        collection = collection or self.target_collection()
+        if self.busy:
+            self._queue.append((paths, collection))
+            self.progress.status.setText(f"{self.progress.status.text()}\nQueued {plural(len(paths), 'more item')}.")
+            return
+        self._start_index(paths, collection)
+
+    def set_conversation(self, conversation_id: int | None) -> None:
+        """Show (and tick) the collections the conversation uses; None means a new, unsaved chat.
+
+        Ticks made in a new chat are carried into the conversation it becomes once saved.
+        """
+        previous, carried = self._conversation_id, set(self._used)
+        self._conversation_id = conversation_id
+        self._conversation_request += 1
+        if conversation_id is None:
+            self._apply_used(set(), emit=True)
+            return
+        request = self._conversation_request
+
+        def loaded(result: tuple[int, list[str]]) -> None:
+            if request != self._conversation_request:
+                return  # the user switched again meanwhile
+            _, names = result
+            if previous is None and carried and not names:
+                self._apply_used(carried, emit=True)
+                self._persist_used()
+            else:
+                self._apply_used(set(names), emit=True)
+
+        self._pool.run(doc_jobs.conversation_collections_job, self._core, conversation_id,
+                       on_returned=loaded, on_errored=self._show_error)
+
+    def open_citation(self, citation: Citation, near: QPoint | None = None) -> None:
+        """Show the cited passage in a small popup with "Open at page N"."""
+        if self.citation_popup is None:
+            self.citation_popup = CitationPopup(self.window() if self.window() is not self else None)
+        self.citation_popup.show_citation(citation, near if near is not None else QCursor.pos())
+
+    def cancel_indexing(self) -> None:
+        self._queue.clear()
+        if self._index_worker is not None:
+            self._index_worker.cancel()
+
+    def refresh(self) -> None:
+        """Reload collections and documents from the Library (in a worker)."""
+        if self._refreshing:
+            self._refresh_again = True
+            return
+        self._refreshing = True
+        self._pool.run(doc_jobs.listing_job, self._core, on_returned=self._on_listing,
+                       on_errored=self._show_error, on_finished=self._on_listing_finished)
+
+    def target_collection(self) -> str:
+        """The collection that new documents go to."""
+        text = self.collection_box.currentText()
+        return DEFAULT_COLLECTION if not text or text == NEW_COLLECTION else text
+
+    def set_target_collection(self, name: str) -> None:
+        if self.collection_box.findText(name) < 0:
+            self.collection_box.insertItem(self.collection_box.count() - 1, name)
+        self.collection_box.setCurrentText(name)
+
+    # --- building ------------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        self.add_files_button = _accessible(QPushButton("Add documents…"), "Add documents",
+                                            "Choose PDF, text or Markdown files to index on this device.")
+        self.add_files_button.clicked.connect(self.choose_files)
+        self.add_folder_button = _accessible(QPushButton("Add folder…"), "Add folder",
+                                             "Choose a folder; its documents and sub-folders are indexed.")
+        self.add_folder_button.clicked.connect(self.choose_folder)
+
+        self.collection_box = _accessible(QComboBox(), "Collection for new documents",
+                                          "New documents are added to this collection. Choose 'New collection…' to create one.")
+        self.collection_box.addItems([DEFAULT_COLLECTION, NEW_COLLECTION])
+        self.collection_box.activated.connect(self._on_collection_chosen)
+        self._last_target = DEFAULT_COLLECTION
+        collection_label = QLabel("Add to:")
+        collection_label.setBuddy(self.collection_box)
+
+        self.tree = DocumentTreeView()
+        self.tree.useToggled.connect(self._on_use_toggled)
+        self.tree.currentItemChanged.connect(lambda *_: self._update_actions())
+        self.tree.itemActivated.connect(lambda *_: self.open_selected_document())
+
+        self.remove_button = _accessible(QPushButton("Remove…"), "Remove",
+                                         "Removes the selected document or collection from the index (asks first).")
+        self.remove_button.clicked.connect(self.remove_selected)
+        self.reindex_button = _accessible(QPushButton("Re-index"), "Re-index",
+                                          "Indexes the selected document or collection again; unchanged files are skipped.")
+        self.reindex_button.clicked.connect(self.reindex_selected)
+        self.on_device_box = _accessible(QCheckBox("On-device only"), "On-device only",
+                                         "Passages of the selected collection never leave this device, even when cloud hand-off is on.")
+        self.on_device_box.clicked.connect(self._on_device_clicked)
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        self.message.setAccessibleName("Documents message")
+        self.message.hide()
+
+        self.progress = IndexProgressView()
+        self.progress.cancelRequested.connect(self.cancel_indexing)
+
+        add_row = QHBoxLayout()
+        add_row.addWidget(self.add_files_button)
+        add_row.addWidget(self.add_folder_button)
+        target_row = QHBoxLayout()
+        target_row.addWidget(collection_label)
+        target_row.addWidget(self.collection_box, 1)
+        action_row = QHBoxLayout()
+        action_row.addWidget(self.remove_button)
+        action_row.addWidget(self.reindex_button)
+        action_row.addStretch(1)
+        action_row.addWidget(self.on_device_box)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(add_row)
+        layout.addLayout(target_row)
+        layout.addWidget(self.tree, 1)
+        layout.addLayout(action_row)
+        layout.addWidget(self.message)
+        layout.addWidget(self.progress)
+        QShortcut(QKeySequence(QKeySequence.StandardKey.Delete), self.tree, activated=self.remove_selected,
+                  context=Qt.ShortcutContext.WidgetShortcut)
+        self._update_actions()
+
+    # --- user actions --------------------------------------------------------------------------
+
+    def choose_files(self) -> None:
+        paths, _ = QFileDialog.getOpenFileNames(self, "Add documents", "", DOCUMENT_FILTER)
+        self.add_paths(paths)
+
+    def choose_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Add a folder of documents")
+        if folder:
+            self.add_paths([folder])
+
+    def remove_selected(self) -> None:
+        sel = self.tree.current_selection()
+        if sel is None:
+            return
+        if sel.is_document:
+            ok = self.confirm("Remove document", f"Remove {file_label(sel.path)} from the index?\n"
+                                                 "The file itself stays where it is.")
+            if ok:
+                self._library_call(doc_jobs.remove_document_job, sel.path)
+        else:
+            count = len(self.tree.documents_of(sel.collection))
+            ok = self.confirm("Remove collection", f"Remove the collection {sel.collection} and its "
+                                                   f"{plural(count, 'document')} from the index?\nThe files themselves stay where they are.")
+            if ok:
+                self._library_call(doc_jobs.remove_collection_job, sel.collection)
+
+    def reindex_selected(self) -> None:
+        sel = self.tree.current_selection()
+        if sel is None:
+            return
+        paths = [sel.path] if sel.is_document else [d.path for d in self.tree.documents_of(sel.collection)]
+        self.add_paths(paths, sel.collection)
+
+    def open_selected_document(self) -> None:
+        sel = self.tree.current_selection()
+        if sel is not None and sel.is_document:
+            if not open_citation_file(Citation(number=0, source=sel.path, page=1, text="")):
+                self._show_message(f"{file_label(sel.path)} could not be opened; it may have been moved.")
+
+    def confirm(self, title: str, text: str) -> bool:
+        """Ask before something destructive (a seam the tests replace)."""
+        answer = QMessageBox.question(self, title, text, QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                                      QMessageBox.StandardButton.No)
+        return answer == QMessageBox.StandardButton.Yes
+
+    # --- drag and drop -------------------------------------------------------------------------
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if any(not is_model_file(p) for p in local_paths_from_mime(event.mimeData())):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dragMoveEvent(self, event) -> None:  # keep accepting while the drag moves over children
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        paths = local_paths_from_mime(event.mimeData())
+        if not paths:
+            event.ignore()
+            return
+        event.acceptProposedAction()
+        self.add_paths(paths)
+
+    # --- job plumbing (GUI thread) -------------------------------------------------------------
+
+    def _start_index(self, paths: list[str], collection: str) -> None:
+        self._show_message("")
+        what = f"Preparing {plural(len(paths), 'item')} for {collection}…"
+        self.progress.start(what)
+        self._index_worker = self._pool.run(
+            doc_jobs.index_job, self._core, paths, collection,
+            on_yielded=self.progress.update_progress,
+            on_returned=lambda report, c=collection: self._on_index_done(report, c),
+            on_errored=self._on_index_failed,
+            on_finished=self._on_index_finished,
+        )
+        self.busyChanged.emit(True)
+
+    def _on_index_done(self, report: IndexReport, collection: str) -> None:
+        self.progress.finish(report)
+        if report.files_indexed + report.files_unchanged > 0 and collection not in self._used:
+            # The user just added these to ask about them: use them in this conversation.
+            self._apply_used(self._used | {collection}, emit=True)
+            self._persist_used()
+        self.indexFinished.emit(report)
+
+    def _on_index_failed(self, error: AppError) -> None:
+        self.progress.fail(str(error))
+        self.indexFailed.emit(error)
+
+    def _on_index_finished(self) -> None:
+        self._index_worker = None
+        self.refresh()
+        if self._queue:
+            paths, collection = self._queue.pop(0)
+            self._start_index(paths, collection)
+        else:
+            self.busyChanged.emit(False)
+        self._update_actions()
+
+    def _library_call(self, job: Callable[..., Any], *args: Any) -> None:
+        self._pool.run(job, self._core, *args, on_errored=self._show_error, on_finished=self.refresh)
+
+    def _on_listing(self, result) -> None:
+        collections, documents = result
+        names = {c.name for c in collections}
+        self.tree.populate(collections, documents, self._used)
+        stale = {n for n in self._used if n not in names}
+        if stale and not self.busy:  # a removed collection cannot stay in use
+            self._apply_used(self._used - stale, emit=True)
+            self._persist_used()
+        self._fill_collection_box(sorted(names | {DEFAULT_COLLECTION, self.target_collection()}, key=str.lower))
+        self._update_actions()
+        self.listingRefreshed.emit()
+
+    def _on_listing_finished(self) -> None:
+        self._refreshing = False
+        if self._refresh_again:
+            self._refresh_again = False
+            self.refresh()
+
+    def _fill_collection_box(self, names: list[str]) -> None:
+        current = self.target_collection()
+        self.collection_box.blockSignals(True)
+        self.collection_box.clear()
+        self.collection_box.addItems(names + [NEW_COLLECTION])
+        self.collection_box.setCurrentText(current)
+        self.collection_box.blockSignals(False)
+
+    def _on_collection_chosen(self, index: int) -> None:
+        if self.collection_box.itemText(index) != NEW_COLLECTION:
+            self._last_target = self.collection_box.itemText(index)
+            return
+        text, ok = QInputDialog.getText(self, "New collection", f"Name of the new collection.\n{COLLECTION_NAME_RULE}")
+        name = clean_collection_name(text) if ok else None
+        if ok and name is None:
+            self._show_message(f"That name cannot be used. {COLLECTION_NAME_RULE}")
+        self.set_target_collection(name or self._last_target)
+        self._last_target = self.target_collection()
+
+    def _on_use_toggled(self, name: str, used: bool) -> None:
+        self._apply_used(self._used | {name} if used else self._used - {name}, emit=True)
+        self._persist_used()
+
+    def _apply_used(self, names: set[str], emit: bool) -> None:
+        self._used = set(names)
+        self.tree.set_used(self._used)
+        if emit:
+            self.collectionsChanged.emit(sorted(self._used))
+
+    def _persist_used(self) -> None:
+        if self._conversation_id is not None:
+            self._pool.run(doc_jobs.save_collections_job, self._core, self._conversation_id,
+                           sorted(self._used), on_errored=self._show_error)
+
+    def _on_device_clicked(self, checked: bool) -> None:
+        sel = self.tree.current_selection()
+        if sel is not None:
+            self._library_call(doc_jobs.on_device_only_job, sel.collection, checked)
+
+    def _update_actions(self) -> None:
+        sel = self.tree.current_selection()
+        self.remove_button.setEnabled(sel is not None and not self.busy)
+        self.reindex_button.setEnabled(sel is not None)
+        locked = bool(getattr(self._core, "policy", None) and self._core.policy.is_locked(ON_DEVICE_POLICY_KEY))
+        self.on_device_box.setEnabled(sel is not None and not locked)
+        if locked:
+            self.on_device_box.setToolTip("Managed by your organization.")
+        self.on_device_box.setChecked(sel is not None and self.tree.is_on_device_only(sel.collection))
+
+    def _show_error(self, error: AppError) -> None:
+        self._show_message(str(error))
+
+    def _show_message(self, text: str) -> None:
+        self.message.setText(text)
+        self.message.setVisible(bool(text))
+        self.message.setAccessibleDescription(text)

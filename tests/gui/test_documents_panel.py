@@ -1,0 +1,406 @@
+"""DocumentsPanel with a scriptable fake Library: drop, progress, cancel, problems, collections, citations.
+
+The fake reads real reportlab PDFs with pypdf (page counts) and sleeps per page, so the worker,
+the signals and the progress bar behave as with the real Library; the real one is driven in
+``test_documents_library.py``.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from dataclasses import dataclass, field
+
+import pytest
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
+from PySide6.QtGui import QDesktopServices, QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import QAbstractButton, QApplication, QComboBox, QInputDialog, QProgressBar, QTreeView
+
+from desktop_app.config.policy import MachinePolicy
+from desktop_app.config.settings import Settings
+from desktop_app.core.errors import Cancelled, IndexMismatchError
+from desktop_app.core.records import Citation, Conversation
+from desktop_app.gui.citation_popup import citation_file_url, citation_tooltip_html
+from desktop_app.gui.documents_panel import DocumentsPanel
+from desktop_app.gui.workers import WorkerPool
+from desktop_app.rag.records import CollectionInfo, DocumentInfo, FileProblem, IndexProgress, IndexReport
+
+SUPPORTED = (".pdf", ".txt", ".md")
+
+
+def make_pdf(path, pages: int, marker: str = "page") -> str:
+    """A real PDF whose page N says '<marker> N'."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    c = canvas.Canvas(str(path), pagesize=A4)
+    for n in range(1, pages + 1):
+        c.drawString(72, 760, f"{marker} {n}: quarterly revenue grew by {n * 3} percent.")
+        c.showPage()
+    c.save()
+    return str(path)
+
+
+class FakeLibrary:
+    """Library contract stand-in: per-page progress with a delay, real PDF page counts."""
+
+    def __init__(self, page_delay: float = 0.01) -> None:
+        self.page_delay = page_delay
+        self.lock = threading.Lock()
+        self.docs: dict[str, DocumentInfo] = {}
+        self.on_device: set[str] = set()
+        self.calls: list[tuple] = []
+        self.fail_whole_job: Exception | None = None
+
+    def _files(self, paths):
+        for p in paths:
+            if os.path.isdir(p):
+                for root, _dirs, names in os.walk(p):
+                    for n in sorted(names):
+                        yield os.path.join(root, n)
+            else:
+                yield p
+
+    def _pages(self, path) -> int:
+        if os.path.getsize(path) == 0:
+            raise ValueError("the file is empty (0 bytes)")
+        if path.endswith(".pdf"):
+            from pypdf import PdfReader
+
+            try:
+                return len(PdfReader(path).pages)
+            except Exception:
+                raise ValueError("not a valid PDF (it may be damaged or another kind of file)")
+        return 1
+
+    def index(self, paths, collection="default", cancel=None):
+        self.calls.append(("index", list(paths), collection))
+        if self.fail_whole_job is not None:
+            raise self.fail_whole_job
+        files = list(self._files(paths))
+        report = IndexReport()
+        pages_total = pages_done = chunks = 0
+        started = time.monotonic()
+        for i, path in enumerate(files):
+            if not path.endswith(SUPPORTED):
+                report.skipped.append(FileProblem(path, "unsupported file type"))
+                continue
+            try:
+                pages = self._pages(path)
+            except ValueError as exc:
+                report.failed.append(FileProblem(path, str(exc)))
+                continue
+            pages_total += pages
+            for _ in range(pages):
+                if cancel is not None and cancel.cancelled:
+                    report.cancelled = True
+                    report.seconds = time.monotonic() - started
+                    return report
+                time.sleep(self.page_delay)
+                pages_done += 1
+                chunks += 2
+                yield IndexProgress(path, i, len(files), pages_done, pages_total, chunks)
+            with self.lock:
+                self.docs[path] = DocumentInfo(path, collection, pages, pages * 2, time.time())
+            report.files_indexed += 1
+            report.pages += pages
+            report.chunks += pages * 2
+        report.seconds = time.monotonic() - started
+        return report
+
+    def documents(self, collection=None):
+        with self.lock:
+            return [d for d in self.docs.values() if collection in (None, d.collection)]
+
+    def collections(self):
+        with self.lock:
+            names = sorted({d.collection for d in self.docs.values()})
+            return [CollectionInfo(n, sum(d.collection == n for d in self.docs.values()),
+                                   sum(d.pages for d in self.docs.values() if d.collection == n),
+                                   sum(d.chunks for d in self.docs.values() if d.collection == n),
+                                   n in self.on_device) for n in names]
+
+    def remove_document(self, path):
+        self.calls.append(("remove_document", path))
+        with self.lock:
+            self.docs.pop(path, None)
+
+    def remove_collection(self, name):
+        self.calls.append(("remove_collection", name))
+        with self.lock:
+            for p in [p for p, d in self.docs.items() if d.collection == name]:
+                del self.docs[p]
+
+    def set_on_device_only(self, name, flag):
+        self.calls.append(("set_on_device_only", name, flag))
+        (self.on_device.add if flag else self.on_device.discard)(name)
+
+    def close(self):
+        pass
+
+
+class FakeStore:
+    def __init__(self) -> None:
+        self.conversations: dict[int, Conversation] = {}
+        self.saved: list[tuple[int, list[str]]] = []
+
+    def get_conversation(self, cid):
+        return self.conversations.get(cid)
+
+    def set_collections(self, cid, names):
+        self.saved.append((cid, list(names)))
+        self.conversations[cid].collections = list(names)
+
+
+@dataclass
+class FakeCore:
+    library: FakeLibrary
+    store: FakeStore = field(default_factory=FakeStore)
+    policy: MachinePolicy = field(default_factory=MachinePolicy)
+    settings: Settings = field(default_factory=Settings)
+    saves: int = 0
+
+    def save_settings(self):
+        self.saves += 1
+
+
+@pytest.fixture
+def pool():
+    p = WorkerPool()
+    yield p
+    p.shutdown()
+
+
+@pytest.fixture
+def make_panel(qtbot, pool):
+    def build(library: FakeLibrary | None = None, core: FakeCore | None = None) -> DocumentsPanel:
+        core = core or FakeCore(library or FakeLibrary())
+        panel = DocumentsPanel(core, pool)
+        qtbot.addWidget(panel)
+        panel.resize(520, 640)
+        panel.show()
+        qtbot.waitUntil(lambda: not panel._refreshing)
+        return panel
+    return build
+
+
+def drop_files(widget, paths: list[str]) -> tuple[bool, bool]:
+    """Send a real drag-enter and drop with file URLs, as the window system would."""
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(p) for p in paths])
+    pos = widget.rect().center()
+    enter = QDragEnterEvent(QPointF(pos), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(widget, enter)
+    drop = QDropEvent(QPointF(pos), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(widget, drop)
+    return enter.isAccepted(), drop.isAccepted()
+
+
+def test_dropped_pdfs_are_indexed_with_a_progress_bar_that_advances(qtbot, make_panel, tmp_path):
+    panel = make_panel(FakeLibrary(page_delay=0.03))
+    a = make_pdf(tmp_path / "alpha.pdf", 3)
+    b = make_pdf(tmp_path / "beta.pdf", 5)
+    seen: list[int] = []
+    panel.progress.bar.valueChanged.connect(seen.append)
+    with qtbot.waitSignal(panel.collectionsChanged, timeout=10000) as used, \
+            qtbot.waitSignal(panel.indexFinished, timeout=10000) as done:
+        entered, dropped = drop_files(panel, [a, b])
+        assert entered and dropped
+        assert panel.busy and panel.progress.bar.isVisible()
+    report = done.args[0]
+    assert report.files_indexed == 2 and report.pages == 8
+    assert seen and seen == sorted(seen) and seen[-1] == 8 and len(set(seen)) >= 2
+    assert panel.progress.bar.maximum() == 8
+    assert "Indexed 2 files, 8 pages" in panel.progress.summary.text()
+    assert used.args[0] == ["default"]  # just-added documents are used in this conversation
+    qtbot.waitUntil(lambda: panel.tree.topLevelItemCount() == 1 and panel.tree.topLevelItem(0).childCount() == 2)
+    top = panel.tree.topLevelItem(0)
+    assert top.checkState(0) == Qt.CheckState.Checked
+    names = sorted(top.child(i).text(0) for i in range(2))
+    assert names == ["alpha.pdf", "beta.pdf"]
+    qtbot.waitUntil(lambda: not panel.busy)
+
+
+def test_failed_and_skipped_files_get_one_clear_line_each(qtbot, make_panel, tmp_path):
+    panel = make_panel()
+    folder = tmp_path / "mixed"
+    folder.mkdir()
+    make_pdf(folder / "good.pdf", 2)
+    (folder / "empty.pdf").write_bytes(b"")
+    (folder / "fake.pdf").write_text("this is not a pdf")
+    (folder / "notes.docx").write_bytes(b"PK\x03\x04")
+    with qtbot.waitSignal(panel.indexFinished, timeout=10000):
+        panel.add_paths([str(folder)])
+    summary = panel.progress.summary.text()
+    assert "Indexed 1 file, 2 pages" in summary and "1 skipped" in summary and "2 failed" in summary
+    lines = [panel.progress.problems.item(i).text() for i in range(panel.progress.problems.count())]
+    assert lines == [
+        "Failed — empty.pdf: the file is empty (0 bytes)",
+        "Failed — fake.pdf: not a valid PDF (it may be damaged or another kind of file)",
+        "Skipped — notes.docx: unsupported file type",
+    ]
+    assert panel.progress.problems.isVisible()  # failures open the list by themselves
+    panel.progress.details_button.click()
+    assert not panel.progress.problems.isVisible()
+    assert "Traceback" not in summary
+
+
+def test_cancel_mid_indexing_stops_promptly_and_says_so(qtbot, make_panel, tmp_path):
+    library = FakeLibrary(page_delay=0.05)
+    panel = make_panel(library)
+    big = make_pdf(tmp_path / "big.pdf", 40)
+    with qtbot.waitSignal(panel.indexFinished, timeout=15000) as done:
+        panel.add_paths([big])
+        qtbot.waitUntil(lambda: panel.progress.bar.value() >= 3, timeout=10000)
+        qtbot.mouseClick(panel.progress.cancel_button, Qt.MouseButton.LeftButton)
+        assert not panel.progress.cancel_button.isEnabled()
+    assert done.args[0].cancelled
+    assert panel.progress.bar.value() < 40
+    assert panel.progress.summary.text().startswith("Indexing cancelled.")
+    qtbot.waitUntil(lambda: not panel.busy)
+
+
+def test_a_library_raising_cancelled_or_an_error_is_shown_in_plain_words(qtbot, make_panel, tmp_path):
+    library = FakeLibrary()
+    panel = make_panel(library)
+    library.fail_whole_job = Cancelled()
+    with qtbot.waitSignal(panel.indexFinished, timeout=5000) as done:
+        panel.add_paths([make_pdf(tmp_path / "x.pdf", 1)])
+    assert done.args[0].cancelled
+    library.fail_whole_job = IndexMismatchError("The index was built with another embedding model.", "Re-index your documents.")
+    with qtbot.waitSignal(panel.indexFailed, timeout=5000):
+        panel.add_paths([str(tmp_path / "x.pdf")])
+    assert panel.progress.summary.text() == (
+        "Indexing stopped: The index was built with another embedding model. Re-index your documents.")
+
+
+def test_paths_added_while_busy_are_queued_and_model_files_ignored(qtbot, make_panel, tmp_path):
+    library = FakeLibrary(page_delay=0.02)
+    panel = make_panel(library)
+    a, b = make_pdf(tmp_path / "a.pdf", 4), make_pdf(tmp_path / "b.pdf", 2)
+    model = tmp_path / "m.gguf"
+    model.write_bytes(b"GGUF")
+    reports = []
+    panel.indexFinished.connect(reports.append)
+    panel.add_paths([a])
+    panel.add_paths([b, str(model)])
+    panel.add_paths([str(model)])
+    qtbot.waitUntil(lambda: len(reports) == 2 and not panel.busy, timeout=10000)
+    assert [c[1] for c in library.calls if c[0] == "index"] == [[a], [b]]
+
+
+def test_citation_popup_shows_the_passage_and_opens_the_pdf_at_the_page(qtbot, make_panel, tmp_path, monkeypatch):
+    opened: list[QUrl] = []
+    monkeypatch.setattr(QDesktopServices, "openUrl", staticmethod(lambda url: opened.append(QUrl(url)) or True))
+    panel = make_panel()
+    pdf = make_pdf(tmp_path / "report 2024.pdf", 4)
+    citation = Citation(number=2, source=pdf, page=3, text="page 3: quarterly revenue grew by 9 percent.")
+    panel.open_citation(citation, QPoint(100, 100))
+    popup = panel.citation_popup
+    assert popup is not None and popup.isVisible()
+    assert popup.heading.text() == "[2] report 2024.pdf, page 3"
+    assert popup.passage.toPlainText() == citation.text
+    assert popup.open_button.text() == "Open at page 3"
+    qtbot.mouseClick(popup.open_button, Qt.MouseButton.LeftButton)
+    assert len(opened) == 1 and opened[0].isLocalFile()
+    assert opened[0].toLocalFile() == pdf and opened[0].fragment() == "page=3"
+    assert opened[0] == citation_file_url(citation)
+    # A vanished file: the button is disabled and the popup says why instead of failing.
+    gone = Citation(number=1, source=str(tmp_path / "moved.pdf"), page=1, text="x")
+    panel.open_citation(gone)
+    assert not popup.open_button.isEnabled() and "no longer" in popup.status.text()
+
+
+def test_citation_tooltip_html_escapes_and_shortens():
+    c = Citation(number=1, source="/docs/a<b>.txt", page=2, text="<script>" + "word " * 400)
+    html = citation_tooltip_html(c, max_chars=100)
+    assert "<script>" not in html and "&lt;script&gt;" in html and "a&lt;b&gt;.txt, page 2" in html
+    assert "…" in html and len(html) < 600
+    assert not citation_file_url(c).hasFragment()  # page fragments are for PDFs only
+
+
+def test_collection_use_is_per_conversation_and_persisted(qtbot, make_panel, tmp_path):
+    library = FakeLibrary(page_delay=0)
+    core = FakeCore(library)
+    for name in ("alpha", "beta"):
+        list(_drain(library.index([make_pdf(tmp_path / f"{name}.pdf", 1)], collection=name)))
+    core.store.conversations[7] = Conversation(7, "t", 0, 0, ["alpha"])
+    core.store.conversations[8] = Conversation(8, "u", 0, 0, [])
+    panel = make_panel(core=core)
+    with qtbot.waitSignal(panel.collectionsChanged) as sig:
+        panel.set_conversation(7)
+    assert sig.args[0] == ["alpha"]
+    assert [panel.tree.topLevelItem(i).checkState(0) for i in range(2)] == [Qt.CheckState.Checked, Qt.CheckState.Unchecked]
+    with qtbot.waitSignal(panel.collectionsChanged) as sig:
+        panel.tree.topLevelItem(1).setCheckState(0, Qt.CheckState.Checked)
+    assert sig.args[0] == ["alpha", "beta"]
+    qtbot.waitUntil(lambda: core.store.saved == [(7, ["alpha", "beta"])])
+    with qtbot.waitSignal(panel.collectionsChanged) as sig:
+        panel.set_conversation(8)
+    assert sig.args[0] == [] and panel.tree.used() == []
+    # Ticks made in a new, unsaved chat go with it once it is saved as a conversation.
+    panel.set_conversation(None)
+    panel.tree.topLevelItem(1).setCheckState(0, Qt.CheckState.Checked)
+    core.store.conversations[9] = Conversation(9, "new", 0, 0, [])
+    with qtbot.waitSignal(panel.collectionsChanged) as sig:
+        panel.set_conversation(9)
+    assert sig.args[0] == ["beta"]
+    qtbot.waitUntil(lambda: core.store.saved[-1] == (9, ["beta"]))
+
+
+def _drain(gen):
+    try:
+        while True:
+            yield next(gen)
+    except StopIteration:
+        return
+
+
+def test_remove_asks_first_and_on_device_only_follows_policy(qtbot, make_panel, tmp_path):
+    library = FakeLibrary(page_delay=0)
+    list(_drain(library.index([make_pdf(tmp_path / "a.pdf", 2)], collection="work")))
+    core = FakeCore(library)
+    panel = make_panel(core=core)
+    panel.tree.setCurrentItem(panel.tree.topLevelItem(0))
+    answers = iter([False, True])
+    panel.confirm = lambda title, text: next(answers)
+    panel.remove_button.click()
+    assert not any(c[0] == "remove_collection" for c in library.calls)
+    with qtbot.waitSignal(panel.listingRefreshed):
+        panel.on_device_box.click()
+    assert ("set_on_device_only", "work", True) in library.calls and core.saves == 1
+    assert panel.tree.topLevelItem(0).text(0).endswith("on-device only") and panel.on_device_box.isChecked()
+    with qtbot.waitSignal(panel.listingRefreshed):
+        panel.remove_button.click()
+    assert ("remove_collection", "work") in library.calls and panel.tree.topLevelItemCount() == 0
+    locked = FakeCore(library, policy=MachinePolicy(values={"routing.on_device_only_collections": ["work"]}))
+    list(_drain(library.index([str(tmp_path / "a.pdf")], collection="work")))
+    other = make_panel(core=locked)
+    other.tree.setCurrentItem(other.tree.topLevelItem(0))
+    assert not other.on_device_box.isEnabled() and "organization" in other.on_device_box.toolTip()
+
+
+def test_new_collection_is_chosen_for_new_documents(qtbot, make_panel, tmp_path, monkeypatch):
+    library = FakeLibrary(page_delay=0)
+    panel = make_panel(library)
+    monkeypatch.setattr(QInputDialog, "getText", staticmethod(lambda *a, **k: ("  Tax  2024 ", True)))
+    panel.collection_box.setCurrentIndex(panel.collection_box.findText("New collection…"))
+    panel.collection_box.activated.emit(panel.collection_box.currentIndex())
+    assert panel.target_collection() == "Tax 2024"
+    with qtbot.waitSignal(panel.indexFinished):
+        panel.add_paths([make_pdf(tmp_path / "t.pdf", 1)])
+    assert library.calls[-1][2] == "Tax 2024"
+    monkeypatch.setattr(QInputDialog, "getText", staticmethod(lambda *a, **k: ("bad/name", True)))
+    panel.collection_box.activated.emit(panel.collection_box.findText("New collection…"))
+    assert panel.target_collection() == "Tax 2024" and "cannot be used" in panel.message.text()
+
+
+def test_every_control_is_named_for_screen_readers(make_panel):
+    panel = make_panel()
+    controls = panel.findChildren(QAbstractButton) + panel.findChildren(QComboBox) + \
+        panel.findChildren(QTreeView) + panel.findChildren(QProgressBar)
+    assert len(controls) >= 8
+    unnamed = [type(w).__name__ + ":" + (w.text() if hasattr(w, "text") else "") for w in controls if not w.accessibleName()]
+    assert unnamed == []
+    assert all(w.accessibleDescription() for w in controls)
