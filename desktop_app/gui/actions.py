@@ -1,0 +1,91 @@
+"""The window's menus and keyboard shortcuts, built in one place."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QMainWindow
+
+
+@dataclass
+class WindowActions:
+    new_chat: QAction
+    add_documents: QAction
+    add_model: QAction
+    export: QAction
+    rename: QAction
+    delete: QAction
+    quit: QAction
+    search: QAction
+    toggle_sidebar: QAction
+    toggle_documents: QAction
+    stop: QAction
+    regenerate: QAction
+    copy_answer: QAction
+    settings: QAction
+    audit_log: QAction
+    about: QAction
+
+
+def _action(window: QMainWindow, text: str, slot, shortcuts=(), tip: str = "") -> QAction:
+    action = QAction(text, window)
+    if shortcuts:
+        action.setShortcuts([QKeySequence(s) if not isinstance(s, QKeySequence) else s for s in shortcuts])
+    if tip:
+        action.setStatusTip(tip)
+        action.setToolTip(tip)
+    # Window-wide shortcuts work wherever the focus is inside the window.
+    action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+    action.triggered.connect(lambda _checked=False: slot())
+    window.addAction(action)
+    return action
+
+
+def build_actions(window) -> WindowActions:
+    """Create every action of ``window`` (a MainWindow) and its menu bar."""
+    w = window
+    prefs = [QKeySequence(QKeySequence.StandardKey.Preferences), QKeySequence("Ctrl+,")]
+    prefs = [k for i, k in enumerate(prefs) if not k.isEmpty() and k not in prefs[:i]]
+    acts = WindowActions(
+        new_chat=_action(w, "&New chat", w.new_chat, ["Ctrl+N"], "Start a new conversation."),
+        add_documents=_action(w, "Add &documents…", w.add_documents, [], "Index PDF, text or Markdown files for questions."),
+        add_model=_action(w, "Add &model…", w.add_model_dialog, [], "Add a GGUF model file."),
+        export=_action(w, "&Export conversation…", w.export_current, ["Ctrl+E"], "Save this conversation as Markdown or JSON."),
+        rename=_action(w, "&Rename conversation…", w.rename_current, [], "Give this conversation a new title."),
+        delete=_action(w, "&Delete conversation…", w.delete_current, [], "Delete this conversation."),
+        quit=_action(w, "&Quit", w.close, [QKeySequence(QKeySequence.StandardKey.Quit), "Ctrl+Q"], "Quit SLM Assistant."),
+        search=_action(w, "&Search conversations", w.focus_search, ["Ctrl+F"], "Search your conversations."),
+        toggle_sidebar=_action(w, "Show &conversations", w.toggle_sidebar, ["Ctrl+B"], "Show or hide the conversation list."),
+        toggle_documents=_action(w, "Show d&ocuments", w.toggle_documents, ["Ctrl+D"], "Show or hide the documents panel."),
+        stop=_action(w, "S&top answer", w.stop, ["Esc"], "Stop the answer being written."),
+        regenerate=_action(w, "&Regenerate answer", w.regenerate, ["Ctrl+R"], "Answer the last question again."),
+        copy_answer=_action(w, "&Copy last answer", w.copy_last_answer, ["Ctrl+Shift+C"], "Copy the last answer."),
+        settings=_action(w, "&Settings…", w.open_settings, prefs, "Model, appearance, documents and cloud settings."),
+        audit_log=_action(w, "Cloud &audit log…", w.open_audit_log, [], "Everything ever sent to the cloud."),
+        about=_action(w, "&About SLM Assistant", w.open_about, [], "Version and licences."),
+    )
+    acts.settings.setMenuRole(QAction.MenuRole.PreferencesRole)
+    acts.quit.setMenuRole(QAction.MenuRole.QuitRole)
+    acts.about.setMenuRole(QAction.MenuRole.AboutRole)
+    for toggle in (acts.toggle_sidebar, acts.toggle_documents):
+        toggle.setCheckable(True)
+        toggle.setChecked(True)
+
+    bar = w.menuBar()
+    file_menu = bar.addMenu("&File")
+    for a in (acts.new_chat, None, acts.add_documents, acts.add_model, None, acts.export, acts.rename, acts.delete, None, acts.quit):
+        file_menu.addSeparator() if a is None else file_menu.addAction(a)
+    edit_menu = bar.addMenu("&Edit")
+    for a in (acts.copy_answer, acts.regenerate, acts.stop, None, acts.search):
+        edit_menu.addSeparator() if a is None else edit_menu.addAction(a)
+    view_menu = bar.addMenu("&View")
+    view_menu.addAction(acts.toggle_sidebar)
+    view_menu.addAction(acts.toggle_documents)
+    tools_menu = bar.addMenu("&Tools")
+    tools_menu.addAction(acts.settings)
+    tools_menu.addAction(acts.audit_log)
+    help_menu = bar.addMenu("&Help")
+    help_menu.addAction(acts.about)
+    return acts

@@ -1,0 +1,105 @@
+"""Start the Qt application: show the window first, load the model afterwards on a worker.
+
+Start-up speed matters (window within 1.5x a bare Qt window): nothing heavy is imported on
+this path. llama_cpp, torch and chromadb load inside their adapters, on a worker thread, after
+the window is on screen.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Callable
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtGui import QGuiApplication, QIcon
+from PySide6.QtWidgets import QApplication
+
+from desktop_app import PRODUCT_NAME, __version__
+from desktop_app.config.paths import resource_path
+from desktop_app.gui.theme import apply_theme
+
+ORGANIZATION = "SLM Assistant"
+
+
+def create_application(argv: list[str] | None = None) -> QApplication:
+    """The QApplication (or the running one), with names, high-DPI policy and icon."""
+    existing = QApplication.instance()
+    if existing is not None:
+        return existing  # type: ignore[return-value]
+    # Fractional scale factors (125 %, 150 %) are used as they are instead of rounded: crisp text.
+    QGuiApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
+    QApplication.setApplicationName(PRODUCT_NAME)
+    QApplication.setApplicationDisplayName(PRODUCT_NAME)
+    QApplication.setOrganizationName(ORGANIZATION)
+    QApplication.setApplicationVersion(__version__)
+    QGuiApplication.setDesktopFileName("slm-assistant")
+    app = QApplication(list(argv) if argv else [sys.argv[0] if sys.argv else "slm-assistant"])
+    icon = app_icon()
+    if icon is not None:
+        app.setWindowIcon(icon)
+    return app
+
+
+def app_icon() -> QIcon | None:
+    """The app icon from resources/icons (every PNG size, so each DPI gets a sharp one)."""
+    folder = resource_path("icons")
+    if not folder.is_dir():
+        return None
+    files = sorted(p for p in folder.iterdir() if p.suffix.lower() in (".png", ".svg"))
+    if not files:
+        return None
+    icon = QIcon()
+    for path in files:
+        icon.addFile(str(path))
+    return icon
+
+
+def apply_theme_setting(theme: str) -> bool:
+    """Apply ``ui.theme`` (system, light, dark) to the running application; True if dark."""
+    app = QApplication.instance()
+    return apply_theme(app, theme) if app is not None else False
+
+
+class _FirstExposeFilter(QObject):
+    """Calls ``callback`` once, when the window is first exposed (really on screen)."""
+
+    def __init__(self, callback: Callable[[], None]) -> None:
+        super().__init__()
+        self._callback: Callable[[], None] | None = callback
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt API)
+        if self._callback is not None and event.type() in (QEvent.Type.Expose, QEvent.Type.Paint):
+            callback, self._callback = self._callback, None
+            callback()
+        return False
+
+
+def show_main_window(core, argv: list[str] | None = None, on_shown: Callable[[], None] | None = None):
+    """Create the application and show the main window; returns (app, window)."""
+    app = create_application(argv)
+    apply_theme(app, core.settings.ui.theme)
+    from desktop_app.gui.main_window import MainWindow  # after QApplication exists
+
+    window = MainWindow(core)
+    window._expose_filter = None
+    if on_shown is not None:
+        window._expose_filter = _FirstExposeFilter(on_shown)
+        window.installEventFilter(window._expose_filter)
+    if core.settings.ui.theme == "system" and hasattr(app.styleHints(), "colorSchemeChanged"):
+        app.styleHints().colorSchemeChanged.connect(lambda _s: window._on_settings_applied(False))
+    window.show()
+    # The model loads once the event loop runs, i.e. after the first paint.
+    QTimer.singleShot(0, window.start_model_loading)
+    return app, window
+
+
+def run(core, argv: list[str] | None = None, on_shown: Callable[[], None] | None = None) -> int:
+    """Run the GUI until the window closes; returns the exit status."""
+    app, window = show_main_window(core, argv, on_shown)
+    if core.policy.problem:
+        window.banner.show_error(f"{core.policy.problem} Cloud hand-off is off.")
+    try:
+        return int(app.exec())
+    finally:
+        window.pool.shutdown()
+        core.close()

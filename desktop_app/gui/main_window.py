@@ -1,0 +1,377 @@
+"""The main window: conversation sidebar, chat, composer, documents panel, menus, drops.
+
+Session logic lives in ``ChatController``; conversation management (rename, delete, export)
+in ``conversation_ops``. Everything slow runs on the WorkerPool; this module only wires.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import QDockWidget, QFileDialog, QMainWindow, QSplitter, QVBoxLayout, QWidget
+
+from desktop_app import PRODUCT_NAME
+from desktop_app.core.errors import AppError
+from desktop_app.gui import conversation_ops
+from desktop_app.gui.accessibility import describe
+from desktop_app.gui.actions import build_actions
+from desktop_app.gui.chat_controller import ChatController
+from desktop_app.gui.chat_view import ChatView
+from desktop_app.gui.composer import Composer
+from desktop_app.gui.error_banner import ErrorBanner
+from desktop_app.gui.sidebar import ConversationSidebar
+from desktop_app.gui.status_bar import AppStatusBar
+from desktop_app.gui.styles import window_style_sheet
+from desktop_app.gui.workers import WorkerPool
+
+
+class MainWindow(QMainWindow):
+    """The one window of the app. Built by ``application.run`` with the Core and a WorkerPool."""
+
+    modelLoaded = Signal(object)  # the ChatBackend, once loaded off the GUI thread
+    modelFailed = Signal(object)  # AppError
+
+    def __init__(self, core, pool: WorkerPool | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.core = core
+        self.pool = pool or WorkerPool()
+        self.setWindowTitle(PRODUCT_NAME)
+        self.setObjectName("mainWindow")
+        self.setAcceptDrops(True)
+        self.resize(1100, 740)
+
+        self.sidebar = ConversationSidebar(self)
+        self.chat_view = ChatView(self)
+        self.composer = Composer(self)
+        self.banner = ErrorBanner(self)
+        status = AppStatusBar(self)
+        self.setStatusBar(status)
+        self.status = status
+
+        chat_area = QWidget(self)
+        chat_area.setObjectName("chatArea")
+        col = QVBoxLayout(chat_area)
+        col.setContentsMargins(0, 0, 0, 0)
+        col.setSpacing(0)
+        banner_holder = QVBoxLayout()
+        banner_holder.setContentsMargins(12, 8, 12, 0)
+        banner_holder.addWidget(self.banner)
+        col.addLayout(banner_holder)
+        col.addWidget(self.chat_view, 1)
+        col.addWidget(self.composer)
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.splitter.setObjectName("mainSplitter")
+        self.splitter.addWidget(self.sidebar)
+        self.splitter.addWidget(chat_area)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([250, 850])
+        self.splitter.setChildrenCollapsible(False)
+        self.setCentralWidget(self.splitter)
+
+        self.documents_panel = self._build_documents_panel()
+        self.controller = ChatController(
+            core, self.pool, self.chat_view, self.composer, self.banner, self.status, self,
+            collections=self._conversation_collections,
+        )
+        self.actions = build_actions(self)
+        self._wire()
+        self._apply_policy()
+        self.setStyleSheet(window_style_sheet(self.palette()))
+        setTabOrder = QWidget.setTabOrder  # noqa: N806 - Qt name
+        setTabOrder(self.sidebar.new_button, self.sidebar.search_edit)
+        setTabOrder(self.sidebar.search_edit, self.sidebar.list)
+        setTabOrder(self.sidebar.list, self.composer.edit)
+        setTabOrder(self.composer.edit, self.composer.route_combo)
+        setTabOrder(self.composer.route_combo, self.composer.send_button)
+        self._restore_state()
+
+    # ---------------------------------------------------------------- building
+
+    def _build_documents_panel(self):
+        """The documents panel (engineer gui-docs), in a dock on the right; absent -> no dock."""
+        self._collections: list[str] | None = None
+        try:
+            from desktop_app.gui.documents_panel import DocumentsPanel
+        except ImportError:
+            self.documents_dock = None
+            return None
+        panel = DocumentsPanel(self.core, self.pool, self)
+        dock = QDockWidget("Documents", self)
+        dock.setObjectName("documentsDock")
+        dock.setWidget(panel)
+        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetClosable | QDockWidget.DockWidgetFeature.DockWidgetMovable)
+        describe(dock, "Documents", "Your indexed documents and the collections this conversation uses.")
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+        self.resizeDocks([dock], [300], Qt.Orientation.Horizontal)
+        self.documents_dock = dock
+        signal = getattr(panel, "collectionsChanged", None)
+        if signal is not None:
+            signal.connect(self._on_collections_changed)
+        return panel
+
+    def _wire(self) -> None:
+        sb = self.sidebar
+        sb.newRequested.connect(self.new_chat)
+        sb.conversationSelected.connect(self.open_conversation)
+        sb.renameRequested.connect(lambda cid: conversation_ops.rename(self, cid))
+        sb.deleteRequested.connect(lambda cid: conversation_ops.delete(self, cid))
+        sb.exportRequested.connect(lambda cid: conversation_ops.export(self, cid))
+        sb.searchChanged.connect(lambda _text: self.refresh_conversations())
+        self.chat_view.citationClicked.connect(self._open_citation)
+        self.controller.conversationChanged.connect(self._on_conversation_changed)
+        self.controller.answerFinished.connect(lambda _a: self.refresh_conversations())
+        self.controller.busyChanged.connect(self._on_busy_changed)
+        self.modelLoaded.connect(self.status.set_backend)
+        self.modelFailed.connect(self._on_model_failed)
+        if self.documents_dock is not None:
+            self.documents_dock.visibilityChanged.connect(self.actions.toggle_documents.setChecked)
+        else:
+            self.actions.toggle_documents.setVisible(False)
+            self.actions.add_documents.setEnabled(False)
+        self._on_busy_changed(False)
+
+    def _apply_policy(self) -> None:
+        """Greyed out, with the reason, where the organisation's policy forbids an action."""
+        s = self.core.settings
+        if not s.privacy.allow_export:
+            self.actions.export.setEnabled(False)
+            self.actions.export.setToolTip("Managed by your organization: exporting is turned off.")
+        if not s.privacy.allow_user_models:
+            self.actions.add_model.setEnabled(False)
+            self.actions.add_model.setToolTip("Managed by your organization: only the provided model can be used.")
+        self.composer.set_cloud_available(s.routing.policy != "off")
+
+    def _restore_state(self) -> None:
+        ui = self.core.settings.ui
+        if ui.window_geometry:
+            try:
+                self.restoreGeometry(QByteArray.fromBase64(ui.window_geometry.encode("ascii")))
+            except (ValueError, UnicodeError):
+                pass
+        self.set_sidebar_visible(ui.sidebar_visible)
+        self.refresh_conversations()
+        last = ui.last_conversation_id
+        if last and self._store_call(lambda: self.core.store.get_conversation(last)) is not None:
+            self.open_conversation(last)
+
+    # ---------------------------------------------------------------- start-up
+
+    def start_model_loading(self) -> None:
+        """Load the model on a worker after the window shows (seconds; never on the GUI thread)."""
+        self.status.set_loading()
+        self.pool.run(self.core.backend, pass_cancel=False,
+                      on_returned=self.modelLoaded.emit, on_errored=self.modelFailed.emit)
+
+    def _on_model_failed(self, error: AppError) -> None:
+        self.status.set_model_failed()
+        self.banner.show_error(error)
+
+    # ---------------------------------------------------------------- conversations
+
+    def _store_call(self, fn, default=None):
+        try:
+            return fn()
+        except AppError as exc:
+            self.banner.show_error(exc)
+            return default
+
+    def refresh_conversations(self) -> None:
+        text = self.sidebar.search_text()
+        store = self._store_call(lambda: self.core.store)
+        if store is None:
+            return
+        convs = self._store_call(lambda: store.search(text) if text else store.list_conversations(), [])
+        self.sidebar.set_conversations(convs, self.controller.conversation_id)
+
+    def open_conversation(self, conversation_id: int) -> None:
+        if self.controller.busy:
+            self.sidebar.select(self.controller.conversation_id)
+            self.status.showMessage("Wait for the answer to finish, or stop it (Esc), before switching.", 4000)
+            return
+        self.controller.show_conversation(conversation_id)
+
+    def new_chat(self) -> None:
+        if self.controller.busy:
+            self.status.showMessage("Stop the answer (Esc) before starting a new chat.", 4000)
+            return
+        self.controller.show_conversation(None)
+        self.composer.edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+    def _on_conversation_changed(self, conversation_id) -> None:
+        if conversation_id is not None:
+            self.core.settings.ui.last_conversation_id = int(conversation_id)
+        self.refresh_conversations()
+        self.sidebar.select(conversation_id)
+        has = conversation_id is not None
+        for action in (self.actions.rename, self.actions.delete):
+            action.setEnabled(has)
+        if self.core.settings.privacy.allow_export:
+            self.actions.export.setEnabled(has)
+        if self.documents_panel is not None and hasattr(self.documents_panel, "set_conversation"):
+            self.documents_panel.set_conversation(conversation_id)
+
+    def _on_collections_changed(self, names) -> None:
+        self._collections = list(names) if names is not None else None
+
+    def _conversation_collections(self) -> list[str] | None:
+        return self._collections
+
+    def _on_busy_changed(self, busy: bool) -> None:
+        self.actions.stop.setEnabled(busy)
+        self.actions.regenerate.setEnabled(not busy)
+        if not busy:
+            self._reload_model_when_idle()
+
+    # ---------------------------------------------------------------- actions (menu slots)
+
+    def stop(self) -> None:
+        self.controller.stop()
+
+    def regenerate(self) -> None:
+        self.controller.regenerate()
+
+    def copy_last_answer(self) -> None:
+        if self.controller.copy_last_answer():
+            self.status.showMessage("Answer copied.", 2000)
+
+    def focus_search(self) -> None:
+        self.set_sidebar_visible(True)
+        self.sidebar.focus_search()
+
+    def toggle_sidebar(self) -> None:
+        self.set_sidebar_visible(not self.sidebar.isVisible())
+
+    def set_sidebar_visible(self, visible: bool) -> None:
+        self.sidebar.setVisible(visible)
+        self.actions.toggle_sidebar.setChecked(visible)
+        self.core.settings.ui.sidebar_visible = visible
+
+    def toggle_documents(self) -> None:
+        if self.documents_dock is not None:
+            self.documents_dock.setVisible(not self.documents_dock.isVisible())
+
+    def rename_current(self) -> None:
+        if self.controller.conversation_id is not None:
+            conversation_ops.rename(self, self.controller.conversation_id)
+
+    def delete_current(self) -> None:
+        if self.controller.conversation_id is not None:
+            conversation_ops.delete(self, self.controller.conversation_id)
+
+    def export_current(self) -> None:
+        if self.controller.conversation_id is not None:
+            conversation_ops.export(self, self.controller.conversation_id)
+
+    def add_documents(self) -> None:
+        if self.documents_panel is None:
+            return
+        files, _ = QFileDialog.getOpenFileNames(
+            self, "Add documents", str(Path.home()), "Documents (*.pdf *.txt *.md *.markdown);;All files (*)"
+        )
+        if files:
+            self.add_document_paths(files)
+
+    def add_document_paths(self, paths: list[str]) -> None:
+        if self.documents_panel is None:
+            self.banner.show_error(AppError("Documents cannot be added in this version."))
+            return
+        if self.documents_dock is not None:
+            self.documents_dock.show()
+        self.documents_panel.add_paths(paths)
+
+    def add_model_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Add model", str(Path.home()), "GGUF models (*.gguf)")
+        if path:
+            conversation_ops.add_model(self, path)
+
+    def open_settings(self) -> None:
+        from desktop_app.gui.settings_dialog import SettingsDialog
+
+        dialog = SettingsDialog(self.core, self.pool, self)
+        dialog.settingsApplied.connect(self._on_settings_applied)
+        dialog.exec()
+
+    def _on_settings_applied(self, reload_model: bool) -> None:
+        from desktop_app.gui.application import apply_theme_setting
+
+        apply_theme_setting(self.core.settings.ui.theme)
+        self.setStyleSheet(window_style_sheet(self.palette()))
+        self._apply_policy()
+        if reload_model:
+            self._reload_pending = True
+            self._reload_model_when_idle()
+
+    def _reload_model_when_idle(self) -> None:
+        """Swap the model only between answers: closing it under a running stream would crash it."""
+        if getattr(self, "_reload_pending", False) and not self.controller.busy:
+            self._reload_pending = False
+            self.core.reload_backend()
+            self.start_model_loading()
+
+    def open_audit_log(self) -> None:
+        try:
+            from desktop_app.gui.audit_dialog import AuditLogDialog
+        except ImportError:
+            self.status.showMessage("Nothing has been sent to the cloud.", 4000)
+            return
+        AuditLogDialog(self.core, self).exec()
+
+    def open_about(self) -> None:
+        try:
+            from desktop_app.gui.about_dialog import AboutDialog
+        except ImportError:
+            from PySide6.QtWidgets import QMessageBox
+
+            from desktop_app import __version__
+
+            QMessageBox.about(self, f"About {PRODUCT_NAME}", f"{PRODUCT_NAME} {__version__}\nAn offline AI assistant.")
+            return
+        AboutDialog(self.core, self).exec()
+
+    def _open_citation(self, citation) -> None:
+        if self.documents_panel is not None and hasattr(self.documents_panel, "open_citation"):
+            self.documents_panel.open_citation(citation)
+        else:
+            self.status.showMessage(f"{Path(citation.source).name}, page {citation.page}", 6000)
+
+    # ---------------------------------------------------------------- drops
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 (Qt API)
+        if event.mimeData().hasUrls() and any(u.isLocalFile() for u in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
+        paths = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
+        event.acceptProposedAction()
+        self.handle_dropped_paths(paths)
+
+    def handle_dropped_paths(self, paths: list[str]) -> None:
+        """``.gguf`` files become models; everything else (files, folders) goes to the documents panel."""
+        models = [p for p in paths if p.lower().endswith(".gguf")]
+        others = [p for p in paths if not p.lower().endswith(".gguf")]
+        for path in models:
+            conversation_ops.add_model(self, path)
+        if others:
+            self.add_document_paths(others)
+
+    # ---------------------------------------------------------------- close
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        """Stop what runs, wait for the workers (the stopped answer is saved), save the window state."""
+        self.controller.shutdown()
+        ui = self.core.settings.ui
+        ui.window_geometry = bytes(self.saveGeometry().toBase64()).decode("ascii")
+        try:
+            self.core.save_settings()
+        except AppError:
+            pass  # a read-only disk must not stop the app from closing
+        super().closeEvent(event)
+
+    def showEvent(self, event) -> None:  # noqa: N802
+        super().showEvent(event)
+        if not getattr(self, "_shown_once", False):
+            self._shown_once = True
+            QTimer.singleShot(0, self.composer.edit.setFocus)

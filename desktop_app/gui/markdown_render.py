@@ -1,0 +1,79 @@
+"""Markdown -> the HTML subset QTextBrowser shows, with citations as ``cite:N`` links.
+
+The model's text is untrusted: raw HTML is never passed through (markdown-it's ``html``
+option is off, so ``<script>`` arrives as escaped text), and only ``http(s)``, ``mailto`` and
+our own ``cite:`` links are kept.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from functools import lru_cache
+from typing import Iterable
+
+CITE_RE = re.compile(r"\[(\d{1,3})\]")
+SAFE_LINK = re.compile(r"^(https?:|mailto:|cite:)", re.IGNORECASE)
+
+
+@lru_cache(maxsize=1)
+def _parser():
+    # Imported on first render, not at window start-up.
+    from markdown_it import MarkdownIt
+
+    md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+    md.enable("table")
+    md.enable("strikethrough")
+    md.validateLink = lambda url: bool(SAFE_LINK.match(url.strip()))
+    return md
+
+
+def render_markdown(text: str, citation_numbers: Iterable[int] = (), code_style: str = "") -> str:
+    """Render ``text`` as HTML; ``[n]`` for a known citation number becomes a ``cite:n`` link."""
+    md = _parser()
+    numbers = {int(n) for n in citation_numbers}
+    tokens = md.parse(text or "")
+    if numbers:
+        for token in tokens:
+            if token.type == "inline" and token.children:
+                token.children = _link_citations(token.children, numbers)
+    out = md.renderer.render(tokens, md.options, {})
+    if code_style:
+        out = out.replace("<pre>", f'<pre style="{code_style}">')
+    return out
+
+
+def _link_citations(children, numbers: set[int]):
+    """Split text tokens around ``[n]`` into ``<a href="cite:n">`` tokens (code spans untouched)."""
+    from markdown_it.token import Token
+
+    out = []
+    for tok in children:
+        if tok.type != "text" or "[" not in tok.content:
+            out.append(tok)
+            continue
+        pos = 0
+        for match in CITE_RE.finditer(tok.content):
+            n = int(match.group(1))
+            if n not in numbers:
+                continue
+            if match.start() > pos:
+                out.append(_text(Token, tok.content[pos:match.start()]))
+            link = Token("html_inline", "", 0)
+            link.content = f'<a href="cite:{n}">[{n}]</a>'
+            out.append(link)
+            pos = match.end()
+        if pos < len(tok.content):
+            out.append(_text(Token, tok.content[pos:]))
+    return out
+
+
+def _text(token_cls, content: str):
+    tok = token_cls("text", "", 0)
+    tok.content = content
+    return tok
+
+
+def plain_to_html(text: str) -> str:
+    """Escape plain text (user questions) for QTextBrowser, keeping line breaks."""
+    return "<p>" + html.escape(text).replace("\n", "<br>") + "</p>"

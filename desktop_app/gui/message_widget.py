@@ -1,0 +1,201 @@
+"""One turn of the chat: the text (Markdown for answers), where it was produced, sources, actions."""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+from PySide6.QtCore import QSize, Qt, QUrl, Signal
+from PySide6.QtGui import QDesktopServices, QGuiApplication, QPalette
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QTextBrowser, QVBoxLayout, QWidget
+
+from desktop_app.core.records import Citation
+from desktop_app.gui.accessibility import describe
+from desktop_app.gui.markdown_render import plain_to_html, render_markdown
+
+STATUS_LABELS = {"stopped": "Stopped", "error": "Not finished: an error occurred", "streaming": "Writing…"}
+
+
+class MessageBodyView(QTextBrowser):
+    """A read-only rich-text view as tall as its content (the chat area scrolls, not each message)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setOpenLinks(False)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.setTextInteractionFlags(
+            Qt.TextInteractionFlag.TextBrowserInteraction | Qt.TextInteractionFlag.TextSelectableByKeyboard
+        )
+        # Tab moves on to the next control instead of being typed: keyboard users must not get stuck.
+        self.setTabChangesFocus(True)
+        self.viewport().setAutoFillBackground(False)
+        self.setStyleSheet("QTextBrowser { background: transparent; }")
+        self.document().setDocumentMargin(2)
+        self.document().contentsChanged.connect(self._fit_height)
+
+    def _fit_height(self) -> None:
+        doc = self.document()
+        doc.setTextWidth(max(50, self.viewport().width()))
+        height = int(doc.size().height()) + 2 * self.frameWidth() + 2
+        if height != self.height():
+            self.setFixedHeight(height)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        super().resizeEvent(event)
+        self._fit_height()
+
+    def sizeHint(self) -> QSize:  # noqa: N802
+        return QSize(400, self.height())
+
+
+class MessageWidget(QFrame):
+    """A question or an answer; answers render Markdown and show route, reason, notices, sources."""
+
+    citationClicked = Signal(object)  # Citation
+
+    def __init__(self, role: str, text: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.role = role
+        self._text = text
+        self._citations: list[Citation] = []
+        self.status = "complete"
+        self.setObjectName("userMessage" if role == "user" else "assistantMessage")
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 8, 12, 8)
+        layout.setSpacing(4)
+        head = QHBoxLayout()
+        self.author = QLabel("You" if role == "user" else "Assistant")
+        self.author.setObjectName("messageAuthor")
+        font = self.author.font()
+        font.setBold(True)
+        self.author.setFont(font)
+        head.addWidget(self.author)
+        self.route_label = QLabel()
+        self.route_label.setObjectName("routeLabel")
+        self.route_label.setVisible(False)
+        head.addWidget(self.route_label)
+        head.addStretch(1)
+        self.status_label = QLabel()
+        self.status_label.setObjectName("statusLabel")
+        self.status_label.setVisible(False)
+        head.addWidget(self.status_label)
+        layout.addLayout(head)
+
+        self.body = MessageBodyView(self)
+        describe(
+            self.body,
+            "Your question" if role == "user" else "Answer",
+            "The text of this message; links and citations can be opened with Enter.",
+        )
+        self.body.anchorClicked.connect(self._on_link)
+        layout.addWidget(self.body)
+
+        self.reason_label = _small_label(self)
+        self.notices_label = _small_label(self)
+        self.sources_label = _small_label(self)
+        self.sources_label.setTextFormat(Qt.TextFormat.RichText)
+        self.sources_label.setOpenExternalLinks(False)
+        self.sources_label.setTextInteractionFlags(
+            Qt.TextInteractionFlag.LinksAccessibleByMouse | Qt.TextInteractionFlag.LinksAccessibleByKeyboard
+        )
+        describe(self.sources_label, "Sources", "Numbered sources of this answer; activate one to see the passage.", tooltip=False)
+        self.sources_label.linkActivated.connect(lambda url: self._on_link(QUrl(url)))
+        for label in (self.reason_label, self.notices_label, self.sources_label):
+            layout.addWidget(label)
+
+        self.copy_button = None
+        if role == "assistant":
+            actions = QHBoxLayout()
+            actions.addStretch(1)
+            self.copy_button = QPushButton("Copy")
+            self.copy_button.setObjectName("copyButton")
+            self.copy_button.setFlat(True)
+            describe(self.copy_button, "Copy answer", "Copy this answer's text to the clipboard.")
+            self.copy_button.clicked.connect(self.copy_to_clipboard)
+            actions.addWidget(self.copy_button)
+            layout.addLayout(actions)
+        self.set_text(text)
+
+    # ---------------------------------------------------------------- content
+
+    def text(self) -> str:
+        return self._text
+
+    def set_text(self, text: str) -> None:
+        self._text = text
+        if self.role == "user":
+            self.body.setHtml(plain_to_html(text))
+            return
+        code_bg = self.palette().color(QPalette.ColorRole.AlternateBase).name()
+        style = f"background-color:{code_bg}; font-family:monospace; padding:6px;"
+        shown = text if text else ("…" if self.status == "streaming" else "")
+        self.body.setHtml(render_markdown(shown, [c.number for c in self._citations], style).replace("<code>", "<code style=\"font-family:monospace\">"))
+
+    def set_route(self, route: str, model: str, reason: str = "") -> None:
+        where = "Cloud" if route == "cloud" else "On this device"
+        self.route_label.setText(f"{where} · {model}" if model else where)
+        self.route_label.setVisible(True)
+        self.route_label.setAccessibleName(f"Produced: {self.route_label.text()}")
+        self.reason_label.setText(reason)
+        self.reason_label.setVisible(bool(reason))
+
+    def add_notice(self, text: str) -> None:
+        current = self.notices_label.text()
+        self.notices_label.setText(f"{current}\n{text}" if current else text)
+        self.notices_label.setVisible(True)
+
+    def set_notices(self, notices: list[str]) -> None:
+        self.notices_label.setText("\n".join(notices))
+        self.notices_label.setVisible(bool(notices))
+
+    def set_citations(self, citations: list[Citation]) -> None:
+        self._citations = list(citations)
+        if citations:
+            links = " &nbsp; ".join(
+                f'<a href="cite:{c.number}">[{c.number}]</a> {html.escape(Path(c.source).name)}, page {c.page}'
+                for c in citations
+            )
+            self.sources_label.setText(f"Sources: {links}")
+        self.sources_label.setVisible(bool(citations))
+        self.set_text(self._text)
+
+    def citations(self) -> list[Citation]:
+        return list(self._citations)
+
+    def set_status(self, status: str) -> None:
+        self.status = status
+        label = STATUS_LABELS.get(status, "")
+        self.status_label.setText(label)
+        self.status_label.setVisible(bool(label))
+        if status == "streaming" and not self._text:
+            self.set_text("")
+
+    # ---------------------------------------------------------------- actions
+
+    def copy_to_clipboard(self) -> None:
+        QGuiApplication.clipboard().setText(self._text)
+
+    def _on_link(self, url: QUrl) -> None:
+        if url.scheme() == "cite":
+            try:
+                number = int(url.path() or url.toString().split(":", 1)[1])
+            except ValueError:
+                return
+            citation = next((c for c in self._citations if c.number == number), None)
+            if citation is not None:
+                self.citationClicked.emit(citation)
+        elif url.scheme() in ("http", "https", "mailto"):
+            QDesktopServices.openUrl(url)
+
+
+def _small_label(parent: QWidget) -> QLabel:
+    label = QLabel(parent)
+    label.setWordWrap(True)
+    label.setObjectName("metaLabel")
+    label.setVisible(False)
+    return label

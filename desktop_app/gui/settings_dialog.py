@@ -1,0 +1,122 @@
+"""Settings: Model, Appearance, Documents (gui-docs page) and Cloud (routing page) tabs.
+
+Pages owned by other areas are imported lazily and skipped while they do not exist. Saving
+validates every value through ``Settings.set`` (typed, with choices) before anything is written.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QTabWidget, QVBoxLayout, QWidget
+
+from desktop_app.core.errors import AppError
+from desktop_app.gui.accessibility import describe
+from desktop_app.gui.settings_model_page import RELOAD_KEYS, ModelSettingsPage
+from desktop_app.gui.settings_widgets import add_row
+
+THEMES = (("Follow the system", "system"), ("Light", "light"), ("Dark", "dark"))
+
+
+class AppearanceSettingsPage(QWidget):
+    """Theme (system, light, dark)."""
+
+    def __init__(self, core, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.core = core
+        form = QFormLayout(self)
+        self.theme = QComboBox()
+        for label, _value in THEMES:
+            self.theme.addItem(label)
+        current = core.settings.ui.theme
+        self.theme.setCurrentIndex(next((i for i, (_l, v) in enumerate(THEMES) if v == current), 0))
+        add_row(form, "Theme:", self.theme, core.settings.describe("ui.theme"), "ui.theme", core.policy)
+
+    def values(self) -> dict[str, object]:
+        return {"ui.theme": THEMES[self.theme.currentIndex()][1]}
+
+
+def _optional_page(module: str, cls: str, *args):
+    """Build another area's settings page, or None while that module does not exist yet."""
+    import importlib
+
+    try:
+        page_cls = getattr(importlib.import_module(f"desktop_app.gui.{module}"), cls)
+    except (ImportError, AttributeError):
+        return None
+    return page_cls(*args)
+
+
+class SettingsDialog(QDialog):
+    """Tabs of settings; OK/Apply validate and save, then tell the window what to reload."""
+
+    settingsApplied = Signal(bool)  # True when the model must be loaded again
+
+    def __init__(self, core, pool, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.core = core
+        self.setWindowTitle("Settings")
+        self.setObjectName("settingsDialog")
+        self.resize(640, 600)
+        self.tabs = QTabWidget(self)
+        describe(self.tabs, "Settings pages", "Model, appearance, documents and cloud settings.")
+        self.model_page = ModelSettingsPage(core, pool, self)
+        self.appearance_page = AppearanceSettingsPage(core, self)
+        self.tabs.addTab(self.model_page, "&Model")
+        self.tabs.addTab(self.appearance_page, "&Appearance")
+        self.documents_page = _optional_page("documents_settings_page", "DocumentsSettingsPage", core, self)
+        if self.documents_page is not None:
+            self.tabs.addTab(self.documents_page, "&Documents")
+        self.cloud_page = _optional_page("cloud_page", "CloudSettingsPage", core, self)
+        if self.cloud_page is not None:
+            self.tabs.addTab(self.cloud_page, "&Cloud")
+
+        self.error_label = QLabel()
+        self.error_label.setWordWrap(True)
+        self.error_label.setStyleSheet("color: #b3261e;")
+        self.error_label.hide()
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel | QDialogButtonBox.StandardButton.Apply
+        )
+        for which, name, text in (
+            (QDialogButtonBox.StandardButton.Ok, "OK", "Save the settings and close."),
+            (QDialogButtonBox.StandardButton.Cancel, "Cancel", "Close without saving."),
+            (QDialogButtonBox.StandardButton.Apply, "Apply", "Save the settings and keep this window open."),
+        ):
+            describe(self.buttons.button(which), name, text)
+        self.buttons.accepted.connect(self._ok)
+        self.buttons.rejected.connect(self.reject)
+        self.buttons.button(QDialogButtonBox.StandardButton.Apply).clicked.connect(self.apply)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.tabs, 1)
+        layout.addWidget(self.error_label)
+        layout.addWidget(self.buttons)
+
+    def apply(self) -> bool:
+        """Validate and save; returns False (and says why) when a value is refused."""
+        settings = self.core.settings
+        values = {**self.model_page.values(), **self.appearance_page.values()}
+        before = {k: settings.get(k) for k in values}
+        try:
+            for key, value in values.items():
+                self.core.policy.check_can_set(key) if before[key] != value else None
+                settings.set(key, value)
+            for page in (self.documents_page, self.cloud_page):
+                if page is not None and hasattr(page, "apply"):
+                    page.apply()
+            self.core.save_settings()
+        except AppError as exc:
+            for key, value in before.items():  # leave the running settings as they were
+                settings.set(key, value)
+            self.error_label.setText(str(exc))
+            self.error_label.show()
+            return False
+        self.error_label.hide()
+        if self.cloud_page is not None and hasattr(self.core, "reset_gateway"):
+            self.core.reset_gateway()
+        reload_model = any(before.get(k) != settings.get(k) for k in RELOAD_KEYS if k in before)
+        self.settingsApplied.emit(reload_model)
+        return True
+
+    def _ok(self) -> None:
+        if self.apply():
+            self.accept()

@@ -1,0 +1,232 @@
+"""Settings › Model: installed models (listed on a worker), active model, offload, sampling."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_app.config.policy import MANAGED_LABEL
+from desktop_app.core.errors import AppError
+from desktop_app.gui.accessibility import describe
+from desktop_app.gui.settings_widgets import add_row, lock_if_managed
+
+PATH_ROLE = Qt.ItemDataRole.UserRole
+OFFLOAD_CHOICES = (("Automatic (GPU when available)", "auto"), ("CPU only", "cpu"), ("All layers on the GPU", "all"), ("A number of layers…", "n"))
+# Settings whose change needs the model to be loaded again.
+RELOAD_KEYS = ("llm.model_path", "llm.gpu_offload", "llm.threads", "llm.context_length")
+
+
+def human_size(size: int) -> str:
+    value = float(size or 0)
+    for unit in ("B", "KB", "MB", "GB"):
+        if value < 1024 or unit == "GB":
+            return f"{value:.0f} {unit}" if unit in ("B", "KB") else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{value:.1f} GB"
+
+
+class ModelSettingsPage(QWidget):
+    """Pick the model and how it runs."""
+
+    def __init__(self, core, pool, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.core = core
+        self.pool = pool
+        llm = core.settings.llm
+        policy = core.policy
+
+        self.table = QTableWidget(0, 4, self)
+        self.table.setHorizontalHeaderLabels(["Model", "Size", "Context", "Quantization"])
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.table.setMinimumHeight(130)
+        describe(self.table, "Models", "Installed models. Select one to make it the active model.")
+        self.models_status = QLabel("Reading models…")
+        self.add_button = QPushButton("Add model…")
+        describe(self.add_button, "Add model", "Add a GGUF model file from this computer.")
+        self.add_button.clicked.connect(self._choose_model_file)
+        model_locked = lock_if_managed(self.table, "llm.model_path", policy)
+        if model_locked or not core.settings.privacy.allow_user_models:
+            self.add_button.setEnabled(False)
+            self.add_button.setToolTip(MANAGED_LABEL)
+        if model_locked:
+            self.models_status.setText(MANAGED_LABEL)
+
+        form = QFormLayout()
+        self.offload = QComboBox()
+        for label, _value in OFFLOAD_CHOICES:
+            self.offload.addItem(label)
+        self.offload_layers = QSpinBox()
+        self.offload_layers.setRange(1, 999)
+        describe(self.offload_layers, "GPU layers", "How many layers run on the GPU.")
+        offload_row = QHBoxLayout()
+        offload_row.addWidget(self.offload, 1)
+        offload_row.addWidget(self.offload_layers)
+        holder = QWidget()
+        holder.setLayout(offload_row)
+        offload_row.setContentsMargins(0, 0, 0, 0)
+        describe(self.offload, "GPU offload", llm.__dataclass_fields__["gpu_offload"].metadata["description"])
+        form.addRow(_buddy("GPU offload:", self.offload), holder)
+        lock_if_managed(self.offload, "llm.gpu_offload", policy, form)
+        current = str(llm.gpu_offload)
+        if current.isdigit():
+            self.offload.setCurrentIndex(3)
+            self.offload_layers.setValue(int(current))
+        else:
+            self.offload.setCurrentIndex(next((i for i, (_l, v) in enumerate(OFFLOAD_CHOICES) if v == current), 0))
+        self.offload.currentIndexChanged.connect(self._sync_offload)
+        self._sync_offload()
+
+        self.threads = QSpinBox()
+        self.threads.setRange(0, 256)
+        self.threads.setSpecialValueText("Automatic (physical cores)")
+        self.threads.setValue(llm.threads)
+        add_row(form, "Threads:", self.threads, core.settings.describe("llm.threads"), "llm.threads", policy)
+        self.context = QSpinBox()
+        self.context.setRange(256, 131072)
+        self.context.setSingleStep(512)
+        self.context.setValue(llm.context_length)
+        add_row(form, "Context length:", self.context, core.settings.describe("llm.context_length"), "llm.context_length", policy)
+        self.max_tokens = QSpinBox()
+        self.max_tokens.setRange(16, 32768)
+        self.max_tokens.setValue(llm.max_tokens)
+        add_row(form, "Longest answer (tokens):", self.max_tokens, core.settings.describe("llm.max_tokens"), "llm.max_tokens", policy)
+        self.temperature = QDoubleSpinBox()
+        self.temperature.setRange(0.0, 2.0)
+        self.temperature.setSingleStep(0.1)
+        self.temperature.setValue(llm.temperature)
+        add_row(form, "Temperature:", self.temperature, core.settings.describe("llm.temperature"), "llm.temperature", policy)
+        self.system_prompt = QPlainTextEdit(llm.system_prompt)
+        self.system_prompt.setTabChangesFocus(True)
+        self.system_prompt.setMaximumHeight(90)
+        add_row(form, "System prompt:", self.system_prompt, core.settings.describe("llm.system_prompt"), "llm.system_prompt", policy)
+
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.models_status, 1)
+        buttons.addWidget(self.add_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.table)
+        layout.addLayout(buttons)
+        layout.addLayout(form)
+        self._active_path = ""
+        self.refresh_models()
+
+    # ---------------------------------------------------------------- models
+
+    def refresh_models(self) -> None:
+        """List models on a worker (reading GGUF headers touches the disk)."""
+        def listed(infos) -> None:
+            self._fill(list(infos or []))
+
+        def failed(error: AppError) -> None:
+            self.models_status.setText(str(error))
+
+        self.pool.run(lambda: (self.core.models.list_models(), _active(self.core)), pass_cancel=False,
+                      on_returned=lambda r: (setattr(self, "_active_path", r[1]), listed(r[0])), on_errored=failed)
+
+    def _fill(self, infos) -> None:
+        self.table.setRowCount(0)
+        active = self._active_path
+        for info in infos:
+            row = self.table.rowCount()
+            self.table.insertRow(row)
+            path = str(getattr(info, "path", ""))
+            name = str(getattr(info, "name", Path(path).name))
+            cells = [
+                name + ("  (active)" if _same(path, active) else ""),
+                human_size(getattr(info, "size_bytes", 0)),
+                f"{getattr(info, 'context_length', 0):,}",
+                str(getattr(info, "quantization", "") or "—"),
+            ]
+            for col, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                item.setData(PATH_ROLE, path)
+                self.table.setItem(row, col, item)
+            if _same(path, active):
+                self.table.selectRow(row)
+        if not self.policy_locked:
+            self.models_status.setText(f"{len(infos)} model(s) installed. Select one to use it.")
+
+    @property
+    def policy_locked(self) -> bool:
+        return self.core.policy.is_locked("llm.model_path")
+
+    def selected_model_path(self) -> str | None:
+        items = self.table.selectedItems()
+        return items[0].data(PATH_ROLE) if items else None
+
+    def _choose_model_file(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Add model", str(Path.home()), "GGUF models (*.gguf)")
+        if path:
+            self.add_model(path)
+
+    def add_model(self, path: str) -> None:
+        self.models_status.setText(f"Checking {Path(path).name}…")
+        self.pool.run(lambda: self.core.models.add_model(path), pass_cancel=False,
+                      on_returned=lambda _info: self.refresh_models(),
+                      on_errored=lambda e: self.models_status.setText(str(e)))
+
+    def _sync_offload(self) -> None:
+        self.offload_layers.setVisible(self.offload.currentIndex() == 3)
+        self.offload_layers.setEnabled(self.offload.isEnabled())
+
+    # ---------------------------------------------------------------- apply
+
+    def values(self) -> dict[str, object]:
+        """The page's values by settings key (locked keys left out)."""
+        offload = OFFLOAD_CHOICES[self.offload.currentIndex()][1]
+        if offload == "n":
+            offload = str(self.offload_layers.value())
+        out: dict[str, object] = {
+            "llm.gpu_offload": offload,
+            "llm.threads": self.threads.value(),
+            "llm.context_length": self.context.value(),
+            "llm.max_tokens": self.max_tokens.value(),
+            "llm.temperature": round(self.temperature.value(), 2),
+            "llm.system_prompt": self.system_prompt.toPlainText().strip(),
+        }
+        selected = self.selected_model_path()
+        if selected and not _same(selected, self._active_path):
+            out["llm.model_path"] = selected
+        return {k: v for k, v in out.items() if not self.core.policy.is_locked(k)}
+
+
+def _active(core) -> str:
+    try:
+        return str(core.models.active_model_path())
+    except AppError:
+        return core.settings.llm.model_path
+
+
+def _same(a: str, b: str) -> bool:
+    try:
+        return bool(a) and bool(b) and Path(a).resolve() == Path(b).resolve()
+    except OSError:
+        return a == b
+
+
+def _buddy(text: str, widget: QWidget) -> QLabel:
+    label = QLabel(text)
+    label.setBuddy(widget)
+    return label

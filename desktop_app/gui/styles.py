@@ -1,0 +1,35 @@
+"""The window's style sheet, derived from the palette so it works in light and dark themes."""
+
+from __future__ import annotations
+
+from PySide6.QtGui import QColor, QPalette
+
+
+def _mix(a: QColor, b: QColor, t: float) -> str:
+    return QColor(
+        round(a.red() + (b.red() - a.red()) * t),
+        round(a.green() + (b.green() - a.green()) * t),
+        round(a.blue() + (b.blue() - a.blue()) * t),
+    ).name()
+
+
+def window_style_sheet(palette: QPalette) -> str:
+    role = QPalette.ColorRole
+    base = palette.color(role.Base)
+    window = palette.color(role.Window)
+    text = palette.color(role.Text)
+    highlight = palette.color(role.Highlight)
+    user_bg = _mix(base, highlight, 0.10)
+    border = _mix(window, text, 0.15)
+    meta = _mix(text, window, 0.40)
+    return f"""
+    #chatContent, #chatView {{ background-color: {base.name()}; }}
+    #assistantMessage {{ background-color: {base.name()}; border: 1px solid {border}; border-radius: 8px; }}
+    #userMessage {{ background-color: {user_bg}; border: 1px solid {border}; border-radius: 8px; }}
+    #routeLabel, #metaLabel {{ color: {meta}; }}
+    #statusLabel {{ color: {meta}; font-style: italic; }}
+    #welcomeLabel {{ color: {meta}; }}
+    #composer {{ border-top: 1px solid {border}; }}
+    #questionEdit {{ border: 1px solid {border}; border-radius: 6px; padding: 4px; }}
+    #questionEdit:focus {{ border: 1px solid {highlight.name()}; }}
+    """
