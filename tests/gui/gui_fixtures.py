@@ -1,0 +1,71 @@
+"""Fixtures for the main-window GUI tests: a real Core on the test home with a scriptable model.
+
+The Core is the real one (``build_core``: real settings, real SQLite ConversationStore, real
+Assistant); only the model is replaced by ``FakeBackend`` (injected as the Core's loaded
+backend) and the document library by an empty stand-in, so the tests exercise the window, the
+workers and the store without loading llama.cpp or the embedder.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from desktop_app.app import build_core
+from desktop_app.llm.fake import FakeBackend
+
+
+class EmptyLibrary:
+    """Library stand-in with no documents (the documents panel lists it at start-up)."""
+
+    def collections(self):
+        return []
+
+    def documents(self, collection=None):
+        return []
+
+    def retriever(self):
+        return None
+
+    def close(self) -> None:
+        pass
+
+
+def make_core(home, backend=None):
+    """A real Core on ``home`` whose model is ``backend`` (not loaded from disk)."""
+    core = build_core(str(home))
+    core._backend = backend if backend is not None else FakeBackend(delay_s=0.02)
+    core._library = EmptyLibrary()
+    return core
+
+
+def open_window(qtbot, core):
+    """Show a real MainWindow on ``core`` the way ``application.run`` does."""
+    from desktop_app.gui.main_window import MainWindow
+
+    window = MainWindow(core)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    window.start_model_loading()
+    return window
+
+
+@pytest.fixture
+def fake_backend():
+    return FakeBackend(model_name="fake-model", delay_s=0.02)
+
+
+@pytest.fixture
+def gui_core(isolated_home, fake_backend):
+    core = make_core(isolated_home, fake_backend)
+    yield core
+    core.close()
+
+
+@pytest.fixture
+def main_window(qtbot, gui_core):
+    window = open_window(qtbot, gui_core)
+    yield window
+    if window.isVisible():
+        window.close()
+    window.pool.shutdown(5000)
