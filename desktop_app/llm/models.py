@@ -1,0 +1,288 @@
+"""ModelManager: which GGUF models exist, which one is active, and loading it.
+
+Rules it enforces:
+- The bundled Gemma 3 270M is assembled once into the models folder and verified by sha256
+  (see ``bundled``); an empty ``llm.model_path`` means "the bundled model".
+- Machine policy wins: a policy ``llm.model_path`` is the only model; with
+  ``privacy.allow_user_models = false`` adding, downloading or choosing another model raises
+  PolicyError, and a model chosen earlier is ignored in favour of the bundled one.
+- The manager changes ``settings`` in memory only; saving them is the caller's job
+  (``Core.save_settings()``), like every other settings change in the app.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from desktop_app.config.paths import AppPaths
+from desktop_app.config.policy import MachinePolicy
+from desktop_app.config.settings import Settings
+from desktop_app.core.cancel import CancelToken
+from desktop_app.core.errors import AppError, ModelError, PolicyError
+from desktop_app.llm.catalogue import CATALOGUE, CatalogueEntry, find_entry
+from desktop_app.llm.gguf_info import GgufInfo, read_gguf_info
+from desktop_app.llm.prompt_formats import select_format
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """A model as the settings dialog and ``models list`` show it."""
+
+    name: str
+    path: Path
+    size_bytes: int
+    context_length: int
+    quantization: str
+    architecture: str
+    has_chat_template: bool
+    prompt_format: str = ""
+    bundled: bool = False
+    active: bool = False
+    problem: str = ""  # why the file cannot be used (missing, damaged...), else empty
+
+    @classmethod
+    def from_gguf(cls, info: GgufInfo, bundled: bool = False, active: bool = False) -> "ModelInfo":
+        return cls(
+            name=info.name,
+            path=info.path,
+            size_bytes=info.size_bytes,
+            context_length=info.context_length,
+            quantization=info.quantization,
+            architecture=info.architecture,
+            has_chat_template=info.has_chat_template,
+            prompt_format=select_format(info).name,
+            bundled=bundled,
+            active=active,
+        )
+
+
+class ModelManager:
+    """Lists, validates, activates, downloads and loads models.
+
+    Args:
+        paths: where the models folder is.
+        settings: the effective settings (policy applied); changed in memory, never saved here.
+        policy: the machine policy.
+        bundled_assembler: ``assemble(output_path, overwrite=True)`` override (tests).
+    """
+
+    def __init__(self, paths: AppPaths, settings: Settings, policy: MachinePolicy, bundled_assembler: Callable | None = None) -> None:
+        self.paths = paths
+        self.settings = settings
+        self.policy = policy
+        self._assembler = bundled_assembler
+
+    # ------------------------------------------------------------------ bundled / active
+
+    @property
+    def bundled_path(self) -> Path:
+        from desktop_app.llm.bundled import bundled_file_name
+
+        return self.paths.models_dir / bundled_file_name()
+
+    def ensure_bundled(self) -> Path:
+        """The verified bundled model (assembled on first use: a second or two, once)."""
+        from desktop_app.llm.bundled import ensure_bundled_model
+
+        return ensure_bundled_model(self.paths.models_dir, assemble=self._assembler)
+
+    @property
+    def user_models_allowed(self) -> bool:
+        return bool(self.settings.privacy.allow_user_models)
+
+    def active_model_path(self) -> Path:
+        """The model to run: the policy's, the user's choice, or the bundled one.
+
+        Raises:
+            ModelError: the chosen model file is missing (the message names it).
+        """
+        chosen = (self.settings.llm.model_path or "").strip()
+        locked = self.policy.is_locked("llm.model_path")
+        if not chosen or (not locked and not self.user_models_allowed):
+            return self.ensure_bundled()
+        path = Path(chosen).expanduser()
+        if not path.is_file():
+            raise ModelError(
+                f"The chosen model file '{path}' does not exist.",
+                "Choose another model in Settings" + (" or ask your IT department." if locked else "."),
+            )
+        return path
+
+    # ------------------------------------------------------------------ listing
+
+    def model_info(self, path: str | Path) -> ModelInfo:
+        """Describe the model at ``path`` from its GGUF header (no loading). Raises ModelError."""
+        p = Path(path).expanduser()
+        info = read_gguf_info(p)
+        return ModelInfo.from_gguf(info, bundled=self._is_bundled(p), active=self._is_active(p))
+
+    def list_models(self) -> list[ModelInfo]:
+        """The bundled model, the policy's model, the user's models and downloads; problems shown, not raised."""
+        candidates: list[Path] = []
+        out: list[ModelInfo] = []
+        try:
+            candidates.append(self.ensure_bundled())
+        except AppError as exc:
+            out.append(ModelInfo(
+                name="Gemma 3 270M (bundled)", path=self.bundled_path, size_bytes=0, context_length=0,
+                quantization="Q4_K_M", architecture="gemma3", has_chat_template=False, bundled=True, problem=str(exc),
+            ))
+        chosen = (self.settings.llm.model_path or "").strip()
+        if chosen:
+            candidates.append(Path(chosen).expanduser())
+        if self.user_models_allowed:
+            candidates += [Path(p).expanduser() for p in self.settings.llm.user_models if str(p).strip()]
+            if self.paths.models_dir.is_dir():
+                candidates += sorted(p for p in self.paths.models_dir.glob("*.gguf") if p.is_file())
+        seen: set[str] = set()
+        for path in candidates:
+            key = _key(path)
+            if key in seen:
+                continue
+            seen.add(key)
+            try:
+                out.append(self.model_info(path))
+            except ModelError as exc:
+                out.append(ModelInfo(name=path.stem, path=path, size_bytes=_size(path), context_length=0,
+                                     quantization="", architecture="", has_chat_template=False,
+                                     active=self._is_active(path), problem=str(exc)))
+        return out
+
+    # ------------------------------------------------------------------ changing models
+
+    def add_model(self, path: str | Path) -> ModelInfo:
+        """Validate a GGUF and remember it in ``settings.llm.user_models`` (the caller saves).
+
+        Validation reads the header (missing, empty, truncated, not a GGUF) and then asks this
+        llama.cpp to read the vocabulary only, which is fast and catches an unsupported
+        architecture before the user ever chats with it.
+
+        Raises:
+            PolicyError: the organisation does not allow other models.
+            ModelError: the file is not a usable model (plain-language reason).
+        """
+        self._require_user_models()
+        p = Path(path).expanduser().resolve()
+        info = read_gguf_info(p)
+        from desktop_app.llm.llama_runtime import probe_loadable
+
+        probe_loadable(p, info.architecture)
+        if not self._is_bundled(p):
+            models = [m for m in self.settings.llm.user_models if _key(Path(m)) != _key(p)]
+            self.settings.llm.user_models = models + [str(p)]
+        return ModelInfo.from_gguf(info, bundled=self._is_bundled(p), active=self._is_active(p))
+
+    def use_model(self, path: str | Path | None) -> ModelInfo:
+        """Make ``path`` the active model (None or the bundled file = the bundled model).
+
+        Raises:
+            PolicyError: the model is locked by policy, or other models are not allowed.
+            ModelError: the file is not a usable model.
+        """
+        self.policy.check_can_set("llm.model_path")
+        if path is None or self._is_bundled(Path(path).expanduser()):
+            self.settings.llm.model_path = ""
+            return self.model_info(self.ensure_bundled())
+        info = self.add_model(path)
+        self.settings.llm.model_path = str(info.path)
+        return ModelInfo.from_gguf(read_gguf_info(info.path), active=True)
+
+    def load_backend(self):
+        """Load the active model with the current settings (seconds: never on the GUI thread).
+
+        Raises:
+            ModelError: the model is missing, damaged or cannot be loaded.
+        """
+        from desktop_app.llm.local_backend import LocalLlamaBackend
+
+        path = self.active_model_path()
+        llm = self.settings.llm
+        return LocalLlamaBackend(
+            path,
+            context_length=llm.context_length,
+            gpu_offload=llm.gpu_offload,
+            threads=llm.threads,
+            info=read_gguf_info(path),
+        )
+
+    # ------------------------------------------------------------------ catalogue
+
+    def catalogue(self) -> tuple[CatalogueEntry, ...]:
+        return CATALOGUE
+
+    def download(
+        self,
+        name: str,
+        url: str | None = None,
+        sha256: str | None = None,
+        progress: Callable[[int, int | None], None] | None = None,
+        cancel: CancelToken | None = None,
+    ) -> ModelInfo:
+        """Download a catalogue model (or ``url``) into the models folder and add it.
+
+        Resumes an interrupted download; checks ``sha256`` when one is known; the file must
+        then be a loadable GGUF. Runs only when the user asks.
+
+        Raises:
+            PolicyError: other models are not allowed. Cancelled: the user cancelled.
+            ModelError: unknown name, network failure, checksum mismatch, not a usable model.
+        """
+        self._require_user_models()
+        entry = find_entry(name)
+        if entry is None and not url:
+            names = ", ".join(e.name for e in CATALOGUE)
+            raise ModelError(f"There is no model called '{name}' in the catalogue.", f"Choose one of: {names}, or give --url.")
+        source = url or entry.url  # type: ignore[union-attr]
+        file_name = entry.file_name if entry and not url else _file_name_from(source, name)
+        expected = sha256 or (entry.sha256 if entry and not url else None)
+        target = self.paths.models_dir / file_name
+        from desktop_app.llm.downloader import download_file
+
+        download_file(source, target, sha256=expected, progress=progress, cancel=cancel)
+        try:
+            return self.add_model(target)
+        except ModelError:
+            target.unlink(missing_ok=True)  # a download that is not a model only wastes space
+            raise
+
+    # ------------------------------------------------------------------ helpers
+
+    def _require_user_models(self) -> None:
+        if not self.user_models_allowed:
+            raise PolicyError(
+                "Your organization does not allow adding other models.",
+                "The bundled model (or the one your IT department chose) stays in use.",
+            )
+
+    def _is_bundled(self, path: Path) -> bool:
+        return _key(path) == _key(self.bundled_path)
+
+    def _is_active(self, path: Path) -> bool:
+        chosen = (self.settings.llm.model_path or "").strip()
+        if not chosen or (not self.policy.is_locked("llm.model_path") and not self.user_models_allowed):
+            return self._is_bundled(path)
+        return _key(path) == _key(Path(chosen).expanduser())
+
+
+def _key(path: Path) -> str:
+    try:
+        return str(path.expanduser().resolve())
+    except OSError:
+        return str(path)
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def _file_name_from(url: str, fallback: str) -> str:
+    """A safe file name for a download: the URL's last segment, else the given name."""
+    last = url.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
+    name = re.sub(r"[^A-Za-z0-9._-]", "_", last or fallback).lstrip(".") or "model"
+    return name if name.lower().endswith(".gguf") else name + ".gguf"
