@@ -5,13 +5,15 @@ One pipeline for the CLI and the GUI:
   context budget (oldest turns dropped first, system prompt kept) -> plan the route (cloud
   gateway, if configured) -> stream from the chosen backend -> save.
 The answer is saved while it streams, so a crash or a Stop keeps what was received, marked
-``stopped``. A cloud failure falls back to the local model with a one-line notice.
+``stopped``. A cloud failure, even mid-answer, falls back to the local model with a one-line
+notice; the fallback is announced by a second RouteEvent, after which the answer's text starts
+afresh (the DoneEvent carries the final text).
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable, Iterator, Sequence
 
 from desktop_app.config.settings import Settings
@@ -37,9 +39,18 @@ from desktop_app.core.records import (
 from desktop_app.llm.base import ChatBackend, GenerationRequest
 from desktop_app.rag.base import Retriever
 from desktop_app.routing.base import CloudGateway, HandoffPlan
+from desktop_app.services.prompt_budget import answer_reserve, fit_history
 
 NOT_IN_DOCUMENTS = "The selected documents do not contain information about this, so I can't answer it from them."
 SAVE_EVERY_S = 0.5  # how often a streaming answer is written to disk
+KEPT_LOCAL = "You kept this question on this device."
+
+
+def _overflow() -> ContextOverflowError:
+    return ContextOverflowError(
+        "The question is too long for the model's context window.",
+        "Shorten the question or choose a model with a larger context in Settings.",
+    )
 
 
 @dataclass
@@ -54,6 +65,10 @@ class PreparedQuestion:
     plan: HandoffPlan
     notices: tuple[str, ...] = ()
     documents_in_play: bool = False
+    prompt_tokens: int = 0
+    fits_locally: bool = True  # False only when the plan is cloud and the local prompt overflows
+    question_message_id: int | None = None  # regenerate: the question is stored already
+    replaces_message_ids: tuple[int, ...] = ()  # regenerate: old answers, removed when the new one starts
 
 
 class Assistant:
@@ -94,56 +109,69 @@ class Assistant:
         self,
         question: str,
         conversation_id: int | None = None,
-        route: Route | None = None,
+        route: Route | str | None = None,
         collections: Sequence[str] | None = None,
     ) -> PreparedQuestion:
         """Retrieve, build the prompt and plan the route. Raises AppError in plain language.
 
-        Runs on a worker thread in the GUI (it may load the model and the embedder).
+        Runs on a worker thread in the GUI (it may load the model and the embedder). A new
+        conversation (``conversation_id`` None) is created with ``collections``; it is removed
+        again if preparing fails, so a failed first question leaves no empty conversation.
         """
-        question = question.strip()
+        return self._prepare(question, conversation_id, route, collections, before_id=None)
+
+    def _prepare(self, question, conversation_id, route, collections, before_id) -> PreparedQuestion:
+        question = (question or "").strip()
         if not question:
             raise AppError("Type a question first.")
-        if conversation_id is None:
-            conversation_id = self.store.create_conversation(_title_from(question)).id
-        conv = self.store.get_conversation(conversation_id)
-        if collections is None:
-            collections = conv.collections if conv else []
-        history = self._history(conversation_id)
-        backend = self.backend
+        forced: Route | None = route if route in ("local", "cloud") else None  # "auto"/None: the router decides
+        backend = self.backend  # load first: a broken model must not leave an empty conversation behind
+        created = conversation_id is None
+        if created:
+            conv = self.store.create_conversation(_title_from(question), list(collections or ()))
+            conversation_id = conv.id
+        else:
+            conv = self.store.get_conversation(conversation_id)
+            if conv is None:
+                raise AppError("That conversation no longer exists.", "Start a new conversation.")
+        try:
+            return self._build(question, conv.id, forced, conv.collections if collections is None else list(collections),
+                               backend, before_id)
+        except BaseException:
+            if created:
+                try:
+                    self.store.delete_conversation(conversation_id)
+                except AppError:
+                    pass
+            raise
 
+    def _build(self, question, conversation_id, forced, collections, backend, before_id) -> PreparedQuestion:
+        history = self._history(conversation_id, before_id)
         hits: list[Hit] = []
         documents_in_play = bool(collections)
         if documents_in_play and self._retriever_factory is not None:
             retriever = self._retriever_factory()
             if retriever is not None:
-                hits = retriever.retrieve(question, k=self.settings.rag.top_k, collections=collections)
+                hits = list(retriever.retrieve(question, k=self.settings.rag.top_k, collections=collections))
 
-        answer_reserve = min(self.settings.llm.max_tokens, max(64, backend.context_length // 4))
-        budget = backend.context_length - answer_reserve
+        context = backend.context_length
+        budget = context - answer_reserve(context, self.settings.llm.max_tokens)
         system = Message("system", self.settings.llm.system_prompt)
         user_content, citations = question, []
         if hits and self._grounding is not None:
-            # The sources get what the system prompt and the question leave of the budget.
-            fixed = backend.count_tokens([system, Message("user", question)])
-            user_content, citations = self._grounding(question, hits, max(0, budget - fixed - 32), backend.count_tokens)
+            # The sources may take all the user message's room; older turns give way first.
+            frame = backend.count_tokens([system, Message("user", "")])
+            user_content, citations = self._grounding(question, hits, max(0, budget - frame), backend.count_tokens)
 
-        messages, dropped = _fit(system, history, Message("user", user_content), budget, backend.count_tokens)
+        messages, dropped = fit_history(system, history, Message("user", user_content), budget, backend.count_tokens)
         notices: list[str] = []
         if dropped:
             notices.append(f"The oldest {dropped} message(s) were left out so the conversation fits the model's memory.")
         prompt_tokens = backend.count_tokens(messages)
-
-        if self.gateway is not None:
-            plan = self.gateway.plan(question, messages, hits, route, backend.context_length, prompt_tokens)
-        else:
-            why = "forced local" if route == "local" else "cloud hand-off is off"
-            plan = HandoffPlan(route="local", reason=f"Answered on this device ({why}).")
-        if plan.route == "local" and prompt_tokens > budget:
-            raise ContextOverflowError(
-                "The question is too long for the model's context window.",
-                "Shorten the question or choose a model with a larger context in Settings.",
-            )
+        fits = prompt_tokens <= budget
+        plan = self._plan(question, messages, hits, forced, context, prompt_tokens)
+        if plan.route == "local" and not fits:
+            raise _overflow()
         return PreparedQuestion(
             conversation_id=conversation_id,
             question=question,
@@ -153,7 +181,23 @@ class Assistant:
             plan=plan,
             notices=tuple(notices) + tuple(plan.notices),
             documents_in_play=documents_in_play,
+            prompt_tokens=prompt_tokens,
+            fits_locally=fits,
         )
+
+    def _plan(self, question, messages, hits, forced, context, prompt_tokens) -> HandoffPlan:
+        if self.gateway is None:
+            notices: tuple[str, ...] = ()
+            if forced == "cloud":
+                why = ("cloud hand-off is off" if self.settings.routing.policy == "off"
+                       else "no cloud model is configured")
+                notices = (f"Answered on this device: {why}.",)
+            why = "forced local" if forced == "local" else "cloud hand-off is off"
+            return HandoffPlan(route="local", reason=f"Answered on this device ({why}).", notices=notices)
+        try:
+            return self.gateway.plan(question, messages, hits, forced, context, prompt_tokens)
+        except AppError as exc:  # the contract says plan() never raises; stay safe and local if it does
+            return HandoffPlan(route="local", reason="Answered on this device.", notices=(f"Cloud routing failed: {exc}",))
 
     # ---------------------------------------------------------------- phase 2: answer
 
@@ -169,29 +213,40 @@ class Assistant:
         Args:
             approved: the user's answer to a ``needs_confirmation`` plan (None = not asked:
                 the answer stays local under policy ``ask``).
-            save_question: False when regenerating (the question is already stored).
+            save_question: False when the caller stored the question itself. A prepared
+                regenerate never stores its question twice, whatever this says.
         """
         cancel = cancel or CancelToken()
         plan = prepared.plan
-        use_cloud = plan.route == "cloud" and (not plan.needs_confirmation or approved is True)
+        use_cloud = (plan.route == "cloud" and self.gateway is not None
+                     and (not plan.needs_confirmation or approved is True))
         notices = list(prepared.notices)
         if plan.route == "cloud" and not use_cloud:
-            notices.append("You kept this question on this device.")
+            notices.append(KEPT_LOCAL)
         try:
-            if save_question:
+            if save_question and prepared.question_message_id is None:
                 self.store.add_message(prepared.conversation_id, "user", prepared.question)
-        except StorageError as exc:
+            for old in prepared.replaces_message_ids:
+                self.store.delete_message(old)
+        except AppError as exc:
             yield ErrorEvent(exc)
             return
 
         if prepared.documents_in_play and not prepared.hits:
             yield from self._fixed_answer(prepared, NOT_IN_DOCUMENTS, notices)
             return
+        if not use_cloud and not prepared.fits_locally:
+            yield ErrorEvent(_overflow())
+            return
+        yield from self._stream(prepared, cancel, use_cloud, notices)
 
+    def _stream(self, prepared: PreparedQuestion, cancel: CancelToken, use_cloud: bool,
+                notices: list[str]) -> Iterator[AnswerEvent]:
+        plan = prepared.plan
         backend = self.backend
-        model = plan.model if use_cloud else backend.model_name
         route: Route = "cloud" if use_cloud else "local"
-        reason = plan.reason if use_cloud else (plan.reason if plan.route == "local" else "You kept this question on this device.")
+        model = (plan.model or "cloud model") if use_cloud else backend.model_name
+        reason = plan.reason if (use_cloud or plan.route == "local") else KEPT_LOCAL
         yield RouteEvent(route, model, reason)
         if prepared.citations:
             yield SourcesEvent(prepared.citations)
@@ -201,95 +256,98 @@ class Assistant:
         meta = {"route": route, "model": model, "reason": reason, "sources": [c.to_json() for c in prepared.citations]}
         try:
             msg = self.store.add_message(prepared.conversation_id, "assistant", "", status="streaming", meta=meta)
-        except StorageError as exc:
+        except AppError as exc:
             yield ErrorEvent(exc)
             return
 
-        text = ""
+        text, count = "", 0
         started = time.perf_counter()
-        first_token_at: float | None = None
-        pieces: Iterator[str]
-        if use_cloud:
-            pieces = self.gateway.stream(plan, cancel)  # type: ignore[union-attr]
-        else:
-            pieces = backend.stream(self._request(prepared.messages), cancel)
+        first_at: float | None = None
         last_save = started
+        save_failed = False
         error: AppError | None = None
+        natural_end = exited = False
+        pieces = self.gateway.stream(plan, cancel) if use_cloud else backend.stream(self._request(prepared), cancel)
         try:
-            while True:
+            while not cancel.cancelled:
                 try:
                     piece = next(pieces)
                 except StopIteration:
+                    natural_end = True
                     break
                 except CloudError as exc:
-                    if text or cancel.cancelled:
-                        raise
-                    # Fall back to the local model with a one-line notice; the user always gets an answer.
+                    if cancel.cancelled:
+                        break
+                    if not prepared.fits_locally:
+                        raise CloudError(f"The cloud model could not answer ({exc.message}), and the question is "
+                                         "too long for the model on this device.", exc.hint) from exc
+                    # The user always gets an answer: the local model's, with a one-line notice.
+                    _close(pieces)
                     note = f"The cloud model could not answer ({exc.message}); answered on this device instead."
                     notices.append(note)
                     yield NoticeEvent(note)
-                    route, model = "local", backend.model_name
-                    reason = "Cloud unavailable: fell back to this device."
+                    route, model, reason = "local", backend.model_name, "Cloud unavailable: answered on this device."
                     meta.update(route=route, model=model, reason=reason)
-                    yield RouteEvent(route, model, reason)
-                    use_cloud = False
-                    pieces = backend.stream(self._request(prepared.messages), cancel)
+                    yield RouteEvent(route, model, reason)  # after tokens: the answer starts afresh
+                    text, count, first_at, use_cloud = "", 0, None, False
+                    started = last_save = time.perf_counter()
+                    pieces = backend.stream(self._request(prepared), cancel)
                     continue
-                if first_token_at is None:
-                    first_token_at = time.perf_counter()
+                if first_at is None:
+                    first_at = time.perf_counter()
                 text += piece
-                yield TokenEvent(piece)
+                count += 1
                 now = time.perf_counter()
-                if now - last_save >= SAVE_EVERY_S:
-                    self.store.update_message(msg.id, content=text)
+                if now - last_save >= SAVE_EVERY_S:  # saved before it is shown: a crash loses nothing seen
                     last_save = now
-                if cancel.cancelled:
-                    break
+                    try:
+                        self.store.update_message(msg.id, content=text)
+                    except StorageError as exc:
+                        if not save_failed:  # keep answering; say once that saving fails
+                            save_failed = True
+                            yield NoticeEvent(f"{exc} The answer is still shown but may not be saved.")
+                yield TokenEvent(piece)
+            exited = True
         except AppError as exc:
-            error = exc
+            error, exited = exc, True
         finally:
-            close = getattr(pieces, "close", None)
-            if close:
-                close()
+            _close(pieces)
+            if not exited:
+                # Abandoned mid-answer (generator closed, Ctrl+C): keep what arrived, marked stopped.
+                _quietly(self.store.update_message, msg.id, content=text, status="stopped", meta=meta)
 
-        stats = None if use_cloud else backend.last_stats
-        total = time.perf_counter() - started
+        end = time.perf_counter()
+        stats = backend.last_stats if (natural_end and not use_cloud) else None  # stale after a cut-short stream
         timings = Timings(
-            ttft_s=(stats.ttft_s if stats else ((first_token_at - started) if first_token_at else 0.0)),
-            tokens_per_s=(stats.tokens_per_s if stats else 0.0),
-            total_s=total,
-            completion_tokens=(stats.completion_tokens if stats else 0),
-            prompt_tokens=(stats.prompt_tokens if stats else 0),
+            ttft_s=stats.ttft_s if stats else ((first_at - started) if first_at else 0.0),
+            tokens_per_s=stats.tokens_per_s if stats else (count / (end - first_at) if first_at and end > first_at else 0.0),
+            total_s=end - started,
+            completion_tokens=stats.completion_tokens if stats else count,
+            prompt_tokens=stats.prompt_tokens if stats else prepared.prompt_tokens,
         )
-        stopped = cancel.cancelled
-        status = "error" if error else ("stopped" if stopped else "complete")
+        if error is not None and not text:
+            _quietly(self.store.delete_message, msg.id)  # nothing worth keeping; the question stays
+            yield ErrorEvent(error)
+            return
+        stopped = cancel.cancelled and error is None
         meta.update(timings=timings.to_json(), notices=notices)
         try:
-            self.store.update_message(msg.id, content=text, status=status, meta=meta)
+            self.store.update_message(msg.id, content=text, status="error" if error else ("stopped" if stopped else "complete"),
+                                      meta=meta)
         except StorageError as exc:
             error = error or exc
         if error is not None:
             yield ErrorEvent(error)
             return
-        yield DoneEvent(
-            Answer(
-                text=text,
-                model=model,
-                route=route,
-                reason=reason,
-                sources=list(prepared.citations),
-                timings=timings,
-                stopped=stopped,
-                notices=notices,
-                message_id=msg.id,
-                conversation_id=prepared.conversation_id,
-            )
-        )
+        yield DoneEvent(Answer(
+            text=text, model=model, route=route, reason=reason, sources=list(prepared.citations), timings=timings,
+            stopped=stopped, notices=notices, message_id=msg.id, conversation_id=prepared.conversation_id,
+        ))
 
-    def ask(self, question: str, conversation_id: int | None = None, route: Route | None = None,
+    def ask(self, question: str, conversation_id: int | None = None, route: Route | str | None = None,
             collections: Sequence[str] | None = None, cancel: CancelToken | None = None,
             approved: bool | None = None) -> Iterator[AnswerEvent]:
-        """prepare + answer in one generator (CLI); preparation errors become an ErrorEvent."""
+        """prepare + answer in one generator; preparation errors become an ErrorEvent."""
         try:
             prepared = self.prepare(question, conversation_id, route, collections)
         except AppError as exc:
@@ -299,30 +357,32 @@ class Assistant:
             yield ConfirmEvent(prepared.plan.reason, prepared.plan.preview)
         yield from self.answer(prepared, cancel, approved)
 
-    def prepare_regenerate(self, conversation_id: int, route: Route | None = None) -> PreparedQuestion:
-        """Drop the last answer and prepare the last question again (its text stays stored)."""
+    def prepare_regenerate(self, conversation_id: int, route: Route | str | None = None) -> PreparedQuestion:
+        """Prepare the last question again. Nothing changes in the store until ``answer`` runs:
+        then the old answer is replaced, and the question (already stored) is not saved twice."""
         msgs = self.store.messages(conversation_id)
-        while msgs and msgs[-1].role == "assistant":
-            self.store.delete_message(msgs.pop().id)
-        if not msgs or msgs[-1].role != "user":
+        i = len(msgs)
+        while i and msgs[i - 1].role == "assistant":
+            i -= 1
+        if i == 0 or msgs[i - 1].role != "user":
             raise AppError("There is no question to answer again.")
-        last = msgs[-1]
-        self.store.delete_message(last.id)
-        try:
-            return self.prepare(last.content, conversation_id, route)
-        except AppError:
-            self.store.add_message(conversation_id, "user", last.content)
-            raise
+        question = msgs[i - 1]
+        prepared = self._prepare(question.content, conversation_id, route, None, before_id=question.id)
+        return replace(prepared, question_message_id=question.id, replaces_message_ids=tuple(m.id for m in msgs[i:]))
 
     # ---------------------------------------------------------------- helpers
 
-    def _request(self, messages: Sequence[Message]) -> GenerationRequest:
+    def _request(self, prepared: PreparedQuestion) -> GenerationRequest:
         llm = self.settings.llm
-        return GenerationRequest(tuple(messages), max_tokens=llm.max_tokens, temperature=llm.temperature)
+        room = self.backend.context_length - prepared.prompt_tokens
+        return GenerationRequest(prepared.messages, max_tokens=max(1, min(llm.max_tokens, room)),
+                                 temperature=llm.temperature)
 
-    def _history(self, conversation_id: int) -> list[Message]:
+    def _history(self, conversation_id: int, before_id: int | None = None) -> list[Message]:
         out: list[Message] = []
         for m in self.store.messages(conversation_id):
+            if before_id is not None and m.id >= before_id:
+                break
             if m.role in ("user", "assistant") and m.content and m.status != "error":
                 out.append(Message(m.role, m.content))
         return out
@@ -331,29 +391,30 @@ class Assistant:
         model = "document search"
         reason = "Nothing relevant was found in the selected documents."
         yield RouteEvent("local", model, reason)
+        for note in notices:
+            yield NoticeEvent(note)
         yield TokenEvent(text)
         meta = {"route": "local", "model": model, "reason": reason, "sources": [], "notices": notices}
         try:
             msg = self.store.add_message(prepared.conversation_id, "assistant", text, meta=meta)
-        except StorageError as exc:
+        except AppError as exc:
             yield ErrorEvent(exc)
             return
         yield DoneEvent(Answer(text=text, model=model, route="local", reason=reason, notices=notices,
                                message_id=msg.id, conversation_id=prepared.conversation_id))
 
 
-def _fit(system: Message, history: list[Message], question: Message, budget: int, count) -> tuple[list[Message], int]:
-    """Drop the oldest turns until system + history + question fit ``budget`` tokens."""
-    turns = list(history)
-    dropped = 0
-    while turns and count([system, *turns, question]) > budget:
-        turns.pop(0)
-        dropped += 1
-        # Never start the kept history with an answer whose question was dropped.
-        if turns and turns[0].role == "assistant":
-            turns.pop(0)
-            dropped += 1
-    return [system, *turns, question], dropped
+def _close(pieces) -> None:
+    close = getattr(pieces, "close", None)
+    if close is not None:
+        close()
+
+
+def _quietly(fn, *args, **kwargs) -> None:
+    try:
+        fn(*args, **kwargs)
+    except AppError:
+        pass  # already reporting a failure; the store keeps what it saved before
 
 
 def _title_from(question: str) -> str:
