@@ -1,168 +1,23 @@
 """DocumentsPanel with a scriptable fake Library: drop, progress, cancel, problems, collections, citations.
 
-The fake reads real reportlab PDFs with pypdf (page counts) and sleeps per page, so the worker,
-the signals and the progress bar behave as with the real Library; the real one is driven in
-``test_documents_library.py``.
+The fake (``documents_fakes``) reads real reportlab PDFs and sleeps per page, so the worker, the
+signals and the progress bar behave as with the real Library, which ``test_documents_library.py`` drives.
 """
 
 from __future__ import annotations
 
-import os
-import threading
-import time
-from dataclasses import dataclass, field
-
 import pytest
-from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
-from PySide6.QtGui import QDesktopServices, QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QAbstractButton, QApplication, QComboBox, QInputDialog, QProgressBar, QTreeView
+from PySide6.QtCore import QPoint, Qt, QUrl
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import QAbstractButton, QComboBox, QInputDialog, QProgressBar, QTreeView
 
 from desktop_app.config.policy import MachinePolicy
-from desktop_app.config.settings import Settings
 from desktop_app.core.errors import Cancelled, IndexMismatchError
 from desktop_app.core.records import Citation, Conversation
 from desktop_app.gui.citation_popup import citation_file_url, citation_tooltip_html
 from desktop_app.gui.documents_panel import DocumentsPanel
 from desktop_app.gui.workers import WorkerPool
-from desktop_app.rag.records import CollectionInfo, DocumentInfo, FileProblem, IndexProgress, IndexReport
-
-SUPPORTED = (".pdf", ".txt", ".md")
-
-
-def make_pdf(path, pages: int, marker: str = "page") -> str:
-    """A real PDF whose page N says '<marker> N'."""
-    from reportlab.lib.pagesizes import A4
-    from reportlab.pdfgen import canvas
-
-    c = canvas.Canvas(str(path), pagesize=A4)
-    for n in range(1, pages + 1):
-        c.drawString(72, 760, f"{marker} {n}: quarterly revenue grew by {n * 3} percent.")
-        c.showPage()
-    c.save()
-    return str(path)
-
-
-class FakeLibrary:
-    """Library contract stand-in: per-page progress with a delay, real PDF page counts."""
-
-    def __init__(self, page_delay: float = 0.01) -> None:
-        self.page_delay = page_delay
-        self.lock = threading.Lock()
-        self.docs: dict[str, DocumentInfo] = {}
-        self.on_device: set[str] = set()
-        self.calls: list[tuple] = []
-        self.fail_whole_job: Exception | None = None
-
-    def _files(self, paths):
-        for p in paths:
-            if os.path.isdir(p):
-                for root, _dirs, names in os.walk(p):
-                    for n in sorted(names):
-                        yield os.path.join(root, n)
-            else:
-                yield p
-
-    def _pages(self, path) -> int:
-        if os.path.getsize(path) == 0:
-            raise ValueError("the file is empty (0 bytes)")
-        if path.endswith(".pdf"):
-            from pypdf import PdfReader
-
-            try:
-                return len(PdfReader(path).pages)
-            except Exception:
-                raise ValueError("not a valid PDF (it may be damaged or another kind of file)")
-        return 1
-
-    def index(self, paths, collection="default", cancel=None):
-        self.calls.append(("index", list(paths), collection))
-        if self.fail_whole_job is not None:
-            raise self.fail_whole_job
-        files = list(self._files(paths))
-        report = IndexReport()
-        pages_total = pages_done = chunks = 0
-        started = time.monotonic()
-        for i, path in enumerate(files):
-            if not path.endswith(SUPPORTED):
-                report.skipped.append(FileProblem(path, "unsupported file type"))
-                continue
-            try:
-                pages = self._pages(path)
-            except ValueError as exc:
-                report.failed.append(FileProblem(path, str(exc)))
-                continue
-            pages_total += pages
-            for _ in range(pages):
-                if cancel is not None and cancel.cancelled:
-                    report.cancelled = True
-                    report.seconds = time.monotonic() - started
-                    return report
-                time.sleep(self.page_delay)
-                pages_done += 1
-                chunks += 2
-                yield IndexProgress(path, i, len(files), pages_done, pages_total, chunks)
-            with self.lock:
-                self.docs[path] = DocumentInfo(path, collection, pages, pages * 2, time.time())
-            report.files_indexed += 1
-            report.pages += pages
-            report.chunks += pages * 2
-        report.seconds = time.monotonic() - started
-        return report
-
-    def documents(self, collection=None):
-        with self.lock:
-            return [d for d in self.docs.values() if collection in (None, d.collection)]
-
-    def collections(self):
-        with self.lock:
-            names = sorted({d.collection for d in self.docs.values()})
-            return [CollectionInfo(n, sum(d.collection == n for d in self.docs.values()),
-                                   sum(d.pages for d in self.docs.values() if d.collection == n),
-                                   sum(d.chunks for d in self.docs.values() if d.collection == n),
-                                   n in self.on_device) for n in names]
-
-    def remove_document(self, path):
-        self.calls.append(("remove_document", path))
-        with self.lock:
-            self.docs.pop(path, None)
-
-    def remove_collection(self, name):
-        self.calls.append(("remove_collection", name))
-        with self.lock:
-            for p in [p for p, d in self.docs.items() if d.collection == name]:
-                del self.docs[p]
-
-    def set_on_device_only(self, name, flag):
-        self.calls.append(("set_on_device_only", name, flag))
-        (self.on_device.add if flag else self.on_device.discard)(name)
-
-    def close(self):
-        pass
-
-
-class FakeStore:
-    def __init__(self) -> None:
-        self.conversations: dict[int, Conversation] = {}
-        self.saved: list[tuple[int, list[str]]] = []
-
-    def get_conversation(self, cid):
-        return self.conversations.get(cid)
-
-    def set_collections(self, cid, names):
-        self.saved.append((cid, list(names)))
-        self.conversations[cid].collections = list(names)
-
-
-@dataclass
-class FakeCore:
-    library: FakeLibrary
-    store: FakeStore = field(default_factory=FakeStore)
-    policy: MachinePolicy = field(default_factory=MachinePolicy)
-    settings: Settings = field(default_factory=Settings)
-    saves: int = 0
-
-    def save_settings(self):
-        self.saves += 1
+from tests.gui.documents_fakes import FakeCore, FakeLibrary, drain, drop_files, make_pdf
 
 
 @pytest.fixture
@@ -183,18 +38,6 @@ def make_panel(qtbot, pool):
         qtbot.waitUntil(lambda: not panel._refreshing)
         return panel
     return build
-
-
-def drop_files(widget, paths: list[str]) -> tuple[bool, bool]:
-    """Send a real drag-enter and drop with file URLs, as the window system would."""
-    mime = QMimeData()
-    mime.setUrls([QUrl.fromLocalFile(p) for p in paths])
-    pos = widget.rect().center()
-    enter = QDragEnterEvent(QPointF(pos), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
-    QApplication.sendEvent(widget, enter)
-    drop = QDropEvent(QPointF(pos), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
-    QApplication.sendEvent(widget, drop)
-    return enter.isAccepted(), drop.isAccepted()
 
 
 def test_dropped_pdfs_are_indexed_with_a_progress_bar_that_advances(qtbot, make_panel, tmp_path):
@@ -324,7 +167,7 @@ def test_collection_use_is_per_conversation_and_persisted(qtbot, make_panel, tmp
     library = FakeLibrary(page_delay=0)
     core = FakeCore(library)
     for name in ("alpha", "beta"):
-        list(_drain(library.index([make_pdf(tmp_path / f"{name}.pdf", 1)], collection=name)))
+        drain(library.index([make_pdf(tmp_path / f"{name}.pdf", 1)], collection=name))
     core.store.conversations[7] = Conversation(7, "t", 0, 0, ["alpha"])
     core.store.conversations[8] = Conversation(8, "u", 0, 0, [])
     panel = make_panel(core=core)
@@ -349,17 +192,9 @@ def test_collection_use_is_per_conversation_and_persisted(qtbot, make_panel, tmp
     qtbot.waitUntil(lambda: core.store.saved[-1] == (9, ["beta"]))
 
 
-def _drain(gen):
-    try:
-        while True:
-            yield next(gen)
-    except StopIteration:
-        return
-
-
 def test_remove_asks_first_and_on_device_only_follows_policy(qtbot, make_panel, tmp_path):
     library = FakeLibrary(page_delay=0)
-    list(_drain(library.index([make_pdf(tmp_path / "a.pdf", 2)], collection="work")))
+    drain(library.index([make_pdf(tmp_path / "a.pdf", 2)], collection="work"))
     core = FakeCore(library)
     panel = make_panel(core=core)
     panel.tree.setCurrentItem(panel.tree.topLevelItem(0))
@@ -375,7 +210,7 @@ def test_remove_asks_first_and_on_device_only_follows_policy(qtbot, make_panel, 
         panel.remove_button.click()
     assert ("remove_collection", "work") in library.calls and panel.tree.topLevelItemCount() == 0
     locked = FakeCore(library, policy=MachinePolicy(values={"routing.on_device_only_collections": ["work"]}))
-    list(_drain(library.index([str(tmp_path / "a.pdf")], collection="work")))
+    drain(library.index([str(tmp_path / "a.pdf")], collection="work"))
     other = make_panel(core=locked)
     other.tree.setCurrentItem(other.tree.topLevelItem(0))
     assert not other.on_device_box.isEnabled() and "organization" in other.on_device_box.toolTip()
