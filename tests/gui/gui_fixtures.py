@@ -46,6 +46,9 @@ def open_window(qtbot, core):
     qtbot.addWidget(window)
     window.show()
     qtbot.waitExposed(window)
+    # Shortcuts go to the active window only (a second window in one test must be activated).
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=2000)
     window.start_model_loading()
     return window
 
