@@ -35,9 +35,9 @@ def is_interactive(widget: QWidget) -> bool:
 def unnamed_controls(root: QWidget) -> list[QWidget]:
     """Interactive, visible-or-not controls under ``root`` without an accessible name.
 
-    Qt's internal helpers (the scroll bars and viewports of scroll areas, the line edit inside a
-    spin box or an editable combo box) take their name from the parent control, so they are
-    skipped.
+    Qt's internal sub-controls (scroll bars, the line edit inside a spin box or combo box, a
+    line edit's clear button, an item view's header, a tab widget's tab bar) are announced
+    through their owning control, so they are skipped.
     """
     missing: list[QWidget] = []
     for widget in [root, *root.findChildren(QWidget)]:
@@ -54,10 +54,13 @@ def _is_internal(widget: QWidget) -> bool:
     name = widget.objectName()
     if name.startswith("qt_"):  # Qt's own sub-controls (qt_spinbox_lineedit, qt_scrollarea_viewport...)
         return True
+    owners = ("QAbstractSpinBox", "QComboBox", "QTabBar", "QLineEdit")
     while parent is not None:
-        if parent.inherits("QAbstractSpinBox") or parent.inherits("QComboBox") or parent.inherits("QTabBar"):
+        if any(parent.inherits(cls) for cls in owners):
             return True
-        if parent.inherits("QDialogButtonBox") and widget.inherits("QAbstractButton"):
-            return False
+        if widget.inherits("QHeaderView") and parent.inherits("QAbstractItemView"):
+            return True
+        if widget.inherits("QTabBar") and parent.inherits("QTabWidget"):
+            return True
         parent = parent.parentWidget()
     return False

@@ -115,7 +115,9 @@ def add_model(window, path: str) -> None:
         name = getattr(info, "name", Path(path).name)
         window.status.showMessage(f"Model “{name}” added. Choose it in Settings › Model.", 6000)
 
-    window.pool.run(lambda: window.core.models.add_model(path), pass_cancel=False,
+    from desktop_app.gui.settings_model_page import add_model_and_save
+
+    window.pool.run(add_model_and_save, window.core, path, pass_cancel=False,
                     on_returned=added, on_errored=window.banner.show_error)
 
 

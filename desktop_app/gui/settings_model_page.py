@@ -142,19 +142,21 @@ class ModelSettingsPage(QWidget):
         def failed(error: AppError) -> None:
             self.models_status.setText(str(error))
 
-        self.pool.run(lambda: (self.core.models.list_models(), _active(self.core)), pass_cancel=False,
-                      on_returned=lambda r: (setattr(self, "_active_path", r[1]), listed(r[0])), on_errored=failed)
+        self.pool.run(self.core.models.list_models, pass_cancel=False, on_returned=listed, on_errored=failed)
 
     def _fill(self, infos) -> None:
         self.table.setRowCount(0)
-        active = self._active_path
+        self._bundled = {str(i.path) for i in infos if getattr(i, "bundled", False)}
+        active = next((str(i.path) for i in infos if getattr(i, "active", False)), "")
+        self._active_path = active
         for info in infos:
             row = self.table.rowCount()
             self.table.insertRow(row)
             path = str(getattr(info, "path", ""))
             name = str(getattr(info, "name", Path(path).name))
+            problem = str(getattr(info, "problem", "") or "")
             cells = [
-                name + ("  (active)" if _same(path, active) else ""),
+                name + ("  (active)" if _same(path, active) else "") + ("  — cannot be used" if problem else ""),
                 human_size(getattr(info, "size_bytes", 0)),
                 f"{getattr(info, 'context_length', 0):,}",
                 str(getattr(info, "quantization", "") or "—"),
@@ -162,6 +164,8 @@ class ModelSettingsPage(QWidget):
             for col, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 item.setData(PATH_ROLE, path)
+                if problem:
+                    item.setToolTip(problem)
                 self.table.setItem(row, col, item)
             if _same(path, active):
                 self.table.selectRow(row)
@@ -183,7 +187,7 @@ class ModelSettingsPage(QWidget):
 
     def add_model(self, path: str) -> None:
         self.models_status.setText(f"Checking {Path(path).name}…")
-        self.pool.run(lambda: self.core.models.add_model(path), pass_cancel=False,
+        self.pool.run(add_model_and_save, self.core, path, pass_cancel=False,
                       on_returned=lambda _info: self.refresh_models(),
                       on_errored=lambda e: self.models_status.setText(str(e)))
 
@@ -208,15 +212,16 @@ class ModelSettingsPage(QWidget):
         }
         selected = self.selected_model_path()
         if selected and not _same(selected, self._active_path):
-            out["llm.model_path"] = selected
+            # The bundled model is the empty path: it stays right when the data folder moves.
+            out["llm.model_path"] = "" if selected in getattr(self, "_bundled", set()) else selected
         return {k: v for k, v in out.items() if not self.core.policy.is_locked(k)}
 
 
-def _active(core) -> str:
-    try:
-        return str(core.models.active_model_path())
-    except AppError:
-        return core.settings.llm.model_path
+def add_model_and_save(core, path: str):
+    """Runs on a worker: validate and register the model, then save the settings that list it."""
+    info = core.models.add_model(path)
+    core.save_settings()
+    return info
 
 
 def _same(a: str, b: str) -> bool:

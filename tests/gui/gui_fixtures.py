@@ -30,11 +30,38 @@ class EmptyLibrary:
         pass
 
 
-def make_core(home, backend=None):
+class FakeModelManager:
+    """ModelManager stand-in: lists scripted models and records what was added (no 240 MB copy)."""
+
+    def __init__(self, infos=None) -> None:
+        from pathlib import Path
+
+        from desktop_app.llm.models import ModelInfo
+
+        self.added: list[str] = []
+        self.infos = list(infos) if infos is not None else [
+            ModelInfo(name="Gemma 3 270M (bundled)", path=Path("/models/gemma.gguf"), size_bytes=253_000_000,
+                      context_length=32768, quantization="Q4_K_M", architecture="gemma3", has_chat_template=False,
+                      bundled=True, active=True),
+            ModelInfo(name="Qwen2.5 3B Instruct", path=Path("/models/qwen2.5-3b-instruct-q4_k_m.gguf"),
+                      size_bytes=1_930_000_000, context_length=32768, quantization="Q4_K_M", architecture="qwen2",
+                      has_chat_template=True),
+        ]
+
+    def list_models(self):
+        return list(self.infos)
+
+    def add_model(self, path):
+        self.added.append(str(path))
+        return self.infos[-1]
+
+
+def make_core(home, backend=None, models=None):
     """A real Core on ``home`` whose model is ``backend`` (not loaded from disk)."""
     core = build_core(str(home))
     core._backend = backend if backend is not None else FakeBackend(delay_s=0.02)
     core._library = EmptyLibrary()
+    core._models = models if models is not None else FakeModelManager()
     return core
 
 
