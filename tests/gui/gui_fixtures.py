@@ -55,6 +55,10 @@ class FakeModelManager:
         self.added.append(str(path))
         return self.infos[-1]
 
+    def load_backend(self):
+        self.loaded = getattr(self, "loaded", 0) + 1
+        return FakeBackend(model_name="reloaded-model")
+
 
 def make_core(home, backend=None, models=None):
     """A real Core on ``home`` whose model is ``backend`` (not loaded from disk)."""
