@@ -92,8 +92,14 @@ def download_file(
                             f"The download stopped early ({done:,} of {total:,} bytes).",
                             "Try again: the download will resume where it stopped.",
                         )
+    except httpx.TimeoutException:
+        raise ModelError("The download timed out.", "Check the connection and try again; it will resume.") from None
+    except httpx.ConnectError:
+        raise ModelError(f"Could not connect to {httpx.URL(url).host}.", "Check the connection or proxy settings and try again.") from None
     except httpx.HTTPError as exc:
-        raise ModelError(f"The download failed: {exc}.", "Check the connection and try again; it will resume.") from None
+        raise ModelError(
+            f"The download was interrupted ({type(exc).__name__}).", "Try again: the download will resume where it stopped."
+        ) from None
     except OSError as exc:
         raise storage_error_from_os(exc, "the downloaded model") from None
 
