@@ -330,6 +330,7 @@ class Assistant:
             yield ErrorEvent(error)
             return
         stopped = cancel.cancelled and error is None
+        text = text.strip()  # completion-style models open with a space and may end with a newline
         meta.update(timings=timings.to_json(), notices=notices)
         try:
             self.store.update_message(msg.id, content=text, status="error" if error else ("stopped" if stopped else "complete"),
