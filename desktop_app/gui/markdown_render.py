@@ -28,6 +28,9 @@ def _parser():
     return md
 
 
+TABLE_TAG = '<table border="1" cellspacing="0" cellpadding="4" style="border-collapse: collapse; margin: 4px 0;">'
+
+
 def render_markdown(text: str, citation_numbers: Iterable[int] = (), code_style: str = "") -> str:
     """Render ``text`` as HTML; ``[n]`` for a known citation number becomes a ``cite:n`` link."""
     md = _parser()
@@ -40,7 +43,8 @@ def render_markdown(text: str, citation_numbers: Iterable[int] = (), code_style:
     out = md.renderer.render(tokens, md.options, {})
     if code_style:
         out = out.replace("<pre>", f'<pre style="{code_style}">')
-    return out
+    # QTextBrowser draws tables without borders unless the tag asks for them.
+    return out.replace("<table>", TABLE_TAG)
 
 
 def _link_citations(children, numbers: set[int]):

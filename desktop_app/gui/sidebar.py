@@ -49,6 +49,10 @@ class ConversationSidebar(QWidget):
             "Conversations",
             "Your saved conversations, newest first. Enter opens one; F2 renames; Delete removes; the menu key shows more.",
         )
+        # Long titles are cut with "…" (full title in the tooltip) rather than scrolled sideways.
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.list.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.list.setUniformItemSizes(True)
         self.list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.list.customContextMenuRequested.connect(self._show_menu)
         self.list.itemActivated.connect(self._on_activated)

@@ -30,6 +30,7 @@ def window_style_sheet(palette: QPalette) -> str:
     #statusLabel {{ color: {meta}; font-style: italic; }}
     #welcomeLabel {{ color: {meta}; }}
     #composer {{ border-top: 1px solid {border}; }}
+    #conversationList::item {{ padding: 5px 4px; }}
     #questionEdit {{ border: 1px solid {border}; border-radius: 6px; padding: 4px; }}
     #questionEdit:focus {{ border: 1px solid {highlight.name()}; }}
     """
