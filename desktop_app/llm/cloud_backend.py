@@ -303,8 +303,8 @@ def _sse_data(lines: Iterator[str]) -> Iterator[str]:
         field, _, value = line.partition(":")
         if field == "data":
             buf.append(value[1:] if value.startswith(" ") else value)
-    if buf:
-        yield "\n".join(buf)
+    # An event not ended by a blank line was cut off: per the SSE spec it is discarded, and the
+    # missing [DONE] then reports the truncation.
 
 
 def _delta(data: str) -> tuple[str, str]:
