@@ -28,10 +28,10 @@ def bundled_model_path() -> Path:
 
 @pytest.fixture(scope="session")
 def bundled_llama_backend(bundled_model_path):
-    """One loaded LocalLlamaBackend on the bundled model for the whole session (CPU, small context)."""
+    """One loaded LocalLlamaBackend on the bundled model for the whole session (CPU, one thread: the CI machine is shared)."""
     from desktop_app.llm.local_backend import LocalLlamaBackend
 
-    backend = LocalLlamaBackend(bundled_model_path, context_length=2048, gpu_offload="cpu", threads=2)
+    backend = LocalLlamaBackend(bundled_model_path, context_length=2048, gpu_offload="cpu", threads=1)
     yield backend
     backend.close()
 

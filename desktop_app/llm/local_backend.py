@@ -215,6 +215,11 @@ class LocalLlamaBackend:
                 gen.close()
             return sum(logprobs) / len(logprobs) if logprobs else 0.0
 
+    def forget_cache(self) -> None:
+        """Drop the evaluated prefix so the next prompt is evaluated from scratch (benchmarks)."""
+        with self._lock:
+            self._require().reset()
+
     def close(self) -> None:
         """Free the model and its context (native memory)."""
         with self._lock:
