@@ -1,0 +1,370 @@
+"""The indexing pipeline: a producer thread reads and chunks files while this thread embeds.
+
+  producer thread:  hash -> (skip if unchanged) -> open -> pages -> chunks   ──queue──┐
+  calling thread:   batch chunks -> embed (torch releases the GIL) -> write both stores -> manifest
+
+Extraction of the next pages therefore overlaps with embedding of the current batch, and both
+cores stay busy. The queue is bounded, so memory stays flat however large the corpus is. Every
+step is resumable: see ``manifest.py`` for the ordering that makes kill -9 safe.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import queue
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Generator, Iterator, Sequence
+
+from desktop_app.core.cancel import CancelToken
+from desktop_app.core.errors import DocumentError, IndexMismatchError
+from desktop_app.rag import loaders
+from desktop_app.rag.chunker import Chunker
+from desktop_app.rag.embedder import Embedder
+from desktop_app.rag.keyword_store import KeywordStore
+from desktop_app.rag.manifest import Manifest
+from desktop_app.rag.records import FileProblem, IndexProgress, IndexReport
+from desktop_app.rag.vector_store import StoredChunk, VectorStore
+
+QUEUE_PAGES = 32  # pages the producer may read ahead of the embedder
+
+
+@dataclass(frozen=True)
+class _Begin:
+    path: str
+    sha: str
+    pages: int
+    size: int
+
+
+@dataclass(frozen=True)
+class _PageChunks:
+    path: str
+    page: int
+    texts: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class _End:
+    path: str
+
+
+@dataclass(frozen=True)
+class _Unchanged:
+    path: str
+    size: int
+
+
+@dataclass(frozen=True)
+class _Failed:
+    path: str
+    reason: str
+    size: int
+    started: bool  # chunks of it may already be in the batch or the stores
+
+
+class _Stop(Exception):
+    pass
+
+
+def chunk_id(path: str, sha: str, page: int, index: int) -> str:
+    """Deterministic id: the same file content always gives the same ids (re-runs overwrite)."""
+    return f"{hashlib.sha1(path.encode('utf-8', 'surrogatepass')).hexdigest()[:16]}-{sha[:12]}-p{page}-c{index}"
+
+
+def file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+class Indexer:
+    """Indexes files into a VectorStore + KeywordStore, recording progress in a Manifest.
+
+    Args:
+        batch_size: chunks embedded and written together (also how often progress is yielded).
+    """
+
+    def __init__(self, embedder: Embedder, vectors: VectorStore, keywords: KeywordStore, manifest: Manifest,
+                 limits: loaders.LoaderLimits = loaders.DEFAULT_LIMITS, batch_size: int = 32,
+                 chunker: Chunker | None = None) -> None:
+        self.embedder = embedder
+        self.vectors = vectors
+        self.keywords = keywords
+        self.manifest = manifest
+        self.limits = limits
+        self.batch_size = batch_size
+        self.chunker = chunker or Chunker(embedder.count_tokens, max_tokens=embedder.max_tokens - 2)
+
+    # ------------------------------------------------------------------ housekeeping
+
+    def check_embedder(self) -> None:
+        """Record the embedder in a new index; refuse an index built by another model."""
+        recorded = self.manifest.embedder()
+        current = (self.embedder.name, int(self.embedder.dimension))
+        if recorded is None:
+            self.manifest.set_embedder(*current)
+        elif recorded != current:
+            raise IndexMismatchError(
+                f"The document index was built with the embedding model {recorded[0]} ({recorded[1]} dimensions), "
+                f"not {current[0]} ({current[1]}), so it cannot be searched.",
+                "Re-index your documents: run 'slm-assistant index --rebuild' or choose Re-index in the Documents panel.",
+            )
+
+    def recover(self) -> int:
+        """Purge the chunks of documents left 'pending' by a crash; returns how many."""
+        rows = self.manifest.pending()
+        for row in rows:
+            self.purge(row.path)
+        return len(rows)
+
+    def purge(self, path: str) -> None:
+        """Remove a document's chunks from both stores, then its manifest row."""
+        self.vectors.delete_source(path)
+        self.keywords.delete_source(path)
+        self.manifest.remove(path)
+
+    # ------------------------------------------------------------------ the run
+
+    def run(self, paths: Sequence[str], collection: str = "default",
+            cancel: CancelToken | None = None) -> Generator[IndexProgress, None, IndexReport]:
+        """Index ``paths`` (files and folders); yields IndexProgress, returns IndexReport."""
+        cancel = cancel or CancelToken()
+        started = time.monotonic()
+        report = IndexReport()
+        self.check_embedder()
+        self.recover()
+
+        files, unsupported, missing = loaders.walk(list(paths))
+        for p in unsupported:
+            report.skipped.append(FileProblem(str(p), f"unsupported file type ({p.suffix or 'no extension'})"))
+        for p in missing:
+            if self.manifest.get(str(p)) is not None:
+                self.purge(str(p))  # a file that was indexed and has since been deleted
+                report.files_removed += 1
+            else:
+                report.failed.append(FileProblem(str(p), "file or folder not found"))
+        for raw in paths:
+            root = Path(raw).expanduser()
+            if root.is_dir():
+                for row in self.manifest.under(str(root.resolve())):
+                    if not os.path.exists(row.path):
+                        self.purge(row.path)
+                        report.files_removed += 1
+
+        sizes = {str(p): _size(p) for p in files}
+        state = _Progress(files_total=len(files), work_bytes=sum(sizes.values()), started=started)
+        for problem in report.skipped:
+            yield state.snapshot(message=f"Skipped {os.path.basename(problem.path)}: {problem.reason}")
+
+        q: queue.Queue = queue.Queue(maxsize=QUEUE_PAGES)
+        stop = threading.Event()
+        producer = threading.Thread(target=self._produce, args=(files, collection, q, stop), name="index-producer", daemon=True)
+        producer.start()
+
+        batch: list[StoredChunk] = []
+        ended: list[tuple[str, int, int]] = []  # files fully chunked, waiting for their last batch
+        current: dict[str, list[int]] = {}  # path -> [pages, chunks, pages with text]
+        try:
+            for item in self._drain(q, cancel, producer):
+                if isinstance(item, _Unchanged):
+                    report.files_unchanged += 1
+                    state.files_done += 1
+                    state.work_bytes -= item.size  # unchanged files are not work: keep the ETA honest
+                    yield state.snapshot(item.path)
+                elif isinstance(item, _Failed):
+                    if item.started:
+                        batch = [c for c in batch if c.source != item.path]
+                        self.purge(item.path)
+                        current.pop(item.path, None)
+                    reason = _without_name(item.reason, item.path)
+                    report.failed.append(FileProblem(item.path, reason))
+                    state.files_done += 1
+                    state.bytes_done += item.size
+                    yield state.snapshot(item.path, message=f"Could not index {os.path.basename(item.path)}: {reason}")
+                elif isinstance(item, _Begin):
+                    # Order matters for crash safety: mark pending, drop old chunks, then write new ones.
+                    self.manifest.begin(item.path, item.sha, collection)
+                    self.vectors.delete_source(item.path)
+                    self.keywords.delete_source(item.path)
+                    current[item.path] = [item.pages, 0, 0, item.size, item.sha]
+                    state.pages_total += item.pages
+                    state.current_bytes, state.current_pages = item.size, item.pages
+                    state.current_done = 0
+                    yield state.snapshot(item.path)
+                elif isinstance(item, _PageChunks):
+                    info = current[item.path]
+                    sha = info[4]
+                    for i, text in enumerate(item.texts):
+                        batch.append(StoredChunk(chunk_id(item.path, sha, item.page, i), item.path, item.page, collection, text))
+                    info[1] += len(item.texts)
+                    info[2] += 1
+                    state.pages_done += 1
+                    state.current_done += 1
+                    if len(batch) >= self.batch_size:
+                        self._flush(batch, ended, state)
+                        batch, ended = [], []
+                        yield state.snapshot(item.path)
+                elif isinstance(item, _End):
+                    pages, chunks, with_text, size, _sha = current.pop(item.path)
+                    state.pages_done += pages - with_text  # blank pages count as done
+                    state.files_done += 1
+                    state.bytes_done += size
+                    state.current_bytes = state.current_pages = state.current_done = 0
+                    report.files_indexed += 1
+                    report.pages += pages
+                    report.chunks += chunks
+                    ended.append((item.path, pages, chunks))
+            if cancel.cancelled:
+                raise _Stop
+            self._flush(batch, ended, state)
+            yield state.snapshot("")
+        except _Stop:
+            report.cancelled = True
+            # Files not finished are 'pending' in the manifest: purge them now, not at next start.
+            stop.set()
+            producer.join(timeout=30)
+            self.recover()
+            for _path, pages, chunks in ended:
+                report.files_indexed -= 1
+                report.pages -= pages
+                report.chunks -= chunks
+        finally:
+            stop.set()
+        producer.join(timeout=30)
+        report.seconds = time.monotonic() - started
+        return report
+
+    def _drain(self, q: queue.Queue, cancel: CancelToken, producer: threading.Thread) -> Iterator[object]:
+        while True:
+            if cancel.cancelled:
+                raise _Stop
+            try:
+                item = q.get(timeout=0.1)
+            except queue.Empty:
+                if not producer.is_alive() and q.empty():
+                    return
+                continue
+            if item is None:
+                return
+            yield item
+
+    def _flush(self, batch: list[StoredChunk], ended: list[tuple[str, int, int]], state: "_Progress") -> None:
+        if batch:
+            vectors = self.embedder.embed([c.text for c in batch])
+            self.vectors.upsert(batch, vectors)
+            self.keywords.upsert(batch)
+            state.chunks_done += len(batch)
+        for path, pages, chunks in ended:
+            self.manifest.finish(path, pages, chunks)
+
+    # ------------------------------------------------------------------ producer thread
+
+    def _produce(self, files: list[Path], collection: str, q: queue.Queue, stop: threading.Event) -> None:
+        """Runs on the producer thread: reads, hashes and chunks files; never writes the index."""
+
+        def put(item: object) -> None:
+            while not stop.is_set():
+                try:
+                    q.put(item, timeout=0.1)
+                    return
+                except queue.Full:
+                    continue
+            raise _Stop
+
+        try:
+            for path in files:
+                if stop.is_set():
+                    return
+                self._produce_file(path, collection, put)
+        except _Stop:
+            return
+        finally:
+            try:
+                q.put(None, timeout=1)
+            except queue.Full:
+                pass
+
+    def _produce_file(self, path: Path, collection: str, put) -> None:
+        key = str(path)
+        size = _size(path)
+        started = False
+        try:
+            try:
+                sha = file_sha256(path)
+            except OSError as exc:
+                raise DocumentError(f"{path.name}: cannot be read ({exc.strerror or exc}).") from None
+            row = self.manifest.get(key)
+            if row is not None and row.state == "done" and row.sha256 == sha and row.collection == collection:
+                put(_Unchanged(key, size))
+                return
+            if path.suffix.lower() in loaders.PDF_SUFFIXES:
+                doc = loaders.PdfDocument(path, self.limits)
+                pages, page_iter = doc.page_count, doc.pages()
+            else:
+                pages, page_iter = max(1, -(-size // loaders.PAGE_CHARS)), loaders.load_pages(path, self.limits)
+                # Opening a text file is cheap; fail early (empty, binary) before marking it pending.
+                first = next(page_iter)
+                page_iter = _prepend(first, page_iter)
+            put(_Begin(key, sha, pages, size))
+            started = True
+            for page in page_iter:
+                texts = tuple(c.text for c in self.chunker.chunk_page(page.number, page.text))
+                if texts:
+                    put(_PageChunks(key, page.number, texts))
+            put(_End(key))
+        except _Stop:
+            raise
+        except DocumentError as exc:
+            put(_Failed(key, exc.message, size, started))
+        except Exception as exc:  # noqa: BLE001 - a bug in one file must not stop the others
+            put(_Failed(key, f"{path.name}: could not be read (unexpected {type(exc).__name__}: {exc})", size, started))
+
+
+def _without_name(reason: str, path: str) -> str:
+    prefix = os.path.basename(path) + ": "
+    return reason[len(prefix):] if reason.startswith(prefix) else reason
+
+
+def _prepend(first, rest):
+    yield first
+    yield from rest
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+@dataclass
+class _Progress:
+    files_total: int
+    work_bytes: int
+    started: float
+    files_done: int = 0
+    pages_done: int = 0
+    pages_total: int = 0
+    chunks_done: int = 0
+    bytes_done: int = 0
+    current_bytes: int = 0
+    current_pages: int = 0
+    current_done: int = 0
+
+    def snapshot(self, current_file: str = "", message: str = "") -> IndexProgress:
+        done = self.bytes_done
+        if self.current_pages:
+            done += self.current_bytes * self.current_done / self.current_pages
+        elapsed = time.monotonic() - self.started
+        eta = None
+        if done > 0 and elapsed > 1.0:
+            eta = max(0.0, elapsed * (self.work_bytes - done) / done)
+        return IndexProgress(current_file=current_file, files_done=self.files_done, files_total=self.files_total,
+                             pages_done=self.pages_done, pages_total=self.pages_total, chunks_done=self.chunks_done,
+                             eta_s=eta, message=message)

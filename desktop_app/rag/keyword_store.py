@@ -1,0 +1,132 @@
+"""Keyword index: SQLite FTS5 with BM25 ranking (exact figures, names and codes)."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import threading
+from pathlib import Path
+from typing import Sequence
+
+from desktop_app.core.errors import storage_error_from_os
+from desktop_app.rag.vector_store import StoredChunk
+
+# Words too common to say anything about relevance; without this "what is the" matches all.
+STOPWORDS = frozenset(
+    "a an and are as at be by can did do does for from had has have how i in is it its of on or our "
+    "s that the their there these this those to was were what when where which who whom why will with "
+    "you your we they them he she his her me my about into than then so if not no yes".split()
+)
+
+
+class KeywordStore:
+    """FTS5 table of chunk texts; ``search`` returns (chunk, bm25 score) best first."""
+
+    def __init__(self, db_path: Path) -> None:
+        self._lock = threading.RLock()
+        try:
+            db_path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(str(db_path), check_same_thread=False, isolation_level=None)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.execute(
+                "CREATE VIRTUAL TABLE IF NOT EXISTS chunks USING fts5("
+                "text, id UNINDEXED, source UNINDEXED, page UNINDEXED, collection UNINDEXED, "
+                "tokenize = 'unicode61 remove_diacritics 2')"
+            )
+        except sqlite3.Error as exc:
+            raise _storage(exc) from exc
+        except OSError as exc:
+            raise storage_error_from_os(exc, "the keyword index") from exc
+
+    def upsert(self, chunks: Sequence[StoredChunk]) -> None:
+        if not chunks:
+            return
+        with self._lock:
+            try:
+                self._db.execute("BEGIN")
+                self._db.executemany("DELETE FROM chunks WHERE id = ?", [(c.id,) for c in chunks])
+                self._db.executemany(
+                    "INSERT INTO chunks(text, id, source, page, collection) VALUES (?, ?, ?, ?, ?)",
+                    [(c.text, c.id, c.source, c.page, c.collection) for c in chunks],
+                )
+                self._db.execute("COMMIT")
+            except sqlite3.Error as exc:
+                self._rollback()
+                raise _storage(exc) from exc
+
+    def search(self, query: str, n: int, collections: Sequence[str] | None = None) -> list[tuple[StoredChunk, float]]:
+        expr = match_expression(query)
+        if not expr or n <= 0:
+            return []
+        sql = "SELECT id, source, page, collection, text, bm25(chunks) AS score FROM chunks WHERE chunks MATCH ?"
+        params: list = [expr]
+        if collections is not None:
+            names = list(dict.fromkeys(collections)) or ["\x00none"]
+            sql += f" AND collection IN ({','.join('?' * len(names))})"
+            params += names
+        sql += " ORDER BY score LIMIT ?"
+        params.append(n)
+        with self._lock:
+            try:
+                rows = self._db.execute(sql, params).fetchall()
+            except sqlite3.OperationalError:
+                return []  # a query FTS5 cannot parse finds nothing rather than failing the answer
+        # bm25() is negative (more negative = better); report a positive score.
+        return [(StoredChunk(r[0], r[1], int(r[2]), r[3], r[4]), -float(r[5])) for r in rows]
+
+    def delete_source(self, source: str) -> None:
+        self._exec("DELETE FROM chunks WHERE source = ?", (source,))
+
+    def delete_collection(self, collection: str) -> None:
+        self._exec("DELETE FROM chunks WHERE collection = ?", (collection,))
+
+    def ids(self) -> list[str]:
+        with self._lock:
+            return [r[0] for r in self._db.execute("SELECT id FROM chunks")]
+
+    def count(self) -> int:
+        with self._lock:
+            return int(self._db.execute("SELECT count(*) FROM chunks").fetchone()[0])
+
+    def reset(self) -> None:
+        self._exec("DELETE FROM chunks", ())
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def _exec(self, sql: str, params: tuple) -> None:
+        with self._lock:
+            try:
+                self._db.execute(sql, params)
+            except sqlite3.Error as exc:
+                raise _storage(exc) from exc
+
+    def _rollback(self) -> None:
+        try:
+            self._db.execute("ROLLBACK")
+        except sqlite3.Error:
+            pass
+
+
+def match_expression(query: str) -> str:
+    """An FTS5 MATCH expression: the query's content words, each quoted, OR-ed (BM25 ranks).
+
+    Codes and figures such as "XK-4471" or "56,517.3" stay one quoted phrase, which FTS5 matches
+    as consecutive tokens.
+    """
+    words = re.findall(r"\w(?:[\w\-.,/]*\w)?", query.lower())
+    terms = [w for w in dict.fromkeys(words) if w not in STOPWORDS]
+    return " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
+
+
+def _storage(exc: sqlite3.Error):
+    from desktop_app.core.errors import StorageError
+
+    text = str(exc).lower()
+    if "full" in text:
+        return StorageError("The disk is full, so the keyword index could not be saved.", "Free some disk space and try again.")
+    if "readonly" in text or "read-only" in text:
+        return StorageError("The data folder is read-only, so the keyword index could not be saved.")
+    return StorageError(f"The keyword index could not be updated ({exc}).")

@@ -1,0 +1,311 @@
+"""Document loaders: PDF (pypdf), plain text and Markdown, streamed page by page.
+
+Each loader yields ``Page`` records one at a time, so a 1,000-page filing never sits in memory
+whole. Every way a file can fail becomes a ``DocumentError`` whose message is one plain line
+naming the reason (encrypted, corrupt, not a PDF, needs OCR, too large, took too long).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+from desktop_app.core.errors import DocumentError
+
+PDF_SUFFIXES = frozenset({".pdf"})
+TEXT_SUFFIXES = frozenset({".txt", ".text", ".md", ".markdown"})
+SUPPORTED_SUFFIXES = PDF_SUFFIXES | TEXT_SUFFIXES
+
+
+@dataclass(frozen=True)
+class Page:
+    """The text of one page (1-based ``number``); text files have sections of ~PAGE_CHARS."""
+
+    number: int
+    text: str
+
+
+@dataclass(frozen=True)
+class LoaderLimits:
+    """Bounds that protect against hostile files while letting real filings through.
+
+    pypdf 7's defaults (100,000 elements per array or dictionary, 2,000,000 parsing steps per
+    content stream) refuse ordinary large filings such as Microsoft's 10-Q reports with
+    "Reached maximum array element count". We raise them by ~50x: still bounded, so a crafted
+    file cannot exhaust memory, and the per-file time budget stops the slow ones.
+    """
+
+    max_file_bytes: int = 512 * 1024 * 1024
+    max_pages: int = 20_000
+    time_budget_s: float = 300.0
+    array_elements: int = 5_000_000
+    dictionary_elements: int = 5_000_000
+    parsing_steps: int = 100_000_000
+    xform_invocations: int = 100_000
+    page_tree_entries: int = 5_000_000
+    decompressed_bytes: int = 400_000_000
+
+    def pypdf_overrides(self) -> dict[str, int]:
+        """The ``pypdf.Configuration`` fields we raise (names as in pypdf 7.1's _configuration.py)."""
+        return {
+            "array_maximum_element_count": self.array_elements,
+            "dictionary_maximum_element_count": self.dictionary_elements,
+            "stream_parsing_work_maximum_count": self.parsing_steps,
+            "xform_maximum_invocations_per_extraction": self.xform_invocations,
+            "page_tree_maximum_entries": self.page_tree_entries,
+            "page_tree_maximum_page_entries": self.page_tree_entries,
+            "zlib_maximum_output_length": self.decompressed_bytes,
+            "stream_decoding_work_maximum_length": self.decompressed_bytes * 4,
+            "maximum_declared_stream_length": self.decompressed_bytes,
+        }
+
+
+DEFAULT_LIMITS = LoaderLimits()
+PAGE_CHARS = 4000  # text files are cut into "pages" of about this size so citations stay precise
+LAYOUT_MAX_COST = 20_000  # text operations (TJ elements included) above which layout mode is skipped
+_MIN_TEXT_CHARS = 20  # fewer extracted characters than this in a whole PDF means no text layer
+
+
+def is_supported(path: Path) -> bool:
+    return path.suffix.lower() in SUPPORTED_SUFFIXES
+
+
+def count_pages(path: Path, limits: LoaderLimits = DEFAULT_LIMITS) -> int:
+    """Open the file and return its page count (raises DocumentError like ``load_pages``)."""
+    if path.suffix.lower() in PDF_SUFFIXES:
+        return PdfDocument(path, limits).page_count
+    _check_size(path, limits)
+    return max(1, -(-path.stat().st_size // PAGE_CHARS))
+
+
+def load_pages(path: Path, limits: LoaderLimits = DEFAULT_LIMITS) -> Iterator[Page]:
+    """Yield the pages of ``path`` one by one (blank pages are skipped).
+
+    Raises:
+        DocumentError: the file cannot be read; the message is one plain line.
+    """
+    _check_size(path, limits)
+    if path.suffix.lower() in PDF_SUFFIXES:
+        yield from _pdf_pages(path, limits)
+    elif path.suffix.lower() in TEXT_SUFFIXES:
+        yield from _text_pages(path)
+    else:
+        raise DocumentError(f"{path.name}: unsupported file type '{path.suffix or 'none'}'.")
+
+
+class PdfDocument:
+    """An opened PDF whose pages are extracted lazily, under our limits and time budget."""
+
+    def __init__(self, path: Path, limits: LoaderLimits = DEFAULT_LIMITS) -> None:
+        self.path = path
+        self.limits = limits
+        _check_size(path, limits)
+        with _pdf_config(limits):
+            self._reader = _open_pdf(path, limits)
+            try:
+                self.page_count = len(self._reader.pages)
+            except Exception as exc:  # noqa: BLE001 - pypdf raises many types on damaged page trees
+                raise _pdf_failure(path, exc) from None
+        if self.page_count > limits.max_pages:
+            raise DocumentError(f"{path.name}: too large ({self.page_count} pages; the limit is {limits.max_pages}).")
+        if self.page_count == 0:
+            raise DocumentError(f"{path.name}: the PDF has no pages.")
+
+    def pages(self) -> Iterator[Page]:
+        """Yield pages with text; raises DocumentError for image-only files or a spent time budget."""
+        deadline = time.monotonic() + self.limits.time_budget_s
+        chars = 0
+        for index in range(self.page_count):
+            if time.monotonic() > deadline:
+                raise self._too_slow()
+            try:
+                with _pdf_config(self.limits):
+                    text = self._extract(index, deadline)
+            except _TimeBudgetSpent:
+                raise self._too_slow() from None
+            except Exception as exc:  # noqa: BLE001 - one bad page should name the file, not crash
+                raise _pdf_failure(self.path, exc, page=index + 1) from None
+            text = _clean(text)
+            chars += len(text)
+            if text:
+                yield Page(index + 1, text)
+        if chars < _MIN_TEXT_CHARS:
+            raise DocumentError(
+                f"{self.path.name}: no text layer (scanned or image-only pages); it needs OCR before it can be indexed."
+            )
+
+    def _extract(self, index: int, deadline: float) -> str:
+        """Extract one page: plain mode under a watchdog, then layout mode when it is cheap.
+
+        Layout mode keeps a table row on one line (plain mode puts each cell on its own line),
+        but its cost grows with the square of the text operations on a page and it cannot be
+        interrupted, so it runs only on pages that plain mode measured as small.
+        """
+        page = self._reader.pages[index]
+        cost = 0
+
+        def watchdog(op, args, *_rest) -> None:
+            # Called by pypdf for every content-stream operator: the only place where a single
+            # pathological page can be stopped, since a Python thread cannot be interrupted.
+            nonlocal cost
+            before = cost
+            cost += 1 + (len(args[0]) if op == b"TJ" and args and hasattr(args[0], "__len__") else 0)
+            if cost // 2000 != before // 2000 and time.monotonic() > deadline:
+                raise _TimeBudgetSpent()
+
+        plain = page.extract_text(visitor_operand_before=watchdog) or ""
+        if cost > LAYOUT_MAX_COST or not plain.strip():
+            return plain
+        try:
+            return page.extract_text(extraction_mode="layout", layout_mode_space_vertically=True) or plain
+        except Exception:  # noqa: BLE001 - layout mode is newer and fussier; plain text is still good
+            return plain
+
+    def _too_slow(self) -> DocumentError:
+        return DocumentError(
+            f"{self.path.name}: took longer than {self.limits.time_budget_s:.0f} s to read, so it was skipped (possibly a damaged or hostile file)."
+        )
+
+
+class _TimeBudgetSpent(Exception):
+    pass
+
+
+def _pdf_pages(path: Path, limits: LoaderLimits) -> Iterator[Page]:
+    yield from PdfDocument(path, limits).pages()
+
+
+def _check_size(path: Path, limits: LoaderLimits) -> None:
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise DocumentError(f"{path}: file not found.") from None
+    except OSError as exc:
+        raise DocumentError(f"{path.name}: cannot be read ({exc.strerror or exc}).") from None
+    if size == 0:
+        raise DocumentError(f"{path.name}: the file is empty (0 bytes).")
+    if size > limits.max_file_bytes:
+        raise DocumentError(
+            f"{path.name}: too large ({size / 2**20:.0f} MB; the limit is {limits.max_file_bytes / 2**20:.0f} MB)."
+        )
+
+
+def _pdf_config(limits: LoaderLimits):
+    # pypdf keeps its limits in a ContextVar: they must be applied in the thread that reads.
+    from pypdf._configuration import apply_configuration
+
+    return apply_configuration(**limits.pypdf_overrides())
+
+
+def _open_pdf(path: Path, limits: LoaderLimits):
+    from pypdf import PdfReader
+
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(1024)
+    except OSError as exc:
+        raise DocumentError(f"{path.name}: cannot be read ({exc.strerror or exc}).") from None
+    if b"%PDF-" not in head:
+        raise DocumentError(f"{path.name}: not really a PDF (the file does not start with a PDF header).")
+    try:
+        reader = PdfReader(str(path), strict=False)
+    except Exception as exc:  # noqa: BLE001
+        raise _pdf_failure(path, exc) from None
+    if reader.is_encrypted:
+        # Many "protected" PDFs only restrict printing and open with an empty password.
+        try:
+            opened = reader.decrypt("")
+        except Exception:  # noqa: BLE001 - e.g. missing AES provider
+            opened = 0
+        if not opened:
+            raise DocumentError(f"{path.name}: encrypted with a password; open it, save an unprotected copy and add that.")
+    return reader
+
+
+def _pdf_failure(path: Path, exc: Exception, page: int | None = None) -> DocumentError:
+    """Map a pypdf exception to one plain line."""
+    from pypdf.errors import DependencyError, FileNotDecryptedError, LimitReachedError
+
+    where = f" (page {page})" if page else ""
+    if isinstance(exc, FileNotDecryptedError):
+        return DocumentError(f"{path.name}: encrypted with a password; open it, save an unprotected copy and add that.")
+    if isinstance(exc, DependencyError):
+        return DocumentError(f"{path.name}: uses encryption this app cannot read{where} ({exc}).")
+    if isinstance(exc, LimitReachedError):
+        return DocumentError(f"{path.name}: exceeds the safety limits for PDF structure{where} ({exc}).")
+    if isinstance(exc, MemoryError):
+        return DocumentError(f"{path.name}: too large to read in the available memory{where}.")
+    detail = str(exc).strip().splitlines()[0][:120] if str(exc).strip() else type(exc).__name__
+    return DocumentError(f"{path.name}: damaged or truncated PDF{where} ({detail}).")
+
+
+def _text_pages(path: Path) -> Iterator[Page]:
+    """Yield sections of a text/Markdown file, cut at paragraph breaks near PAGE_CHARS."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise DocumentError(f"{path.name}: cannot be read ({exc.strerror or exc}).") from None
+    if b"\x00" in raw[:8192]:
+        raise DocumentError(f"{path.name}: not a text file (it contains binary data).")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = raw.decode("latin-1")
+    del raw
+    number, buf = 0, []
+    size = 0
+    for para in text.replace("\r\n", "\n").split("\n\n"):
+        if size + len(para) > PAGE_CHARS and buf:
+            number += 1
+            yield Page(number, _clean("\n\n".join(buf)))
+            buf, size = [], 0
+        buf.append(para)
+        size += len(para) + 2
+    if any(p.strip() for p in buf):
+        number += 1
+        yield Page(number, _clean("\n\n".join(buf)))
+    if number == 0:
+        raise DocumentError(f"{path.name}: contains no text.")
+
+
+def _clean(text: str) -> str:
+    # NULs and stray control characters from odd fonts would break FTS5 and the tokenizer.
+    text = text.replace("\x00", " ")
+    text = "".join(ch if ch >= " " or ch in "\n\t" else " " for ch in text)
+    return text.strip()
+
+
+def walk(paths: list[str]) -> tuple[list[Path], list[Path], list[Path]]:
+    """Expand files and folders (recursively) into (supported, unsupported, missing), sorted."""
+    supported: list[Path] = []
+    unsupported: list[Path] = []
+    missing: list[Path] = []
+    seen: set[Path] = set()
+    for raw in paths:
+        root = Path(raw).expanduser()
+        try:
+            root = root.resolve()
+        except OSError:
+            pass
+        if root.is_dir():
+            for dirpath, dirnames, filenames in os.walk(root):
+                dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+                for name in sorted(filenames):
+                    if name.startswith("."):
+                        continue
+                    _add(Path(dirpath) / name, seen, supported, unsupported)
+        elif root.is_file():
+            _add(root, seen, supported, unsupported)
+        else:
+            missing.append(root)
+    return supported, unsupported, missing
+
+
+def _add(path: Path, seen: set[Path], supported: list[Path], unsupported: list[Path]) -> None:
+    if path in seen:
+        return
+    seen.add(path)
+    (supported if is_supported(path) else unsupported).append(path)

@@ -1,0 +1,158 @@
+"""The index manifest (SQLite): which documents are indexed, their state, and the index's model.
+
+Crash safety rests on one ordering, used by the indexer for every file:
+  1. ``begin(path, sha)`` marks the document ``pending`` (committed) before any chunk is written;
+  2. chunks are written to both stores under deterministic ids (so a repeat overwrites);
+  3. ``finish(path, pages, chunks)`` marks it ``done`` only after its last chunk is stored.
+After a kill -9, ``pending()`` lists the documents whose chunks may be partial; the indexer
+purges their chunks from both stores and indexes them again on the next run.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from desktop_app.core.errors import StorageError
+
+SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True)
+class DocumentRow:
+    path: str
+    sha256: str
+    collection: str
+    pages: int
+    chunks: int
+    state: str  # pending | done
+    indexed_at: float
+
+
+class Manifest:
+    """Documents and index metadata; thread-safe (the indexer's writer thread and readers)."""
+
+    def __init__(self, db_path: Path) -> None:
+        self._lock = threading.RLock()
+        try:
+            db_path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(str(db_path), check_same_thread=False, isolation_level=None)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=FULL")  # a 'done' mark must survive power loss
+            self._migrate()
+        except sqlite3.Error as exc:
+            raise StorageError(f"The document index list could not be opened ({exc}).",
+                               "Remove the index folder to start again, or check the disk.") from exc
+        except OSError as exc:
+            from desktop_app.core.errors import storage_error_from_os
+
+            raise storage_error_from_os(exc, "the document index") from exc
+
+    def _migrate(self) -> None:
+        self._db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        version = self.get_meta("schema_version")
+        if version is None:
+            self._db.execute(
+                "CREATE TABLE IF NOT EXISTS documents ("
+                " path TEXT PRIMARY KEY, sha256 TEXT NOT NULL, collection TEXT NOT NULL,"
+                " pages INTEGER NOT NULL DEFAULT 0, chunks INTEGER NOT NULL DEFAULT 0,"
+                " state TEXT NOT NULL, indexed_at REAL NOT NULL DEFAULT 0)"
+            )
+            self._db.execute("CREATE INDEX IF NOT EXISTS documents_collection ON documents(collection)")
+            self.set_meta("schema_version", str(SCHEMA_VERSION))
+        elif int(version) > SCHEMA_VERSION:
+            raise StorageError("The document index was made by a newer version of SLM Assistant.",
+                               "Update the app, or remove the index folder to rebuild it.")
+        # Future migrations: `if int(version) < 2: ALTER TABLE ...; set_meta("schema_version", "2")`.
+
+    # ------------------------------------------------------------------ meta
+
+    def get_meta(self, key: str) -> str | None:
+        with self._lock:
+            row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+            return row[0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self._lock:
+            self._db.execute("INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                             (key, value))
+
+    def embedder(self) -> tuple[str, int] | None:
+        name, dim = self.get_meta("embedder_name"), self.get_meta("embedder_dimension")
+        return (name, int(dim)) if name and dim else None
+
+    def set_embedder(self, name: str, dimension: int) -> None:
+        self.set_meta("embedder_name", name)
+        self.set_meta("embedder_dimension", str(dimension))
+
+    # ------------------------------------------------------------------ documents
+
+    def begin(self, path: str, sha256: str, collection: str) -> None:
+        with self._lock:
+            self._db.execute(
+                "INSERT INTO documents(path, sha256, collection, state, indexed_at) VALUES (?, ?, ?, 'pending', ?) "
+                "ON CONFLICT(path) DO UPDATE SET sha256 = excluded.sha256, collection = excluded.collection,"
+                " state = 'pending', pages = 0, chunks = 0",
+                (path, sha256, collection, time.time()),
+            )
+
+    def finish(self, path: str, pages: int, chunks: int) -> None:
+        with self._lock:
+            self._db.execute("UPDATE documents SET state = 'done', pages = ?, chunks = ?, indexed_at = ? WHERE path = ?",
+                             (pages, chunks, time.time(), path))
+
+    def remove(self, path: str) -> None:
+        with self._lock:
+            self._db.execute("DELETE FROM documents WHERE path = ?", (path,))
+
+    def remove_collection(self, collection: str) -> list[str]:
+        with self._lock:
+            paths = [r[0] for r in self._db.execute("SELECT path FROM documents WHERE collection = ?", (collection,))]
+            self._db.execute("DELETE FROM documents WHERE collection = ?", (collection,))
+            return paths
+
+    def get(self, path: str) -> DocumentRow | None:
+        with self._lock:
+            row = self._db.execute(f"SELECT {_COLS} FROM documents WHERE path = ?", (path,)).fetchone()
+            return DocumentRow(*row) if row else None
+
+    def documents(self, collection: str | None = None, state: str | None = "done") -> list[DocumentRow]:
+        sql, params = f"SELECT {_COLS} FROM documents WHERE 1=1", []
+        if collection is not None:
+            sql += " AND collection = ?"
+            params.append(collection)
+        if state is not None:
+            sql += " AND state = ?"
+            params.append(state)
+        with self._lock:
+            return [DocumentRow(*r) for r in self._db.execute(sql + " ORDER BY collection, path", params)]
+
+    def pending(self) -> list[DocumentRow]:
+        return self.documents(state="pending")
+
+    def under(self, folder: str) -> list[DocumentRow]:
+        """Documents whose path lies inside ``folder`` (any state)."""
+        prefix = folder.rstrip("/\\")
+        with self._lock:
+            rows = self._db.execute(f"SELECT {_COLS} FROM documents WHERE substr(path, 1, ?) = ?",
+                                    (len(prefix) + 1, prefix + _sep(prefix))).fetchall()
+        return [DocumentRow(*r) for r in rows]
+
+    def reset(self) -> None:
+        with self._lock:
+            self._db.execute("DELETE FROM documents")
+            self._db.execute("DELETE FROM meta WHERE key LIKE 'embedder_%'")
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+
+_COLS = "path, sha256, collection, pages, chunks, state, indexed_at"
+
+
+def _sep(path: str) -> str:
+    return "\\" if ("\\" in path and "/" not in path) else "/"

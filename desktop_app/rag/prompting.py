@@ -1,0 +1,73 @@
+"""Grounded prompt assembly: numbered, quoted sources within a token budget, then the question.
+
+The result is only the text of the user message, so it works unchanged with chat-template
+models and with the bundled base model's completion format (the llm layer wraps it). It is kept
+short and explicit because a 270M model follows simple instructions best.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Callable, Sequence
+
+from desktop_app.core.records import Citation, Hit, Message
+
+MIN_PASSAGE_CHARS = 200  # a passage cut shorter than this is not worth a source number
+
+INSTRUCTION = (
+    "Answer the question using only the sources below. Cite the sources you use with their "
+    "numbers, like [1]. If the sources do not contain the answer, say that the documents do not contain it."
+)
+
+
+def build_grounded_prompt(question: str, hits: Sequence[Hit], budget_tokens: int,
+                          count_tokens: Callable[[list[Message]], int]) -> tuple[str, list[Citation]]:
+    """Build the user message and its citations.
+
+    Args:
+        question: the user's question.
+        hits: retrieved passages, best first; the best ones get the budget first.
+        budget_tokens: tokens the whole user message may take.
+        count_tokens: the model's counter over a list of messages.
+
+    Returns:
+        (user message text, citations numbered from 1 in the order they appear). When not even
+        one passage fits, the question alone and no citations.
+    """
+    citations: list[Citation] = []
+    blocks: list[str] = []
+
+    def render(parts: list[str]) -> str:
+        sources = "\n\n".join(parts)
+        return f"{INSTRUCTION}\n\nSources:\n{sources}\n\nQuestion: {question.strip()}\nAnswer:"
+
+    def fits(text: str) -> bool:
+        return count_tokens([Message("user", text)]) <= budget_tokens
+
+    for hit in hits:
+        number = len(citations) + 1
+        passage = " ".join(hit.text.split())
+        block = _block(number, hit, passage)
+        if not fits(render(blocks + [block])):
+            # Try a shortened passage before giving up: the start of a chunk carries its topic.
+            lo, hi, best = MIN_PASSAGE_CHARS, len(passage) - 1, None
+            while lo <= hi:
+                mid = (lo + hi) // 2
+                candidate = _block(number, hit, passage[:mid].rstrip() + "…")
+                if fits(render(blocks + [candidate])):
+                    best, lo = (candidate, passage[:mid].rstrip() + "…"), mid + 1
+                else:
+                    hi = mid - 1
+            if best is None:
+                break
+            block, passage = best
+        blocks.append(block)
+        citations.append(Citation(number=number, source=hit.source, page=hit.page, text=passage, score=hit.score))
+    if not blocks:
+        return question, []
+    return render(blocks), citations
+
+
+def _block(number: int, hit: Hit, passage: str) -> str:
+    name = os.path.basename(hit.source) or hit.source
+    return f'[{number}] {name}, page {hit.page}:\n"{passage}"'

@@ -1,0 +1,93 @@
+"""Hybrid retrieval: vector top-N and BM25 top-N fused by reciprocal rank fusion, with a floor.
+
+Vector search finds paraphrases; keyword search finds exact figures, names and codes that
+embeddings blur. Reciprocal rank fusion (Cormack et al., 2009) merges the two rankings without
+calibrating their scores. The relevance floor (cosine similarity of the passage to the question)
+drops passages that share no meaning with the question, so an unrelated question returns no hits
+and the assistant can say that the documents do not contain the answer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Literal, Sequence
+
+from desktop_app.core.records import Hit
+from desktop_app.rag.embedder import Embedder
+from desktop_app.rag.keyword_store import KeywordStore
+from desktop_app.rag.vector_store import StoredChunk, VectorStore
+
+RRF_K = 60  # the constant from the RRF paper; damps the weight of the very top ranks
+Mode = Literal["hybrid", "vector", "keyword"]
+
+
+def reciprocal_rank_fusion(rankings: Sequence[Sequence[str]], k: int = RRF_K) -> dict[str, float]:
+    """Fuse ranked id lists: score(id) = sum over lists of 1 / (k + rank), rank from 1."""
+    scores: dict[str, float] = {}
+    for ranking in rankings:
+        for rank, cid in enumerate(ranking, start=1):
+            scores[cid] = scores.get(cid, 0.0) + 1.0 / (k + rank)
+    return scores
+
+
+@dataclass
+class RetrievalConfig:
+    candidates: int = 20  # from each of the two searches
+    min_similarity: float | None = None  # None: the embedder's ``relevance_floor``
+    mode: Mode = "hybrid"
+
+
+class HybridRetriever:
+    """Implements ``rag.base.Retriever`` over a VectorStore and a KeywordStore.
+
+    Args:
+        on_device_only: returns the collections whose hits must be marked on-device only
+            (read at each call, so a change in settings applies at once).
+    """
+
+    def __init__(self, embedder: Embedder, vectors: VectorStore, keywords: KeywordStore,
+                 on_device_only: Callable[[], Sequence[str]] = lambda: (), config: RetrievalConfig | None = None) -> None:
+        self.embedder = embedder
+        self.vectors = vectors
+        self.keywords = keywords
+        self._on_device_only = on_device_only
+        self.config = config or RetrievalConfig()
+
+    def retrieve(self, query: str, k: int = 5, collections: Sequence[str] | None = None) -> list[Hit]:
+        """Return at most ``k`` relevant hits, best first; [] when nothing passes the floor."""
+        query = query.strip()
+        if not query or k <= 0:
+            return []
+        cfg = self.config
+        n = max(cfg.candidates, k * 3)
+        q = self.embedder.embed([query])[0]
+        vec = self.vectors.query(q, n, collections) if cfg.mode != "keyword" else []
+        kw = self.keywords.search(query, n, collections) if cfg.mode != "vector" else []
+
+        chunks: dict[str, StoredChunk] = {}
+        similarity: dict[str, float] = {}
+        for m in vec:
+            chunks[m.chunk.id] = m.chunk
+            similarity[m.chunk.id] = m.similarity
+        for chunk, _score in kw:
+            chunks.setdefault(chunk.id, chunk)
+        missing = [cid for cid in chunks if cid not in similarity]
+        if missing:
+            # Keyword-only candidates still have to pass the same semantic floor.
+            for cid, emb in self.vectors.embeddings(missing).items():
+                similarity[cid] = sum(a * b for a, b in zip(q, emb))
+
+        floor = cfg.min_similarity if cfg.min_similarity is not None else getattr(self.embedder, "relevance_floor", 0.2)
+        fused = reciprocal_rank_fusion([[m.chunk.id for m in vec], [c.id for c, _ in kw]])
+        ranked = sorted(fused, key=lambda cid: (-fused[cid], -similarity.get(cid, 0.0)))
+        private = set(self._on_device_only())
+        hits: list[Hit] = []
+        for cid in ranked:
+            if similarity.get(cid, -1.0) < floor:
+                continue
+            c = chunks[cid]
+            hits.append(Hit(source=c.source, page=c.page, text=c.text, score=round(fused[cid], 6),
+                            collection=c.collection, chunk_id=cid, on_device_only=c.collection in private))
+            if len(hits) >= k:
+                break
+        return hits

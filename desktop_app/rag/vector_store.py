@@ -1,0 +1,176 @@
+"""Vector stores over ChromaDB: on this device (PersistentClient) or a shared server (HttpClient).
+
+All user collections live in one Chroma collection with a ``collection`` metadata field, so a
+search across several collections is one query. Embeddings are always passed in explicitly and
+the Chroma collection is created with ``embedding_function=None``: Chroma's default embedding
+function would download a model at run time.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol, Sequence
+
+from desktop_app.core.errors import AppError, StorageError
+
+CHROMA_COLLECTION = "slm_assistant_chunks_v1"
+
+
+@dataclass(frozen=True)
+class StoredChunk:
+    id: str
+    source: str
+    page: int
+    collection: str
+    text: str
+
+
+@dataclass(frozen=True)
+class VectorMatch:
+    chunk: StoredChunk
+    similarity: float  # cosine similarity, 1 = identical
+
+
+class VectorStore(Protocol):
+    def upsert(self, chunks: Sequence[StoredChunk], embeddings: Sequence[Sequence[float]]) -> None: ...
+    def query(self, embedding: Sequence[float], n: int, collections: Sequence[str] | None = None) -> list[VectorMatch]: ...
+    def embeddings(self, ids: Sequence[str]) -> dict[str, list[float]]: ...
+    def delete_source(self, source: str) -> None: ...
+    def delete_collection(self, collection: str) -> None: ...
+    def ids(self) -> set[str]: ...
+    def count(self) -> int: ...
+    def reset(self) -> None: ...
+    def close(self) -> None: ...
+
+
+class ChromaVectorStore:
+    """Chroma-backed VectorStore; ``client`` is a PersistentClient or an HttpClient."""
+
+    def __init__(self, client: Any) -> None:
+        self._client = client
+        self._collection = self._open()
+
+    @classmethod
+    def local(cls, directory: Path) -> "ChromaVectorStore":
+        """A store on this device under ``directory``."""
+        os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+            client = chromadb.PersistentClient(path=str(directory), settings=ChromaSettings(anonymized_telemetry=False))
+        except OSError as exc:
+            from desktop_app.core.errors import storage_error_from_os
+
+            raise storage_error_from_os(exc, "the document index") from exc
+        return cls(client)
+
+    @classmethod
+    def remote(cls, host: str, port: int) -> "ChromaVectorStore":
+        """A store on a shared Chroma server (``chroma run``), e.g. for a team."""
+        os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+
+        try:
+            client = chromadb.HttpClient(host=host, port=int(port), settings=ChromaSettings(anonymized_telemetry=False))
+            client.heartbeat()
+        except Exception as exc:  # noqa: BLE001 - httpx/chroma raise many connection error types
+            raise AppError(
+                f"The shared document index at {host}:{port} cannot be reached ({type(exc).__name__}).",
+                "Check rag.chroma_host and rag.chroma_port, or set rag.store to local.",
+            ) from None
+        return cls(client)
+
+    def _open(self):
+        return self._client.get_or_create_collection(
+            CHROMA_COLLECTION,
+            configuration={"hnsw": {"space": "cosine"}},
+            embedding_function=None,
+        )
+
+    def upsert(self, chunks: Sequence[StoredChunk], embeddings: Sequence[Sequence[float]]) -> None:
+        if not chunks:
+            return
+        try:
+            self._collection.upsert(
+                ids=[c.id for c in chunks],
+                embeddings=[list(map(float, e)) for e in embeddings],
+                documents=[c.text for c in chunks],
+                metadatas=[{"source": c.source, "page": c.page, "collection": c.collection} for c in chunks],
+            )
+        except OSError as exc:
+            from desktop_app.core.errors import storage_error_from_os
+
+            raise storage_error_from_os(exc, "the document index") from exc
+
+    def query(self, embedding: Sequence[float], n: int, collections: Sequence[str] | None = None) -> list[VectorMatch]:
+        if n <= 0 or self.count() == 0:
+            return []
+        res = self._collection.query(
+            query_embeddings=[list(map(float, embedding))],
+            n_results=n,
+            where=_where(collections),
+            include=["documents", "metadatas", "distances"],
+        )
+        out = []
+        for cid, doc, meta, dist in zip(res["ids"][0], res["documents"][0], res["metadatas"][0], res["distances"][0]):
+            out.append(VectorMatch(_chunk(cid, doc, meta), 1.0 - float(dist)))
+        return out
+
+    def embeddings(self, ids: Sequence[str]) -> dict[str, list[float]]:
+        if not ids:
+            return {}
+        res = self._collection.get(ids=list(ids), include=["embeddings"])
+        return {cid: list(map(float, emb)) for cid, emb in zip(res["ids"], res["embeddings"])}
+
+    def delete_source(self, source: str) -> None:
+        self._collection.delete(where={"source": source})
+
+    def delete_collection(self, collection: str) -> None:
+        self._collection.delete(where={"collection": collection})
+
+    def ids(self) -> set[str]:
+        return set(self._collection.get(include=[])["ids"])
+
+    def count(self) -> int:
+        return int(self._collection.count())
+
+    def reset(self) -> None:
+        """Drop every chunk (re-indexing with another embedding model)."""
+        try:
+            self._client.delete_collection(CHROMA_COLLECTION)
+        except Exception:  # noqa: BLE001 - absent already
+            pass
+        self._collection = self._open()
+
+    def close(self) -> None:
+        # PersistentClient has no close(); dropping the references releases its SQLite handles.
+        self._collection = None
+        self._client = None
+
+
+def _where(collections: Sequence[str] | None) -> dict | None:
+    if collections is None:
+        return None
+    names = list(dict.fromkeys(collections))
+    if len(names) == 1:
+        return {"collection": names[0]}
+    return {"collection": {"$in": names or ["\x00none"]}}
+
+
+def _chunk(cid: str, doc: str | None, meta: dict | None) -> StoredChunk:
+    meta = meta or {}
+    return StoredChunk(cid, str(meta.get("source", "")), int(meta.get("page", 1)), str(meta.get("collection", "default")), doc or "")
+
+
+def open_vector_store(settings_rag, index_dir: Path) -> ChromaVectorStore:
+    """The store chosen by settings (``rag.store``: local or http)."""
+    if settings_rag.store == "http":
+        return ChromaVectorStore.remote(settings_rag.chroma_host, settings_rag.chroma_port)
+    if settings_rag.store != "local":
+        raise StorageError(f"Unknown document store '{settings_rag.store}'.", "Set rag.store to local or http.")
+    return ChromaVectorStore.local(index_dir / "chroma")
