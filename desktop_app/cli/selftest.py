@@ -12,7 +12,6 @@ import argparse
 import importlib.util
 import json
 import os
-import sys
 import tempfile
 import time
 from dataclasses import dataclass

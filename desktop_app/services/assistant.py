@@ -13,12 +13,12 @@ afresh (the DoneEvent carries the final text).
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Callable, Iterator, Sequence
 
 from desktop_app.config.settings import Settings
 from desktop_app.core.cancel import CancelToken
-from desktop_app.core.errors import AppError, CloudError, ContextOverflowError, StorageError
+from desktop_app.core.errors import AppError, CloudError, StorageError
 from desktop_app.core.records import (
     Answer,
     AnswerEvent,
@@ -39,36 +39,12 @@ from desktop_app.core.records import (
 from desktop_app.llm.base import ChatBackend, GenerationRequest
 from desktop_app.rag.base import Retriever
 from desktop_app.routing.base import CloudGateway, HandoffPlan
+from desktop_app.services.prepared_question import PreparedQuestion, close_stream, overflow_error, quietly, title_from
 from desktop_app.services.prompt_budget import answer_reserve, fit_history
 
 NOT_IN_DOCUMENTS = "The selected documents do not contain information about this, so I can't answer it from them."
 SAVE_EVERY_S = 0.5  # how often a streaming answer is written to disk
 KEPT_LOCAL = "You kept this question on this device."
-
-
-def _overflow() -> ContextOverflowError:
-    return ContextOverflowError(
-        "The question is too long for the model's context window.",
-        "Shorten the question or choose a model with a larger context in Settings.",
-    )
-
-
-@dataclass
-class PreparedQuestion:
-    """Everything decided before generation starts; the GUI shows ``plan`` for confirmation."""
-
-    conversation_id: int
-    question: str
-    messages: tuple[Message, ...]
-    citations: tuple[Citation, ...]
-    hits: tuple[Hit, ...]
-    plan: HandoffPlan
-    notices: tuple[str, ...] = ()
-    documents_in_play: bool = False
-    prompt_tokens: int = 0
-    fits_locally: bool = True  # False only when the plan is cloud and the local prompt overflows
-    question_message_id: int | None = None  # regenerate: the question is stored already
-    replaces_message_ids: tuple[int, ...] = ()  # regenerate: old answers, removed when the new one starts
 
 
 class Assistant:
@@ -128,7 +104,7 @@ class Assistant:
         backend = self.backend  # load first: a broken model must not leave an empty conversation behind
         created = conversation_id is None
         if created:
-            conv = self.store.create_conversation(_title_from(question), list(collections or ()))
+            conv = self.store.create_conversation(title_from(question), list(collections or ()))
             conversation_id = conv.id
         else:
             conv = self.store.get_conversation(conversation_id)
@@ -171,7 +147,7 @@ class Assistant:
         fits = prompt_tokens <= budget
         plan = self._plan(question, messages, hits, forced, context, prompt_tokens)
         if plan.route == "local" and not fits:
-            raise _overflow()
+            raise overflow_error()
         return PreparedQuestion(
             conversation_id=conversation_id,
             question=question,
@@ -236,7 +212,7 @@ class Assistant:
             yield from self._fixed_answer(prepared, NOT_IN_DOCUMENTS, notices)
             return
         if not use_cloud and not prepared.fits_locally:
-            yield ErrorEvent(_overflow())
+            yield ErrorEvent(overflow_error())
             return
         yield from self._stream(prepared, cancel, use_cloud, notices)
 
@@ -282,7 +258,7 @@ class Assistant:
                         raise CloudError(f"The cloud model could not answer ({exc.message}), and the question is "
                                          "too long for the model on this device.", exc.hint) from exc
                     # The user always gets an answer: the local model's, with a one-line notice.
-                    _close(pieces)
+                    close_stream(pieces)
                     note = f"The cloud model could not answer ({exc.message}); answered on this device instead."
                     notices.append(note)
                     yield NoticeEvent(note)
@@ -311,10 +287,10 @@ class Assistant:
         except AppError as exc:
             error, exited = exc, True
         finally:
-            _close(pieces)
+            close_stream(pieces)
             if not exited:
                 # Abandoned mid-answer (generator closed, Ctrl+C): keep what arrived, marked stopped.
-                _quietly(self.store.update_message, msg.id, content=text, status="stopped", meta=meta)
+                quietly(self.store.update_message, msg.id, content=text, status="stopped", meta=meta)
 
         end = time.perf_counter()
         stats = backend.last_stats if (natural_end and not use_cloud) else None  # stale after a cut-short stream
@@ -326,7 +302,7 @@ class Assistant:
             prompt_tokens=stats.prompt_tokens if stats else prepared.prompt_tokens,
         )
         if error is not None and not text:
-            _quietly(self.store.delete_message, msg.id)  # nothing worth keeping; the question stays
+            quietly(self.store.delete_message, msg.id)  # nothing worth keeping; the question stays
             yield ErrorEvent(error)
             return
         stopped = cancel.cancelled and error is None
@@ -403,24 +379,6 @@ class Assistant:
             return
         yield DoneEvent(Answer(text=text, model=model, route="local", reason=reason, notices=notices,
                                message_id=msg.id, conversation_id=prepared.conversation_id))
-
-
-def _close(pieces) -> None:
-    close = getattr(pieces, "close", None)
-    if close is not None:
-        close()
-
-
-def _quietly(fn, *args, **kwargs) -> None:
-    try:
-        fn(*args, **kwargs)
-    except AppError:
-        pass  # already reporting a failure; the store keeps what it saved before
-
-
-def _title_from(question: str) -> str:
-    line = " ".join(question.split())
-    return line if len(line) <= 60 else line[:57].rstrip() + "…"
 
 
 __all__ = ["Assistant", "PreparedQuestion", "NOT_IN_DOCUMENTS", "StoredMessage"]
