@@ -124,7 +124,7 @@ def _window(app, core, size=(1280, 800)):
     window = MainWindow(core)
     window.resize(*size)
     window.show()
-    window.start_model_loading()
+    _wait(app, lambda: window.startup_done)
     _wait(app, lambda: window.status.model_label.text() != "" or window.banner.isVisible())
     _settle(app)
     return window

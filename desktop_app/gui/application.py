@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 from typing import Callable
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication
 
@@ -87,9 +87,9 @@ def show_main_window(core, argv: list[str] | None = None, on_shown: Callable[[],
         window.installEventFilter(window._expose_filter)
     if core.settings.ui.theme == "system" and hasattr(app.styleHints(), "colorSchemeChanged"):
         app.styleHints().colorSchemeChanged.connect(lambda _s: window._on_settings_applied(False))
+    # The model, the conversation list and the documents panel load once the event loop runs,
+    # i.e. after the first paint (MainWindow.finish_startup).
     window.show()
-    # The model loads once the event loop runs, i.e. after the first paint.
-    QTimer.singleShot(0, window.start_model_loading)
     return app, window
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QDockWidget, QFileDialog, QMainWindow, QSplitter, QVBoxLayout, QWidget
 
@@ -32,6 +32,7 @@ class MainWindow(QMainWindow):
 
     modelLoaded = Signal(object)  # the ChatBackend, once loaded off the GUI thread
     modelFailed = Signal(object)  # AppError
+    startupFinished = Signal()  # conversations listed, documents panel built, model loading
 
     def __init__(self, core, pool: WorkerPool | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -71,7 +72,12 @@ class MainWindow(QMainWindow):
         self.splitter.setChildrenCollapsible(False)
         self.setCentralWidget(self.splitter)
 
-        self.documents_panel = self._build_documents_panel()
+        # Built after the first paint (finish_startup): the window must appear as fast as a bare one.
+        self.documents_panel = None
+        self.documents_dock: QDockWidget | None = None
+        self._collections: list[str] | None = None
+        self.startup_done = False
+        self._startup_queued = False
         self.controller = ChatController(
             core, self.pool, self.chat_view, self.composer, self.banner, self.status, self,
             collections=self._conversation_collections,
@@ -92,11 +98,9 @@ class MainWindow(QMainWindow):
 
     def _build_documents_panel(self):
         """The documents panel (engineer gui-docs), in a dock on the right; absent -> no dock."""
-        self._collections: list[str] | None = None
         try:
             from desktop_app.gui.documents_panel import DocumentsPanel
         except ImportError:
-            self.documents_dock = None
             return None
         panel = DocumentsPanel(self.core, self.pool, self)
         dock = QDockWidget("Documents", self)
@@ -110,6 +114,9 @@ class MainWindow(QMainWindow):
         signal = getattr(panel, "collectionsChanged", None)
         if signal is not None:
             signal.connect(self._on_collections_changed)
+        dock.visibilityChanged.connect(self.actions.toggle_documents.setChecked)
+        self.actions.toggle_documents.setVisible(True)
+        self.actions.add_documents.setEnabled(True)
         return panel
 
     def _wire(self) -> None:
@@ -126,11 +133,8 @@ class MainWindow(QMainWindow):
         self.controller.busyChanged.connect(self._on_busy_changed)
         self.modelLoaded.connect(self.status.set_backend)
         self.modelFailed.connect(self._on_model_failed)
-        if self.documents_dock is not None:
-            self.documents_dock.visibilityChanged.connect(self.actions.toggle_documents.setChecked)
-        else:
-            self.actions.toggle_documents.setVisible(False)
-            self.actions.add_documents.setEnabled(False)
+        self.actions.toggle_documents.setVisible(False)  # until the documents panel exists
+        self.actions.add_documents.setEnabled(False)
         self._on_busy_changed(False)
 
     def _apply_policy(self) -> None:
@@ -152,12 +156,22 @@ class MainWindow(QMainWindow):
             except (ValueError, UnicodeError):
                 pass
         self.set_sidebar_visible(ui.sidebar_visible)
-        self.refresh_conversations()
-        last = ui.last_conversation_id
-        if last and self._store_call(lambda: self.core.store.get_conversation(last)) is not None:
-            self.open_conversation(last)
 
     # ---------------------------------------------------------------- start-up
+
+    def finish_startup(self) -> None:
+        """Runs once, right after the first paint: model loading, conversations, documents panel."""
+        if self.startup_done:
+            return
+        self.startup_done = True
+        self.refresh_conversations()
+        last = self.core.settings.ui.last_conversation_id
+        if last and self._store_call(lambda: self.core.store.get_conversation(last)) is not None:
+            self.open_conversation(last)
+        self.documents_panel = self._build_documents_panel()
+        # Last: importing llama.cpp on the worker competes for the GIL with the work above.
+        self.start_model_loading()
+        self.startupFinished.emit()
 
     def start_model_loading(self) -> None:
         """Load the model on a worker after the window shows (seconds; never on the GUI thread)."""
@@ -375,3 +389,10 @@ class MainWindow(QMainWindow):
         if not getattr(self, "_shown_once", False):
             self._shown_once = True
             QTimer.singleShot(0, self.composer.edit.setFocus)
+
+    def event(self, event) -> bool:
+        # The rest of start-up waits for the first paint, so the user sees the window at once.
+        if event.type() == QEvent.Type.Paint and not getattr(self, "_startup_queued", True):
+            self._startup_queued = True
+            QTimer.singleShot(0, self.finish_startup)
+        return super().event(event)

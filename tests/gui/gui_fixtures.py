@@ -80,7 +80,7 @@ def open_window(qtbot, core):
     # Shortcuts go to the active window only (a second window in one test must be activated).
     window.activateWindow()
     qtbot.waitUntil(window.isActiveWindow, timeout=2000)
-    window.start_model_loading()
+    qtbot.waitUntil(lambda: window.startup_done, timeout=5000)  # finish_startup runs after the first paint
     return window
 
 
