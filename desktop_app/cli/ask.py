@@ -86,7 +86,7 @@ def _confirm(plan, args, out: "_Output") -> bool:
     """Policy ``ask``: the user decides, seeing why and exactly what would be sent."""
     if args.yes:
         return True
-    if not (sys.stdin.isatty() and sys.stderr.isatty()):
+    if not _interactive():
         out.note(f"The router suggests the cloud ({plan.reason}), but sending needs your confirmation and this is "
                  "not a terminal, so the question stays on this device. Add --yes to allow it.")
         return False
@@ -100,6 +100,14 @@ def _confirm(plan, args, out: "_Output") -> bool:
         reply = ""
         print(file=sys.stderr)
     return reply.strip().lower() in ("y", "yes")
+
+
+def _interactive() -> bool:
+    """A person can answer y/N: both the keyboard and the messages are a terminal."""
+    try:
+        return sys.stdin.isatty() and sys.stderr.isatty()
+    except (AttributeError, ValueError):
+        return False
 
 
 def _device_label(core, answer) -> str:

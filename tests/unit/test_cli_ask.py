@@ -120,3 +120,57 @@ def test_question_from_stdin(fake_core, capsys, monkeypatch):
     monkeypatch.setattr("sys.stdin", io.StringIO("What is two plus two?\n"))
     code, out, _ = run_cli(capsys, "ask", "-")
     assert code == 0 and out.strip() == "Echo: What is two plus two?"
+
+
+def test_policy_ask_on_a_terminal_shows_reason_and_exact_text_then_obeys(fake_core, capsys, monkeypatch):
+    import desktop_app.cli.ask as ask_cmd
+
+    gateway = FakeGateway(needs_confirmation=True).enqueue("Cloud essay.")
+    fake_core.with_gateway(gateway)
+    fake_core.backend_fake.enqueue("Local essay.")
+    monkeypatch.setattr(ask_cmd, "_interactive", lambda: True)
+    replies = iter(["n", "y"])
+    prompts = []
+    monkeypatch.setattr("builtins.input", lambda prompt="": prompts.append(prompt) or next(replies))
+
+    code, out, err = run_cli(capsys, "ask", "--json", "Write an essay about rivers")
+    assert code == 0 and json.loads(out)["route"] == "local" and gateway.streamed == []
+    assert "The question asks for long-form writing." in err  # the reason
+    assert "Write an essay about rivers" in err  # the exact text that would be sent
+    assert prompts == ["Send it to the cloud? [y/N] "]
+
+    code, out, _ = run_cli(capsys, "ask", "--json", "Write an essay about rivers")
+    assert code == 0 and json.loads(out)["route"] == "cloud" and len(gateway.streamed) == 1
+
+
+def test_collections_ground_the_answer_and_sources_are_listed(fake_core, capsys, monkeypatch):
+    from desktop_app.core.records import Hit
+    from tests.unit.assistant_fakes import FakeRetriever
+
+    hits = [Hit("/docs/handbook.pdf", 7, "Staff get 25 days of paid leave.", 0.8, "hr")]
+    retriever = FakeRetriever(hits)
+
+    class FakeLibrary:
+        def retriever(self):
+            return retriever
+
+        def close(self):
+            pass
+
+    import desktop_app.app as app
+
+    build = app.build_core
+
+    def with_library(home=None):
+        core = build(home)
+        core._library = FakeLibrary()
+        return core
+
+    monkeypatch.setattr(app, "build_core", with_library)
+    fake_core.backend_fake.enqueue("You get 25 days [1].")
+    code, out, err = run_cli(capsys, "ask", "--collection", "hr", "How much leave do I get?")
+    assert code == 0
+    assert out.startswith("You get 25 days [1].\n")
+    assert "Sources:\n  [1] handbook.pdf, page 7  (/docs/handbook.pdf)" in out
+    assert retriever.calls[0][2] == ["hr"]
+    assert "25 days of paid leave" in fake_core.backend_fake.history[-1].messages[-1].content
