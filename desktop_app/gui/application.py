@@ -93,8 +93,24 @@ def show_main_window(core, argv: list[str] | None = None, on_shown: Callable[[],
     return app, window
 
 
+# Installer checks start the installed app with this set to 1: the window opens, paints once,
+# prints "window shown" and the app quits with status 0 (tests/integration/test_installers_bundle.py).
+SMOKE_WINDOW_ENV = "SLM_ASSISTANT_SMOKE_WINDOW"
+
+
+def _report_shown_and_quit() -> None:
+    from PySide6.QtCore import QTimer
+
+    print("window shown", flush=True)
+    QTimer.singleShot(0, QApplication.quit)
+
+
 def run(core, argv: list[str] | None = None, on_shown: Callable[[], None] | None = None) -> int:
     """Run the GUI until the window closes; returns the exit status."""
+    import os
+
+    if on_shown is None and os.environ.get(SMOKE_WINDOW_ENV) == "1":
+        on_shown = _report_shown_and_quit
     app, window = show_main_window(core, argv, on_shown)
     if core.policy.problem:
         window.banner.show_error(f"{core.policy.problem} Cloud hand-off is off.")
