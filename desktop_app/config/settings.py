@@ -163,9 +163,12 @@ class Settings:
                         fill(current, values[f.name])
                     continue
                 try:
-                    setattr(obj, f.name, _convert(f.name, values[f.name], current))
+                    value = _convert(f.name, values[f.name], current)
                 except SettingsError:
-                    pass  # keep the default rather than refuse to start
+                    continue  # keep the default rather than refuse to start
+                choices = f.metadata.get("choices")
+                if not choices or value in choices:  # e.g. routing.policy "sometimes" keeps "off"
+                    setattr(obj, f.name, value)
 
         fill(settings, data if isinstance(data, dict) else {})
         return settings
