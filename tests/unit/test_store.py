@@ -263,3 +263,53 @@ def test_concurrent_writers_from_threads(store):
     assert len(msgs) == 240
     assert {m.status for m in msgs} == {"complete"}
     assert len({m.content for m in msgs}) == 240
+
+
+def test_a_later_schema_version_migrates_existing_data(db_path, monkeypatch):
+    import desktop_app.core.store_schema as schema
+
+    s = ConversationStore(db_path)
+    c = s.create_conversation("before the upgrade")
+    s.add_message(c.id, "user", "old message")
+    s.close()
+
+    def v2(conn):
+        conn.execute("ALTER TABLE conversations ADD COLUMN pinned INTEGER NOT NULL DEFAULT 0")
+
+    monkeypatch.setattr(schema, "MIGRATIONS", [*schema.MIGRATIONS, v2])
+    monkeypatch.setattr(schema, "SCHEMA_VERSION", SCHEMA_VERSION + 1)
+    s = ConversationStore(db_path)
+    try:
+        conn = s._conn
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION + 1
+        assert conn.execute("SELECT pinned FROM conversations WHERE id = ?", (c.id,)).fetchone()[0] == 0
+        assert [m.content for m in s.messages(c.id)] == ["old message"]
+        assert [v for (v,) in conn.execute("SELECT version FROM schema_migrations ORDER BY version")] == \
+            list(range(1, SCHEMA_VERSION + 2))
+    finally:
+        s.close()
+
+
+def test_a_failing_migration_changes_nothing(db_path, monkeypatch):
+    import desktop_app.core.store_schema as schema
+
+    s = ConversationStore(db_path)
+    c = s.create_conversation("kept")
+    s.close()
+
+    def broken(conn):
+        conn.execute("ALTER TABLE conversations ADD COLUMN half_done INTEGER")
+        conn.execute("THIS IS NOT SQL")
+
+    monkeypatch.setattr(schema, "MIGRATIONS", [*schema.MIGRATIONS, broken])
+    monkeypatch.setattr(schema, "SCHEMA_VERSION", SCHEMA_VERSION + 1)
+    with pytest.raises(StorageError):
+        ConversationStore(db_path)
+    conn = sqlite3.connect(db_path)
+    try:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        columns = [r[1] for r in conn.execute("PRAGMA table_info(conversations)")]
+        assert "half_done" not in columns  # the whole step was rolled back
+        assert conn.execute("SELECT title FROM conversations WHERE id = ?", (c.id,)).fetchone()[0] == "kept"
+    finally:
+        conn.close()
