@@ -135,7 +135,11 @@ class SourcesEvent:
 
 @dataclass(frozen=True)
 class RouteEvent:
-    """Where the answer is produced, e.g. route=local model="gemma-3-270m" reason="..."."""
+    """Where the answer is produced, e.g. route=local model="gemma-3-270m" reason="...".
+
+    A second RouteEvent after tokens means the cloud failed mid-answer and this device answers
+    instead: the text shown so far is replaced (start the answer afresh); DoneEvent has the final text.
+    """
 
     route: Route
     model: str
