@@ -12,6 +12,7 @@ import argparse
 import json
 import os
 import re
+import sys
 from typing import Any
 
 from desktop_app.config.policy import MANAGED_LABEL
@@ -53,7 +54,10 @@ def run(args: argparse.Namespace, core) -> int:
         return _list(core, args.json)
     if action == "get":
         _check_not_secret(args.key)
-        print(format_value(core.settings.get(args.key)))
+        value, env = effective_value(core, args.key)
+        print(format_value(value))
+        if env:
+            print(f"(from {env}; the saved setting is {format_value(core.settings.get(args.key))!r})", file=sys.stderr)
         return 0
     if action in ("set", "reset"):
         key = args.key
@@ -65,11 +69,23 @@ def run(args: argparse.Namespace, core) -> int:
         value = _defaults().get(key) if action == "reset" else args.value
         saved = set_user_setting(core, key, value)
         print(f"{key} = {format_value(saved)}")
-        env = ENV_OVERRIDES.get(key)
-        if env and os.environ.get(env):
-            print(f"Note: {env} is set and overrides this setting for runs where it is set.")
+        _, env = effective_value(core, key)
+        if env:
+            print(f"Note: {env} is set and overrides this setting for runs where it is set.", file=sys.stderr)
         return 0
     raise AssertionError(action)
+
+
+def effective_value(core, key: str) -> tuple[Any, str]:
+    """The value this run uses and the environment variable it came from ("" if the setting).
+
+    Mirrors the cloud gateway: an override is ignored for a key the machine policy locks.
+    """
+    env = ENV_OVERRIDES.get(key, "")
+    override = os.environ.get(env, "").strip() if env else ""
+    if override and not core.policy.is_locked(key):
+        return override, env
+    return core.settings.get(key), ""
 
 
 def set_user_setting(core, key: str, value: Any) -> Any:
@@ -119,12 +135,10 @@ def _validate(key: str, value: Any) -> None:
 def _list(core, as_json: bool) -> int:
     rows = []
     for key in core.settings.keys():
-        value = core.settings.get(key)
+        value, env = effective_value(core, key)
         row = {"key": key, "value": value, "description": core.settings.describe(key),
                "locked": core.policy.is_locked(key)}
-        env = ENV_OVERRIDES.get(key)
-        if env and os.environ.get(env):
-            row["value"] = os.environ[env]
+        if env:
             row["overridden_by"] = env
         if _is_secret(key):
             row["value"] = "(hidden)"

@@ -89,3 +89,15 @@ def test_damaged_settings_file_is_not_overwritten(capsys):
 
 def test_path_prints_the_settings_file(capsys):
     assert run_cli(capsys, "config", "path")[1].strip() == str(AppPaths.resolve().settings_file)
+
+
+def test_get_shows_the_effective_value_unless_the_policy_pins_it(capsys, tmp_path, monkeypatch):
+    run_cli(capsys, "config", "set", "routing.cloud.base_url", "https://saved.example/v1")
+    monkeypatch.setenv("SLM_ASSISTANT_CLOUD_BASE_URL", "http://127.0.0.1:9999/v1")
+    code, out, err = run_cli(capsys, "config", "get", "routing.cloud.base_url")
+    assert out == "http://127.0.0.1:9999/v1\n" and "SLM_ASSISTANT_CLOUD_BASE_URL" in err and "saved.example" in err
+    policy = tmp_path / "policy.json"
+    policy.write_text(json.dumps({"routing": {"cloud": {"base_url": "https://gateway.corp/v1"}}}))
+    monkeypatch.setenv("SLM_ASSISTANT_POLICY_FILE", str(policy))
+    code, out, err = run_cli(capsys, "config", "get", "routing.cloud.base_url")
+    assert out == "https://gateway.corp/v1\n" and err == ""  # the pinned endpoint; the variable is ignored
