@@ -8,6 +8,7 @@ re-renders.
 
 from __future__ import annotations
 
+import time
 from typing import Callable
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -23,6 +24,7 @@ from desktop_app.gui.status_bar import AppStatusBar
 from desktop_app.gui.workers import Worker, WorkerPool
 
 FLUSH_MS = 30
+MAX_FLUSH_MS = 250
 
 
 def _confirm_handoff(parent: QWidget, plan) -> bool | None:
@@ -102,12 +104,15 @@ class ChatController(QObject):
             return
         self.banner.hide()
         self._stopped = False
+        self._flush_timer.setInterval(FLUSH_MS)
         self._question_text = text
         self._question = self.view.add_message("user", text)
         self._start_answer_widget()
+        core = self.core
+        # ``core.assistant`` is built on first use (imports the prompt builders): on the worker too.
         worker = self.pool.run(
-            self.core.assistant.prepare, text, self.conversation_id, route, self._collections(),
-            pass_cancel=False, on_returned=self._on_prepared, on_errored=self._on_prepare_failed,
+            lambda q, cid, r, cols: core.assistant.prepare(q, cid, r, cols), text, self.conversation_id, route,
+            self._collections(), pass_cancel=False, on_returned=self._on_prepared, on_errored=self._on_prepare_failed,
         )
         self._set_busy(worker)
 
@@ -124,8 +129,9 @@ class ChatController(QObject):
         self._question_text = ""
         self.view.remove_message(last)
         self._start_answer_widget()
+        core = self.core
         worker = self.pool.run(
-            self.core.assistant.prepare_regenerate, self.conversation_id, self.composer.route(),
+            lambda cid, r: core.assistant.prepare_regenerate(cid, r), self.conversation_id, self.composer.route(),
             pass_cancel=False, on_returned=lambda p: self._on_prepared(p, save_question=False),
             on_errored=self._on_prepare_failed,
         )
@@ -150,8 +156,10 @@ class ChatController(QObject):
         approved = None
         if prepared.plan.needs_confirmation:
             approved = _confirm_handoff(self.window, prepared.plan)
+        core = self.core
         worker = self.pool.run(
-            self.core.assistant.answer, prepared, approved=approved, save_question=save_question,
+            lambda p, cancel, approved, save_question: core.assistant.answer(p, cancel, approved, save_question),
+            prepared, approved=approved, save_question=save_question,
             on_yielded=self._on_event, on_errored=self._on_stream_failed, on_finished=self._on_answer_finished,
         )
         self._set_busy(worker)
@@ -223,7 +231,12 @@ class ChatController(QObject):
             return
         text = self._answer.text() + "".join(self._pending)
         self._pending.clear()
+        started = time.perf_counter()
         self._answer.set_text(text)
+        # Re-rendering grows with the answer: paint less often when a paint gets slow, so the
+        # event loop always has at least ~2/3 of the time for input.
+        spent_ms = (time.perf_counter() - started) * 1000
+        self._flush_timer.setInterval(int(min(MAX_FLUSH_MS, max(FLUSH_MS, spent_ms * 3))))
 
     def _on_stream_failed(self, error: AppError) -> None:
         self._flush()

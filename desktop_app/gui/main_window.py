@@ -171,6 +171,18 @@ class MainWindow(QMainWindow):
         self.documents_panel = self._build_documents_panel()
         # Last: importing llama.cpp on the worker competes for the GIL with the work above.
         self.start_model_loading()
+        # The Markdown parser's import would otherwise stall the first answer on the GUI thread.
+        from desktop_app.gui.markdown_render import warm_up
+
+        self.pool.run(warm_up, pass_cancel=False)
+        QTimer.singleShot(300, self._warm_up_widgets)
+
+    def _warm_up_widgets(self) -> None:
+        """Build and drop one answer widget while idle: PySide creates its enum types on first
+        use, which would otherwise stall the first question by tens of milliseconds."""
+        from desktop_app.gui.message_widget import MessageWidget
+
+        MessageWidget("assistant", "warm **up**").deleteLater()
         self.startupFinished.emit()
 
     def start_model_loading(self) -> None:

@@ -31,6 +31,11 @@ def _parser():
 TABLE_TAG = '<table border="1" cellspacing="0" cellpadding="4" style="border-collapse: collapse; margin: 4px 0;">'
 
 
+def warm_up() -> None:
+    """Import and build the parser ahead of the first answer (called on a worker after start-up)."""
+    _parser().render("**warm** `up`")
+
+
 def render_markdown(text: str, citation_numbers: Iterable[int] = (), code_style: str = "") -> str:
     """Render ``text`` as HTML; ``[n]`` for a known citation number becomes a ``cite:n`` link."""
     md = _parser()

@@ -31,8 +31,9 @@ class MessageBodyView(QTextBrowser):
         )
         # Tab moves on to the next control instead of being typed: keyboard users must not get stuck.
         self.setTabChangesFocus(True)
+        # Transparent so the message frame's colour shows (no per-widget style sheet: each one
+        # costs a style sheet parse and polish for every message).
         self.viewport().setAutoFillBackground(False)
-        self.setStyleSheet("QTextBrowser { background: transparent; }")
         self.document().setDocumentMargin(2)
         self.document().contentsChanged.connect(self._fit_height)
 

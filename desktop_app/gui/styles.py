@@ -24,6 +24,7 @@ def window_style_sheet(palette: QPalette) -> str:
     meta = _mix(text, window, 0.40)
     return f"""
     #chatContent, #chatView {{ background-color: {base.name()}; }}
+    #chatContent QTextBrowser {{ background: transparent; border: none; }}
     #assistantMessage {{ background-color: {base.name()}; border: 1px solid {border}; border-radius: 8px; }}
     #userMessage {{ background-color: {user_bg}; border: 1px solid {border}; border-radius: 8px; }}
     #routeLabel, #metaLabel {{ color: {meta}; }}
