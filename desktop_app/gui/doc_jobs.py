@@ -24,11 +24,16 @@ def library_of(core: Any) -> Any:
         ) from exc
 
 
-def index_job(core: Any, paths: list[str], collection: str, cancel: CancelToken) -> Generator[IndexProgress, None, IndexReport]:
-    """Index ``paths`` into ``collection``; a cancellation raised as ``Cancelled`` becomes a report."""
+def index_job(core: Any, paths: list[str], collection: str, cancel: CancelToken,
+              rebuild: bool = False) -> Generator[IndexProgress, None, IndexReport]:
+    """Index ``paths`` into ``collection``; a cancellation raised as ``Cancelled`` becomes a report.
+
+    ``rebuild`` re-indexes every known document first (after a change of embedding model).
+    """
     library = library_of(core)
+    extra = {"rebuild": True} if rebuild else {}
     try:
-        report = yield from library.index(list(paths), collection=collection, cancel=cancel)
+        report = yield from library.index(list(paths), collection=collection, cancel=cancel, **extra)
     except Cancelled:
         return IndexReport(cancelled=True)
     if report is None:  # a Library that forgot its report must not crash the panel
@@ -36,10 +41,10 @@ def index_job(core: Any, paths: list[str], collection: str, cancel: CancelToken)
     return report
 
 
-def listing_job(core: Any, cancel: CancelToken) -> tuple[list[CollectionInfo], list[DocumentInfo]]:
-    """Collections and documents, for the tree."""
+def listing_job(core: Any, cancel: CancelToken) -> tuple[list[CollectionInfo], list[DocumentInfo], bool]:
+    """Collections and documents for the tree, and whether this Library can watch folders."""
     library = library_of(core)
-    return list(library.collections()), list(library.documents())
+    return list(library.collections()), list(library.documents()), callable(getattr(library, "watch", None))
 
 
 def conversation_collections_job(core: Any, conversation_id: int, cancel: CancelToken) -> tuple[int, list[str]]:
@@ -61,8 +66,5 @@ def remove_collection_job(core: Any, name: str, cancel: CancelToken) -> None:
 
 
 def on_device_only_job(core: Any, name: str, flag: bool, cancel: CancelToken) -> None:
-    """Mark a collection on-device only and persist the settings it is kept in."""
+    """Mark a collection on-device only (the Library keeps it in the saved settings)."""
     library_of(core).set_on_device_only(name, flag)
-    save = getattr(core, "save_settings", None)
-    if callable(save):
-        save()

@@ -14,10 +14,8 @@ from PySide6.QtCore import QPoint, Qt, Signal
 from PySide6.QtGui import QCursor, QDragEnterEvent, QDropEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
-    QComboBox,
     QFileDialog,
     QHBoxLayout,
-    QInputDialog,
     QLabel,
     QMessageBox,
     QPushButton,
@@ -25,19 +23,27 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.core.errors import AppError
+from desktop_app.core.errors import AppError, IndexMismatchError
 from desktop_app.core.records import Citation
 from desktop_app.gui import doc_jobs
 from desktop_app.gui.citation_popup import CitationPopup, open_citation_file
+from desktop_app.gui.doc_collection_box import DEFAULT_COLLECTION, CollectionChooser
 from desktop_app.gui.doc_drop import is_model_file, local_paths_from_mime
-from desktop_app.gui.doc_format import COLLECTION_NAME_RULE, clean_collection_name, file_label, plural
+from desktop_app.gui.doc_format import file_label, plural, report_problems, report_summary
 from desktop_app.gui.doc_progress import IndexProgressView
 from desktop_app.gui.doc_tree import DocumentTreeView
+from desktop_app.gui.doc_usage import ConversationCollections
+from desktop_app.gui.doc_watch import (
+    WATCH_KEY,
+    WatchFoldersRow,
+    WatchReportBridge,
+    collection_for_folders,
+    save_watch_folders_job,
+    watch_job,
+)
 from desktop_app.gui.workers import Worker, WorkerPool
 from desktop_app.rag.records import IndexReport
 
-DEFAULT_COLLECTION = "default"
-NEW_COLLECTION = "New collection…"
 ON_DEVICE_POLICY_KEY = "routing.on_device_only_collections"
 DOCUMENT_FILTER = "Documents (*.pdf *.txt *.md *.markdown);;PDF files (*.pdf);;All files (*)"
 
@@ -62,18 +68,17 @@ class DocumentsPanel(QWidget):
         super().__init__(parent)
         self._core = core
         self._pool = pool
-        self._conversation_id: int | None = None
-        self._used: set[str] = set()
+        self._usage = ConversationCollections(core, pool, self._show_error, self)
         self._index_worker: Worker | None = None
         self._queue: list[tuple[list[str], str]] = []
         self._refreshing = False
         self._refresh_again = False
-        self._conversation_request = 0
         self.citation_popup: CitationPopup | None = None
         self.setObjectName("DocumentsPanel")
         self.setAcceptDrops(True)
         _accessible(self, "Documents", "Your indexed documents. Drop PDF, text or Markdown files or folders here to add them.")
         self._build()
+        self._usage.changed.connect(self._on_usage_changed)
         self.refresh()
 
     # --- the public contract (used by the main window) -----------------------------------------
@@ -85,10 +90,10 @@ class DocumentsPanel(QWidget):
 
     @property
     def conversation_id(self) -> int | None:
-        return self._conversation_id
+        return self._usage.conversation_id
 
     def used_collections(self) -> list[str]:
-        return sorted(self._used)
+        return sorted(self._usage.used)
 
     def add_paths(self, paths: list[str], collection: str | None = None) -> None:
         """Index files or folders (recursively) into ``collection`` (default: the chosen one).
@@ -106,30 +111,8 @@ class DocumentsPanel(QWidget):
         self._start_index(paths, collection)
 
     def set_conversation(self, conversation_id: int | None) -> None:
-        """Show (and tick) the collections the conversation uses; None means a new, unsaved chat.
-
-        Ticks made in a new chat are carried into the conversation it becomes once saved.
-        """
-        previous, carried = self._conversation_id, set(self._used)
-        self._conversation_id = conversation_id
-        self._conversation_request += 1
-        if conversation_id is None:
-            self._apply_used(set(), emit=True)
-            return
-        request = self._conversation_request
-
-        def loaded(result: tuple[int, list[str]]) -> None:
-            if request != self._conversation_request:
-                return  # the user switched again meanwhile
-            _, names = result
-            if previous is None and carried and not names:
-                self._apply_used(carried, emit=True)
-                self._persist_used()
-            else:
-                self._apply_used(set(names), emit=True)
-
-        self._pool.run(doc_jobs.conversation_collections_job, self._core, conversation_id,
-                       on_returned=loaded, on_errored=self._show_error)
+        """Show (and tick) the collections the conversation uses; None means a new, unsaved chat."""
+        self._usage.switch_to(conversation_id)
 
     def open_citation(self, citation: Citation, near: QPoint | None = None) -> None:
         """Show the cited passage in a small popup with "Open at page N"."""
@@ -153,13 +136,10 @@ class DocumentsPanel(QWidget):
 
     def target_collection(self) -> str:
         """The collection that new documents go to."""
-        text = self.collection_box.currentText()
-        return DEFAULT_COLLECTION if not text or text == NEW_COLLECTION else text
+        return self.collection_box.target()
 
     def set_target_collection(self, name: str) -> None:
-        if self.collection_box.findText(name) < 0:
-            self.collection_box.insertItem(self.collection_box.count() - 1, name)
-        self.collection_box.setCurrentText(name)
+        self.collection_box.set_target(name)
 
     # --- building ------------------------------------------------------------------------------
 
@@ -171,16 +151,13 @@ class DocumentsPanel(QWidget):
                                              "Choose a folder; its documents and sub-folders are indexed.")
         self.add_folder_button.clicked.connect(self.choose_folder)
 
-        self.collection_box = _accessible(QComboBox(), "Collection for new documents",
-                                          "New documents are added to this collection. Choose 'New collection…' to create one.")
-        self.collection_box.addItems([DEFAULT_COLLECTION, NEW_COLLECTION])
-        self.collection_box.activated.connect(self._on_collection_chosen)
-        self._last_target = DEFAULT_COLLECTION
+        self.collection_box = CollectionChooser()
+        self.collection_box.rejectedName.connect(self._show_message)
         collection_label = QLabel("Add to:")
         collection_label.setBuddy(self.collection_box)
 
         self.tree = DocumentTreeView()
-        self.tree.useToggled.connect(self._on_use_toggled)
+        self.tree.useToggled.connect(self._usage.toggle)
         self.tree.currentItemChanged.connect(lambda *_: self._update_actions())
         self.tree.itemActivated.connect(lambda *_: self.open_selected_document())
 
@@ -193,6 +170,17 @@ class DocumentsPanel(QWidget):
         self.on_device_box = _accessible(QCheckBox("On-device only"), "On-device only",
                                          "Passages of the selected collection never leave this device, even when cloud hand-off is on.")
         self.on_device_box.clicked.connect(self._on_device_clicked)
+        self.watch_row = WatchFoldersRow()
+        self.watch_row.watch_button.clicked.connect(self.choose_watch_folder)
+        self.watch_row.stop_button.clicked.connect(lambda: self.set_watch_folders([]))
+        self.watch_row.set_locked(self._locked(WATCH_KEY))
+        self._watch_bridge = WatchReportBridge(self)
+        self._watch_bridge.reported.connect(self._on_watch_report)
+        self._watch_started = False
+        self.rebuild_button = _accessible(QPushButton("Rebuild index"), "Rebuild index",
+                                          "Indexes every known document again with the current embedding model.")
+        self.rebuild_button.clicked.connect(self.rebuild_index)
+        self.rebuild_button.hide()
         self.message = QLabel()
         self.message.setWordWrap(True)
         self.message.setAccessibleName("Documents message")
@@ -218,7 +206,9 @@ class DocumentsPanel(QWidget):
         layout.addLayout(target_row)
         layout.addWidget(self.tree, 1)
         layout.addLayout(action_row)
+        layout.addWidget(self.watch_row)
         layout.addWidget(self.message)
+        layout.addWidget(self.rebuild_button)
         layout.addWidget(self.progress)
         QShortcut(QKeySequence(QKeySequence.StandardKey.Delete), self.tree, activated=self.remove_selected,
                   context=Qt.ShortcutContext.WidgetShortcut)
@@ -258,6 +248,31 @@ class DocumentsPanel(QWidget):
         paths = [sel.path] if sel.is_document else [d.path for d in self.tree.documents_of(sel.collection)]
         self.add_paths(paths, sel.collection)
 
+    def rebuild_index(self) -> None:
+        """Index every known document again (after the embedding model changed)."""
+        if not self.busy:
+            self._start_index([], self.target_collection(), rebuild=True)
+
+    def choose_watch_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Watch a folder of documents")
+        if folder:
+            folders = list(self._core.settings.rag.watch_folders)
+            self.set_watch_folders(folders + ([folder] if folder not in folders else []))
+
+    def set_watch_folders(self, folders: list[str], collection: str | None = None) -> None:
+        """Watch ``folders`` (into ``collection``, default: the chosen one), remember them; [] stops."""
+        self._pool.run(save_watch_folders_job, self._core, list(folders), on_errored=self._show_error)
+        self._start_watching(list(folders), collection or self.target_collection())
+
+    def _start_watching(self, folders: list[str], collection: str) -> None:
+        self.watch_row.show_folders(folders, collection)
+        self._pool.run(watch_job, self._core, folders, collection, self._watch_bridge, on_errored=self._show_error)
+
+    def _on_watch_report(self, report: IndexReport) -> None:
+        if report.files_indexed or report.files_removed or report.failed:
+            self.progress.show_summary(f"Watched folder: {report_summary(report)}", report_problems(report))
+        self.refresh()
+
     def open_selected_document(self) -> None:
         sel = self.tree.current_selection()
         if sel is not None and sel.is_document:
@@ -292,12 +307,13 @@ class DocumentsPanel(QWidget):
 
     # --- job plumbing (GUI thread) -------------------------------------------------------------
 
-    def _start_index(self, paths: list[str], collection: str) -> None:
+    def _start_index(self, paths: list[str], collection: str, rebuild: bool = False) -> None:
         self._show_message("")
-        what = f"Preparing {plural(len(paths), 'item')} for {collection}…"
+        self.rebuild_button.hide()
+        what = "Rebuilding the index…" if rebuild else f"Preparing {plural(len(paths), 'item')} for {collection}…"
         self.progress.start(what)
         self._index_worker = self._pool.run(
-            doc_jobs.index_job, self._core, paths, collection,
+            doc_jobs.index_job, self._core, paths, collection, rebuild=rebuild,
             on_yielded=self.progress.update_progress,
             on_returned=lambda report, c=collection: self._on_index_done(report, c),
             on_errored=self._on_index_failed,
@@ -307,14 +323,15 @@ class DocumentsPanel(QWidget):
 
     def _on_index_done(self, report: IndexReport, collection: str) -> None:
         self.progress.finish(report)
-        if report.files_indexed + report.files_unchanged > 0 and collection not in self._used:
+        if report.files_indexed + report.files_unchanged > 0 and collection not in self._usage.used:
             # The user just added these to ask about them: use them in this conversation.
-            self._apply_used(self._used | {collection}, emit=True)
-            self._persist_used()
+            self._usage.toggle(collection, True)
         self.indexFinished.emit(report)
 
     def _on_index_failed(self, error: AppError) -> None:
         self.progress.fail(str(error))
+        # An index built by another embedding model can only be used after a rebuild: offer it.
+        self.rebuild_button.setVisible(isinstance(error, IndexMismatchError))
         self.indexFailed.emit(error)
 
     def _on_index_finished(self) -> None:
@@ -331,15 +348,20 @@ class DocumentsPanel(QWidget):
         self._pool.run(job, self._core, *args, on_errored=self._show_error, on_finished=self.refresh)
 
     def _on_listing(self, result) -> None:
-        collections, documents = result
+        collections, documents, can_watch = result
+        self.watch_row.setVisible(can_watch)
         names = {c.name for c in collections}
-        self.tree.populate(collections, documents, self._used)
-        stale = {n for n in self._used if n not in names}
+        self.tree.populate(collections, documents, self._usage.used)
+        stale = {n for n in self._usage.used if n not in names}
         if stale and not self.busy:  # a removed collection cannot stay in use
-            self._apply_used(self._used - stale, emit=True)
-            self._persist_used()
-        self._fill_collection_box(sorted(names | {DEFAULT_COLLECTION, self.target_collection()}, key=str.lower))
+            self._usage.set_used(self._usage.used - stale, persist=True)
+        self.collection_box.set_names(sorted(names))
         self._update_actions()
+        if not self._watch_started and can_watch:
+            self._watch_started = True
+            folders = list(getattr(self._core.settings.rag, "watch_folders", []) or [])
+            if folders:
+                self._start_watching(folders, collection_for_folders(folders, documents, self.target_collection()))
         self.listingRefreshed.emit()
 
     def _on_listing_finished(self) -> None:
@@ -348,39 +370,9 @@ class DocumentsPanel(QWidget):
             self._refresh_again = False
             self.refresh()
 
-    def _fill_collection_box(self, names: list[str]) -> None:
-        current = self.target_collection()
-        self.collection_box.blockSignals(True)
-        self.collection_box.clear()
-        self.collection_box.addItems(names + [NEW_COLLECTION])
-        self.collection_box.setCurrentText(current)
-        self.collection_box.blockSignals(False)
-
-    def _on_collection_chosen(self, index: int) -> None:
-        if self.collection_box.itemText(index) != NEW_COLLECTION:
-            self._last_target = self.collection_box.itemText(index)
-            return
-        text, ok = QInputDialog.getText(self, "New collection", f"Name of the new collection.\n{COLLECTION_NAME_RULE}")
-        name = clean_collection_name(text) if ok else None
-        if ok and name is None:
-            self._show_message(f"That name cannot be used. {COLLECTION_NAME_RULE}")
-        self.set_target_collection(name or self._last_target)
-        self._last_target = self.target_collection()
-
-    def _on_use_toggled(self, name: str, used: bool) -> None:
-        self._apply_used(self._used | {name} if used else self._used - {name}, emit=True)
-        self._persist_used()
-
-    def _apply_used(self, names: set[str], emit: bool) -> None:
-        self._used = set(names)
-        self.tree.set_used(self._used)
-        if emit:
-            self.collectionsChanged.emit(sorted(self._used))
-
-    def _persist_used(self) -> None:
-        if self._conversation_id is not None:
-            self._pool.run(doc_jobs.save_collections_job, self._core, self._conversation_id,
-                           sorted(self._used), on_errored=self._show_error)
+    def _on_usage_changed(self, names: list[str]) -> None:
+        self.tree.set_used(set(names))
+        self.collectionsChanged.emit(names)
 
     def _on_device_clicked(self, checked: bool) -> None:
         sel = self.tree.current_selection()
@@ -391,11 +383,15 @@ class DocumentsPanel(QWidget):
         sel = self.tree.current_selection()
         self.remove_button.setEnabled(sel is not None and not self.busy)
         self.reindex_button.setEnabled(sel is not None)
-        locked = bool(getattr(self._core, "policy", None) and self._core.policy.is_locked(ON_DEVICE_POLICY_KEY))
+        locked = self._locked(ON_DEVICE_POLICY_KEY)
         self.on_device_box.setEnabled(sel is not None and not locked)
         if locked:
             self.on_device_box.setToolTip("Managed by your organization.")
         self.on_device_box.setChecked(sel is not None and self.tree.is_on_device_only(sel.collection))
+
+    def _locked(self, key: str) -> bool:
+        policy = getattr(self._core, "policy", None)
+        return bool(policy is not None and policy.is_locked(key))
 
     def _show_error(self, error: AppError) -> None:
         self._show_message(str(error))

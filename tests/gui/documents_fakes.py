@@ -70,9 +70,9 @@ class FakeLibrary:
         with open(path, encoding="utf-8", errors="replace") as f:
             return [f.read()]
 
-    def index(self, paths, collection="default", cancel=None):
-        self.calls.append(("index", list(paths), collection))
-        if self.fail_whole_job is not None:
+    def index(self, paths, collection="default", cancel=None, rebuild=False):
+        self.calls.append(("index", list(paths), collection) + (("rebuild",) if rebuild else ()))
+        if self.fail_whole_job is not None and not rebuild:
             raise self.fail_whole_job
         files = list(self._files(paths))
         report = IndexReport()
@@ -147,6 +147,14 @@ class FakeLibrary:
                     if score:
                         scored.append(Hit(path, page, text, float(score), self.docs[path].collection))
         return sorted(scored, key=lambda h: -h.score)[:k]
+
+    def watch(self, folders=None, collection="default", interval_s=5.0, on_report=None):
+        """Records the call; ``on_report`` is kept so a test can fire it from another thread."""
+        self.calls.append(("watch", list(folders or []), collection))
+        self.watch_report = on_report
+
+    def stop_watching(self):
+        self.calls.append(("stop_watching",))
 
     def retriever(self):
         return FakeRetriever(self)

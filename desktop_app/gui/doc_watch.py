@@ -1,0 +1,102 @@
+"""Watched folders in the documents panel: "Watch folder…", the list of watched folders, stop.
+
+The Library polls the folders on its own thread and indexes changes; its reports reach the
+GUI through ``WatchReportBridge`` (a signal, so they arrive queued on the GUI thread). The
+folders are kept in ``rag.watch_folders`` and watched again at the next start.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
+
+from desktop_app.core.cancel import CancelToken
+from desktop_app.gui.doc_format import file_label
+from desktop_app.gui.doc_jobs import library_of
+from desktop_app.rag.records import DocumentInfo
+
+WATCH_KEY = "rag.watch_folders"
+
+
+class WatchReportBridge(QObject):
+    """Carries IndexReports from the watcher thread to the GUI thread."""
+
+    reported = Signal(object)
+
+    def callback(self, report: Any) -> None:
+        # Runs on the watcher thread: only emit (queued to the GUI thread), never touch widgets.
+        try:
+            self.reported.emit(report)
+        except RuntimeError:  # the panel was closed while the watcher still ran
+            pass
+
+
+def collection_for_folders(folders: list[str], documents: list[DocumentInfo], fallback: str) -> str:
+    """The collection already holding documents from the first watched folder (else ``fallback``)."""
+    for folder in folders:
+        prefix = os.path.join(os.path.abspath(folder), "")
+        for doc in documents:
+            if os.path.abspath(doc.path).startswith(prefix):
+                return doc.collection
+    return fallback
+
+
+def watch_job(core: Any, folders: list[str], collection: str, bridge: WatchReportBridge, cancel: CancelToken) -> None:
+    """Runs on a pool thread: (re)start watching ``folders``; an empty list stops watching."""
+    library = library_of(core)
+    if folders:
+        library.watch(list(folders), collection, on_report=bridge.callback)
+    else:
+        library.stop_watching()
+
+
+def save_watch_folders_job(core: Any, folders: list[str], cancel: CancelToken) -> None:
+    core.policy.check_can_set(WATCH_KEY)
+    core.settings.set(WATCH_KEY, list(folders))
+    core.save_settings()
+
+
+class WatchFoldersRow(QWidget):
+    """'Watch folder…' and 'Stop watching' buttons with the watched folders' names."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.watch_button = QPushButton("Watch folder…")
+        self.watch_button.setAccessibleName("Watch folder")
+        self.watch_button.setAccessibleDescription(
+            "Choose a folder to keep indexed: new and changed documents in it are picked up automatically.")
+        self.watch_button.setToolTip(self.watch_button.accessibleDescription())
+        self.stop_button = QPushButton("Stop watching")
+        self.stop_button.setAccessibleName("Stop watching folders")
+        self.stop_button.setAccessibleDescription("Stops watching every folder; indexed documents stay.")
+        self.stop_button.setToolTip(self.stop_button.accessibleDescription())
+        self.label = QLabel()
+        self.label.setWordWrap(True)
+        self.label.setAccessibleName("Watched folders")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.watch_button)
+        layout.addWidget(self.label, 1)
+        layout.addWidget(self.stop_button)
+        self.show_folders([], "")
+
+    def show_folders(self, folders: list[str], collection: str) -> None:
+        if folders:
+            names = ", ".join(file_label(f) for f in folders)
+            text = f"Watching {names} → {collection}"
+        else:
+            text = "No folder is watched."
+        self.label.setText(text)
+        self.label.setToolTip("\n".join(folders))
+        self.label.setAccessibleDescription(text)
+        self.stop_button.setVisible(bool(folders))
+
+    def set_locked(self, locked: bool) -> None:
+        """Greyed out, with the reason, when the organisation's policy sets the watched folders."""
+        for button in (self.watch_button, self.stop_button):
+            button.setEnabled(not locked)
+            if locked:
+                button.setToolTip("Managed by your organization.")
