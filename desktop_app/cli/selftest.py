@@ -132,17 +132,14 @@ def _offline(core) -> str:
 
 def _database(core) -> str:
     store = core.store
-    conn = store._conn  # the store's own connection: it is what the app will use
-    with store._lock:
-        mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
-        ok = conn.execute("PRAGMA quick_check").fetchone()[0]
-    if str(mode).lower() != "wal":
-        raise AppError(f"The conversation database is in {mode} mode, not WAL.",
+    health = store.health()
+    if health["journal_mode"] != "wal":
+        raise AppError(f"The conversation database is in {health['journal_mode']} mode, not WAL.",
                        "Keep the data folder on a local disk.")
-    if ok != "ok":
-        raise AppError(f"The conversation database failed its integrity check ({ok}).")
-    count = len(store.list_conversations())
-    return f"WAL, {count} conversation(s), search: {'FTS5' if store.has_fts else 'LIKE'} ({store.path})"
+    if health["integrity"] != "ok":
+        raise AppError(f"The conversation database failed its integrity check ({health['integrity']}).")
+    return (f"WAL, schema v{health['schema_version']}, {health['conversations']} conversation(s), "
+            f"search: {health['search']} ({store.path})")
 
 
 def _model_present(core, state: dict) -> str:

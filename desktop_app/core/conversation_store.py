@@ -89,6 +89,18 @@ class ConversationStore:
                 )
         return len(dead)
 
+    def health(self) -> dict[str, Any]:
+        """What ``self-test`` reports: journal mode, integrity check, counts, search engine."""
+        with self._db("the health check") as conn:
+            return {
+                "journal_mode": str(conn.execute("PRAGMA journal_mode").fetchone()[0]).lower(),
+                "integrity": conn.execute("PRAGMA quick_check").fetchone()[0],
+                "schema_version": conn.execute("PRAGMA user_version").fetchone()[0],
+                "conversations": conn.execute("SELECT COUNT(*) FROM conversations").fetchone()[0],
+                "messages": conn.execute("SELECT COUNT(*) FROM messages").fetchone()[0],
+                "search": "FTS5" if self.has_fts else "LIKE",
+            }
+
     def close(self) -> None:
         """Close the database (checkpointing the WAL); further calls raise StorageError."""
         with self._lock:

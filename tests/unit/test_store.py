@@ -313,3 +313,10 @@ def test_a_failing_migration_changes_nothing(db_path, monkeypatch):
         assert conn.execute("SELECT title FROM conversations WHERE id = ?", (c.id,)).fetchone()[0] == "kept"
     finally:
         conn.close()
+
+
+def test_health_reports_wal_integrity_and_counts(store):
+    c = store.create_conversation("t")
+    store.add_message(c.id, "user", "x")
+    assert store.health() == {"journal_mode": "wal", "integrity": "ok", "schema_version": SCHEMA_VERSION,
+                              "conversations": 1, "messages": 1, "search": "FTS5"}
