@@ -22,7 +22,8 @@ def write_pdf(path: Path, pages: list[list[object]]) -> Path:
     from reportlab.lib.pagesizes import letter
     from reportlab.pdfgen import canvas
 
-    c = canvas.Canvas(str(path), pagesize=letter)
+    # invariant=1: no timestamps, so the same content gives the same bytes (and content hash).
+    c = canvas.Canvas(str(path), pagesize=letter, invariant=1)
     width, height = letter
     for blocks in pages:
         y = height - 60
@@ -203,7 +204,7 @@ def image_only_pdf(path: Path, pages: int = 2) -> Path:
     from reportlab.lib.utils import ImageReader
     from reportlab.pdfgen import canvas
 
-    c = canvas.Canvas(str(path), pagesize=letter)
+    c = canvas.Canvas(str(path), pagesize=letter, invariant=1)
     for p in range(pages):
         for i in range(12):
             c.rect(60 + i * 30, 400 + (i % 3) * 20, 25, 80 + p * 5, fill=1)

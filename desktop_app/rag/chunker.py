@@ -98,7 +98,7 @@ class Chunker:
         for pos, unit in enumerate(units):
             starts_table = unit.table and (pos == 0 or units[pos - 1].table != unit.table)
             # Keep a whole table together when it would fit in a chunk of its own.
-            if starts_table and size + tables_size[unit.table] > self.target_tokens and tables_size[unit.table] <= self.max_tokens and fresh:
+            if starts_table and size + tables_size[unit.table] > self.max_tokens and tables_size[unit.table] <= self.max_tokens and fresh:
                 emit()
                 current, size = [], 0  # no prose overlap in front of a table
             if size + unit.tokens + 1 > (self.max_tokens if unit.table else self.target_tokens) and fresh:

@@ -7,6 +7,7 @@ naming the reason (encrypted, corrupt, not a PDF, needs OCR, too large, took too
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from dataclasses import dataclass
@@ -64,6 +65,9 @@ class LoaderLimits:
 
 
 DEFAULT_LIMITS = LoaderLimits()
+# pypdf logs every repaired oddity ("EOF marker not found"...) as a warning; the user gets our
+# one-line reason instead.
+logging.getLogger("pypdf").setLevel(logging.ERROR)
 PAGE_CHARS = 4000  # text files are cut into "pages" of about this size so citations stay precise
 LAYOUT_MAX_COST = 20_000  # text operations (TJ elements included) above which layout mode is skipped
 _MIN_TEXT_CHARS = 20  # fewer extracted characters than this in a whole PDF means no text layer

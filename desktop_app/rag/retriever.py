@@ -1,8 +1,9 @@
 """Hybrid retrieval: vector top-N and BM25 top-N fused by reciprocal rank fusion, with a floor.
 
 Vector search finds paraphrases; keyword search finds exact figures, names and codes that
-embeddings blur. Reciprocal rank fusion (Cormack et al., 2009) merges the two rankings without
-calibrating their scores. The relevance floor (cosine similarity of the passage to the question)
+embeddings blur. Reciprocal rank fusion (Cormack et al., 2009) merges the rankings without
+calibrating their scores; a third ranking of candidates that contain the question's figures or
+codes verbatim keeps a generic-word tie in BM25 from burying the one passage with the code. The relevance floor (cosine similarity of the passage to the question)
 drops passages that share no meaning with the question, so an unrelated question returns no hits
 and the assistant can say that the documents do not contain the answer.
 """
@@ -28,6 +29,31 @@ def reciprocal_rank_fusion(rankings: Sequence[Sequence[str]], k: int = RRF_K) ->
         for rank, cid in enumerate(ranking, start=1):
             scores[cid] = scores.get(cid, 0.0) + 1.0 / (k + rank)
     return scores
+
+
+def specific_terms(query: str) -> list[str]:
+    """Figures and codes in a question ("QX-10768", "4,512,300", "6.2%"): tokens with a digit."""
+    return [t.strip(".,;:?!()").lower() for t in query.split() if any(ch.isdigit() for ch in t) and len(t.strip(".,;:?!()")) >= 2]
+
+
+def exact_ranking(query: str, chunks: dict[str, StoredChunk]) -> list[str]:
+    """Candidates that contain the question's figures or codes verbatim, most matches first.
+
+    BM25 alone lets the generic words of "What is the unit price of part QX-10768?" tie every
+    page of a catalogue; a third ranking for verbatim codes lets the one page that has the code
+    win the fusion, which is the case vector search cannot handle.
+    """
+    terms = specific_terms(query)
+    if not terms:
+        return []
+    scored = []
+    for cid, chunk in chunks.items():
+        text = chunk.text.lower()
+        n = sum(1 for t in terms if t in text)
+        if n:
+            scored.append((n, cid))
+    scored.sort(key=lambda item: -item[0])
+    return [cid for _n, cid in scored]
 
 
 @dataclass
@@ -78,7 +104,10 @@ class HybridRetriever:
                 similarity[cid] = sum(a * b for a, b in zip(q, emb))
 
         floor = cfg.min_similarity if cfg.min_similarity is not None else getattr(self.embedder, "relevance_floor", 0.2)
-        fused = reciprocal_rank_fusion([[m.chunk.id for m in vec], [c.id for c, _ in kw]])
+        rankings = [[m.chunk.id for m in vec], [c.id for c, _ in kw]]
+        if cfg.mode == "hybrid":
+            rankings.append(exact_ranking(query, chunks))
+        fused = reciprocal_rank_fusion(rankings)
         ranked = sorted(fused, key=lambda cid: (-fused[cid], -similarity.get(cid, 0.0)))
         private = set(self._on_device_only())
         hits: list[Hit] = []

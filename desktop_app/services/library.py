@@ -29,9 +29,11 @@ class Library:
 
     Args:
         embedder: an Embedder to use instead of the one named in settings (tests).
+        vector_store: a VectorStore to use instead of the one chosen by settings (tests).
     """
 
-    def __init__(self, paths: AppPaths, settings: Settings, policy: MachinePolicy, embedder: Embedder | None = None) -> None:
+    def __init__(self, paths: AppPaths, settings: Settings, policy: MachinePolicy, embedder: Embedder | None = None,
+                 vector_store=None) -> None:
         self.paths = paths
         self.settings = settings
         self.policy = policy
@@ -40,7 +42,7 @@ class Library:
         self._index_lock = threading.Lock()
         self._manifest = None
         self._keywords = None
-        self._vectors = None
+        self._vectors = vector_store
         self._indexer = None
         self._watcher = None
 
@@ -64,11 +66,13 @@ class Library:
 
     def _stores(self):
         with self._lock:
-            if self._vectors is None:
+            if self._keywords is None:
                 from desktop_app.rag.keyword_store import KeywordStore
-                from desktop_app.rag.vector_store import open_vector_store
 
                 self._keywords = KeywordStore(self.paths.index_dir / "keywords.sqlite3")
+            if self._vectors is None:
+                from desktop_app.rag.vector_store import open_vector_store
+
                 self._vectors = open_vector_store(self.settings.rag, self.paths.index_dir)
             return self._vectors, self._keywords
 
@@ -184,13 +188,18 @@ class Library:
     def set_on_device_only(self, name: str, flag: bool) -> None:
         """Mark a collection on-device only (its passages never leave the device); saved in settings."""
         self.policy.check_can_set(ON_DEVICE_ONLY_KEY)
-        current = list(self.settings.routing.on_device_only_collections)
-        if flag and name not in current:
-            current.append(name)
-        elif not flag:
-            current = [c for c in current if c != name]
-        self.settings.set(ON_DEVICE_ONLY_KEY, current)
-        SettingsStore(self.paths.settings_file).save(self.settings)
+
+        def toggled(names: list[str]) -> list[str]:
+            names = [c for c in names if c != name]
+            return names + [name] if flag else names
+
+        # Like `config set`: change the user's own file read fresh from disk, so values forced by
+        # the machine policy are never copied into it; then update the live settings.
+        store = SettingsStore(self.paths.settings_file)
+        own = store.load()
+        own.set(ON_DEVICE_ONLY_KEY, toggled(list(own.routing.on_device_only_collections)))
+        store.save(own)
+        self.settings.set(ON_DEVICE_ONLY_KEY, toggled(list(self.settings.routing.on_device_only_collections)))
 
     def _known_path(self, path: str) -> str:
         candidates = [path]

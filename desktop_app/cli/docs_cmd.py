@@ -1,0 +1,88 @@
+"""`slm-assistant docs list|remove PATH|remove-collection NAME|on-device-only NAME on|off|watch FOLDER`."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from datetime import datetime
+
+
+def register(subparsers, name: str) -> None:
+    parser = subparsers.add_parser(name, help="list and organise indexed documents and collections")
+    sub = parser.add_subparsers(dest="docs_action", metavar="ACTION", required=True)
+    lst = sub.add_parser("list", help="indexed documents with pages, chunks and when they were indexed")
+    lst.add_argument("--collection", metavar="NAME", help="only this collection")
+    lst.add_argument("--json", action="store_true", help="print JSON")
+    rm = sub.add_parser("remove", help="remove a document from the index (the file is not touched)")
+    rm.add_argument("path", metavar="PATH")
+    rmc = sub.add_parser("remove-collection", help="remove a whole collection from the index")
+    rmc.add_argument("name", metavar="NAME")
+    odo = sub.add_parser("on-device-only", help="keep a collection's passages on this device (never sent to a cloud model)")
+    odo.add_argument("name", metavar="NAME")
+    odo.add_argument("state", choices=("on", "off"))
+    watch = sub.add_parser("watch", help="watch folders and index new or changed documents until Ctrl+C")
+    watch.add_argument("folders", nargs="*", metavar="FOLDER", help="default: the rag.watch_folders setting")
+    watch.add_argument("--collection", default="default", metavar="NAME")
+    watch.add_argument("--interval", type=float, default=5.0, metavar="SECONDS")
+    parser.set_defaults(handler=run)
+
+
+def run(args, core) -> int:
+    library = core.library
+    action = args.docs_action
+    if action == "list":
+        docs = library.documents(args.collection)
+        cols = library.collections()
+        if args.json:
+            print(json.dumps({
+                "collections": [c.__dict__ for c in cols],
+                "documents": [d.__dict__ for d in docs],
+            }, indent=2))
+            return 0
+        if not docs:
+            print("No documents are indexed yet: run 'slm-assistant index PATH'.")
+            return 0
+        for col in cols:
+            if args.collection and col.name != args.collection:
+                continue
+            flag = "  [on-device only]" if col.on_device_only else ""
+            print(f"{col.name}: {col.documents} document(s), {col.pages} page(s), {col.chunks} chunk(s){flag}")
+            for d in docs:
+                if d.collection == col.name:
+                    when = datetime.fromtimestamp(d.indexed_at).strftime("%Y-%m-%d %H:%M")
+                    print(f"  {d.path}  ({d.pages} pages, {d.chunks} chunks, indexed {when})")
+        return 0
+    if action == "remove":
+        library.remove_document(args.path)
+        print(f"Removed {args.path} from the index.")
+        return 0
+    if action == "remove-collection":
+        library.remove_collection(args.name)
+        print(f"Removed the collection '{args.name}' from the index.")
+        return 0
+    if action == "on-device-only":
+        library.set_on_device_only(args.name, args.state == "on")
+        state = "never leave this device" if args.state == "on" else "may be sent to a cloud model when routing allows it"
+        print(f"Passages from '{args.name}' will {state}.")
+        return 0
+    if action == "watch":
+        return _watch(args, library)
+    return 2
+
+
+def _watch(args, library) -> int:
+    from desktop_app.cli.index_cmd import summary
+
+    folders = args.folders or list(library.settings.rag.watch_folders)
+    if not folders:
+        print("slm-assistant docs watch: give a folder or set rag.watch_folders.", file=sys.stderr)
+        return 2
+    print(f"Watching {', '.join(folders)} (Ctrl+C to stop).", file=sys.stderr)
+    library.watch(folders, args.collection, args.interval, on_report=lambda r: print(summary(r), flush=True))
+    try:
+        while True:
+            time.sleep(1)
+    except KeyboardInterrupt:
+        library.stop_watching()
+    return 0

@@ -1,0 +1,134 @@
+"""`slm-assistant index PATH... [--collection NAME]`: add files and folders to the document index.
+
+A progress bar goes to stderr (only on a terminal; otherwise one line per file), the summary to
+stdout. Exit status 1 when any file could not be indexed; the others are indexed regardless.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+from desktop_app.core.cancel import CancelToken
+from desktop_app.rag.records import IndexProgress, IndexReport
+
+
+def register(subparsers, name: str) -> None:
+    parser = subparsers.add_parser(name, help="index PDF, text and Markdown files or folders for questions")
+    parser.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (walked recursively)")
+    parser.add_argument("--collection", default="default", metavar="NAME", help="collection to add them to (default: default)")
+    parser.add_argument("--rebuild", action="store_true",
+                        help="drop the index and index every known document again (after changing the embedding model)")
+    parser.add_argument("--json", action="store_true", help="print the summary as one JSON object")
+    parser.add_argument("--quiet", action="store_true", help="no progress output")
+    parser.set_defaults(handler=run)
+
+
+def run(args, core) -> int:
+    if not args.paths and not args.rebuild:
+        print("slm-assistant index: give at least one file or folder.", file=sys.stderr)
+        return 2
+    cancel = CancelToken()
+    bar = _ProgressBar(sys.stderr, enabled=not args.quiet)
+    gen = core.library.index(list(args.paths), args.collection, cancel, rebuild=args.rebuild)
+    report: IndexReport | None = None
+    while report is None:
+        try:
+            bar.update(next(gen))
+        except StopIteration as stop:
+            report = stop.value or IndexReport()
+        except KeyboardInterrupt:
+            # Let the indexer stop at a safe point and clean up; the next run finishes the rest.
+            cancel.cancel()
+    bar.close()
+    if args.json:
+        print(json.dumps(report_json(report), indent=2))
+    else:
+        print(summary(report))
+    if report.cancelled:
+        return 130
+    return 0 if report.ok else 1
+
+
+def report_json(report: IndexReport) -> dict:
+    return {
+        "files_indexed": report.files_indexed,
+        "files_unchanged": report.files_unchanged,
+        "files_removed": report.files_removed,
+        "pages": report.pages,
+        "chunks": report.chunks,
+        "skipped": [{"path": p.path, "reason": p.reason} for p in report.skipped],
+        "failed": [{"path": p.path, "reason": p.reason} for p in report.failed],
+        "cancelled": report.cancelled,
+        "seconds": round(report.seconds, 3),
+    }
+
+
+def summary(report: IndexReport) -> str:
+    """The plain-text summary printed on stdout."""
+    lines = [
+        f"Indexed {report.files_indexed} file(s): {report.pages} page(s), {report.chunks} chunk(s) in {report.seconds:.1f} s."
+    ]
+    if report.files_unchanged:
+        lines.append(f"Unchanged (already indexed): {report.files_unchanged} file(s).")
+    if report.files_removed:
+        lines.append(f"Removed from the index (files deleted): {report.files_removed} file(s).")
+    if report.cancelled:
+        lines.append("Stopped before the end; run the same command again to finish.")
+    if report.skipped:
+        lines.append(f"Skipped {len(report.skipped)} file(s):")
+        lines.extend(f"  {p.path}: {p.reason}" for p in report.skipped)
+    if report.failed:
+        lines.append(f"Failed {len(report.failed)} file(s):")
+        lines.extend(f"  {p.path}: {p.reason}" for p in report.failed)
+    return "\n".join(lines)
+
+
+class _ProgressBar:
+    """A one-line progress bar redrawn with \\r on a terminal; plain lines otherwise."""
+
+    def __init__(self, stream, enabled: bool = True, width: int = 28) -> None:
+        self.stream = stream
+        self.enabled = enabled
+        self.tty = enabled and hasattr(stream, "isatty") and stream.isatty()
+        self.width = width
+        self._last_file = None
+        self._drawn = False
+
+    def update(self, p: IndexProgress) -> None:
+        if not self.enabled:
+            return
+        if p.message:
+            self._clear()
+            print(p.message, file=self.stream)
+            self._last_file = p.current_file or self._last_file
+        if self.tty:
+            total = max(p.pages_total, 1)
+            frac = min(1.0, p.pages_done / total) if p.pages_total else (p.files_done / max(p.files_total, 1))
+            filled = int(frac * self.width)
+            eta = f" ETA {_fmt(p.eta_s)}" if p.eta_s is not None else ""
+            name = os.path.basename(p.current_file)[:30]
+            line = (f"\r[{'#' * filled}{'.' * (self.width - filled)}] files {p.files_done}/{p.files_total} "
+                    f"pages {p.pages_done}/{p.pages_total} chunks {p.chunks_done}{eta} {name}")
+            self.stream.write(line.ljust(110)[:110])
+            self.stream.flush()
+            self._drawn = True
+        elif p.current_file and p.current_file != self._last_file and p.files_done < p.files_total:
+            print(f"Indexing {p.current_file} ({p.files_done + 1}/{p.files_total})", file=self.stream)
+        self._last_file = p.current_file or self._last_file
+
+    def _clear(self) -> None:
+        if self._drawn:
+            self.stream.write("\r" + " " * 110 + "\r")
+            self._drawn = False
+
+    def close(self) -> None:
+        if self._drawn:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+def _fmt(seconds: float) -> str:
+    seconds = int(seconds)
+    return f"{seconds // 60}m{seconds % 60:02d}s" if seconds >= 60 else f"{seconds}s"
