@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-pytest_plugins = ["tests.model_fixtures", "tests.gui.gui_fixtures", "tests.routing_fixtures", "tests.installers_fixtures"]
+pytest_plugins = ["tests.model_fixtures", "tests.gui.gui_fixtures", "tests.routing_fixtures", "tests.installers_fixtures", "tests.rag_fixtures"]
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
