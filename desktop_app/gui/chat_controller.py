@@ -138,8 +138,7 @@ class ChatController(QObject):
         self._set_busy(worker)
 
     def _start_answer_widget(self) -> None:
-        self._answer = self.view.add_message("assistant")
-        self._answer.citationClicked.connect(self.view.citationClicked)
+        self._answer = self.view.add_message("assistant")  # the view forwards its citation clicks
         self._answer.set_status("streaming")
 
     def _on_prepared(self, prepared, save_question: bool = True) -> None:

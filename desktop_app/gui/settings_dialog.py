@@ -35,7 +35,7 @@ class AppearanceSettingsPage(QWidget):
         return {"ui.theme": THEMES[self.theme.currentIndex()][1]}
 
 
-def _optional_page(module: str, cls: str, *args):
+def _optional_page(module: str, cls: str, *args, **kwargs):
     """Build another area's settings page, or None while that module does not exist yet."""
     import importlib
 
@@ -43,7 +43,7 @@ def _optional_page(module: str, cls: str, *args):
         page_cls = getattr(importlib.import_module(f"desktop_app.gui.{module}"), cls)
     except (ImportError, AttributeError):
         return None
-    return page_cls(*args)
+    return page_cls(*args, **kwargs)
 
 
 class SettingsDialog(QDialog):
@@ -66,7 +66,7 @@ class SettingsDialog(QDialog):
         self.documents_page = _optional_page("documents_settings_page", "DocumentsSettingsPage", core, self)
         if self.documents_page is not None:
             self.tabs.addTab(self.documents_page, "&Documents")
-        self.cloud_page = _optional_page("cloud_page", "CloudSettingsPage", core, self)
+        self.cloud_page = _optional_page("cloud_page", "CloudSettingsPage", core, self, pool=pool)
         if self.cloud_page is not None:
             self.tabs.addTab(self.cloud_page, "&Cloud")
 
