@@ -46,14 +46,14 @@ def run(args: argparse.Namespace, core) -> int:
     if action == "add":
         info = models.add_model(args.path)
         core.save_settings()
-        print(f"Added {_line(info)}")
+        print(f"Added {_line(info, marked=False)}")
         return 0
     if action == "use":
         target = None if args.path.strip().lower() == "bundled" else args.path
         info = models.use_model(target)
         core.save_settings()
         core.reload_backend()
-        print(f"Active model: {_line(info)}")
+        print(f"Active model: {_line(info, marked=False)}")
         return 0
     if action == "download":
         return _download(args, core)
@@ -74,7 +74,7 @@ def _download(args: argparse.Namespace, core) -> int:
     if args.use:
         info = core.models.use_model(info.path)
     core.save_settings()
-    print(f"Downloaded {_line(info)}")
+    print(f"Downloaded {_line(info, marked=False)}")
     return 0
 
 
@@ -100,11 +100,12 @@ class _ProgressMeter:
             print(file=sys.stderr)
 
 
-def _line(m) -> str:
-    mark = "*" if m.active else " "
+def _line(m, marked: bool = True) -> str:
+    """One model on one line; ``*`` marks the active one in a list."""
+    mark = ("*" if m.active else " ") + " " if marked else ""
     if m.problem:
-        return f"{mark} {m.name}  [unusable: {m.problem}]  {m.path}"
+        return f"{mark}{m.name}  [unusable: {m.problem}]  {m.path}"
     size = f"{m.size_bytes / 1e6:,.0f} MB"
     ctx = f"{m.context_length:,} ctx" if m.context_length else "ctx unknown"
     tags = ", ".join(t for t in (m.quantization, ctx, m.architecture, m.prompt_format, "bundled" if m.bundled else "") if t)
-    return f"{mark} {m.name}  ({size}; {tags})  {m.path}"
+    return f"{mark}{m.name}  ({size}; {tags})  {m.path}"
