@@ -104,7 +104,9 @@ def main() -> int:
     parser.add_argument("--saves", type=int, default=200)
     args = parser.parse_args()
     rng = random.Random(11)
-    queries = [rng.choice(WORDS) + " " + rng.choice(WORDS) for _ in range(15)] + [w[:4] for w in WORDS[:10]]
+    # What people look for: a specific term (a word with a number, rare here) or two words together.
+    queries = [f"{rng.choice(WORDS)}{rng.randint(0, 999)}" for _ in range(20)] + \
+              [rng.choice(WORDS) + " " + rng.choice(WORDS) for _ in range(5)]
     with tempfile.TemporaryDirectory() as tmp:
         store = build(Path(tmp) / "c.sqlite3", args.conversations, args.messages)
         fts_ms, fts_results = time_search(store, queries, use_fts=True)

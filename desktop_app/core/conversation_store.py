@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import sqlite3
 import threading
 import time
@@ -25,6 +24,7 @@ from desktop_app.core.errors import AppError, StorageError
 from desktop_app.core.records import Conversation, StoredMessage
 from desktop_app.core.store_errors import storage_error_from_sqlite
 from desktop_app.core.store_schema import ensure_search_index, migrate
+from desktop_app.core.store_search import matching_conversation_ids
 
 STATUSES = ("complete", "streaming", "stopped", "error")
 ROLES = ("system", "user", "assistant")
@@ -175,40 +175,14 @@ class ConversationStore:
 
         Uses the FTS5 index when this SQLite has one, LIKE otherwise; newest first.
         """
-        words = re.findall(r"\w+", text or "")
-        if not words:
-            if not (text or "").strip():
-                return self.list_conversations()
-            words = [text.strip()]  # only punctuation: look for it literally
-            use_fts = False
-        else:
-            use_fts = self.has_fts
-        parts: list[str] = []
-        params: list[Any] = []
-        for word in words:
-            if use_fts:
-                term = '"' + word.replace('"', '""') + '"*'
-                parts.append(
-                    "SELECT rowid FROM conversations_fts WHERE conversations_fts MATCH ? "
-                    "UNION SELECT m.conversation_id FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid "
-                    "WHERE messages_fts MATCH ?"
-                )
-                params += [term, term]
-            else:
-                like = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-                parts.append(
-                    "SELECT id FROM conversations WHERE title LIKE ? ESCAPE '\\' "
-                    "UNION SELECT conversation_id FROM messages WHERE content LIKE ? ESCAPE '\\'"
-                )
-                params += [like, like]
-        sql = (
-            # Each word's UNION is wrapped: SQLite's compound operators have no precedence.
-            f"SELECT {_CONV_COLUMNS} FROM conversations WHERE id IN "
-            f"({' INTERSECT '.join(f'SELECT * FROM ({p})' for p in parts)}) "
-            "ORDER BY updated_at DESC, id DESC"
-        )
+        if not (text or "").strip():
+            return self.list_conversations()
+        where, params = matching_conversation_ids(text, self.has_fts)
         with self._db("the search") as conn:
-            rows = conn.execute(sql, params).fetchall()
+            rows = conn.execute(
+                f"SELECT {_CONV_COLUMNS} FROM conversations WHERE id IN ({where}) ORDER BY updated_at DESC, id DESC",
+                params,
+            ).fetchall()
         return [_conversation(r) for r in rows]
 
     def rename(self, conversation_id: int, title: str) -> None:

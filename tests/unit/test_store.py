@@ -320,3 +320,10 @@ def test_health_reports_wal_integrity_and_counts(store):
     store.add_message(c.id, "user", "x")
     assert store.health() == {"journal_mode": "wal", "integrity": "ok", "schema_version": SCHEMA_VERSION,
                               "conversations": 1, "messages": 1, "search": "FTS5"}
+
+
+def test_search_does_not_treat_like_wildcards_as_wildcards(searchable):
+    s = searchable
+    exact = s.create_conversation("file_name check")
+    s.create_conversation("fileXname check")
+    assert [c.id for c in s.search("file_name")] == [exact.id]
