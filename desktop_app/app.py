@@ -94,7 +94,10 @@ class Core:
             if self._gateway is None and self.settings.routing.policy != "off":
                 from desktop_app.routing.gateway import build_gateway
 
-                self._gateway = build_gateway(self.paths, self.settings, self.policy)
+                # The router asks the local model's confidence (a 16-token draft) only for
+                # borderline questions; the draft also warms the KV cache for a local answer.
+                self._gateway = build_gateway(self.paths, self.settings, self.policy,
+                                              confidence_probe=lambda messages: self.backend().draft_confidence(messages))
             return self._gateway
 
     def reset_gateway(self) -> None:
