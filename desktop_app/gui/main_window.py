@@ -24,10 +24,11 @@ from desktop_app.gui.error_banner import ErrorBanner
 from desktop_app.gui.sidebar import ConversationSidebar
 from desktop_app.gui.status_bar import AppStatusBar
 from desktop_app.gui.styles import window_style_sheet
+from desktop_app.gui.window_dialogs import WindowDialogsMixin
 from desktop_app.gui.workers import WorkerPool
 
 
-class MainWindow(QMainWindow):
+class MainWindow(WindowDialogsMixin, QMainWindow):
     """The one window of the app. Built by ``application.run`` with the Core and a WorkerPool."""
 
     modelLoaded = Signal(object)  # the ChatBackend, once loaded off the GUI thread
@@ -230,6 +231,8 @@ class MainWindow(QMainWindow):
         if conversation_id is not None:
             self.core.settings.ui.last_conversation_id = int(conversation_id)
         self.refresh_conversations()
+        conv = self._store_call(lambda: self.core.store.get_conversation(conversation_id)) if conversation_id else None
+        self.setWindowTitle(f"{conv.title} — {PRODUCT_NAME}" if conv else PRODUCT_NAME)
         self.sidebar.select(conversation_id)
         has = conversation_id is not None
         for action in (self.actions.rename, self.actions.delete):
@@ -312,50 +315,6 @@ class MainWindow(QMainWindow):
         path, _ = QFileDialog.getOpenFileName(self, "Add model", str(Path.home()), "GGUF models (*.gguf)")
         if path:
             conversation_ops.add_model(self, path)
-
-    def open_settings(self) -> None:
-        from desktop_app.gui.settings_dialog import SettingsDialog
-
-        dialog = SettingsDialog(self.core, self.pool, self)
-        dialog.settingsApplied.connect(self._on_settings_applied)
-        dialog.exec()
-
-    def _on_settings_applied(self, reload_model: bool) -> None:
-        from desktop_app.gui.application import apply_theme_setting
-
-        apply_theme_setting(self.core.settings.ui.theme)
-        self.setStyleSheet(window_style_sheet(self.palette()))
-        self._apply_policy()
-        if reload_model:
-            self._reload_pending = True
-            self._reload_model_when_idle()
-
-    def _reload_model_when_idle(self) -> None:
-        """Swap the model only between answers: closing it under a running stream would crash it."""
-        if getattr(self, "_reload_pending", False) and not self.controller.busy:
-            self._reload_pending = False
-            self.core.reload_backend()
-            self.start_model_loading()
-
-    def open_audit_log(self) -> None:
-        try:
-            from desktop_app.gui.audit_dialog import AuditLogDialog
-        except ImportError:
-            self.status.showMessage("Nothing has been sent to the cloud.", 4000)
-            return
-        AuditLogDialog(self.core, self).exec()
-
-    def open_about(self) -> None:
-        try:
-            from desktop_app.gui.about_dialog import AboutDialog
-        except ImportError:
-            from PySide6.QtWidgets import QMessageBox
-
-            from desktop_app import __version__
-
-            QMessageBox.about(self, f"About {PRODUCT_NAME}", f"{PRODUCT_NAME} {__version__}\nAn offline AI assistant.")
-            return
-        AboutDialog(self.core, self).exec()
 
     def _open_citation(self, citation) -> None:
         if self.documents_panel is not None and hasattr(self.documents_panel, "open_citation"):

@@ -8,7 +8,7 @@ from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication
 
-from tests.gui.gui_fixtures import EmptyLibrary, make_core, open_window
+from tests.gui.gui_fixtures import make_core, open_window
 from tests.gui.test_chat_window import answers, send, wait_idle
 
 

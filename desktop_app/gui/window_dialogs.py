@@ -1,0 +1,57 @@
+"""The window's dialogs (settings, audit log, about) and what applying settings changes.
+
+A mixin of ``MainWindow``: kept apart so the window module stays about wiring.
+"""
+
+from __future__ import annotations
+
+from desktop_app import PRODUCT_NAME
+from desktop_app.gui.styles import window_style_sheet
+
+
+class WindowDialogsMixin:
+    """Opens the dialogs; reloads the model only between answers."""
+
+    def open_settings(self) -> None:
+        from desktop_app.gui.settings_dialog import SettingsDialog
+
+        dialog = SettingsDialog(self.core, self.pool, self)
+        dialog.settingsApplied.connect(self._on_settings_applied)
+        dialog.exec()
+
+    def _on_settings_applied(self, reload_model: bool) -> None:
+        from desktop_app.gui.application import apply_theme_setting
+
+        apply_theme_setting(self.core.settings.ui.theme)
+        self.setStyleSheet(window_style_sheet(self.palette()))
+        self._apply_policy()
+        if reload_model:
+            self._reload_pending = True
+            self._reload_model_when_idle()
+
+    def _reload_model_when_idle(self) -> None:
+        """Swap the model only between answers: closing it under a running stream would crash it."""
+        if getattr(self, "_reload_pending", False) and not self.controller.busy:
+            self._reload_pending = False
+            self.core.reload_backend()
+            self.start_model_loading()
+
+    def open_audit_log(self) -> None:
+        try:
+            from desktop_app.gui.audit_dialog import AuditLogDialog
+        except ImportError:
+            self.status.showMessage("Nothing has been sent to the cloud.", 4000)
+            return
+        AuditLogDialog(self.core, self).exec()
+
+    def open_about(self) -> None:
+        try:
+            from desktop_app.gui.about_dialog import AboutDialog
+        except ImportError:
+            from PySide6.QtWidgets import QMessageBox
+
+            from desktop_app import __version__
+
+            QMessageBox.about(self, f"About {PRODUCT_NAME}", f"{PRODUCT_NAME} {__version__}\nAn offline AI assistant.")
+            return
+        AboutDialog(self.core, self).exec()
