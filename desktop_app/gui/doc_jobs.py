@@ -68,3 +68,16 @@ def remove_collection_job(core: Any, name: str, cancel: CancelToken) -> None:
 def on_device_only_job(core: Any, name: str, flag: bool, cancel: CancelToken) -> None:
     """Mark a collection on-device only (the Library keeps it in the saved settings)."""
     library_of(core).set_on_device_only(name, flag)
+
+
+def warm_up_job(core: Any, cancel: CancelToken) -> None:
+    """Load the embedder and the vector store ahead of the first question (idle time after start).
+
+    Loading them imports torch and Chroma, whose native initialisation holds the GIL for a few
+    hundred milliseconds; doing it once, early, keeps that stall out of indexing and answering.
+    A problem here is not reported: the real search reports it, in context.
+    """
+    try:
+        library_of(core).search("warm up", k=1)
+    except Exception:  # noqa: BLE001 - best effort; the next real search shows any error
+        pass

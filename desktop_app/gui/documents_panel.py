@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from typing import Any, Callable
 
-from PySide6.QtCore import QPoint, Qt, Signal
+from PySide6.QtCore import QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QCursor, QDragEnterEvent, QDropEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -45,6 +45,7 @@ from desktop_app.gui.workers import Worker, WorkerPool
 from desktop_app.rag.records import IndexReport
 
 ON_DEVICE_POLICY_KEY = "routing.on_device_only_collections"
+WARM_UP_DELAY_MS = 1500  # after start-up settles: the window is drawn and the user is reading
 DOCUMENT_FILTER = "Documents (*.pdf *.txt *.md *.markdown);;PDF files (*.pdf);;All files (*)"
 
 
@@ -177,6 +178,7 @@ class DocumentsPanel(QWidget):
         self._watch_bridge = WatchReportBridge(self)
         self._watch_bridge.reported.connect(self._on_watch_report)
         self._watch_started = False
+        self._warm_up_scheduled = False
         self.rebuild_button = _accessible(QPushButton("Rebuild index"), "Rebuild index",
                                           "Indexes every known document again with the current embedding model.")
         self.rebuild_button.clicked.connect(self.rebuild_index)
@@ -357,6 +359,9 @@ class DocumentsPanel(QWidget):
             self._usage.set_used(self._usage.used - stale, persist=True)
         self.collection_box.set_names(sorted(names))
         self._update_actions()
+        if documents and not self._warm_up_scheduled:
+            self._warm_up_scheduled = True
+            QTimer.singleShot(WARM_UP_DELAY_MS, self, lambda: self._pool.run(doc_jobs.warm_up_job, self._core))
         if not self._watch_started and can_watch:
             self._watch_started = True
             folders = list(getattr(self._core.settings.rag, "watch_folders", []) or [])

@@ -136,6 +136,7 @@ class FakeLibrary:
 
     def search(self, query, k=5, collections=None):
         """Pages ranked by how many query words they share (enough to check citations)."""
+        self.calls.append(("search", query))
         words = {w.strip(".,?").lower() for w in query.split() if len(w) > 2}
         with self.lock:
             scored = []

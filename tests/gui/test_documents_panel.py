@@ -279,3 +279,17 @@ def test_watch_folder_is_remembered_and_its_reports_reach_the_panel(qtbot, make_
     library.calls.clear()
     make_panel(core=core)
     qtbot.waitUntil(lambda: ("watch", [str(folder)], "inbox") in library.calls)
+
+
+def test_embedder_is_warmed_up_after_start_only_when_documents_exist(qtbot, make_panel, tmp_path, monkeypatch):
+    import desktop_app.gui.documents_panel as panel_module
+
+    monkeypatch.setattr(panel_module, "WARM_UP_DELAY_MS", 10)
+    empty = FakeLibrary()
+    make_panel(empty)
+    qtbot.wait(100)
+    assert not any(c[0] == "search" for c in empty.calls)
+    library = FakeLibrary(page_delay=0)
+    drain(library.index([make_pdf(tmp_path / "a.pdf", 1)]))
+    make_panel(library)
+    qtbot.waitUntil(lambda: ("search", "warm up") in library.calls, timeout=3000)
