@@ -31,6 +31,9 @@ from desktop_app.llm.llama_runtime import llama_cpp_module, load_llama, supports
 from desktop_app.llm.prompt_formats import PromptFormat, TemplateError, select_format
 
 DEFAULT_CONTEXT = 4096
+# Below this many new prompt tokens the evaluation is short enough that Stop can simply wait
+# for the first token; above it, an abort callback lets Stop interrupt the evaluation itself.
+ABORTABLE_PROMPT_TOKENS = 128
 
 
 class LocalLlamaBackend:
@@ -135,7 +138,7 @@ class LocalLlamaBackend:
             reused = min(self._cached_prefix(tokens), len(tokens) - 1)
             stats = GenerationStats(prompt_tokens=len(tokens), reused_prefix_tokens=max(0, reused))
             self._last_stats = stats
-            abort = self._arm_abort(cancel)
+            abort = self._arm_abort(cancel) if len(tokens) - reused >= ABORTABLE_PROMPT_TOKENS else None
             chunks = llama.create_completion(
                 prompt=tokens,
                 max_tokens=request.max_tokens,
@@ -258,8 +261,9 @@ class LocalLlamaBackend:
     def _arm_abort(self, cancel: CancelToken | None):
         """Let Stop interrupt a long prompt evaluation (llama.cpp polls this between graph nodes).
 
-        Armed only until the first token arrives: after that, cancel is checked between tokens
-        and the callback's per-node cost is not worth paying.
+        Armed only for long prompts and only until the first token arrives: the callback is a
+        Python call per graph node, cheap next to a long evaluation but not worth paying for a
+        short one or per generated token (cancel is checked between tokens instead).
         """
         if cancel is None:
             return None
