@@ -123,8 +123,13 @@ class Chunker:
         kept: list[_Unit] = []
         size = 0
         for unit in reversed(units):
-            if unit.table or size + unit.tokens > self.overlap_tokens:
+            if unit.table:
                 break  # table rows are not repeated as overlap (the header is, see chunk_page)
+            # The last sentence is carried even when a little longer than the budget: an overlap
+            # of zero would cut exactly where an answer may straddle two chunks.
+            limit = self.overlap_tokens if kept else 2 * self.overlap_tokens
+            if size + unit.tokens > limit:
+                break
             kept.insert(0, unit)
             size += unit.tokens + 1
         return kept

@@ -19,7 +19,7 @@ from typing import Protocol, Sequence
 from desktop_app.core.errors import AppError
 
 MINILM_NAME = "all-MiniLM-L6-v2"
-FAKE_NAME = "fake-hash-64"
+FAKE_NAME = "fake-hash-256"
 
 
 class Embedder(Protocol):
@@ -128,9 +128,9 @@ class FakeEmbedder:
     max_tokens = 256
     relevance_floor = 0.1  # hashed bags of words are coarser than a real model
 
-    def __init__(self, dimension: int = 64, name: str = FAKE_NAME) -> None:
+    def __init__(self, dimension: int = 256, name: str | None = None) -> None:
         self.dimension = dimension
-        self.name = name
+        self.name = name or f"fake-hash-{dimension}"
         self.history: list[list[str]] = []
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
@@ -155,6 +155,6 @@ def build_embedder(name: str) -> Embedder:
     """The embedder named in settings.rag.embedder."""
     if name in (MINILM_NAME, "sentence-transformers/all-MiniLM-L6-v2"):
         return MiniLMEmbedder()
-    if name.startswith("fake-hash"):
-        return FakeEmbedder(name=name)  # tests only
+    if name.startswith("fake-hash-") and name[10:].isdigit():
+        return FakeEmbedder(dimension=int(name[10:]))  # tests only: fast and deterministic
     raise AppError(f"Unknown embedding model '{name}'.", f"Set rag.embedder to {MINILM_NAME}.")

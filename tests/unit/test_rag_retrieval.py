@@ -1,0 +1,131 @@
+"""Fusion, keyword queries, the relevance floor and grounded prompts (with fakes)."""
+
+from __future__ import annotations
+
+import pytest
+
+from desktop_app.core.records import Hit, Message
+from desktop_app.rag.embedder import FakeEmbedder
+from desktop_app.rag.fake import InMemoryVectorStore
+from desktop_app.rag.keyword_store import KeywordStore, match_expression
+from desktop_app.rag.prompting import build_grounded_prompt
+from desktop_app.rag.retriever import HybridRetriever, RetrievalConfig, exact_ranking, reciprocal_rank_fusion, specific_terms
+from desktop_app.rag.vector_store import StoredChunk
+
+
+@pytest.mark.parametrize(
+    "rankings, expected_order",
+    [
+        ([["a", "b", "c"]], ["a", "b", "c"]),
+        ([["a", "b"], ["b", "a"]], None),  # a tie: both 1/61 + 1/62
+        ([["a", "b", "c"], ["c", "b"]], ["c", "b", "a"]),  # 1/63+1/61 > 2/62 > 1/61
+        ([["x"], [], ["x", "y"]], ["x", "y"]),
+    ],
+)
+def test_reciprocal_rank_fusion(rankings, expected_order):
+    scores = reciprocal_rank_fusion(rankings)
+    if expected_order is None:
+        assert scores["a"] == pytest.approx(scores["b"])
+    else:
+        assert sorted(scores, key=lambda k: -scores[k]) == expected_order
+    assert scores[next(iter(rankings[0]))] >= 1 / 61 - 1e-12
+
+
+@pytest.mark.parametrize(
+    "query, expected",
+    [
+        ("What is the price of part QX-10768?", '"price" OR "part" OR "qx-10768"'),
+        ("revenue in 2024, and 56,517.3?", '"revenue" OR "2024" OR "56,517.3"'),
+        ("the of and", ""),
+        ('quote " injection', '"quote" OR "injection"'),
+    ],
+)
+def test_match_expression(query, expected):
+    assert match_expression(query) == expected
+
+
+def test_specific_terms_and_exact_ranking():
+    assert specific_terms("Price of QX-10768 in 2024?") == ["qx-10768", "2024"]
+    chunks = {
+        "a": StoredChunk("a", "s", 1, "default", "QX-10768 Hinge 88.64 in 2024"),
+        "b": StoredChunk("b", "s", 2, "default", "QX-10769 Hinge 2024"),
+        "c": StoredChunk("c", "s", 3, "default", "nothing"),
+    }
+    assert exact_ranking("Price of QX-10768 in 2024?", chunks) == ["a", "b"]
+    assert exact_ranking("no figures here", chunks) == []
+
+
+def chunk(cid, text, collection="default", page=1):
+    return StoredChunk(cid, f"/docs/{collection}.pdf", page, collection, text)
+
+
+@pytest.fixture
+def retriever(tmp_path):
+    emb = FakeEmbedder()
+    vectors = InMemoryVectorStore()
+    keywords = KeywordStore(tmp_path / "kw.sqlite3")
+    chunks = [
+        chunk("1", "The turbine gearbox must be serviced every 400 hours of operation."),
+        chunk("2", "Catalogue: part QX-10768 hinge costs 88.64; part QX-10769 hinge costs 91.10."),
+        chunk("3", "Payroll is processed on the last working day of each month.", collection="hr", page=4),
+        chunk("4", "Catalogue: part QX-20001 washer costs 1.10; part QX-20002 washer costs 1.20."),
+    ]
+    vectors.upsert(chunks, emb.embed([c.text for c in chunks]))
+    keywords.upsert(chunks)
+    return HybridRetriever(emb, vectors, keywords, on_device_only=lambda: ["hr"])
+
+
+def test_hybrid_finds_exact_code(retriever):
+    hits = retriever.retrieve("How much does part QX-10768 cost?", k=2)
+    assert hits[0].chunk_id == "2"
+
+
+def test_unrelated_question_returns_nothing(retriever):
+    assert retriever.retrieve("sourdough bread baking recipe yeast") == []
+
+
+def test_collections_filter_and_on_device_only_flag(retriever):
+    hits = retriever.retrieve("When is payroll processed each month?", collections=["hr"])
+    assert [h.chunk_id for h in hits] == ["3"]
+    assert hits[0].on_device_only and hits[0].page == 4 and hits[0].collection == "hr"
+    assert all(h.collection == "default" for h in retriever.retrieve("payroll turbine catalogue", collections=["default"]))
+
+
+def test_vector_only_mode_skips_keywords(retriever):
+    retriever.config = RetrievalConfig(mode="vector", min_similarity=-1)
+    assert len(retriever.retrieve("QX-10768", k=4)) == 4
+
+
+def count_words(messages: list[Message]) -> int:
+    return sum(len(m.content.split()) for m in messages)
+
+
+def hits(n: int, words: int = 50) -> list[Hit]:
+    return [Hit(f"/docs/report{i}.pdf", i + 1, " ".join([f"w{i}"] * words), 1.0 - i / 10) for i in range(n)]
+
+
+def test_grounded_prompt_numbers_and_quotes_sources():
+    text, cites = build_grounded_prompt("What is w0?", hits(2, 5), 500, count_words)
+    assert [c.number for c in cites] == [1, 2]
+    assert '[1] report0.pdf, page 1:\n"w0 w0 w0 w0 w0"' in text
+    assert '[2] report1.pdf, page 2:' in text
+    assert "only the sources" in text and "[1]" in text
+    assert text.rstrip().endswith("Question: What is w0?\nAnswer:")
+    assert cites[0].source == "/docs/report0.pdf" and cites[0].page == 1
+
+
+@pytest.mark.parametrize("budget", [60, 120, 200, 400])
+def test_grounded_prompt_stays_within_budget(budget):
+    text, cites = build_grounded_prompt("Q?", hits(5, 50), budget, count_words)
+    if cites:
+        assert count_words([Message("user", text)]) <= budget
+        assert [c.number for c in cites] == list(range(1, len(cites) + 1))
+    else:
+        assert text == "Q?"
+
+
+def test_grounded_prompt_shortens_the_last_passage_rather_than_dropping_it():
+    long_hit = [Hit("/d/a.pdf", 3, " ".join(["alpha"] * 400), 1.0)]
+    text, cites = build_grounded_prompt("Q?", long_hit, 150, count_words)
+    assert len(cites) == 1 and cites[0].text.endswith("…")
+    assert count_words([Message("user", text)]) <= 150
