@@ -93,3 +93,17 @@ def test_unusable_data_folder_gives_plain_message(bundled_model_path, tmp_path):
     proc = cli("self-test", home=home)
     assert proc.returncode == 1
     assert proc.stdout.splitlines()[0].startswith("FAIL  data folder writable")
+
+
+def test_read_only_data_folder_gives_plain_message(bundled_model_path, tmp_path):
+    from tests.core_helpers import immutable
+
+    home = configured_home(tmp_path / "h", bundled_model_path)
+    (home / "data").mkdir()
+    with immutable(home / "data"):
+        proc = cli("ask", "What is the capital of France?", home=home)
+        assert_plain_failure(proc, "read-only")
+        proc = cli("self-test", home=home)
+    assert proc.returncode == 1
+    first = proc.stdout.splitlines()[0]
+    assert first.startswith("FAIL  data folder writable") and "read-only" in first

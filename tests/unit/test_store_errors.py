@@ -108,3 +108,36 @@ def test_error_mapping_table(exc, expected):
     err = storage_error_from_sqlite(exc, "your conversations")
     assert isinstance(err, StorageError)
     assert expected in str(err)
+
+
+def test_truly_read_only_folder_new_database(tmp_path):
+    from tests.core_helpers import immutable
+
+    data = tmp_path / "data"
+    data.mkdir()
+    with immutable(data):
+        with pytest.raises(StorageError) as info:
+            ConversationStore(data / "conversations.sqlite3")
+    assert "read-only" in str(info.value)
+
+
+def test_truly_read_only_database_keeps_what_was_saved(db_path):
+    from tests.core_helpers import immutable
+
+    s = ConversationStore(db_path)
+    c = s.create_conversation("t")
+    s.add_message(c.id, "user", "saved before")
+    s.close()  # checkpoints the WAL into the main file
+    with immutable(db_path, db_path.parent):
+        try:
+            s = ConversationStore(db_path)
+        except StorageError as exc:  # SQLite may refuse to open WAL files it cannot create
+            assert "read-only" in str(exc)
+        else:
+            try:
+                assert [m.content for m in s.messages(c.id)] == ["saved before"]
+                with pytest.raises(StorageError, match="read-only"):
+                    s.add_message(c.id, "assistant", "new")
+            finally:
+                s.close()
+    assert _saved(db_path) == ["saved before"]
