@@ -11,7 +11,7 @@ import os
 from typing import Any, Callable
 
 from PySide6.QtCore import QPoint, Qt, QTimer, Signal
-from PySide6.QtGui import QCursor, QDragEnterEvent, QDropEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QAction, QCursor, QDragEnterEvent, QDropEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
     QFileDialog,
@@ -214,6 +214,13 @@ class DocumentsPanel(QWidget):
         layout.addWidget(self.progress)
         QShortcut(QKeySequence(QKeySequence.StandardKey.Delete), self.tree, activated=self.remove_selected,
                   context=Qt.ShortcutContext.WidgetShortcut)
+        # The same actions from the context menu (right click or the Menu key).
+        self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+        for text, slot in (("Open document", self.open_selected_document), ("Re-index", self.reindex_selected),
+                           ("Remove…", self.remove_selected)):
+            action = QAction(text, self.tree)
+            action.triggered.connect(slot)
+            self.tree.addAction(action)
         self._update_actions()
 
     # --- user actions --------------------------------------------------------------------------
@@ -278,7 +285,7 @@ class DocumentsPanel(QWidget):
     def open_selected_document(self) -> None:
         sel = self.tree.current_selection()
         if sel is not None and sel.is_document:
-            if not open_citation_file(Citation(number=0, source=sel.path, page=1, text="")):
+            if not open_citation_file(Citation(number=0, source=sel.path, page=0, text="")):
                 self._show_message(f"{file_label(sel.path)} could not be opened; it may have been moved.")
 
     def confirm(self, title: str, text: str) -> bool:

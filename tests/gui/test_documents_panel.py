@@ -293,3 +293,28 @@ def test_embedder_is_warmed_up_after_start_only_when_documents_exist(qtbot, make
     drain(library.index([make_pdf(tmp_path / "a.pdf", 1)]))
     make_panel(library)
     qtbot.waitUntil(lambda: ("search", "warm up") in library.calls, timeout=3000)
+
+
+def test_keyboard_space_ticks_delete_removes_enter_opens(qtbot, make_panel, tmp_path, monkeypatch):
+    opened: list[QUrl] = []
+    monkeypatch.setattr(QDesktopServices, "openUrl", staticmethod(lambda url: opened.append(QUrl(url)) or True))
+    library = FakeLibrary(page_delay=0)
+    pdf = make_pdf(tmp_path / "k.pdf", 2)
+    drain(library.index([pdf], collection="keys"))
+    panel = make_panel(library)
+    tree = panel.tree
+    tree.setFocus()
+    tree.setCurrentItem(tree.topLevelItem(0))
+    with qtbot.waitSignal(panel.collectionsChanged) as sig:
+        qtbot.keyClick(tree, Qt.Key.Key_Space)
+    assert sig.args[0] == ["keys"]
+    tree.topLevelItem(0).setExpanded(True)
+    tree.setCurrentItem(tree.topLevelItem(0).child(0))
+    qtbot.keyClick(tree, Qt.Key.Key_Return)
+    assert opened and opened[0].toLocalFile() == pdf and not opened[0].hasFragment()
+    asked: list[str] = []
+    panel.confirm = lambda title, text: asked.append(text) or True
+    with qtbot.waitSignal(panel.listingRefreshed):
+        qtbot.keyClick(tree, Qt.Key.Key_Delete)
+    assert asked and asked[0].startswith("Remove k.pdf from the index?")
+    assert ("remove_document", pdf) in library.calls
