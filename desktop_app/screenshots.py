@@ -173,6 +173,8 @@ def render(out_dir: str | os.PathLike[str]) -> list[Path]:
         written.append(_save(window, out, "03-conversations.png"))
         window.sidebar.search_edit.setText("report")
         _wait(app, lambda: len(window.sidebar.conversation_ids()) == 1)
+        window.open_conversation(window.sidebar.conversation_ids()[0])
+        window.sidebar.select(window.controller.conversation_id)
         _settle(app)
         written.append(_save(window, out, "04-search.png"))
 

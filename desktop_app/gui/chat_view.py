@@ -57,6 +57,7 @@ class ChatView(QScrollArea):
     def clear(self) -> None:
         for widget in self._messages:
             self._layout.removeWidget(widget)
+            widget.hide()  # at once: deleteLater waits for the event loop
             widget.deleteLater()
         self._messages.clear()
         self.welcome.setVisible(True)
@@ -76,6 +77,7 @@ class ChatView(QScrollArea):
         if widget in self._messages:
             self._messages.remove(widget)
             self._layout.removeWidget(widget)
+            widget.hide()
             widget.deleteLater()
         self.welcome.setVisible(not self._messages)
 
