@@ -18,6 +18,7 @@ COMMANDS = {
     "ask": "ask",
     "self-test": "selftest",
     "config": "config_cmd",
+    "conversations": "conversations_cmd",
     "models": "models_cmd",
     "index": "index_cmd",
     "search": "search_cmd",
