@@ -79,9 +79,12 @@ def problem_line(problem: FileProblem) -> str:
 def report_summary(report: IndexReport) -> str:
     """The line shown when indexing ends, e.g. 'Indexed 3 files, 41 pages · 1 failed'."""
     head = "Indexing cancelled. " if report.cancelled else ""
-    parts = [f"{head}Indexed {plural(report.files_indexed, 'file')}, {plural(report.pages, 'page')}"]
-    if report.chunks:
-        parts[0] += f" ({plural(report.chunks, 'passage')})"
+    if report.files_indexed:
+        parts = [f"{head}Indexed {plural(report.files_indexed, 'file')}, {plural(report.pages, 'page')}"]
+        if report.chunks:
+            parts[0] += f" ({plural(report.chunks, 'passage')})"
+    else:
+        parts = [f"{head}No new file indexed"]
     if report.files_unchanged:
         parts.append(f"{report.files_unchanged} unchanged")
     if report.files_removed:
@@ -90,7 +93,7 @@ def report_summary(report: IndexReport) -> str:
         parts.append(f"{len(report.skipped)} skipped")
     if report.failed:
         parts.append(f"{len(report.failed)} failed")
-    if report.seconds:
+    if report.seconds >= 0.1:
         parts.append(f"{report.seconds:.1f} s")
     return " · ".join(parts)
 

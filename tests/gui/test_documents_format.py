@@ -60,7 +60,8 @@ def test_bar_format_before_and_after_pages_are_known():
         (IndexReport(files_indexed=3, pages=41, chunks=120, files_unchanged=2, seconds=3.25),
          "Indexed 3 files, 41 pages (120 passages) · 2 unchanged · 3.2 s"),
         (IndexReport(files_indexed=0, skipped=[FileProblem("a.docx", "x")], failed=[FileProblem("b.pdf", "y")] * 2),
-         "Indexed 0 files, 0 pages · 1 skipped · 2 failed"),
+         "No new file indexed · 1 skipped · 2 failed"),
+        (IndexReport(files_unchanged=4, seconds=0.04), "No new file indexed · 4 unchanged"),
         (IndexReport(files_indexed=2, pages=9, cancelled=True, files_removed=1), "Indexing cancelled. Indexed 2 files, 9 pages · 1 removed"),
     ],
 )
