@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from desktop_app.routing.redaction_patterns import DETECTORS, KINDS, normalise
+from desktop_app.routing.redaction_patterns import DETECTORS, normalise
 
 
 class Redactor:

@@ -179,7 +179,8 @@ def _score(inp: RoutingInput, cues: TaskCues, c: RouterConfig) -> dict[str, floa
         out["many_numbers"] = c.many_numbers_weight
     if cues.has("code"):
         out["code"] = c.code * min(2, cues.hits("code"))
-    if cues.has("translation") and (cues.hits("translation") >= 1 and "translat" in " ".join(cues.families["translation"]).lower()):
+    # "in French" alone is often a short phrase question; a translation task says "translate".
+    if any("translat" in m.lower() for m in cues.families.get("translation", ())):
         out["translation"] = c.translation
         if cues.quoted_words > c.short_text_words or _several_languages(inp.question):
             out["translation"] += c.translation_long_text
