@@ -19,7 +19,7 @@ import math
 import threading
 import time
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 from desktop_app.core.cancel import CancelToken
 from desktop_app.core.errors import ContextOverflowError, ModelError
@@ -75,6 +75,7 @@ class LocalLlamaBackend:
         vocab = llama_cpp.llama_model_get_vocab(self._llama.model)
         self._add_bos = bool(llama_cpp.llama_vocab_get_add_bos(vocab))
         self._lock = threading.Lock()
+        self._closing = threading.Event()  # set by close(): stops a generation on another thread
         self._last_stats: GenerationStats | None = None
 
     def _load(self, n_ctx: int):
@@ -125,6 +126,9 @@ class LocalLlamaBackend:
             ContextOverflowError: the prompt does not fit the context window.
             ModelError: llama.cpp failed while generating.
         """
+        def stopped() -> bool:
+            return self._closing.is_set() or (cancel is not None and cancel.cancelled)
+
         with self._lock:
             llama = self._require()
             started = time.perf_counter()
@@ -138,7 +142,10 @@ class LocalLlamaBackend:
             reused = min(self._cached_prefix(tokens), len(tokens) - 1)
             stats = GenerationStats(prompt_tokens=len(tokens), reused_prefix_tokens=max(0, reused))
             self._last_stats = stats
-            abort = self._arm_abort(cancel) if len(tokens) - reused >= ABORTABLE_PROMPT_TOKENS else None
+            if stopped():
+                stats.finish_reason = "cancelled"
+                return
+            abort = self._arm_abort(stopped) if len(tokens) - reused >= ABORTABLE_PROMPT_TOKENS else None
             chunks = llama.create_completion(
                 prompt=tokens,
                 max_tokens=request.max_tokens,
@@ -151,21 +158,24 @@ class LocalLlamaBackend:
             finish = ""
             try:
                 for chunk in chunks:
-                    choice = chunk["choices"][0]
-                    piece = choice["text"]
-                    finish = choice["finish_reason"] or finish
                     if first_at is None:
                         first_at = time.perf_counter()
                         if abort is not None:
                             self._disarm_abort()
                             abort = None
-                    if piece:
-                        yield piece
-                    if cancel is not None and cancel.cancelled:
+                    if stopped():  # checked before and after handing out a piece
                         finish = "cancelled"
                         break
+                    choice = chunk["choices"][0]
+                    finish = choice["finish_reason"] or finish
+                    piece = choice["text"]
+                    if piece:
+                        yield piece
+                        if stopped():
+                            finish = "cancelled"
+                            break
             except RuntimeError as exc:
-                if cancel is None or not cancel.cancelled:
+                if not stopped():
                     raise ModelError(f"The model stopped with an error while answering ({exc}).", "Try again.") from None
                 finish = "cancelled"  # the abort callback interrupted the prompt evaluation
             finally:
@@ -182,8 +192,10 @@ class LocalLlamaBackend:
                 elif generated and stats.total_s > 0:
                     stats.tokens_per_s = generated / stats.total_s
                 stats.completion_tokens = generated
-                stats.finish_reason = finish or ("cancelled" if cancel is not None and cancel.cancelled else "stop")
+                stats.finish_reason = finish or ("cancelled" if stopped() else "stop")
                 stats.extra = {"device": self.device_label, "n_ctx": n_ctx}
+                if self._closing.is_set():
+                    self._free_locked()
 
     def draft_confidence(self, messages: Sequence[Message], max_tokens: int = 16) -> float:
         """Mean log-probability of a short greedy draft answer (closer to 0 = more confident).
@@ -224,11 +236,24 @@ class LocalLlamaBackend:
             self._require().reset()
 
     def close(self) -> None:
-        """Free the model and its context (native memory)."""
-        with self._lock:
-            llama, self._llama = self._llama, None
-            if llama is not None:
-                llama.close()
+        """Free the model and its context (native memory).
+
+        Safe from any thread: a generation running elsewhere is stopped at its next token
+        (or its prompt evaluation aborted) instead of making the caller wait for the answer.
+        """
+        self._closing.set()
+        # A generator suspended at a yield holds the lock; if its consumer never resumes it,
+        # its own ``finally`` frees the model when it is closed or collected (see stream).
+        if self._lock.acquire(timeout=2):
+            try:
+                self._free_locked()
+            finally:
+                self._lock.release()
+
+    def _free_locked(self) -> None:
+        llama, self._llama = self._llama, None
+        if llama is not None:
+            llama.close()
 
     # ------------------------------------------------------------------ helpers
 
@@ -258,16 +283,14 @@ class LocalLlamaBackend:
         diff = np.nonzero(llama.input_ids[:n] != np.asarray(tokens[:n], dtype=llama.input_ids.dtype))[0]
         return int(diff[0]) if len(diff) else n
 
-    def _arm_abort(self, cancel: CancelToken | None):
+    def _arm_abort(self, stopped: Callable[[], bool]):
         """Let Stop interrupt a long prompt evaluation (llama.cpp polls this between graph nodes).
 
         Armed only for long prompts and only until the first token arrives: the callback is a
         Python call per graph node, cheap next to a long evaluation but not worth paying for a
         short one or per generated token (cancel is checked between tokens instead).
         """
-        if cancel is None:
-            return None
-        callback = self._llama_cpp.ggml_abort_callback(lambda _data: cancel.cancelled)
+        callback = self._llama_cpp.ggml_abort_callback(lambda _data: stopped())
         self._abort_ref = callback  # the C side holds only a pointer
         self._llama_cpp.llama_set_abort_callback(self._llama.ctx, callback, None)
         return callback

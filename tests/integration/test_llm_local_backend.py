@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 
 import pytest
@@ -87,6 +88,29 @@ def test_cancel_during_prompt_evaluation_yields_nothing(bundled_llama_backend):
     assert _ask(backend, [long_question], cancel=cancel) == ""
     assert backend.last_stats.finish_reason == "cancelled" and backend.last_stats.completion_tokens == 0
     assert "Paris" in _ask(backend, [SYSTEM, FRANCE])
+
+
+def test_already_cancelled_short_prompt_yields_nothing(bundled_llama_backend):
+    cancel = CancelToken()
+    cancel.cancel()
+    assert _ask(bundled_llama_backend, [FRANCE], cancel=cancel) == ""
+    assert bundled_llama_backend.last_stats.finish_reason == "cancelled"
+
+
+def test_close_from_another_thread_stops_a_running_answer(bundled_model_path):
+    backend = LocalLlamaBackend(bundled_model_path, context_length=512, gpu_offload="cpu", threads=1)
+    pieces = []
+    stream = backend.stream(GenerationRequest((Message("user", "Tell a very long story about dragons."),), max_tokens=300))
+    pieces.append(next(stream))
+    closer = threading.Thread(target=backend.close)
+    started = time.perf_counter()
+    closer.start()
+    pieces.extend(stream)  # ends at the next token instead of running to 300
+    closer.join(5)
+    assert not closer.is_alive() and time.perf_counter() - started < 3
+    assert len(pieces) <= 3 and backend.last_stats.finish_reason == "cancelled"
+    with pytest.raises(ModelError, match="closed"):
+        backend.count_tokens([FRANCE])
 
 
 def test_prompt_larger_than_context_is_a_plain_error(bundled_llama_backend):
