@@ -93,3 +93,41 @@ def write_gguf(path: Path, architecture: str = "llama", name: str = "Tiny Test",
     meta.update(extra or {})
     path.write_bytes(gguf_bytes(meta, **kwargs))
     return path
+
+
+
+def copy_gguf_with_metadata(src: Path, dst: Path, extra: dict[str, Any]) -> Path:
+    """Copy a real GGUF adding (or replacing) string/number metadata; tensors are copied unchanged.
+
+    Used to give the bundled base model a chat template, so the template path is tested with
+    a real tokenizer and real generation.
+    """
+    import mmap
+
+    from desktop_app.llm import gguf_info as g
+
+    with open(src, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as buf:
+        r = g._Reader(buf)
+        r.take(4)
+        version, n_tensors, n_kv = r.scalar("I"), r.scalar("Q"), r.scalar("Q")
+        kept, kept_count, alignment = bytearray(), 0, g.DEFAULT_ALIGNMENT
+        for _ in range(n_kv):
+            start = r.pos
+            key = r.string()
+            value = g._value(r, r.scalar("I"), src.name)
+            if key == "general.alignment":
+                alignment = int(value)
+            if key not in extra:
+                kept += buf[start:r.pos]
+                kept_count += 1
+        tensors_start = r.pos
+        g._tensor_data_end(r, n_tensors, {})
+        tensor_table = bytes(buf[tensors_start:r.pos])
+        data_start = -(-r.pos // alignment) * alignment
+        header = bytearray(b"GGUF" + struct.pack("<IQQ", version, n_tensors, kept_count + len(extra)))
+        header += kept + b"".join(_string(k) + _value(v) for k, v in extra.items()) + tensor_table
+        header += b"\0" * (-len(header) % alignment)
+        with open(dst, "wb") as out:
+            out.write(header)
+            out.write(buf[data_start:])
+    return dst

@@ -17,7 +17,7 @@ from desktop_app.llm.base import ChatBackend, GenerationRequest
 from desktop_app.llm.local_backend import LocalLlamaBackend
 from desktop_app.llm.llama_runtime import load_llama
 from desktop_app.llm.models import ModelManager
-from tests.model_fixtures import write_gguf
+from tests.model_fixtures import copy_gguf_with_metadata, write_gguf
 
 pytestmark = pytest.mark.slow
 
@@ -167,3 +167,32 @@ def test_llama_cpp_load_failure_is_explained(tmp_path, bundled_model_path):
     cut.write_bytes(bundled_model_path.read_bytes()[: bundled_model_path.stat().st_size // 2])
     with pytest.raises(ModelError, match="incomplete or damaged"):
         load_llama(cut, "gemma3", n_ctx=256)
+
+
+GEMMA_STYLE_TEMPLATE = (
+    "{{ bos_token }}{% for m in messages %}{% if m.role == 'system' %}{{ raise_exception('no system role') }}{% endif %}"
+    "<start_of_turn>{{ 'model' if m.role == 'assistant' else 'user' }}\n{{ m.content | trim }}<end_of_turn>\n{% endfor %}"
+    "{% if add_generation_prompt %}<start_of_turn>model\n{% endif %}"
+)
+
+
+def test_a_gguf_with_a_chat_template_is_prompted_through_it(tmp_path, bundled_model_path):
+    """The same weights with a template in their metadata switch format: chosen from metadata, not name."""
+    path = copy_gguf_with_metadata(bundled_model_path, tmp_path / "templated.gguf", {"tokenizer.chat_template": GEMMA_STYLE_TEMPLATE})
+    backend = LocalLlamaBackend(path, context_length=1024, gpu_offload="cpu", threads=1)
+    try:
+        assert backend.prompt_format.name == "chat template" and backend.model_name == "Gemma 3 270m"
+        first = [SYSTEM, FRANCE]
+        text = backend.prompt_format.format(first).text
+        assert text.startswith("<bos><start_of_turn>user\n" + SYSTEM.content) and text.endswith("<start_of_turn>model\n")
+        tokens = backend._prompt_tokens(first)[0]
+        bos = backend.info.bos_token_id
+        assert tokens[0] == bos and tokens[1] != bos  # the template's BOS, not a second one
+        # Special markers are single special tokens, not spelled out as text.
+        assert backend.count_tokens(first) < len(text) // 3
+        answer = _ask(backend, first, max_tokens=6)
+        follow = first + [Message("assistant", answer), Message("user", "And of Germany?")]
+        _ask(backend, follow, max_tokens=4)
+        assert backend.last_stats.reused_prefix_tokens >= len(tokens) - 1
+    finally:
+        backend.close()
