@@ -34,6 +34,7 @@ class IndexProgressView(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._latest: IndexProgress | None = None
+        self._queued_note = ""
         self._started_at = 0.0
         self._flush_timer = QTimer(self)
         self._flush_timer.setSingleShot(True)
@@ -105,6 +106,14 @@ class IndexProgressView(QWidget):
         self.cancel_button.setText("Cancel")
         self._set_running_visible(True)
 
+    def set_queued(self, note: str) -> None:
+        """A line about work waiting its turn (e.g. 'Then: 2 more items'), shown under the status."""
+        self._queued_note = note
+        if self._latest is not None:
+            self._flush()
+        elif note:
+            self.status.setText(f"{self.status.text()}\n{note}")
+
     def update_progress(self, progress: IndexProgress) -> None:
         """Remember the newest progress; the widgets catch up at most every REFRESH_MS."""
         first = self._latest is None
@@ -155,6 +164,8 @@ class IndexProgressView(QWidget):
         line = progress_line(p, estimate_eta(p, elapsed))
         if p.message:
             line = f"{line}\n{p.message}"
+        if self._queued_note:
+            line = f"{line}\n{self._queued_note}"
         self.status.setText(line)
         # Screen readers read the bar's value and description: keep both meaningful.
         self.bar.setAccessibleDescription(line)

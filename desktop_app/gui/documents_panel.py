@@ -107,7 +107,7 @@ class DocumentsPanel(QWidget):
         collection = collection or self.target_collection()
         if self.busy:
             self._queue.append((paths, collection))
-            self.progress.status.setText(f"{self.progress.status.text()}\nQueued {plural(len(paths), 'more item')}.")
+            self._show_queue()
             return
         self._start_index(paths, collection)
 
@@ -122,6 +122,7 @@ class DocumentsPanel(QWidget):
         self.citation_popup.show_citation(citation, near if near is not None else QCursor.pos())
 
     def cancel_indexing(self) -> None:
+        """Stop the running job and drop the ones waiting (documents already indexed stay)."""
         self._queue.clear()
         if self._index_worker is not None:
             self._index_worker.cancel()
@@ -330,6 +331,10 @@ class DocumentsPanel(QWidget):
         )
         self.busyChanged.emit(True)
 
+    def _show_queue(self) -> None:
+        waiting = sum(len(paths) for paths, _ in self._queue)
+        self.progress.set_queued(f"Then: {plural(waiting, 'more item')}." if waiting else "")
+
     def _on_index_done(self, report: IndexReport, collection: str) -> None:
         self.progress.finish(report)
         if report.files_indexed + report.files_unchanged > 0 and collection not in self._usage.used:
@@ -349,6 +354,7 @@ class DocumentsPanel(QWidget):
         if self._queue:
             paths, collection = self._queue.pop(0)
             self._start_index(paths, collection)
+            self._show_queue()
         else:
             self.busyChanged.emit(False)
         self._update_actions()

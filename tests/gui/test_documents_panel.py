@@ -134,6 +134,7 @@ def test_paths_added_while_busy_are_queued_and_model_files_ignored(qtbot, make_p
     panel.add_paths([a])
     panel.add_paths([b, str(model)])
     panel.add_paths([str(model)])
+    assert "Then: 1 more item." in panel.progress.status.text()
     qtbot.waitUntil(lambda: len(reports) == 2 and not panel.busy, timeout=10000)
     assert [c[1] for c in library.calls if c[0] == "index"] == [[a], [b]]
 
