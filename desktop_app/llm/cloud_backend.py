@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import email.utils
 import json
+import queue
+import threading
 import time
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator, Sequence
@@ -96,9 +98,11 @@ class CloudBackend:
         return sum(len(m.content) // 4 + 4 for m in messages)
 
     def stream(self, request: GenerationRequest, cancel: CancelToken | None = None) -> Iterator[str]:
-        """Yield the answer as it streams. Raises CloudError (one plain line) on any failure."""
-        import httpx
+        """Yield the answer as it streams. Raises CloudError (one plain line) on any failure.
 
+        The network is read on a helper thread so that Stop takes effect at once, even while the
+        server has sent nothing yet (a blocked socket read cannot be interrupted from here).
+        """
         cancel = cancel or CancelToken()
         payload: dict[str, Any] = {
             "model": self._model,
@@ -112,48 +116,79 @@ class CloudBackend:
         started = time.perf_counter()
         first: float | None = None
         pieces = 0
-        finish = ""
-        response = self._open(payload, cancel)
-        if response is None:  # cancelled while waiting to retry
-            return
+        state = {"finish": ""}
+        events: queue.Queue = queue.Queue()
+        stop = _Either(cancel)
+        threading.Thread(target=self._pump, args=(payload, stop, events, state), daemon=True, name="cloud-stream").start()
         try:
-            if "text/event-stream" not in response.headers.get("content-type", ""):
-                # The server ignored "stream": read one JSON completion instead.
-                text, finish = _whole_completion(response.read())
-                if text:
-                    first, pieces = time.perf_counter() - started, 1
-                    yield text
-            else:
-                done = False
-                for data in _sse_data(response.iter_lines()):
+            while True:
+                try:
+                    kind, value = events.get(timeout=0.05)
+                except queue.Empty:
                     if cancel.cancelled:
                         return
-                    if data.strip() == "[DONE]":
-                        done = True
-                        break
-                    piece, reason = _delta(data)
-                    finish = reason or finish
-                    if piece:
-                        if first is None:
-                            first = time.perf_counter() - started
-                        pieces += 1
-                        yield piece
-                if not done and not finish and not cancel.cancelled:
-                    raise CloudError("the connection closed before the answer was complete")
-        except httpx.TimeoutException:
-            raise CloudError(f"{self.host} stopped sending the answer for {self.timeout_s:g} s") from None
-        except httpx.HTTPError:
-            raise CloudError("the connection closed before the answer was complete") from None
+                    continue
+                if kind == "error":
+                    raise value
+                if kind == "end" or cancel.cancelled:
+                    return
+                if first is None:
+                    first = time.perf_counter() - started
+                pieces += 1
+                yield value
         finally:
-            response.close()
+            stop.stop()  # the helper closes the response at its next chance
             total = time.perf_counter() - started
             self._last_stats = GenerationStats(
                 ttft_s=first or 0.0,
                 tokens_per_s=(pieces / total) if total > 0 else 0.0,
                 total_s=total,
                 completion_tokens=pieces,
-                finish_reason=finish,
+                finish_reason=state["finish"],
             )
+
+    # Runs on the helper thread: talks to the caller only through ``events``.
+    def _pump(self, payload: dict[str, Any], stop: "_Either", events: queue.Queue, state: dict) -> None:
+        import httpx
+
+        response = None
+        try:
+            response = self._open(payload, stop)
+            if response is None:  # stopped while waiting to retry
+                events.put(("end", None))
+                return
+            if "text/event-stream" not in response.headers.get("content-type", ""):
+                # The server ignored "stream": read one JSON completion instead.
+                text, state["finish"] = _whole_completion(response.read())
+                if text:
+                    events.put(("piece", text))
+                events.put(("end", None))
+                return
+            done = False
+            for data in _sse_data(response.iter_lines()):
+                if stop.cancelled:
+                    return
+                if data.strip() == "[DONE]":
+                    done = True
+                    break
+                piece, reason = _delta(data)
+                state["finish"] = reason or state["finish"]
+                if piece:
+                    events.put(("piece", piece))
+            if not done and not state["finish"] and not stop.cancelled:
+                raise CloudError("the connection closed before the answer was complete")
+            events.put(("end", None))
+        except CloudError as exc:
+            events.put(("error", exc))
+        except httpx.TimeoutException:
+            events.put(("error", CloudError(f"{self.host} stopped sending the answer for {self.timeout_s:g} s")))
+        except httpx.HTTPError:
+            events.put(("error", CloudError("the connection closed before the answer was complete")))
+        except Exception as exc:  # never let a helper thread die silently: the caller would wait forever
+            events.put(("error", CloudError(f"the cloud answer could not be read ({exc.__class__.__name__})")))
+        finally:
+            if response is not None:
+                response.close()
 
     def close(self) -> None:
         if self._client is not None:
@@ -188,7 +223,7 @@ class CloudBackend:
             headers["Authorization"] = f"Bearer {self._api_key}"
         return headers
 
-    def _open(self, payload: dict[str, Any], cancel: CancelToken):
+    def _open(self, payload: dict[str, Any], cancel):
         """POST the request; returns the open 200 response, retrying 429/503 within bounds."""
         import httpx
 
@@ -278,7 +313,22 @@ def _retry_after(value: str | None) -> float | None:
     return max(0.0, when.timestamp() - time.time())
 
 
-def _wait(seconds: float, cancel: CancelToken, sleep: Callable[[float], None]) -> bool:
+class _Either:
+    """Cancelled when the user cancels or when the consumer stopped reading."""
+
+    def __init__(self, cancel: CancelToken) -> None:
+        self._cancel = cancel
+        self._stopped = threading.Event()
+
+    def stop(self) -> None:
+        self._stopped.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._stopped.is_set() or self._cancel.cancelled
+
+
+def _wait(seconds: float, cancel, sleep: Callable[[float], None]) -> bool:
     """Sleep in short slices so Stop works during a back-off; False if cancelled."""
     end = time.monotonic() + seconds
     while not cancel.cancelled:

@@ -164,3 +164,25 @@ def test_every_failure_yields_a_local_answer_with_a_notice(scripted_server, assi
     [entry] = AuditLog(paths.audit_log).entries()
     assert "[EMAIL_1]" in entry.text
     assert "hr@acme.com" not in str(scripted_server.requests)
+
+
+def test_stop_works_while_the_server_has_sent_nothing(scripted_server):
+    scripted_server.script(Step("hang"))
+    cancel = CancelToken()
+    import threading
+
+    threading.Timer(0.3, cancel.cancel).start()
+    started = time.monotonic()
+    assert list(backend_for(scripted_server, timeout_s=30).stream(REQ, cancel)) == []
+    assert time.monotonic() - started < 2
+
+
+def test_stop_works_during_a_rate_limit_back_off(scripted_server):
+    scripted_server.script(Step("status", 429, headers={"Retry-After": "10"}))
+    cancel = CancelToken()
+    import threading
+
+    threading.Timer(0.3, cancel.cancel).start()
+    started = time.monotonic()
+    assert list(backend_for(scripted_server).stream(REQ, cancel)) == []
+    assert time.monotonic() - started < 2 and len(scripted_server.requests) == 1
