@@ -77,6 +77,7 @@ class LocalLlamaBackend:
         self._lock = threading.Lock()
         self._closing = threading.Event()  # set by close(): stops a generation on another thread
         self._last_stats: GenerationStats | None = None
+        self._last_prompt: tuple[tuple[Message, ...], list[int], tuple[str, ...]] | None = None
 
     def _load(self, n_ctx: int):
         params: dict[str, Any] = dict(
@@ -263,6 +264,15 @@ class LocalLlamaBackend:
         return self._llama
 
     def _prompt_tokens(self, messages: Sequence[Message]) -> tuple[list[int], tuple[str, ...]]:
+        """Format and tokenize once per conversation state.
+
+        The Assistant counts the final prompt's tokens just before streaming it; remembering
+        the last result spares the second tokenization (part of the time to first token).
+        """
+        key = tuple(messages)
+        cached = self._last_prompt
+        if cached is not None and cached[0] == key:
+            return cached[1], cached[2]
         try:
             prompt = self.prompt_format.format(messages)
         except TemplateError as exc:
@@ -270,7 +280,9 @@ class LocalLlamaBackend:
         text = prompt.text
         # A template that writes the BOS token itself must not get a second one from the tokenizer.
         add_bos = self._add_bos and not (self.info.bos_token and text.startswith(self.info.bos_token))
-        return self._require().tokenize(text.encode("utf-8"), add_bos=add_bos, special=True), prompt.stop
+        tokens = self._require().tokenize(text.encode("utf-8"), add_bos=add_bos, special=True)
+        self._last_prompt = (key, tokens, prompt.stop)  # one tuple assignment: safe across threads
+        return tokens, prompt.stop
 
     def _cached_prefix(self, tokens: list[int]) -> int:
         """Length of the common prefix with what llama.cpp evaluated last (reused, not recomputed)."""
