@@ -48,7 +48,12 @@ class Conversation:
 
 @dataclass(frozen=True)
 class Hit:
-    """A retrieved passage. ``page`` is 1-based; ``source`` is the file's path."""
+    """A retrieved passage. ``page`` is 1-based; ``source`` is the file's path.
+
+    ``score`` ranks hits (its scale depends on the retriever, e.g. fused reciprocal ranks);
+    ``similarity`` is the passage's cosine similarity to the question when known (the router
+    reads it as the strength of the evidence).
+    """
 
     source: str
     page: int
@@ -57,6 +62,7 @@ class Hit:
     collection: str = "default"
     chunk_id: str = ""
     on_device_only: bool = False
+    similarity: float | None = None
 
 
 @dataclass(frozen=True)
