@@ -69,6 +69,7 @@ class LocalLlamaBackend:
         self.n_gpu_layers = hardware.resolve_gpu_layers(gpu_offload, self.supports_gpu_offload)
         self.notices: list[str] = []
         self._llama = self._load(n_ctx)
+        self._n_ctx = int(self._llama.n_ctx())
         llama_cpp = llama_cpp_module()
         self._llama_cpp = llama_cpp
         self.total_layers = int(llama_cpp.llama_model_n_layer(self._llama.model))
@@ -105,7 +106,7 @@ class LocalLlamaBackend:
 
     @property
     def context_length(self) -> int:
-        return int(self._require().n_ctx())
+        return self._n_ctx
 
     @property
     def last_stats(self) -> GenerationStats | None:
