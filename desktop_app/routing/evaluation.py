@@ -43,6 +43,7 @@ def _row(row: dict[str, Any]) -> LabelledQuestion:
             page=1,
             text="(passage)",
             score=float(h["score"]),
+            similarity=float(h["score"]),  # the labelled set gives cosine similarities
             collection=h["collection"],
             on_device_only=bool(h.get("on_device_only", False)),
         )

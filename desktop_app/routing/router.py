@@ -119,6 +119,20 @@ def private_hits(inp: RoutingInput) -> list[Hit]:
     return [h for h in inp.hits if h.on_device_only or h.collection in names]
 
 
+def evidence(hits: Sequence[Hit]) -> float | None:
+    """How well the best passage matches the question (a similarity), or None if unknown.
+
+    Retrievers that fill ``Hit.similarity`` are read directly. Otherwise a ``score`` above 0.1
+    is taken as a similarity; below that it is most likely a fused reciprocal rank (at most
+    about 0.05), which orders hits but says nothing about their strength.
+    """
+    sims = [h.similarity for h in hits if h.similarity is not None]
+    if sims:
+        return max(sims)
+    best = max((h.score for h in hits), default=None)
+    return best if best is not None and best > 0.1 else None
+
+
 def decide(inp: RoutingInput, config: RouterConfig = RouterConfig()) -> RouteDecision:
     """Decide local or cloud for one question; pure and deterministic."""
     private = private_hits(inp)
@@ -156,7 +170,7 @@ def decide(inp: RoutingInput, config: RouterConfig = RouterConfig()) -> RouteDec
         "words": cues.words,
     }
     if inp.hits:
-        signals["top_retrieval_score"] = max(h.score for h in inp.hits)
+        signals["evidence"] = evidence(inp.hits)
     if inp.local_confidence is not None:
         signals["local_confidence"] = inp.local_confidence
     return RouteDecision(route, _reason(route, contributions), signals)
@@ -194,8 +208,8 @@ def _score(inp: RoutingInput, cues: TaskCues, c: RouterConfig) -> dict[str, floa
         out["very_long_question"] = c.very_long_question
     if cues.sentences >= 3 or inp.question.count("?") >= 2:
         out["multi_part"] = c.multi_part
-    if inp.documents_in_play and inp.hits:
-        best = max(h.score for h in inp.hits)
+    best = evidence(inp.hits) if inp.documents_in_play else None
+    if best is not None:
         if best < c.weak_evidence:
             out["weak_evidence"] = c.weak_evidence_weight
         elif best >= c.strong_evidence and not out.get("long_form") and not out.get("reasoning"):

@@ -14,7 +14,8 @@ DATA = Path(__file__).resolve().parents[1] / "data" / "router_questions.jsonl"
 
 
 def hit(score=0.7, collection="policies", private=False):
-    return Hit(source=f"{collection}/a.pdf", page=2, text="passage", score=score, collection=collection, on_device_only=private)
+    return Hit(source=f"{collection}/a.pdf", page=2, text="passage", score=score, collection=collection,
+               on_device_only=private, similarity=score)
 
 
 @pytest.mark.parametrize(
@@ -86,6 +87,16 @@ def test_retrieval_evidence():
     assert "strong_evidence" in strong.signals["contributions"]
     assert weak.signals["score"] > strong.signals["score"]
     assert strong.route == "local"
+
+
+def test_evidence_reads_similarity_not_rank_fusion_scores():
+    q = "What does the policy say about working from abroad?"
+    rrf = Hit("a.pdf", 1, "p", score=0.032, similarity=None)
+    assert "weak_evidence" not in decide(RoutingInput(q, hits=(rrf,), documents_in_play=True)).signals["contributions"]
+    weak = Hit("a.pdf", 1, "p", score=0.032, similarity=0.22)
+    strong = Hit("a.pdf", 1, "p", score=0.016, similarity=0.71)
+    assert "weak_evidence" in decide(RoutingInput(q, hits=(weak,), documents_in_play=True)).signals["contributions"]
+    assert "strong_evidence" in decide(RoutingInput(q, hits=(strong,), documents_in_play=True)).signals["contributions"]
 
 
 def test_local_confidence_tips_borderline_questions():
