@@ -125,7 +125,9 @@ def phone_ok(raw: str, start: int, text: str) -> bool:
         return False  # the tail of a longer number (an account, a bad IBAN), not a phone
     if raw.startswith("+") or raw.startswith("00"):
         return 8 <= len(num) <= 15
-    if not keyword and not re.search(r"[\s\-./()]", raw.strip()):
+    if keyword:
+        return 7 <= len(num) <= 15  # "Phone: 555-0199": the word says what it is
+    if not re.search(r"[\s\-./()]", raw.strip()):
         return False  # an unseparated run of digits is a phone only next to a phone word
     if raw.lstrip("(").startswith("0"):
         return 9 <= len(num) <= 12
@@ -151,7 +153,7 @@ DETECTORS: tuple[Detector, ...] = (
         "EMAIL",
         re.compile(r"(?<![\w.%+-])[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,24}(?![\w-])"),
     ),
-    Detector("IBAN", re.compile(r"(?<![\w-])[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,3})?(?![\w-])"), iban_ok),
+    Detector("IBAN", re.compile(r"(?i)(?<![\w-])[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,3})?(?![\w-])"), iban_ok),
     Detector("CARD", re.compile(r"(?<![\w\-.,+])\d(?:[ -]?\d){12,18}(?![\w\-]|[.,]\d)"), card_ok),
     Detector("NATIONAL_ID", re.compile(r"(?<![\w\-/.])\d{3}([- ])\d{2}\1\d{4}(?![\w\-/]|[.,]\d)"), ssn_ok),
     Detector("NATIONAL_ID", re.compile(r"(?i)\b(?:ssn|social security (?:number|no\.?))\W{0,3}(\d{9})\b"), ssn_ok, group=1),

@@ -40,6 +40,14 @@ POSITIVES = [
     ("DNI 12345678Z", "12345678Z", "NATIONAL_ID"),
     ("NIE X1234567L", "X1234567L", "NATIONAL_ID"),
     ("codice fiscale RSSMRA85T10A562S", "RSSMRA85T10A562S", "NATIONAL_ID"),
+    ("Ruf mich an: +49 (0) 89 1234 5678.", "+49 (0) 89 1234 5678", "PHONE"),
+    ("Sydney (02) 9876 5432 or later", "(02) 9876 5432", "PHONE"),
+    ("mobile 0412 345 678", "0412 345 678", "PHONE"),
+    ("Phone: 555-0199", "555-0199", "PHONE"),
+    ("Tel. +33 (0)1 42 68 53 00", "+33 (0)1 42 68 53 00", "PHONE"),
+    ("Mail me at <john@example.com>.", "john@example.com", "EMAIL"),
+    ("iban: fr76 3000 6000 0112 3456 7890 189", "fr76 3000 6000 0112 3456 7890 189", "IBAN"),
+    ("Amex 3714 496353 98431", "3714 496353 98431", "CARD"),
 ]
 
 
@@ -82,6 +90,18 @@ NEGATIVES = [
     "The ratio was 0.125 / 0.250.",
     "Population 67 000 000, area 551 695 km².",
     "Timestamp 1700000000123",
+    "Meeting 2024.03.15 at 14.30",
+    "Ref 2023/0456/789",
+    "Invoice total: 1.234,56 € incl. 19 % VAT",
+    "Contract no 0803 1234 5678",
+    "Version 1.0.0-beta.2+build.0123",
+    "PO 4500012345 approved",
+    "He was born 12/03/1985 in Lyon.",
+    "ISO date 2024-06-30T12:00:00Z",
+    "ticket #1234-5678-9012",
+    "Room 101-202-3030",
+    "12 345 678 901 234",
+    "Call 0800 number later: 08001234567 is the ref",
 ]
 
 
