@@ -68,16 +68,18 @@ def redact(text: str) -> tuple[str, dict[str, str]]:
 _KIND = r"EMAIL|PHONE|CARD|IBAN|NATIONAL(?:\\?[_ -])?ID"
 
 
-def _key(i: int) -> str:
-    # Python forbids a group name twice, so each alternative numbers its groups.
-    return rf"(?P<kind{i}>{_KIND})\s?\\?[_\- ]?\s?(?P<n{i}>\d{{1,4}})"
+def _key(i: int, strict: bool = False) -> str:
+    # Python forbids a group name twice, so each alternative numbers its groups. Without
+    # brackets only KIND_N (or KIND\_N) counts, so "in email 1 you asked" is left alone.
+    sep = r"\\?_" if strict else r"\s?\\?[_\- ]?\s?"
+    return rf"(?P<kind{i}>{_KIND}){sep}(?P<n{i}>\d{{1,4}})"
 
 
 _PLACEHOLDER = re.compile(
     rf"\\?\[\\?\[?\s*{_key(1)}\s*\\?\]\\?\]?"  # [EMAIL_1], [[EMAIL_1]], \[EMAIL\_1\], [ email 1 ]
     rf"|<\s*{_key(2)}\s*>"  # <EMAIL_1>
     rf"|\{{\{{?\s*{_key(3)}\s*\}}\}}?"  # {EMAIL_1}
-    rf"|(?<![\w\[<{{])(?:{_key(4)})(?![\w\]>}}])",  # EMAIL_1 without brackets
+    rf"|(?<![\w\[<{{])(?:{_key(4, strict=True)})(?![\w\]>}}])",  # EMAIL_1 without brackets
     re.IGNORECASE,
 )
 

@@ -156,7 +156,8 @@ def test_restore_tolerates_reformatted_placeholders(answer):
 def test_restore_leaves_unknown_placeholders_and_plain_words():
     mapping = {"[PHONE_1]": "+1 415 555 2671", "[NATIONAL_ID_1]": "123-45-6789"}
     assert restore("[PHONE_2] and [EMAIL_1] stay; phone numbers stay.", mapping) == "[PHONE_2] and [EMAIL_1] stay; phone numbers stay."
-    assert restore("ID: [NATIONAL_ID_1] / NATIONAL ID 1", mapping) == "ID: 123-45-6789 / 123-45-6789"
+    assert restore("ID: [NATIONAL_ID_1] / [NATIONAL ID 1] / NATIONAL_ID_1", mapping) == "ID: 123-45-6789 / 123-45-6789 / 123-45-6789"
+    assert restore("In phone 1 you asked; press PHONE-1.", mapping) == "In phone 1 you asked; press PHONE-1."
 
 
 def test_streaming_restore_across_split_placeholders():
