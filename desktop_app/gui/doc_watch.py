@@ -8,14 +8,15 @@ folders are kept in ``rag.watch_folders`` and watched again at the next start.
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import Any, Callable
 
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
+from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from desktop_app.core.cancel import CancelToken
 from desktop_app.gui.doc_format import file_label
 from desktop_app.gui.doc_jobs import library_of
+from desktop_app.gui.workers import WorkerPool
 from desktop_app.rag.records import DocumentInfo
 
 WATCH_KEY = "rag.watch_folders"
@@ -60,19 +61,33 @@ def save_watch_folders_job(core: Any, folders: list[str], cancel: CancelToken) -
 
 
 class WatchFoldersRow(QWidget):
-    """'Watch folder…' and 'Stop watching' buttons with the watched folders' names."""
+    """'Watch folder…' and 'Stop watching' with the watched folders' names; starts and stops watching.
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    Args:
+        target: gives the collection new documents go to (watched folders fill it).
+        on_error: shows a plain-language AppError.
+    """
+
+    reported = Signal(object)  # an IndexReport of the watcher, on the GUI thread
+
+    def __init__(self, core: Any, pool: WorkerPool, target: Callable[[], str], on_error: Callable[[Any], None],
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self._core, self._pool, self._target, self._on_error = core, pool, target, on_error
+        self._restored = False
+        self._bridge = WatchReportBridge(self)
+        self._bridge.reported.connect(self.reported)
         self.watch_button = QPushButton("Watch folder…")
         self.watch_button.setAccessibleName("Watch folder")
         self.watch_button.setAccessibleDescription(
             "Choose a folder to keep indexed: new and changed documents in it are picked up automatically.")
         self.watch_button.setToolTip(self.watch_button.accessibleDescription())
+        self.watch_button.clicked.connect(self.choose_folder)
         self.stop_button = QPushButton("Stop watching")
         self.stop_button.setAccessibleName("Stop watching folders")
         self.stop_button.setAccessibleDescription("Stops watching every folder; indexed documents stay.")
         self.stop_button.setToolTip(self.stop_button.accessibleDescription())
+        self.stop_button.clicked.connect(lambda: self.set_folders([]))
         self.label = QLabel()
         self.label.setWordWrap(True)
         self.label.setAccessibleName("Watched folders")
@@ -82,6 +97,33 @@ class WatchFoldersRow(QWidget):
         layout.addWidget(self.label, 1)
         layout.addWidget(self.stop_button)
         self.show_folders([], "")
+        policy = getattr(core, "policy", None)
+        self.set_locked(bool(policy is not None and policy.is_locked(WATCH_KEY)))
+
+    def choose_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Watch a folder of documents")
+        if folder:
+            folders = list(self._core.settings.rag.watch_folders)
+            self.set_folders(folders + ([folder] if folder not in folders else []))
+
+    def set_folders(self, folders: list[str], collection: str | None = None) -> None:
+        """Watch ``folders`` (into ``collection``, default: the chosen one) and remember them; [] stops."""
+        self._pool.run(save_watch_folders_job, self._core, list(folders), on_errored=self._on_error)
+        self._start(list(folders), collection or self._target())
+
+    def restore(self, documents: list[DocumentInfo], can_watch: bool) -> None:
+        """After the first listing: hide when the Library cannot watch, else watch the saved folders again."""
+        self.setVisible(can_watch)
+        if self._restored or not can_watch:
+            return
+        self._restored = True
+        folders = list(getattr(self._core.settings.rag, "watch_folders", []) or [])
+        if folders:
+            self._start(folders, collection_for_folders(folders, documents, self._target()))
+
+    def _start(self, folders: list[str], collection: str) -> None:
+        self.show_folders(folders, collection)
+        self._pool.run(watch_job, self._core, folders, collection, self._bridge, on_errored=self._on_error)
 
     def show_folders(self, folders: list[str], collection: str) -> None:
         if folders:

@@ -27,20 +27,13 @@ from desktop_app.core.errors import AppError, IndexMismatchError
 from desktop_app.core.records import Citation
 from desktop_app.gui import doc_jobs
 from desktop_app.gui.citation_popup import CitationPopup, open_citation_file
-from desktop_app.gui.doc_collection_box import DEFAULT_COLLECTION, CollectionChooser
+from desktop_app.gui.doc_collection_box import CollectionChooser
 from desktop_app.gui.doc_drop import is_model_file, local_paths_from_mime
 from desktop_app.gui.doc_format import file_label, plural, report_problems, report_summary
 from desktop_app.gui.doc_progress import IndexProgressView
 from desktop_app.gui.doc_tree import DocumentTreeView
 from desktop_app.gui.doc_usage import ConversationCollections
-from desktop_app.gui.doc_watch import (
-    WATCH_KEY,
-    WatchFoldersRow,
-    WatchReportBridge,
-    collection_for_folders,
-    save_watch_folders_job,
-    watch_job,
-)
+from desktop_app.gui.doc_watch import WatchFoldersRow
 from desktop_app.gui.workers import Worker, WorkerPool
 from desktop_app.rag.records import IndexReport
 
@@ -172,13 +165,8 @@ class DocumentsPanel(QWidget):
         self.on_device_box = _accessible(QCheckBox("On-device only"), "On-device only",
                                          "Passages of the selected collection never leave this device, even when cloud hand-off is on.")
         self.on_device_box.clicked.connect(self._on_device_clicked)
-        self.watch_row = WatchFoldersRow()
-        self.watch_row.watch_button.clicked.connect(self.choose_watch_folder)
-        self.watch_row.stop_button.clicked.connect(lambda: self.set_watch_folders([]))
-        self.watch_row.set_locked(self._locked(WATCH_KEY))
-        self._watch_bridge = WatchReportBridge(self)
-        self._watch_bridge.reported.connect(self._on_watch_report)
-        self._watch_started = False
+        self.watch_row = WatchFoldersRow(self._core, self._pool, self.target_collection, self._show_error)
+        self.watch_row.reported.connect(self._on_watch_report)
         self._warm_up_scheduled = False
         self.rebuild_button = _accessible(QPushButton("Rebuild index"), "Rebuild index",
                                           "Indexes every known document again with the current embedding model.")
@@ -267,21 +255,6 @@ class DocumentsPanel(QWidget):
         if not self.busy:
             self._start_index([], self.target_collection(), rebuild=True)
 
-    def choose_watch_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Watch a folder of documents")
-        if folder:
-            folders = list(self._core.settings.rag.watch_folders)
-            self.set_watch_folders(folders + ([folder] if folder not in folders else []))
-
-    def set_watch_folders(self, folders: list[str], collection: str | None = None) -> None:
-        """Watch ``folders`` (into ``collection``, default: the chosen one), remember them; [] stops."""
-        self._pool.run(save_watch_folders_job, self._core, list(folders), on_errored=self._show_error)
-        self._start_watching(list(folders), collection or self.target_collection())
-
-    def _start_watching(self, folders: list[str], collection: str) -> None:
-        self.watch_row.show_folders(folders, collection)
-        self._pool.run(watch_job, self._core, folders, collection, self._watch_bridge, on_errored=self._show_error)
-
     def _on_watch_report(self, report: IndexReport) -> None:
         if report.files_indexed or report.files_removed or report.failed:
             self.progress.show_summary(f"Watched folder: {report_summary(report)}", report_problems(report))
@@ -368,7 +341,6 @@ class DocumentsPanel(QWidget):
 
     def _on_listing(self, result) -> None:
         collections, documents, can_watch = result
-        self.watch_row.setVisible(can_watch)
         names = {c.name for c in collections}
         self.tree.populate(collections, documents, self._usage.used)
         stale = {n for n in self._usage.used if n not in names}
@@ -379,11 +351,7 @@ class DocumentsPanel(QWidget):
         if documents and not self._warm_up_scheduled:
             self._warm_up_scheduled = True
             QTimer.singleShot(WARM_UP_DELAY_MS, self, lambda: self._pool.run(doc_jobs.warm_up_job, self._core))
-        if not self._watch_started and can_watch:
-            self._watch_started = True
-            folders = list(getattr(self._core.settings.rag, "watch_folders", []) or [])
-            if folders:
-                self._start_watching(folders, collection_for_folders(folders, documents, self.target_collection()))
+        self.watch_row.restore(documents, can_watch)
         self.listingRefreshed.emit()
 
     def _on_listing_finished(self) -> None:

@@ -258,6 +258,7 @@ def test_watch_folder_is_remembered_and_its_reports_reach_the_panel(qtbot, make_
     core = FakeCore(library)
     panel = make_panel(core=core)
     assert panel.watch_row.isVisible() and not panel.watch_row.stop_button.isVisible()
+    assert panel.watch_row.label.text() == "No folder is watched."
     folder = tmp_path / "inbox"
     folder.mkdir()
     monkeypatch.setattr(QFileDialog, "getExistingDirectory", staticmethod(lambda *a, **k: str(folder)))
