@@ -101,7 +101,8 @@ def explain_failure(path: Path, architecture: str, log_lines: list[str], exc: Ba
         return ModelError(f"The model file '{name}' is incomplete or damaged.", "Copy or download the model again.")
     if "failed to allocate" in log or "out of memory" in log or "unable to allocate" in log:
         return ModelError(f"There is not enough memory to load '{name}'.", "Close other programs, reduce the context size, or choose a smaller model.")
-    if "failed to create context" in str(exc).lower() or "failed to create llama_context" in log:
+    reason = str(exc).lower()
+    if "failed to create llama_context" in reason or "failed to create context" in reason or "failed to create llama_context" in log:
         return ModelError(
             f"'{name}' loaded, but its working memory could not be set up.",
             "Reduce the context size in Settings or choose a smaller model.",

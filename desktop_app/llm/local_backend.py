@@ -158,6 +158,7 @@ class LocalLlamaBackend:
             )
             first_at: float | None = None
             finish = ""
+            held, started_text = "", False
             try:
                 for chunk in chunks:
                     if first_at is None:
@@ -171,11 +172,21 @@ class LocalLlamaBackend:
                     choice = chunk["choices"][0]
                     finish = choice["finish_reason"] or finish
                     piece = choice["text"]
-                    if piece:
-                        yield piece
-                        if stopped():
-                            finish = "cancelled"
-                            break
+                    if not piece:
+                        continue
+                    # Answers neither start nor end with blank space: leading space is dropped,
+                    # and whitespace-only pieces wait until more text follows them.
+                    if piece.isspace():
+                        held += piece
+                        continue
+                    if not started_text:
+                        piece, held, started_text = piece.lstrip(), "", True
+                    elif held:
+                        piece, held = held + piece, ""
+                    yield piece
+                    if stopped():
+                        finish = "cancelled"
+                        break
             except RuntimeError as exc:
                 if not stopped():
                     raise ModelError(f"The model stopped with an error while answering ({exc}).", "Try again.") from None
