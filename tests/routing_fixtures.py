@@ -28,6 +28,21 @@ from pathlib import Path
 import pytest
 
 
+def configure_home(home: Path, model: Path, **routing) -> None:
+    """Write settings for a CLI run on ``home``: the cached bundled model, short answers, routing keys."""
+    from desktop_app.config.paths import AppPaths
+    from desktop_app.config.settings import SettingsStore
+
+    store = SettingsStore(AppPaths.resolve(home).settings_file)
+    s = store.load()
+    s.llm.model_path = str(model)
+    s.llm.max_tokens = 8
+    s.llm.context_length = 1024
+    for key, value in routing.items():
+        s.set(f"routing.{key}", value)
+    store.save(s)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

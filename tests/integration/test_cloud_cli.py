@@ -8,8 +8,8 @@ import json
 import pytest
 
 from desktop_app.cli import main
-from tests.integration.test_no_network import configure
 from tests.routing_fixtures import Step
+from tests.routing_fixtures import configure_home as configure
 
 pytestmark = pytest.mark.slow
 

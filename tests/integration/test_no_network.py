@@ -16,24 +16,12 @@ from pathlib import Path
 import pytest
 
 from desktop_app.cli import main
-from desktop_app.config.paths import AppPaths
-from desktop_app.config.settings import SettingsStore
+from tests.routing_fixtures import configure_home as configure
 from tests.routing_fixtures import free_port
 
 pytestmark = pytest.mark.slow
 
 QUESTION = "Write a 600-word essay comparing three cloud providers and recommend one."
-
-
-def configure(home: Path, model: Path, **routing) -> None:
-    store = SettingsStore(AppPaths.resolve(home).settings_file)
-    s = store.load()
-    s.llm.model_path = str(model)
-    s.llm.max_tokens = 8
-    s.llm.context_length = 1024
-    for key, value in routing.items():
-        s.set(f"routing.{key}", value)
-    store.save(s)
 
 
 def ask_json(capsys, *extra: str) -> dict:
