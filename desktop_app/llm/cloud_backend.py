@@ -294,6 +294,8 @@ def _connect_reason(exc: Exception) -> str:
         return "connection refused"
     if "name or service" in text or "nodename" in text or "getaddrinfo" in text:
         return "the host name could not be found"
+    if "certificate" in text:
+        return "its certificate could not be verified; set SSL_CERT_FILE to your organization's CA bundle"
     return " ".join(str(exc).split())[:120] or exc.__class__.__name__
 
 

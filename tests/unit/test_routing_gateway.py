@@ -155,3 +155,17 @@ def test_invalid_endpoint_stays_local_with_reason(paths):
     gw, cloud = make(paths, settings(base_url="ftp://files.example.com"))
     plan = gw.plan(HARD, prompt(HARD), [], "cloud", 4096, 80)
     assert plan.route == "local" and "not an http" in plan.reason
+
+
+def test_cloud_backend_plain_reasons_and_url_handling():
+    from desktop_app.llm.cloud_backend import _connect_reason, _retry_after, _sse_data, chat_url
+
+    assert chat_url("https://api.openai.com/v1/") == "https://api.openai.com/v1/chat/completions"
+    assert chat_url("http://127.0.0.1:8080") == "http://127.0.0.1:8080/v1/chat/completions"
+    assert chat_url("https://gw.example/openai/v1/chat/completions") == "https://gw.example/openai/v1/chat/completions"
+    assert _connect_reason(OSError("[Errno 111] Connection refused")) == "connection refused"
+    assert "certificate" in _connect_reason(OSError("[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed"))
+    assert _retry_after("3") == 3.0 and _retry_after(None) is None and _retry_after("soon") is None
+    assert 0 < _retry_after("Wed, 21 Oct 2099 07:28:00 GMT")
+    lines = [": keep-alive", "data: {\"a\":", "data: 1}", "", "event: x", "data: [DONE]", "", "data: cut-off"]
+    assert list(_sse_data(iter(lines))) == ['{"a":\n1}', "[DONE]"]
