@@ -20,6 +20,7 @@ _WARN, _CONT = 3, 5
 _recent: collections.deque[str] = collections.deque(maxlen=80)
 _state = {"installed": False, "last_level": 0, "callback": None}
 _install_lock = threading.Lock()
+_load_lock = threading.Lock()
 
 
 def llama_cpp_module():
@@ -76,15 +77,15 @@ def load_llama(path: Path, architecture: str = "", **params: Any):
             f"The model runtime (llama.cpp) could not be started: {exc}.",
             "Reinstall SLM Assistant.",
         ) from None
-    mark = len(_recent)
-    _recent.append("")  # a separator so explain_failure reads only this load's lines
-    try:
-        return llama_cpp.Llama(model_path=str(path), verbose=False, **params)
-    except MemoryError:
-        raise ModelError(f"There is not enough memory to load '{path.name}'.", "Close other programs or choose a smaller model.") from None
-    except Exception as exc:
-        lines = list(_recent)[mark:] if mark < len(_recent) else list(_recent)
-        raise explain_failure(path, architecture, lines, exc) from None
+    # Loads are rare: run them one at a time so the captured log belongs to this load only.
+    with _load_lock:
+        _recent.clear()
+        try:
+            return llama_cpp.Llama(model_path=str(path), verbose=False, **params)
+        except MemoryError:
+            raise ModelError(f"There is not enough memory to load '{path.name}'.", "Close other programs or choose a smaller model.") from None
+        except Exception as exc:
+            raise explain_failure(path, architecture, list(_recent), exc) from None
 
 
 def explain_failure(path: Path, architecture: str, log_lines: list[str], exc: BaseException) -> ModelError:
