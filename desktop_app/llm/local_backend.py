@@ -14,7 +14,6 @@ the GUI can measure a prompt while an answer streams.
 
 from __future__ import annotations
 
-import ctypes
 import math
 import threading
 import time
