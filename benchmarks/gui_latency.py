@@ -9,7 +9,7 @@ to do, as this machine's baseline in the same run. The documents library is an e
     QT_QPA_PLATFORM=offscreen python benchmarks/gui_latency.py --json [--max-tokens 128]
 
 Prints {"max_gap_ms", "p99_gap_ms", "mean_gap_ms", "tokens", "tokens_per_s", "answer_s",
-"ticks", "idle_max_gap_ms", "idle_p99_gap_ms", "model", "threshold_ms", "ok"}.
+"first_token_s", "max_gap_at_s", "ticks", "idle_max_gap_ms", "idle_p99_gap_ms", "model", "threshold_ms", "ok"}.
 """
 
 from __future__ import annotations
@@ -130,19 +130,36 @@ def main() -> int:
         idle = meter.stop()
 
         finished: list = []
+        first_token: list[float] = []
         window.controller.answerFinished.connect(finished.append)
+
+        def on_event(event) -> None:
+            if not first_token and type(event).__name__ == "TokenEvent":
+                first_token.append(time.perf_counter())
+
+        # Watch the stream the same way the controller does (queued onto the GUI thread).
+        original_prepared = window.controller._on_prepared
+
+        def on_prepared(prepared, save_question=True):
+            original_prepared(prepared, save_question)
+            if window.controller._worker is not None:
+                window.controller._worker.signals.yielded.connect(on_event)
+
+        window.controller._on_prepared = on_prepared
         meter.start()
         started = time.perf_counter()
         window.controller.send(QUESTION)
         _spin(app, lambda: not window.controller.busy, 600)
         answer_s = time.perf_counter() - started
         gaps = meter.stop()
+        ticks = list(meter.ticks)
         window.close()
         core.close()
 
     if not finished:
         raise SystemExit(f"no answer: {window.banner.text()}")
     answer = finished[0]
+    worst = max(range(len(gaps)), key=gaps.__getitem__)
     result = {
         "max_gap_ms": round(max(gaps), 2),
         "p99_gap_ms": round(_p99(gaps), 2),
@@ -150,6 +167,8 @@ def main() -> int:
         "tokens": answer.timings.completion_tokens,
         "tokens_per_s": round(answer.timings.tokens_per_s, 2),
         "answer_s": round(answer_s, 3),
+        "first_token_s": round(first_token[0] - started, 3) if first_token else None,
+        "max_gap_at_s": round(ticks[worst] - started, 3),  # when the longest gap began, from Send
         "ticks": len(gaps),
         "idle_max_gap_ms": round(max(idle), 2),
         "idle_p99_gap_ms": round(_p99(idle), 2),

@@ -1,7 +1,8 @@
 """Start-up time: the app's main window against a bare PySide6 window, in fresh processes.
 
 Each run starts a new Python process and measures from just before the process is spawned to
-the window's first expose/paint event (reported by the child with the wall clock). The app
+the window's first expose/paint event (reported by the child with the wall clock). Both
+children run from byte-compiled modules, as an installed app does. The app
 runs its real start path (``slm-assistant`` -> cli.main -> build_core -> the main window) on a
 throw-away home whose settings point at the bundled model; the model itself loads on a worker
 after the window shows, which is what the user sees. Runs alternate app/bare; medians are
@@ -63,8 +64,13 @@ sys.exit(main(["--home", sys.argv[1]]))
 """
 
 
-def _once(code: str, *args: str) -> float:
+def _once(code: str, *args: str, pycache: str = "") -> float:
     env = dict(os.environ, QT_QPA_PLATFORM=os.environ.get("QT_QPA_PLATFORM", "offscreen"), PYTHONPATH=str(REPO))
+    # An installed app runs from byte-compiled modules (pip and PyInstaller compile them), so
+    # both children may write and reuse .pyc files, kept in a temporary folder, not the tree.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    if pycache:
+        env["PYTHONPYCACHEPREFIX"] = pycache
     start = time.time()
     proc = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, env=env, timeout=120, cwd=REPO)
     for line in proc.stdout.splitlines():
@@ -92,12 +98,14 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="slm-startup-") as tmp:
         home = Path(tmp) / "home"
         _prepare_home(home)
-        _once(BARE_CHILD)  # warm the OS file cache for both before measuring
-        _once(APP_CHILD, str(home))
+        pycache = str(Path(tmp) / "pycache")
+        # Warm the OS file cache and the byte-code cache for both before measuring.
+        _once(BARE_CHILD, pycache=pycache)
+        _once(APP_CHILD, str(home), pycache=pycache)
         app_runs, bare_runs = [], []
         for _ in range(args.runs):
-            app_runs.append(_once(APP_CHILD, str(home)))
-            bare_runs.append(_once(BARE_CHILD))
+            app_runs.append(_once(APP_CHILD, str(home), pycache=pycache))
+            bare_runs.append(_once(BARE_CHILD, pycache=pycache))
     app_s, bare_s = statistics.median(app_runs), statistics.median(bare_runs)
     result = {
         "window_shown_s": round(app_s, 4),

@@ -74,18 +74,21 @@ def build_actions(window) -> WindowActions:
         toggle.setChecked(True)
 
     bar = w.menuBar()
-    file_menu = bar.addMenu("&File")
+    # The window may have made the (empty) menus already, to paint its frame early.
+    menus = getattr(w, "_menus", None) or {k: bar.addMenu(t) for k, t in
+                                           (("file", "&File"), ("edit", "&Edit"), ("view", "&View"), ("tools", "&Tools"), ("help", "&Help"))}
+    file_menu = menus["file"]
     for a in (acts.new_chat, None, acts.add_documents, acts.add_model, None, acts.export, acts.rename, acts.delete, None, acts.quit):
         file_menu.addSeparator() if a is None else file_menu.addAction(a)
-    edit_menu = bar.addMenu("&Edit")
+    edit_menu = menus["edit"]
     for a in (acts.copy_answer, acts.regenerate, acts.stop, None, acts.search):
         edit_menu.addSeparator() if a is None else edit_menu.addAction(a)
-    view_menu = bar.addMenu("&View")
+    view_menu = menus["view"]
     view_menu.addAction(acts.toggle_sidebar)
     view_menu.addAction(acts.toggle_documents)
-    tools_menu = bar.addMenu("&Tools")
+    tools_menu = menus["tools"]
     tools_menu.addAction(acts.settings)
     tools_menu.addAction(acts.audit_log)
-    help_menu = bar.addMenu("&Help")
+    help_menu = menus["help"]
     help_menu.addAction(acts.about)
     return acts

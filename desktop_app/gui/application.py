@@ -7,16 +7,19 @@ the window is on screen.
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Callable
 
-from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtCore import QObject
 from PySide6.QtGui import QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication
 
 from desktop_app import PRODUCT_NAME, __version__
 from desktop_app.config.paths import resource_path
-from desktop_app.gui.theme import apply_theme
+
+# Note: ``Qt`` (PySide builds all of its ~100 enums on first access: tens of ms) and the theme
+# module are not touched on the way to the first paint.
 
 ORGANIZATION = "SLM Assistant"
 
@@ -26,8 +29,9 @@ def create_application(argv: list[str] | None = None) -> QApplication:
     existing = QApplication.instance()
     if existing is not None:
         return existing  # type: ignore[return-value]
-    # Fractional scale factors (125 %, 150 %) are used as they are instead of rounded: crisp text.
-    QGuiApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
+    # Fractional scale factors (125 %, 150 %) are used as they are instead of rounded: crisp
+    # text. Same as setHighDpiScaleFactorRoundingPolicy(PassThrough), without the Qt namespace.
+    os.environ.setdefault("QT_SCALE_FACTOR_ROUNDING_POLICY", "PassThrough")
     QApplication.setApplicationName(PRODUCT_NAME)
     QApplication.setApplicationDisplayName(PRODUCT_NAME)
     QApplication.setOrganizationName(ORGANIZATION)
@@ -56,6 +60,8 @@ def app_icon() -> QIcon | None:
 
 def apply_theme_setting(theme: str) -> bool:
     """Apply ``ui.theme`` (system, light, dark) to the running application; True if dark."""
+    from desktop_app.gui.theme import apply_theme
+
     app = QApplication.instance()
     return apply_theme(app, theme) if app is not None else False
 
@@ -68,6 +74,8 @@ class _FirstExposeFilter(QObject):
         self._callback: Callable[[], None] | None = callback
 
     def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt API)
+        from PySide6.QtCore import QEvent
+
         if self._callback is not None and event.type() in (QEvent.Type.Expose, QEvent.Type.Paint):
             callback, self._callback = self._callback, None
             callback()
@@ -77,7 +85,8 @@ class _FirstExposeFilter(QObject):
 def show_main_window(core, argv: list[str] | None = None, on_shown: Callable[[], None] | None = None):
     """Create the application and show the main window; returns (app, window)."""
     app = create_application(argv)
-    apply_theme(app, core.settings.ui.theme)
+    if core.settings.ui.theme != "system":  # the system theme needs nothing before the first paint
+        apply_theme_setting(core.settings.ui.theme)
     from desktop_app.gui.main_window import MainWindow  # after QApplication exists
 
     window = MainWindow(core)
@@ -85,8 +94,11 @@ def show_main_window(core, argv: list[str] | None = None, on_shown: Callable[[],
     if on_shown is not None:
         window._expose_filter = _FirstExposeFilter(on_shown)
         window.installEventFilter(window._expose_filter)
-    if core.settings.ui.theme == "system" and hasattr(app.styleHints(), "colorSchemeChanged"):
-        app.styleHints().colorSchemeChanged.connect(lambda _s: window._on_settings_applied(False))
+    if hasattr(app.styleHints(), "colorSchemeChanged"):
+        # Follows the system while ui.theme is "system"; a forced theme stays as it is.
+        app.styleHints().colorSchemeChanged.connect(
+            lambda _s: window._on_settings_applied(False) if core.settings.ui.theme == "system" and window.startup_done else None
+        )
     # The model, the conversation list and the documents panel load once the event loop runs,
     # i.e. after the first paint (MainWindow.finish_startup).
     window.show()

@@ -2,30 +2,28 @@
 
 Session logic lives in ``ChatController``; conversation management (rename, delete, export)
 in ``conversation_ops``. Everything slow runs on the WorkerPool; this module only wires.
+
+Start-up in two steps, so the window appears about as fast as a bare Qt window: the
+constructor makes only the frame (title, saved geometry, menu titles, status bar) and the
+first paint triggers ``finish_startup``, which builds the chat UI, lists the conversations,
+adds the documents panel and starts loading the model. The widget modules and Qt's large
+enum namespaces (``Qt``, ``QFileDialog``...) are therefore imported inside methods here.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QEvent, Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QDockWidget, QFileDialog, QMainWindow, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtCore import QByteArray, QTimer, Signal
+from PySide6.QtWidgets import QMainWindow, QWidget
 
 from desktop_app import PRODUCT_NAME
 from desktop_app.core.errors import AppError
-from desktop_app.gui import conversation_ops
-from desktop_app.gui.accessibility import describe
-from desktop_app.gui.actions import build_actions
-from desktop_app.gui.chat_controller import ChatController
-from desktop_app.gui.chat_view import ChatView
-from desktop_app.gui.composer import Composer
-from desktop_app.gui.error_banner import ErrorBanner
-from desktop_app.gui.sidebar import ConversationSidebar
 from desktop_app.gui.status_bar import AppStatusBar
-from desktop_app.gui.styles import window_style_sheet
 from desktop_app.gui.window_dialogs import WindowDialogsMixin
 from desktop_app.gui.workers import WorkerPool
+
+MENU_TITLES = (("file", "&File"), ("edit", "&Edit"), ("view", "&View"), ("tools", "&Tools"), ("help", "&Help"))
 
 
 class MainWindow(WindowDialogsMixin, QMainWindow):
@@ -43,14 +41,37 @@ class MainWindow(WindowDialogsMixin, QMainWindow):
         self.setObjectName("mainWindow")
         self.setAcceptDrops(True)
         self.resize(1100, 740)
+        self.status = AppStatusBar(self)
+        self.setStatusBar(self.status)
+        # Menu titles now, their actions with the rest of the UI: the bar does not jump later.
+        self._menus = {key: self.menuBar().addMenu(title) for key, title in MENU_TITLES}
+        self.controller = None
+        self.documents_panel = None
+        self.documents_dock = None
+        self._collections: list[str] | None = None
+        self.startup_done = False
+        self._startup_queued = False
+        self._restore_geometry()
+        self.installEventFilter(self)
 
+    def _build_ui(self) -> None:
+        """The chat UI (runs once, right after the first paint)."""
+        from PySide6.QtCore import Qt
+        from PySide6.QtWidgets import QSplitter, QVBoxLayout
+
+        from desktop_app.gui.actions import build_actions
+        from desktop_app.gui.chat_controller import ChatController
+        from desktop_app.gui.chat_view import ChatView
+        from desktop_app.gui.composer import Composer
+        from desktop_app.gui.error_banner import ErrorBanner
+        from desktop_app.gui.sidebar import ConversationSidebar
+        from desktop_app.gui.styles import window_style_sheet
+
+        core = self.core
         self.sidebar = ConversationSidebar(self)
         self.chat_view = ChatView(self)
         self.composer = Composer(self)
         self.banner = ErrorBanner(self)
-        status = AppStatusBar(self)
-        self.setStatusBar(status)
-        self.status = status
 
         chat_area = QWidget(self)
         chat_area.setObjectName("chatArea")
@@ -72,13 +93,10 @@ class MainWindow(WindowDialogsMixin, QMainWindow):
         self.splitter.setSizes([250, 850])
         self.splitter.setChildrenCollapsible(False)
         self.setCentralWidget(self.splitter)
+        # Built while the window is already visible: Qt would show new children only on a later
+        # (queued) turn, so show them now and paint them in the same frame.
+        self.splitter.show()
 
-        # Built after the first paint (finish_startup): the window must appear as fast as a bare one.
-        self.documents_panel = None
-        self.documents_dock: QDockWidget | None = None
-        self._collections: list[str] | None = None
-        self.startup_done = False
-        self._startup_queued = False
         self.controller = ChatController(
             core, self.pool, self.chat_view, self.composer, self.banner, self.status, self,
             collections=self._conversation_collections,
@@ -93,12 +111,18 @@ class MainWindow(WindowDialogsMixin, QMainWindow):
         setTabOrder(self.sidebar.list, self.composer.edit)
         setTabOrder(self.composer.edit, self.composer.route_combo)
         setTabOrder(self.composer.route_combo, self.composer.send_button)
-        self._restore_state()
+        self.set_sidebar_visible(self.core.settings.ui.sidebar_visible)
+        self.composer.edit.setFocus()
 
     # ---------------------------------------------------------------- building
 
     def _build_documents_panel(self):
         """The documents panel (engineer gui-docs), in a dock on the right; absent -> no dock."""
+        from PySide6.QtCore import Qt
+        from PySide6.QtWidgets import QDockWidget
+
+        from desktop_app.gui.accessibility import describe
+
         try:
             from desktop_app.gui.documents_panel import DocumentsPanel
         except ImportError:
@@ -111,6 +135,7 @@ class MainWindow(WindowDialogsMixin, QMainWindow):
         describe(dock, "Documents", "Your indexed documents and the collections this conversation uses.")
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
         self.resizeDocks([dock], [300], Qt.Orientation.Horizontal)
+        dock.show()
         self.documents_dock = dock
         signal = getattr(panel, "collectionsChanged", None)
         if signal is not None:
@@ -121,6 +146,8 @@ class MainWindow(WindowDialogsMixin, QMainWindow):
         return panel
 
     def _wire(self) -> None:
+        from desktop_app.gui import conversation_ops
+
         sb = self.sidebar
         sb.newRequested.connect(self.new_chat)
         sb.conversationSelected.connect(self.open_conversation)
@@ -149,14 +176,13 @@ class MainWindow(WindowDialogsMixin, QMainWindow):
             self.actions.add_model.setToolTip("Managed by your organization: only the provided model can be used.")
         self.composer.set_cloud_available(s.routing.policy != "off")
 
-    def _restore_state(self) -> None:
+    def _restore_geometry(self) -> None:
         ui = self.core.settings.ui
         if ui.window_geometry:
             try:
                 self.restoreGeometry(QByteArray.fromBase64(ui.window_geometry.encode("ascii")))
             except (ValueError, UnicodeError):
                 pass
-        self.set_sidebar_visible(ui.sidebar_visible)
 
     # ---------------------------------------------------------------- start-up
 
@@ -165,6 +191,7 @@ class MainWindow(WindowDialogsMixin, QMainWindow):
         if self.startup_done:
             return
         self.startup_done = True
+        self._build_ui()
         self.refresh_conversations()
         last = self.core.settings.ui.last_conversation_id
         if last and self._store_call(lambda: self.core.store.get_conversation(last)) is not None:
@@ -224,6 +251,8 @@ class MainWindow(WindowDialogsMixin, QMainWindow):
         if self.controller.busy:
             self.status.showMessage("Stop the answer (Esc) before starting a new chat.", 4000)
             return
+        from PySide6.QtCore import Qt
+
         self.controller.show_conversation(None)
         self.composer.edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
 
@@ -283,18 +312,26 @@ class MainWindow(WindowDialogsMixin, QMainWindow):
             self.documents_dock.setVisible(not self.documents_dock.isVisible())
 
     def rename_current(self) -> None:
+        from desktop_app.gui import conversation_ops
+
         if self.controller.conversation_id is not None:
             conversation_ops.rename(self, self.controller.conversation_id)
 
     def delete_current(self) -> None:
+        from desktop_app.gui import conversation_ops
+
         if self.controller.conversation_id is not None:
             conversation_ops.delete(self, self.controller.conversation_id)
 
     def export_current(self) -> None:
+        from desktop_app.gui import conversation_ops
+
         if self.controller.conversation_id is not None:
             conversation_ops.export(self, self.controller.conversation_id)
 
     def add_documents(self) -> None:
+        from PySide6.QtWidgets import QFileDialog
+
         if self.documents_panel is None:
             return
         files, _ = QFileDialog.getOpenFileNames(
@@ -312,6 +349,10 @@ class MainWindow(WindowDialogsMixin, QMainWindow):
         self.documents_panel.add_paths(paths)
 
     def add_model_dialog(self) -> None:
+        from PySide6.QtWidgets import QFileDialog
+
+        from desktop_app.gui import conversation_ops
+
         path, _ = QFileDialog.getOpenFileName(self, "Add model", str(Path.home()), "GGUF models (*.gguf)")
         if path:
             conversation_ops.add_model(self, path)
@@ -324,17 +365,19 @@ class MainWindow(WindowDialogsMixin, QMainWindow):
 
     # ---------------------------------------------------------------- drops
 
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 (Qt API)
+    def dragEnterEvent(self, event) -> None:  # noqa: N802 (Qt API)
         if event.mimeData().hasUrls() and any(u.isLocalFile() for u in event.mimeData().urls()):
             event.acceptProposedAction()
 
-    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
+    def dropEvent(self, event) -> None:  # noqa: N802
         paths = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
         event.acceptProposedAction()
         self.handle_dropped_paths(paths)
 
     def handle_dropped_paths(self, paths: list[str]) -> None:
         """``.gguf`` files become models; everything else (files, folders) goes to the documents panel."""
+        from desktop_app.gui import conversation_ops
+
         models = [p for p in paths if p.lower().endswith(".gguf")]
         others = [p for p in paths if not p.lower().endswith(".gguf")]
         for path in models:
@@ -344,9 +387,12 @@ class MainWindow(WindowDialogsMixin, QMainWindow):
 
     # ---------------------------------------------------------------- close
 
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+    def closeEvent(self, event) -> None:  # noqa: N802
         """Stop what runs, wait for the workers (the stopped answer is saved), save the window state."""
-        self.controller.shutdown()
+        if self.controller is not None:
+            self.controller.shutdown()
+        else:
+            self.pool.shutdown()
         ui = self.core.settings.ui
         ui.window_geometry = bytes(self.saveGeometry().toBase64()).decode("ascii")
         try:
@@ -355,15 +401,13 @@ class MainWindow(WindowDialogsMixin, QMainWindow):
             pass  # a read-only disk must not stop the app from closing
         super().closeEvent(event)
 
-    def showEvent(self, event) -> None:  # noqa: N802
-        super().showEvent(event)
-        if not getattr(self, "_shown_once", False):
-            self._shown_once = True
-            QTimer.singleShot(0, self.composer.edit.setFocus)
-
-    def event(self, event) -> bool:
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802
         # The rest of start-up waits for the first paint, so the user sees the window at once.
-        if event.type() == QEvent.Type.Paint and not getattr(self, "_startup_queued", True):
+        # The filter is removed right away: no Python call per event for the window's lifetime.
+        from PySide6.QtCore import QEvent
+
+        if obj is self and event.type() == QEvent.Type.Paint and not self._startup_queued:
             self._startup_queued = True
+            self.removeEventFilter(self)
             QTimer.singleShot(0, self.finish_startup)
-        return super().event(event)
+        return False
