@@ -87,11 +87,12 @@ class Indexer:
     """Indexes files into a VectorStore + KeywordStore, recording progress in a Manifest.
 
     Args:
-        batch_size: chunks embedded and written together (also how often progress is yielded).
+        batch_size: chunks embedded and written together; 64 lets the model sort a batch by
+            length (less padding) while progress still moves every few seconds.
     """
 
     def __init__(self, embedder: Embedder, vectors: VectorStore, keywords: KeywordStore, manifest: Manifest,
-                 limits: loaders.LoaderLimits = loaders.DEFAULT_LIMITS, batch_size: int = 32,
+                 limits: loaders.LoaderLimits = loaders.DEFAULT_LIMITS, batch_size: int = 64,
                  chunker: Chunker | None = None) -> None:
         self.embedder = embedder
         self.vectors = vectors
@@ -209,7 +210,7 @@ class Indexer:
                     if len(batch) >= self.batch_size:
                         self._flush(batch, ended, state)
                         batch, ended = [], []
-                        yield state.snapshot(item.path)
+                    yield state.snapshot(item.path)
                 elif isinstance(item, _End):
                     pages, chunks, with_text, size, _sha = current.pop(item.path)
                     state.pages_done += pages - with_text  # blank pages count as done

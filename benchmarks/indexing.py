@@ -1,0 +1,137 @@
+"""Indexing pipeline throughput against bare embedding, memory, and unchanged re-index time.
+
+Generates a corpus of realistic report PDFs (prose and financial tables, ``--pages`` pages in
+``--files`` files, with reportlab), then in one process:
+  1. loads the embedder and opens the stores (setup_s: one-off costs, not throughput);
+  2. embeds the corpus's chunk texts with bare ``SentenceTransformer.encode`` (the baseline);
+  3. indexes the corpus with the app's pipeline (Library.index: extraction, chunking, embedding,
+     Chroma + FTS5 writes, manifest) into a fresh home -> pipeline_chunks_per_s;
+  4. embeds the same texts bare again: raw_embed_chunks_per_s uses the mean of 2 and 4, which
+     brackets the pipeline run, so load from other processes on a shared machine cancels out;
+     ratio = pipeline / raw (target >= 0.9: extraction, chunking and storage hide behind embedding);
+  5. re-indexes the unchanged corpus -> reindex_unchanged_s and reindex_ratio (target < 0.05).
+Memory: peak RSS, and RSS after the first quarter of the pages vs at the end (flat = streamed).
+
+    python benchmarks/indexing.py --json [--pages 320] [--files 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+from desktop_app.config.paths import AppPaths  # noqa: E402
+from desktop_app.config.policy import MachinePolicy  # noqa: E402
+from desktop_app.config.settings import Settings  # noqa: E402
+from desktop_app.rag.embedder import MiniLMEmbedder  # noqa: E402
+from desktop_app.rag.loaders import load_pages  # noqa: E402
+from desktop_app.services.library import Library  # noqa: E402
+from tests.rag_fixtures import prose_pdf  # noqa: E402
+
+
+def rss_mb() -> float:
+    with open("/proc/self/statm") as fh:
+        return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def run_index(library: Library, folder: Path, pages_expected: int) -> tuple[object, float, float | None]:
+    gen = library.index([str(folder)])
+    started = time.perf_counter()
+    quarter_rss = None
+    while True:
+        try:
+            p = next(gen)
+        except StopIteration as stop:
+            return stop.value, time.perf_counter() - started, quarter_rss
+        if quarter_rss is None and p.pages_done >= pages_expected // 4:
+            quarter_rss = rss_mb()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--pages", type=int, default=320)
+    parser.add_argument("--files", type=int, default=10)
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="slm-index-bench-") as tmp:
+        root = Path(tmp)
+        corpus = root / "corpus"
+        corpus.mkdir()
+        per_file = max(1, args.pages // args.files)
+        for i in range(args.files):
+            prose_pdf(corpus / f"report-{i:02d}.pdf", pages=per_file, seed=100 + i)
+        pages = per_file * args.files
+
+        started = time.perf_counter()
+        embedder = MiniLMEmbedder()
+        embedder.embed(["warm-up sentence for the embedding model"])
+        library = Library(AppPaths.resolve(root / "home"), Settings(), MachinePolicy(), embedder=embedder)
+        indexer = library.indexer  # opens Chroma, FTS5 and the manifest
+        setup_seconds = time.perf_counter() - started
+
+        # The exact chunk texts the pipeline will embed (the chunker is deterministic).
+        texts = [c.text for f in sorted(corpus.iterdir()) for p in load_pages(f)
+                 for c in indexer.chunker.chunk_page(p.number, p.text)]
+
+        def raw_encode() -> float:
+            t0 = time.perf_counter()
+            embedder.model.encode(texts, batch_size=embedder.batch_size, normalize_embeddings=True,
+                                  convert_to_numpy=True, show_progress_bar=False)
+            return time.perf_counter() - t0
+
+        raw_before = raw_encode()
+        rss_before = rss_mb()
+        report, seconds, quarter_rss = run_index(library, corpus, pages)
+        rss_end = rss_mb()
+        assert report.ok and report.pages == pages and report.chunks == len(texts), report
+        raw_after = raw_encode()
+        raw_seconds = (raw_before + raw_after) / 2
+
+        again, reindex_seconds, _ = run_index(library, corpus, pages)
+        assert again.files_unchanged == args.files and again.chunks == 0
+        library.close()
+
+    chunks = report.chunks
+    pipeline = chunks / seconds
+    raw = len(texts) / raw_seconds
+    result = {
+        "pages": pages,
+        "files": args.files,
+        "chunks": chunks,
+        "seconds": round(seconds, 2),
+        "pages_per_s": round(pages / seconds, 2),
+        "setup_s": round(setup_seconds, 2),
+        "raw_embed_s_before_after": [round(raw_before, 2), round(raw_after, 2)],
+        "raw_embed_chunks_per_s": round(raw, 2),
+        "pipeline_chunks_per_s": round(pipeline, 2),
+        "ratio": round(pipeline / raw, 3),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "rss_mb_before_index": round(rss_before, 1),
+        "rss_mb_after_quarter": round(quarter_rss or 0.0, 1),
+        "rss_mb_at_end": round(rss_end, 1),
+        "reindex_unchanged_s": round(reindex_seconds, 3),
+        "reindex_ratio": round(reindex_seconds / seconds, 4),
+        "cpu_count": os.cpu_count(),
+    }
+    if args.json:
+        print(json.dumps(result))
+    else:
+        for key, value in result.items():
+            print(f"{key:>24}: {value}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
