@@ -71,10 +71,12 @@ def _download(args: argparse.Namespace, core) -> int:
         print("Download stopped; run the same command again to resume.", file=sys.stderr)
         return 130
     meter.finish()
+    sha, checked = info.sha256, info.sha256_checked
     if args.use:
         info = core.models.use_model(info.path)
     core.save_settings()
     print(f"Downloaded {_line(info, marked=False)}")
+    print(f"sha256 {sha} ({'matches the expected checksum' if checked else 'no checksum was pinned: compare it with the publisher'})")
     return 0
 
 

@@ -12,6 +12,7 @@ Rules it enforces:
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +23,7 @@ from desktop_app.config.policy import MachinePolicy
 from desktop_app.config.settings import Settings
 from desktop_app.core.cancel import CancelToken
 from desktop_app.core.errors import AppError, ModelError, PolicyError
-from desktop_app.llm.bundled import BundledSource, ensure_bundled_model
+from desktop_app.llm.bundled import BundledSource, ensure_bundled_model, record_verified
 from desktop_app.llm.catalogue import CATALOGUE, CatalogueEntry, find_entry
 from desktop_app.llm.gguf_info import GgufInfo, read_gguf_info
 from desktop_app.llm.prompt_formats import select_format
@@ -43,6 +44,8 @@ class ModelInfo:
     bundled: bool = False
     active: bool = False
     problem: str = ""  # why the file cannot be used (missing, damaged...), else empty
+    sha256: str = ""  # known after a download (checked, or shown so the user can compare)
+    sha256_checked: bool = False
 
     @classmethod
     def from_gguf(cls, info: GgufInfo, bundled: bool = False, active: bool = False) -> "ModelInfo":
@@ -244,12 +247,14 @@ class ModelManager:
         target = self.paths.models_dir / file_name
         from desktop_app.llm.downloader import download_file
 
-        download_file(source, target, sha256=expected, progress=progress, cancel=cancel)
+        result = download_file(source, target, sha256=expected, progress=progress, cancel=cancel)
         try:
-            return self.add_model(target)
+            info = self.add_model(target)
         except ModelError:
             target.unlink(missing_ok=True)  # a download that is not a model only wastes space
             raise
+        record_verified(target, result.sha256)
+        return dataclasses.replace(info, sha256=result.sha256, sha256_checked=bool(expected))
 
     # ------------------------------------------------------------------ helpers
 

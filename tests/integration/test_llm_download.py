@@ -164,3 +164,16 @@ def test_manager_deletes_a_download_that_is_not_a_model(tmp_path, server, monkey
     with pytest.raises(ModelError, match="not a GGUF"):
         manager.download("served", url=server.url)
     assert not (manager.paths.models_dir / "model.gguf").exists()
+
+
+def test_cli_download_prints_progress_and_checksum(server, monkeypatch, capsys, isolated_home):
+    from desktop_app import cli
+
+    monkeypatch.setattr(llama_runtime, "probe_loadable", lambda path, arch="": None)
+    assert cli.main(["models", "download", "served", "--url", server.url, "--sha256", SHA]) == 0
+    captured = capsys.readouterr()
+    assert "Downloading:" in captured.err and "(100%)" in captured.err
+    assert "Downloaded Served Model" in captured.out and f"sha256 {SHA} (matches" in captured.out
+    assert (isolated_home / "data" / "models" / "model.gguf").read_bytes() == PAYLOAD
+    assert cli.main(["models", "download", "served", "--url", server.url, "--sha256", "0" * 64]) == 1
+    assert "does not match" in capsys.readouterr().err
