@@ -124,8 +124,9 @@ def run(core, argv: list[str] | None = None, on_shown: Callable[[], None] | None
     if on_shown is None and os.environ.get(SMOKE_WINDOW_ENV) == "1":
         on_shown = _report_shown_and_quit
     app, window = show_main_window(core, argv, on_shown)
-    if core.policy.problem:
-        window.banner.show_error(f"{core.policy.problem} Cloud hand-off is off.")
+    if core.policy.problem:  # shown once the chat UI (with its banner) exists
+        problem = f"{core.policy.problem} Cloud hand-off is off."
+        window.startupFinished.connect(lambda: window.banner.show_error(problem))
     try:
         return int(app.exec())
     finally:
