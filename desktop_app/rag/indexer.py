@@ -53,6 +53,12 @@ class _End:
 
 
 @dataclass(frozen=True)
+class _Note:
+    path: str
+    message: str
+
+
+@dataclass(frozen=True)
 class _Unchanged:
     path: str
     size: int
@@ -211,6 +217,8 @@ class Indexer:
                         self._flush(batch, ended, state)
                         batch, ended = [], []
                     yield state.snapshot(item.path)
+                elif isinstance(item, _Note):
+                    yield state.snapshot(item.path, message=item.message)
                 elif isinstance(item, _End):
                     pages, chunks, with_text, size, _sha = current.pop(item.path)
                     state.pages_done += pages - with_text  # blank pages count as done
@@ -304,6 +312,7 @@ class Indexer:
             if row is not None and row.state == "done" and row.sha256 == sha and row.collection == collection:
                 put(_Unchanged(key, size))
                 return
+            doc = None
             if path.suffix.lower() in loaders.PDF_SUFFIXES:
                 doc = loaders.PdfDocument(path, self.limits)
                 pages, page_iter = doc.page_count, doc.pages()
@@ -318,6 +327,9 @@ class Indexer:
                 texts = tuple(c.text for c in self.chunker.chunk_page(page.number, page.text))
                 if texts:
                     put(_PageChunks(key, page.number, texts))
+            if doc is not None and doc.failed_pages:
+                listed = ", ".join(map(str, doc.failed_pages[:10])) + ("…" if len(doc.failed_pages) > 10 else "")
+                put(_Note(key, f"{path.name}: {len(doc.failed_pages)} page(s) could not be read and were left out (pages {listed})."))
             put(_End(key))
         except _Stop:
             raise

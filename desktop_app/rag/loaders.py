@@ -117,11 +117,18 @@ class PdfDocument:
             raise DocumentError(f"{path.name}: too large ({self.page_count} pages; the limit is {limits.max_pages}).")
         if self.page_count == 0:
             raise DocumentError(f"{path.name}: the PDF has no pages.")
+        self.failed_pages: list[int] = []  # pages whose text could not be extracted (left out)
 
     def pages(self) -> Iterator[Page]:
-        """Yield pages with text; raises DocumentError for image-only files or a spent time budget."""
+        """Yield pages with text; raises DocumentError for image-only files or a spent time budget.
+
+        A page that cannot be extracted is left out and listed in ``failed_pages``; the file
+        fails only when no page could be read.
+        """
         deadline = time.monotonic() + self.limits.time_budget_s
         chars = 0
+        first_error: Exception | None = None
+        self.failed_pages = []
         for index in range(self.page_count):
             if time.monotonic() > deadline:
                 raise self._too_slow()
@@ -130,12 +137,16 @@ class PdfDocument:
                     text = self._extract(index, deadline)
             except _TimeBudgetSpent:
                 raise self._too_slow() from None
-            except Exception as exc:  # noqa: BLE001 - one bad page should name the file, not crash
-                raise _pdf_failure(self.path, exc, page=index + 1) from None
+            except Exception as exc:  # noqa: BLE001 - one bad page must not cost the whole document
+                self.failed_pages.append(index + 1)
+                first_error = first_error or exc
+                continue
             text = _clean(text)
             chars += len(text)
             if text:
                 yield Page(index + 1, text)
+        if first_error is not None and (len(self.failed_pages) == self.page_count or chars < _MIN_TEXT_CHARS):
+            raise _pdf_failure(self.path, first_error, page=self.failed_pages[0])
         if chars < _MIN_TEXT_CHARS:
             raise DocumentError(
                 f"{self.path.name}: no text layer (scanned or image-only pages); it needs OCR before it can be indexed."

@@ -91,3 +91,20 @@ def test_walk_recurses_and_reports_unsupported_and_missing(tmp_path):
     assert [p.name for p in supported] == ["one.pdf", "two.md"]
     assert [p.name for p in unsupported] == ["three.docx"]
     assert [p.name for p in missing] == ["nope"]
+
+
+def test_a_page_that_cannot_be_read_is_left_out_not_the_document(tmp_path, monkeypatch):
+    from desktop_app.rag.loaders import PdfDocument
+
+    path = fx.write_pdf(tmp_path / "three.pdf", [["Page one about pumps."], ["Page two about valves."], ["Page three about gears."]])
+    real = PdfDocument._extract
+
+    def flaky(self, index, deadline):
+        if index == 1:
+            raise KeyError("/Font")  # the kind of error a damaged page raises inside pypdf
+        return real(self, index, deadline)
+
+    monkeypatch.setattr(PdfDocument, "_extract", flaky)
+    doc = PdfDocument(path)
+    assert [p.number for p in doc.pages()] == [1, 3]
+    assert doc.failed_pages == [2]
