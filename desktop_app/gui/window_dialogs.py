@@ -24,6 +24,8 @@ class WindowDialogsMixin:
 
         apply_theme_setting(self.core.settings.ui.theme)
         self.setStyleSheet(window_style_sheet(self.palette()))
+        for message in self.chat_view.messages():  # code blocks take their colour from the palette
+            message.set_text(message.text())
         self._apply_policy()
         if reload_model:
             self._reload_pending = True
