@@ -28,7 +28,7 @@ def register(subparsers, name: str) -> None:
 
 def hit_json(hit: Hit) -> dict:
     return {"source": hit.source, "page": hit.page, "text": hit.text, "score": hit.score,
-            "collection": hit.collection, "on_device_only": hit.on_device_only}
+            "similarity": hit.similarity, "collection": hit.collection, "on_device_only": hit.on_device_only}
 
 
 def run(args, core) -> int:

@@ -116,7 +116,8 @@ class HybridRetriever:
                 continue
             c = chunks[cid]
             hits.append(Hit(source=c.source, page=c.page, text=c.text, score=round(fused[cid], 6),
-                            collection=c.collection, chunk_id=cid, on_device_only=c.collection in private))
+                            collection=c.collection, chunk_id=cid, on_device_only=c.collection in private,
+                            similarity=round(similarity[cid], 4)))
             if len(hits) >= k:
                 break
         return hits

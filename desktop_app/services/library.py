@@ -150,6 +150,11 @@ class Library:
         return HybridRetriever(self.embedder, indexer.vectors, indexer.keywords,
                                on_device_only=lambda: list(self.settings.routing.on_device_only_collections))
 
+    def warm_up(self) -> None:
+        """Load the embedder and open the stores now (a worker at start-up), not at the first question."""
+        self.indexer  # noqa: B018 - opens Chroma, FTS5 and the manifest
+        self.embedder.embed(["warm up"])
+
     def search(self, query: str, k: int = 5, collections: Sequence[str] | None = None) -> list[Hit]:
         retriever = self.retriever()
         return retriever.retrieve(query, k=k, collections=collections) if retriever else []

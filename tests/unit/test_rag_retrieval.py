@@ -78,6 +78,8 @@ def retriever(tmp_path):
 def test_hybrid_finds_exact_code(retriever):
     hits = retriever.retrieve("How much does part QX-10768 cost?", k=2)
     assert hits[0].chunk_id == "2"
+    assert all(h.similarity is not None and h.similarity >= FakeEmbedder.relevance_floor for h in hits)
+    assert hits[0].score > hits[-1].score or len(hits) == 1
 
 
 def test_unrelated_question_returns_nothing(retriever):
