@@ -69,7 +69,8 @@ DEFAULT_LIMITS = LoaderLimits()
 # one-line reason instead.
 logging.getLogger("pypdf").setLevel(logging.ERROR)
 PAGE_CHARS = 4000  # text files are cut into "pages" of about this size so citations stay precise
-LAYOUT_MAX_COST = 20_000  # text operations (TJ elements included) above which layout mode is skipped
+LAYOUT_MAX_COST = 200_000  # text operations per page (TJ elements included) above which layout mode is skipped
+LAYOUT_MAX_TJ = 4_000  # elements in one TJ array above which layout mode is skipped (quadratic there)
 _MIN_TEXT_CHARS = 20  # fewer extracted characters than this in a whole PDF means no text layer
 
 
@@ -156,23 +157,28 @@ class PdfDocument:
         """Extract one page: plain mode under a watchdog, then layout mode when it is cheap.
 
         Layout mode keeps a table row on one line (plain mode puts each cell on its own line),
-        but its cost grows with the square of the text operations on a page and it cannot be
-        interrupted, so it runs only on pages that plain mode measured as small.
+        but it cannot be interrupted and its time grows with the square of the length of a single
+        TJ array (measured: 16,000 elements take 1.8 s, 150,000 would take minutes), so it runs
+        only on pages that plain mode measured as reasonable. Ordinary dense pages (thousands of
+        short text runs) take about as long as plain mode.
         """
         page = self._reader.pages[index]
         cost = 0
+        longest_tj = 0
 
         def watchdog(op, args, *_rest) -> None:
             # Called by pypdf for every content-stream operator: the only place where a single
             # pathological page can be stopped, since a Python thread cannot be interrupted.
-            nonlocal cost
+            nonlocal cost, longest_tj
             before = cost
-            cost += 1 + (len(args[0]) if op == b"TJ" and args and hasattr(args[0], "__len__") else 0)
+            size = len(args[0]) if op == b"TJ" and args and hasattr(args[0], "__len__") else 0
+            longest_tj = max(longest_tj, size)
+            cost += 1 + size
             if cost // 2000 != before // 2000 and time.monotonic() > deadline:
                 raise _TimeBudgetSpent()
 
         plain = page.extract_text(visitor_operand_before=watchdog) or ""
-        if cost > LAYOUT_MAX_COST or not plain.strip():
+        if cost > LAYOUT_MAX_COST or longest_tj > LAYOUT_MAX_TJ or not plain.strip():
             return plain
         try:
             return page.extract_text(extraction_mode="layout", layout_mode_space_vertically=True) or plain
