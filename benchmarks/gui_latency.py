@@ -104,8 +104,7 @@ def main() -> int:
     args = parser.parse_args()
 
     from desktop_app.app import build_core
-    from desktop_app.gui.application import create_application
-    from desktop_app.gui.main_window import MainWindow
+    from desktop_app.gui.application import create_application, show_main_window
     from desktop_app.llm.bundled import ensure_bundled_model
 
     model = ensure_bundled_model(Path(os.environ.get("SLM_TEST_CACHE", "/tmp/slm-test-cache")))
@@ -117,9 +116,8 @@ def main() -> int:
         core.settings.llm.gpu_offload = "cpu"
         core.settings.llm.threads = args.threads
         core._library = _NoDocuments()
-        window = MainWindow(core)
-        window.show()
-        _spin(app, lambda: window.status.model_label.text() != "" or window.banner.isVisible(), 180)
+        _app, window = show_main_window(core, ["gui-latency"])  # the real start path, minus exec()
+        _spin(app, lambda: window.startup_done and (window.status.model_label.text() != "" or window.banner.isVisible()), 180)
         if window.banner.isVisible():
             raise SystemExit(f"the model did not load: {window.banner.text()}")
 

@@ -89,6 +89,10 @@ def show_main_window(core, argv: list[str] | None = None, on_shown: Callable[[],
         apply_theme_setting(core.settings.ui.theme)
     from desktop_app.gui.main_window import MainWindow  # after QApplication exists
 
+    # Pool threads stay alive between jobs, so pressing Send never waits for a thread to start.
+    from PySide6.QtCore import QThreadPool
+
+    QThreadPool.globalInstance().setExpiryTimeout(-1)
     window = MainWindow(core)
     window._expose_filter = None
     if on_shown is not None:
