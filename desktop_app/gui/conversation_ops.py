@@ -54,14 +54,15 @@ def rename(window, conversation_id: int) -> None:
 
 
 def delete(window, conversation_id: int) -> None:
+    if window.controller.busy and window.controller.conversation_id == conversation_id:
+        # The answer is being written into it: deleting now would race the saving worker.
+        window.status.showMessage("Stop the answer (Esc) before deleting this conversation.", 5000)
+        return
     conv = _get(window, conversation_id)
     if conv is None:
         return
     if not confirm(window, "Delete conversation", f"Delete “{conv.title}” and all its messages? This cannot be undone."):
         return
-    if window.controller.busy and window.controller.conversation_id == conversation_id:
-        window.controller.stop()
-        window.pool.shutdown(5000)
     try:
         window.core.store.delete_conversation(conversation_id)
     except AppError as exc:
