@@ -36,24 +36,32 @@ def specific_terms(query: str) -> list[str]:
     return [t.strip(".,;:?!()").lower() for t in query.split() if any(ch.isdigit() for ch in t) and len(t.strip(".,;:?!()")) >= 2]
 
 
-def exact_ranking(query: str, chunks: dict[str, StoredChunk]) -> list[str]:
+def exact_ranking(query: str, chunks: dict[str, StoredChunk], prior: Sequence[Sequence[str]] = ()) -> list[str]:
     """Candidates that contain the question's figures or codes verbatim, most matches first.
 
     BM25 alone lets the generic words of "What is the unit price of part QX-10768?" tie every
     page of a catalogue; a third ranking for verbatim codes lets the one page that has the code
-    win the fusion, which is the case vector search cannot handle.
+    win the fusion, which is the case vector search cannot handle. A term found in more than half
+    of the candidates (a year in a filing) tells nothing and is ignored; ties keep the order of
+    the ``prior`` rankings.
     """
     terms = specific_terms(query)
-    if not terms:
+    if not terms or not chunks:
         return []
+    texts = {cid: chunk.text.lower() for cid, chunk in chunks.items()}
+    if len(texts) >= 4:
+        terms = [t for t in terms if sum(t in text for text in texts.values()) * 2 <= len(texts)]
+    best_rank: dict[str, int] = {}
+    for ranking in prior:
+        for rank, cid in enumerate(ranking):
+            best_rank[cid] = min(best_rank.get(cid, rank), rank)
     scored = []
-    for cid, chunk in chunks.items():
-        text = chunk.text.lower()
+    for cid, text in texts.items():
         n = sum(1 for t in terms if t in text)
         if n:
-            scored.append((n, cid))
-    scored.sort(key=lambda item: -item[0])
-    return [cid for _n, cid in scored]
+            scored.append((-n, best_rank.get(cid, len(texts)), cid))
+    scored.sort()
+    return [cid for _n, _rank, cid in scored]
 
 
 @dataclass
@@ -106,7 +114,7 @@ class HybridRetriever:
         floor = cfg.min_similarity if cfg.min_similarity is not None else getattr(self.embedder, "relevance_floor", 0.2)
         rankings = [[m.chunk.id for m in vec], [c.id for c, _ in kw]]
         if cfg.mode == "hybrid":
-            rankings.append(exact_ranking(query, chunks))
+            rankings.append(exact_ranking(query, chunks, rankings))
         fused = reciprocal_rank_fusion(rankings)
         ranked = sorted(fused, key=lambda cid: (-fused[cid], -similarity.get(cid, 0.0)))
         private = set(self._on_device_only())

@@ -53,6 +53,14 @@ def test_specific_terms_and_exact_ranking():
     }
     assert exact_ranking("Price of QX-10768 in 2024?", chunks) == ["a", "b"]
     assert exact_ranking("no figures here", chunks) == []
+    # a figure found in most candidates (a year in a filing) carries no information
+    many = {**chunks, "d": StoredChunk("d", "s", 4, "default", "2024 results"),
+            "e": StoredChunk("e", "s", 5, "default", "in 2024 we")}
+    assert exact_ranking("What happened in 2024?", many) == []
+    assert exact_ranking("QX-10769 in 2024", many)[0] == "b"
+    # ties follow the prior rankings
+    tie = {"x": StoredChunk("x", "s", 1, "default", "code 77"), "y": StoredChunk("y", "s", 2, "default", "code 77")}
+    assert exact_ranking("code 77", tie, [["y", "x"]]) == ["y", "x"]
 
 
 def chunk(cid, text, collection="default", page=1):
