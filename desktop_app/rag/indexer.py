@@ -176,7 +176,7 @@ class Indexer:
 
         batch: list[StoredChunk] = []
         ended: list[tuple[str, int, int]] = []  # files fully chunked, waiting for their last batch
-        current: dict[str, list[int]] = {}  # path -> [pages, chunks, pages with text]
+        current: dict[str, list] = {}  # path -> [pages, chunks, pages with text, bytes, sha256]
         try:
             for item in self._drain(q, cancel, producer):
                 if isinstance(item, _Unchanged):
@@ -188,7 +188,11 @@ class Indexer:
                     if item.started:
                         batch = [c for c in batch if c.source != item.path]
                         self.purge(item.path)
-                        current.pop(item.path, None)
+                        pages, _chunks, with_text, _bytes, _sha = current.pop(item.path)
+                        # Its pages leave the totals, so the bar still ends full.
+                        state.pages_total -= pages
+                        state.pages_done -= with_text
+                        state.current_bytes = state.current_pages = state.current_done = 0
                     reason = _without_name(item.reason, item.path)
                     report.failed.append(FileProblem(item.path, reason))
                     state.files_done += 1

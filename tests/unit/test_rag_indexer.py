@@ -166,3 +166,24 @@ def test_chunks_never_cross_pages(tmp_path, parts):
     assert len(pages) > 1
     for c in vectors.chunks.values():
         assert c.id.split("-p")[1].startswith(f"{c.page}-")
+
+
+def test_a_file_failing_midway_leaves_no_chunks_and_the_bar_ends_full(tmp_path, parts, monkeypatch):
+    from desktop_app.core.errors import DocumentError
+    from desktop_app.rag import loaders
+
+    docs = make_docs(tmp_path / "docs", n=2, paragraphs=40)
+    real = loaders._text_pages
+
+    def breaks_after_two_pages(path):
+        for page in real(path):
+            if path.name == "doc0.txt" and page.number == 3:
+                raise DocumentError(f"{path.name}: damaged in the middle.")
+            yield page
+
+    monkeypatch.setattr(loaders, "_text_pages", breaks_after_two_pages)
+    report, progress = drain(indexer(parts, batch_size=1).run([str(tmp_path / "docs")]))
+    assert [(p.path, p.reason) for p in report.failed] == [(str(docs[0]), "damaged in the middle.")]
+    assert report.files_indexed == 1
+    assert progress[-1].pages_done == progress[-1].pages_total > 0
+    assert_consistent(parts)
