@@ -95,6 +95,9 @@ class _ProgressBar:
         self.width = width
         self._last_file = None
         self._drawn = False
+        self._bar_file = ""
+        self._base_done = 0
+        self._file_pages = 1
 
     def update(self, p: IndexProgress) -> None:
         if not self.enabled:
@@ -104,8 +107,12 @@ class _ProgressBar:
             print(p.message, file=self.stream)
             self._last_file = p.current_file or self._last_file
         if self.tty:
-            total = max(p.pages_total, 1)
-            frac = min(1.0, p.pages_done / total) if p.pages_total else (p.files_done / max(p.files_total, 1))
+            if p.current_file and p.current_file != self._bar_file:
+                # A file's page count is known once it is opened: measure it from here.
+                self._bar_file, self._base_done = p.current_file, p.pages_done
+                self._file_pages = max(1, p.pages_total - p.pages_done)
+            within = min(1.0, max(0, p.pages_done - self._base_done) / self._file_pages) if self._bar_file else 0.0
+            frac = min(1.0, (p.files_done + (within if p.current_file else 0.0)) / max(p.files_total, 1))
             filled = int(frac * self.width)
             eta = f" ETA {_fmt(p.eta_s)}" if p.eta_s is not None else ""
             name = os.path.basename(p.current_file)[:30]
