@@ -37,6 +37,7 @@ class LlmSettings:
     threads: int = _f(0, "CPU threads for generation; 0 means the number of physical cores.")
     max_tokens: int = _f(512, "Longest answer in tokens.")
     temperature: float = _f(0.2, "Sampling temperature; low values give steadier answers.")
+    repeat_penalty: float = _f(1.15, "Penalty on repeating recent tokens (1.0 = none); keeps small models from looping.")
     system_prompt: str = _f(
         "You are SLM Assistant, a helpful assistant running on the user's own computer. Answer clearly and concisely.",
         "Instruction given to the model before every conversation.",

@@ -28,6 +28,7 @@ from desktop_app.llm.base import GenerationRequest, GenerationStats
 from desktop_app.llm.gguf_info import GgufInfo, read_gguf_info
 from desktop_app.llm.llama_runtime import llama_cpp_module, load_llama, supports_gpu_offload
 from desktop_app.llm.prompt_formats import PromptFormat, TemplateError, select_format
+from desktop_app.llm.repetition import RepetitionGuard
 
 DEFAULT_CONTEXT = 4096
 # Below this many new prompt tokens the evaluation is short enough that Stop can simply wait
@@ -57,8 +58,10 @@ class LocalLlamaBackend:
         threads: int = 0,
         info: GgufInfo | None = None,
         prompt_format: PromptFormat | None = None,
+        repeat_penalty: float = 1.0,
     ) -> None:
         self.path = Path(model_path)
+        self.repeat_penalty = repeat_penalty
         self.info = info or read_gguf_info(self.path)
         self.prompt_format = prompt_format or select_format(self.info)
         trained = self.info.context_length or DEFAULT_CONTEXT
@@ -152,12 +155,13 @@ class LocalLlamaBackend:
                 max_tokens=request.max_tokens,
                 temperature=request.temperature,
                 stop=list(stop) + [s for s in request.stop if s not in stop],
-                repeat_penalty=1.0,
+                repeat_penalty=self.repeat_penalty,
                 stream=True,
             )
             first_at: float | None = None
             finish = ""
             held, started_text = "", False
+            loop_guard = RepetitionGuard()
             try:
                 for chunk in chunks:
                     if first_at is None:
@@ -185,6 +189,9 @@ class LocalLlamaBackend:
                     yield piece
                     if stopped():
                         finish = "cancelled"
+                        break
+                    if loop_guard.feed(piece):
+                        finish = "repetition"  # a small model looping: end the answer here
                         break
             except RuntimeError as exc:
                 if not stopped():

@@ -212,6 +212,7 @@ class ModelManager:
             gpu_offload=llm.gpu_offload,
             threads=llm.threads,
             info=read_gguf_info(path),
+            repeat_penalty=llm.repeat_penalty,
         )
 
     # ------------------------------------------------------------------ catalogue
