@@ -34,6 +34,9 @@ class Core:
     policy: MachinePolicy
     settings_store: SettingsStore
     settings: Settings
+    # The GUI sets this: its Library then runs in a child process (LibraryProcess), whose
+    # imports and Chroma writes cannot hold the window's GIL. The CLI keeps it in-process.
+    library_in_subprocess: bool = False
     _lock: threading.RLock = field(default_factory=threading.RLock)
     _store: Any = None
     _models: Any = None
@@ -81,7 +84,11 @@ class Core:
     def library(self):
         """Document indexing and retrieval (embedder and Chroma load lazily inside)."""
         with self._lock:
-            if self._library is None:
+            if self._library is None and self.library_in_subprocess:
+                from desktop_app.services.library_process import LibraryProcess
+
+                self._library = LibraryProcess(self.paths, self.settings, self.policy)
+            elif self._library is None:
                 from desktop_app.services.library import Library
 
                 self._library = Library(self.paths, self.settings, self.policy)
