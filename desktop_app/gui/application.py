@@ -127,6 +127,9 @@ def run(core, argv: list[str] | None = None, on_shown: Callable[[], None] | None
 
     if on_shown is None and os.environ.get(SMOKE_WINDOW_ENV) == "1":
         on_shown = _report_shown_and_quit
+    # The document index runs in a child process: its imports and Chroma writes hold the GIL
+    # for up to a second, which would freeze the window (benchmarks/gui_indexing_latency.py).
+    core.library_in_subprocess = True
     app, window = show_main_window(core, argv, on_shown)
     if core.policy.problem:  # shown once the chat UI (with its banner) exists
         problem = f"{core.policy.problem} Cloud hand-off is off."
