@@ -1,0 +1,109 @@
+"""The window's documents side: the documents panel dock, adding documents and models
+(menu, file dialogs, drops) and opening citations.
+
+A mixin of ``MainWindow``; the panel itself belongs to ``documents_panel`` (engineer gui-docs)
+and is optional: without it the window still chats.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from desktop_app.core.errors import AppError
+
+
+class WindowDocumentsMixin:
+    """Documents panel wiring, drops (``.gguf`` -> models, the rest -> documents), citations."""
+
+    def _build_documents_panel(self):
+        """The documents panel (engineer gui-docs), in a dock on the right; absent -> no dock."""
+        from PySide6.QtCore import Qt
+        from PySide6.QtWidgets import QDockWidget
+
+        from desktop_app.gui.accessibility import describe
+
+        try:
+            from desktop_app.gui.documents_panel import DocumentsPanel
+        except ImportError:
+            return None
+        panel = DocumentsPanel(self.core, self.pool, self)
+        dock = QDockWidget("Documents", self)
+        dock.setObjectName("documentsDock")
+        dock.setWidget(panel)
+        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetClosable | QDockWidget.DockWidgetFeature.DockWidgetMovable)
+        describe(dock, "Documents", "Your indexed documents and the collections this conversation uses.")
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+        self.resizeDocks([dock], [300], Qt.Orientation.Horizontal)
+        dock.show()
+        self.documents_dock = dock
+        signal = getattr(panel, "collectionsChanged", None)
+        if signal is not None:
+            signal.connect(self._on_collections_changed)
+        dock.visibilityChanged.connect(self.actions.toggle_documents.setChecked)
+        self.actions.toggle_documents.setVisible(True)
+        self.actions.add_documents.setEnabled(True)
+        return panel
+
+    def _on_collections_changed(self, names) -> None:
+        self._collections = list(names) if names is not None else None
+
+    def _conversation_collections(self) -> list[str] | None:
+        return self._collections
+
+    def toggle_documents(self) -> None:
+        if self.documents_dock is not None:
+            self.documents_dock.setVisible(not self.documents_dock.isVisible())
+
+    def add_documents(self) -> None:
+        from PySide6.QtWidgets import QFileDialog
+
+        if self.documents_panel is None:
+            return
+        files, _ = QFileDialog.getOpenFileNames(
+            self, "Add documents", str(Path.home()), "Documents (*.pdf *.txt *.md *.markdown);;All files (*)"
+        )
+        if files:
+            self.add_document_paths(files)
+
+    def add_document_paths(self, paths: list[str]) -> None:
+        if self.documents_panel is None:
+            self.banner.show_error(AppError("Documents cannot be added in this version."))
+            return
+        if self.documents_dock is not None:
+            self.documents_dock.show()
+        self.documents_panel.add_paths(paths)
+
+    def add_model_dialog(self) -> None:
+        from PySide6.QtWidgets import QFileDialog
+
+        from desktop_app.gui import conversation_ops
+
+        path, _ = QFileDialog.getOpenFileName(self, "Add model", str(Path.home()), "GGUF models (*.gguf)")
+        if path:
+            conversation_ops.add_model(self, path)
+
+    def _open_citation(self, citation) -> None:
+        if self.documents_panel is not None and hasattr(self.documents_panel, "open_citation"):
+            self.documents_panel.open_citation(citation)
+        else:
+            self.status.showMessage(f"{Path(citation.source).name}, page {citation.page}", 6000)
+
+    def dragEnterEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        if event.mimeData().hasUrls() and any(u.isLocalFile() for u in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:  # noqa: N802
+        paths = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
+        event.acceptProposedAction()
+        self.handle_dropped_paths(paths)
+
+    def handle_dropped_paths(self, paths: list[str]) -> None:
+        """``.gguf`` files become models; everything else (files, folders) goes to the documents panel."""
+        from desktop_app.gui import conversation_ops
+
+        models = [p for p in paths if p.lower().endswith(".gguf")]
+        others = [p for p in paths if not p.lower().endswith(".gguf")]
+        for path in models:
+            conversation_ops.add_model(self, path)
+        if others:
+            self.add_document_paths(others)
