@@ -77,8 +77,8 @@ def test_real_bundled_model_answers_in_the_window(qtbot, isolated_home, bundled_
     try:
         qtbot.waitUntil(lambda: window.status.model_label.text() != "", timeout=10000)
         send(qtbot, window, "What is the capital of France?")
-        qtbot.waitUntil(lambda: bool(answers(window)) and answers(window)[-1].status != "streaming", timeout=120000)
-        wait_idle(qtbot, window, timeout=120000)
+        qtbot.waitUntil(lambda: bool(answers(window)) and answers(window)[-1].status != "streaming", timeout=300000)
+        wait_idle(qtbot, window, timeout=300000)
         answer = answers(window)[-1]
         assert answer.status == "complete", window.banner.text()
         assert answer.text().strip()
