@@ -6,8 +6,8 @@ import html
 from pathlib import Path
 
 from PySide6.QtCore import QSize, Qt, QUrl, Signal
-from PySide6.QtGui import QDesktopServices, QGuiApplication, QPalette
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QTextBrowser, QVBoxLayout, QWidget
+from PySide6.QtGui import QCursor, QDesktopServices, QGuiApplication, QPalette
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QTextBrowser, QToolTip, QVBoxLayout, QWidget
 
 from desktop_app.core.records import Citation
 from desktop_app.gui.accessibility import describe
@@ -94,6 +94,7 @@ class MessageWidget(QFrame):
             "The text of this message; links and citations can be opened with Enter.",
         )
         self.body.anchorClicked.connect(self._on_link)
+        self.body.highlighted.connect(self._on_hover)  # hovering [n] shows the quoted passage
         layout.addWidget(self.body)
 
         self.reason_label = _small_label(self)
@@ -106,6 +107,7 @@ class MessageWidget(QFrame):
         )
         describe(self.sources_label, "Sources", "Numbered sources of this answer; activate one to see the passage.", tooltip=False)
         self.sources_label.linkActivated.connect(lambda url: self._on_link(QUrl(url)))
+        self.sources_label.linkHovered.connect(lambda url: self._on_hover(QUrl(url)))
         for label in (self.reason_label, self.notices_label, self.sources_label):
             layout.addWidget(label)
 
@@ -181,13 +183,28 @@ class MessageWidget(QFrame):
     def copy_to_clipboard(self) -> None:
         QGuiApplication.clipboard().setText(self._text)
 
+    def citation_for(self, url: QUrl) -> Citation | None:
+        """The citation a ``cite:N`` link points at, if any."""
+        if url.scheme() != "cite":
+            return None
+        try:
+            number = int(url.path() or url.toString().split(":", 1)[1])
+        except ValueError:
+            return None
+        return next((c for c in self._citations if c.number == number), None)
+
+    def _on_hover(self, url: QUrl) -> None:
+        citation = self.citation_for(url)
+        if citation is None:
+            QToolTip.hideText()
+            return
+        from desktop_app.gui.citation_popup import citation_tooltip_html
+
+        QToolTip.showText(QCursor.pos(), citation_tooltip_html(citation), self)
+
     def _on_link(self, url: QUrl) -> None:
         if url.scheme() == "cite":
-            try:
-                number = int(url.path() or url.toString().split(":", 1)[1])
-            except ValueError:
-                return
-            citation = next((c for c in self._citations if c.number == number), None)
+            citation = self.citation_for(url)
             if citation is not None:
                 self.citationClicked.emit(citation)
         elif url.scheme() in ("http", "https", "mailto"):

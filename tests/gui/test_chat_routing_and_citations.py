@@ -131,6 +131,11 @@ def test_citations_are_links_that_open_through_the_documents_panel(qtbot, isolat
         assert "annual report.pdf, page 3" in again.sources_label.text()
         again.sources_label.linkActivated.emit("cite:1")
         assert len(opened) == 2
+        # Hovering a citation shows the quoted passage with its file and page.
+        shown = []
+        monkeypatch.setattr("desktop_app.gui.message_widget.QToolTip.showText", lambda pos, text, *a: shown.append(text))
+        again.body.highlighted.emit(QUrl("cite:1"))
+        assert shown and "annual report.pdf" in shown[-1] and "3" in shown[-1]
     finally:
         window.close()
         core.close()
