@@ -23,6 +23,7 @@ import os
 import pickle
 import signal
 import threading
+import time
 from typing import Any
 
 from desktop_app.core.cancel import CancelToken
@@ -147,8 +148,9 @@ class LibraryHost:
     def _shut_down(self) -> None:
         for token in list(self._jobs.values()):
             token.cancel()
+        deadline = time.monotonic() + JOIN_ON_EXIT_S
         for thread in self._threads:
-            thread.join(JOIN_ON_EXIT_S)
+            thread.join(max(0.0, deadline - time.monotonic()))
         try:
             self.library.close()
         except Exception:  # noqa: BLE001 - closing must never stop the exit
