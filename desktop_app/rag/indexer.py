@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import os
 import queue
+import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -275,6 +276,7 @@ class Indexer:
             state.chunks_done += len(batch)
         for path, pages, chunks in ended:
             self.manifest.finish(path, pages, chunks)
+        _release_free_memory()
 
     # ------------------------------------------------------------------ producer thread
 
@@ -341,6 +343,30 @@ class Indexer:
             put(_Failed(key, exc.message, size, started))
         except Exception as exc:  # noqa: BLE001 - a bug in one file must not stop the others
             put(_Failed(key, f"{path.name}: could not be read (unexpected {type(exc).__name__}: {exc})", size, started))
+
+
+def _release_free_memory() -> None:
+    """Hand freed heap back to the OS (glibc only).
+
+    Each batch's attention tensors differ in shape, and with the producer thread allocating in
+    its own arena, glibc keeps the freed pieces: RSS crept up ~30 MB per 1,000 chunks in the
+    benchmark. malloc_trim after a batch (every few seconds, ~1 ms) keeps it flat.
+    """
+    global _malloc_trim
+    if _malloc_trim is None:
+        _malloc_trim = False
+        if sys.platform.startswith("linux"):
+            try:
+                import ctypes
+
+                _malloc_trim = ctypes.CDLL("libc.so.6").malloc_trim
+            except (OSError, AttributeError):
+                pass
+    if _malloc_trim:
+        _malloc_trim(0)
+
+
+_malloc_trim = None
 
 
 def _without_name(reason: str, path: str) -> str:
