@@ -21,9 +21,10 @@ from pathlib import Path
 from typing import Generator, Iterator, Sequence
 
 from desktop_app.core.cancel import CancelToken
-from desktop_app.core.errors import DocumentError, IndexMismatchError
+from desktop_app.core.errors import IndexMismatchError
 from desktop_app.rag import loaders
 from desktop_app.rag.chunker import Chunker
+from desktop_app.rag.index_producer import Begin, End, Failed, FileProducer, Note, PageChunks, Unchanged, file_size
 from desktop_app.rag.embedder import Embedder
 from desktop_app.rag.keyword_store import KeywordStore
 from desktop_app.rag.manifest import Manifest
@@ -33,61 +34,9 @@ from desktop_app.rag.vector_store import StoredChunk, VectorStore
 QUEUE_PAGES = 32  # pages the producer may read ahead of the embedder
 
 
-@dataclass(frozen=True)
-class _Begin:
-    path: str
-    sha: str
-    pages: int
-    size: int
-
-
-@dataclass(frozen=True)
-class _PageChunks:
-    path: str
-    page: int
-    texts: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class _End:
-    path: str
-
-
-@dataclass(frozen=True)
-class _Note:
-    path: str
-    message: str
-
-
-@dataclass(frozen=True)
-class _Unchanged:
-    path: str
-    size: int
-
-
-@dataclass(frozen=True)
-class _Failed:
-    path: str
-    reason: str
-    size: int
-    started: bool  # chunks of it may already be in the batch or the stores
-
-
-class _Stop(Exception):
-    pass
-
-
 def chunk_id(path: str, sha: str, page: int, index: int) -> str:
     """Deterministic id: the same file content always gives the same ids (re-runs overwrite)."""
     return f"{hashlib.sha1(path.encode('utf-8', 'surrogatepass')).hexdigest()[:16]}-{sha[:12]}-p{page}-c{index}"
-
-
-def file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 class Indexer:
@@ -165,14 +114,15 @@ class Indexer:
                         self.purge(row.path)
                         report.files_removed += 1
 
-        sizes = {str(p): _size(p) for p in files}
+        sizes = {str(p): file_size(p) for p in files}
         state = _Progress(files_total=len(files), work_bytes=sum(sizes.values()), started=started)
         for problem in report.skipped:
             yield state.snapshot(message=f"Skipped {os.path.basename(problem.path)}: {problem.reason}")
 
         q: queue.Queue = queue.Queue(maxsize=QUEUE_PAGES)
         stop = threading.Event()
-        producer = threading.Thread(target=self._produce, args=(files, collection, q, stop), name="index-producer", daemon=True)
+        reader = FileProducer(self.chunker, self.manifest, self.limits)
+        producer = threading.Thread(target=reader.run, args=(files, collection, q, stop), name="index-producer", daemon=True)
         producer.start()
 
         batch: list[StoredChunk] = []
@@ -180,12 +130,12 @@ class Indexer:
         current: dict[str, list] = {}  # path -> [pages, chunks, pages with text, bytes, sha256]
         try:
             for item in self._drain(q, cancel, producer):
-                if isinstance(item, _Unchanged):
+                if isinstance(item, Unchanged):
                     report.files_unchanged += 1
                     state.files_done += 1
                     state.work_bytes -= item.size  # unchanged files are not work: keep the ETA honest
                     yield state.snapshot(item.path)
-                elif isinstance(item, _Failed):
+                elif isinstance(item, Failed):
                     if item.started:
                         batch = [c for c in batch if c.source != item.path]
                         self.purge(item.path)
@@ -199,7 +149,7 @@ class Indexer:
                     state.files_done += 1
                     state.bytes_done += item.size
                     yield state.snapshot(item.path, message=f"Could not index {os.path.basename(item.path)}: {reason}")
-                elif isinstance(item, _Begin):
+                elif isinstance(item, Begin):
                     # Order matters for crash safety: mark pending, drop old chunks, then write new ones.
                     self.manifest.begin(item.path, item.sha, collection)
                     self.vectors.delete_source(item.path)
@@ -209,7 +159,7 @@ class Indexer:
                     state.current_bytes, state.current_pages = item.size, item.pages
                     state.current_done = 0
                     yield state.snapshot(item.path)
-                elif isinstance(item, _PageChunks):
+                elif isinstance(item, PageChunks):
                     info = current[item.path]
                     sha = info[4]
                     for i, text in enumerate(item.texts):
@@ -222,9 +172,9 @@ class Indexer:
                         self._flush(batch, ended, state)
                         batch, ended = [], []
                     yield state.snapshot(item.path)
-                elif isinstance(item, _Note):
+                elif isinstance(item, Note):
                     yield state.snapshot(item.path, message=item.message)
-                elif isinstance(item, _End):
+                elif isinstance(item, End):
                     pages, chunks, with_text, size, _sha = current.pop(item.path)
                     state.pages_done += pages - with_text  # blank pages count as done
                     state.files_done += 1
@@ -280,71 +230,6 @@ class Indexer:
 
     # ------------------------------------------------------------------ producer thread
 
-    def _produce(self, files: list[Path], collection: str, q: queue.Queue, stop: threading.Event) -> None:
-        """Runs on the producer thread: reads, hashes and chunks files; never writes the index."""
-
-        def put(item: object) -> None:
-            while not stop.is_set():
-                try:
-                    q.put(item, timeout=0.1)
-                    return
-                except queue.Full:
-                    continue
-            raise _Stop
-
-        try:
-            for path in files:
-                if stop.is_set():
-                    return
-                self._produce_file(path, collection, put)
-        except _Stop:
-            return
-        finally:
-            try:
-                q.put(None, timeout=1)
-            except queue.Full:
-                pass
-
-    def _produce_file(self, path: Path, collection: str, put) -> None:
-        key = str(path)
-        size = _size(path)
-        started = False
-        try:
-            try:
-                sha = file_sha256(path)
-            except OSError as exc:
-                raise DocumentError(f"{path.name}: cannot be read ({exc.strerror or exc}).") from None
-            row = self.manifest.get(key)
-            if row is not None and row.state == "done" and row.sha256 == sha and row.collection == collection:
-                put(_Unchanged(key, size))
-                return
-            doc = None
-            if path.suffix.lower() in loaders.PDF_SUFFIXES:
-                doc = loaders.PdfDocument(path, self.limits)
-                pages, page_iter = doc.page_count, doc.pages()
-            else:
-                pages, page_iter = max(1, -(-size // loaders.PAGE_CHARS)), loaders.load_pages(path, self.limits)
-                # Opening a text file is cheap; fail early (empty, binary) before marking it pending.
-                first = next(page_iter)
-                page_iter = _prepend(first, page_iter)
-            put(_Begin(key, sha, pages, size))
-            started = True
-            for page in page_iter:
-                texts = tuple(c.text for c in self.chunker.chunk_page(page.number, page.text))
-                if texts:
-                    put(_PageChunks(key, page.number, texts))
-            if doc is not None and doc.failed_pages:
-                listed = ", ".join(map(str, doc.failed_pages[:10])) + ("…" if len(doc.failed_pages) > 10 else "")
-                put(_Note(key, f"{path.name}: {len(doc.failed_pages)} page(s) could not be read and were left out (pages {listed})."))
-            put(_End(key))
-        except _Stop:
-            raise
-        except DocumentError as exc:
-            put(_Failed(key, exc.message, size, started))
-        except Exception as exc:  # noqa: BLE001 - a bug in one file must not stop the others
-            put(_Failed(key, f"{path.name}: could not be read (unexpected {type(exc).__name__}: {exc})", size, started))
-
-
 def _release_free_memory() -> None:
     """Hand freed heap back to the OS (glibc only).
 
@@ -374,16 +259,8 @@ def _without_name(reason: str, path: str) -> str:
     return reason[len(prefix):] if reason.startswith(prefix) else reason
 
 
-def _prepend(first, rest):
-    yield first
-    yield from rest
-
-
-def _size(path: Path) -> int:
-    try:
-        return path.stat().st_size
-    except OSError:
-        return 0
+class _Stop(Exception):
+    """Cancelled: unwind the run at a safe point."""
 
 
 @dataclass
