@@ -1,11 +1,13 @@
 """The indexing pipeline: a producer thread reads and chunks files while this thread embeds.
 
   producer thread:  hash -> (skip if unchanged) -> open -> pages -> chunks   ──queue──┐
-  calling thread:   batch chunks -> embed (torch releases the GIL) -> write both stores -> manifest
+  calling thread:   batch chunks -> embed (torch releases the GIL)            ──queue──┐
+  writer thread:    manifest 'pending' -> Chroma + FTS5 upserts -> manifest 'done'
 
-Extraction of the next pages therefore overlaps with embedding of the current batch, and both
-cores stay busy. The queue is bounded, so memory stays flat however large the corpus is. Every
-step is resumable: see ``manifest.py`` for the ordering that makes kill -9 safe.
+Extraction of the next pages and writing of the previous batch overlap with embedding of the
+current batch, and both cores stay busy. The queues are bounded, so memory stays flat however
+large the corpus is. Every step is resumable: see ``manifest.py`` for the ordering that makes
+kill -9 safe.
 """
 
 from __future__ import annotations
@@ -124,6 +126,7 @@ class Indexer:
         reader = FileProducer(self.chunker, self.manifest, self.limits)
         producer = threading.Thread(target=reader.run, args=(files, collection, q, stop), name="index-producer", daemon=True)
         producer.start()
+        writer = _Writer()
 
         batch: list[StoredChunk] = []
         ended: list[tuple[str, int, int]] = []  # files fully chunked, waiting for their last batch
@@ -138,7 +141,7 @@ class Indexer:
                 elif isinstance(item, Failed):
                     if item.started:
                         batch = [c for c in batch if c.source != item.path]
-                        self.purge(item.path)
+                        writer.submit(self.purge, item.path)
                         pages, _chunks, with_text, _bytes, _sha = current.pop(item.path)
                         # Its pages leave the totals, so the bar still ends full.
                         state.pages_total -= pages
@@ -150,10 +153,7 @@ class Indexer:
                     state.bytes_done += item.size
                     yield state.snapshot(item.path, message=f"Could not index {os.path.basename(item.path)}: {reason}")
                 elif isinstance(item, Begin):
-                    # Order matters for crash safety: mark pending, drop old chunks, then write new ones.
-                    self.manifest.begin(item.path, item.sha, collection)
-                    self.vectors.delete_source(item.path)
-                    self.keywords.delete_source(item.path)
+                    writer.submit(self._begin_file, item.path, item.sha, collection)
                     current[item.path] = [item.pages, 0, 0, item.size, item.sha]
                     state.pages_total += item.pages
                     state.current_bytes, state.current_pages = item.size, item.pages
@@ -169,7 +169,7 @@ class Indexer:
                     state.pages_done += 1
                     state.current_done += 1
                     if len(batch) >= self.batch_size:
-                        self._flush(batch, ended, state)
+                        self._flush(batch, ended, state, writer)
                         batch, ended = [], []
                     yield state.snapshot(item.path)
                 elif isinstance(item, Note):
@@ -186,13 +186,15 @@ class Indexer:
                     ended.append((item.path, pages, chunks))
             if cancel.cancelled:
                 raise _Stop
-            self._flush(batch, ended, state)
+            self._flush(batch, ended, state, writer)
+            writer.drain()
             yield state.snapshot("")
         except _Stop:
             report.cancelled = True
             # Files not finished are 'pending' in the manifest: purge them now, not at next start.
             stop.set()
             producer.join(timeout=30)
+            writer.drain()
             self.recover()
             for _path, pages, chunks in ended:
                 report.files_indexed -= 1
@@ -200,6 +202,7 @@ class Indexer:
                 report.chunks -= chunks
         finally:
             stop.set()
+            writer.close()
         producer.join(timeout=30)
         report.seconds = time.monotonic() - started
         return report
@@ -218,17 +221,27 @@ class Indexer:
                 return
             yield item
 
-    def _flush(self, batch: list[StoredChunk], ended: list[tuple[str, int, int]], state: "_Progress") -> None:
-        if batch:
-            vectors = self.embedder.embed([c.text for c in batch])
-            self.vectors.upsert(batch, vectors)
-            self.keywords.upsert(batch)
-            state.chunks_done += len(batch)
-        for path, pages, chunks in ended:
-            self.manifest.finish(path, pages, chunks)
+    def _flush(self, batch: list[StoredChunk], ended: list[tuple[str, int, int]], state: "_Progress",
+               writer: "_Writer") -> None:
+        """Embed a batch here, then hand its writes to the writer thread and carry on."""
+        vectors = self.embedder.embed([c.text for c in batch]) if batch else []
+        writer.submit(self._write, list(batch), vectors, list(ended))
+        state.chunks_done += len(batch)
         _release_free_memory()
 
-    # ------------------------------------------------------------------ producer thread
+    def _begin_file(self, path: str, sha: str, collection: str) -> None:
+        # Order matters for crash safety: mark pending, drop old chunks, then write new ones.
+        self.manifest.begin(path, sha, collection)
+        self.vectors.delete_source(path)
+        self.keywords.delete_source(path)
+
+    def _write(self, batch: list[StoredChunk], vectors: list, ended: list[tuple[str, int, int]]) -> None:
+        # A file is marked done only after the batch holding its last chunk is stored.
+        if batch:
+            self.vectors.upsert(batch, vectors)
+            self.keywords.upsert(batch)
+        for path, pages, chunks in ended:
+            self.manifest.finish(path, pages, chunks)
 
 def _release_free_memory() -> None:
     """Hand freed heap back to the OS (glibc only).
@@ -257,6 +270,57 @@ _malloc_trim = None
 def _without_name(reason: str, path: str) -> str:
     prefix = os.path.basename(path) + ": "
     return reason[len(prefix):] if reason.startswith(prefix) else reason
+
+
+class _Writer:
+    """Applies index writes in submission order on its own thread.
+
+    Writing one batch to Chroma and FTS5 then overlaps with embedding the next. The queue holds
+    two jobs, so a slow disk holds the embedder back instead of piling batches up in memory. A
+    write error is raised in the indexing thread at its next ``submit`` or ``drain``.
+    """
+
+    def __init__(self) -> None:
+        self._jobs: queue.Queue = queue.Queue(maxsize=2)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._loop, name="index-writer", daemon=True)
+        self._thread.start()
+
+    def submit(self, fn, *args) -> None:
+        self._raise()
+        self._jobs.put((fn, args))
+
+    def drain(self) -> None:
+        """Wait until every submitted write is done; raise the first write error."""
+        self._jobs.join()
+        self._raise()
+
+    def close(self) -> None:
+        self._jobs.put(None)
+        self._thread.join(timeout=60)
+
+    def _raise(self) -> None:
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
+
+    def _loop(self) -> None:
+        # Runs on the writer thread; after an error the remaining jobs are skipped (their files
+        # stay 'pending' and are purged by the next recover()).
+        failed = False
+        while True:
+            job = self._jobs.get()
+            try:
+                if job is None:
+                    return
+                if not failed:
+                    fn, args = job
+                    fn(*args)
+            except BaseException as exc:  # noqa: BLE001 - handed to the indexing thread
+                failed = True
+                self._error = exc
+            finally:
+                self._jobs.task_done()
 
 
 class _Stop(Exception):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -69,8 +70,9 @@ DEFAULT_LIMITS = LoaderLimits()
 # one-line reason instead.
 logging.getLogger("pypdf").setLevel(logging.ERROR)
 PAGE_CHARS = 4000  # text files are cut into "pages" of about this size so citations stay precise
-LAYOUT_MAX_COST = 200_000  # text operations per page (TJ elements included) above which layout mode is skipped
-LAYOUT_MAX_TJ = 4_000  # elements in one TJ array above which layout mode is skipped (quadratic there)
+LAYOUT_MAX_ARRAY_BYTES = 16_000  # longest [...] in a content stream (~4,000 elements) for layout mode
+LAYOUT_MAX_CONTENT_BYTES = 8_000_000  # decoded content per page above which layout mode is skipped
+_ARRAY = re.compile(rb"\[[^\[\]]*\]")
 _MIN_TEXT_CHARS = 20  # fewer extracted characters than this in a whole PDF means no text layer
 
 
@@ -154,36 +156,37 @@ class PdfDocument:
             )
 
     def _extract(self, index: int, deadline: float) -> str:
-        """Extract one page: plain mode under a watchdog, then layout mode when it is cheap.
+        """Extract one page, in layout mode when that is safe, else in plain mode under a watchdog.
 
         Layout mode keeps a table row on one line (plain mode puts each cell on its own line),
         but it cannot be interrupted and its time grows with the square of the length of a single
-        TJ array (measured: 16,000 elements take 1.8 s, 150,000 would take minutes), so it runs
-        only on pages that plain mode measured as reasonable. Ordinary dense pages (thousands of
-        short text runs) take about as long as plain mode.
+        TJ array (measured: 16,000 elements take 1.8 s; 150,000 would take minutes). A scan of
+        the raw content bytes finds the longest array first; ordinary pages, even dense ones,
+        take about as long in layout mode as in plain mode, so there is one pass, not two.
         """
-        page = self._reader.pages[index]
-        cost = 0
-        longest_tj = 0
+        from pypdf.errors import LimitReachedError
 
-        def watchdog(op, args, *_rest) -> None:
+        page = self._reader.pages[index]
+        if _layout_is_safe(page):
+            try:
+                text = page.extract_text(extraction_mode="layout", layout_mode_space_vertically=True)
+                if text and text.strip():
+                    return text
+            except LimitReachedError:
+                raise
+            except Exception:  # noqa: BLE001 - layout mode is newer and fussier; plain mode may still read it
+                pass
+        ops = 0
+
+        def watchdog(*_args) -> None:
             # Called by pypdf for every content-stream operator: the only place where a single
             # pathological page can be stopped, since a Python thread cannot be interrupted.
-            nonlocal cost, longest_tj
-            before = cost
-            size = len(args[0]) if op == b"TJ" and args and hasattr(args[0], "__len__") else 0
-            longest_tj = max(longest_tj, size)
-            cost += 1 + size
-            if cost // 2000 != before // 2000 and time.monotonic() > deadline:
+            nonlocal ops
+            ops += 1
+            if ops % 2000 == 0 and time.monotonic() > deadline:
                 raise _TimeBudgetSpent()
 
-        plain = page.extract_text(visitor_operand_before=watchdog) or ""
-        if cost > LAYOUT_MAX_COST or longest_tj > LAYOUT_MAX_TJ or not plain.strip():
-            return plain
-        try:
-            return page.extract_text(extraction_mode="layout", layout_mode_space_vertically=True) or plain
-        except Exception:  # noqa: BLE001 - layout mode is newer and fussier; plain text is still good
-            return plain
+        return page.extract_text(visitor_operand_before=watchdog) or ""
 
     def _too_slow(self) -> DocumentError:
         return DocumentError(
@@ -193,6 +196,35 @@ class PdfDocument:
 
 class _TimeBudgetSpent(Exception):
     pass
+
+
+def _layout_is_safe(page) -> bool:
+    """True when the page's content streams (and its forms) hold no array long enough to make
+    layout mode quadratic. Reads raw decoded bytes: a C regex, no PDF parsing."""
+    from pypdf.generic import ArrayObject
+
+    streams = []
+    contents = page.get("/Contents")
+    if contents is not None:
+        obj = contents.get_object()
+        streams.extend(obj if isinstance(obj, ArrayObject) else [obj])
+    resources = page.get("/Resources")
+    xobjects = resources.get_object().get("/XObject") if resources is not None else None
+    if xobjects is not None:
+        for ref in xobjects.get_object().values():
+            form = ref.get_object()
+            if form.get("/Subtype") == "/Form":
+                streams.append(form)
+    total = 0
+    for stream in streams:
+        data = stream.get_object().get_data()
+        total += len(data)
+        if total > LAYOUT_MAX_CONTENT_BYTES:
+            return False
+        for match in _ARRAY.finditer(data):
+            if match.end() - match.start() > LAYOUT_MAX_ARRAY_BYTES:
+                return False
+    return True
 
 
 def _pdf_pages(path: Path, limits: LoaderLimits) -> Iterator[Page]:
