@@ -56,6 +56,10 @@ def test_drop_index_progress_and_search_through_the_child(qtbot, panel, core, tm
                     timeout=60000)
     top = core.library.search("vault access code for the archive room", k=3)[0]
     assert top.source == ledger and top.page == 3
+    maps = f"/proc/{core.library.pid}/maps"
+    if os.path.exists(maps):  # Linux: the child (embedder, Chroma) never loads Qt
+        with open(maps) as fh:
+            assert "libQt6Core" not in fh.read()
 
 
 def test_cancel_in_the_panel_reaches_the_child(qtbot, panel, core, tmp_path):

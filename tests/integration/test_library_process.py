@@ -13,6 +13,7 @@ import subprocess
 import sys
 import textwrap
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -50,11 +51,15 @@ def drain(gen, on_progress=None):
 
 
 def gone(pid: int) -> bool:
+    """The process has exited (a zombie not yet reaped by a container's init counts as exited)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return True
-    return False
+    try:
+        return "\nState:\tZ" in Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return True
 
 
 @pytest.fixture
@@ -168,3 +173,31 @@ def test_the_gui_process_never_imports_torch_chromadb_or_sentence_transformers(t
     assert result["pages"] == 4 and result["page"] == 3
     assert result["heavy"] == []
     assert gone(result["child"])
+
+
+def test_a_child_whose_parent_is_killed_exits_by_itself(tmp_path):
+    script = textwrap.dedent(f"""
+        import os, signal
+        from desktop_app.app import build_core
+
+        def main():
+            core = build_core({str(tmp_path / "home")!r})
+            core.library_in_subprocess = True
+            lib = core.library
+            lib.documents()  # starts the child
+            print(lib.pid, flush=True)
+            os.kill(os.getpid(), signal.SIGKILL)  # no close(), no atexit: as if the app crashed
+
+        if __name__ == "__main__":
+            main()
+    """)
+    path = tmp_path / "crashing_parent.py"
+    path.write_text(script)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, str(path)], capture_output=True, text=True, timeout=300, env=env, cwd=ROOT)
+    assert done.returncode == -signal.SIGKILL, done.stderr[-2000:]
+    child = int(done.stdout.split()[0])
+    deadline = time.monotonic() + 60
+    while not gone(child) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert gone(child), "the Library child outlived its parent"
