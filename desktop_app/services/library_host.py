@@ -161,31 +161,24 @@ class LibraryHost:
             pass
 
 
-def serve(conn, paths=None, settings=None, policy=None, home: str | None = None) -> None:
-    """Build the real Library and serve it over ``conn`` until the pipe closes.
+def serve(conn, paths, settings, policy) -> None:
+    """Build the real Library from the parent's own paths, settings and policy; serve it over ``conn``.
 
-    Args:
-        paths, settings, policy: the parent's own objects (so the child sees exactly what the
-            parent sees, including unsaved settings); when omitted, read from ``home`` the way
-            the app does (``build_core``).
+    The parent built them with ``build_core`` (policy applied, unsaved changes included), so
+    the child reads nothing again. The environment (offline, no telemetry) is inherited, and
+    the embedder and vector-store adapters set it again before their imports.
     """
-    from desktop_app.app import build_core, enforce_offline_environment
-
-    enforce_offline_environment()
-    if paths is None or settings is None or policy is None:
-        core = build_core(home)
-        paths, settings, policy = core.paths, core.settings, core.policy
     from desktop_app.services.library import Library
 
     LibraryHost(conn, Library(paths, settings, policy), settings).run()
 
 
-def main(conn, paths=None, settings=None, policy=None, home: str | None = None) -> None:
+def main(conn, paths, settings, policy) -> None:
     """Process entry point: serve until the pipe closes, then exit (forced if a thread lingers)."""
     # Ctrl+C in a terminal reaches the whole process group: the parent decides when we stop.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
-        serve(conn, paths, settings, policy, home)
+        serve(conn, paths, settings, policy)
     finally:
         # A normal exit runs the finalizers (e.g. tqdm's semaphore is unlinked); should a
         # non-daemon thread of some library keep the interpreter waiting, leave anyway.

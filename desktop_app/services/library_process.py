@@ -133,7 +133,8 @@ class LibraryProcess:
     process) and again on the call after it died. ``close()`` stops it.
 
     Args:
-        home: unused when paths/settings/policy are given (kept for callers that pass it).
+        home: accepted for callers that pass it; the child uses ``paths``, ``settings`` and
+            ``policy`` themselves (pickled), so it sees exactly what this process sees.
     """
 
     def __init__(self, paths: AppPaths, settings: Settings, policy: MachinePolicy, home: str | None = None) -> None:
@@ -180,7 +181,7 @@ class LibraryProcess:
         parent_end, child_end = ctx.Pipe(duplex=True)
         self._sent_settings = self.settings.to_json()
         process = ctx.Process(target=library_host.main, name="slm-library",
-                              args=(child_end, self.paths, self.settings, self.policy, self.home), daemon=True)
+                              args=(child_end, self.paths, self.settings, self.policy), daemon=True)
         try:
             process.start()
         except OSError as exc:
