@@ -108,3 +108,12 @@ def test_a_page_that_cannot_be_read_is_left_out_not_the_document(tmp_path, monke
     doc = PdfDocument(path)
     assert [p.number for p in doc.pages()] == [1, 3]
     assert doc.failed_pages == [2]
+
+
+def test_table_cells_drawn_separately_come_out_as_one_row_per_line(tmp_path):
+    rows = [("Segment", "Q1", "Q2"), ("Intelligent Cloud", "26,708", "28,516"), ("More Personal Computing", "15,580", "13,369")]
+    path = fx.write_pdf(tmp_path / "table.pdf", [["Revenue by segment", rows]])
+    (page,) = list(load_pages(path))
+    lines = [" ".join(line.split()) for line in page.text.splitlines()]
+    assert "Intelligent Cloud 26,708 28,516" in lines
+    assert "More Personal Computing 15,580 13,369" in lines
