@@ -78,8 +78,10 @@ Invoke-Sign @($binaries)
 $Work = Join-Path $Root "build\msi-win"
 Remove-Item $Work -Recurse -Force -ErrorAction SilentlyContinue
 New-Item -ItemType Directory $Work | Out-Null
-Invoke-Checked "$WixBin\heat.exe" @("dir", $Bundle, "-nologo", "-gg", "-srd", "-sfrag", "-sreg", "-cg", "BundleFiles",
-    "-dr", "INSTALLDIR", "-var", "var.SourceDir", "-platform", "x64", "-out", "$Work\files.wxs")
+# -ag: component GUIDs computed from the install path at compile time (stable across builds, as
+# wixl-heat's Guid="*"); -srd: the bundle's files go straight into INSTALLDIR.
+Invoke-Checked "$WixBin\heat.exe" @("dir", $Bundle, "-nologo", "-ag", "-srd", "-sfrag", "-sreg", "-cg", "BundleFiles",
+    "-dr", "INSTALLDIR", "-var", "var.SourceDir", "-out", "$Work\files.wxs")
 $defines = @("-dVersion=$Version", "-dSourceDir=$Bundle", "-dIconFile=$Root\resources\icons\slm-assistant.ico",
     "-dLauncher=SLM Assistant.exe", "-dWin64=yes", "-arch", "x64")
 Invoke-Checked "$WixBin\candle.exe" (@("-nologo", "-out", "$Work\") + $defines + @("installers\windows\SLMAssistant.wxs", "$Work\files.wxs"))
