@@ -18,7 +18,7 @@ CountTokens = Callable[[Sequence[str]], list[int]]
 
 _SENTENCE_END = re.compile(r"(?<=[.!?;:])\s+(?=[\"'(\[]?[A-Z0-9•\-–])")
 _NUMBER = re.compile(r"[\(\-–$€£]?\d[\d,.]*%?\)?")
-_WIDE_GAP = re.compile(r"\S(?: {2,}|\t)\S")
+_COLUMN_GAP = re.compile(r" {3,}|\t")
 _BULLET = re.compile(r"^\s*(?:[•▪◦\-–*]|\(?\d{1,2}[.)]|\(?[a-z][.)])\s+")
 
 
@@ -48,15 +48,23 @@ def estimate_tokens(texts: Sequence[str]) -> list[int]:
 
 
 def is_table_row(line: str) -> bool:
-    """True for lines that look like a table row: several figures, or columns set apart."""
+    """True for lines that look like a table row: several figures, or columns set apart.
+
+    Columns are runs of text separated by 3+ spaces (layout extraction keeps them apart). A
+    line where every "column" is a single word is justified prose spaced out, not a table.
+    """
     stripped = line.strip()
     if not stripped or len(stripped) > 300:
         return False
+    cells = [c for c in _COLUMN_GAP.split(stripped) if c]
+    if len(cells) >= 2 and not (len(cells) >= 6 and all(" " not in c for c in cells)):
+        if any(_NUMBER.search(c) for c in cells[1:]) or len(cells) >= 3:
+            return True
+        if all(len(c) <= 40 for c in cells):
+            return True
+    words = stripped.split()
     numbers = len(_NUMBER.findall(stripped))
-    words = len(stripped.split())
-    if _WIDE_GAP.search(stripped) and words >= 2:
-        return True
-    return numbers >= 2 and numbers * 2 >= words - 1 and not stripped.endswith(".")
+    return numbers >= 2 and numbers * 2 >= len(words) - 1 and not stripped.endswith(".")
 
 
 class Chunker:

@@ -20,6 +20,9 @@ def words(text: str) -> int:
         ("Total 1,234 5,678 9,012", True),
         ("QX-10768 Hinge 88.64 137", True),
         ("Revenue grew by 12% to 4,512 million in the quarter.", False),
+        ("Name            Title             Office", True),
+        ("Microsoft   Cloud   revenue   increased   strongly   driven   by   Azure", False),  # spaced-out prose
+        ("Three Months Ended          Nine Months Ended", True),
         ("The board met on Monday.", False),
         ("", False),
     ],
