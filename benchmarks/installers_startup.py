@@ -21,6 +21,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -39,9 +40,12 @@ def time_to_window(cmd: list[str], home: Path) -> float:
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env_for(home, SLM_ASSISTANT_SMOKE_WINDOW="1"), stdout=subprocess.PIPE,
                             stderr=subprocess.DEVNULL, text=True, cwd=REPO)
+    watchdog = threading.Timer(180, proc.kill)  # never hang on a window that does not show
+    watchdog.start()
     line = proc.stdout.readline()
     elapsed = time.perf_counter() - start
     proc.communicate(timeout=120)
+    watchdog.cancel()
     if line.strip() != "window shown" or proc.returncode != 0:
         raise SystemExit(f"{cmd[0]} did not show its window (rc={proc.returncode})")
     return elapsed

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+import threading
 import time
 from pathlib import Path
 
@@ -53,11 +54,14 @@ def test_frozen_window_opens_offscreen(frozen_exe, tmp_path):
     env = frozen_env(tmp_path / "home", tmp_path / "no-policy.json", SLM_ASSISTANT_SMOKE_WINDOW="1")
     start = time.monotonic()
     proc = subprocess.Popen([str(frozen_exe)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    watchdog = threading.Timer(180, proc.kill)  # a hung window must fail the test, not hang it
+    watchdog.start()
     try:
         line = proc.stdout.readline()
         shown = time.monotonic() - start
         out, err = proc.communicate(timeout=120)
     finally:
+        watchdog.cancel()
         if proc.poll() is None:
             proc.kill()
     assert line.strip() == "window shown", line + out + err
