@@ -71,7 +71,7 @@ class Indexer:
         elif recorded != current:
             raise IndexMismatchError(
                 f"The document index was built with the embedding model {recorded[0]} ({recorded[1]} dimensions), "
-                f"not {current[0]} ({current[1]}), so it cannot be searched.",
+                f"not {current[0]} ({current[1]}), so it cannot be searched or extended with the current model.",
                 "Re-index your documents: run 'slm-assistant index --rebuild' or choose Re-index in the Documents panel.",
             )
 
