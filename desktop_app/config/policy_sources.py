@@ -221,13 +221,19 @@ def combine(policies: list[MachinePolicy]) -> MachinePolicy:
 
 
 def read_platform_policy(platform: str | None = None) -> MachinePolicy:
-    """Read this platform's policy; SLM_ASSISTANT_POLICY_FILE replaces all sources with one file."""
-    override = os.environ.get(POLICY_FILE_ENV)
-    if override:
-        return read_policy_file(Path(override))
+    """Read this platform's policy, plus SLM_ASSISTANT_POLICY_FILE as the lowest source.
+
+    The environment file can only *add* locks (portable installs, tests): it ranks below every
+    location IT controls, so a user cannot unlock a managed setting by pointing it elsewhere.
+    """
     platform = platform or sys.platform
     if platform == "win32":
-        return read_windows_policy()
-    if platform == "darwin":
-        return read_macos_policy()
-    return read_linux_policy()
+        managed = read_windows_policy()
+    elif platform == "darwin":
+        managed = read_macos_policy()
+    else:
+        managed = read_linux_policy()
+    override = os.environ.get(POLICY_FILE_ENV)
+    if not override:
+        return managed
+    return combine([managed, read_policy_file(Path(override))])

@@ -83,10 +83,21 @@ def test_bom_from_notepad_is_accepted(tmp_path):
     assert ps.read_policy_file(path).problem == ""
 
 
-def test_env_override_replaces_platform_sources(tmp_path, monkeypatch):
+def test_env_file_adds_locks_but_never_unlocks_what_it_locked(tmp_path, monkeypatch):
+    managed = write_json(tmp_path / "etc-policy.json", {"routing.policy": "off", "privacy.allow_export": False})
+    monkeypatch.setattr(ps, "LINUX_POLICY", managed)
+    user_file = write_json(tmp_path / "p.json", {"routing.policy": "auto", "privacy.allow_user_models": False})
+    monkeypatch.setenv(ps.POLICY_FILE_ENV, str(user_file))
+    values = ps.read_platform_policy("linux").values
+    # IT's values win; the environment file only adds a lock IT did not set.
+    assert values == {"routing.policy": "off", "privacy.allow_export": False, "privacy.allow_user_models": False}
+
+
+def test_env_file_alone_applies_when_no_managed_policy(tmp_path, monkeypatch):
+    monkeypatch.setattr(ps, "LINUX_POLICY", tmp_path / "missing.json")
     path = write_json(tmp_path / "p.json", {"privacy.allow_user_models": False})
     monkeypatch.setenv(ps.POLICY_FILE_ENV, str(path))
-    assert ps.read_platform_policy("win32").values == {"privacy.allow_user_models": False}
+    assert ps.read_platform_policy("linux").values == {"privacy.allow_user_models": False}
 
 
 # --------------------------------------------------------------------------- Windows
