@@ -130,6 +130,11 @@ class Manifest:
         with self._lock:
             return [DocumentRow(*r) for r in self._db.execute(sql + " ORDER BY collection, path", params)]
 
+    def has_documents(self) -> bool:
+        """True when at least one document is fully indexed (cheap: called before every search)."""
+        with self._lock:
+            return self._db.execute("SELECT 1 FROM documents WHERE state = 'done' LIMIT 1").fetchone() is not None
+
     def pending(self) -> list[DocumentRow]:
         return self.documents(state="pending")
 

@@ -141,7 +141,7 @@ class Library:
         Raises:
             IndexMismatchError: the index was built by another embedding model.
         """
-        if not self.manifest.documents():
+        if not self.manifest.has_documents():
             return None
         indexer = self.indexer
         indexer.check_embedder()
