@@ -370,3 +370,18 @@ def test_close_stops_the_child_and_a_later_call_starts_a_new_one(lib):
 ])
 def test_error_from(kind, value, expected):
     assert type(error_from(kind, value)) is expected
+
+
+def test_core_builds_a_library_process_only_when_asked(isolated_home):
+    from desktop_app.app import build_core
+    from desktop_app.services.library import Library
+
+    core = build_core(str(isolated_home))
+    assert type(core.library) is Library  # the CLI's default
+    gui_core = build_core(str(isolated_home))
+    gui_core.library_in_subprocess = True
+    library = gui_core.library
+    assert type(library) is LibraryProcess and library.pid is None  # nothing started yet
+    assert library.settings is gui_core.settings  # the cloud gateway reads the same object
+    gui_core.close()
+    core.close()
