@@ -286,7 +286,9 @@ def test_a_child_that_dies_mid_call_gives_the_plain_error_and_the_next_call_rest
 
     t = threading.Thread(target=ask)
     t.start()
-    time.sleep(0.2)
+    deadline = time.monotonic() + 5
+    while not lib.fakes[-1].history and time.monotonic() < deadline:  # the call is in the child
+        time.sleep(0.01)
     lib.processes[-1].die()
     t.join(5)
     assert len(failures) == 1 and type(failures[0]) is IndexerStoppedError
