@@ -117,3 +117,8 @@ def test_table_cells_drawn_separately_come_out_as_one_row_per_line(tmp_path):
     lines = [" ".join(line.split()) for line in page.text.splitlines()]
     assert "Intelligent Cloud 26,708 28,516" in lines
     assert "More Personal Computing 15,580 13,369" in lines
+
+
+def test_pdf_protected_only_by_an_owner_password_is_read(tmp_path, good_pdf):
+    path = fx.encrypted_pdf(tmp_path / "print-protected.pdf", good_pdf, password="")
+    assert [p.number for p in load_pages(path)] == [1, 2]
