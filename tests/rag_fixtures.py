@@ -246,6 +246,23 @@ def huge_array_pdf(path: Path, elements: int = 150_000, sentence: str = "The Mer
     return path
 
 
+def rotated_table_pdf(path: Path) -> Path:
+    """A portrait page with a title and a table drawn rotated 90 degrees (a landscape table)."""
+    from reportlab.pdfgen import canvas
+
+    c = canvas.Canvas(str(path), pagesize=(612, 792), invariant=1)
+    c.drawString(72, 740, "Segment results, unaudited")
+    c.saveState()
+    c.translate(300, 100)
+    c.rotate(90)
+    for i in range(5):
+        c.drawString(0, -i * 14, f"Region {i}      Intelligent Cloud      {1000 + i:,}")
+    c.restoreState()
+    c.showPage()
+    c.save()
+    return path
+
+
 # ---------------------------------------------------------------- long reports (benchmark)
 
 

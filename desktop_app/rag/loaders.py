@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,9 +69,31 @@ class LoaderLimits:
 
 
 DEFAULT_LIMITS = LoaderLimits()
+
+
+class _RotatedTextSpy(logging.Handler):
+    """Notes, per thread, pypdf's "Rotated text discovered" warning from layout mode.
+
+    Layout mode drops rotated text (a landscape table on a portrait page); when it says so,
+    the page is extracted again in plain mode, which keeps it.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.threads: set[int] = set()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if "Rotated text" in str(record.msg):
+            self.threads.add(threading.get_ident())
+
+
+_ROTATED = _RotatedTextSpy()
 # pypdf logs every repaired oddity ("EOF marker not found"...) as a warning; the user gets our
-# one-line reason instead.
-logging.getLogger("pypdf").setLevel(logging.ERROR)
+# one-line reason instead, so its records stop here (and only the spy reads them).
+_pypdf_log = logging.getLogger("pypdf")
+_pypdf_log.setLevel(logging.WARNING)
+_pypdf_log.propagate = False
+_pypdf_log.addHandler(_ROTATED)
 PAGE_CHARS = 4000  # text files are cut into "pages" of about this size so citations stay precise
 LAYOUT_MAX_ARRAY_BYTES = 16_000  # longest [...] in a content stream (~4,000 elements) for layout mode
 LAYOUT_MAX_CONTENT_BYTES = 8_000_000  # decoded content per page above which layout mode is skipped
@@ -170,9 +193,11 @@ class PdfDocument:
 
         page = self._reader.pages[index]
         if _layout_is_safe(page):
+            me = threading.get_ident()
+            _ROTATED.threads.discard(me)
             try:
                 text = page.extract_text(extraction_mode="layout", layout_mode_space_vertically=True)
-                if text and text.strip():
+                if text and text.strip() and me not in _ROTATED.threads:
                     return text
             except LimitReachedError:
                 raise

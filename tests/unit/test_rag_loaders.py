@@ -122,3 +122,9 @@ def test_table_cells_drawn_separately_come_out_as_one_row_per_line(tmp_path):
 def test_pdf_protected_only_by_an_owner_password_is_read(tmp_path, good_pdf):
     path = fx.encrypted_pdf(tmp_path / "print-protected.pdf", good_pdf, password="")
     assert [p.number for p in load_pages(path)] == [1, 2]
+
+
+def test_rotated_table_is_not_dropped(tmp_path):
+    (page,) = list(load_pages(fx.rotated_table_pdf(tmp_path / "landscape.pdf")))
+    assert "Segment results" in page.text
+    assert all(f"Region {i}" in page.text for i in range(5))
