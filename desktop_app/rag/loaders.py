@@ -1,4 +1,4 @@
-"""Document loaders: PDF (pypdf), plain text and Markdown, streamed page by page.
+"""Document loaders: PDF (pypdf, here), plain text and Markdown (``document_files``), page by page.
 
 Each loader yields ``Page`` records one at a time, so a 1,000-page filing never sits in memory
 whole. Every way a file can fail becomes a ``DocumentError`` whose message is one plain line
@@ -8,7 +8,6 @@ naming the reason (encrypted, corrupt, not a PDF, needs OCR, too large, took too
 from __future__ import annotations
 
 import logging
-import os
 import re
 import threading
 import time
@@ -17,19 +16,18 @@ from pathlib import Path
 from typing import Iterator
 
 from desktop_app.core.errors import DocumentError
-
-PDF_SUFFIXES = frozenset({".pdf"})
-TEXT_SUFFIXES = frozenset({".txt", ".text", ".md", ".markdown"})
-SUPPORTED_SUFFIXES = PDF_SUFFIXES | TEXT_SUFFIXES
-
-
-@dataclass(frozen=True)
-class Page:
-    """The text of one page (1-based ``number``); text files have sections of ~PAGE_CHARS."""
-
-    number: int
-    text: str
-
+from desktop_app.rag.document_files import (  # noqa: F401 - re-exported: the loaders' public names
+    PAGE_CHARS,
+    PDF_SUFFIXES,
+    SUPPORTED_SUFFIXES,
+    TEXT_SUFFIXES,
+    Page,
+    check_size,
+    clean_text,
+    is_supported,
+    walk,
+)
+from desktop_app.rag.document_files import text_pages as _text_pages
 
 @dataclass(frozen=True)
 class LoaderLimits:
@@ -94,22 +92,17 @@ _pypdf_log = logging.getLogger("pypdf")
 _pypdf_log.setLevel(logging.WARNING)
 _pypdf_log.propagate = False
 _pypdf_log.addHandler(_ROTATED)
-PAGE_CHARS = 4000  # text files are cut into "pages" of about this size so citations stay precise
 LAYOUT_MAX_ARRAY_BYTES = 16_000  # longest [...] in a content stream (~4,000 elements) for layout mode
 LAYOUT_MAX_CONTENT_BYTES = 8_000_000  # decoded content per page above which layout mode is skipped
 _ARRAY = re.compile(rb"\[[^\[\]]*\]")
 _MIN_TEXT_CHARS = 20  # fewer extracted characters than this in a whole PDF means no text layer
 
 
-def is_supported(path: Path) -> bool:
-    return path.suffix.lower() in SUPPORTED_SUFFIXES
-
-
 def count_pages(path: Path, limits: LoaderLimits = DEFAULT_LIMITS) -> int:
     """Open the file and return its page count (raises DocumentError like ``load_pages``)."""
     if path.suffix.lower() in PDF_SUFFIXES:
         return PdfDocument(path, limits).page_count
-    _check_size(path, limits)
+    check_size(path, limits.max_file_bytes)
     return max(1, -(-path.stat().st_size // PAGE_CHARS))
 
 
@@ -119,7 +112,7 @@ def load_pages(path: Path, limits: LoaderLimits = DEFAULT_LIMITS) -> Iterator[Pa
     Raises:
         DocumentError: the file cannot be read; the message is one plain line.
     """
-    _check_size(path, limits)
+    check_size(path, limits.max_file_bytes)
     if path.suffix.lower() in PDF_SUFFIXES:
         yield from _pdf_pages(path, limits)
     elif path.suffix.lower() in TEXT_SUFFIXES:
@@ -134,7 +127,7 @@ class PdfDocument:
     def __init__(self, path: Path, limits: LoaderLimits = DEFAULT_LIMITS) -> None:
         self.path = path
         self.limits = limits
-        _check_size(path, limits)
+        check_size(path, limits.max_file_bytes)
         with _pdf_config(limits):
             self._reader = _open_pdf(path, limits)
             try:
@@ -169,7 +162,7 @@ class PdfDocument:
                 self.failed_pages.append(index + 1)
                 first_error = first_error or exc
                 continue
-            text = _clean(text)
+            text = clean_text(text)
             chars += len(text)
             if text:
                 yield Page(index + 1, text)
@@ -258,21 +251,6 @@ def _pdf_pages(path: Path, limits: LoaderLimits) -> Iterator[Page]:
     yield from PdfDocument(path, limits).pages()
 
 
-def _check_size(path: Path, limits: LoaderLimits) -> None:
-    try:
-        size = path.stat().st_size
-    except FileNotFoundError:
-        raise DocumentError(f"{path}: file not found.") from None
-    except OSError as exc:
-        raise DocumentError(f"{path.name}: cannot be read ({exc.strerror or exc}).") from None
-    if size == 0:
-        raise DocumentError(f"{path.name}: the file is empty (0 bytes).")
-    if size > limits.max_file_bytes:
-        raise DocumentError(
-            f"{path.name}: too large ({size / 2**20:.0f} MB; the limit is {limits.max_file_bytes / 2**20:.0f} MB)."
-        )
-
-
 def _pdf_config(limits: LoaderLimits):
     # pypdf keeps its limits in a ContextVar: they must be applied in the thread that reads.
     from pypdf._configuration import apply_configuration
@@ -322,70 +300,9 @@ def _pdf_failure(path: Path, exc: Exception, page: int | None = None) -> Documen
     return DocumentError(f"{path.name}: damaged or truncated PDF{where} ({detail}).")
 
 
-def _text_pages(path: Path) -> Iterator[Page]:
-    """Yield sections of a text/Markdown file, cut at paragraph breaks near PAGE_CHARS."""
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise DocumentError(f"{path.name}: cannot be read ({exc.strerror or exc}).") from None
-    if b"\x00" in raw[:8192]:
-        raise DocumentError(f"{path.name}: not a text file (it contains binary data).")
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = raw.decode("latin-1")
-    del raw
-    number, buf = 0, []
-    size = 0
-    for para in text.replace("\r\n", "\n").split("\n\n"):
-        if size + len(para) > PAGE_CHARS and buf:
-            number += 1
-            yield Page(number, _clean("\n\n".join(buf)))
-            buf, size = [], 0
-        buf.append(para)
-        size += len(para) + 2
-    if any(p.strip() for p in buf):
-        number += 1
-        yield Page(number, _clean("\n\n".join(buf)))
-    if number == 0:
-        raise DocumentError(f"{path.name}: contains no text.")
 
 
-def _clean(text: str) -> str:
-    # NULs and stray control characters from odd fonts would break FTS5 and the tokenizer.
-    text = text.replace("\x00", " ")
-    text = "".join(ch if ch >= " " or ch in "\n\t" else " " for ch in text)
-    return text.strip()
-
-
-def walk(paths: list[str]) -> tuple[list[Path], list[Path], list[Path]]:
-    """Expand files and folders (recursively) into (supported, unsupported, missing), sorted."""
-    supported: list[Path] = []
-    unsupported: list[Path] = []
-    missing: list[Path] = []
-    seen: set[Path] = set()
-    for raw in paths:
-        root = Path(raw).expanduser()
-        try:
-            root = root.resolve()
-        except OSError:
-            pass
-        if root.is_dir():
-            for dirpath, dirnames, filenames in os.walk(root):
-                dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-                for name in sorted(filenames):
-                    if name.startswith("."):
-                        continue
-                    _add(Path(dirpath) / name, seen, supported, unsupported)
-        elif root.is_file():
-            _add(root, seen, supported, unsupported)
-        else:
-            missing.append(root)
-    return supported, unsupported, missing
-
-
-def _add(path: Path, seen: set[Path], supported: list[Path], unsupported: list[Path]) -> None:
-    if path in seen:
-        return
-    seen.add(path)
-    (supported if is_supported(path) else unsupported).append(path)
+__all__ = [
+    "DEFAULT_LIMITS", "LoaderLimits", "PAGE_CHARS", "PDF_SUFFIXES", "Page", "PdfDocument", "SUPPORTED_SUFFIXES",
+    "TEXT_SUFFIXES", "count_pages", "is_supported", "load_pages", "walk",
+]
