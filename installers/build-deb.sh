@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Build the Debian package from the PyInstaller bundle.
 # Usage: bash installers/build-deb.sh [BUNDLE_DIR]      (default dist/slm-assistant)
-#   DEB_COMPRESSION (zstd|xz|gzip|none, default zstd), DEB_LEVEL (default 3), DEB_VERSION (default: the app's)
+#   DEB_COMPRESSION (xz|gzip|zstd|none, default xz: what every Debian and Ubuntu dpkg reads; zstd needs
+#   dpkg >= 1.21.18), DEB_LEVEL (default 1: ~1.5 min for the 1.5 GB bundle), DEB_VERSION (default: the app's)
 # Installs: /opt/slm-assistant (the bundle), /usr/bin/slm-assistant, a desktop entry, hicolor icons,
 # and /etc/slm-assistant/policy.json, a conffile: an edited policy is kept across upgrades.
 # Prints the .deb's path on the last line.
@@ -60,5 +61,5 @@ Description: Offline AI assistant with a bundled small language model
 CONTROL
 
 deb="$root/$out_dir/slm-assistant_${version}_${arch}.deb"
-dpkg-deb --root-owner-group -Z"${DEB_COMPRESSION:-zstd}" -z"${DEB_LEVEL:-3}" --build "$pkg" "$deb" >/dev/null
+dpkg-deb --root-owner-group -Z"${DEB_COMPRESSION:-xz}" -z"${DEB_LEVEL:-1}" --build "$pkg" "$deb" >/dev/null
 echo "$deb"

@@ -9,4 +9,4 @@ def _wanted(name: str) -> bool:
 
 
 hiddenimports = collect_submodules("chromadb", filter=_wanted) + ["chromadb_rust_bindings"]
-datas = collect_data_files("chromadb", excludes=["**/test/**"]) + copy_metadata("chromadb")
+datas = collect_data_files("chromadb", excludes=["**/test/**", "**/.gitignore"]) + copy_metadata("chromadb")

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import json
 import os
+import pwd
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -115,6 +117,19 @@ def test_deb_installs_runs_keeps_policy_across_upgrade_and_removes(deb_package, 
         env.pop("SLM_ASSISTANT_POLICY_FILE")
         run = subprocess.run(["/usr/bin/slm-assistant", "self-test"], env=env, capture_output=True, text=True, timeout=300)
         assert run.returncode == 0, run.stdout + run.stderr
+        if shutil.which("runuser"):
+            # An ordinary user cannot write to /opt: the installed app must not need to.
+            user_home = Path(tempfile.mkdtemp(prefix="slm-nobody-", dir="/tmp"))
+            os.chown(user_home, pwd.getpwnam("nobody").pw_uid, pwd.getpwnam("nobody").pw_gid)
+            try:
+                run = subprocess.run(
+                    ["runuser", "-u", "nobody", "--", "env", "-i", "PATH=/usr/bin:/bin", f"HOME={user_home}", f"SLM_ASSISTANT_HOME={user_home}/slm",
+                     "QT_QPA_PLATFORM=offscreen", "/usr/bin/slm-assistant", "self-test"],
+                    capture_output=True, text=True, timeout=300,
+                )
+                assert run.returncode == 0, run.stdout + run.stderr
+            finally:
+                shutil.rmtree(user_home, ignore_errors=True)
 
         # IT edits the policy; an upgrade must keep the edit (conffile).
         policy.write_text(json.dumps({"privacy.allow_export": False}), encoding="utf-8")
