@@ -16,7 +16,8 @@ import pytest
 
 from tests.installers_fixtures import frozen_env
 
-pytestmark = pytest.mark.slow
+# The first test builds the bundle (minutes on a 2-core machine): more than the default per-test timeout.
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(3600)]
 
 
 def run_frozen(exe: Path, args: list[str], env: dict[str, str], timeout: float = 300) -> subprocess.CompletedProcess:

@@ -20,7 +20,8 @@ from desktop_app import __version__
 from tests.installers_fixtures import INSTALLERS, frozen_env, last_line, require_root, require_tools, run_script
 from tests.integration.test_installers_recipes import UPGRADE_CODE, msi_properties, msi_table
 
-pytestmark = pytest.mark.slow
+# The first test builds the bundle (minutes on a 2-core machine): more than the default per-test timeout.
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(3600)]
 
 
 # --------------------------------------------------------------------------- MSI
