@@ -233,3 +233,37 @@ def test_wixl_patch_statements_come_from_the_wxs():
     assert sum(s.startswith("UPDATE `Component`") for s in statements) == 7
     assert statements[-1].endswith("WHERE `Property` = 'SecureCustomProperties'")
     assert "WIX_UPGRADE_DETECTED;CLOUD_POLICY;" in statements[-1]
+
+
+# --------------------------------------------------------------------------- Group Policy template
+
+ADMX_DIR = INSTALLERS / "windows" / "admx"
+GP_NS = {"p": "http://schemas.microsoft.com/GroupPolicy/2006/07/PolicyDefinitions"}
+
+
+def test_admx_writes_what_the_windows_reader_reads():
+    admx = ET.parse(ADMX_DIR / "SLMAssistant.admx").getroot()
+    adml = ET.parse(ADMX_DIR / "en-US" / "SLMAssistant.adml").getroot()
+    strings = {s.get("id") for s in adml.iter("{%s}string" % GP_NS["p"])}
+    presentations = {p.get("id") for p in adml.iter("{%s}presentation" % GP_NS["p"])}
+    written: dict[str, object] = {}
+    for policy in admx.iter("{%s}policy" % GP_NS["p"]):
+        assert policy.get("key") == ps.WINDOWS_POLICY_KEY and policy.get("class") == "Machine"
+        for attr in ("displayName", "explainText"):
+            assert policy.get(attr)[len("$(string."):-1] in strings, policy.get(attr)
+        if policy.get("presentation"):
+            assert policy.get("presentation")[len("$(presentation."):-1] in presentations
+        names = [policy.get("valueName")] + [e.get("valueName") for e in policy.iter() if e.get("valueName")]
+        for name in filter(None, names):
+            assert name in ps.FRIENDLY_NAMES, name
+        # What the policy writes when an administrator disables it (booleans) or picks the first item.
+        disabled = policy.find("p:disabledValue/p:decimal", GP_NS)
+        if disabled is not None:
+            written[policy.get("valueName")] = int(disabled.get("value"))
+        first = policy.find("p:elements/p:enum/p:item/p:value/p:string", GP_NS)
+        if first is not None:
+            written[policy.find("p:elements/p:enum", GP_NS).get("valueName")] = first.text
+    assert written == {"CloudPolicy": "off", "AllowUserModels": 0, "AllowExport": 0}
+    policy = ps.read_windows_registry(lambda key: written if key == ps.WINDOWS_POLICY_KEY else None)
+    assert policy.problem == ""
+    assert policy.values == {"routing.policy": "off", "privacy.allow_user_models": False, "privacy.allow_export": False}
