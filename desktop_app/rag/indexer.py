@@ -47,13 +47,13 @@ class Indexer:
 
     Args:
         batch_size: chunks gathered before embedding. The batch is sorted by length and embedded
-            in slices of EMBED_SLICE, so similar lengths share a slice (little padding: measured
-            ~10% less CPU than slices in arrival order) while progress and cancel still come
-            every slice.
+            in slices of EMBED_SLICE, so similar lengths share a slice: on the benchmark corpus the
+            padded tokens are 1.04x the real ones with 512 (1.07x with 256, 1.22x with
+            unsorted slices of 64), while progress and cancel still come every slice.
     """
 
     def __init__(self, embedder: Embedder, vectors: VectorStore, keywords: KeywordStore, manifest: Manifest,
-                 limits: loaders.LoaderLimits = loaders.DEFAULT_LIMITS, batch_size: int = 256,
+                 limits: loaders.LoaderLimits = loaders.DEFAULT_LIMITS, batch_size: int = 512,
                  chunker: Chunker | None = None) -> None:
         self.embedder = embedder
         self.vectors = vectors
