@@ -19,6 +19,13 @@ def isolated_home(tmp_path, monkeypatch):
     home = tmp_path / "home"
     monkeypatch.setenv("SLM_ASSISTANT_HOME", str(home))
     monkeypatch.setenv("SLM_ASSISTANT_POLICY_FILE", str(tmp_path / "no-policy.json"))
+    # The environment file only adds locks, so also move this process's managed locations
+    # away: a policy installed on the test machine (say by the .deb test) must not leak in.
+    from desktop_app.config import policy_sources
+
+    monkeypatch.setattr(policy_sources, "LINUX_POLICY", tmp_path / "etc-policy.json")
+    monkeypatch.setattr(policy_sources, "MACOS_MANAGED_DIR", tmp_path / "managed-preferences")
+    monkeypatch.setattr(policy_sources, "MACOS_POLICY", tmp_path / "library-policy.json")
     monkeypatch.delenv("SLM_ASSISTANT_CLOUD_API_KEY", raising=False)
     monkeypatch.delenv("SLM_ASSISTANT_CLOUD_BASE_URL", raising=False)
     monkeypatch.delenv("SLM_ASSISTANT_CLOUD_MODEL", raising=False)
