@@ -263,6 +263,12 @@ def rotated_table_pdf(path: Path) -> Path:
     return path
 
 
+def short_pages_pdf(path: Path, pages: int, seed: int = 1) -> Path:
+    """Many pages of one sentence each: many small chunks, quick to embed (crash tests)."""
+    rng = random.Random(seed)
+    return write_pdf(path, [[f"Note {n}. {filler(rng, 1)}"] for n in range(1, pages + 1)])
+
+
 # ---------------------------------------------------------------- long reports (benchmark)
 
 

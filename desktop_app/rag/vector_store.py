@@ -148,9 +148,16 @@ class ChromaVectorStore:
         self._collection = self._open()
 
     def close(self) -> None:
-        # PersistentClient has no close(); dropping the references releases its SQLite handles.
-        self._collection = None
-        self._client = None
+        """Release the client. Chroma shares one in-memory system per folder within a process;
+        only closing the last client drops it, so the next open reads what other processes (the
+        CLI next to the app, a run after a crash) wrote since, instead of a stale cached index."""
+        client, self._client, self._collection = self._client, None, None
+        close = getattr(client, "close", None)
+        if close is not None:
+            try:
+                close()
+            except Exception:  # noqa: BLE001 - closing must never stop shutdown
+                pass
 
 
 def _where(collections: Sequence[str] | None) -> dict | None:
