@@ -39,7 +39,9 @@ def build_grounded_prompt(question: str, hits: Sequence[Hit], budget_tokens: int
 
     def render(parts: list[str]) -> str:
         sources = "\n\n".join(parts)
-        return f"{INSTRUCTION}\n\nSources:\n{sources}\n\nQuestion: {question.strip()}\nAnswer:"
+        # No trailing "Answer:": both prompt formats add their own answer cue, and a doubled cue
+        # ("Answer:\nA:") made the bundled base model invent multiple-choice lines ("B: ...").
+        return f"{INSTRUCTION}\n\nSources:\n{sources}\n\nQuestion: {question.strip()}"
 
     def fits(text: str) -> bool:
         return count_tokens([Message("user", text)]) <= budget_tokens

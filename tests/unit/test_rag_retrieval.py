@@ -120,7 +120,7 @@ def test_grounded_prompt_numbers_and_quotes_sources():
     assert '[1] report0.pdf, page 1:\n"w0 w0 w0 w0 w0"' in text
     assert '[2] report1.pdf, page 2:' in text
     assert "only the sources" in text and "[1]" in text
-    assert text.rstrip().endswith("Question: What is w0?\nAnswer:")
+    assert text.rstrip().endswith("Question: What is w0?")
     assert cites[0].source == "/docs/report0.pdf" and cites[0].page == 1
 
 
