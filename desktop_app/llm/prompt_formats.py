@@ -52,7 +52,9 @@ class CompletionFormat:
     """
 
     name = "completion"
-    stop: tuple[str, ...] = ("\nQ:", "\n\n\n")
+    # "\nB:" and "\nQuestion:": base models like to continue an answer as a multiple-choice
+    # list or a new exam question; neither is ever part of a real answer.
+    stop: tuple[str, ...] = ("\nQ:", "\n\n\n", "\nB:", "\nQuestion:")
 
     def format(self, messages: Sequence[Message]) -> FormattedPrompt:
         parts: list[str] = []
