@@ -49,6 +49,7 @@ class MiniLMEmbedder:
     # Cosine similarity below which a passage is unrelated to the question. Measured on the test
     # corpus: unrelated questions scored at most 0.09, answering passages at least 0.28.
     relevance_floor = 0.2
+    answer_floor = 0.3  # the best passage must reach this (see RetrievalConfig.min_best_similarity)
 
     def __init__(self, model_dir: Path | None = None, batch_size: int = 32, device: str = "cpu") -> None:
         self._model_dir = model_dir

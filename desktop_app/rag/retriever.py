@@ -36,6 +36,33 @@ def specific_terms(query: str) -> list[str]:
     return [t.strip(".,;:?!()").lower() for t in query.split() if any(ch.isdigit() for ch in t) and len(t.strip(".,;:?!()")) >= 2]
 
 
+# Words that say nothing about a question's topic (for the topical-evidence check only).
+_STOPWORDS = frozenset("""
+a about after all also an and any are as at be been before by can could did do does done for from had has
+have how i if in into is it its many may me more most much my no not of on or our out over should so some
+than that the their them then there these they this those to under up was we were what when where which
+while who whom why will with would you your please tell give explain describe list show find
+""".split())
+
+
+def topic_words(text: str) -> set[str]:
+    """Lower-case content words of ``text`` (no stopwords, at least 3 letters)."""
+    words = "".join(ch.lower() if ch.isalnum() else " " for ch in text).split()
+    return {w for w in words if len(w) >= 3 and w not in _STOPWORDS}
+
+
+def covers_topic(query: str, passage: str, share: float = 0.5) -> bool:
+    """True when the passage contains at least ``share`` of the question's content words.
+
+    Word stems are compared by their first five letters, so "attrition fell" covers "attrition fall".
+    """
+    wanted = {w[:5] for w in topic_words(query)}
+    if not wanted:
+        return False
+    found = {w[:5] for w in topic_words(passage)}
+    return len(wanted & found) >= share * len(wanted)
+
+
 def exact_ranking(query: str, chunks: dict[str, StoredChunk], prior: Sequence[Sequence[str]] = ()) -> list[str]:
     """Candidates that contain the question's figures or codes verbatim, most matches first.
 
@@ -68,6 +95,12 @@ def exact_ranking(query: str, chunks: dict[str, StoredChunk], prior: Sequence[Se
 class RetrievalConfig:
     candidates: int = 20  # from each of the two searches
     min_similarity: float | None = None  # None: the embedder's ``relevance_floor``
+    # Evidence that the documents are about the question at all, or no passage is returned. On
+    # real manuals an off-topic question still finds passages at 0.22-0.25 cosine with MiniLM,
+    # while answerable questions reach 0.28-0.75: cosine alone cannot separate them. So the best
+    # passage must reach this similarity, or contain the question's figures or codes verbatim,
+    # or contain half of the question's content words.
+    min_best_similarity: float | None = None  # None: the embedder's ``answer_floor``
     mode: Mode = "hybrid"
 
 
@@ -113,8 +146,17 @@ class HybridRetriever:
 
         floor = cfg.min_similarity if cfg.min_similarity is not None else getattr(self.embedder, "relevance_floor", 0.2)
         rankings = [[m.chunk.id for m in vec], [c.id for c, _ in kw]]
+        exact: list[str] = []
         if cfg.mode == "hybrid":
-            rankings.append(exact_ranking(query, chunks, rankings))
+            exact = exact_ranking(query, chunks, rankings)
+            rankings.append(exact)
+        answer_floor = cfg.min_best_similarity
+        if answer_floor is None:
+            answer_floor = getattr(self.embedder, "answer_floor", floor)
+        if not exact and max(similarity.values(), default=-1.0) < answer_floor:
+            passing = [cid for cid, sim in similarity.items() if sim >= floor]
+            if not any(covers_topic(query, chunks[cid].text) for cid in passing):
+                return []  # nothing in the documents is about this question
         fused = reciprocal_rank_fusion(rankings)
         ranked = sorted(fused, key=lambda cid: (-fused[cid], -similarity.get(cid, 0.0)))
         private = set(self._on_device_only())
