@@ -76,6 +76,16 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"{PRODUCT_NAME}: stopped.", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # `slm-assistant docs list | head`: the reader left early. Not an error worth a message;
+        # point stdout at devnull so the interpreter's final flush does not complain either.
+        import os
+
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (AttributeError, ValueError, OSError):
+            pass  # stdout is not a real file (embedded use): nothing will be flushed to it
+        return 0
     except OSError as exc:
         from desktop_app.core.errors import storage_error_from_os
 
