@@ -2,7 +2,8 @@
 
 ``knowledge_corpus`` writes PDFs whose facts sit on known pages and returns the questions that
 find them; ``broken_documents`` writes one file per failure the loaders must name; ``prose_pdf``
-writes long realistic reports (prose + tables) for the indexing benchmark.
+writes long realistic reports (prose + tables) for the indexing benchmark; ``drain`` runs an
+index generator to its report.
 """
 
 from __future__ import annotations
@@ -287,6 +288,23 @@ def prose_pdf(path: Path, pages: int, seed: int = 1) -> Path:
             blocks.append(filler(rng, 5))
         content.append(blocks)
     return write_pdf(path, content)
+
+
+# ---------------------------------------------------------------- running an index
+
+
+def drain(gen, on_progress=None):
+    """Run a ``Library.index`` generator to its end and return its report.
+
+    ``on_progress`` (optional) sees every progress record the generator yields.
+    """
+    try:
+        while True:
+            progress = next(gen)
+            if on_progress is not None:
+                on_progress(progress)
+    except StopIteration as stop:
+        return stop.value
 
 
 # ---------------------------------------------------------------- fixtures

@@ -197,15 +197,6 @@ class FakeCore:
         self.saves += 1
 
 
-def drain(gen):
-    """Run a Library.index generator to its end (setting up a library synchronously)."""
-    try:
-        while True:
-            next(gen)
-    except StopIteration as stop:
-        return stop.value
-
-
 def drop_files(widget, paths: list[str]) -> tuple[bool, bool]:
     """Send a real drag-enter and drop with file URLs, as the window system would."""
     mime = QMimeData()

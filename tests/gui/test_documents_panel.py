@@ -17,7 +17,8 @@ from desktop_app.core.records import Citation, Conversation
 from desktop_app.gui.citation_popup import citation_file_url, citation_tooltip_html
 from desktop_app.gui.documents_panel import DocumentsPanel
 from desktop_app.gui.workers import WorkerPool
-from tests.gui.documents_fakes import FakeCore, FakeLibrary, drain, drop_files, make_pdf
+from tests.gui.documents_fakes import FakeCore, FakeLibrary, drop_files, make_pdf
+from tests.rag_fixtures import drain
 
 
 @pytest.fixture

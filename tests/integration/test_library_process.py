@@ -22,7 +22,7 @@ from desktop_app.app import build_core
 from desktop_app.core.cancel import CancelToken
 from desktop_app.core.errors import AppError
 from desktop_app.services.library_process import IndexerStoppedError, LibraryProcess
-from tests.rag_fixtures import prose_pdf, write_pdf
+from tests.rag_fixtures import drain, prose_pdf, write_pdf
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
@@ -38,16 +38,6 @@ def ledger_pdf(path: Path) -> Path:
             blocks.append("The vault access code for the archive room is ZEBRA-4471.")
         pages.append(blocks)
     return write_pdf(path, pages)
-
-
-def drain(gen, on_progress=None):
-    try:
-        while True:
-            progress = next(gen)
-            if on_progress is not None:
-                on_progress(progress)
-    except StopIteration as stop:
-        return stop.value
 
 
 def gone(pid: int) -> bool:

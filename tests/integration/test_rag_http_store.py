@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -18,14 +17,10 @@ from desktop_app.config.settings import Settings
 from desktop_app.core.errors import AppError
 from desktop_app.rag.embedder import FakeEmbedder
 from desktop_app.services.library import Library
+from tests.rag_fixtures import drain
+from tests.routing_fixtures import free_port
 
 pytestmark = pytest.mark.slow
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def chroma_binary() -> str:
@@ -67,14 +62,6 @@ def http_settings(port: int) -> Settings:
     settings.set("rag.chroma_host", "127.0.0.1")
     settings.set("rag.chroma_port", port)
     return settings
-
-
-def drain(gen):
-    while True:
-        try:
-            next(gen)
-        except StopIteration as stop:
-            return stop.value
 
 
 def test_index_and_search_through_a_shared_chroma_server(chroma_server, tmp_path):

@@ -14,7 +14,7 @@ from desktop_app.rag.embedder import MiniLMEmbedder
 from desktop_app.rag.prompting import build_grounded_prompt
 from desktop_app.rag.retriever import RetrievalConfig
 from desktop_app.services.library import Library
-from tests.rag_fixtures import UNRELATED_QUESTIONS
+from tests.rag_fixtures import UNRELATED_QUESTIONS, drain
 
 pytestmark = pytest.mark.slow
 
@@ -29,14 +29,6 @@ class CountingEmbedder(MiniLMEmbedder):
     def embed(self, texts):
         self.embedded += len(texts)
         return super().embed(texts)
-
-
-def drain(gen):
-    while True:
-        try:
-            next(gen)
-        except StopIteration as stop:
-            return stop.value
 
 
 @pytest.fixture(scope="module")

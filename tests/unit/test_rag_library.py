@@ -16,14 +16,7 @@ from desktop_app.rag.embedder import FakeEmbedder
 from desktop_app.rag.fake import InMemoryVectorStore
 from desktop_app.rag.watcher import FolderWatcher
 from desktop_app.services.library import Library
-
-
-def drain(gen):
-    while True:
-        try:
-            next(gen)
-        except StopIteration as stop:
-            return stop.value
+from tests.rag_fixtures import drain
 
 
 @pytest.fixture
