@@ -30,20 +30,6 @@ QUESTION = "Write a short story about a robot who learns to paint. Use a few par
 THRESHOLD_MS = 50.0
 
 
-class _NoDocuments:
-    def collections(self):
-        return []
-
-    def documents(self, collection=None):
-        return []
-
-    def retriever(self):
-        return None
-
-    def close(self) -> None:
-        pass
-
-
 class GapMeter:
     """A 5 ms timer on the GUI thread that records the gaps between its ticks."""
 
@@ -106,6 +92,7 @@ def main() -> int:
     from desktop_app.app import build_core
     from desktop_app.gui.application import create_application, show_main_window
     from desktop_app.llm.bundled import ensure_bundled_model
+    from tests.gui.gui_fixtures import EmptyLibrary
 
     model = ensure_bundled_model(Path(os.environ.get("SLM_TEST_CACHE", "/tmp/slm-test-cache")))
     app = create_application(["gui-latency"])
@@ -115,7 +102,7 @@ def main() -> int:
         core.settings.llm.max_tokens = args.max_tokens
         core.settings.llm.gpu_offload = "cpu"
         core.settings.llm.threads = args.threads
-        core._library = _NoDocuments()
+        core._library = EmptyLibrary()
         _app, window = show_main_window(core, ["gui-latency"])  # the real start path, minus exec()
         _spin(app, lambda: window.startup_done and (window.status.model_label.text() != "" or window.banner.isVisible()), 180)
         if window.banner.isVisible():

@@ -8,7 +8,7 @@ from PySide6.QtCore import QUrl
 from desktop_app.core.records import Hit
 from desktop_app.routing.base import HandoffPlan
 from desktop_app.services.assistant import Assistant
-from tests.gui.gui_fixtures import make_core, open_window
+from tests.gui.gui_fixtures import EmptyLibrary, make_core, open_window
 from tests.gui.test_chat_window import answers, send, wait_idle
 
 
@@ -37,18 +37,9 @@ class FakeRetriever:
                     collection="default")]
 
 
-class LibraryWithHits:
-    def collections(self):
-        return []
-
-    def documents(self, collection=None):
-        return []
-
+class LibraryWithHits(EmptyLibrary):
     def retriever(self):
         return FakeRetriever()
-
-    def close(self) -> None:
-        pass
 
 
 def _core_with_gateway(home, gateway):
