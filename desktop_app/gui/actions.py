@@ -14,6 +14,7 @@ class WindowActions:
     new_chat: QAction
     add_documents: QAction
     add_model: QAction
+    download_models: QAction
     export: QAction
     rename: QAction
     delete: QAction
@@ -52,6 +53,7 @@ def build_actions(window) -> WindowActions:
         new_chat=_action(w, "&New chat", w.new_chat, ["Ctrl+N"], "Start a new conversation."),
         add_documents=_action(w, "Add &documents…", w.add_documents, [], "Index PDF, text or Markdown files for questions."),
         add_model=_action(w, "Add &model…", w.add_model_dialog, [], "Add a GGUF model file."),
+        download_models=_action(w, "Do&wnload models…", w.open_model_downloads, [], "Download a recommended model (only when you ask)."),
         export=_action(w, "&Export conversation…", w.export_current, ["Ctrl+E"], "Save this conversation as Markdown or JSON."),
         rename=_action(w, "&Rename conversation…", w.rename_current, [], "Give this conversation a new title."),
         delete=_action(w, "&Delete conversation…", w.delete_current, [], "Delete this conversation."),
@@ -78,7 +80,7 @@ def build_actions(window) -> WindowActions:
     menus = getattr(w, "_menus", None) or {k: bar.addMenu(t) for k, t in
                                            (("file", "&File"), ("edit", "&Edit"), ("view", "&View"), ("tools", "&Tools"), ("help", "&Help"))}
     file_menu = menus["file"]
-    for a in (acts.new_chat, None, acts.add_documents, acts.add_model, None, acts.export, acts.rename, acts.delete, None, acts.quit):
+    for a in (acts.new_chat, None, acts.add_documents, acts.add_model, acts.download_models, None, acts.export, acts.rename, acts.delete, None, acts.quit):
         file_menu.addSeparator() if a is None else file_menu.addAction(a)
     edit_menu = menus["edit"]
     for a in (acts.copy_answer, acts.regenerate, acts.stop, None, acts.search):

@@ -143,8 +143,9 @@ class MainWindow(WindowDocumentsMixin, WindowDialogsMixin, QMainWindow):
             self.actions.export.setEnabled(False)
             self.actions.export.setToolTip("Managed by your organization: exporting is turned off.")
         if not s.privacy.allow_user_models:
-            self.actions.add_model.setEnabled(False)
-            self.actions.add_model.setToolTip("Managed by your organization: only the provided model can be used.")
+            for action in (self.actions.add_model, self.actions.download_models):
+                action.setEnabled(False)
+                action.setToolTip("Managed by your organization: only the provided model can be used.")
         self.composer.set_cloud_available(s.routing.policy != "off")
 
     def _restore_geometry(self) -> None:

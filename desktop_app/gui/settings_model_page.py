@@ -66,10 +66,14 @@ class ModelSettingsPage(QWidget):
         self.add_button = QPushButton("Add model…")
         describe(self.add_button, "Add model", "Add a GGUF model file from this computer.")
         self.add_button.clicked.connect(self._choose_model_file)
+        self.download_button = QPushButton("Download…")
+        describe(self.download_button, "Download a model", "Download a recommended instruct model (only when you ask).")
+        self.download_button.clicked.connect(self._open_downloads)
         model_locked = lock_if_managed(self.table, "llm.model_path", policy)
         if model_locked or not core.settings.privacy.allow_user_models:
-            self.add_button.setEnabled(False)
-            self.add_button.setToolTip(MANAGED_LABEL)
+            for button in (self.add_button, self.download_button):
+                button.setEnabled(False)
+                button.setToolTip(MANAGED_LABEL)
         if model_locked:
             self.models_status.setText(MANAGED_LABEL)
 
@@ -125,6 +129,7 @@ class ModelSettingsPage(QWidget):
         buttons = QHBoxLayout()
         buttons.addWidget(self.models_status, 1)
         buttons.addWidget(self.add_button)
+        buttons.addWidget(self.download_button)
         layout = QVBoxLayout(self)
         layout.addWidget(self.table)
         layout.addLayout(buttons)
@@ -184,6 +189,13 @@ class ModelSettingsPage(QWidget):
         path, _ = QFileDialog.getOpenFileName(self, "Add model", str(Path.home()), "GGUF models (*.gguf)")
         if path:
             self.add_model(path)
+
+    def _open_downloads(self) -> None:
+        from desktop_app.gui.model_download_dialog import ModelDownloadDialog
+
+        dialog = ModelDownloadDialog(self.core, self.pool, self)
+        dialog.modelAdded.connect(lambda _info: self.refresh_models())
+        dialog.exec()
 
     def add_model(self, path: str) -> None:
         self.models_status.setText(f"Checking {Path(path).name}…")

@@ -38,6 +38,11 @@ class WindowDialogsMixin:
             self.core.reload_backend()
             self.start_model_loading()
 
+    def open_model_downloads(self) -> None:
+        from desktop_app.gui.model_download_dialog import ModelDownloadDialog
+
+        ModelDownloadDialog(self.core, self.pool, self).exec()
+
     def open_audit_log(self) -> None:
         try:
             from desktop_app.gui.audit_dialog import AuditLogDialog
