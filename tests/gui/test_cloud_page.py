@@ -14,16 +14,7 @@ from desktop_app.gui.accessibility import unnamed_controls
 from desktop_app.gui.cloud_page import CloudSettingsPage
 from desktop_app.routing import secrets
 from tests.routing_fixtures import Step
-from tests.unit.test_routing_secrets import MemoryKeyring
-
-
-@pytest.fixture
-def memory_keyring():
-    previous = keyring.get_keyring()
-    kr = MemoryKeyring()
-    keyring.set_keyring(kr)
-    yield kr
-    keyring.set_keyring(previous)
+from tests.unit.test_routing_secrets import memory_keyring  # noqa: F401 - the shared fixture
 
 
 @pytest.fixture

@@ -10,10 +10,9 @@ import os
 import pytest
 
 from desktop_app.app import build_core
-from desktop_app.gui.documents_panel import DocumentsPanel
-from desktop_app.gui.workers import WorkerPool
 from desktop_app.services.library_process import LibraryProcess
-from tests.gui.test_documents_library import drop, make_pdf
+# ``panel`` is that module's fixture; it builds the panel on this module's ``core`` (in a child process).
+from tests.gui.test_documents_library import drop, make_pdf, panel  # noqa: F401
 
 pytestmark = pytest.mark.slow
 
@@ -24,17 +23,6 @@ def core(isolated_home):
     c.library_in_subprocess = True  # as application.run sets it
     yield c
     c.close()
-
-
-@pytest.fixture
-def panel(qtbot, core):
-    pool = WorkerPool()
-    p = DocumentsPanel(core, pool)
-    qtbot.addWidget(p)
-    p.show()
-    qtbot.waitUntil(lambda: not p._refreshing, timeout=120000)
-    yield p
-    pool.shutdown(120000)
 
 
 def test_drop_index_progress_and_search_through_the_child(qtbot, panel, core, tmp_path):
