@@ -36,8 +36,8 @@ from desktop_app.gui.doc_usage import ConversationCollections
 from desktop_app.gui.doc_watch import WatchFoldersRow
 from desktop_app.gui.workers import Worker, WorkerPool
 from desktop_app.rag.records import IndexReport
+from desktop_app.services.library import ON_DEVICE_ONLY_KEY
 
-ON_DEVICE_POLICY_KEY = "routing.on_device_only_collections"
 WARM_UP_DELAY_MS = 1500  # after start-up settles: the window is drawn and the user is reading
 DOCUMENT_FILTER = "Documents (*.pdf *.txt *.md *.markdown);;PDF files (*.pdf);;All files (*)"
 
@@ -373,7 +373,7 @@ class DocumentsPanel(QWidget):
         sel = self.tree.current_selection()
         self.remove_button.setEnabled(sel is not None and not self.busy)
         self.reindex_button.setEnabled(sel is not None)
-        locked = self._locked(ON_DEVICE_POLICY_KEY)
+        locked = self._locked(ON_DEVICE_ONLY_KEY)
         self.on_device_box.setEnabled(sel is not None and not locked)
         if locked:
             self.on_device_box.setToolTip("Managed by your organization.")

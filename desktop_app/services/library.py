@@ -24,8 +24,14 @@ from desktop_app.rag.records import CollectionInfo, DocumentInfo, IndexProgress,
 ON_DEVICE_ONLY_KEY = "routing.on_device_only_collections"
 
 
+def with_on_device_only(names: Sequence[str], name: str, flag: bool) -> list[str]:
+    """``names`` with collection ``name`` marked on-device only (appended) or not (removed)."""
+    rest = [c for c in names if c != name]
+    return rest + [name] if flag else rest
+
+
 class Library:
-    """Index, search and organise documents (contract in /tmp/team/brief.md).
+    """Index, search and organise documents (``LibraryProcess`` serves the same API from a child process).
 
     Args:
         embedder: an Embedder to use instead of the one named in settings (tests).
@@ -193,18 +199,14 @@ class Library:
     def set_on_device_only(self, name: str, flag: bool) -> None:
         """Mark a collection on-device only (its passages never leave the device); saved in settings."""
         self.policy.check_can_set(ON_DEVICE_ONLY_KEY)
-
-        def toggled(names: list[str]) -> list[str]:
-            names = [c for c in names if c != name]
-            return names + [name] if flag else names
-
         # Like `config set`: change the user's own file read fresh from disk, so values forced by
         # the machine policy are never copied into it; then update the live settings.
         store = SettingsStore(self.paths.settings_file)
         own = store.load()
-        own.set(ON_DEVICE_ONLY_KEY, toggled(list(own.routing.on_device_only_collections)))
+        own.set(ON_DEVICE_ONLY_KEY, with_on_device_only(own.routing.on_device_only_collections, name, flag))
         store.save(own)
-        self.settings.set(ON_DEVICE_ONLY_KEY, toggled(list(self.settings.routing.on_device_only_collections)))
+        live = self.settings.routing.on_device_only_collections
+        self.settings.set(ON_DEVICE_ONLY_KEY, with_on_device_only(live, name, flag))
 
     def _known_path(self, path: str) -> str:
         candidates = [path]

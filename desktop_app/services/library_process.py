@@ -25,8 +25,8 @@ from desktop_app.core.cancel import CancelToken
 from desktop_app.core.errors import AppError
 from desktop_app.core.records import Hit
 from desktop_app.rag.records import CollectionInfo, DocumentInfo, IndexProgress, IndexReport
+from desktop_app.services.library import ON_DEVICE_ONLY_KEY, with_on_device_only
 
-ON_DEVICE_ONLY_KEY = "routing.on_device_only_collections"
 CLOSE_GRACE_S = 15.0  # a running index job is cancelled and its stores closed within this
 CANCEL_POLL_S = 0.1  # how often a waiting index() looks at its CancelToken
 
@@ -310,8 +310,8 @@ class LibraryProcess:
         """Mark a collection on-device only; saved by the child, mirrored in this process's settings."""
         self._call("set_on_device_only", name, flag)
         with self._lock:  # the cloud gateway reads this process's settings
-            names = [c for c in self.settings.routing.on_device_only_collections if c != name]
-            self.settings.set(ON_DEVICE_ONLY_KEY, names + [name] if flag else names)
+            names = with_on_device_only(self.settings.routing.on_device_only_collections, name, flag)
+            self.settings.set(ON_DEVICE_ONLY_KEY, names)
             self._sent_settings = self.settings.to_json()  # the child made the same change
 
     # ------------------------------------------------------------------ watching
