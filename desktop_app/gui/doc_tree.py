@@ -103,9 +103,6 @@ class DocumentTreeView(QTreeWidget):
             if self.topLevelItem(i).checkState(0) == Qt.CheckState.Checked
         ]
 
-    def collection_names(self) -> list[str]:
-        return [self.topLevelItem(i).data(0, KEY_ROLE) for i in range(self.topLevelItemCount())]
-
     def documents_of(self, collection: str) -> list[DocumentInfo]:
         return list(self._documents.get(collection, []))
 

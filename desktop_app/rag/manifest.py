@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from desktop_app.core.errors import StorageError
+from desktop_app.core.errors import StorageError, storage_error_from_os
 
 SCHEMA_VERSION = 1
 
@@ -47,8 +47,6 @@ class Manifest:
             raise StorageError(f"The document index list could not be opened ({exc}).",
                                "Remove the index folder to start again, or check the disk.") from exc
         except OSError as exc:
-            from desktop_app.core.errors import storage_error_from_os
-
             raise storage_error_from_os(exc, "the document index") from exc
 
     def _migrate(self) -> None:
