@@ -21,7 +21,6 @@ from typing import Protocol, Sequence
 from desktop_app.core.errors import AppError
 
 MINILM_NAME = "all-MiniLM-L6-v2"
-FAKE_NAME = "fake-hash-256"
 
 
 class Embedder(Protocol):

@@ -174,8 +174,6 @@ DETECTORS: tuple[Detector, ...] = (
     Detector("PHONE", PHONE_AFTER_WORD, phone_ok, group=1),
 )
 
-KINDS = ("EMAIL", "PHONE", "CARD", "IBAN", "NATIONAL_ID")
-
 
 def normalise(kind: str, value: str) -> str:
     """The identity of a value, so the same e-mail or number always gets the same placeholder."""
