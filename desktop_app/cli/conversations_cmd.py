@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-from desktop_app.core.errors import AppError, PolicyError, storage_error_from_os
+from desktop_app.core.atomic_write import write_text_atomically
+from desktop_app.core.errors import AppError, PolicyError
 
 
 def register(subparsers, name: str) -> None:
@@ -61,7 +60,7 @@ def run(args: argparse.Namespace, core) -> int:
         text = (json.dumps(store.export_json(conv.id), ensure_ascii=False, indent=2) + "\n" if args.format == "json"
                 else store.export_markdown(conv.id))
         if args.output:
-            _write_atomically(Path(args.output), text)
+            write_text_atomically(Path(args.output), text, "the export")
             print(f"Saved '{conv.title}' to {args.output}", file=sys.stderr)
         else:
             sys.stdout.write(text)
@@ -77,16 +76,3 @@ def run(args: argparse.Namespace, core) -> int:
     raise AssertionError(action)
 
 
-def _write_atomically(path: Path, text: str) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(text)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-    except OSError as exc:
-        raise storage_error_from_os(exc, "the export") from exc

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from desktop_app.core.errors import SettingsError, storage_error_from_os
+from desktop_app.core.atomic_write import write_text_atomically
+from desktop_app.core.errors import SettingsError
 
 SCHEMA_VERSION = 1
 
@@ -221,17 +220,4 @@ class SettingsStore:
 
     def save(self, settings: Settings) -> None:
         """Write settings; raises StorageError in plain language on a full or read-only disk."""
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".settings-", suffix=".tmp")
-            try:
-                with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                    json.dump(settings.to_json(), fh, indent=2)
-                    fh.flush()
-                    os.fsync(fh.fileno())
-                os.replace(tmp, self.path)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
-        except OSError as exc:
-            raise storage_error_from_os(exc, "your settings") from exc
+        write_text_atomically(self.path, json.dumps(settings.to_json(), indent=2), "your settings", durable=True)
