@@ -3,9 +3,13 @@
 Vector search finds paraphrases; keyword search finds exact figures, names and codes that
 embeddings blur. Reciprocal rank fusion (Cormack et al., 2009) merges the rankings without
 calibrating their scores; a third ranking of candidates that contain the question's figures or
-codes verbatim keeps a generic-word tie in BM25 from burying the one passage with the code. The relevance floor (cosine similarity of the passage to the question)
-drops passages that share no meaning with the question, so an unrelated question returns no hits
-and the assistant can say that the documents do not contain the answer.
+codes verbatim keeps a generic-word tie in BM25 from burying the one passage with the code.
+
+Two checks let an unrelated question return no hits, so the assistant can say that the
+documents do not contain the answer: the relevance floor (cosine similarity of the passage to
+the question) drops passages that share no meaning with the question, and the topic check
+returns nothing at all unless the best passage is similar enough, holds the question's figures
+or codes verbatim, or covers half of its content words (``RetrievalConfig.min_best_similarity``).
 """
 
 from __future__ import annotations
