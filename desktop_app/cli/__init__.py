@@ -50,6 +50,17 @@ def build_parser(with_commands: bool = True) -> argparse.ArgumentParser:
     return parser
 
 
+def silence_stdout() -> None:
+    """After a reader closed our stdout pipe: point stdout at devnull, so the interpreter's
+    final flush does not report the broken pipe again."""
+    import os
+
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (AttributeError, ValueError, OSError):
+        pass  # stdout is not a real file (embedded use): nothing will be flushed to it
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     # Opening the window names no command: skip importing every command module, since the
@@ -77,14 +88,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{PRODUCT_NAME}: stopped.", file=sys.stderr)
         return 130
     except BrokenPipeError:
-        # `slm-assistant docs list | head`: the reader left early. Not an error worth a message;
-        # point stdout at devnull so the interpreter's final flush does not complain either.
-        import os
-
-        try:
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        except (AttributeError, ValueError, OSError):
-            pass  # stdout is not a real file (embedded use): nothing will be flushed to it
+        # `slm-assistant docs list | head`: the reader left early. Not an error worth a message.
+        silence_stdout()
         return 0
     except OSError as exc:
         from desktop_app.core.errors import storage_error_from_os

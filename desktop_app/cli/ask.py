@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import signal
 import sys
 import threading
@@ -23,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from desktop_app import PRODUCT_NAME
+from desktop_app.cli import silence_stdout
 from desktop_app.core.cancel import CancelToken
 from desktop_app.core.conversation_export import route_label
 from desktop_app.core.errors import AppError
@@ -140,13 +140,7 @@ class _Output:
     def token(self, text: str) -> None:
         if self.json_mode or self.stdout_gone:
             return
-        try:
-            sys.stdout.write(text)
-            sys.stdout.flush()
-        except BrokenPipeError:  # `ask ... | head -1`: the reader left; stop writing quietly
-            self.stdout_gone = True
-            _silence_stdout()
-            return
+        self._write(text)
         self._mid_line = not text.endswith("\n")
 
     def route(self, event: RouteEvent) -> None:
@@ -188,18 +182,9 @@ class _Output:
         try:
             sys.stdout.write(text)
             sys.stdout.flush()
-        except BrokenPipeError:
+        except BrokenPipeError:  # `ask ... | head -1`: the reader left; stop writing quietly
             self.stdout_gone = True
-            _silence_stdout()
-
-
-def _silence_stdout() -> None:
-    # Python would report the broken pipe again when it flushes stdout at exit.
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError):
-        pass
+            silence_stdout()
 
 
 class _StopOnCtrlC:
