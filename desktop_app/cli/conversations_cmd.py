@@ -12,7 +12,7 @@ import sys
 import time
 from pathlib import Path
 
-from desktop_app.core.atomic_write import write_text_atomically
+from desktop_app.core.files import write_text_atomically
 from desktop_app.core.errors import AppError, PolicyError
 
 

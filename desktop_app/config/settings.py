@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from desktop_app.core.atomic_write import write_text_atomically
+from desktop_app.core.files import write_text_atomically
 from desktop_app.core.errors import SettingsError
 
 SCHEMA_VERSION = 1

@@ -7,7 +7,6 @@ when the file changed.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from dataclasses import dataclass
@@ -15,6 +14,7 @@ from pathlib import Path
 from typing import Callable
 
 from desktop_app.core.errors import ModelError, StorageError, storage_error_from_os
+from desktop_app.core.files import sha256_of
 
 SIDECAR_SUFFIX = ".verified.json"
 
@@ -61,14 +61,6 @@ def _link_or_copy_from(source: Path) -> Callable[..., object]:
         return target
 
     return assemble
-
-
-def sha256_of(path: Path, block: int = 1 << 20) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while chunk := fh.read(block):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _sidecar(path: Path) -> Path:

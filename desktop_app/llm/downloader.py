@@ -14,6 +14,7 @@ from typing import Callable
 
 from desktop_app.core.cancel import CancelToken
 from desktop_app.core.errors import Cancelled, ModelError, storage_error_from_os
+from desktop_app.core.files import update_digest
 
 @dataclass(frozen=True)
 class DownloadResult:
@@ -59,7 +60,7 @@ def download_file(
         raise storage_error_from_os(exc, "the downloaded model") from None
     digest = hashlib.sha256()
     if have:
-        _hash_existing(part, digest)
+        update_digest(digest, part)
 
     headers = {"Range": f"bytes={have}-"} if have else {}
     try:
@@ -116,12 +117,6 @@ def download_file(
     except OSError as exc:
         raise storage_error_from_os(exc, "the downloaded model") from None
     return DownloadResult(target, actual, size)
-
-
-def _hash_existing(part: Path, digest) -> None:
-    with open(part, "rb") as fh:
-        while block := fh.read(1 << 20):
-            digest.update(block)
 
 
 def _total_size(response, have: int) -> int | None:

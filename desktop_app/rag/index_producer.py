@@ -7,13 +7,13 @@ the Indexer (on the calling thread) turns into embeddings and writes, in order.
 
 from __future__ import annotations
 
-import hashlib
 import queue
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 from desktop_app.core.errors import DocumentError
+from desktop_app.core.files import sha256_of
 from desktop_app.rag import loaders
 from desktop_app.rag.chunker import Chunker
 from desktop_app.rag.manifest import Manifest
@@ -68,14 +68,6 @@ class Stop(Exception):
     """The Indexer stopped listening (cancel or error)."""
 
 
-def file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 class FileProducer:
     """Reads, hashes and chunks files into ``q``; ends with ``None``. Runs on the producer thread."""
 
@@ -115,7 +107,7 @@ class FileProducer:
         started = False
         try:
             try:
-                sha = file_sha256(path)
+                sha = sha256_of(path)
             except OSError as exc:
                 raise DocumentError(f"{path.name}: cannot be read ({exc.strerror or exc}).") from None
             row = self.manifest.get(key)

@@ -1,7 +1,8 @@
-"""Writing a file so that a reader (or a crash) sees the old version or the new one, never half."""
+"""File helpers shared by the layers: atomic text writes and sha256 of large files."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import tempfile
 from pathlib import Path
@@ -10,7 +11,8 @@ from desktop_app.core.errors import storage_error_from_os
 
 
 def write_text_atomically(path: Path, text: str, what: str, *, durable: bool = False) -> None:
-    """Write ``text`` (UTF-8) to ``path`` through a temporary file in the same folder and a rename.
+    """Write ``text`` (UTF-8) to ``path`` through a temporary file in the same folder and a rename,
+    so a reader (or a crash) sees the old version or the new one, never half of one.
 
     Args:
         what: names the file in the error message ("your settings", "the export").
@@ -34,3 +36,16 @@ def write_text_atomically(path: Path, text: str, what: str, *, durable: bool = F
             raise
     except OSError as exc:
         raise storage_error_from_os(exc, what) from exc
+
+
+def update_digest(digest, path: Path, block: int = 1 << 20):
+    """Feed the bytes of ``path`` into ``digest`` (a hashlib object), a block at a time; return it."""
+    with open(path, "rb") as fh:
+        while chunk := fh.read(block):
+            digest.update(chunk)
+    return digest
+
+
+def sha256_of(path: Path) -> str:
+    """Hex sha256 of a file of any size (read in 1 MiB blocks)."""
+    return update_digest(hashlib.sha256(), path).hexdigest()
