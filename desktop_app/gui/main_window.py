@@ -164,10 +164,11 @@ class MainWindow(WindowDocumentsMixin, WindowDialogsMixin, QMainWindow):
             return
         self.startup_done = True
         self._build_ui()
-        self.refresh_conversations()
         last = self.core.settings.ui.last_conversation_id
         if last and self._store_call(lambda: self.core.store.get_conversation(last)) is not None:
-            self.open_conversation(last)
+            self.open_conversation(last)  # also lists the conversations (conversationChanged)
+        else:
+            self.refresh_conversations()
         self.documents_panel = self._build_documents_panel()
         # Last: importing llama.cpp on the worker competes for the GIL with the work above.
         self.start_model_loading()
