@@ -63,13 +63,22 @@ def sse_body(pieces: list[str], done: bool = True) -> bytes:
 
 @dataclass
 class Step:
-    """One scripted reply: kind is ok, status, hang, cut or malformed."""
+    """One scripted reply: kind is ok, status, hang, cut, malformed or raw.
+
+    ``raw`` sends ``status`` with ``headers`` (default: Content-Type text/event-stream) and then
+    each of ``writes`` as its own TCP write (flushed, ``pause_s`` apart), chunk-encoded when
+    ``chunked``; then it keeps the connection open up to ``hold_s`` before closing it.
+    """
 
     kind: str = "ok"
     status: int = 200
     pieces: list[str] = field(default_factory=lambda: ["Hello", " from", " the", " cloud."])
     headers: dict[str, str] = field(default_factory=dict)
     body: bytes = b""
+    writes: list[bytes] = field(default_factory=list)
+    pause_s: float = 0.0
+    chunked: bool = False
+    hold_s: float = 0.0
 
 
 class ScriptedServer:
@@ -110,6 +119,9 @@ class ScriptedServer:
         if step.kind == "hang":
             self.release.wait(30)
             return
+        if step.kind == "raw":
+            self._raw(h, step)
+            return
         if step.kind == "status":
             body = step.body or json.dumps({"error": {"message": f"scripted {step.status}"}}).encode()
             h.send_response(step.status)
@@ -132,6 +144,28 @@ class ScriptedServer:
         else:
             h.wfile.write(sse_body(step.pieces))
         h.wfile.flush()
+        h.close_connection = True
+
+    def _raw(self, h: BaseHTTPRequestHandler, step: Step) -> None:
+        h.send_response(step.status)
+        for k, v in (step.headers or {"Content-Type": "text/event-stream"}).items():
+            h.send_header(k, v)
+        if step.chunked:
+            h.send_header("Transfer-Encoding", "chunked")
+        else:
+            h.send_header("Connection", "close")
+        h.end_headers()
+        h.wfile.flush()
+        for part in step.writes:
+            if step.pause_s:
+                time.sleep(step.pause_s)
+            h.wfile.write(b"%x\r\n%s\r\n" % (len(part), part) if step.chunked else part)
+            h.wfile.flush()
+        if step.chunked:
+            h.wfile.write(b"0\r\n\r\n")
+            h.wfile.flush()
+        if step.hold_s:
+            self.release.wait(step.hold_s)
         h.close_connection = True
 
     def start(self) -> "ScriptedServer":

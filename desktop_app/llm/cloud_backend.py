@@ -1,7 +1,11 @@
 """A ChatBackend for OpenAI-compatible endpoints (/v1/chat/completions, streamed as SSE).
 
-Covers OpenAI, Azure OpenAI (via a compatible gateway), vLLM, llama.cpp's server, Ollama and most
-gateways. Every failure becomes a ``CloudError`` whose message is one plain line (it is shown in
+Covers OpenAI, Azure OpenAI, vLLM, llama.cpp's server, Ollama and most gateways (LiteLLM and the
+like). The reader accepts what these really send: role-only and ``content: null`` deltas, a
+finish chunk with an empty delta, usage-only chunks (``choices: []``), ``[DONE]`` or simply the end
+of the stream after a finish reason, SSE comments, ``event:`` lines, CRLF, ``data:`` without a
+space, an ``error`` object mid-stream, and a server that ignores ``stream`` and answers one JSON
+chat.completion (or streams with the wrong content type). Azure OpenAI: see ``chat_url``. Every failure becomes a ``CloudError`` whose message is one plain line (it is shown in
 the notice "The cloud model could not answer (<reason>)"): bad key, rate limit, server error,
 refused connection, timeout, malformed or truncated stream. 429 (and 503 with Retry-After) is
 retried with backoff honouring Retry-After, within a bound. ``httpx`` is imported lazily so that
@@ -11,13 +15,14 @@ with cloud hand-off off no network code is even loaded.
 from __future__ import annotations
 
 import email.utils
+import itertools
 import json
 import queue
 import threading
 import time
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator, Sequence
-from urllib.parse import urlparse
+from urllib.parse import parse_qs, urlparse, urlsplit, urlunsplit
 
 from desktop_app.core.cancel import CancelToken
 from desktop_app.core.errors import CloudError
@@ -33,14 +38,47 @@ class ConnectionResult:
     message: str
 
 
+# Azure OpenAI: the GA api-version added to a deployment URL that does not name one.
+AZURE_API_VERSION = "2024-10-21"
+_AZURE_HOSTS = (".openai.azure.com", ".cognitiveservices.azure.com", ".services.ai.azure.com")
+
+# After a finish reason the answer is complete: wait at most this long for [DONE] / the end of
+# the stream (some gateways keep the connection open), then end the answer anyway.
+_AFTER_FINISH_GRACE_S = 1.0
+
+
 def chat_url(base_url: str) -> str:
-    """``https://host/v1`` -> ``https://host/v1/chat/completions`` (a bare host gets ``/v1``)."""
-    base = base_url.strip().rstrip("/")
-    if base.endswith("/chat/completions"):
-        return base
-    if urlparse(base).path in ("", "/"):
-        base += "/v1"
-    return base + "/chat/completions"
+    """The chat-completions URL for an endpoint as a user types it.
+
+    ``https://host/v1`` or ``https://host/v1/`` -> ``https://host/v1/chat/completions``; a bare host
+    gets ``/v1``; a URL already ending in ``/chat/completions`` is kept. A query string is kept
+    after the path (``...?api-version=...``). Azure OpenAI hosts (``*.openai.azure.com``,
+    ``*.cognitiveservices.azure.com``): a deployment URL
+    ``https://<res>.openai.azure.com/openai/deployments/<dep>`` gets
+    ``?api-version=<AZURE_API_VERSION>`` unless it carries one; a bare Azure host (or ``/openai``)
+    uses Azure's v1 API, ``/openai/v1``, where the model name is the deployment name.
+    """
+    parts = urlsplit(base_url.strip())
+    path = parts.path.rstrip("/")
+    azure = _azure_host(parts.hostname)
+    if not path.endswith("/chat/completions"):
+        if path == "" or (azure and path == "/openai"):
+            path = "/openai/v1" if azure else "/v1"
+        path += "/chat/completions"
+    query = parts.query
+    if azure and "/openai/deployments/" in path and "api-version" not in parse_qs(query):
+        query = f"{query}&api-version={AZURE_API_VERSION}" if query else f"api-version={AZURE_API_VERSION}"
+    return urlunsplit((parts.scheme, parts.netloc, path, query, ""))
+
+
+def uses_api_key_header(url: str) -> bool:
+    """Azure-style auth (``api-key: <key>``): an Azure host, or any URL carrying ``api-version``."""
+    parts = urlsplit(url.strip())
+    return _azure_host(parts.hostname) or "api-version" in parse_qs(parts.query)
+
+
+def _azure_host(host: str | None) -> bool:
+    return bool(host) and host.lower().endswith(_AZURE_HOSTS)
 
 
 class CloudBackend:
@@ -49,7 +87,8 @@ class CloudBackend:
     Args:
         base_url: the endpoint, e.g. ``https://api.openai.com/v1``.
         model: the model name sent with each request.
-        api_key: sent as ``Authorization: Bearer``; empty for servers that need none.
+        api_key: sent as ``Authorization: Bearer`` (as ``api-key`` to Azure OpenAI, see
+            ``uses_api_key_header``); empty for servers that need none.
         timeout_s: seconds to wait for a connection or for the next piece of the answer.
         max_retries: retries after 429 / 503 responses.
         max_retry_wait_s: the longest single wait a Retry-After may ask for; longer gives up.
@@ -104,15 +143,7 @@ class CloudBackend:
         server has sent nothing yet (a blocked socket read cannot be interrupted from here).
         """
         cancel = cancel or CancelToken()
-        payload: dict[str, Any] = {
-            "model": self._model,
-            "messages": [{"role": m.role, "content": m.content} for m in request.messages],
-            "stream": True,
-            "max_tokens": request.max_tokens,
-            "temperature": request.temperature,
-        }
-        if request.stop:
-            payload["stop"] = list(request.stop)
+        payload = request_body(self._model, request)
         started = time.perf_counter()
         first: float | None = None
         pieces = 0
@@ -120,6 +151,7 @@ class CloudBackend:
         events: queue.Queue = queue.Queue()
         stop = _Either(cancel)
         threading.Thread(target=self._pump, args=(payload, stop, events, state), daemon=True, name="cloud-stream").start()
+        finished_at: float | None = None
         try:
             while True:
                 try:
@@ -127,6 +159,11 @@ class CloudBackend:
                 except queue.Empty:
                     if cancel.cancelled:
                         return
+                    if state["finish"]:
+                        # Complete: do not wait on a server that keeps the stream open after it.
+                        finished_at = finished_at or time.monotonic()
+                        if time.monotonic() - finished_at > _AFTER_FINISH_GRACE_S:
+                            return
                     continue
                 if kind == "error":
                     raise value
@@ -152,38 +189,65 @@ class CloudBackend:
         import httpx
 
         response = None
+        pieces = 0
         try:
             response = self._open(payload, stop)
             if response is None:  # stopped while waiting to retry
                 events.put(("end", None))
                 return
-            if "text/event-stream" not in response.headers.get("content-type", ""):
-                # The server ignored "stream": read one JSON completion instead.
-                text, state["finish"] = _whole_completion(response.read())
-                if text:
-                    events.put(("piece", text))
+            lines = response.iter_lines()
+            head = next((line for line in lines if line.strip()), "").lstrip("\ufeff")
+            if head.lstrip().startswith(("{", "[")):
+                # The server ignored "stream" (or a proxy buffered it): one JSON chat.completion,
+                # whatever the content type says; JSON Lines chunks are read too.
+                for text, finish in _whole_completion([head, *lines]):
+                    if text:
+                        pieces += 1
+                        events.put(("piece", text))
+                    state["finish"] = finish or state["finish"]
+                _check_filtered(state["finish"], pieces)
+                state["finish"] = state["finish"] or "stop"
                 events.put(("end", None))
                 return
             done = False
-            for data in _sse_data(response.iter_lines()):
+            for event, data, complete in _sse_events(itertools.chain([head], lines)):
                 if stop.cancelled:
                     return
-                if data.strip() == "[DONE]":
-                    done = True
+                for chunk in _split_payloads(data):
+                    if chunk.strip() == "[DONE]":
+                        done = True
+                        break
+                    if event == "error":
+                        raise CloudError(f"the cloud service reported an error: {_server_message(chunk.encode())}")
+                    try:
+                        piece, reason = _delta(chunk)
+                    except CloudError:
+                        if complete:
+                            raise
+                        break  # the last event was cut off: reported as a truncation below
+                    if piece:
+                        pieces += 1
+                        events.put(("piece", piece))
+                    _check_filtered(reason, pieces)
+                    state["finish"] = reason or state["finish"]
+                if done:
                     break
-                piece, reason = _delta(data)
-                state["finish"] = reason or state["finish"]
-                if piece:
-                    events.put(("piece", piece))
+            _check_filtered(state["finish"], pieces)
             if not done and not state["finish"] and not stop.cancelled:
                 raise CloudError("the connection closed before the answer was complete")
             events.put(("end", None))
         except CloudError as exc:
             events.put(("error", exc))
         except httpx.TimeoutException:
-            events.put(("error", CloudError(f"{self.host} stopped sending the answer for {self.timeout_s:g} s")))
+            if state["finish"]:  # complete; the server just never closed the stream
+                events.put(("end", None))
+            else:
+                events.put(("error", CloudError(f"{self.host} stopped sending the answer for {self.timeout_s:g} s")))
         except httpx.HTTPError:
-            events.put(("error", CloudError("the connection closed before the answer was complete")))
+            if state["finish"]:  # complete; the connection ended untidily after it
+                events.put(("end", None))
+            else:
+                events.put(("error", CloudError("the connection closed before the answer was complete")))
         except Exception as exc:  # never let a helper thread die silently: the caller would wait forever
             events.put(("error", CloudError(f"the cloud answer could not be read ({exc.__class__.__name__})")))
         finally:
@@ -218,9 +282,12 @@ class CloudBackend:
         return self._client
 
     def _headers(self) -> dict[str, str]:
-        headers = {"Accept": "text/event-stream", "Content-Type": "application/json"}
+        headers = {"Accept": "text/event-stream, application/json", "Content-Type": "application/json"}
         if self._api_key:
-            headers["Authorization"] = f"Bearer {self._api_key}"
+            if uses_api_key_header(self.url):
+                headers["api-key"] = self._api_key
+            else:
+                headers["Authorization"] = f"Bearer {self._api_key}"
         return headers
 
     def _open(self, payload: dict[str, Any], cancel):
@@ -228,7 +295,9 @@ class CloudBackend:
         import httpx
 
         client = self._http()
-        for attempt in range(self.max_retries + 1):
+        retries = 0
+        adapted: set[str] = set()
+        while True:
             try:
                 req = client.build_request("POST", self.url, json=payload, headers=self._headers())
                 response = client.send(req, stream=True)
@@ -249,17 +318,65 @@ class CloudBackend:
                 detail = ""
             finally:
                 response.close()
+            fix = _adapt_payload(payload, status, detail, adapted)
+            if fix:
+                adapted.add(fix)
+                continue
+            if 300 <= status < 400:
+                where = response.headers.get("location", "")
+                raise CloudError(f"the endpoint redirected (HTTP {status}){f' to {where}' if where else ''}; "
+                                 "set that address as the endpoint")
             retry_after = _retry_after(response.headers.get("retry-after"))
             retryable = status == 429 or (status == 503 and retry_after is not None)
-            if retryable and attempt < self.max_retries:
-                wait = retry_after if retry_after is not None else min(2.0 ** attempt, self.max_retry_wait_s)
+            if retryable and retries < self.max_retries:
+                wait = retry_after if retry_after is not None else min(2.0 ** retries, self.max_retry_wait_s)
                 if wait > self.max_retry_wait_s:
                     raise CloudError(f"the service is rate limiting requests (HTTP {status}); it asks to wait {wait:g} s")
+                retries += 1
                 if not _wait(wait, cancel, self._sleep):
                     return None
                 continue
-            raise CloudError(_status_reason(status, detail, self.host, attempts=attempt + 1))
-        raise CloudError("unreachable")  # the loop always returns or raises
+            raise CloudError(_status_reason(status, detail, self.host, attempts=retries + 1))
+
+
+def request_body(model: str, request: GenerationRequest) -> dict[str, Any]:
+    """The JSON body: only fields every OpenAI-compatible server accepts (strict ones such as vLLM
+    reject unknown fields): model, messages, stream, max_tokens, temperature, and stop (at most
+    four sequences, OpenAI's limit) when set. No ``stream_options``: a usage chunk is read when a
+    server sends one anyway."""
+    payload: dict[str, Any] = {
+        "model": model,
+        "messages": [{"role": m.role, "content": m.content} for m in request.messages],
+        "stream": True,
+        "max_tokens": int(request.max_tokens),
+        "temperature": float(request.temperature),
+    }
+    if request.stop:
+        payload["stop"] = list(request.stop)[:4]
+    return payload
+
+
+def _adapt_payload(payload: dict[str, Any], status: int, detail: str, adapted: set[str]) -> str:
+    """Once each, the fixes a 400 asks for (OpenAI's reasoning models): ``max_completion_tokens``
+    instead of ``max_tokens``; no ``temperature`` when only the default is supported. Returns the
+    name of the fix applied, or ""."""
+    if status != 400:
+        return ""
+    low = detail.lower()
+    if "max_completion_tokens" in low and "max_tokens" in payload and "tokens" not in adapted:
+        payload["max_completion_tokens"] = payload.pop("max_tokens")
+        return "tokens"
+    if ("temperature" in low and "temperature" in payload and "temperature" not in adapted
+            and any(w in low for w in ("unsupported", "not support", "only the default"))):
+        del payload["temperature"]
+        return "temperature"
+    return ""
+
+
+def _check_filtered(finish: str, pieces: int) -> None:
+    """An answer withheld by a content filter (Azure OpenAI) is an error, not an empty answer."""
+    if finish == "content_filter" and not pieces:
+        raise CloudError("the cloud service's content filter withheld the answer")
 
 
 def _status_reason(status: int, detail: str, host: str, attempts: int) -> str:
@@ -341,47 +458,110 @@ def _wait(seconds: float, cancel, sleep: Callable[[float], None]) -> bool:
     return False
 
 
-def _sse_data(lines: Iterator[str]) -> Iterator[str]:
-    """The ``data`` of each server-sent event (multi-line data joined; comments skipped)."""
+def _sse_events(lines: Iterator[str]) -> Iterator[tuple[str, str, bool]]:
+    """``(event, data, complete)`` for each server-sent event: multi-line data joined, comments,
+    ``id:`` and ``retry:`` skipped, ``data:`` with or without the space. An event the stream ends
+    inside (no blank line after it) comes last with ``complete`` False."""
     buf: list[str] = []
+    event = ""
+    first = True
     for line in lines:
+        if first:
+            line, first = line.lstrip("\ufeff"), False
         if line == "":
             if buf:
-                yield "\n".join(buf)
-                buf = []
+                yield event or "message", "\n".join(buf), True
+            buf, event = [], ""
             continue
         if line.startswith(":"):
             continue
         field, _, value = line.partition(":")
+        value = value[1:] if value.startswith(" ") else value
         if field == "data":
-            buf.append(value[1:] if value.startswith(" ") else value)
-    # An event not ended by a blank line was cut off: per the SSE spec it is discarded, and the
-    # missing [DONE] then reports the truncation.
+            buf.append(value)
+        elif field == "event":
+            event = value.strip()
+    if buf:
+        yield event or "message", "\n".join(buf), False
+
+
+def _sse_data(lines: Iterator[str]) -> Iterator[str]:
+    """The ``data`` of each complete server-sent event (per the SSE spec, an event not ended by a
+    blank line was cut off and is discarded)."""
+    for _event, data, complete in _sse_events(lines):
+        if complete:
+            yield data
+
+
+def _split_payloads(data: str) -> list[str]:
+    """One event's data as JSON payloads: normally one; some servers put several ``data:`` lines
+    (one chunk each) in one event, separated by single newlines."""
+    if "\n" not in data:
+        return [data]
+    try:
+        json.loads(data)
+        return [data]
+    except ValueError:
+        return [part for part in data.split("\n") if part.strip()]
+
+
+def _text(value: Any) -> str:
+    """Message content as text: a string, null, or a list of ``{"type": "text", "text": ...}`` parts."""
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return "".join(p if isinstance(p, str) else str(p.get("text") or "") if isinstance(p, dict) else "" for p in value)
+    return str(value)
+
+
+def _raise_if_error(obj: Any) -> None:
+    """``{"error": {...}}`` (OpenAI, llama.cpp, vLLM mid-stream) or ``{"object": "error", ...}`` (vLLM)."""
+    if isinstance(obj, dict) and (obj.get("error") or obj.get("object") == "error"):
+        raise CloudError(f"the cloud service reported an error: {_server_message(json.dumps(obj).encode())}")
 
 
 def _delta(data: str) -> tuple[str, str]:
-    """Text and finish reason of one streamed chunk; CloudError if it cannot be read."""
+    """Text and finish reason of one streamed chunk; CloudError if it cannot be read.
+
+    Role-only deltas, ``content: null``, an empty finish delta and usage-only chunks
+    (``choices: []``) all give no text."""
     try:
         obj = json.loads(data)
     except ValueError:
         raise CloudError("the cloud service sent a reply that could not be read") from None
     if not isinstance(obj, dict):
         raise CloudError("the cloud service sent a reply that could not be read")
-    if "error" in obj:
-        raise CloudError(f"the cloud service reported an error: {_server_message(json.dumps(obj).encode())}")
-    choices = obj.get("choices") or [{}]
-    choice = choices[0] if isinstance(choices[0], dict) else {}
+    _raise_if_error(obj)
+    choices = obj.get("choices")
+    if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
+        return "", ""
+    choice = choices[0]
     delta = choice.get("delta") or choice.get("message") or {}
-    text = delta.get("content") if isinstance(delta, dict) else None
-    if text is None:
-        text = choice.get("text") or ""
-    return str(text), str(choice.get("finish_reason") or "")
+    text = _text(delta.get("content")) if isinstance(delta, dict) else ""
+    if not text and isinstance(choice.get("text"), str):
+        text = choice["text"]
+    return text, str(choice.get("finish_reason") or "")
 
 
-def _whole_completion(body: bytes) -> tuple[str, str]:
+def _whole_completion(lines: Sequence[str]) -> Iterator[tuple[str, str]]:
+    """Text and finish reason from a non-streamed reply: one chat.completion (pretty-printed or
+    not), or JSON Lines of chunks."""
+    body = "\n".join(lines)
     try:
-        obj = json.loads(body)
-        choice = obj["choices"][0]
-        return str(choice["message"]["content"] or ""), str(choice.get("finish_reason") or "")
-    except (ValueError, KeyError, IndexError, TypeError):
-        raise CloudError("the cloud service sent a reply that could not be read") from None
+        objs = [json.loads(body)]
+    except ValueError:
+        try:
+            objs = [json.loads(line) for line in lines if line.strip()]
+        except ValueError:
+            raise CloudError("the cloud service sent a reply that could not be read") from None
+    for obj in objs:
+        _raise_if_error(obj)
+        try:
+            choice = obj["choices"][0]
+            message = choice.get("message") or choice.get("delta") or {}
+            text = _text(message.get("content")) or (choice.get("text") if isinstance(choice.get("text"), str) else "")
+            yield text, str(choice.get("finish_reason") or "")
+        except (KeyError, IndexError, TypeError, AttributeError):
+            if len(objs) > 1 and isinstance(obj, dict) and obj.get("choices") == []:
+                continue  # a usage-only line
+            raise CloudError("the cloud service sent a reply that could not be read") from None
