@@ -16,18 +16,27 @@ from __future__ import annotations
 
 import email.utils
 import itertools
-import json
 import queue
 import threading
 import time
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator, Sequence
-from urllib.parse import parse_qs, urlparse, urlsplit, urlunsplit
+from urllib.parse import urlparse
 
 from desktop_app.core.cancel import CancelToken
 from desktop_app.core.errors import CloudError
 from desktop_app.core.records import Message
 from desktop_app.llm.base import GenerationRequest, GenerationStats
+# Endpoint and stream helpers live in their own modules; re-exported here for callers and tests.
+from desktop_app.llm.cloud_endpoints import AZURE_API_VERSION, chat_url, uses_api_key_header  # noqa: F401
+from desktop_app.llm.cloud_stream import (  # noqa: F401
+    _delta,
+    _server_message,
+    _split_payloads,
+    _sse_data,
+    _sse_events,
+    _whole_completion,
+)
 
 
 @dataclass(frozen=True)
@@ -38,47 +47,9 @@ class ConnectionResult:
     message: str
 
 
-# Azure OpenAI: the GA api-version added to a deployment URL that does not name one.
-AZURE_API_VERSION = "2024-10-21"
-_AZURE_HOSTS = (".openai.azure.com", ".cognitiveservices.azure.com", ".services.ai.azure.com")
-
 # After a finish reason the answer is complete: wait at most this long for [DONE] / the end of
 # the stream (some gateways keep the connection open), then end the answer anyway.
 _AFTER_FINISH_GRACE_S = 1.0
-
-
-def chat_url(base_url: str) -> str:
-    """The chat-completions URL for an endpoint as a user types it.
-
-    ``https://host/v1`` or ``https://host/v1/`` -> ``https://host/v1/chat/completions``; a bare host
-    gets ``/v1``; a URL already ending in ``/chat/completions`` is kept. A query string is kept
-    after the path (``...?api-version=...``). Azure OpenAI hosts (``*.openai.azure.com``,
-    ``*.cognitiveservices.azure.com``): a deployment URL
-    ``https://<res>.openai.azure.com/openai/deployments/<dep>`` gets
-    ``?api-version=<AZURE_API_VERSION>`` unless it carries one; a bare Azure host (or ``/openai``)
-    uses Azure's v1 API, ``/openai/v1``, where the model name is the deployment name.
-    """
-    parts = urlsplit(base_url.strip())
-    path = parts.path.rstrip("/")
-    azure = _azure_host(parts.hostname)
-    if not path.endswith("/chat/completions"):
-        if path == "" or (azure and path == "/openai"):
-            path = "/openai/v1" if azure else "/v1"
-        path += "/chat/completions"
-    query = parts.query
-    if azure and "/openai/deployments/" in path and "api-version" not in parse_qs(query):
-        query = f"{query}&api-version={AZURE_API_VERSION}" if query else f"api-version={AZURE_API_VERSION}"
-    return urlunsplit((parts.scheme, parts.netloc, path, query, ""))
-
-
-def uses_api_key_header(url: str) -> bool:
-    """Azure-style auth (``api-key: <key>``): an Azure host, or any URL carrying ``api-version``."""
-    parts = urlsplit(url.strip())
-    return _azure_host(parts.hostname) or "api-version" in parse_qs(parts.query)
-
-
-def _azure_host(host: str | None) -> bool:
-    return bool(host) and host.lower().endswith(_AZURE_HOSTS)
 
 
 class CloudBackend:
@@ -392,19 +363,6 @@ def _status_reason(status: int, detail: str, host: str, attempts: int) -> str:
     return f"the cloud service refused the request (HTTP {status}){suffix}"
 
 
-def _server_message(body: bytes) -> str:
-    """The server's own error message, shortened to one line."""
-    text = body.decode("utf-8", "replace").strip()
-    try:
-        data = json.loads(text)
-        err = data.get("error", data) if isinstance(data, dict) else data
-        text = str(err.get("message", err) if isinstance(err, dict) else err)
-    except ValueError:
-        pass
-    line = " ".join(text.split())
-    return line[:160] + ("…" if len(line) > 160 else "")
-
-
 def _connect_reason(exc: Exception) -> str:
     text = str(exc).lower()
     if "refused" in text:
@@ -456,112 +414,3 @@ def _wait(seconds: float, cancel, sleep: Callable[[float], None]) -> bool:
             return True
         sleep(min(0.1, left))
     return False
-
-
-def _sse_events(lines: Iterator[str]) -> Iterator[tuple[str, str, bool]]:
-    """``(event, data, complete)`` for each server-sent event: multi-line data joined, comments,
-    ``id:`` and ``retry:`` skipped, ``data:`` with or without the space. An event the stream ends
-    inside (no blank line after it) comes last with ``complete`` False."""
-    buf: list[str] = []
-    event = ""
-    first = True
-    for line in lines:
-        if first:
-            line, first = line.lstrip("\ufeff"), False
-        if line == "":
-            if buf:
-                yield event or "message", "\n".join(buf), True
-            buf, event = [], ""
-            continue
-        if line.startswith(":"):
-            continue
-        field, _, value = line.partition(":")
-        value = value[1:] if value.startswith(" ") else value
-        if field == "data":
-            buf.append(value)
-        elif field == "event":
-            event = value.strip()
-    if buf:
-        yield event or "message", "\n".join(buf), False
-
-
-def _sse_data(lines: Iterator[str]) -> Iterator[str]:
-    """The ``data`` of each complete server-sent event (per the SSE spec, an event not ended by a
-    blank line was cut off and is discarded)."""
-    for _event, data, complete in _sse_events(lines):
-        if complete:
-            yield data
-
-
-def _split_payloads(data: str) -> list[str]:
-    """One event's data as JSON payloads: normally one; some servers put several ``data:`` lines
-    (one chunk each) in one event, separated by single newlines."""
-    if "\n" not in data:
-        return [data]
-    try:
-        json.loads(data)
-        return [data]
-    except ValueError:
-        return [part for part in data.split("\n") if part.strip()]
-
-
-def _text(value: Any) -> str:
-    """Message content as text: a string, null, or a list of ``{"type": "text", "text": ...}`` parts."""
-    if value is None:
-        return ""
-    if isinstance(value, list):
-        return "".join(p if isinstance(p, str) else str(p.get("text") or "") if isinstance(p, dict) else "" for p in value)
-    return str(value)
-
-
-def _raise_if_error(obj: Any) -> None:
-    """``{"error": {...}}`` (OpenAI, llama.cpp, vLLM mid-stream) or ``{"object": "error", ...}`` (vLLM)."""
-    if isinstance(obj, dict) and (obj.get("error") or obj.get("object") == "error"):
-        raise CloudError(f"the cloud service reported an error: {_server_message(json.dumps(obj).encode())}")
-
-
-def _delta(data: str) -> tuple[str, str]:
-    """Text and finish reason of one streamed chunk; CloudError if it cannot be read.
-
-    Role-only deltas, ``content: null``, an empty finish delta and usage-only chunks
-    (``choices: []``) all give no text."""
-    try:
-        obj = json.loads(data)
-    except ValueError:
-        raise CloudError("the cloud service sent a reply that could not be read") from None
-    if not isinstance(obj, dict):
-        raise CloudError("the cloud service sent a reply that could not be read")
-    _raise_if_error(obj)
-    choices = obj.get("choices")
-    if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
-        return "", ""
-    choice = choices[0]
-    delta = choice.get("delta") or choice.get("message") or {}
-    text = _text(delta.get("content")) if isinstance(delta, dict) else ""
-    if not text and isinstance(choice.get("text"), str):
-        text = choice["text"]
-    return text, str(choice.get("finish_reason") or "")
-
-
-def _whole_completion(lines: Sequence[str]) -> Iterator[tuple[str, str]]:
-    """Text and finish reason from a non-streamed reply: one chat.completion (pretty-printed or
-    not), or JSON Lines of chunks."""
-    body = "\n".join(lines)
-    try:
-        objs = [json.loads(body)]
-    except ValueError:
-        try:
-            objs = [json.loads(line) for line in lines if line.strip()]
-        except ValueError:
-            raise CloudError("the cloud service sent a reply that could not be read") from None
-    for obj in objs:
-        _raise_if_error(obj)
-        try:
-            choice = obj["choices"][0]
-            message = choice.get("message") or choice.get("delta") or {}
-            text = _text(message.get("content")) or (choice.get("text") if isinstance(choice.get("text"), str) else "")
-            yield text, str(choice.get("finish_reason") or "")
-        except (KeyError, IndexError, TypeError, AttributeError):
-            if len(objs) > 1 and isinstance(obj, dict) and obj.get("choices") == []:
-                continue  # a usage-only line
-            raise CloudError("the cloud service sent a reply that could not be read") from None
