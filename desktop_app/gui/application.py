@@ -121,12 +121,29 @@ def _report_shown_and_quit() -> None:
     QTimer.singleShot(0, QApplication.quit)
 
 
+def missing_display_reason(environ, platform: str) -> str:
+    """A plain sentence when a Linux session has no display to open a window on, else "".
+
+    Without it Qt aborts with a platform-plugin message and a core dump.
+    """
+    if not platform.startswith("linux") or environ.get("QT_QPA_PLATFORM"):
+        return ""
+    if environ.get("DISPLAY") or environ.get("WAYLAND_DISPLAY"):
+        return ""
+    return ("there is no graphical display to open the window on. Start it from your desktop, or use "
+            "the terminal commands (slm-assistant ask \"…\", slm-assistant --help).")
+
+
 def run(core, argv: list[str] | None = None, on_shown: Callable[[], None] | None = None) -> int:
     """Run the GUI until the window closes; returns the exit status."""
     import os
 
     if on_shown is None and os.environ.get(SMOKE_WINDOW_ENV) == "1":
         on_shown = _report_shown_and_quit
+    missing = missing_display_reason(os.environ, sys.platform)
+    if missing:
+        print(f"SLM Assistant: {missing}", file=sys.stderr)
+        return 2
     # The document index runs in a child process: its imports and Chroma writes hold the GIL
     # for up to a second, which would freeze the window (benchmarks/gui_indexing_latency.py).
     core.library_in_subprocess = True
