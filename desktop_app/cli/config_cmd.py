@@ -42,6 +42,10 @@ def register(subparsers, name: str) -> None:
     rs = sub.add_parser("reset", help="put a setting back to its default")
     rs.add_argument("key", metavar="KEY")
     sub.add_parser("path", help="print where the settings file is")
+    # The key is read from standard input, never from the command line: arguments end up in
+    # shell history and in every user's process list.
+    sub.add_parser("set-api-key", help="save the cloud API key in the system keychain (typed or piped in, never an argument)")
+    sub.add_parser("clear-api-key", help="remove the cloud API key from the system keychain")
     parser.set_defaults(handler=run)
 
 
@@ -52,6 +56,8 @@ def run(args: argparse.Namespace, core) -> int:
         return 0
     if action == "list":
         return _list(core, args.json)
+    if action in ("set-api-key", "clear-api-key"):
+        return _api_key(core, action == "set-api-key")
     if action == "get":
         _check_not_secret(args.key)
         value, env = effective_value(core, args.key)
@@ -74,6 +80,24 @@ def run(args: argparse.Namespace, core) -> int:
             print(f"Note: {env} is set and overrides this setting for runs where it is set.", file=sys.stderr)
         return 0
     raise AssertionError(action)
+
+
+def _api_key(core, setting: bool) -> int:
+    from desktop_app.routing.secrets import store_api_key
+
+    value = ""
+    if setting:
+        if sys.stdin.isatty():
+            import getpass
+
+            value = getpass.getpass("Cloud API key (not shown): ")
+        else:
+            value = sys.stdin.readline()
+        value = value.strip()
+        if not value:
+            raise SettingsError("No API key was given.", "Type it at the prompt or pipe it in: printenv KEY | slm-assistant config set-api-key")
+    print(store_api_key(value, core.settings.routing.cloud.use_keychain))
+    return 0
 
 
 def effective_value(core, key: str) -> tuple[Any, str]:
