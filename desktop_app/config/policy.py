@@ -97,7 +97,6 @@ class MachinePolicy:
         for key, value in self.values.items():
             if key != "data_dir":
                 settings.set(key, value)
-        # A pinned endpoint also pins what a user may type: nothing else is allowed.
         return settings
 
     def check_can_set(self, key: str) -> None:
