@@ -2,11 +2,14 @@
 answer whose ``[n]`` link, clicked in the chat, opens the passage popup at the right page.
 
 Real Core, real ConversationStore, real Assistant and the real Library (embedder, Chroma,
-FTS5); only the model is a FakeBackend that streams word by word with a delay.
+FTS5) in its child process, as the app runs it; only the model is a fake that streams word by
+word and holds the middle of its answer open until indexing has finished, so that "the answer
+streams while the PDFs index" does not depend on how fast this machine loads the embedder.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 
 import pytest
@@ -22,11 +25,29 @@ pytest.importorskip("desktop_app.services.library", reason="the real Library is 
 pytestmark = pytest.mark.slow
 
 
+class HeldOpenBackend(FakeBackend):
+    """Streams half of a scripted answer, waits for ``release`` (or Stop), then the rest."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.release = threading.Event()
+        self.release.set()
+
+    def stream(self, request, cancel=None):
+        for i, piece in enumerate(super().stream(request, cancel)):
+            if i == 60:
+                while not self.release.wait(0.05):
+                    if cancel is not None and cancel.cancelled:
+                        return
+            yield piece
+
+
 @pytest.fixture
 def window(qtbot, isolated_home):
-    backend = FakeBackend(model_name="fake-model", delay_s=0.03)
+    backend = HeldOpenBackend(model_name="fake-model", delay_s=0.03)
     core = make_core(isolated_home, backend)
     core._library = None  # the real Library, built lazily on a worker like in the app
+    core.library_in_subprocess = True  # as application.run sets it
     w = open_window(qtbot, core)
     yield w
     if w.isVisible():
@@ -77,6 +98,8 @@ def test_answer_streams_while_dropped_pdfs_index_then_a_citation_opens_its_page(
     tokens: list[tuple[float, int]] = []
 
     backend.enqueue(" ".join(f"word{i}" for i in range(120)))
+    backend.release.clear()
+    panel.indexFinished.connect(lambda _report: backend.release.set())
     with qtbot.waitSignal(panel.indexFinished, timeout=300000) as indexed:
         drop_on(window, [ledger, *others])
         assert panel.busy
