@@ -46,13 +46,13 @@ def model_label(core) -> str:
 class AboutDialog(QDialog):
     """Product, version and model on top; the licence notices as a browsable list below."""
 
-    def __init__(self, core, parent=None) -> None:
+    def __init__(self, core, parent=None, pool=None) -> None:
         super().__init__(parent)
         self.core = core
         self.setWindowTitle(f"About {PRODUCT_NAME}")
         self.setObjectName("aboutDialog")
         self.resize(760, 560)
-        self.notices: list[Notice] = shipped_notices()
+        self.notices: list[Notice] = []
 
         header = QLabel(self._header_html())
         header.setObjectName("aboutHeader")
@@ -68,7 +68,6 @@ class AboutDialog(QDialog):
         self.text.setObjectName("licenceText")
         self.text.setAccessibleName("Licence text")
         self.text.setOpenExternalLinks(True)
-        self._fill_tree()
         self.tree.currentItemChanged.connect(self._show_notice)
 
         splitter = QSplitter(Qt.Orientation.Vertical)
@@ -89,6 +88,22 @@ class AboutDialog(QDialog):
         layout.addWidget(splitter, 1)
         layout.addWidget(buttons)
         self.text.setHtml(QT_SUMMARY + "<p>Select a component to read its licence.</p>")
+        if pool is None:
+            self.set_notices(shipped_notices())
+        else:
+            # Gathering reads every installed distribution's metadata (about half a second from
+            # a source checkout): a worker does it, the list fills in when it is ready.
+            self.tree.addTopLevelItem(QTreeWidgetItem(["Reading the licence notices…"]))
+            pool.run(shipped_notices, pass_cancel=False, on_returned=self.set_notices)
+
+    @property
+    def loaded(self) -> bool:
+        return bool(self.notices)
+
+    def set_notices(self, notices: list[Notice]) -> None:
+        self.notices = list(notices)
+        self.tree.clear()
+        self._fill_tree()
 
     def _header_html(self) -> str:
         policy = self.core.policy

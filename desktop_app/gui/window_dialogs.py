@@ -61,4 +61,4 @@ class WindowDialogsMixin:
 
             QMessageBox.about(self, f"About {PRODUCT_NAME}", f"{PRODUCT_NAME} {__version__}\nAn offline AI assistant.")
             return
-        AboutDialog(self.core, self).exec()
+        AboutDialog(self.core, self, pool=self.pool).exec()

@@ -84,3 +84,27 @@ def test_policy_is_named_in_header(qtbot, tmp_path, monkeypatch, isolated_home):
         assert "Managed by your organization" in text and str(policy) in text
     finally:
         core.close()
+
+
+def test_from_the_window_the_list_is_gathered_off_the_gui_thread(qtbot, core, monkeypatch):
+    """Opened from the menu, the dialog appears at once and the list fills in from a worker."""
+    import threading
+
+    import desktop_app.gui.about_dialog as about
+    from desktop_app.gui.workers import WorkerPool
+
+    gathered_on: list[threading.Thread] = []
+    real = about.shipped_notices
+    monkeypatch.setattr(about, "shipped_notices", lambda: gathered_on.append(threading.current_thread()) or real())
+    pool = WorkerPool()
+    try:
+        dialog = AboutDialog(core, pool=pool)
+        qtbot.addWidget(dialog)
+        dialog.show()
+        assert not dialog.loaded and group_names(dialog) == ["Reading the licence notices…"]
+        qtbot.waitUntil(lambda: dialog.loaded, timeout=30000)
+    finally:
+        pool.shutdown()
+    assert gathered_on and gathered_on[0] is not threading.main_thread()
+    assert group_names(dialog)[0].startswith("Models")
+    assert dialog.select_notice("Gemma 3 270M (bundled model)")
