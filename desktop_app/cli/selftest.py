@@ -117,7 +117,11 @@ def _policy(core) -> str:
     routing = f"cloud hand-off: {core.settings.routing.policy}"
     if not policy.values:
         return f"no machine policy; {routing}"
-    return f"{policy.source} locks {', '.join(sorted(policy.locked_keys))}; {routing}"
+    kept = policy.required("routing.on_device_only_collections")
+    parts = [f"locks {', '.join(sorted(policy.locked_keys))}"] if policy.locked_keys else []
+    if kept:
+        parts.append(f"keeps on the device: {', '.join(kept)}")
+    return f"{policy.source} {'; '.join(parts)}; {routing}"
 
 
 def _offline(core) -> str:

@@ -2,7 +2,10 @@
 
 Policy values use the same dotted keys as settings (``routing.policy``, ``llm.model_path``...)
 plus ``data_dir``. Whatever the policy sets is *locked*: the GUI greys it out as "Managed by your
-organization" and ``config set`` refuses to change it. A policy that cannot be read never unlocks
+organization" and ``config set`` refuses to change it. The exception is a list that only ever
+protects more (``routing.on_device_only_collections``): the policy's entries always hold and the
+user may add to them, so a collection a user kept on the device stays there when IT adds others.
+A policy that cannot be read never unlocks
 anything: the safest reading (cloud hand-off off) is used and the reason is reported.
 
 The platform readers (registry, managed preferences, policy.json) live in ``policy_sources``.
@@ -22,6 +25,7 @@ POLICY_KEYS: dict[str, str] = {
     "routing.cloud.base_url": "The only cloud endpoint users may use.",
     "routing.cloud.model": "The cloud model name.",
     "routing.cloud.use_keychain": "false forbids keeping an API key in the keychain (environment only).",
+    "routing.on_device_only_collections": "Collections whose passages never leave the device (users may add more).",
     "llm.model_path": "The model every user runs.",
     "privacy.allow_user_models": "false stops users adding their own GGUF models.",
     "privacy.allow_export": "false stops users exporting conversations.",
@@ -30,6 +34,9 @@ POLICY_KEYS: dict[str, str] = {
     "rag.chroma_port": "Shared Chroma server port.",
     "data_dir": "Folder for conversations, index and models.",
 }
+
+# Policy lists that are a floor rather than a lock: merged with the user's own entries.
+ADDITIVE_KEYS = frozenset({"routing.on_device_only_collections"})
 
 MANAGED_LABEL = "Managed by your organization"
 
@@ -83,20 +90,27 @@ class MachinePolicy:
 
     @property
     def locked_keys(self) -> frozenset[str]:
-        return frozenset(self.values)
+        return frozenset(k for k in self.values if k not in ADDITIVE_KEYS)
 
     def is_locked(self, key: str) -> bool:
-        return key in self.values
+        return key in self.values and key not in ADDITIVE_KEYS
+
+    def required(self, key: str) -> list[str]:
+        """The entries IT requires in an additive list (empty when the policy says nothing)."""
+        return list(self.values.get(key, [])) if key in ADDITIVE_KEYS else []
 
     @property
     def data_dir(self) -> str | None:
         return self.values.get("data_dir")
 
     def apply(self, settings: Settings) -> Settings:
-        """Overwrite the locked settings in place and return them."""
+        """Overwrite the locked settings (and extend the additive lists) in place; return them."""
         for key, value in self.values.items():
-            if key != "data_dir":
-                settings.set(key, value)
+            if key == "data_dir":
+                continue
+            if key in ADDITIVE_KEYS:
+                value = list(value) + [v for v in settings.get(key) if v not in value]
+            settings.set(key, value)
         return settings
 
     def check_can_set(self, key: str) -> None:

@@ -26,7 +26,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from desktop_app.config.policy import POLICY_KEYS, MachinePolicy, flatten
+from desktop_app.config.policy import ADDITIVE_KEYS, POLICY_KEYS, MachinePolicy, flatten
 
 POLICY_FILE_ENV = "SLM_ASSISTANT_POLICY_FILE"  # tests and portable installs point this at one file
 
@@ -46,6 +46,7 @@ FRIENDLY_NAMES: dict[str, str] = {
     "CloudEndpoint": "routing.cloud.base_url",
     "CloudModel": "routing.cloud.model",
     "CloudUseKeychain": "routing.cloud.use_keychain",
+    "OnDeviceOnlyCollections": "routing.on_device_only_collections",
     "ModelPath": "llm.model_path",
     "AllowUserModels": "privacy.allow_user_models",
     "AllowExport": "privacy.allow_export",
@@ -212,7 +213,10 @@ def combine(policies: list[MachinePolicy]) -> MachinePolicy:
             sources.append(policy.source)
             continue
         if policy.values:
-            values.update(policy.values)
+            for key, value in policy.values.items():
+                if key in ADDITIVE_KEYS and key in values:  # every source's entries hold
+                    value = list(value) + [v for v in values[key] if v not in value]
+                values[key] = value
             sources.append(policy.source)
     if problems:
         values["routing.policy"] = "off"

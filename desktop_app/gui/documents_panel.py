@@ -373,10 +373,11 @@ class DocumentsPanel(QWidget):
         sel = self.tree.current_selection()
         self.remove_button.setEnabled(sel is not None and not self.busy)
         self.reindex_button.setEnabled(sel is not None)
-        locked = self._locked(ON_DEVICE_ONLY_KEY)
+        policy = getattr(self._core, "policy", None)
+        required = policy.required(ON_DEVICE_ONLY_KEY) if policy is not None else []
+        locked = self._locked(ON_DEVICE_ONLY_KEY) or (sel is not None and sel.collection in required)
         self.on_device_box.setEnabled(sel is not None and not locked)
-        if locked:
-            self.on_device_box.setToolTip("Managed by your organization.")
+        self.on_device_box.setToolTip("Managed by your organization." if locked else self.on_device_box.accessibleDescription())
         self.on_device_box.setChecked(sel is not None and self.tree.is_on_device_only(sel.collection))
 
     def _locked(self, key: str) -> bool:

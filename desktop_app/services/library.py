@@ -16,7 +16,7 @@ from desktop_app.config.paths import AppPaths
 from desktop_app.config.policy import MachinePolicy
 from desktop_app.config.settings import Settings, SettingsStore
 from desktop_app.core.cancel import CancelToken
-from desktop_app.core.errors import AppError
+from desktop_app.core.errors import AppError, PolicyError
 from desktop_app.core.records import Hit
 from desktop_app.rag.embedder import Embedder, build_embedder
 from desktop_app.rag.records import CollectionInfo, DocumentInfo, IndexProgress, IndexReport
@@ -199,6 +199,8 @@ class Library:
     def set_on_device_only(self, name: str, flag: bool) -> None:
         """Mark a collection on-device only (its passages never leave the device); saved in settings."""
         self.policy.check_can_set(ON_DEVICE_ONLY_KEY)
+        if not flag and name in self.policy.required(ON_DEVICE_ONLY_KEY):
+            raise PolicyError(f"Your organization keeps the collection '{name}' on this device.")
         # Like `config set`: change the user's own file read fresh from disk, so values forced by
         # the machine policy are never copied into it; then update the live settings.
         store = SettingsStore(self.paths.settings_file)

@@ -216,11 +216,17 @@ def test_remove_asks_first_and_on_device_only_follows_policy(qtbot, make_panel, 
     with qtbot.waitSignal(panel.listingRefreshed):
         panel.remove_button.click()
     assert ("remove_collection", "work") in library.calls and panel.tree.topLevelItemCount() == 0
+    # IT keeps "work" on the device: its box is greyed; the user's own collection stays editable.
     locked = FakeCore(library, policy=MachinePolicy(values={"routing.on_device_only_collections": ["work"]}))
     drain(library.index([str(tmp_path / "a.pdf")], collection="work"))
+    drain(library.index([make_pdf(tmp_path / "b.pdf", 1)], collection="notes"))
     other = make_panel(core=locked)
-    other.tree.setCurrentItem(other.tree.topLevelItem(0))
+    items = {other.tree.topLevelItem(i).text(0).split()[0]: other.tree.topLevelItem(i)
+             for i in range(other.tree.topLevelItemCount())}
+    other.tree.setCurrentItem(items["work"])
     assert not other.on_device_box.isEnabled() and "organization" in other.on_device_box.toolTip()
+    other.tree.setCurrentItem(items["notes"])
+    assert other.on_device_box.isEnabled() and "organization" not in other.on_device_box.toolTip()
 
 
 def test_new_collection_is_chosen_for_new_documents(qtbot, make_panel, tmp_path, monkeypatch):

@@ -103,7 +103,9 @@ def test_configuration_profile_payload_is_read_by_the_policy_reader(tmp_path):
     assert policy.problem == ""
     assert policy.values["routing.policy"] == "off" and policy.values["privacy.allow_export"] is False
     assert set(policy.values) == {"routing.policy", "routing.cloud.base_url", "routing.cloud.model",
-                                  "routing.cloud.use_keychain", "privacy.allow_user_models", "privacy.allow_export"}
+                                  "routing.cloud.use_keychain", "privacy.allow_user_models", "privacy.allow_export",
+                                  "routing.on_device_only_collections"}
+    assert policy.required("routing.on_device_only_collections") == ["hr"]
 
 
 # --------------------------------------------------------------------------- Linux desktop entry
@@ -175,7 +177,8 @@ def test_msi_tables(small_msi):
     assert props["ProductName"] == "SLM Assistant" and props["Manufacturer"] == "SLM Assistant team"
     assert props["ARPPRODUCTICON"] and props["ARPHELPLINK"].startswith("https://")
     secure = props["SecureCustomProperties"].split(";")
-    assert {"CLOUD_POLICY", "CLOUD_ENDPOINT", "ALLOW_USER_MODELS", "ALLOW_EXPORT", "WIX_UPGRADE_DETECTED"} <= set(secure)
+    assert {"CLOUD_POLICY", "CLOUD_ENDPOINT", "ALLOW_USER_MODELS", "ALLOW_EXPORT", "ON_DEVICE_ONLY_COLLECTIONS",
+            "WIX_UPGRADE_DETECTED"} <= set(secure)
     assert "CLOUD_POLICY" not in props  # undeclared: an empty declared value breaks wixl
     files = msi_table(msi, "File")
     assert len(files) == 3
@@ -230,7 +233,7 @@ def test_wixl_patch_statements_come_from_the_wxs():
     spec.loader.exec_module(module)
     statements = module.patch_statements(str(WXS), "WIX_DOWNGRADE_DETECTED;WIX_UPGRADE_DETECTED")
     assert sum(s.startswith("INSERT INTO `LaunchCondition`") for s in statements) == 3
-    assert sum(s.startswith("UPDATE `Component`") for s in statements) == 7
+    assert sum(s.startswith("UPDATE `Component`") for s in statements) == 8
     assert statements[-1].endswith("WHERE `Property` = 'SecureCustomProperties'")
     assert "WIX_UPGRADE_DETECTED;CLOUD_POLICY;" in statements[-1]
 

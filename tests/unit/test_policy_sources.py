@@ -100,6 +100,23 @@ def test_env_file_alone_applies_when_no_managed_policy(tmp_path, monkeypatch):
     assert ps.read_platform_policy("linux").values == {"privacy.allow_user_models": False}
 
 
+def test_core_routes_with_the_users_and_the_policys_on_device_only_collections(tmp_path, monkeypatch):
+    """End to end through build_core: what the router reads is the union, the user's file keeps its own."""
+    from desktop_app.app import build_core
+    from desktop_app.config.settings import SettingsStore
+
+    monkeypatch.setattr(ps, "LINUX_POLICY", write_json(tmp_path / "etc.json", {"routing.on_device_only_collections": ["hr"]}))
+    monkeypatch.delenv(ps.POLICY_FILE_ENV, raising=False)
+    home = tmp_path / "home"
+    first = build_core(str(home))
+    own = SettingsStore(first.paths.settings_file).load()
+    own.set("routing.on_device_only_collections", ["diary"])
+    SettingsStore(first.paths.settings_file).save(own)
+    core = build_core(str(home))
+    assert core.settings.routing.on_device_only_collections == ["hr", "diary"]
+    assert SettingsStore(core.paths.settings_file).load().routing.on_device_only_collections == ["diary"]
+
+
 # --------------------------------------------------------------------------- Windows
 
 
@@ -174,6 +191,30 @@ def test_broken_file_never_unlocks_what_registry_locked(tmp_path):
     assert "not valid JSON" in policy.problem
 
 
+def test_on_device_only_collections_are_a_floor_not_a_lock(tmp_path):
+    """IT's collections always stay on the device; the user's own marks survive and may grow."""
+    path = write_json(tmp_path / "policy.json", {"routing": {"on_device_only_collections": ["hr", "legal"]}})
+    policy = ps.read_linux_policy(path)
+    key = "routing.on_device_only_collections"
+    assert policy.problem == "" and policy.required(key) == ["hr", "legal"]
+    assert not policy.is_locked(key) and key not in policy.locked_keys
+    policy.check_can_set(key)  # the user may still mark collections of their own
+    user = Settings()
+    user.set(key, ["medical", "hr"])
+    assert policy.apply(user).routing.on_device_only_collections == ["hr", "legal", "medical"]
+    assert policy.apply(Settings()).routing.on_device_only_collections == ["hr", "legal"]
+
+
+def test_on_device_only_collections_from_every_source_hold(tmp_path):
+    policy_file = write_json(tmp_path / "policy.json", {"routing.on_device_only_collections": ["finance"]})
+    reg = fake_registry({ps.WINDOWS_POLICY_KEY: {"OnDeviceOnlyCollections": ["hr", "legal"]}})  # REG_MULTI_SZ
+    policy = ps.read_windows_policy(reg, policy_file)
+    assert policy.problem == ""
+    assert policy.required("routing.on_device_only_collections") == ["hr", "legal", "finance"]
+    msi_written = fake_registry({ps.WINDOWS_POLICY_KEY: {"OnDeviceOnlyCollections": "hr, legal"}})  # REG_SZ
+    assert ps.read_windows_registry(msi_written).required("routing.on_device_only_collections") == ["hr", "legal"]
+
+
 # --------------------------------------------------------------------------- macOS
 
 
@@ -191,6 +232,12 @@ def test_macos_managed_preferences(tmp_path):
     policy = ps.read_macos_managed(plist)
     assert policy.problem == ""
     assert policy.values == {"routing.policy": "off", "privacy.allow_user_models": False, "routing.cloud.model": "gpt-4o-mini"}
+
+
+def test_macos_profile_array_of_on_device_only_collections(tmp_path):
+    plist = write_plist(tmp_path / "managed.plist", {"OnDeviceOnlyCollections": ["hr"], "CloudPolicy": "auto"})
+    policy = ps.read_macos_managed(plist)
+    assert policy.problem == "" and policy.required("routing.on_device_only_collections") == ["hr"]
 
 
 def test_macos_binary_plist_and_file_fallback(tmp_path):

@@ -66,9 +66,16 @@ def test_on_device_only_is_saved_in_the_users_settings_only(paths, tmp_path):
     lib.set_on_device_only("legal", False)
     assert SettingsStore(paths.settings_file).load().routing.on_device_only_collections == []
 
-    locked = MachinePolicy(values={"routing.on_device_only_collections": ["legal"]})
-    with pytest.raises(PolicyError):
-        make_library(paths, policy=locked).set_on_device_only("legal", False)
+    # IT keeps "legal" on the device: it cannot be un-marked, but the user's own marks still work.
+    required = MachinePolicy(values={"routing.on_device_only_collections": ["legal"]})
+    managed = make_library(paths, settings=required.apply(Settings()), policy=required)
+    with pytest.raises(PolicyError, match="keeps the collection 'legal' on this device"):
+        managed.set_on_device_only("legal", False)
+    managed.set_on_device_only("diary", True)
+    assert managed.settings.routing.on_device_only_collections == ["legal", "diary"]
+    assert SettingsStore(paths.settings_file).load().routing.on_device_only_collections == ["diary"]
+    managed.set_on_device_only("diary", False)
+    assert managed.settings.routing.on_device_only_collections == ["legal"]
 
 
 def test_other_model_is_refused_then_rebuild_reindexes_everything(paths, tmp_path):
