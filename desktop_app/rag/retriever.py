@@ -14,6 +14,7 @@ or codes verbatim, or covers half of its content words (``RetrievalConfig.min_be
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Callable, Literal, Sequence
 
@@ -95,6 +96,20 @@ def exact_ranking(query: str, chunks: dict[str, StoredChunk], prior: Sequence[Se
     return [cid for _n, _rank, cid in scored]
 
 
+# "Function reference . . . . . 11" or "Item 2. Management's Discussion .......... 25".
+_DOT_LEADER_ENTRY = re.compile(r"(?:\.\s?){4,}\s*\d+")
+
+
+def is_contents_listing(text: str) -> bool:
+    """True for a table of contents or a back-of-book index (three or more dot-leader entries).
+
+    Such a page names every function, section or figure of a manual or filing, so it matches
+    almost any exact-term question in BM25 while answering none of them; it ranks after the
+    pages that hold the content.
+    """
+    return len(_DOT_LEADER_ENTRY.findall(text)) >= 3
+
+
 @dataclass
 class RetrievalConfig:
     candidates: int = 20  # from each of the two searches
@@ -162,7 +177,8 @@ class HybridRetriever:
             if not any(covers_topic(query, chunks[cid].text) for cid in passing):
                 return []  # nothing in the documents is about this question
         fused = reciprocal_rank_fusion(rankings)
-        ranked = sorted(fused, key=lambda cid: (-fused[cid], -similarity.get(cid, 0.0)))
+        listing = {cid: is_contents_listing(chunks[cid].text) for cid in fused}
+        ranked = sorted(fused, key=lambda cid: (listing[cid], -fused[cid], -similarity.get(cid, 0.0)))
         private = set(self._on_device_only())
         hits: list[Hit] = []
         for cid in ranked:

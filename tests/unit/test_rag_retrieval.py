@@ -9,7 +9,14 @@ from desktop_app.rag.embedder import FakeEmbedder
 from desktop_app.rag.fake import InMemoryVectorStore
 from desktop_app.rag.keyword_store import KeywordStore, match_expression
 from desktop_app.rag.prompting import build_grounded_prompt
-from desktop_app.rag.retriever import HybridRetriever, RetrievalConfig, exact_ranking, reciprocal_rank_fusion, specific_terms
+from desktop_app.rag.retriever import (
+    HybridRetriever,
+    RetrievalConfig,
+    exact_ranking,
+    is_contents_listing,
+    reciprocal_rank_fusion,
+    specific_terms,
+)
 from desktop_app.rag.vector_store import StoredChunk
 
 
@@ -99,6 +106,33 @@ def test_collections_filter_and_on_device_only_flag(retriever):
     assert [h.chunk_id for h in hits] == ["3"]
     assert hits[0].on_device_only and hits[0].page == 4 and hits[0].collection == "hr"
     assert all(h.collection == "default" for h in retriever.retrieve("payroll turbine catalogue", collections=["default"]))
+
+
+def test_contents_and_index_pages_rank_after_the_page_with_the_content(tmp_path):
+    emb = FakeEmbedder()
+    vectors = InMemoryVectorStore()
+    keywords = KeywordStore(tmp_path / "kw.sqlite3")
+    # Short and dense with the term, the index page wins both the vector and the BM25 ranking.
+    index_page = chunk("idx", "asn1_der_coding . . . . . . . 17 asn1_der_decoding . . . . . . 18 "
+                              "asn1_delete_structure . . . . 12", page=36)
+    content = chunk("fn", "int asn1_der_coding (asn1_node element, const char *name, void *ider, int *len, "
+                          "char *ErrorDescription) creates the DER encoding of the structure element, or of the "
+                          "part of it named by name, into ider; len holds the size of the buffer on entry and "
+                          "the length of the encoding on return.", page=17)
+    vectors.upsert([index_page, content], emb.embed([index_page.text, content.text]))
+    keywords.upsert([index_page, content])
+    everything = RetrievalConfig(min_similarity=-1, min_best_similarity=-1)  # ranking only, no floors
+    hits = HybridRetriever(emb, vectors, keywords, config=everything).retrieve("What does asn1_der_coding do?", k=2)
+    assert [h.page for h in hits] == [17, 36]  # demoted, not dropped
+
+
+@pytest.mark.parametrize("text, listing", [
+    ("Item 1. Financial Statements ........ 3 Item 2. Management's Discussion ....... 25 Item 3. Risk ..... 40", True),
+    ("Revenue was 56,517.3 million.... up 12% from last year. Costs rose... 4 percent.", False),
+    ("Introduction . . . . . . 1", False),
+])
+def test_is_contents_listing(text, listing):
+    assert is_contents_listing(text) is listing
 
 
 def test_vector_only_mode_skips_keywords(retriever):
