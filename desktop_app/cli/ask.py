@@ -39,8 +39,11 @@ def register(subparsers, name: str) -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON object with the answer, route and timings")
     parser.add_argument("--route", choices=("local", "cloud", "auto"), default="auto",
                         help="where to answer: local, cloud, or auto (the router decides; default)")
-    parser.add_argument("--collection", action="append", default=None, metavar="NAME",
-                        help="answer from this document collection (repeatable)")
+    docs = parser.add_mutually_exclusive_group()
+    docs.add_argument("--collection", action="append", default=None, metavar="NAME",
+                      help="answer from this document collection (repeatable). Without it a new question "
+                           "searches every indexed collection and uses the passages that are relevant")
+    docs.add_argument("--no-documents", action="store_true", help="answer without searching the documents")
     where = parser.add_mutually_exclusive_group()
     where.add_argument("--conversation", type=int, metavar="ID", help="continue this conversation")
     where.add_argument("--new", action="store_true", help="start a new conversation (the default)")
@@ -59,7 +62,12 @@ def run(args: argparse.Namespace, core) -> int:
         out.note("Your organization turned cloud hand-off off, so this question stays on this device.")
 
     # Ctrl+C while the model loads aborts (KeyboardInterrupt -> dispatcher, exit 130, nothing saved).
-    prepared = core.assistant.prepare(question, args.conversation, route, args.collection)
+    collections, consult = args.collection, []
+    if args.no_documents:
+        collections = []
+    elif collections is None and args.conversation is None:
+        consult = _indexed_collections(core)
+    prepared = core.assistant.prepare(question, args.conversation, route, collections, consult=consult)
     approved = _confirm(prepared.plan, args, out) if prepared.plan.needs_confirmation else None
 
     cancel = CancelToken()
@@ -80,6 +88,16 @@ def run(args: argparse.Namespace, core) -> int:
             elif isinstance(event, DoneEvent):
                 return out.done(event.answer, _device_label(core, event.answer))
     return 1  # the stream ended without an answer (should not happen)
+
+
+def _indexed_collections(core) -> list[str]:
+    """Every collection that holds documents; [] without opening the index when none was built."""
+    if not core.paths.index_manifest.exists():
+        return []
+    try:
+        return [c.name for c in core.library.collections() if c.documents > 0]
+    except AppError:
+        return []
 
 
 def _confirm(plan, args, out: "_Output") -> bool:

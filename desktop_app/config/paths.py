@@ -78,6 +78,11 @@ class AppPaths:
         return self.data_dir / "index"
 
     @property
+    def index_manifest(self) -> Path:
+        """Which files are indexed, by content hash (exists once anything was indexed)."""
+        return self.index_dir / "manifest.sqlite3"
+
+    @property
     def audit_log(self) -> Path:
         """Everything ever sent to a cloud model (JSON Lines)."""
         return self.data_dir / "cloud-audit.jsonl"

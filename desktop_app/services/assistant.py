@@ -87,16 +87,22 @@ class Assistant:
         conversation_id: int | None = None,
         route: Route | str | None = None,
         collections: Sequence[str] | None = None,
+        consult: Sequence[str] = (),
     ) -> PreparedQuestion:
         """Retrieve, build the prompt and plan the route. Raises AppError in plain language.
 
         Runs on a worker thread in the GUI (it may load the model and the embedder). A new
         conversation (``conversation_id`` None) is created with ``collections``; it is removed
         again if preparing fails, so a failed first question leaves no empty conversation.
-        """
-        return self._prepare(question, conversation_id, route, collections, before_id=None)
 
-    def _prepare(self, question, conversation_id, route, collections, before_id) -> PreparedQuestion:
+        ``collections`` are the conversation's documents: when they hold nothing relevant, the
+        answer says so. ``consult`` (used only when there are no ``collections``) are searched for
+        this question alone: relevant passages ground the answer, and a miss is answered like
+        plain chat ("What is the capital of France?" must not get "the documents do not say").
+        """
+        return self._prepare(question, conversation_id, route, collections, before_id=None, consult=consult)
+
+    def _prepare(self, question, conversation_id, route, collections, before_id, consult=()) -> PreparedQuestion:
         question = (question or "").strip()
         if not question:
             raise AppError("Type a question first.")
@@ -112,7 +118,7 @@ class Assistant:
                 raise AppError("That conversation no longer exists.", "Start a new conversation.")
         try:
             return self._build(question, conv.id, forced, conv.collections if collections is None else list(collections),
-                               backend, before_id)
+                               backend, before_id, consult)
         except BaseException:
             if created:
                 try:
@@ -121,14 +127,15 @@ class Assistant:
                     pass
             raise
 
-    def _build(self, question, conversation_id, forced, collections, backend, before_id) -> PreparedQuestion:
+    def _build(self, question, conversation_id, forced, collections, backend, before_id, consult=()) -> PreparedQuestion:
         history = self._history(conversation_id, before_id)
         hits: list[Hit] = []
-        documents_in_play = bool(collections)
-        if documents_in_play and self._retriever_factory is not None:
+        searched = list(collections) or list(consult)
+        if searched and self._retriever_factory is not None:
             retriever = self._retriever_factory()
             if retriever is not None:
-                hits = list(retriever.retrieve(question, k=self.settings.rag.top_k, collections=collections))
+                hits = list(retriever.retrieve(question, k=self.settings.rag.top_k, collections=searched))
+        documents_in_play = bool(collections) or bool(hits)
 
         context = backend.context_length
         budget = context - answer_reserve(context, self.settings.llm.max_tokens)

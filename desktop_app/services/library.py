@@ -67,7 +67,7 @@ class Library:
             if self._manifest is None:
                 from desktop_app.rag.manifest import Manifest
 
-                self._manifest = Manifest(self.paths.index_dir / "manifest.sqlite3")
+                self._manifest = Manifest(self.paths.index_manifest)
             return self._manifest
 
     def _stores(self):

@@ -143,16 +143,19 @@ def test_policy_ask_on_a_terminal_shows_reason_and_exact_text_then_obeys(fake_co
     assert code == 0 and json.loads(out)["route"] == "cloud" and len(gateway.streamed) == 1
 
 
-def test_collections_ground_the_answer_and_sources_are_listed(fake_core, capsys, monkeypatch):
-    from desktop_app.core.records import Hit
+def with_library(monkeypatch, hits, collections=("hr",)):
+    """Every core the CLI builds gets a library with ``collections`` indexed and ``hits`` to find."""
+    from desktop_app.rag.records import CollectionInfo
     from tests.unit.assistant_fakes import FakeRetriever
 
-    hits = [Hit("/docs/handbook.pdf", 7, "Staff get 25 days of paid leave.", 0.8, "hr")]
     retriever = FakeRetriever(hits)
 
     class FakeLibrary:
         def retriever(self):
             return retriever
+
+        def collections(self):
+            return [CollectionInfo(name, 1, 3, 9) for name in collections]
 
         def close(self):
             pass
@@ -161,12 +164,24 @@ def test_collections_ground_the_answer_and_sources_are_listed(fake_core, capsys,
 
     build = app.build_core
 
-    def with_library(home=None):
+    def build_with_library(home=None):
         core = build(home)
         core._library = FakeLibrary()
+        core.paths.index_manifest.parent.mkdir(parents=True, exist_ok=True)
+        core.paths.index_manifest.touch()  # "something was indexed"
         return core
 
-    monkeypatch.setattr(app, "build_core", with_library)
+    monkeypatch.setattr(app, "build_core", build_with_library)
+    return retriever
+
+
+LEAVE = "Staff get 25 days of paid leave."
+
+
+def test_collections_ground_the_answer_and_sources_are_listed(fake_core, capsys, monkeypatch):
+    from desktop_app.core.records import Hit
+
+    retriever = with_library(monkeypatch, [Hit("/docs/handbook.pdf", 7, LEAVE, 0.8, "hr")])
     fake_core.backend_fake.enqueue("You get 25 days [1].")
     code, out, err = run_cli(capsys, "ask", "--collection", "hr", "How much leave do I get?")
     assert code == 0
@@ -174,3 +189,39 @@ def test_collections_ground_the_answer_and_sources_are_listed(fake_core, capsys,
     assert "Sources:\n  [1] handbook.pdf, page 7  (/docs/handbook.pdf)" in out
     assert retriever.calls[0][2] == ["hr"]
     assert "25 days of paid leave" in fake_core.backend_fake.history[-1].messages[-1].content
+
+
+def test_without_collection_a_new_question_searches_every_indexed_collection(fake_core, capsys, monkeypatch):
+    from desktop_app.core.records import Hit
+
+    retriever = with_library(monkeypatch, [Hit("/docs/handbook.pdf", 7, LEAVE, 0.8, "hr")], ("hr", "legal"))
+    fake_core.backend_fake.enqueue("You get 25 days [1].")
+    code, out, _ = run_cli(capsys, "ask", "--json", "How much leave do I get?")
+    data = json.loads(out)
+    assert code == 0 and retriever.calls[0][2] == ["hr", "legal"]
+    assert [(s["source"], s["page"]) for s in data["sources"]] == [("/docs/handbook.pdf", 7)]
+    with _store() as s:  # searched for this question only: the conversation keeps no collections
+        assert s.get_conversation(data["conversation_id"]).collections == []
+
+
+def test_without_collection_a_miss_is_answered_like_plain_chat(fake_core, capsys, monkeypatch):
+    retriever = with_library(monkeypatch, [])
+    fake_core.backend_fake.enqueue("Paris.")
+    code, out, _ = run_cli(capsys, "ask", "--json", "What is the capital of France?")
+    data = json.loads(out)
+    assert code == 0 and retriever.calls and data["answer"] == "Paris." and data["sources"] == []
+
+
+def test_a_chosen_collection_without_the_answer_says_so(fake_core, capsys, monkeypatch):
+    with_library(monkeypatch, [])
+    code, out, _ = run_cli(capsys, "ask", "--json", "--collection", "hr", "What is the capital of France?")
+    assert code == 0 and "do not contain" in json.loads(out)["answer"]
+    assert fake_core.backend_fake.history == []  # the model was not asked to guess
+
+
+def test_no_documents_skips_the_index(fake_core, capsys, monkeypatch):
+    retriever = with_library(monkeypatch, [])
+    fake_core.backend_fake.enqueue("Paris.")
+    code, out, _ = run_cli(capsys, "ask", "--no-documents", "What is the capital of France?")
+    assert code == 0 and out.startswith("Paris.") and retriever.calls == []
+
