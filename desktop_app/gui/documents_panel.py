@@ -62,7 +62,8 @@ class DocumentsPanel(QWidget):
         super().__init__(parent)
         self._core = core
         self._pool = pool
-        self._usage = ConversationCollections(core, pool, self._show_error, self)
+        self._indexed_names: set[str] | None = None  # None until the first listing arrives
+        self._usage = ConversationCollections(core, pool, self._show_error, self, known=lambda: self._indexed_names)
         self._index_worker: Worker | None = None
         self._queue: list[tuple[list[str], str]] = []
         self._refreshing = False
@@ -342,6 +343,7 @@ class DocumentsPanel(QWidget):
     def _on_listing(self, result) -> None:
         collections, documents, can_watch = result
         names = {c.name for c in collections}
+        self._indexed_names = names
         self.tree.populate(collections, documents, self._usage.used)
         stale = {n for n in self._usage.used if n not in names}
         if stale and not self.busy:  # a removed collection cannot stay in use

@@ -199,6 +199,24 @@ def test_collection_use_is_per_conversation_and_persisted(qtbot, make_panel, tmp
     qtbot.waitUntil(lambda: core.store.saved[-1] == (9, ["beta"]))
 
 
+def test_a_new_chat_keeps_the_collections_in_use_and_removed_ones_are_dropped(qtbot, make_panel, tmp_path):
+    library = FakeLibrary(page_delay=0)
+    core = FakeCore(library)
+    drain(library.index([make_pdf(tmp_path / "alpha.pdf", 1)], collection="alpha"))
+    core.store.conversations[7] = Conversation(7, "t", 0, 0, ["alpha"])
+    core.store.conversations[8] = Conversation(8, "u", 0, 0, ["alpha", "gone"])  # "gone" was removed since
+    panel = make_panel(core=core)
+    with qtbot.waitSignal(panel.collectionsChanged):
+        panel.set_conversation(7)
+    with qtbot.waitSignal(panel.collectionsChanged) as sig:
+        panel.set_conversation(None)  # Ctrl+N: asking about the same documents is the common case
+    assert sig.args[0] == ["alpha"] and panel.used_collections() == ["alpha"]
+    with qtbot.waitSignal(panel.collectionsChanged) as sig:
+        panel.set_conversation(8)
+    assert sig.args[0] == ["alpha"]
+    qtbot.waitUntil(lambda: (8, ["alpha"]) in core.store.saved)
+
+
 def test_remove_asks_first_and_on_device_only_follows_policy(qtbot, make_panel, tmp_path):
     library = FakeLibrary(page_delay=0)
     drain(library.index([make_pdf(tmp_path / "a.pdf", 2)], collection="work"))
