@@ -67,6 +67,8 @@ def run(args: argparse.Namespace, core) -> int:
         collections = []
     elif collections is None and args.conversation is None:
         consult = _indexed_collections(core)
+    elif collections is None:
+        collections = _still_indexed(core, args.conversation)
     prepared = core.assistant.prepare(question, args.conversation, route, collections, consult=consult)
     approved = _confirm(prepared.plan, args, out) if prepared.plan.needs_confirmation else None
 
@@ -98,6 +100,20 @@ def _indexed_collections(core) -> list[str]:
         return [c.name for c in core.library.collections() if c.documents > 0]
     except AppError:
         return []
+
+
+def _still_indexed(core, conversation_id: int) -> list[str] | None:
+    """The conversation's collections that are still in the index (None: keep them as stored).
+
+    A collection removed since the conversation used it would make every answer "the documents
+    do not contain it".
+    """
+    conversation = core.store.get_conversation(conversation_id)
+    if conversation is None or not conversation.collections:
+        return None
+    indexed = set(_indexed_collections(core))
+    kept = [name for name in conversation.collections if name in indexed]
+    return kept if kept != list(conversation.collections) else None
 
 
 def _confirm(plan, args, out: "_Output") -> bool:

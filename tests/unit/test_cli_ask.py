@@ -225,3 +225,14 @@ def test_no_documents_skips_the_index(fake_core, capsys, monkeypatch):
     code, out, _ = run_cli(capsys, "ask", "--no-documents", "What is the capital of France?")
     assert code == 0 and out.startswith("Paris.") and retriever.calls == []
 
+
+
+def test_a_conversation_forgets_collections_removed_from_the_index(fake_core, capsys, monkeypatch):
+    from desktop_app.core.records import Hit
+
+    retriever = with_library(monkeypatch, [Hit("/docs/handbook.pdf", 7, LEAVE, 0.8, "hr")], ("hr",))
+    fake_core.backend_fake.enqueue("You get 25 days [1].")
+    with _store() as s:
+        cid = s.create_conversation("leave", ["hr", "removed-since"]).id
+    code, out, _ = run_cli(capsys, "ask", "--json", "--conversation", str(cid), "How much leave do I get?")
+    assert code == 0 and retriever.calls[0][2] == ["hr"] and json.loads(out)["sources"]
