@@ -96,8 +96,10 @@ def exact_ranking(query: str, chunks: dict[str, StoredChunk], prior: Sequence[Se
     return [cid for _n, _rank, cid in scored]
 
 
-# "Function reference . . . . . 11" or "Item 2. Management's Discussion .......... 25".
-_DOT_LEADER_ENTRY = re.compile(r"(?:\.\s?){4,}\s*\d+")
+# "Function reference . . . . . 11" or "Item 2. Management's Discussion .......... 25": a dot
+# leader, then a page number. Never a figure such as "Cost of revenue . . . . 17,000" or "12.5"
+# (financial statements use dot leaders too, and those pages are answers, not listings).
+_DOT_LEADER_ENTRY = re.compile(r"(?:\.\s?){4,}\s*\d{1,4}(?!\d)(?![,.]\d)")
 
 
 def is_contents_listing(text: str) -> bool:

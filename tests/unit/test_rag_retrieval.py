@@ -130,6 +130,8 @@ def test_contents_and_index_pages_rank_after_the_page_with_the_content(tmp_path)
     ("Item 1. Financial Statements ........ 3 Item 2. Management's Discussion ....... 25 Item 3. Risk ..... 40", True),
     ("Revenue was 56,517.3 million.... up 12% from last year. Costs rose... 4 percent.", False),
     ("Introduction . . . . . . 1", False),
+    ("Revenue . . . . . . 56,517 Cost of revenue . . . . . 17,000 Gross margin . . . . . . 39,517.3", False),
+    ("Index asn1_bit_der . . . . . . 17. asn1_check_version . . . . . 23, asn1_copy_node . . . . 11", True),
 ])
 def test_is_contents_listing(text, listing):
     assert is_contents_listing(text) is listing
