@@ -5,8 +5,8 @@ plus ``data_dir``. Whatever the policy sets is *locked*: the GUI greys it out as
 organization" and ``config set`` refuses to change it. The exception is a list that only ever
 protects more (``routing.on_device_only_collections``): the policy's entries always hold and the
 user may add to them, so a collection a user kept on the device stays there when IT adds others.
-A policy that cannot be read never unlocks
-anything: the safest reading (cloud hand-off off) is used and the reason is reported.
+A policy that cannot be read never unlocks anything: the safest reading (cloud hand-off off) is
+used and the reason is reported.
 
 The platform readers (registry, managed preferences, policy.json) live in ``policy_sources``.
 """
