@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Sequence
 
 from desktop_app.core.errors import storage_error_from_os
+from desktop_app.rag.sqlite_db import connect_wal
 from desktop_app.rag.vector_store import StoredChunk
 
 # Words too common to say anything about relevance; without this "what is the" matches all.
@@ -25,10 +26,7 @@ class KeywordStore:
     def __init__(self, db_path: Path) -> None:
         self._lock = threading.RLock()
         try:
-            db_path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(str(db_path), check_same_thread=False, isolation_level=None)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db = connect_wal(db_path, "NORMAL")
             self._db.execute(
                 "CREATE VIRTUAL TABLE IF NOT EXISTS chunks USING fts5("
                 "text, id UNINDEXED, source UNINDEXED, page UNINDEXED, collection UNINDEXED, "

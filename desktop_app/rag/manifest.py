@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from desktop_app.core.errors import StorageError, storage_error_from_os
+from desktop_app.rag.sqlite_db import connect_wal
 
 SCHEMA_VERSION = 1
 
@@ -38,10 +39,7 @@ class Manifest:
     def __init__(self, db_path: Path) -> None:
         self._lock = threading.RLock()
         try:
-            db_path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(str(db_path), check_same_thread=False, isolation_level=None)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=FULL")  # a 'done' mark must survive power loss
+            self._db = connect_wal(db_path, "FULL")  # a 'done' mark must survive power loss
             self._migrate()
         except sqlite3.Error as exc:
             raise StorageError(f"The document index list could not be opened ({exc}).",
