@@ -119,8 +119,7 @@ class Indexer:
                         self.purge(row.path)
                         report.files_removed += 1
 
-        sizes = {str(p): file_size(p) for p in files}
-        state = _Progress(files_total=len(files), work_bytes=sum(sizes.values()), started=started)
+        state = _Progress(files_total=len(files), work_bytes=sum(file_size(p) for p in files), started=started)
         for problem in report.skipped:
             yield state.snapshot(message=f"Skipped {os.path.basename(problem.path)}: {problem.reason}")
 
