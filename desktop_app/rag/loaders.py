@@ -98,24 +98,17 @@ _ARRAY = re.compile(rb"\[[^\[\]]*\]")
 _MIN_TEXT_CHARS = 20  # fewer extracted characters than this in a whole PDF means no text layer
 
 
-def count_pages(path: Path, limits: LoaderLimits = DEFAULT_LIMITS) -> int:
-    """Open the file and return its page count (raises DocumentError like ``load_pages``)."""
-    if path.suffix.lower() in PDF_SUFFIXES:
-        return PdfDocument(path, limits).page_count
-    check_size(path, limits.max_file_bytes)
-    return max(1, -(-path.stat().st_size // PAGE_CHARS))
-
-
 def load_pages(path: Path, limits: LoaderLimits = DEFAULT_LIMITS) -> Iterator[Page]:
     """Yield the pages of ``path`` one by one (blank pages are skipped).
 
     Raises:
         DocumentError: the file cannot be read; the message is one plain line.
     """
-    check_size(path, limits.max_file_bytes)
     if path.suffix.lower() in PDF_SUFFIXES:
-        yield from _pdf_pages(path, limits)
-    elif path.suffix.lower() in TEXT_SUFFIXES:
+        yield from PdfDocument(path, limits).pages()  # PdfDocument checks the size itself
+        return
+    check_size(path, limits.max_file_bytes)
+    if path.suffix.lower() in TEXT_SUFFIXES:
         yield from _text_pages(path)
     else:
         raise DocumentError(f"{path.name}: unsupported file type '{path.suffix or 'none'}'.")
@@ -247,10 +240,6 @@ def _layout_is_safe(page) -> bool:
     return True
 
 
-def _pdf_pages(path: Path, limits: LoaderLimits) -> Iterator[Page]:
-    yield from PdfDocument(path, limits).pages()
-
-
 def _pdf_config(limits: LoaderLimits):
     # pypdf keeps its limits in a ContextVar: they must be applied in the thread that reads.
     from pypdf._configuration import apply_configuration
@@ -304,5 +293,5 @@ def _pdf_failure(path: Path, exc: Exception, page: int | None = None) -> Documen
 
 __all__ = [
     "DEFAULT_LIMITS", "LoaderLimits", "PAGE_CHARS", "PDF_SUFFIXES", "Page", "PdfDocument", "SUPPORTED_SUFFIXES",
-    "TEXT_SUFFIXES", "count_pages", "is_supported", "load_pages", "walk",
+    "TEXT_SUFFIXES", "is_supported", "load_pages", "walk",
 ]
