@@ -130,18 +130,15 @@ class LibraryProcess:
     """Same public API as ``services.library.Library``; the work happens in a child process.
 
     The child starts on the first call (``multiprocessing`` spawn context: no fork of a Qt
-    process) and again on the call after it died. ``close()`` stops it.
-
-    Args:
-        home: accepted for callers that pass it; the child uses ``paths``, ``settings`` and
-            ``policy`` themselves (pickled), so it sees exactly what this process sees.
+    process) and again on the call after it died. ``close()`` stops it. The child uses
+    ``paths``, ``settings`` and ``policy`` themselves (pickled), so it sees exactly what this
+    process sees.
     """
 
-    def __init__(self, paths: AppPaths, settings: Settings, policy: MachinePolicy, home: str | None = None) -> None:
+    def __init__(self, paths: AppPaths, settings: Settings, policy: MachinePolicy) -> None:
         self.paths = paths
         self.settings = settings
         self.policy = policy
-        self.home = home
         self._lock = threading.RLock()  # guards starting, stopping and the settings snapshot
         self._channel: _Channel | None = None
         self._ids = itertools.count(1)
