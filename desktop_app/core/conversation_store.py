@@ -63,12 +63,9 @@ class ConversationStore:
     def _configure(self) -> None:
         conn = self._conn
         assert conn is not None
-        mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
-        if str(mode).lower() != "wal":
-            # e.g. a network filesystem without shared memory: still usable, just not concurrent.
-            self.journal_mode = str(mode).lower()
-        else:
-            self.journal_mode = "wal"
+        # A filesystem without shared memory (a network drive) may refuse WAL: still usable, just
+        # not concurrent; health() reports the mode in use and self-test flags it.
+        conn.execute("PRAGMA journal_mode=WAL")
         # NORMAL in WAL survives an app crash (what users hit); only a power cut may lose the last write.
         conn.execute("PRAGMA synchronous=NORMAL")
         conn.execute("PRAGMA foreign_keys=ON")
@@ -128,9 +125,9 @@ class ConversationStore:
                 raise StorageError("The conversation database is closed.")
             try:
                 yield self._conn
-            except (OSError, sqlite3.OperationalError, sqlite3.DatabaseError) as exc:
-                if isinstance(exc, sqlite3.IntegrityError):
-                    raise
+            except sqlite3.IntegrityError:
+                raise  # a broken constraint is the caller's to explain (add_message: conversation gone)
+            except (OSError, sqlite3.DatabaseError) as exc:
                 raise storage_error_from_sqlite(exc, what) from exc
 
     @contextmanager
