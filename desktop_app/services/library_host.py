@@ -141,8 +141,6 @@ class LibraryHost:
 
     def _watch(self, folders, collection: str, interval_s: float, report: bool) -> None:
         on_report = (lambda r: self.send(("report", None, r))) if report else None
-        if not callable(getattr(self.library, "watch", None)):
-            raise AppError("This version cannot watch folders.")
         self.library.watch(folders, collection, interval_s, on_report=on_report)
 
     def _shut_down(self) -> None:
