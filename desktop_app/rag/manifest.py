@@ -104,11 +104,9 @@ class Manifest:
         with self._lock:
             self._db.execute("DELETE FROM documents WHERE path = ?", (path,))
 
-    def remove_collection(self, collection: str) -> list[str]:
+    def remove_collection(self, collection: str) -> None:
         with self._lock:
-            paths = [r[0] for r in self._db.execute("SELECT path FROM documents WHERE collection = ?", (collection,))]
             self._db.execute("DELETE FROM documents WHERE collection = ?", (collection,))
-            return paths
 
     def get(self, path: str) -> DocumentRow | None:
         with self._lock:
