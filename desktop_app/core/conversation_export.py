@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from desktop_app.core.errors import AppError
-from desktop_app.core.records import Conversation, StoredMessage
+from desktop_app.core.records import ROLES, STATUSES, Conversation, StoredMessage
 
 JSON_FORMAT = "slm-assistant.conversation"
 JSON_VERSION = 1
@@ -107,6 +107,6 @@ def parse_json(data: Any) -> tuple[Conversation, list[StoredMessage]]:
     except (KeyError, TypeError, ValueError) as exc:
         raise AppError(f"This conversation export is incomplete or damaged ({exc}).") from None
     for m in msgs:
-        if m.role not in ("system", "user", "assistant") or m.status not in ("complete", "streaming", "stopped", "error"):
+        if m.role not in ROLES or m.status not in STATUSES:
             raise AppError("This conversation export is damaged (a message has an unknown role or status).")
     return conv, msgs

@@ -21,13 +21,10 @@ from pathlib import Path
 from typing import Any, Iterator, Sequence
 
 from desktop_app.core.errors import AppError, StorageError
-from desktop_app.core.records import Conversation, StoredMessage
+from desktop_app.core.records import ROLES, STATUSES, Conversation, StoredMessage
 from desktop_app.core.store_errors import storage_error_from_sqlite
 from desktop_app.core.store_schema import ensure_search_index, migrate
 from desktop_app.core.store_search import matching_conversation_ids
-
-STATUSES = ("complete", "streaming", "stopped", "error")
-ROLES = ("system", "user", "assistant")
 
 
 class ConversationStore:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal, Union
+from typing import Any, Literal, Union, get_args
 
 from desktop_app.core.errors import AppError
 
 Role = Literal["system", "user", "assistant"]
 Route = Literal["local", "cloud"]
+ROLES: tuple[str, ...] = get_args(Role)
+# What a StoredMessage's status may be (see its docstring).
+STATUSES = ("complete", "streaming", "stopped", "error")
 
 
 @dataclass(frozen=True)
