@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QInputDialog, QWidget
 
+from desktop_app.gui.accessibility import describe
 from desktop_app.gui.doc_format import COLLECTION_NAME_RULE, clean_collection_name
 
 DEFAULT_COLLECTION = "default"
@@ -18,9 +19,8 @@ class CollectionChooser(QComboBox):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setAccessibleName("Collection for new documents")
-        self.setAccessibleDescription("New documents are added to this collection. Choose 'New collection…' to create one.")
-        self.setToolTip(self.accessibleDescription())
+        describe(self, "Collection for new documents",
+                 "New documents are added to this collection. Choose 'New collection…' to create one.")
         self.addItems([DEFAULT_COLLECTION, NEW_COLLECTION])
         self._last = DEFAULT_COLLECTION
         self.activated.connect(self._on_activated)

@@ -14,6 +14,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from desktop_app.core.cancel import CancelToken
+from desktop_app.gui.accessibility import describe
 from desktop_app.gui.doc_format import file_label
 from desktop_app.gui.doc_jobs import library_of
 from desktop_app.gui.workers import WorkerPool
@@ -78,15 +79,11 @@ class WatchFoldersRow(QWidget):
         self._bridge = WatchReportBridge(self)
         self._bridge.reported.connect(self.reported)
         self.watch_button = QPushButton("Watch folder…")
-        self.watch_button.setAccessibleName("Watch folder")
-        self.watch_button.setAccessibleDescription(
-            "Choose a folder to keep indexed: new and changed documents in it are picked up automatically.")
-        self.watch_button.setToolTip(self.watch_button.accessibleDescription())
+        describe(self.watch_button, "Watch folder",
+                 "Choose a folder to keep indexed: new and changed documents in it are picked up automatically.")
         self.watch_button.clicked.connect(self.choose_folder)
         self.stop_button = QPushButton("Stop watching")
-        self.stop_button.setAccessibleName("Stop watching folders")
-        self.stop_button.setAccessibleDescription("Stops watching every folder; indexed documents stay.")
-        self.stop_button.setToolTip(self.stop_button.accessibleDescription())
+        describe(self.stop_button, "Stop watching folders", "Stops watching every folder; indexed documents stay.")
         self.stop_button.clicked.connect(lambda: self.set_folders([]))
         self.label = QLabel()
         self.label.setWordWrap(True)

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from desktop_app.core.errors import AppError, IndexMismatchError
 from desktop_app.core.records import Citation
 from desktop_app.gui import doc_jobs
+from desktop_app.gui.accessibility import describe
 from desktop_app.gui.citation_popup import CitationPopup, open_citation_file
 from desktop_app.gui.doc_collection_box import CollectionChooser
 from desktop_app.gui.doc_drop import is_model_file, local_paths_from_mime
@@ -40,13 +41,6 @@ from desktop_app.services.library import ON_DEVICE_ONLY_KEY
 
 WARM_UP_DELAY_MS = 1500  # after start-up settles: the window is drawn and the user is reading
 DOCUMENT_FILTER = "Documents (*.pdf *.txt *.md *.markdown);;PDF files (*.pdf);;All files (*)"
-
-
-def _accessible(widget: QWidget, name: str, description: str) -> QWidget:
-    widget.setAccessibleName(name)
-    widget.setAccessibleDescription(description)
-    widget.setToolTip(description)
-    return widget
 
 
 class DocumentsPanel(QWidget):
@@ -71,7 +65,7 @@ class DocumentsPanel(QWidget):
         self.citation_popup: CitationPopup | None = None
         self.setObjectName("DocumentsPanel")
         self.setAcceptDrops(True)
-        _accessible(self, "Documents", "Your indexed documents. Drop PDF, text or Markdown files or folders here to add them.")
+        describe(self, "Documents", "Your indexed documents. Drop PDF, text or Markdown files or folders here to add them.")
         self._build()
         self._usage.changed.connect(self._on_usage_changed)
         self.refresh()
@@ -140,11 +134,11 @@ class DocumentsPanel(QWidget):
     # --- building ------------------------------------------------------------------------------
 
     def _build(self) -> None:
-        self.add_files_button = _accessible(QPushButton("Add documents…"), "Add documents",
-                                            "Choose PDF, text or Markdown files to index on this device.")
+        self.add_files_button = describe(QPushButton("Add documents…"), "Add documents",
+                                         "Choose PDF, text or Markdown files to index on this device.")
         self.add_files_button.clicked.connect(self.choose_files)
-        self.add_folder_button = _accessible(QPushButton("Add folder…"), "Add folder",
-                                             "Choose a folder; its documents and sub-folders are indexed.")
+        self.add_folder_button = describe(QPushButton("Add folder…"), "Add folder",
+                                          "Choose a folder; its documents and sub-folders are indexed.")
         self.add_folder_button.clicked.connect(self.choose_folder)
 
         self.collection_box = CollectionChooser()
@@ -157,20 +151,20 @@ class DocumentsPanel(QWidget):
         self.tree.currentItemChanged.connect(lambda *_: self._update_actions())
         self.tree.itemActivated.connect(lambda *_: self.open_selected_document())
 
-        self.remove_button = _accessible(QPushButton("Remove…"), "Remove",
-                                         "Removes the selected document or collection from the index (asks first).")
+        self.remove_button = describe(QPushButton("Remove…"), "Remove",
+                                      "Removes the selected document or collection from the index (asks first).")
         self.remove_button.clicked.connect(self.remove_selected)
-        self.reindex_button = _accessible(QPushButton("Re-index"), "Re-index",
-                                          "Indexes the selected document or collection again; unchanged files are skipped.")
+        self.reindex_button = describe(QPushButton("Re-index"), "Re-index",
+                                       "Indexes the selected document or collection again; unchanged files are skipped.")
         self.reindex_button.clicked.connect(self.reindex_selected)
-        self.on_device_box = _accessible(QCheckBox("On-device only"), "On-device only",
-                                         "Passages of the selected collection never leave this device, even when cloud hand-off is on.")
+        self.on_device_box = describe(QCheckBox("On-device only"), "On-device only",
+                                      "Passages of the selected collection never leave this device, even when cloud hand-off is on.")
         self.on_device_box.clicked.connect(self._on_device_clicked)
         self.watch_row = WatchFoldersRow(self._core, self._pool, self.target_collection, self._show_error)
         self.watch_row.reported.connect(self._on_watch_report)
         self._warm_up_scheduled = False
-        self.rebuild_button = _accessible(QPushButton("Rebuild index"), "Rebuild index",
-                                          "Indexes every known document again with the current embedding model.")
+        self.rebuild_button = describe(QPushButton("Rebuild index"), "Rebuild index",
+                                       "Indexes every known document again with the current embedding model.")
         self.rebuild_button.clicked.connect(self.rebuild_index)
         self.rebuild_button.hide()
         self.message = QLabel()
