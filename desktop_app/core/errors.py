@@ -61,15 +61,23 @@ class Cancelled(Exception):
     """A long job was cancelled by the user; not an error to report."""
 
 
+READ_ONLY_HINT = "Check the folder's permissions or choose another data folder (--home)."
+
+
+def disk_full_error(what: str) -> StorageError:
+    return StorageError(f"The disk is full, so {what} could not be saved.", "Free some disk space and try again.")
+
+
+def read_only_error(what: str) -> StorageError:
+    return StorageError(f"The data folder is read-only, so {what} could not be saved.", READ_ONLY_HINT)
+
+
 def storage_error_from_os(exc: OSError, what: str) -> StorageError:
     """Map an OSError while writing ``what`` to a plain-language StorageError."""
     import errno
 
     if exc.errno == errno.ENOSPC:
-        return StorageError(f"The disk is full, so {what} could not be saved.", "Free some disk space and try again.")
+        return disk_full_error(what)
     if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
-        return StorageError(
-            f"The data folder is read-only, so {what} could not be saved.",
-            "Check the folder's permissions or choose another data folder (--home).",
-        )
+        return read_only_error(what)
     return StorageError(f"{what[:1].upper()}{what[1:]} could not be saved: {exc.strerror or exc}.")

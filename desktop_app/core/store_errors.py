@@ -5,12 +5,10 @@ from __future__ import annotations
 import errno
 import sqlite3
 
-from desktop_app.core.errors import StorageError, storage_error_from_os
+from desktop_app.core.errors import READ_ONLY_HINT, StorageError, disk_full_error, read_only_error, storage_error_from_os
 
 # SQLite primary result codes (https://sqlite.org/rescode.html).
 _PERM, _BUSY, _LOCKED, _READONLY, _IOERR, _CORRUPT, _FULL, _CANTOPEN, _NOTADB = 3, 5, 6, 8, 10, 11, 13, 14, 26
-
-_READ_ONLY_HINT = "Check the folder's permissions or choose another data folder (--home)."
 
 
 def _sqlite_code(exc: sqlite3.Error) -> int | None:
@@ -41,13 +39,13 @@ def storage_error_from_sqlite(exc: BaseException, what: str, opening: bool = Fal
         return storage_error_from_os(exc, what)
     code = _sqlite_code(exc) if isinstance(exc, sqlite3.Error) else None
     if code == _FULL:
-        return StorageError(f"The disk is full, so {what} could not be saved.", "Free some disk space and try again.")
+        return disk_full_error(what)
     if code in (_READONLY, _PERM):
-        return StorageError(f"The data folder is read-only, so {what} could not be saved.", _READ_ONLY_HINT)
+        return read_only_error(what)
     if code == _CANTOPEN:
         return StorageError(
             "The conversation database cannot be opened or created; the data folder may be read-only or missing.",
-            _READ_ONLY_HINT,
+            READ_ONLY_HINT,
         )
     if code in (_CORRUPT, _NOTADB):
         return StorageError(
