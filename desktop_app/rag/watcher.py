@@ -12,25 +12,20 @@ import threading
 from pathlib import Path
 from typing import Callable
 
-from desktop_app.rag.loaders import is_supported
+from desktop_app.rag.document_files import walk
 
 Snapshot = frozenset[tuple[str, int, float]]
 
 
 def snapshot(folder: str) -> Snapshot:
-    """(path, size, mtime) of every supported file under ``folder``."""
+    """(path, size, mtime) of every supported file under ``folder`` (the files ``walk`` indexes)."""
     out = set()
-    for dirpath, dirnames, filenames in os.walk(folder):
-        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
-        for name in filenames:
-            path = Path(dirpath) / name
-            if name.startswith(".") or not is_supported(path):
-                continue
-            try:
-                st = path.stat()
-            except OSError:
-                continue
-            out.add((str(path), st.st_size, st.st_mtime))
+    for path in walk([folder])[0]:
+        try:
+            st = path.stat()
+        except OSError:
+            continue
+        out.add((str(path), st.st_size, st.st_mtime))
     return frozenset(out)
 
 
