@@ -49,7 +49,7 @@ class WindowDialogsMixin:
         except ImportError:
             self.status.showMessage("Nothing has been sent to the cloud.", 4000)
             return
-        AuditLogDialog(self.core, self).exec()
+        AuditLogDialog(self.core, self, pool=self.pool).exec()
 
     def open_about(self) -> None:
         try:
