@@ -95,8 +95,8 @@ class Settings:
     # --- dotted-key access (CLI `config get/set`, policy, settings dialog) ---
 
     def get(self, key: str) -> Any:
-        obj, name = self._resolve(key)
-        return getattr(obj, name)
+        obj, fld = self._resolve(key)
+        return getattr(obj, fld.name)
 
     def set(self, key: str, value: Any) -> None:
         """Set ``key`` to ``value``, converting strings to the field's type.
@@ -104,20 +104,18 @@ class Settings:
         Raises:
             SettingsError: unknown key, or a value of the wrong type or not among the choices.
         """
-        obj, name = self._resolve(key)
-        fld = {f.name: f for f in dataclasses.fields(obj)}[name]
-        current = getattr(obj, name)
+        obj, fld = self._resolve(key)
+        current = getattr(obj, fld.name)
         if dataclasses.is_dataclass(current):
             raise SettingsError(f"'{key}' is a group of settings; set one of its keys instead.")
         converted = _convert(key, value, current)
         choices = fld.metadata.get("choices")
         if choices and converted not in choices:
             raise SettingsError(f"'{converted}' is not a valid value for {key}.", f"Choose one of: {', '.join(choices)}.")
-        setattr(obj, name, converted)
+        setattr(obj, fld.name, converted)
 
     def describe(self, key: str) -> str:
-        obj, name = self._resolve(key)
-        return {f.name: f for f in dataclasses.fields(obj)}[name].metadata.get("description", "")
+        return self._resolve(key)[1].metadata.get("description", "")
 
     def keys(self) -> list[str]:
         """All leaf keys, dotted."""
@@ -134,16 +132,13 @@ class Settings:
         walk(self, "")
         return out
 
-    def _resolve(self, key: str) -> tuple[Any, str]:
-        parts = key.split(".")
+    def _resolve(self, key: str) -> tuple[Any, dataclasses.Field]:
+        """The group holding ``key`` and the key's field (its metadata has description, choices)."""
+        *groups, name = key.split(".")
         obj: Any = self
-        for part in parts[:-1]:
-            if not dataclasses.is_dataclass(obj) or part not in {f.name for f in dataclasses.fields(obj)}:
-                raise SettingsError(f"There is no setting called '{key}'.", "Run 'slm-assistant config list' to see them all.")
-            obj = getattr(obj, part)
-        if not dataclasses.is_dataclass(obj) or parts[-1] not in {f.name for f in dataclasses.fields(obj)}:
-            raise SettingsError(f"There is no setting called '{key}'.", "Run 'slm-assistant config list' to see them all.")
-        return obj, parts[-1]
+        for part in groups:
+            obj = getattr(obj, _field(obj, part, key).name)
+        return obj, _field(obj, name, key)
 
     def to_json(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -172,6 +167,13 @@ class Settings:
 
         fill(settings, data if isinstance(data, dict) else {})
         return settings
+
+
+def _field(obj: Any, name: str, key: str) -> dataclasses.Field:
+    fields = {f.name: f for f in dataclasses.fields(obj)} if dataclasses.is_dataclass(obj) else {}
+    if name not in fields:
+        raise SettingsError(f"There is no setting called '{key}'.", "Run 'slm-assistant config list' to see them all.")
+    return fields[name]
 
 
 def _convert(key: str, value: Any, current: Any) -> Any:
@@ -211,10 +213,8 @@ class SettingsStore:
     def load(self) -> Settings:
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            return Settings()
         except (OSError, ValueError):
-            # A damaged settings file must not stop the app: start from defaults.
+            # No settings file yet, or a damaged one (which must not stop the app): the defaults.
             return Settings()
         return Settings.from_json(data)
 
