@@ -41,6 +41,11 @@ ADDITIVE_KEYS = frozenset({"routing.on_device_only_collections"})
 MANAGED_LABEL = "Managed by your organization"
 
 
+def merge_additive(required: list, others: list) -> list:
+    """An additive list: ``required``'s entries first, then those of ``others`` not already in it."""
+    return list(required) + [v for v in others if v not in required]
+
+
 def flatten(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     """Turn nested policy JSON into dotted keys; dotted keys at the top level also work."""
     out: dict[str, Any] = {}
@@ -109,7 +114,7 @@ class MachinePolicy:
             if key == "data_dir":
                 continue
             if key in ADDITIVE_KEYS:
-                value = list(value) + [v for v in settings.get(key) if v not in value]
+                value = merge_additive(value, settings.get(key))
             settings.set(key, value)
         return settings
 

@@ -26,7 +26,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from desktop_app.config.policy import ADDITIVE_KEYS, POLICY_KEYS, MachinePolicy, flatten
+from desktop_app.config.policy import ADDITIVE_KEYS, POLICY_KEYS, MachinePolicy, flatten, merge_additive
 
 POLICY_FILE_ENV = "SLM_ASSISTANT_POLICY_FILE"  # tests and portable installs point this at one file
 
@@ -55,6 +55,7 @@ FRIENDLY_NAMES: dict[str, str] = {
     "ChromaPort": "rag.chroma_port",
     "DataDir": "data_dir",
 }
+_FRIENDLY_BY_LOWER = {name.lower(): key for name, key in FRIENDLY_NAMES.items()}  # names match in any case
 
 # A registry reader returns {value name: value}, or None when the key does not exist.
 RegistryReader = Callable[[str], "Mapping[str, Any] | None"]
@@ -110,11 +111,10 @@ def registry_to_mapping(values: Mapping[str, Any]) -> dict[str, Any]:
         ValueError: a value name that is neither a friendly name nor a policy key.
     """
     out: dict[str, Any] = {}
-    friendly = {name.lower(): key for name, key in FRIENDLY_NAMES.items()}
     for name, value in values.items():
         if name == "":  # the key's (Default) value carries nothing
             continue
-        key = friendly.get(name.lower(), name)
+        key = _FRIENDLY_BY_LOWER.get(name.lower(), name)
         if key not in POLICY_KEYS:
             raise ValueError(name)
         if isinstance(value, bytes):  # REG_BINARY is never a valid policy value
@@ -173,9 +173,8 @@ def read_macos_managed(plist_path: Path | None = None) -> MachinePolicy:
         return MachinePolicy.safest(str(path), f"The managed preferences at {path} are not a dictionary.")
     # macOS adds its own bookkeeping keys (PayloadUUID, ...) to managed preferences: keep ours only.
     ours: dict[str, Any] = {}
-    friendly = {name.lower(): key for name, key in FRIENDLY_NAMES.items()}
     for name, value in flatten(data).items():
-        key = friendly.get(name.lower(), name)
+        key = _FRIENDLY_BY_LOWER.get(name.lower(), name)
         if key in POLICY_KEYS:
             ours[key] = value
         elif not name.startswith(MACOS_BOOKKEEPING_PREFIXES):
@@ -215,7 +214,7 @@ def combine(policies: list[MachinePolicy]) -> MachinePolicy:
         if policy.values:
             for key, value in policy.values.items():
                 if key in ADDITIVE_KEYS and key in values:  # every source's entries hold
-                    value = list(value) + [v for v in values[key] if v not in value]
+                    value = merge_additive(value, values[key])
                 values[key] = value
             sources.append(policy.source)
     if problems:
