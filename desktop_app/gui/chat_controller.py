@@ -27,15 +27,6 @@ FLUSH_MS = 30
 MAX_FLUSH_MS = 250
 
 
-def _confirm_handoff(parent: QWidget, plan) -> bool | None:
-    """Ask the user before a question goes to the cloud (routing's dialog; absent -> stay local)."""
-    try:
-        from desktop_app.gui.confirm_dialog import confirm_handoff
-    except ImportError:
-        return None
-    return confirm_handoff(parent, plan)
-
-
 class ChatController(QObject):
     """Owns the conversation being shown and the one answer being written."""
 
@@ -154,7 +145,9 @@ class ChatController(QObject):
             return
         approved = None
         if prepared.plan.needs_confirmation:
-            approved = _confirm_handoff(self.window, prepared.plan)
+            from desktop_app.gui.confirm_dialog import confirm_handoff  # only when asked: not at start-up
+
+            approved = confirm_handoff(self.window, prepared.plan)
         core = self.core
         worker = self.pool.run(
             lambda p, cancel, approved, save_question: core.assistant.answer(p, cancel, approved, save_question),

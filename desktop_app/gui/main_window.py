@@ -241,7 +241,7 @@ class MainWindow(WindowDocumentsMixin, WindowDialogsMixin, QMainWindow):
             action.setEnabled(has)
         if self.core.settings.privacy.allow_export:
             self.actions.export.setEnabled(has)
-        if self.documents_panel is not None and hasattr(self.documents_panel, "set_conversation"):
+        if self.documents_panel is not None:
             self.documents_panel.set_conversation(conversation_id)
 
     def _on_busy_changed(self, busy: bool) -> None:

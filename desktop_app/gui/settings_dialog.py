@@ -1,7 +1,7 @@
-"""Settings: Model, Appearance, Documents (gui-docs page) and Cloud (routing page) tabs.
+"""Settings: Model, Appearance and Cloud tabs.
 
-Pages owned by other areas are imported lazily and skipped while they do not exist. Saving
-validates every value through ``Settings.set`` (typed, with choices) before anything is written.
+Saving validates every value through ``Settings.set`` (typed, with choices) before anything is
+written.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QComboBox, QDialog, QDialogButtonBox, QFormLayout,
 
 from desktop_app.core.errors import AppError
 from desktop_app.gui.accessibility import describe
+from desktop_app.gui.cloud_page import CloudSettingsPage
 from desktop_app.gui.settings_model_page import RELOAD_KEYS, ModelSettingsPage
 from desktop_app.gui.settings_widgets import add_row
 
@@ -35,17 +36,6 @@ class AppearanceSettingsPage(QWidget):
         return {"ui.theme": THEMES[self.theme.currentIndex()][1]}
 
 
-def _optional_page(module: str, cls: str, *args, **kwargs):
-    """Build another area's settings page, or None while that module does not exist yet."""
-    import importlib
-
-    try:
-        page_cls = getattr(importlib.import_module(f"desktop_app.gui.{module}"), cls)
-    except (ImportError, AttributeError):
-        return None
-    return page_cls(*args, **kwargs)
-
-
 class SettingsDialog(QDialog):
     """Tabs of settings; OK/Apply validate and save, then tell the window what to reload."""
 
@@ -63,12 +53,8 @@ class SettingsDialog(QDialog):
         self.appearance_page = AppearanceSettingsPage(core, self)
         self.tabs.addTab(self.model_page, "&Model")
         self.tabs.addTab(self.appearance_page, "&Appearance")
-        self.documents_page = _optional_page("documents_settings_page", "DocumentsSettingsPage", core, self)
-        if self.documents_page is not None:
-            self.tabs.addTab(self.documents_page, "&Documents")
-        self.cloud_page = _optional_page("cloud_page", "CloudSettingsPage", core, self, pool=pool)
-        if self.cloud_page is not None:
-            self.tabs.addTab(self.cloud_page, "&Cloud")
+        self.cloud_page = CloudSettingsPage(core, self, pool=pool)
+        self.tabs.addTab(self.cloud_page, "&Cloud")
 
         self.error_label = QLabel()
         self.error_label.setWordWrap(True)
@@ -100,9 +86,7 @@ class SettingsDialog(QDialog):
             for key, value in values.items():
                 self.core.policy.check_can_set(key) if before[key] != value else None
                 settings.set(key, value)
-            for page in (self.documents_page, self.cloud_page):
-                if page is not None and hasattr(page, "apply"):
-                    page.apply()
+            self.cloud_page.apply()
             self.core.save_settings()
         except AppError as exc:
             for key, value in before.items():  # leave the running settings as they were
@@ -111,8 +95,7 @@ class SettingsDialog(QDialog):
             self.error_label.show()
             return False
         self.error_label.hide()
-        if self.cloud_page is not None and hasattr(self.core, "reset_gateway"):
-            self.core.reset_gateway()
+        self.core.reset_gateway()
         reload_model = any(before.get(k) != settings.get(k) for k in RELOAD_KEYS if k in before)
         self.settingsApplied.emit(reload_model)
         return True

@@ -5,7 +5,6 @@ A mixin of ``MainWindow``: kept apart so the window module stays about wiring.
 
 from __future__ import annotations
 
-from desktop_app import PRODUCT_NAME
 from desktop_app.gui.styles import window_style_sheet
 
 
@@ -44,21 +43,11 @@ class WindowDialogsMixin:
         ModelDownloadDialog(self.core, self.pool, self).exec()
 
     def open_audit_log(self) -> None:
-        try:
-            from desktop_app.gui.audit_dialog import AuditLogDialog
-        except ImportError:
-            self.status.showMessage("Nothing has been sent to the cloud.", 4000)
-            return
+        from desktop_app.gui.audit_dialog import AuditLogDialog
+
         AuditLogDialog(self.core, self, pool=self.pool).exec()
 
     def open_about(self) -> None:
-        try:
-            from desktop_app.gui.about_dialog import AboutDialog
-        except ImportError:
-            from PySide6.QtWidgets import QMessageBox
+        from desktop_app.gui.about_dialog import AboutDialog
 
-            from desktop_app import __version__
-
-            QMessageBox.about(self, f"About {PRODUCT_NAME}", f"{PRODUCT_NAME} {__version__}\nAn offline AI assistant.")
-            return
         AboutDialog(self.core, self, pool=self.pool).exec()

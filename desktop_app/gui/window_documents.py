@@ -1,8 +1,8 @@
 """The window's documents side: the documents panel dock, adding documents and models
 (menu, file dialogs, drops) and opening citations.
 
-A mixin of ``MainWindow``; the panel itself belongs to ``documents_panel`` (engineer gui-docs)
-and is optional: without it the window still chats.
+A mixin of ``MainWindow``; the panel itself is ``documents_panel``. It is built after the first
+paint, so until then ``documents_panel`` is None and the window chats without it.
 """
 
 from __future__ import annotations
@@ -16,16 +16,13 @@ class WindowDocumentsMixin:
     """Documents panel wiring, drops (``.gguf`` -> models, the rest -> documents), citations."""
 
     def _build_documents_panel(self):
-        """The documents panel (engineer gui-docs), in a dock on the right; absent -> no dock."""
+        """The documents panel, in a dock on the right."""
         from PySide6.QtCore import Qt
         from PySide6.QtWidgets import QDockWidget
 
         from desktop_app.gui.accessibility import describe
+        from desktop_app.gui.documents_panel import DocumentsPanel
 
-        try:
-            from desktop_app.gui.documents_panel import DocumentsPanel
-        except ImportError:
-            return None
         panel = DocumentsPanel(self.core, self.pool, self)
         dock = QDockWidget("Documents", self)
         dock.setObjectName("documentsDock")
@@ -36,9 +33,7 @@ class WindowDocumentsMixin:
         self.resizeDocks([dock], [300], Qt.Orientation.Horizontal)
         dock.show()
         self.documents_dock = dock
-        signal = getattr(panel, "collectionsChanged", None)
-        if signal is not None:
-            signal.connect(self._on_collections_changed)
+        panel.collectionsChanged.connect(self._on_collections_changed)
         dock.visibilityChanged.connect(self.actions.toggle_documents.setChecked)
         self.actions.toggle_documents.setVisible(True)
         self.actions.add_documents.setEnabled(True)
@@ -83,7 +78,7 @@ class WindowDocumentsMixin:
             conversation_ops.add_model(self, path)
 
     def _open_citation(self, citation) -> None:
-        if self.documents_panel is not None and hasattr(self.documents_panel, "open_citation"):
+        if self.documents_panel is not None:
             self.documents_panel.open_citation(citation)
         else:
             self.status.showMessage(f"{Path(citation.source).name}, page {citation.page}", 6000)
