@@ -48,7 +48,7 @@ class _ScriptedLibrary:
     def collections(self):
         from desktop_app.rag.records import CollectionInfo
 
-        return [CollectionInfo(name="default", documents=2, pages=148, chunks=612)] if _has_fields(CollectionInfo) else []
+        return [CollectionInfo(name="default", documents=2, pages=148, chunks=612)]
 
     def documents(self, collection=None):
         from desktop_app.rag.records import DocumentInfo
@@ -64,13 +64,6 @@ class _ScriptedLibrary:
 
     def close(self) -> None:
         pass
-
-
-def _has_fields(cls) -> bool:
-    import dataclasses
-
-    names = {f.name for f in dataclasses.fields(cls)}
-    return {"name", "documents", "pages", "chunks"} <= names
 
 
 class _ScriptedModels:

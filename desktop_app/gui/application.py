@@ -136,8 +136,6 @@ def missing_display_reason(environ, platform: str) -> str:
 
 def run(core, argv: list[str] | None = None, on_shown: Callable[[], None] | None = None) -> int:
     """Run the GUI until the window closes; returns the exit status."""
-    import os
-
     if on_shown is None and os.environ.get(SMOKE_WINDOW_ENV) == "1":
         on_shown = _report_shown_and_quit
     missing = missing_display_reason(os.environ, sys.platform)

@@ -143,7 +143,6 @@ class IndexProgressView(QWidget):
         self.problems.clear()
         self.problems.addItems(problems)
         self.details_button.setVisible(bool(problems))
-        self.details_button.setText(f"Show {len(problems)} problem{'s' if len(problems) != 1 else ''}")
         # Failures need attention: open the list right away; skipped-only stays folded.
         expand = any(line.startswith("Failed") for line in problems)
         self.details_button.setChecked(expand)

@@ -7,7 +7,6 @@ widget only reacts to the jobs' signals on the GUI thread, so chatting goes on w
 
 from __future__ import annotations
 
-import os
 from typing import Any, Callable
 
 from PySide6.QtCore import QPoint, Qt, QTimer, Signal

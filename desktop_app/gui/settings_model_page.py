@@ -135,6 +135,7 @@ class ModelSettingsPage(QWidget):
         layout.addLayout(buttons)
         layout.addLayout(form)
         self._active_path = ""
+        self._bundled: set[str] = set()
         self.refresh_models()
 
     # ---------------------------------------------------------------- models
@@ -225,7 +226,7 @@ class ModelSettingsPage(QWidget):
         selected = self.selected_model_path()
         if selected and not _same(selected, self._active_path):
             # The bundled model is the empty path: it stays right when the data folder moves.
-            out["llm.model_path"] = "" if selected in getattr(self, "_bundled", set()) else selected
+            out["llm.model_path"] = "" if selected in self._bundled else selected
         return {k: v for k, v in out.items() if not self.core.policy.is_locked(k)}
 
 
