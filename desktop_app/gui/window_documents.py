@@ -95,9 +95,10 @@ class WindowDocumentsMixin:
     def handle_dropped_paths(self, paths: list[str]) -> None:
         """``.gguf`` files become models; everything else (files, folders) goes to the documents panel."""
         from desktop_app.gui import conversation_ops
+        from desktop_app.gui.doc_drop import is_model_file
 
-        models = [p for p in paths if p.lower().endswith(".gguf")]
-        others = [p for p in paths if not p.lower().endswith(".gguf")]
+        models = [p for p in paths if is_model_file(p)]
+        others = [p for p in paths if not is_model_file(p)]
         for path in models:
             conversation_ops.add_model(self, path)
         if others:
