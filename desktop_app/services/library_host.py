@@ -105,8 +105,7 @@ class LibraryHost:
     def _index(self, rid: int, paths: list[str], collection: str, rebuild: bool) -> None:
         token = self._jobs[rid]
         try:
-            extra = {"rebuild": True} if rebuild else {}  # only rebuilds need a Library that knows it
-            gen = self.library.index(paths, collection, token, **extra)
+            gen = self.library.index(paths, collection, token, rebuild=rebuild)
             while True:
                 try:
                     progress = next(gen)

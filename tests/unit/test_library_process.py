@@ -45,7 +45,7 @@ class FakeLibrary:
         self.on_report = None
         self.closed = False
 
-    def index(self, paths, collection="default", cancel=None):
+    def index(self, paths, collection="default", cancel=None, rebuild=False):
         self.history.append(("index", list(paths), collection))
         if "index" in self.raise_on:
             raise self.raise_on["index"]
