@@ -11,7 +11,7 @@ import importlib
 import sys
 
 from desktop_app import PRODUCT_NAME, __version__
-from desktop_app.core.errors import AppError
+from desktop_app.core.errors import AppError, storage_error_from_os
 
 # name -> module under desktop_app.cli
 COMMANDS = {
@@ -92,8 +92,6 @@ def main(argv: list[str] | None = None) -> int:
         silence_stdout()
         return 0
     except OSError as exc:
-        from desktop_app.core.errors import storage_error_from_os
-
         print(f"{PRODUCT_NAME}: {storage_error_from_os(exc, 'your data')}", file=sys.stderr)
         return 1
     finally:

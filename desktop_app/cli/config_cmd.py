@@ -72,7 +72,7 @@ def run(args: argparse.Namespace, core) -> int:
         if core.policy.is_locked(key):
             raise PolicyError(f"{key}: {MANAGED_LABEL}, so it cannot be changed here.",
                               "Ask your IT department to change it.")
-        value = _defaults().get(key) if action == "reset" else args.value
+        value = Settings().get(key) if action == "reset" else args.value
         saved = set_user_setting(core, key, value)
         print(f"{key} = {format_value(saved)}")
         _, env = effective_value(core, key)
@@ -192,10 +192,6 @@ def format_value(value: Any) -> str:
     if isinstance(value, (list, dict)):
         return json.dumps(value, ensure_ascii=False)
     return str(value)
-
-
-def _defaults() -> Settings:
-    return Settings()
 
 
 def _is_secret(key: str) -> bool:

