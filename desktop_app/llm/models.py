@@ -105,12 +105,11 @@ class ModelManager:
         Raises:
             ModelError: the chosen model file is missing (the message names it).
         """
-        chosen = (self.settings.llm.model_path or "").strip()
-        locked = self.policy.is_locked("llm.model_path")
-        if not chosen or (not locked and not self.user_models_allowed):
+        path = self._chosen_path()
+        if path is None:
             return self.ensure_bundled()
-        path = Path(chosen).expanduser()
         if not path.is_file():
+            locked = self.policy.is_locked("llm.model_path")
             raise ModelError(
                 f"The chosen model file '{path}' does not exist.",
                 "Choose another model in Settings" + (" or ask your IT department." if locked else "."),
@@ -194,7 +193,7 @@ class ModelManager:
             return self.model_info(self.ensure_bundled())
         info = self.add_model(path)
         self.settings.llm.model_path = str(info.path)
-        return ModelInfo.from_gguf(read_gguf_info(info.path), active=True)
+        return dataclasses.replace(info, active=True)  # add_model has just read its header
 
     def load_backend(self):
         """Load the active model with the current settings (seconds: never on the GUI thread).
@@ -269,11 +268,17 @@ class ModelManager:
     def _is_bundled(self, path: Path) -> bool:
         return _key(path) == _key(self.bundled_path)
 
-    def _is_active(self, path: Path) -> bool:
+    def _chosen_path(self) -> Path | None:
+        """The model chosen in settings, or None for the bundled one: without permission for
+        other models, a choice made earlier is ignored unless the policy itself set it."""
         chosen = (self.settings.llm.model_path or "").strip()
         if not chosen or (not self.policy.is_locked("llm.model_path") and not self.user_models_allowed):
-            return self._is_bundled(path)
-        return _key(path) == _key(Path(chosen).expanduser())
+            return None
+        return Path(chosen).expanduser()
+
+    def _is_active(self, path: Path) -> bool:
+        chosen = self._chosen_path()
+        return self._is_bundled(path) if chosen is None else _key(path) == _key(chosen)
 
 
 def _key(path: Path) -> str:
