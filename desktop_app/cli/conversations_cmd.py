@@ -9,9 +9,9 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
 from pathlib import Path
 
+from desktop_app.core.conversation_export import time_label
 from desktop_app.core.files import write_text_atomically
 from desktop_app.core.errors import AppError, PolicyError
 
@@ -47,7 +47,7 @@ def run(args: argparse.Namespace, core) -> int:
                  "collections": c.collections} for c in found]}, ensure_ascii=False))
         else:
             for c in found:
-                when = time.strftime("%Y-%m-%d %H:%M", time.localtime(c.updated_at))
+                when = time_label(c.updated_at)
                 docs = f"  [documents: {', '.join(c.collections)}]" if c.collections else ""
                 print(f"{c.id:>5}  {when}  {c.title}{docs}")
         return 0

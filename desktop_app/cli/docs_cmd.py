@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import sys
 import time
-from datetime import datetime
+
+from desktop_app.core.conversation_export import time_label
 
 
 def register(subparsers, name: str) -> None:
@@ -50,7 +51,7 @@ def run(args, core) -> int:
             print(f"{col.name}: {col.documents} document(s), {col.pages} page(s), {col.chunks} chunk(s){flag}")
             for d in docs:
                 if d.collection == col.name:
-                    when = datetime.fromtimestamp(d.indexed_at).strftime("%Y-%m-%d %H:%M")
+                    when = time_label(d.indexed_at)
                     print(f"  {d.path}  ({d.pages} pages, {d.chunks} chunks, indexed {when})")
         return 0
     if action == "remove":

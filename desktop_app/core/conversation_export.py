@@ -19,13 +19,14 @@ def route_label(meta: dict[str, Any]) -> str:
     return f"Cloud · {model}" if meta.get("route") == "cloud" else f"On this device · {model}"
 
 
-def _when(ts: float) -> str:
+def time_label(ts: float) -> str:
+    """A local date and time to the minute, as exports and the CLI's lists show it."""
     return time.strftime("%Y-%m-%d %H:%M", time.localtime(ts))
 
 
 def to_markdown(conv: Conversation, messages: Sequence[StoredMessage]) -> str:
     lines = [f"# {conv.title}", ""]
-    info = f"*Exported from SLM Assistant on {_when(time.time())} · started {_when(conv.created_at)}"
+    info = f"*Exported from SLM Assistant on {time_label(time.time())} · started {time_label(conv.created_at)}"
     if conv.collections:
         info += " · documents: " + ", ".join(conv.collections)
     lines += [info + "*", ""]
@@ -35,7 +36,7 @@ def to_markdown(conv: Conversation, messages: Sequence[StoredMessage]) -> str:
             continue
         lines += ["---", ""]
         if m.role == "user":
-            lines += [f"### You · {_when(m.created_at)}", "", m.content, ""]
+            lines += [f"### You · {time_label(m.created_at)}", "", m.content, ""]
             continue
         lines += [f"### Assistant · {route_label(m.meta)}", "", m.content or "*(no text)*", ""]
         if m.status in ("stopped", "streaming"):
