@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from desktop_app.core.records import Hit
 from desktop_app.routing.router import RouteDecision, RouterConfig, RoutingInput, decide
@@ -75,13 +75,19 @@ class Evaluation:
         return self.correct / self.total if self.total else 0.0
 
 
-def evaluate(questions: list[LabelledQuestion], config: RouterConfig = RouterConfig(), router=decide) -> Evaluation:
-    """Run ``router`` on every question and count agreements with the labels."""
+def evaluate(
+    questions: list[LabelledQuestion],
+    config: RouterConfig = RouterConfig(),
+    router: Callable[[RoutingInput], RouteDecision] | None = None,
+) -> Evaluation:
+    """Run ``router`` (default: ``decide`` with ``config``) on every question and count
+    agreements with the labels."""
+    route = router or (lambda inp: decide(inp, config))
     correct = 0
     private_routed = 0
     misses = []
     for q in questions:
-        decision = router(q.routing_input, config) if router is decide else router(q.routing_input)
+        decision = route(q.routing_input)
         if decision.route == q.expected:
             correct += 1
         else:
