@@ -151,13 +151,11 @@ def gather(dist_names: list[str], resources: Path) -> list[Notice]:
             dist = metadata.distribution(name)
         except metadata.PackageNotFoundError:
             continue
-        if _norm(dist.metadata["Name"]) in {_norm(GEMMA_PACKAGE), _norm("slm-assistant")} or _norm(
-            dist.metadata["Name"]
-        ).startswith(_norm(GEMMA_PACKAGE) + "-part"):
+        dist_name = dist.metadata["Name"]
+        key = _norm(dist_name)
+        if key in (_norm(GEMMA_PACKAGE), "slm-assistant") or key.startswith(_norm(GEMMA_PACKAGE) + "-part"):
             continue  # the model's notice is listed above; the app's own licence is the product's
-        notices.append(
-            Notice(dist.metadata["Name"], dist.version, license_of(dist), _kind(dist.metadata["Name"]), tuple(license_files(dist)))
-        )
+        notices.append(Notice(dist_name, dist.version, license_of(dist), _kind(dist_name), tuple(license_files(dist))))
     return notices
 
 
