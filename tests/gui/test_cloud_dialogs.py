@@ -61,6 +61,21 @@ def test_audit_dialog_lists_newest_first_with_exact_text(qtbot, gui_core):
     assert unnamed_controls(dialog) == []
 
 
+def test_audit_dialog_from_the_window_reads_the_log_on_a_worker(qtbot, gui_core):
+    from desktop_app.gui.workers import WorkerPool
+
+    AuditLog(gui_core.paths.audit_log).record("http://a/v1", "m", [Message("user", "hello")], 0, "maths")
+    pool = WorkerPool()
+    try:
+        dialog = AuditLogDialog(gui_core, pool=pool)
+        qtbot.addWidget(dialog)
+        assert dialog.table.rowCount() == 0 and "Reading the audit log" in dialog.summary.text()
+        qtbot.waitUntil(lambda: dialog.table.rowCount() == 1, timeout=10000)
+    finally:
+        pool.shutdown()
+    assert dialog.table.item(0, 1).text() == "m" and "1 hand-off" in dialog.summary.text()
+
+
 def test_audit_dialog_empty(qtbot, gui_core):
     dialog = AuditLogDialog(gui_core)
     qtbot.addWidget(dialog)
