@@ -21,7 +21,7 @@ from desktop_app.core.records import Hit, Message, Route
 from desktop_app.llm.base import GenerationRequest
 from desktop_app.routing.audit import AuditLog
 from desktop_app.routing.base import HandoffPlan
-from desktop_app.routing.redaction import Redactor, StreamingRestorer
+from desktop_app.routing.redaction import Redactor, StreamingRestorer, kind_counts
 from desktop_app.routing.router import RouterConfig, RoutingInput, decide
 from desktop_app.routing.secrets import get_api_key
 
@@ -169,7 +169,7 @@ class Gateway:
         """Audit what is sent, then stream the answer with placeholders mapped back."""
         try:
             self.audit.record(self.config.base_url, plan.model or self.config.model, plan.outgoing,
-                              plan.document_chars, plan.reason, _counts(plan.redactions))
+                              plan.document_chars, plan.reason, kind_counts(plan.redactions))
         except StorageError:
             raise CloudError("the audit log could not be written, so nothing was sent") from None
         llm = self.settings.llm
@@ -189,7 +189,7 @@ class Gateway:
 
     def preview(self, plan: HandoffPlan) -> str:
         """The exact text that would be sent, with where it goes and what was redacted."""
-        counts = _counts(plan.redactions)
+        counts = kind_counts(plan.redactions)
         redacted = ", ".join(f"{n} {_KIND_WORDS.get(k, k.lower())}{'es' if n > 1 and k == 'EMAIL' else 's' if n > 1 else ''}"
                              for k, n in counts.items())
         lines = [
@@ -237,14 +237,6 @@ def _default_backend(config: CloudConfig):
 
     key = get_api_key(config.use_keychain)
     return CloudBackend(config.base_url, config.model, api_key=key.value, timeout_s=config.timeout_s)
-
-
-def _counts(mapping: Mapping[str, str]) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for placeholder in mapping:
-        kind = placeholder.strip("[]").rsplit("_", 1)[0]
-        counts[kind] = counts.get(kind, 0) + 1
-    return counts
 
 
 def _document_chars(content: str, hits: Sequence[Hit]) -> int:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from typing import Mapping
 
 from desktop_app.routing.redaction_patterns import DETECTORS, normalise
 
@@ -56,7 +57,12 @@ class Redactor:
 
     def counts(self) -> dict[str, int]:
         """How many distinct values of each kind were redacted."""
-        return {k: v for k, v in self._counters.items() if v}
+        return kind_counts(self.mapping)
+
+
+def kind_counts(mapping: Mapping[str, str]) -> dict[str, int]:
+    """How many placeholders of each kind a placeholder -> original mapping holds."""
+    return dict(Counter(placeholder.strip("[]").rsplit("_", 1)[0] for placeholder in mapping))
 
 
 def redact(text: str) -> tuple[str, dict[str, str]]:
