@@ -8,6 +8,7 @@ on the SQLite build: it is created when FTS5 exists and simply absent (LIKE sear
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import time
 from typing import Callable
@@ -115,10 +116,7 @@ CREATE TRIGGER IF NOT EXISTS conversations_fts_au AFTER UPDATE OF title ON conve
 END;
 """
 
-_FTS_TRIGGER_NAMES = (
-    "messages_fts_ai", "messages_fts_ad", "messages_fts_au",
-    "conversations_fts_ai", "conversations_fts_ad", "conversations_fts_au",
-)
+_FTS_TRIGGER_NAMES = tuple(re.findall(r"CREATE TRIGGER IF NOT EXISTS (\w+)", _FTS_TRIGGERS))
 
 
 def ensure_search_index(conn: sqlite3.Connection) -> bool:
