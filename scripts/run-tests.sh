@@ -18,7 +18,9 @@ fi
 
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
-# constraints.txt pins the CPU build of torch; llama-cpp-python builds from source (~7 min once).
+# llama-cpp-python first, built portably (see the script: native builds crash on AMX CPUs).
+bash scripts/install-llama-runtime.sh .venv/bin/python
+# constraints.txt pins the CPU build of torch and the llama-cpp-python version built above.
 .venv/bin/python -m pip install -q -c constraints.txt -e ".[test,packaging]"
 
 .venv/bin/lint-imports
