@@ -57,6 +57,7 @@ class Assistant:
         retriever_factory: returns the document Retriever, or None without documents.
         gateway: the cloud gateway, or None when cloud routing is off / not configured.
         grounding: builds the grounded user message (``rag.prompting.build_grounded_prompt``).
+        observer: wraps each answer's event stream (``services.usage.UsageRecorder.observe``).
     """
 
     def __init__(
@@ -67,8 +68,10 @@ class Assistant:
         retriever_factory: Callable[[], Retriever | None] | None = None,
         gateway: CloudGateway | None = None,
         grounding: Callable[..., tuple[str, list[Citation]]] | None = None,
+        observer: Callable[[PreparedQuestion, Iterator[AnswerEvent]], Iterator[AnswerEvent]] | None = None,
     ) -> None:
         self.store = store
+        self._observer = observer  # sees every answer's events on their way out (the usage ledger)
         self._backend_factory = backend_factory
         self.settings = settings
         self._retriever_factory = retriever_factory
@@ -199,6 +202,10 @@ class Assistant:
             save_question: False when the caller stored the question itself. A prepared
                 regenerate never stores its question twice, whatever this says.
         """
+        events = self._answer(prepared, cancel, approved, save_question)
+        return events if self._observer is None else self._observer(prepared, events)
+
+    def _answer(self, prepared, cancel, approved, save_question) -> Iterator[AnswerEvent]:
         cancel = cancel or CancelToken()
         plan = prepared.plan
         use_cloud = (plan.route == "cloud" and self.gateway is not None
