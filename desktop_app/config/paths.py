@@ -88,6 +88,11 @@ class AppPaths:
         return self.data_dir / "cloud-audit.jsonl"
 
     @property
+    def usage_db(self) -> Path:
+        """The usage ledger: counts per answer, never text (services.usage)."""
+        return self.data_dir / "usage.sqlite3"
+
+    @property
     def settings_file(self) -> Path:
         return self.config_dir / "settings.json"
 

@@ -32,6 +32,11 @@ POLICY_KEYS: dict[str, str] = {
     "rag.store": "local or http (a shared Chroma server).",
     "rag.chroma_host": "Shared Chroma server host.",
     "rag.chroma_port": "Shared Chroma server port.",
+    "usage.enabled": "false turns the usage ledger and view off; true keeps them on for every user.",
+    "usage.retention_days": "Days of usage records kept.",
+    "usage.price_in_per_mtok": "Cloud price per million input tokens for the cost estimate.",
+    "usage.price_out_per_mtok": "Cloud price per million output tokens for the cost estimate.",
+    "usage.price_model": "Model whose documented price is used for the cost estimate.",
     "data_dir": "Folder for conversations, index and models.",
 }
 

@@ -53,6 +53,11 @@ FRIENDLY_NAMES: dict[str, str] = {
     "IndexStore": "rag.store",
     "ChromaHost": "rag.chroma_host",
     "ChromaPort": "rag.chroma_port",
+    "UsageEnabled": "usage.enabled",
+    "UsageRetentionDays": "usage.retention_days",
+    "UsagePriceInPerMtok": "usage.price_in_per_mtok",
+    "UsagePriceOutPerMtok": "usage.price_out_per_mtok",
+    "UsagePriceModel": "usage.price_model",
     "DataDir": "data_dir",
 }
 _FRIENDLY_BY_LOWER = {name.lower(): key for name, key in FRIENDLY_NAMES.items()}  # names match in any case

@@ -1,4 +1,4 @@
-"""One typed, nested settings model (llm, rag, routing, ui, privacy) saved as JSON.
+"""One typed, nested settings model (llm, rag, routing, ui, privacy, usage) saved as JSON.
 
 Every field has a description (shown by ``slm-assistant config`` and as tooltips). Keys are
 addressed with dots, e.g. ``routing.cloud.base_url``. The machine policy is applied on top by
@@ -84,6 +84,17 @@ class PrivacySettings:
 
 
 @dataclass
+class UsageSettings:
+    enabled: bool = _f(True, "Keep the usage ledger (counts only, never text) and show Tools → Usage.")
+    retention_days: int = _f(365, "Days of usage records kept; older ones are deleted.")
+    price_in_per_mtok: float = _f(-1.0, "Cloud price in USD per million input tokens, for the cost estimate; "
+                                        "negative uses the documented price of the cloud model (docs/USAGE.md).")
+    price_out_per_mtok: float = _f(-1.0, "Cloud price in USD per million output tokens, for the cost estimate; "
+                                         "negative uses the documented price of the cloud model (docs/USAGE.md).")
+    price_model: str = _f("", "Model whose documented price estimates the cost avoided; empty means routing.cloud.model.")
+
+
+@dataclass
 class Settings:
     schema_version: int = SCHEMA_VERSION
     llm: LlmSettings = field(default_factory=LlmSettings)
@@ -91,6 +102,7 @@ class Settings:
     routing: RoutingSettings = field(default_factory=RoutingSettings)
     ui: UiSettings = field(default_factory=UiSettings)
     privacy: PrivacySettings = field(default_factory=PrivacySettings)
+    usage: UsageSettings = field(default_factory=UsageSettings)
 
     # --- dotted-key access (CLI `config get/set`, policy, settings dialog) ---
 
