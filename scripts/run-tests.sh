@@ -6,7 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-  pkgs="libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3 fonts-dejavu-core
+  # Qt's X11 runtime (the list run-app.sh uses), xvfb for tests in a real X window, installer tools.
+  pkgs="$(grep -v -e '^#' -e '^$' scripts/qt-runtime-packages.txt | xargs) fonts-dejavu-core xvfb xauth
         wixl msitools osslsigncode shellcheck desktop-file-utils lintian binutils"
   missing=$(for p in $pkgs; do dpkg -s "$p" >/dev/null 2>&1 || echo "$p"; done)
   if [ -n "$missing" ]; then
