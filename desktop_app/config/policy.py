@@ -38,6 +38,8 @@ POLICY_KEYS: dict[str, str] = {
     "usage.price_out_per_mtok": "Cloud price per million output tokens for the cost estimate.",
     "usage.price_model": "Model whose documented price is used for the cost estimate.",
     "data_dir": "Folder for conversations, index and models.",
+    "api.enabled": "false forbids the local OpenAI-compatible API (the window's and slm-assistant serve).",
+    "api.allow_network": "false keeps the local API on loopback (127.0.0.1) only.",
 }
 
 # Policy lists that are a floor rather than a lock: merged with the user's own entries.

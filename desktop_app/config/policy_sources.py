@@ -58,6 +58,8 @@ FRIENDLY_NAMES: dict[str, str] = {
     "UsagePriceInPerMtok": "usage.price_in_per_mtok",
     "UsagePriceOutPerMtok": "usage.price_out_per_mtok",
     "UsagePriceModel": "usage.price_model",
+    "ApiEnabled": "api.enabled",
+    "ApiAllowNetwork": "api.allow_network",
     "DataDir": "data_dir",
 }
 _FRIENDLY_BY_LOWER = {name.lower(): key for name, key in FRIENDLY_NAMES.items()}  # names match in any case

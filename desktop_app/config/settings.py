@@ -1,4 +1,4 @@
-"""One typed, nested settings model (llm, rag, routing, ui, privacy, usage) saved as JSON.
+"""One typed, nested settings model (llm, rag, routing, ui, privacy, api, usage) saved as JSON.
 
 Every field has a description (shown by ``slm-assistant config`` and as tooltips). Keys are
 addressed with dots, e.g. ``routing.cloud.base_url``. The machine policy is applied on top by
@@ -95,6 +95,15 @@ class UsageSettings:
 
 
 @dataclass
+class ApiSettings:
+    enabled: bool = _f(False, "Serve the local OpenAI-compatible API while the window is open (slm-assistant serve runs it on demand).")
+    host: str = _f("127.0.0.1", "Address the local API listens on; anything but loopback lets other computers connect.")
+    port: int = _f(8765, "Port of the local API.")
+    queue_size: int = _f(4, "Requests that may wait for the model while it answers another; more get 429 (retry later).")
+    allow_network: bool = _f(True, "Allow the local API on an address other than loopback (each time after a confirmation).")
+
+
+@dataclass
 class Settings:
     schema_version: int = SCHEMA_VERSION
     llm: LlmSettings = field(default_factory=LlmSettings)
@@ -102,6 +111,7 @@ class Settings:
     routing: RoutingSettings = field(default_factory=RoutingSettings)
     ui: UiSettings = field(default_factory=UiSettings)
     privacy: PrivacySettings = field(default_factory=PrivacySettings)
+    api: ApiSettings = field(default_factory=ApiSettings)
     usage: UsageSettings = field(default_factory=UsageSettings)
 
     # --- dotted-key access (CLI `config get/set`, policy, settings dialog) ---
