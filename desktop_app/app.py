@@ -44,6 +44,7 @@ class Core:
     _library: Any = None
     _assistant: Any = None
     _gateway: Any = None
+    _usage: Any = None
 
     # Each accessor builds its component on first use, under one lock, because the GUI's
     # workers may ask for the same component from two threads at once.
@@ -113,12 +114,24 @@ class Core:
             self._assistant = None
 
     @property
+    def usage(self):
+        """The usage ledger (counts per answer, never text); the file opens on first use."""
+        with self._lock:
+            if self._usage is None:
+                from desktop_app.services.usage import UsageLedger
+
+                self._usage = UsageLedger(self.paths.usage_db, self.settings)
+            return self._usage
+
+    @property
     def assistant(self):
         with self._lock:
             if self._assistant is None:
                 from desktop_app.rag.prompting import build_grounded_prompt
                 from desktop_app.services.assistant import Assistant
+                from desktop_app.services.usage import UsageRecorder
 
+                off_by_policy = self.policy.is_locked("routing.policy") and self.settings.routing.policy == "off"
                 self._assistant = Assistant(
                     store=self.store,
                     backend_factory=self.backend,
@@ -126,6 +139,7 @@ class Core:
                     retriever_factory=lambda: self.library.retriever(),
                     gateway=self.gateway,
                     grounding=build_grounded_prompt,
+                    observer=UsageRecorder(self.usage, off_by_policy).observe,
                 )
             return self._assistant
 
@@ -135,13 +149,13 @@ class Core:
 
     def close(self) -> None:
         with self._lock:
-            for obj in (self._backend, self._library, self._store):
+            for obj in (self._backend, self._library, self._store, self._usage):
                 if obj is not None:
                     try:
                         obj.close()
                     except Exception:  # closing must never stop shutdown
                         pass
-            self._backend = self._library = self._store = None
+            self._backend = self._library = self._store = self._usage = None
 
 
 def build_core(home: str | None = None) -> Core:
