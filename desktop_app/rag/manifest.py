@@ -5,7 +5,9 @@ Crash safety rests on one ordering, used by the indexer for every file:
   2. chunks are written to both stores under deterministic ids (so a repeat overwrites);
   3. ``finish(path, pages, chunks)`` marks it ``done`` only after its last chunk is stored.
 After a kill -9, ``pending()`` lists the documents whose chunks may be partial; the indexer
-purges their chunks from both stores and indexes them again on the next run.
+purges their chunks from both stores and indexes them again on the next run. That is only true
+while one writer works at a time: another process's 'pending' rows are work in progress, not
+leftovers, so every writer holds ``writer_lock.WriterLock`` first (see that module).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from desktop_app.core.errors import StorageError, storage_error_from_os
+from desktop_app.core.errors import StorageError, disk_full_error, read_only_error, storage_error_from_os
 from desktop_app.rag.sqlite_db import connect_wal
 
 SCHEMA_VERSION = 1
@@ -73,8 +75,8 @@ class Manifest:
 
     def set_meta(self, key: str, value: str) -> None:
         with self._lock:
-            self._db.execute("INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                             (key, value))
+            self._write("INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                        (key, value))
 
     def embedder(self) -> tuple[str, int] | None:
         name, dim = self.get_meta("embedder_name"), self.get_meta("embedder_dimension")
@@ -88,7 +90,7 @@ class Manifest:
 
     def begin(self, path: str, sha256: str, collection: str) -> None:
         with self._lock:
-            self._db.execute(
+            self._write(
                 "INSERT INTO documents(path, sha256, collection, state, indexed_at) VALUES (?, ?, ?, 'pending', ?) "
                 "ON CONFLICT(path) DO UPDATE SET sha256 = excluded.sha256, collection = excluded.collection,"
                 " state = 'pending', pages = 0, chunks = 0",
@@ -97,16 +99,16 @@ class Manifest:
 
     def finish(self, path: str, pages: int, chunks: int) -> None:
         with self._lock:
-            self._db.execute("UPDATE documents SET state = 'done', pages = ?, chunks = ?, indexed_at = ? WHERE path = ?",
-                             (pages, chunks, time.time(), path))
+            self._write("UPDATE documents SET state = 'done', pages = ?, chunks = ?, indexed_at = ? WHERE path = ?",
+                        (pages, chunks, time.time(), path))
 
     def remove(self, path: str) -> None:
         with self._lock:
-            self._db.execute("DELETE FROM documents WHERE path = ?", (path,))
+            self._write("DELETE FROM documents WHERE path = ?", (path,))
 
     def remove_collection(self, collection: str) -> None:
         with self._lock:
-            self._db.execute("DELETE FROM documents WHERE collection = ?", (collection,))
+            self._write("DELETE FROM documents WHERE collection = ?", (collection,))
 
     def get(self, path: str) -> DocumentRow | None:
         with self._lock:
@@ -142,12 +144,24 @@ class Manifest:
 
     def reset(self) -> None:
         with self._lock:
-            self._db.execute("DELETE FROM documents")
-            self._db.execute("DELETE FROM meta WHERE key LIKE 'embedder_%'")
+            self._write("DELETE FROM documents")
+            self._write("DELETE FROM meta WHERE key LIKE 'embedder_%'")
 
     def close(self) -> None:
         with self._lock:
             self._db.close()
+
+    def _write(self, sql: str, params: tuple = ()) -> None:
+        # A full or read-only disk must reach the user as one sentence, not as sqlite3 internals.
+        try:
+            self._db.execute(sql, params)
+        except sqlite3.Error as exc:
+            text = str(exc).lower()
+            if "full" in text:
+                raise disk_full_error("the document index list") from exc
+            if "readonly" in text or "read-only" in text:
+                raise read_only_error("the document index list") from exc
+            raise StorageError(f"The document index list could not be updated ({exc}).") from exc
 
 
 _COLS = "path, sha256, collection, pages, chunks, state, indexed_at"
