@@ -348,9 +348,13 @@ class Assistant:
             yield ConfirmEvent(prepared.plan.reason, prepared.plan.preview)
         yield from self.answer(prepared, cancel, approved)
 
-    def prepare_regenerate(self, conversation_id: int, route: Route | str | None = None) -> PreparedQuestion:
+    def prepare_regenerate(self, conversation_id: int, route: Route | str | None = None,
+                           collections: Sequence[str] | None = None, consult: Sequence[str] = ()) -> PreparedQuestion:
         """Prepare the last question again. Nothing changes in the store until ``answer`` runs:
-        then the old answer is replaced, and the question (already stored) is not saved twice."""
+        then the old answer is replaced, and the question (already stored) is not saved twice.
+
+        ``collections`` and ``consult`` as for ``prepare`` (``document_use.for_question``): the
+        answer can be asked again without documents."""
         msgs = self.store.messages(conversation_id)
         i = len(msgs)
         while i and msgs[i - 1].role == "assistant":
@@ -358,7 +362,8 @@ class Assistant:
         if i == 0 or msgs[i - 1].role != "user":
             raise AppError("There is no question to answer again.")
         question = msgs[i - 1]
-        prepared = self._prepare(question.content, conversation_id, route, None, before_id=question.id)
+        prepared = self._prepare(question.content, conversation_id, route, collections, before_id=question.id,
+                                 consult=consult)
         return replace(prepared, question_message_id=question.id, replaces_message_ids=tuple(m.id for m in msgs[i:]))
 
     # ---------------------------------------------------------------- helpers
