@@ -66,6 +66,7 @@ class MainWindow(WindowDocumentsMixin, WindowDialogsMixin, QMainWindow):
         from desktop_app.gui.error_banner import ErrorBanner
         from desktop_app.gui.sidebar import ConversationSidebar
         from desktop_app.gui.styles import window_style_sheet
+        from desktop_app.gui.usage_menu import add_usage_action
 
         core = self.core
         self.sidebar = ConversationSidebar(self)
@@ -102,6 +103,7 @@ class MainWindow(WindowDocumentsMixin, WindowDialogsMixin, QMainWindow):
             collections=self._conversation_collections,
         )
         self.actions = build_actions(self)
+        self.usage_action = add_usage_action(self)  # Tools → Usage and savings… (issue 12)
         self._wire()
         self._apply_policy()
         self.setStyleSheet(window_style_sheet(self.palette()))
