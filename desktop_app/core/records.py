@@ -82,6 +82,66 @@ class Citation:
         return {"n": self.number, "source": self.source, "page": self.page, "text": self.text, "score": self.score}
 
 
+@dataclass(frozen=True)
+class Claim:
+    """A figure or name in an answer, and whether the cited passages state it.
+
+    ``start``/``end``: its span in the answer's text. When supported, ``source`` is the citation
+    number and ``source_start``/``source_end`` the span in that citation's text. ``key`` is False
+    for claims whose absence is not worth a warning (names, "first").
+    """
+
+    text: str
+    kind: str  # number, percent, money, range, date, ordinal, code, name
+    start: int
+    end: int
+    supported: bool
+    source: int | None = None
+    source_start: int | None = None
+    source_end: int | None = None
+    key: bool = True
+
+    def to_json(self) -> dict[str, Any]:
+        return {"text": self.text, "kind": self.kind, "supported": self.supported, "source": self.source,
+                "start": self.start, "end": self.end, "source_start": self.source_start,
+                "source_end": self.source_end, "key": self.key}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "Claim":
+        return cls(str(data["text"]), str(data["kind"]), int(data["start"]), int(data["end"]), bool(data["supported"]),
+                   data.get("source"), data.get("source_start"), data.get("source_end"), bool(data.get("key", True)))
+
+
+@dataclass(frozen=True)
+class ClaimCheck:
+    """The result of checking an answer's figures and names against its sources."""
+
+    claims: tuple[Claim, ...] = ()
+
+    @property
+    def supported_ratio(self) -> float | None:
+        """Share of claims the sources state; None when the answer makes no checkable claim."""
+        return sum(c.supported for c in self.claims) / len(self.claims) if self.claims else None
+
+    @property
+    def unsupported_key(self) -> tuple[Claim, ...]:
+        """The key figures the sources do not state (these earn a warning)."""
+        return tuple(c for c in self.claims if c.key and not c.supported)
+
+    def to_json(self) -> dict[str, Any]:
+        ratio = self.supported_ratio
+        return {"claims": [c.to_json() for c in self.claims],
+                "supported_ratio": None if ratio is None else round(ratio, 4)}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any] | None) -> "ClaimCheck | None":
+        """Read what ``to_json`` wrote (a stored message's meta); None when absent or unreadable."""
+        try:
+            return cls(tuple(Claim.from_json(c) for c in (data or {})["claims"]))
+        except (KeyError, TypeError, ValueError):
+            return None
+
+
 @dataclass
 class Timings:
     ttft_s: float = 0.0
@@ -114,9 +174,10 @@ class Answer:
     notices: list[str] = field(default_factory=list)
     message_id: int | None = None
     conversation_id: int | None = None
+    claims: ClaimCheck | None = None  # figures and names checked against the sources (grounded answers)
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        data = {
             "answer": self.text,
             "model": self.model,
             "route": self.route,
@@ -127,6 +188,9 @@ class Answer:
             "notices": list(self.notices),
             "conversation_id": self.conversation_id,
         }
+        if self.claims is not None:
+            data.update(self.claims.to_json())
+        return data
 
 
 # --- Events yielded by services while an answer streams (rule: streaming is a plain generator) ---
@@ -174,6 +238,13 @@ class ConfirmEvent:
 
 
 @dataclass(frozen=True)
+class ClaimsEvent:
+    """The answer's figures and names checked against its sources; comes just before DoneEvent."""
+
+    check: ClaimCheck
+
+
+@dataclass(frozen=True)
 class DoneEvent:
     answer: Answer
 
@@ -183,4 +254,4 @@ class ErrorEvent:
     error: AppError
 
 
-AnswerEvent = Union[TokenEvent, SourcesEvent, RouteEvent, NoticeEvent, ConfirmEvent, DoneEvent, ErrorEvent]
+AnswerEvent = Union[TokenEvent, SourcesEvent, RouteEvent, NoticeEvent, ConfirmEvent, ClaimsEvent, DoneEvent, ErrorEvent]

@@ -12,6 +12,7 @@ afresh (the DoneEvent carries the final text).
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import replace
 from typing import Callable, Iterator, Sequence
@@ -23,6 +24,8 @@ from desktop_app.core.records import (
     Answer,
     AnswerEvent,
     Citation,
+    ClaimCheck,
+    ClaimsEvent,
     ConfirmEvent,
     DoneEvent,
     ErrorEvent,
@@ -38,6 +41,7 @@ from desktop_app.core.records import (
 )
 from desktop_app.llm.base import ChatBackend, GenerationRequest
 from desktop_app.rag.base import Retriever
+from desktop_app.rag.claim_check import check_claims
 from desktop_app.routing.base import CloudGateway, HandoffPlan
 from desktop_app.services.prepared_question import PreparedQuestion, close_stream, overflow_error, quietly, title_from
 from desktop_app.services.prompt_budget import answer_reserve, fit_history
@@ -45,6 +49,8 @@ from desktop_app.services.prompt_budget import answer_reserve, fit_history
 NOT_IN_DOCUMENTS = "The selected documents do not contain information about this, so I can't answer it from them."
 SAVE_EVERY_S = 0.5  # how often a streaming answer is written to disk
 KEPT_LOCAL = "You kept this question on this device."
+
+log = logging.getLogger(__name__)
 
 
 class Assistant:
@@ -321,6 +327,9 @@ class Assistant:
             return
         stopped = cancel.cancelled and error is None
         text = text.strip()  # completion-style models open with a space and may end with a newline
+        claims = _check_claims(text, prepared) if error is None else None
+        if claims is not None:
+            meta["claims"] = claims.to_json()  # saved with the message: a reopened answer keeps its marks
         meta.update(timings=timings.to_json(), notices=notices)
         try:
             self.store.update_message(msg.id, content=text, status="error" if error else ("stopped" if stopped else "complete"),
@@ -330,9 +339,12 @@ class Assistant:
         if error is not None:
             yield ErrorEvent(error)
             return
+        if claims is not None:
+            yield ClaimsEvent(claims)
         yield DoneEvent(Answer(
             text=text, model=model, route=route, reason=reason, sources=list(prepared.citations), timings=timings,
             stopped=stopped, notices=notices, message_id=msg.id, conversation_id=prepared.conversation_id,
+            claims=claims,
         ))
 
     def ask(self, question: str, conversation_id: int | None = None, route: Route | str | None = None,
@@ -398,6 +410,22 @@ class Assistant:
             return
         yield DoneEvent(Answer(text=text, model=model, route="local", reason=reason, notices=notices,
                                message_id=msg.id, conversation_id=prepared.conversation_id))
+
+
+def _check_claims(text: str, prepared: PreparedQuestion) -> ClaimCheck | None:
+    """A grounded answer's figures and names checked against its cited passages (issue 16).
+
+    Regexes only, a few ms, no model call; in the GUI this runs on the answer's worker thread.
+    None for answers without sources or text. The check only adds marks to an answer, so a fault
+    in it is logged and the answer is kept unmarked rather than lost.
+    """
+    if not prepared.citations or not text:
+        return None
+    try:
+        return check_claims(text, prepared.citations, prepared.question)
+    except Exception:  # noqa: BLE001 - see the docstring: never lose an answer over its check
+        log.exception("Checking the answer's figures against its sources failed")
+        return None
 
 
 __all__ = ["Assistant", "PreparedQuestion", "NOT_IN_DOCUMENTS", "StoredMessage"]

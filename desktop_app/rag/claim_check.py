@@ -1,0 +1,185 @@
+"""Check a grounded answer against its cited passages: is each figure and name stated there?
+
+``check_claims(answer, citations, question)`` lists the answer's claims (``claim_extract``) and
+looks for each one in the passages, the ones its sentence cites first. A figure is supported
+when a passage states the same value, whatever the wording: "nine" = "9", "13-18" = "13 to 18",
+"1,200" = "1200", "12%" = "12 percent", and "$36.4 billion" = "36,413 million" because the
+answer states it rounded (a scale word, or "about") and the passage's figure rounds to it. A
+range must be a range in the passage with the same ends: "14-18" is not supported by a passage
+that says "13-18" and mentions 14 elsewhere. Figures and names the question already contains are
+not claims (repeating the question proves nothing). No model call: regexes only, a few ms.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from typing import Sequence
+
+from desktop_app.core.records import Citation, Claim, ClaimCheck
+from desktop_app.rag.claim_extract import Mention, Quantity, acronym_of, extract, quantities
+
+RANGE_ENDS_WITHIN = 80  # characters: a range's ends stated apart ("from 10 ... to 12") must be this close
+_SENTENCE_END_RE = re.compile(r"[.!?](?=\s|$)|\n")
+_MARKERS_AFTER_RE = re.compile(r"(?:\s*\[\d+(?:\s*[,–-]\s*\d+)*\])+")
+_MARKER_NUMBERS_RE = re.compile(r"\d+")
+_NAME_IN_PASSAGE_RE = re.compile(r"(?:[A-Z][A-Za-z'’]*)(?:\s+(?:of|and|for|the|on|in|de|&)?\s*[A-Z][A-Za-z'’]*)+")
+
+
+def check_claims(answer: str, citations: Sequence[Citation], question: str = "") -> ClaimCheck:
+    """Every figure and name in ``answer``, each marked supported (with where) or not.
+
+    Args:
+        answer: the answer's text, with its ``[n]`` markers.
+        citations: the numbered passages the answer was given.
+        question: the question; its own figures and names are not checked in the answer.
+
+    Returns:
+        A ClaimCheck whose claims are in the order they appear in the answer.
+    """
+    echoed = {_signature(m) for m in extract(question)} | {_year_signature(m) for m in extract(question)}
+    passages = [_Passage(c) for c in citations]
+    claims = []
+    for mention in extract(answer):
+        if _signature(mention) in echoed:
+            continue
+        cited = _cited_numbers(answer, mention.start)
+        order = sorted(passages, key=lambda p: p.citation.number not in cited)  # cited first, stable
+        where = next(((p, span) for p in order if (span := p.find(mention)) is not None), None)
+        if where is None:
+            claims.append(Claim(mention.text, mention.kind, mention.start, mention.end, False, key=mention.key))
+        else:
+            passage, (s, e) = where
+            claims.append(Claim(mention.text, mention.kind, mention.start, mention.end, True,
+                                source=passage.citation.number, source_start=s, source_end=e, key=mention.key))
+    return ClaimCheck(tuple(claims))
+
+
+class _Passage:
+    """One cited passage, read once: its figures, and a case-folded copy to search names in."""
+
+    def __init__(self, citation: Citation) -> None:
+        self.citation = citation
+        self.text = citation.text
+        self.mentions = extract(citation.text, passage=True)
+
+    def find(self, claim: Mention) -> tuple[int, int] | None:
+        """The span in this passage that states ``claim``, or None."""
+        if claim.kind in ("number", "percent", "money"):
+            return self._find_quantity(claim)
+        if claim.kind == "range":
+            return self._find_range(claim)
+        if claim.kind == "date":
+            return self._find_date(claim)
+        if claim.kind == "ordinal":
+            return next(((m.start, m.end) for m in self.mentions if m.kind == "ordinal" and m.value == claim.value), None)
+        if claim.kind == "code":
+            return self._search(r"[\s-]?".join(re.escape(c) for c in claim.value))
+        return self._find_name(claim)
+
+    def _find_quantity(self, claim: Mention) -> tuple[int, int] | None:
+        for m in self.mentions:
+            if m.kind == "date" and claim.value.step < 1:
+                continue
+            if any(_same_quantity(claim.value, q, claim.approx) for q in quantities(m)):
+                return m.start, m.end
+        return None
+
+    def _find_range(self, claim: Mention) -> tuple[int, int] | None:
+        lo, hi = claim.value
+        for m in self.mentions:
+            if m.kind == "range" and _same_quantity(lo, m.value[0], claim.approx) and \
+                    _same_quantity(hi, m.value[1], claim.approx):
+                return m.start, m.end
+        # "from 8.6 to 6.6" may be stated apart ("lowered to 6.6 ... from 8.6"): both ends close
+        # together, neither of them the end of some other range in the passage.
+        singles = [m for m in self.mentions if m.kind in ("number", "percent", "money")]
+        for a in singles:
+            if not _same_quantity(lo, a.value, claim.approx):
+                continue
+            for b in singles:
+                if b is not a and _same_quantity(hi, b.value, claim.approx) and \
+                        abs(a.start - b.start) <= RANGE_ENDS_WITHIN:
+                    return min(a.start, b.start), max(a.end, b.end)
+        return None
+
+    def _find_date(self, claim: Mention) -> tuple[int, int] | None:
+        year, month, day, fiscal = claim.value
+        for m in self.mentions:
+            if m.kind == "date":
+                y, mo, d, _ = m.value
+                if y == year and (month is None or mo == month) and (day is None or d == day):
+                    return m.start, m.end
+            elif fiscal and m.kind == "number" and m.value.value == year and m.value.step == 1:
+                return m.start, m.end  # "FY 2019" is supported by "in 2019"
+        return None
+
+    def _find_name(self, claim: Mention) -> tuple[int, int] | None:
+        words = re.split(r"[\s-]+", claim.text.replace(".", "").strip())
+        if len(words) == 1:  # an acronym: "OPM", "OAs", "U.S."
+            word = words[0][:-1] if words[0].endswith("s") and words[0][:-1].isupper() else words[0]
+            dotted = r"\.?".join(re.escape(c) for c in word) + r"\.?"
+            span = self._search(dotted + r"s?", case=True)
+            if span is not None:
+                return span
+            # ... or the name it abbreviates: "OPM" is supported by "Office of Personnel Management".
+            for m in _NAME_IN_PASSAGE_RE.finditer(self.text):
+                if acronym_of(m.group(0)) == word.upper():
+                    return m.span()
+            return None
+        span = self._search(r"[\s-]+".join(re.escape(w) for w in words))
+        if span is None and len(acronym_of(claim.text)) >= 2:
+            span = self._search(re.escape(acronym_of(claim.text)), case=True)
+        return span
+
+    def _search(self, pattern: str, case: bool = False) -> tuple[int, int] | None:
+        m = re.search(rf"(?<![A-Za-z0-9]){pattern}(?![A-Za-z0-9])", self.text, 0 if case else re.IGNORECASE)
+        return m.span() if m else None
+
+
+def _same_quantity(claim: Quantity, stated: Quantity, approx: bool) -> bool:
+    """Does the passage's figure ``stated`` support the answer's ``claim``?
+
+    Equal values always do. A rounded claim ("36.4 billion", "about 12") is also supported by a
+    figure at least as precise that rounds to it: "36,413 million" (step 1 million) -> 36.4
+    billion. A percentage needs a percentage.
+    """
+    if claim.percent and not stated.percent:
+        return False
+    if claim.value == stated.value:
+        return True
+    if not approx or stated.step > claim.step:
+        return False
+    return abs(stated.value - claim.value) * 2 <= claim.step
+
+
+def _signature(m: Mention) -> tuple:
+    """What makes two mentions the same statement (for the question-echo rule)."""
+    if m.kind in ("number", "percent", "money"):
+        return ("q", m.value.value.normalize())
+    if m.kind == "range":
+        return ("r", m.value[0].value.normalize(), m.value[1].value.normalize())
+    if m.kind == "name":
+        return ("n", m.value)
+    return (m.kind, m.value)
+
+
+def _year_signature(m: Mention) -> tuple:
+    """A question about "FY 2019" makes "2019" in the answer an echo too."""
+    if m.kind == "date" and m.value[0] is not None:
+        return ("q", Decimal(m.value[0]).normalize())
+    return ("none",)
+
+
+def _cited_numbers(answer: str, position: int) -> set[int]:
+    """The citation numbers of the sentence around ``position`` ("... 13-18 years [1].")."""
+    before = max((m.end() for m in _SENTENCE_END_RE.finditer(answer, 0, position)), default=0)
+    after_match = _SENTENCE_END_RE.search(answer, position)
+    after = after_match.end() if after_match else len(answer)
+    trailing = _MARKERS_AFTER_RE.match(answer, after)
+    end = trailing.end() if trailing else after
+    return {int(n) for marker in re.finditer(r"\[[\d,\s–-]+\]", answer[before:end])
+            for n in _MARKER_NUMBERS_RE.findall(marker.group(0))}
+
+
+__all__ = ["check_claims"]
