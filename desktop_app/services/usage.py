@@ -166,14 +166,14 @@ class UsageRecorder:
 
     def _kept(self, prepared: PreparedQuestion) -> str:
         """Why an answer produced on this device stayed here, when a rule kept it."""
+        if prepared.plan.route == "cloud":
+            return "declined"  # the router suggested the cloud; the user kept it here
         routing = self.ledger.settings.routing
-        if routing.policy == "off":
+        if routing.policy == "off":  # no hand-off at all: only IT's choice counts as a rule
             return "policy" if self.cloud_off_by_policy else ""
         private = set(routing.on_device_only_collections)
         if any(h.on_device_only or h.collection in private for h in prepared.hits):
             return "on_device_only"
-        if prepared.plan.route == "cloud":
-            return "declined"  # the router suggested the cloud; the user kept it here
         return ""
 
 
