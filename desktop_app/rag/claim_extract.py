@@ -63,15 +63,16 @@ _DATE_RES = [
     re.compile(r"\b(?:FY|fiscal\s+year)\s*(?:\(FY\)\s*)?['’]?(?P<fy>\d{4}|\d{2})\b", re.I),
 ]
 _ORDINAL_RE = re.compile(rf"\b(?:(?P<num>\d+)(?:st|nd|rd|th)|(?P<word>{'|'.join(_ORDINALS)}))\b", re.I)
-_CODE_TOKEN_RE = re.compile(r"(?<![\w-])[A-Za-z0-9_]+(?:-[A-Za-z0-9_]+)+(?![\w-])|(?<![\w-])[A-Za-z0-9_]+(?![\w-])")
-_UNIT_SEGMENT_RE = re.compile(r"\d+[a-z]{1,3}")  # "5mg", "115hp", "1990s", "10k": a number, not a code
+_CODE_TOKEN_RE = re.compile(r"(?<![\w-])(?<!\d\.)[A-Za-z0-9_]+(?:-[A-Za-z0-9_]+)*(?![\w-])")
+_UNIT_SEGMENT_RE = re.compile(r"\d+(?:[a-z]{1,3}|[KMB])")  # "5mg", "115hp", "1990s", "3B": a number, not a code
 
 # ---------------------------------------------------------------- names
 
 _CONNECTORS = ("of", "and", "for", "the", "on", "in", "de", "&")
-_CAP = r"(?:[A-Z][a-z]+(?:['’][a-z]+)?|[A-Z]{2,}|(?:[A-Z]\.){2,})"
+# All-capital words are acronyms, checked one by one: "the FAA and the FHWA" is not one name.
+_CAP = r"[A-Z][a-z]+(?:['’][a-z]+)?"
 _NAME_RE = re.compile(rf"{_CAP}(?:(?:\s+(?:{'|'.join(_CONNECTORS)})){{0,2}}\s+{_CAP})+")
-_ACRONYM_RE = re.compile(r"\b[A-Z][A-Z&]{1,}(?=s\b|\b)|(?<![\w.])(?:[A-Z]\.){2,}")
+_ACRONYM_RE = re.compile(r"\b[A-Z][A-Z&]+(?:s\b|\b)|(?<![\w.])(?:[A-Z]\.){2,}")
 _NOT_ACRONYMS = frozenset({"OK", "AM", "PM", "PDF", "II", "III", "IV", "VI", "VII", "VIII", "IX", "XI", "XII", "ID",
                            "FAQ", "NA", "TBD", "NOTE", "USD"})
 _CALENDAR_WORDS = frozenset(m.capitalize() for m in _MONTHS) | frozenset(
@@ -326,7 +327,8 @@ def _names(text: str) -> list[Mention]:
         word = m.group(0)
         if word in _NOT_ACRONYMS or any(s <= m.start() < e for s, e in taken):
             continue
-        out.append(Mention("name", m.start(), m.end(), word, word.replace(".", "").lower(), key=False))
+        value = word[:-1] if word.endswith("s") else word  # "OAs": the plural of "OA"
+        out.append(Mention("name", m.start(), m.end(), word, value.replace(".", "").lower(), key=False))
     return out
 
 
