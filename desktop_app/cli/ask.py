@@ -199,6 +199,9 @@ class _Output:
         if self.json_mode:
             data: dict[str, Any] = answer.to_json()
             data["device"] = device
+            # The same keys for every answer; an answer without sources has nothing to check.
+            data.setdefault("claims", [])
+            data.setdefault("supported_ratio", None)
             self._write(json.dumps(data, ensure_ascii=False) + "\n")
         else:
             self.end_line()
@@ -206,6 +209,9 @@ class _Output:
                 lines = ["", "Sources:"] + [f"  [{c.number}] {Path(c.source).name}, page {c.page}  ({c.source})"
                                             for c in answer.sources]
                 self._write("\n".join(lines) + "\n")
+            warning = claims_warning(answer.claims)
+            if warning:
+                print(warning, file=sys.stderr)
         if answer.stopped:
             print("Stopped: the answer so far is saved.", file=sys.stderr)
         return code
@@ -219,6 +225,25 @@ class _Output:
         except BrokenPipeError:  # `ask ... | head -1`: the reader left; stop writing quietly
             self.stdout_gone = True
             silence_stdout()
+
+
+def claims_warning(check) -> str:
+    """One line naming the key figures the sources do not state ("" when there are none).
+
+    E.g. "Check: '14-18' is not found in the sources." (stderr: stdout stays the answer alone).
+    """
+    if check is None:
+        return ""
+    missing = list(dict.fromkeys(c.text for c in check.unsupported_key))
+    if not missing:
+        return ""
+    quoted = [f"'{text}'" for text in missing[:3]]
+    more = len(missing) - len(quoted)
+    if more:
+        quoted.append(f"{more} more")
+    names = quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " and " + quoted[-1]
+    verb = "is" if len(missing) == 1 else "are"
+    return f"Check: {names} {verb} not found in the sources."
 
 
 class _StopOnCtrlC:
