@@ -120,7 +120,7 @@ class Core:
             if self._usage is None:
                 from desktop_app.services.usage import UsageLedger
 
-                self._usage = UsageLedger(self.paths.usage_db, self.settings)
+                self._usage = UsageLedger(self.paths.usage_db, self.settings, managed=self.policy.is_locked("usage.enabled"))
             return self._usage
 
     @property

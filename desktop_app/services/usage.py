@@ -40,11 +40,13 @@ class UsageLedger:
         path: ``AppPaths.usage_db``.
         settings: the effective settings (``usage.*``; the policy already applied).
         clock: Unix time now (tests move it).
+        managed: the machine policy set ``usage.enabled`` (said when the view is off).
     """
 
-    def __init__(self, path, settings: Settings, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, path, settings: Settings, clock: Callable[[], float] = time.time, managed: bool = False) -> None:
         self.path = path
         self.settings = settings
+        self.managed = managed
         self._clock = clock
         self._lock = threading.Lock()
         self._store: UsageStore | None = None
@@ -86,6 +88,8 @@ class UsageLedger:
             AppError: the ledger is turned off. StorageError: it cannot be read.
         """
         if not self.enabled:
+            if self.managed:
+                raise AppError(DISABLED_BY_POLICY)
             raise AppError(DISABLED_MESSAGE, "Turn it on with 'slm-assistant config set usage.enabled true'.")
         store = self.store()
         store.purge(self.cutoff())  # a window left open for days still honours the retention period

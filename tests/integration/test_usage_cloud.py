@@ -49,7 +49,9 @@ def test_cloud_answers_redactions_and_fallbacks_are_counted_without_text(cloud_c
     rows = cloud_core.usage.store().records()
     assert [(r.route, r.model, r.fell_back) for r in rows] == [
         ("cloud", "gpt-4o-mini", False), ("local", "tiny-local", True), ("local", "tiny-local", False)]
-    assert rows[0].redactions == {"EMAIL": 1, "PHONE": 1} and rows[0].completion_tokens == 5
+    assert rows[0].redactions == {"EMAIL": 1, "PHONE": 1}
+    # Streamed pieces, counted after the placeholders are mapped back (which may join two pieces).
+    assert 4 <= rows[0].completion_tokens <= 5 and rows[0].prompt_tokens > 0
     assert rows[0].ttft_s > 0 and rows[0].tokens_per_s > 0
     assert rows[1].redactions == {"EMAIL": 1, "PHONE": 1}  # redacted and sent, then the cloud failed
 
