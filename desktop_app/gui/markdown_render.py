@@ -40,7 +40,7 @@ def render_markdown(text: str, citation_numbers: Iterable[int] = (), code_style:
     """Render ``text`` as HTML; ``[n]`` for a known citation number becomes a ``cite:n`` link."""
     md = _parser()
     numbers = {int(n) for n in citation_numbers}
-    tokens = md.parse(text or "")
+    tokens = _keep_visible(md.parse(text or ""), text or "")
     if numbers:
         for token in tokens:
             if token.type == "inline" and token.children:
@@ -50,6 +50,63 @@ def render_markdown(text: str, citation_numbers: Iterable[int] = (), code_style:
         out = out.replace("<pre>", f'<pre style="{code_style}">')
     # QTextBrowser draws tables without borders unless the tag asks for them.
     return out.replace("<table>", TABLE_TAG)
+
+
+# Blocks that Markdown may open without any text inside: "15." (an ordered list starting at
+# 15), "-" (a bullet), "#" (a heading), ">" (a quote). A model that answers "2024." means the
+# number, and an empty block renders as an empty bubble.
+_CONTAINERS = {"bullet_list_open", "ordered_list_open", "heading_open", "blockquote_open"}
+
+
+def _keep_visible(tokens: list, source: str) -> list:
+    """Show as plain text every block that would render without visible text, and the whole
+    answer when nothing in it would be visible ("***", an empty code fence)."""
+    if not source.strip():
+        return tokens
+    lines = source.splitlines()
+    if not any(_visible(t) for t in tokens):
+        return _literal(lines, (0, len(lines)), 0)
+    out, i = [], 0
+    while i < len(tokens):
+        tok = tokens[i]
+        if tok.type in _CONTAINERS and tok.map:
+            end = _closing(tokens, i)
+            if not any(_visible(t) for t in tokens[i:end + 1]):
+                out.extend(_literal(lines, tok.map, tok.level))
+                i = end + 1
+                continue
+        out.append(tok)
+        i += 1
+    return out
+
+
+def _visible(token) -> bool:
+    return token.type in ("inline", "fence", "code_block") and bool(token.content.strip())
+
+
+def _closing(tokens: list, start: int) -> int:
+    """The index of the token that closes ``tokens[start]``."""
+    depth = 0
+    for j in range(start, len(tokens)):
+        depth += tokens[j].nesting
+        if depth == 0:
+            return j
+    return len(tokens) - 1
+
+
+def _literal(lines: list[str], span, level: int) -> list:
+    """A paragraph holding the source lines ``span`` as text (one line break per line)."""
+    from markdown_it.token import Token
+
+    shown = [line.strip() for line in lines[span[0]:span[1]] if line.strip()]
+    children = []
+    for n, line in enumerate(shown):
+        if n:
+            children.append(Token("hardbreak", "br", 0))
+        children.append(_text(Token, line))
+    inline = Token("inline", "", 0, content="\n".join(shown), children=children, level=level + 1)
+    return [Token("paragraph_open", "p", 1, level=level, block=True), inline,
+            Token("paragraph_close", "p", -1, level=level, block=True)]
 
 
 def _link_citations(children, numbers: set[int]):
