@@ -121,17 +121,72 @@ def _report_shown_and_quit() -> None:
     QTimer.singleShot(0, QApplication.quit)
 
 
-def missing_display_reason(environ, platform: str) -> str:
-    """A plain sentence when a Linux session has no display to open a window on, else "".
+# The system libraries Qt's xcb plugin (the window on X11) links against, with the Debian/Ubuntu
+# package of each. A fresh install lacks some (libxcb-cursor0, libxcb-icccm4, libxcb-keysyms1),
+# and Qt then aborts blaming xcb-cursor whichever one is missing. scripts/qt-runtime-packages.txt
+# and the .deb's Depends name the same packages.
+XCB_LIBRARIES = (
+    ("libxcb.so.1", "libxcb1"),
+    ("libX11-xcb.so.1", "libx11-xcb1"),
+    ("libxkbcommon.so.0", "libxkbcommon0"),
+    ("libxkbcommon-x11.so.0", "libxkbcommon-x11-0"),
+    ("libxcb-cursor.so.0", "libxcb-cursor0"),
+    ("libxcb-icccm.so.4", "libxcb-icccm4"),
+    ("libxcb-keysyms.so.1", "libxcb-keysyms1"),
+    ("libxcb-image.so.0", "libxcb-image0"),
+    ("libxcb-render-util.so.0", "libxcb-render-util0"),
+    ("libxcb-randr.so.0", "libxcb-randr0"),
+    ("libxcb-shape.so.0", "libxcb-shape0"),
+    ("libxcb-xfixes.so.0", "libxcb-xfixes0"),
+    ("libxcb-xkb.so.1", "libxcb-xkb1"),
+    ("libxcb-sync.so.1", "libxcb-sync1"),
+    ("libxcb-shm.so.0", "libxcb-shm0"),
+    ("libxcb-render.so.0", "libxcb-render0"),
+    ("libxcb-util.so.1", "libxcb-util1"),
+)
 
-    Without it Qt aborts with a platform-plugin message and a core dump.
+
+def missing_xcb_packages(load_library: Callable[[str], object] | None = None) -> list[str]:
+    """The packages of the X11 libraries the dynamic loader cannot find (a bundled copy counts)."""
+    load = load_library or _load_shared_library
+    missing = []
+    for soname, package in XCB_LIBRARIES:
+        try:
+            load(soname)
+        except OSError:
+            missing.append(package)
+    return missing
+
+
+def missing_display_reason(environ, platform: str, load_library: Callable[[str], object] | None = None) -> str:
+    """A plain sentence when a Linux session cannot open the window, else "".
+
+    Without it Qt aborts with a platform-plugin message and a core dump: when there is no
+    display at all, and when X11 (xcb) would be used but a library its plugin needs is missing.
+    Each library is loaded the way Qt loads it (the dynamic loader; a few ms in all).
     """
-    if not platform.startswith("linux") or environ.get("QT_QPA_PLATFORM"):
+    if not platform.startswith("linux"):
         return ""
-    if environ.get("DISPLAY") or environ.get("WAYLAND_DISPLAY"):
-        return ""
-    return ("there is no graphical display to open the window on. Start it from your desktop, or use "
-            "the terminal commands (slm-assistant ask \"…\", slm-assistant --help).")
+    qpa = environ.get("QT_QPA_PLATFORM", "")
+    if qpa and not qpa.startswith("xcb"):
+        return ""  # offscreen, wayland, vnc...: Qt's xcb plugin is not loaded
+    if not qpa and environ.get("WAYLAND_DISPLAY") and (
+            environ.get("XDG_SESSION_TYPE") == "wayland" or not environ.get("DISPLAY")):
+        return ""  # Qt picks its Wayland plugin
+    if not environ.get("DISPLAY"):
+        return ("there is no graphical display to open the window on. Start it from your desktop, or use "
+                "the terminal commands (slm-assistant ask \"…\", slm-assistant --help).")
+    missing = missing_xcb_packages(load_library)
+    if missing:
+        return (f"the window needs system libraries that are not installed ({', '.join(missing)}). "
+                f"Install them with: sudo apt-get install {' '.join(missing)}")
+    return ""
+
+
+def _load_shared_library(name: str) -> object:
+    import ctypes
+
+    return ctypes.CDLL(name)
 
 
 def run(core, argv: list[str] | None = None, on_shown: Callable[[], None] | None = None) -> int:
