@@ -24,6 +24,7 @@ COMMANDS = {
     "search": "search_cmd",
     "docs": "docs_cmd",
     "audit": "audit_cmd",
+    "serve": "serve_cmd",
     "usage": "usage_cmd",
 }
 
