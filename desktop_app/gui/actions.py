@@ -32,8 +32,9 @@ class WindowActions:
 
 def _action(window: QMainWindow, text: str, slot, shortcuts=(), tip: str = "") -> QAction:
     action = QAction(text, window)
-    if shortcuts:
-        action.setShortcuts([QKeySequence(s) if not isinstance(s, QKeySequence) else s for s in shortcuts])
+    keys = unique_key_sequences(shortcuts)
+    if keys:
+        action.setShortcuts(keys)
     if tip:
         action.setStatusTip(tip)
         action.setToolTip(tip)
@@ -44,11 +45,25 @@ def _action(window: QMainWindow, text: str, slot, shortcuts=(), tip: str = "") -
     return action
 
 
+def unique_key_sequences(shortcuts) -> list[QKeySequence]:
+    """The shortcuts as key sequences, each once, without empty ones.
+
+    A platform's standard key (Quit, Preferences) is often the same as the explicit one kept for
+    platforms without it (Ctrl+Q on Linux): registered twice, Qt finds the shortcut ambiguous
+    and does nothing ("QAction::event: Ambiguous shortcut overload").
+    """
+    out: list[QKeySequence] = []
+    for s in shortcuts:
+        key = s if isinstance(s, QKeySequence) else QKeySequence(s)
+        if not key.isEmpty() and key not in out:
+            out.append(key)
+    return out
+
+
 def build_actions(window) -> WindowActions:
     """Create every action of ``window`` (a MainWindow) and its menu bar."""
     w = window
-    prefs = [QKeySequence(QKeySequence.StandardKey.Preferences), QKeySequence("Ctrl+,")]
-    prefs = [k for i, k in enumerate(prefs) if not k.isEmpty() and k not in prefs[:i]]
+    prefs = [QKeySequence(QKeySequence.StandardKey.Preferences), "Ctrl+,"]
     acts = WindowActions(
         new_chat=_action(w, "&New chat", w.new_chat, ["Ctrl+N"], "Start a new conversation."),
         add_documents=_action(w, "Add &documents…", w.add_documents, [], "Index PDF, text or Markdown files for questions."),
