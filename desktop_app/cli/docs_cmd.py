@@ -1,4 +1,4 @@
-"""`slm-assistant docs list|remove PATH|remove-collection NAME|on-device-only NAME on|off|watch FOLDER`."""
+"""`slm-assistant docs list|remove PATH|remove-collection NAME|on-device-only NAME on|off|watch FOLDER|check [--repair]`."""
 
 from __future__ import annotations
 
@@ -15,6 +15,10 @@ def register(subparsers, name: str) -> None:
     lst = sub.add_parser("list", help="indexed documents with pages, chunks and when they were indexed")
     lst.add_argument("--collection", metavar="NAME", help="only this collection")
     lst.add_argument("--json", action="store_true", help="print JSON")
+    meta = sub.add_parser("set-meta", help="correct a document's title, organisation, type, period or reference")
+    meta.add_argument("path", metavar="PATH")
+    for name in ("title", "organisation", "type", "period", "reference"):
+        meta.add_argument(f"--{name}", metavar="TEXT", help=f"the document's {name} ('' goes back to what indexing read)")
     rm = sub.add_parser("remove", help="remove a document from the index (the file is not touched)")
     rm.add_argument("path", metavar="PATH")
     rmc = sub.add_parser("remove-collection", help="remove a whole collection from the index")
@@ -26,12 +30,21 @@ def register(subparsers, name: str) -> None:
     watch.add_argument("folders", nargs="*", metavar="FOLDER", help="default: the rag.watch_folders setting")
     watch.add_argument("--collection", default="default", metavar="NAME")
     watch.add_argument("--interval", type=float, default=5.0, metavar="SECONDS")
+    chk = sub.add_parser("check", help="check that the document list and the search index agree")
+    chk.add_argument("--repair", action="store_true", help="remove passages of unlisted or half-indexed files")
+    sub.add_parser("repair", help="same as 'check --repair'")
     parser.set_defaults(handler=run)
 
 
 def run(args, core) -> int:
     library = core.library
     action = args.docs_action
+    # A write waits while an indexing run holds the index: say why nothing seems to happen.
+    library.on_writer_wait = lambda line: print(f"{line} Press Ctrl+C to give up.", file=sys.stderr, flush=True)
+    if action in ("check", "repair"):
+        found = library.check(repair=action == "repair" or args.repair)
+        print("\n".join(found.lines()))
+        return 0 if found.clean or found.repaired else 1
     if action == "list":
         docs = library.documents(args.collection)
         cols = library.collections()
@@ -53,6 +66,20 @@ def run(args, core) -> int:
                 if d.collection == col.name:
                     when = time_label(d.indexed_at)
                     print(f"  {d.path}  ({d.pages} pages, {d.chunks} chunks, indexed {when})")
+                    about = describe(d)
+                    if about:
+                        print(f"      {about}")
+        return 0
+    if action == "set-meta":
+        changes = {"title": args.title, "organisation": args.organisation, "doc_type": args.type,
+                   "period": args.period, "reference": args.reference}
+        if all(v is None for v in changes.values()):
+            print("slm-assistant docs set-meta: give at least one of --title, --organisation, --type, --period, --reference.",
+                  file=sys.stderr)
+            return 2
+        info = library.set_document_meta(args.path, **{k: v for k, v in changes.items() if v is not None})
+        print(f"{info.path}: {describe(info) or 'no details'}")
+        print("Search uses this at once; run 'slm-assistant index' on the file to refresh its passages' headers.")
         return 0
     if action == "remove":
         library.remove_document(args.path)
@@ -70,6 +97,19 @@ def run(args, core) -> int:
     if action == "watch":
         return _watch(args, library)
     return 2
+
+
+def describe(info) -> str:
+    """One line saying what a document is: "Office of X · Annual Performance Report · FY 2019"."""
+    parts = [getattr(info, k, "") for k in ("organisation", "doc_type", "title", "period", "reference")]
+    seen: list[str] = []
+    for part in parts:
+        if part and not any(part.lower() in s.lower() for s in seen):
+            seen.append(part)
+    line = " · ".join(seen)
+    if getattr(info, "needs_reindex", False) and not line:
+        return "(indexed by an older version: run 'slm-assistant index --rebuild' to read its title and period)"
+    return line
 
 
 def _watch(args, library) -> int:

@@ -2,6 +2,8 @@
 
 A progress bar goes to stderr (only on a terminal; otherwise one line per file), the summary to
 stdout. Exit status 1 when any file could not be indexed; the others are indexed regardless.
+While another indexing run holds the index (another terminal, the window, a folder watch), this
+one waits and says so on stderr; Ctrl+C gives up without changing anything.
 """
 
 from __future__ import annotations
@@ -12,6 +14,9 @@ import sys
 
 from desktop_app.core.cancel import CancelToken
 from desktop_app.rag.records import IndexProgress, IndexReport
+from desktop_app.rag.writer_lock import is_waiting_message
+
+GAVE_UP = "Gave up waiting for the other indexing run; nothing was changed."
 
 
 def register(subparsers, name: str) -> None:
@@ -33,15 +38,28 @@ def run(args, core) -> int:
     bar = _ProgressBar(sys.stderr, enabled=not args.quiet)
     gen = core.library.index(list(args.paths), args.collection, cancel, rebuild=args.rebuild)
     report: IndexReport | None = None
-    while report is None:
-        try:
-            bar.update(next(gen))
-        except StopIteration as stop:
-            report = stop.value or IndexReport()
-        except KeyboardInterrupt:
-            # Let the indexer stop at a safe point and clean up; the next run finishes the rest.
-            cancel.cancel()
-    bar.close()
+    waiting = False  # the last progress said another run holds the index
+    try:
+        while report is None:
+            try:
+                progress = next(gen)
+                waiting = is_waiting_message(progress.message)
+                if waiting:
+                    # Said even with --quiet: a command that seems to hang needs a reason.
+                    print(f"{progress.message} Press Ctrl+C to give up.", file=sys.stderr, flush=True)
+                else:
+                    bar.update(progress)
+            except StopIteration as stop:
+                # A generator ended by the KeyboardInterrupt itself returns nothing: a cancelled run.
+                report = stop.value or IndexReport(cancelled=cancel.cancelled)
+            except KeyboardInterrupt:
+                # Let the indexer stop at a safe point and clean up; the next run finishes the rest.
+                cancel.cancel()
+    finally:
+        bar.close()  # an error (a full disk) starts on a line of its own, not after the bar
+    if report.cancelled and waiting:
+        print(GAVE_UP, file=sys.stderr)
+        return 130
     if args.json:
         print(json.dumps(report_json(report), indent=2))
     else:

@@ -22,14 +22,15 @@ class InMemoryVectorStore:
             self.chunks[c.id] = c
             self.vectors[c.id] = list(e)
 
-    def query(self, embedding: Sequence[float], n: int, collections: Sequence[str] | None = None) -> list[VectorMatch]:
+    def query(self, embedding: Sequence[float], n: int, collections: Sequence[str] | None = None,
+              sources: Sequence[str] | None = None) -> list[VectorMatch]:
         def cos(a: Sequence[float], b: Sequence[float]) -> float:
             na = math.sqrt(sum(x * x for x in a)) or 1.0
             nb = math.sqrt(sum(x * x for x in b)) or 1.0
             return sum(x * y for x, y in zip(a, b)) / (na * nb)
 
         found = [VectorMatch(c, cos(embedding, self.vectors[cid])) for cid, c in self.chunks.items()
-                 if collections is None or c.collection in collections]
+                 if (collections is None or c.collection in collections) and (sources is None or c.source in sources)]
         found.sort(key=lambda m: -m.similarity)
         return found[:n]
 
@@ -45,6 +46,12 @@ class InMemoryVectorStore:
 
     def ids(self) -> set[str]:
         return set(self.chunks)
+
+    def sources(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for c in self.chunks.values():
+            counts[c.source] = counts.get(c.source, 0) + 1
+        return counts
 
     def count(self) -> int:
         return len(self.chunks)

@@ -53,7 +53,9 @@ class KeywordStore:
                 self._rollback()
                 raise _storage(exc) from exc
 
-    def search(self, query: str, n: int, collections: Sequence[str] | None = None) -> list[tuple[StoredChunk, float]]:
+    def search(self, query: str, n: int, collections: Sequence[str] | None = None,
+               sources: Sequence[str] | None = None) -> list[tuple[StoredChunk, float]]:
+        """BM25's best ``n`` chunks within ``collections`` and, when given, only from ``sources``."""
         expr = match_expression(query)
         if not expr or n <= 0:
             return []
@@ -63,6 +65,10 @@ class KeywordStore:
             names = list(dict.fromkeys(collections)) or ["\x00none"]
             sql += f" AND collection IN ({','.join('?' * len(names))})"
             params += names
+        if sources is not None:
+            paths = list(dict.fromkeys(sources)) or ["\x00none"]
+            sql += f" AND source IN ({','.join('?' * len(paths))})"
+            params += paths
         sql += " ORDER BY score LIMIT ?"
         params.append(n)
         with self._lock:
@@ -86,6 +92,11 @@ class KeywordStore:
     def count(self) -> int:
         with self._lock:
             return int(self._db.execute("SELECT count(*) FROM chunks").fetchone()[0])
+
+    def sources(self) -> dict[str, int]:
+        """Chunks per source document (the consistency check compares them with the manifest)."""
+        with self._lock:
+            return {r[0]: int(r[1]) for r in self._db.execute("SELECT source, count(*) FROM chunks GROUP BY source")}
 
     def reset(self) -> None:
         self._exec("DELETE FROM chunks", ())

@@ -16,6 +16,7 @@ from typing import Any, Protocol, Sequence
 from desktop_app.core.errors import AppError, StorageError
 
 CHROMA_COLLECTION = "slm_assistant_chunks_v1"
+SOURCES_PAGE = 5000  # chunk metadatas read per call by sources()
 
 
 @dataclass(frozen=True)
@@ -35,11 +36,13 @@ class VectorMatch:
 
 class VectorStore(Protocol):
     def upsert(self, chunks: Sequence[StoredChunk], embeddings: Sequence[Sequence[float]]) -> None: ...
-    def query(self, embedding: Sequence[float], n: int, collections: Sequence[str] | None = None) -> list[VectorMatch]: ...
+    def query(self, embedding: Sequence[float], n: int, collections: Sequence[str] | None = None,
+              sources: Sequence[str] | None = None) -> list[VectorMatch]: ...
     def embeddings(self, ids: Sequence[str]) -> dict[str, list[float]]: ...
     def delete_source(self, source: str) -> None: ...
     def delete_collection(self, collection: str) -> None: ...
     def ids(self) -> set[str]: ...
+    def sources(self) -> dict[str, int]: ...
     def count(self) -> int: ...
     def reset(self) -> None: ...
     def close(self) -> None: ...
@@ -107,13 +110,15 @@ class ChromaVectorStore:
 
             raise storage_error_from_os(exc, "the document index") from exc
 
-    def query(self, embedding: Sequence[float], n: int, collections: Sequence[str] | None = None) -> list[VectorMatch]:
+    def query(self, embedding: Sequence[float], n: int, collections: Sequence[str] | None = None,
+              sources: Sequence[str] | None = None) -> list[VectorMatch]:
+        """The ``n`` nearest chunks, within ``collections`` and, when given, only from ``sources``."""
         if n <= 0 or self.count() == 0:
             return []
         res = self._collection.query(
             query_embeddings=[list(map(float, embedding))],
             n_results=n,
-            where=_where(collections),
+            where=_where(collections, sources),
             include=["documents", "metadatas", "distances"],
         )
         out = []
@@ -135,6 +140,19 @@ class ChromaVectorStore:
 
     def ids(self) -> set[str]:
         return set(self._collection.get(include=[])["ids"])
+
+    def sources(self) -> dict[str, int]:
+        """Chunks per source document, read in pages so a large index never loads at once."""
+        counts: dict[str, int] = {}
+        offset = 0
+        while True:
+            page = self._collection.get(include=["metadatas"], limit=SOURCES_PAGE, offset=offset)
+            for meta in page["metadatas"] or []:
+                source = str((meta or {}).get("source", ""))
+                counts[source] = counts.get(source, 0) + 1
+            if len(page["ids"]) < SOURCES_PAGE:
+                return counts
+            offset += SOURCES_PAGE
 
     def count(self) -> int:
         return int(self._collection.count())
@@ -160,13 +178,16 @@ class ChromaVectorStore:
                 pass
 
 
-def _where(collections: Sequence[str] | None) -> dict | None:
-    if collections is None:
+def _where(collections: Sequence[str] | None, sources: Sequence[str] | None = None) -> dict | None:
+    clauses = []
+    for key, values in (("collection", collections), ("source", sources)):
+        if values is None:
+            continue
+        names = list(dict.fromkeys(values))
+        clauses.append({key: names[0]} if len(names) == 1 else {key: {"$in": names or ["\x00none"]}})
+    if not clauses:
         return None
-    names = list(dict.fromkeys(collections))
-    if len(names) == 1:
-        return {"collection": names[0]}
-    return {"collection": {"$in": names or ["\x00none"]}}
+    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
 
 def _chunk(cid: str, doc: str | None, meta: dict | None) -> StoredChunk:

@@ -2,7 +2,12 @@
 
 Owns the embedder, the two stores and the manifest (built lazily: opening the Library costs
 nothing until a document is indexed or searched). All methods may be called from worker
-threads; indexing runs are serialised.
+threads.
+
+One writer at a time per data folder, across processes: every write (index, remove, reset,
+repair, the folder watch) holds the folder's ``WriterLock``; searches take no lock (the SQLite
+files are in WAL mode, and Chroma is reopened when another process wrote since it was opened).
+Every store failure reaches the caller as one plain AppError (``rag.store_failures``).
 """
 
 from __future__ import annotations
@@ -18,8 +23,11 @@ from desktop_app.config.settings import Settings, SettingsStore
 from desktop_app.core.cancel import CancelToken
 from desktop_app.core.errors import AppError, PolicyError
 from desktop_app.core.records import Hit
+from desktop_app.rag.consistency import IndexCheck
 from desktop_app.rag.embedder import Embedder, build_embedder
 from desktop_app.rag.records import CollectionInfo, DocumentInfo, IndexProgress, IndexReport
+from desktop_app.rag.store_failures import index_failure
+from desktop_app.services.index_writes import GENERATION_KEY, IndexWrites, note
 
 ON_DEVICE_ONLY_KEY = "routing.on_device_only_collections"
 
@@ -45,12 +53,21 @@ class Library:
         self.policy = policy
         self._embedder = embedder
         self._lock = threading.RLock()
-        self._index_lock = threading.Lock()
+        self._writes = IndexWrites(paths.index_dir, lambda: self.manifest, self._stores, self._refresh_stores,
+                                   self._wrote, self._tell_waiting)
+        self._store_lock = threading.RLock()  # a search never runs on a Chroma client being reopened
         self._manifest = None
+        self._document_meta = None
         self._keywords = None
         self._vectors = vector_store
+        self._own_vectors = vector_store is None  # only a store we opened can be reopened
+        self._seen_generation: str | None = None
         self._indexer = None
         self._watcher = None
+        self._watch_cancel: CancelToken | None = None
+        # Called with the "another indexing run is in progress" line when a write other than
+        # index() (which yields it as progress) has to wait: the CLI prints it.
+        self.on_writer_wait: Callable[[str], None] | None = None
 
     # ------------------------------------------------------------------ components (lazy)
 
@@ -79,8 +96,29 @@ class Library:
             if self._vectors is None:
                 from desktop_app.rag.vector_store import open_vector_store
 
+                self._seen_generation = self.manifest.get_meta(GENERATION_KEY)  # before: never newer than the data
                 self._vectors = open_vector_store(self.settings.rag, self.paths.index_dir)
             return self._vectors, self._keywords
+
+    def _refresh_stores(self) -> None:
+        """Close Chroma if another process wrote since it was opened; the next use reopens it.
+
+        Chroma keeps a folder's vector index in memory per process: a copy opened before another
+        process's write neither finds the new passages nor may write (it would save its stale
+        copy over the new one). The SQLite stores see other processes' commits by themselves.
+        """
+        generation = self.manifest.get_meta(GENERATION_KEY)
+        with self._store_lock, self._lock:
+            if self._own_vectors and self._vectors is not None and generation != self._seen_generation:
+                stale, self._vectors, self._indexer = self._vectors, None, None
+                stale.close()
+
+    def _wrote(self, generation: str) -> None:
+        self._seen_generation = generation  # our own open store has seen our own writes
+
+    def _tell_waiting(self, line: str) -> None:
+        if self.on_writer_wait is not None:
+            self.on_writer_wait(line)
 
     @property
     def indexer(self):
@@ -89,8 +127,18 @@ class Library:
                 from desktop_app.rag.indexer import Indexer
 
                 vectors, keywords = self._stores()
-                self._indexer = Indexer(self.embedder, vectors, keywords, self.manifest)
+                self._indexer = Indexer(self.embedder, vectors, keywords, self.manifest, metadata=self.document_meta)
             return self._indexer
+
+    @property
+    def document_meta(self):
+        """Each document's title, organisation, type and period (kept beside the manifest)."""
+        with self._lock:
+            if self._document_meta is None:
+                from desktop_app.rag.doc_meta_store import DocumentMetaStore
+
+                self._document_meta = DocumentMetaStore(self.paths.index_manifest)
+            return self._document_meta
 
     # ------------------------------------------------------------------ indexing
 
@@ -108,10 +156,14 @@ class Library:
         """
         cancel = cancel or CancelToken()
         collection = (collection or "default").strip() or "default"
-        while not self._index_lock.acquire(timeout=0.2):  # one run at a time (GUI, watcher, CLI)
-            if cancel.cancelled:
-                return IndexReport(cancelled=True)
+        if not (yield from self._writes.wait(cancel)):
+            return IndexReport(cancelled=True)
+        outer, ok = self._writes.outermost, False
         try:
+            if outer:
+                repaired = self._writes.begin()
+                if repaired is not None:
+                    yield note(repaired.summary())
             indexer = self.indexer
             jobs: list[tuple[list[str], str]] = []
             if rebuild:
@@ -128,33 +180,67 @@ class Library:
                 _merge(total, report)
                 if report.cancelled:
                     break
+            ok = True
             return total
+        except Exception as exc:  # noqa: BLE001 - every store failure becomes one plain sentence
+            raise index_failure(exc, self.paths.index_dir) from exc
         finally:
-            self._index_lock.release()
+            self._writes.end(outer, ok)
 
     def reset_index(self) -> None:
         """Forget every indexed document (both stores and the manifest) and the recorded model."""
-        vectors, keywords = self._stores()
-        vectors.reset()
-        keywords.reset()
-        self.manifest.reset()
+        with self._writes.writing():
+            vectors, keywords = self._stores()
+            vectors.reset()
+            keywords.reset()
+            self.manifest.reset()
+            self.document_meta.reset()
+
+    def check(self, repair: bool = False) -> IndexCheck:
+        """Compare the manifest with both stores; with ``repair``, remove what disagrees.
+
+        Waits for a running index job (its half-written documents are not leftovers).
+        """
+        return self._writes.check(repair)
 
     # ------------------------------------------------------------------ retrieval
 
     def retriever(self):
         """The hybrid Retriever, or None while no document is indexed.
 
+        Its ``retrieve`` sees other processes' writes, lists only documents that ``documents()``
+        lists, and raises plain AppErrors.
+
         Raises:
             IndexMismatchError: the index was built by another embedding model.
+            StorageError: the index cannot be read (full disk, damaged files).
         """
-        if not self.manifest.has_documents():
-            return None
-        indexer = self.indexer
-        indexer.check_embedder()
+        try:
+            if not self.manifest.has_documents():
+                return None
+            indexer = self.indexer
+            indexer.check_embedder()
+        except Exception as exc:  # noqa: BLE001
+            raise index_failure(exc, self.paths.index_dir, searching=True) from exc
         from desktop_app.rag.retriever import HybridRetriever
 
-        return HybridRetriever(self.embedder, indexer.vectors, indexer.keywords,
-                               on_device_only=lambda: list(self.settings.routing.on_device_only_collections))
+        hybrid = HybridRetriever(self.embedder, indexer.vectors, indexer.keywords,
+                                 on_device_only=lambda: list(self.settings.routing.on_device_only_collections),
+                                 documents=self.document_meta.all)
+        return _GuardedRetriever(self, hybrid)
+
+    def _retrieve(self, hybrid, query: str, k: int, collections: Sequence[str] | None) -> list[Hit]:
+        with self._store_lock:
+            try:
+                self._refresh_stores()
+                hybrid.vectors, hybrid.keywords = self._stores()
+                hits = hybrid.retrieve(query, k=k, collections=collections)
+                # A passage whose document is not listed (half-written by a running job, or an
+                # orphan awaiting repair) is not shown: search never disagrees with docs list.
+                listed = {h.source for h in hits if _is_listed(self.manifest.get(h.source))}
+            except Exception as exc:  # noqa: BLE001
+                raise index_failure(exc, self.paths.index_dir, searching=True) from exc
+        return [h for h in hits if h.source in listed]
 
     def warm_up(self) -> None:
         """Load the embedder and open the stores now (a worker at start-up), not at the first question."""
@@ -168,8 +254,22 @@ class Library:
     # ------------------------------------------------------------------ organising
 
     def documents(self, collection: str | None = None) -> list[DocumentInfo]:
-        return [DocumentInfo(r.path, r.collection, r.pages, r.chunks, r.indexed_at, r.sha256)
+        from desktop_app.rag.records import document_info
+
+        metas = self.document_meta.all()
+        return [document_info(r, metas.get(r.path), self.document_meta.format(r.path) if r.path in metas else 0)
                 for r in self.manifest.documents(collection)]
+
+    def set_document_meta(self, path: str, **fields: str) -> DocumentInfo:
+        """Correct a document's title, organisation, type, period or reference (None: unchanged, "": as read).
+
+        Search uses the change at once; the passages' headers follow at the document's next indexing.
+        """
+        from desktop_app.rag.records import document_info
+
+        key = self._known_path(path)
+        meta = self.document_meta.set_user(key, **fields)
+        return document_info(self.manifest.get(key), meta, 0)
 
     def collections(self) -> list[CollectionInfo]:
         private = set(self.settings.routing.on_device_only_collections)
@@ -183,12 +283,12 @@ class Library:
 
     def remove_document(self, path: str) -> None:
         """Remove a document's chunks from both indexes (the file itself is not touched)."""
-        key = self._known_path(path)
-        with self._index_lock:
+        with self._writes.writing():
+            key = self._known_path(path)
             self.indexer.purge(key)
 
     def remove_collection(self, name: str) -> None:
-        with self._index_lock:
+        with self._writes.writing():
             indexer = self.indexer
             if not self.manifest.documents(name, state=None):
                 raise AppError(f"There is no collection called '{name}'.", "Run 'slm-assistant docs list' to see them.")
@@ -232,10 +332,12 @@ class Library:
         self.stop_watching()
         if not folders:
             return
+        cancel = self._watch_cancel = CancelToken()
 
         def on_change(folder: str) -> None:
-            # Runs on the watcher thread; index() waits for any run the GUI started.
-            gen = self.index([folder], collection)
+            # Runs on the watcher thread; index() waits for any other writer (this window's own
+            # run, a CLI index in another process), and gives up when watching stops.
+            gen = self.index([folder], collection, cancel)
             try:
                 while True:
                     next(gen)
@@ -249,6 +351,9 @@ class Library:
         self._watcher.start()
 
     def stop_watching(self) -> None:
+        if self._watch_cancel is not None:
+            self._watch_cancel.cancel()  # a run waiting for the writer lock must not hold up the stop
+            self._watch_cancel = None
         if self._watcher is not None:
             self._watcher.stop()
             self._watcher = None
@@ -256,13 +361,13 @@ class Library:
     def close(self) -> None:
         self.stop_watching()
         with self._lock:
-            for obj in (self._keywords, self._vectors, self._manifest):
+            for obj in (self._keywords, self._vectors, self._document_meta, self._manifest):
                 if obj is not None:
                     try:
                         obj.close()
                     except Exception:  # noqa: BLE001 - closing must never stop shutdown
                         pass
-            self._keywords = self._vectors = self._manifest = self._indexer = None
+            self._keywords = self._vectors = self._manifest = self._indexer = self._document_meta = None
 
 
 def _merge(total: IndexReport, report: IndexReport) -> None:
@@ -275,3 +380,27 @@ def _merge(total: IndexReport, report: IndexReport) -> None:
     total.failed.extend(report.failed)
     total.cancelled = total.cancelled or report.cancelled
     total.seconds += report.seconds
+
+
+def _is_listed(row) -> bool:
+    return row is not None and row.state == "done"
+
+
+class _GuardedRetriever:
+    """``Library.retriever()``'s result: a HybridRetriever whose queries go through the Library.
+
+    Attributes (``config``...) are the HybridRetriever's own, so callers may tune it as before.
+    """
+
+    def __init__(self, library: Library, hybrid) -> None:
+        object.__setattr__(self, "_library", library)
+        object.__setattr__(self, "_hybrid", hybrid)
+
+    def retrieve(self, query: str, k: int = 5, collections: Sequence[str] | None = None) -> list[Hit]:
+        return self._library._retrieve(self._hybrid, query, k, collections)
+
+    def __getattr__(self, name: str):
+        return getattr(self._hybrid, name)
+
+    def __setattr__(self, name: str, value) -> None:
+        setattr(self._hybrid, name, value)

@@ -272,6 +272,10 @@ class LibraryProcess:
         """Forget every indexed document (both stores and the manifest) and the recorded model."""
         self._call("reset_index")
 
+    def check(self, repair: bool = False):
+        """Compare the manifest with both stores in the child (``Library.check``); returns an IndexCheck."""
+        return self._call("check", repair)
+
     # ------------------------------------------------------------------ retrieval
 
     def retriever(self):
@@ -299,6 +303,9 @@ class LibraryProcess:
 
     def remove_document(self, path: str) -> None:
         self._call("remove_document", path)
+
+    def set_document_meta(self, path: str, **fields: str) -> DocumentInfo:
+        return self._call("set_document_meta", path, **fields)
 
     def remove_collection(self, name: str) -> None:
         self._call("remove_collection", name)

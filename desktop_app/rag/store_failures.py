@@ -1,0 +1,72 @@
+"""What a user reads when a store of the document index fails: one sentence, never a traceback.
+
+Chroma, SQLite and the file system each fail their own way on a full disk: ``OSError(ENOSPC)``,
+``sqlite3.OperationalError('database or disk is full')``, or a chromadb ``InternalError`` whose
+text says only "Error in compaction: Failed to apply logs to the metadata segment". The last one
+names no cause, so a store failure while the disk has almost no room left is taken for a full disk.
+"""
+
+from __future__ import annotations
+
+import errno
+import logging
+import shutil
+from pathlib import Path
+
+from desktop_app.core.errors import (AppError, DiskFullError, StorageError, index_disk_full_error,
+                                     storage_error_from_os)
+
+LOW_SPACE_BYTES = 32 * 1024 * 1024  # below this, a store failure is a full disk whatever its text says
+_FULL_TEXTS = ("disk is full", "no space left", "os error 28", "quota exceeded", "database or disk is full")
+
+log = logging.getLogger(__name__)
+
+
+def free_bytes(folder: Path) -> int | None:
+    """Free space on the disk holding ``folder`` (or its nearest existing parent); None if unknown."""
+    path = Path(folder)
+    for candidate in (path, *path.parents):
+        try:
+            if candidate.exists():
+                return int(shutil.disk_usage(candidate).free)
+        except OSError:
+            return None
+    return None
+
+
+def says_disk_full(exc: BaseException) -> bool:
+    """True when ``exc`` or any exception behind it reports a full disk."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, DiskFullError):
+            return True
+        if isinstance(current, OSError) and current.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", -1)):
+            return True
+        if any(text in str(current).lower() for text in _FULL_TEXTS):
+            return True
+        current = current.__cause__ or current.__context__
+    return False
+
+
+def index_failure(exc: BaseException, folder: Path, searching: bool = False) -> AppError:
+    """The AppError to show for ``exc``, raised by a store of the index kept in ``folder``.
+
+    AppErrors pass through (a full disk gains how much room is left); anything else becomes a
+    StorageError naming its type, and its traceback goes to the log, not to the user.
+    """
+    if isinstance(exc, AppError) and not isinstance(exc, StorageError):
+        return exc  # a wrong embedding model, a policy refusal...: not about the disk
+    free = free_bytes(folder)
+    if says_disk_full(exc) or (free is not None and free < LOW_SPACE_BYTES):
+        return index_disk_full_error(free, str(folder), searching)
+    if isinstance(exc, AppError):
+        return exc
+    log.error("document index failure", exc_info=exc)
+    if isinstance(exc, OSError):
+        return storage_error_from_os(exc, "the document index")
+    verb = "searched" if searching else "updated"
+    detail = (str(exc).strip().splitlines() or [""])[0][:200]
+    return StorageError(f"The document index could not be {verb} ({type(exc).__name__}: {detail}).",
+                        "Run 'slm-assistant docs check --repair', then try again.")
