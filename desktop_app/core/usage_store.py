@@ -19,8 +19,9 @@ import sqlite3
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable, Iterable, Iterator
 
 from desktop_app.core.errors import StorageError
 from desktop_app.core.store_errors import storage_error_from_sqlite
@@ -52,12 +53,54 @@ class UsageRecord:
     redactions: dict[str, int] = field(default_factory=dict)
 
 
+@dataclass
+class DayBucket:
+    """One local calendar day's answers on one route, summed; what the usage view is built from.
+
+    ``ttfts`` and ``speeds`` keep every measured value (0 means not measured and is left out),
+    so medians over a week or a year stay exact.
+    """
+
+    day: date
+    route: str
+    answers: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    kept: dict[str, int] = field(default_factory=dict)  # non-empty KEPT_REASONS -> answers
+    fell_back: int = 0
+    ttfts: list[float] = field(default_factory=list)
+    speeds: list[float] = field(default_factory=list)
+    redactions: dict[str, int] = field(default_factory=dict)
+
+
+def buckets_from_records(records: Iterable[UsageRecord]) -> list[DayBucket]:
+    """The buckets of ``records``, computed in Python: what ``UsageStore.buckets`` computes in SQL."""
+    out: dict[tuple[date, str], DayBucket] = {}
+    for r in records:
+        day = datetime.fromtimestamp(r.at).date()
+        b = out.setdefault((day, r.route), DayBucket(day, r.route))
+        b.answers += 1
+        b.prompt_tokens += r.prompt_tokens
+        b.completion_tokens += r.completion_tokens
+        if r.kept:
+            b.kept[r.kept] = b.kept.get(r.kept, 0) + 1
+        b.fell_back += int(r.fell_back)
+        if r.ttft_s > 0:
+            b.ttfts.append(r.ttft_s)
+        if r.tokens_per_s > 0:
+            b.speeds.append(r.tokens_per_s)
+        for kind, n in r.redactions.items():
+            b.redactions[kind] = b.redactions.get(kind, 0) + n
+    return [out[k] for k in sorted(out)]
+
+
 def _v1(conn: sqlite3.Connection) -> None:
     conn.execute(
         """
         CREATE TABLE answers (
             id                INTEGER PRIMARY KEY AUTOINCREMENT,
             at                REAL    NOT NULL,
+            day               TEXT    NOT NULL,  -- local calendar day when answered, YYYY-MM-DD
             route             TEXT    NOT NULL CHECK (route IN ('local', 'cloud')),
             model             TEXT    NOT NULL,
             prompt_tokens     INTEGER NOT NULL DEFAULT 0,
@@ -77,7 +120,7 @@ def _v1(conn: sqlite3.Connection) -> None:
 # Index i holds the migration to version i + 1. Append only.
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1]
 SCHEMA_VERSION = len(MIGRATIONS)
-_COLUMNS = ("at", "route", "model", "prompt_tokens", "completion_tokens", "ttft_s", "tokens_per_s", "kept",
+_COLUMNS = ("at", "day", "route", "model", "prompt_tokens", "completion_tokens", "ttft_s", "tokens_per_s", "kept",
             "fell_back", "stopped", "redactions")
 
 
@@ -168,7 +211,35 @@ class UsageStore:
         with self._db("the usage ledger") as conn:
             rows = conn.execute(sql, args).fetchall()
         return [UsageRecord(at, route, model, pt, ct, ttft, tps, kept, bool(fb), bool(st), _kinds(red))
-                for at, route, model, pt, ct, ttft, tps, kept, fb, st, red in rows]
+                for at, _day, route, model, pt, ct, ttft, tps, kept, fb, st, red in rows]
+
+    def buckets(self, since: float | None = None) -> list[DayBucket]:
+        """Rows from ``since`` on, summed per local day and route by SQLite (a year of answers is
+        tens of thousands of rows; turning each into an object took most of a second). The day is
+        the one stored with the row: the user's calendar day when the answer was given."""
+        where, args = ("WHERE at >= ?", (since,)) if since is not None else ("", ())
+        day = "day"
+        sql = f"""
+            SELECT {day} AS day, route, COUNT(*), SUM(prompt_tokens), SUM(completion_tokens),
+                   SUM(kept = 'on_device_only'), SUM(kept = 'declined'), SUM(kept = 'policy'), SUM(fell_back),
+                   group_concat(CASE WHEN ttft_s > 0 THEN ttft_s END),
+                   group_concat(CASE WHEN tokens_per_s > 0 THEN tokens_per_s END)
+            FROM answers {where} GROUP BY day, route ORDER BY day, route"""
+        with self._db("the usage ledger") as conn:
+            rows = conn.execute(sql, args).fetchall()
+            # Redactions are rare (cloud answers with personal data): read those rows as they are.
+            redacted = conn.execute(f"SELECT {day}, route, redactions FROM answers "
+                                    f"{where + ' AND' if where else 'WHERE'} redactions != '{{}}'", args).fetchall()
+        out: dict[tuple[str, str], DayBucket] = {}
+        for d, route, n, pt, ct, odo, declined, policy, fb, ttfts, speeds in rows:
+            kept = {k: int(v) for k, v in (("on_device_only", odo), ("declined", declined), ("policy", policy)) if v}
+            out[(d, route)] = DayBucket(date.fromisoformat(d), route, int(n), int(pt), int(ct), kept, int(fb),
+                                        _floats(ttfts), _floats(speeds))
+        for d, route, text in redacted:
+            bucket = out[(d, route)].redactions
+            for kind, count in _kinds(text).items():
+                bucket[kind] = bucket.get(kind, 0) + count
+        return list(out.values())
 
     def purge(self, before: float) -> int:
         """Delete rows older than ``before`` (a Unix time); returns how many went."""
@@ -208,9 +279,13 @@ def _checked(r: UsageRecord) -> tuple:
             raise ValueError(f"redaction kinds are upper-case names with counts, not {kind!r}")
         if int(n):
             redactions[str(kind)] = int(n)
-    return (float(r.at), r.route, model, max(0, int(r.prompt_tokens)), max(0, int(r.completion_tokens)),
+    return (float(r.at), datetime.fromtimestamp(r.at).date().isoformat(), r.route, model, max(0, int(r.prompt_tokens)), max(0, int(r.completion_tokens)),
             max(0.0, float(r.ttft_s)), max(0.0, float(r.tokens_per_s)), r.kept, int(bool(r.fell_back)),
             int(bool(r.stopped)), json.dumps(redactions, sort_keys=True))
+
+
+def _floats(text: str | None) -> list[float]:
+    return [float(v) for v in text.split(",")] if text else []
 
 
 def _kinds(text: str) -> dict[str, int]:

@@ -94,7 +94,7 @@ class UsageLedger:
         store = self.store()
         store.purge(self.cutoff())  # a window left open for days still honours the retention period
         start = None if since is None else datetime.combine(since, datetime.min.time()).timestamp()
-        return summarize(store.records(since=start), resolve_price(self.settings), since)
+        return summarize(store.buckets(since=start), resolve_price(self.settings), since)
 
     def close(self) -> None:
         with self._lock:

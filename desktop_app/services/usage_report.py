@@ -1,6 +1,7 @@
 """Usage figures by day and by week, the cost estimate, and the stable CSV export.
 
-Pure functions over ``UsageRecord`` rows: the CLI, the window and the benchmark share them.
+Pure functions over day buckets (``core.usage_store.DayBucket``, summed by SQLite): the CLI,
+the window and the benchmark share them.
 Days are local calendar days; a week starts on Monday and is named by that Monday's date.
 Every period from the first recorded one to the last is listed, with zeros where nothing was
 asked, so a spreadsheet or a chart sees the gaps.
@@ -13,11 +14,11 @@ import dataclasses
 import io
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from statistics import median
 from typing import Iterable, Sequence
 
-from desktop_app.core.usage_store import UsageRecord
+from desktop_app.core.usage_store import DayBucket
 from desktop_app.services.usage_prices import Price
 
 # Redaction kinds with their own CSV column (routing.redaction_patterns); any other is "other".
@@ -125,20 +126,21 @@ class UsageSummary:
         }
 
 
-def summarize(records: Iterable[UsageRecord], price: Price | None, since: date | None = None) -> UsageSummary:
-    """Aggregate ``records`` (any order) by local day and by week; price the tokens with ``price``."""
-    by_day: dict[date, list[UsageRecord]] = {}
-    for r in records:
-        by_day.setdefault(datetime.fromtimestamp(r.at).date(), []).append(r)
-    everything = [r for rows in by_day.values() for r in rows]
+def summarize(buckets: Iterable[DayBucket], price: Price | None, since: date | None = None) -> UsageSummary:
+    """Aggregate day buckets (``UsageStore.buckets`` or ``buckets_from_records``) by day and by
+    week, and price the tokens with ``price``."""
+    by_day: dict[date, list[DayBucket]] = {}
+    for b in buckets:
+        by_day.setdefault(b.day, []).append(b)
+    everything = [b for group in by_day.values() for b in group]
     total = _row("total", since or (min(by_day) if by_day else date.today()), everything, price)
     if not by_day:
         return UsageSummary([], [], total, price, since)
     first, last = min(by_day), max(by_day)
     days = [_row("day", d, by_day.get(d, ()), price) for d in _dates(first, last, 1)]
-    by_week: dict[date, list[UsageRecord]] = {}
-    for d, rows in by_day.items():
-        by_week.setdefault(week_start(d), []).extend(rows)
+    by_week: dict[date, list[DayBucket]] = {}
+    for d, group in by_day.items():
+        by_week.setdefault(week_start(d), []).extend(group)
     weeks = [_row("week", w, by_week.get(w, ()), price) for w in _dates(week_start(first), week_start(last), 7)]
     return UsageSummary(days, weeks, total, price, since)
 
@@ -151,30 +153,30 @@ def _dates(first: date, last: date, step: int) -> list[date]:
     return [first + timedelta(days=i) for i in range(0, (last - first).days + 1, step)]
 
 
-def _row(granularity: str, start: date, records: Sequence[UsageRecord], price: Price | None) -> PeriodRow:
+def _row(granularity: str, start: date, buckets: Sequence[DayBucket], price: Price | None) -> PeriodRow:
     row = PeriodRow(granularity, start)
-    row.device = _figures([r for r in records if r.route == "local"])
-    row.cloud = _figures([r for r in records if r.route == "cloud"])
-    for r in records:
-        if r.kept:
-            row.kept[r.kept] += 1
-        if r.fell_back:
-            row.cloud_fallbacks += 1
-        row.redactions.update(r.redactions)
+    row.device = _figures([b for b in buckets if b.route == "local"])
+    row.cloud = _figures([b for b in buckets if b.route == "cloud"])
+    for b in buckets:
+        for k, n in b.kept.items():
+            row.kept[k] += n
+        row.cloud_fallbacks += b.fell_back
+        for k, n in b.redactions.items():
+            row.redactions[k] += n
     if price is not None:
         row.cost_avoided = price.cost(row.device.prompt_tokens, row.device.completion_tokens)
         row.cloud_spend = price.cost(row.cloud.prompt_tokens, row.cloud.completion_tokens)
     return row
 
 
-def _figures(records: Sequence[UsageRecord]) -> RouteFigures:
-    # A stopped answer may have no first token: 0 means "not measured" and is left out of medians.
-    ttfts = [r.ttft_s for r in records if r.ttft_s > 0]
-    speeds = [r.tokens_per_s for r in records if r.tokens_per_s > 0]
+def _figures(buckets: Sequence[DayBucket]) -> RouteFigures:
+    # A stopped answer may have no first token: unmeasured values are not in the buckets' lists.
+    ttfts = [v for b in buckets for v in b.ttfts]
+    speeds = [v for b in buckets for v in b.speeds]
     return RouteFigures(
-        answers=len(records),
-        prompt_tokens=sum(r.prompt_tokens for r in records),
-        completion_tokens=sum(r.completion_tokens for r in records),
+        answers=sum(b.answers for b in buckets),
+        prompt_tokens=sum(b.prompt_tokens for b in buckets),
+        completion_tokens=sum(b.completion_tokens for b in buckets),
         median_ttft_s=median(ttfts) if ttfts else None,
         median_tokens_per_s=median(speeds) if speeds else None,
     )

@@ -14,7 +14,7 @@ from desktop_app.config.settings import Settings
 from desktop_app.core.conversation_store import ConversationStore
 from desktop_app.core.errors import AppError, StorageError
 from desktop_app.core.records import DoneEvent, Hit
-from desktop_app.core.usage_store import SCHEMA_VERSION, UsageRecord, UsageStore
+from desktop_app.core.usage_store import SCHEMA_VERSION, UsageRecord, UsageStore, buckets_from_records
 from desktop_app.llm.fake import FakeBackend
 from desktop_app.routing.base import HandoffPlan
 from desktop_app.services.assistant import Assistant
@@ -188,7 +188,7 @@ def test_summary_by_day_and_week_with_medians_and_gaps():
     records = [rec(0, ttft=0.2), rec(0, ttft=0.4), rec(0, ttft=0.9, tps=20.0), rec(0, "cloud", ttft=1.5, tps=90.0),
                rec(9, kept="declined"), rec(9, fell_back=True, ttft=0.0, tps=0.0),
                rec(9, "cloud", redactions={"EMAIL": 2, "SECRET_KIND": 1})]
-    s = summarize(records, None)
+    s = summarize(buckets_from_records(records), None)
     assert [d.start for d in s.days][0] == date(2026, 3, 2) and len(s.days) == 10  # every day, zeros in the gaps
     assert [w.start for w in s.weeks] == [date(2026, 3, 2), date(2026, 3, 9)]
     today = s.days[-1]
@@ -204,10 +204,32 @@ def test_summary_by_day_and_week_with_medians_and_gaps():
     assert week_start(date(2026, 3, 15)) == date(2026, 3, 9)  # Sunday belongs to Monday's week
 
 
+def test_sqlite_buckets_equal_the_python_definition(tmp_path):
+    import random
+
+    rng = random.Random(3)
+    records = [UsageRecord(NOON - rng.uniform(0, 40) * 86400, rng.choice(["local", "cloud"]), "m", rng.randint(0, 900),
+                           rng.randint(0, 300), rng.choice([0.0, rng.uniform(0.01, 2)]), rng.choice([0.0, rng.uniform(1, 90)]),
+                           rng.choice(["", "", "declined", "policy", "on_device_only"]), rng.random() < 0.1,
+                           redactions=rng.choice([{}, {}, {"EMAIL": 2}, {"PHONE": 1, "IBAN": 1}]))
+               for _ in range(400)]
+    with UsageStore(tmp_path / "u.sqlite3") as store:
+        store.add_many(records)
+        in_sql = store.buckets()
+        since = NOON - 10 * 86400
+        assert sum(b.answers for b in store.buckets(since)) == sum(r.at >= since for r in records)
+    in_python = buckets_from_records(records)
+    assert len(in_sql) == len(in_python) > 40
+    for a, b in zip(in_sql, in_python):
+        assert (a.day, a.route, a.answers, a.prompt_tokens, a.completion_tokens, a.kept, a.fell_back, a.redactions) == \
+            (b.day, b.route, b.answers, b.prompt_tokens, b.completion_tokens, b.kept, b.fell_back, b.redactions)
+        assert sorted(a.ttfts) == pytest.approx(sorted(b.ttfts)) and sorted(a.speeds) == pytest.approx(sorted(b.speeds))
+
+
 def test_cost_avoided_and_cloud_spend_arithmetic():
     price = Price(0.15, 0.60, "settings")
-    s = summarize([rec(0, pt=2_000_000, ct=500_000), rec(1, pt=1_000_000, ct=0),
-                   rec(0, "cloud", pt=100_000, ct=50_000)], price)
+    s = summarize(buckets_from_records([rec(0, pt=2_000_000, ct=500_000), rec(1, pt=1_000_000, ct=0),
+                                        rec(0, "cloud", pt=100_000, ct=50_000)]), price)
     # device: 3M in at $0.15 + 0.5M out at $0.60 = 0.45 + 0.30
     assert s.total.cost_avoided == pytest.approx(0.75)
     assert s.total.cloud_spend == pytest.approx(0.1 * 0.15 + 0.05 * 0.60)
@@ -231,7 +253,8 @@ def test_prices_settings_win_then_documented_table_by_longest_name():
 
 
 def test_csv_columns_are_the_documented_ones_and_rows_parse():
-    s = summarize([rec(0, redactions={"EMAIL": 1, "NATIONAL_ID": 2, "ODD": 4}), rec(8, "cloud")], Price(1, 2, "settings"))
+    records = [rec(0, redactions={"EMAIL": 1, "NATIONAL_ID": 2, "ODD": 4}), rec(8, "cloud")]
+    s = summarize(buckets_from_records(records), Price(1, 2, "settings"))
     rows = list(csv.DictReader(io.StringIO(s.to_csv())))
     assert tuple(rows[0]) == CSV_COLUMNS
     assert CSV_COLUMNS[:4] == ("granularity", "period_start", "answers_device", "answers_cloud")
