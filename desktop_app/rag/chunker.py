@@ -86,8 +86,17 @@ class Chunker:
         self.target_tokens = target_tokens
         self.overlap_tokens = overlap_tokens
 
-    def chunk_page(self, page: int, text: str) -> list[Chunk]:
-        """Return the chunks of one page, in reading order."""
+    def chunk_page(self, page: int, text: str, reserve: int = 0) -> list[Chunk]:
+        """Return the chunks of one page, in reading order.
+
+        Args:
+            reserve: word pieces each chunk must leave free (a contextual header put in front).
+        """
+        if reserve > 0:
+            reserve = min(reserve, self.target_tokens // 2)  # a header never takes more than half a chunk
+            narrower = Chunker(self.count_tokens, self.max_tokens - reserve, self.target_tokens - reserve,
+                               min(self.overlap_tokens, (self.target_tokens - reserve) // 4))
+            return narrower.chunk_page(page, text)
         units = self._units(text)
         chunks: list[Chunk] = []
         current: list[_Unit] = []

@@ -7,16 +7,46 @@ the Indexer (on the calling thread) turns into embeddings and writes, in order.
 
 from __future__ import annotations
 
+import itertools
 import queue
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from desktop_app.core.errors import DocumentError
 from desktop_app.core.files import sha256_of
 from desktop_app.rag import loaders
 from desktop_app.rag.chunker import Chunker
+from desktop_app.rag.doc_meta import DocumentMeta, extract, header
 from desktop_app.rag.manifest import Manifest
+from desktop_app.rag.table_rows import rewrite_tables
+
+META_PAGES = 3  # pages read before the first chunk, to learn what the document is
+
+
+@dataclass(frozen=True)
+class IndexOptions:
+    """What indexing writes besides the plain passages (each can be switched off to measure it).
+
+    Attributes:
+        metadata: read each document's title, organisation, type and period (``doc_meta``).
+        headers: put that identity in front of every chunk that is embedded and keyword-indexed.
+        table_rows: rewrite table rows with their column headers (``table_rows``).
+    """
+
+    metadata: bool = True
+    headers: bool = True
+    table_rows: bool = True
+
+    @property
+    def format(self) -> int:
+        """The index format these options write; documents written in an older one are re-indexed."""
+        return 2 if (self.metadata or self.headers or self.table_rows) else 1
+
+    @classmethod
+    def baseline(cls) -> "IndexOptions":
+        """Plain passages only: the index as written before document understanding (benchmarks)."""
+        return cls(metadata=False, headers=False, table_rows=False)
 
 
 # Messages from the producer to the Indexer, in file order.
@@ -42,6 +72,7 @@ class PageChunks:
 @dataclass(frozen=True)
 class End:
     path: str
+    meta: DocumentMeta = field(default_factory=DocumentMeta)  # what the indexer read (before user edits)
 
 
 @dataclass(frozen=True)
@@ -71,10 +102,13 @@ class Stop(Exception):
 class FileProducer:
     """Reads, hashes and chunks files into ``q``; ends with ``None``. Runs on the producer thread."""
 
-    def __init__(self, chunker: Chunker, manifest: Manifest, limits: loaders.LoaderLimits) -> None:
+    def __init__(self, chunker: Chunker, manifest: Manifest, limits: loaders.LoaderLimits,
+                 options: "IndexOptions | None" = None, metadata=None) -> None:
         self.chunker = chunker
         self.manifest = manifest
         self.limits = limits
+        self.options = options or IndexOptions()
+        self.metadata = metadata  # DocumentMetaStore, or None (no document metadata kept)
 
     def run(self, files: list[Path], collection: str, q: queue.Queue, stop: threading.Event) -> None:
         """Runs on the producer thread: reads, hashes and chunks files; never writes the index."""
@@ -111,7 +145,8 @@ class FileProducer:
             except OSError as exc:
                 raise DocumentError(f"{path.name}: cannot be read ({exc.strerror or exc}).") from None
             row = self.manifest.get(key)
-            if row is not None and row.state == "done" and row.sha256 == sha and row.collection == collection:
+            if row is not None and row.state == "done" and row.sha256 == sha and row.collection == collection \
+                    and self._format_current(key):
                 put(Unchanged(key, size))
                 return
             doc = None
@@ -125,20 +160,43 @@ class FileProducer:
                 page_iter = _prepend(first, page_iter)
             put(Begin(key, sha, pages, size))
             started = True
+            auto = DocumentMeta()
+            meta = None  # the metadata whose header each chunk carries (auto + the user's edits)
+            if self.options.metadata:
+                first = list(itertools.islice(page_iter, META_PAGES))
+                page_iter = itertools.chain(first, page_iter)
+                auto = extract(path.name, doc.info() if doc is not None else {}, [p.text for p in first])
+                meta = auto
+                if self.metadata is not None:
+                    user = self.metadata.user_fields(key)
+                    meta = auto.updated(**user) if user else auto
             for page in page_iter:
-                texts = tuple(c.text for c in self.chunker.chunk_page(page.number, page.text))
+                text = rewrite_tables(page.text) if self.options.table_rows else page.text
+                if self.options.headers and meta is not None and not meta.is_empty():
+                    line = header(meta, page.number)
+                    reserve = self.chunker.count_tokens([line])[0] + 1
+                    texts = tuple(f"{line}\n{c.text}" for c in self.chunker.chunk_page(page.number, text, reserve=reserve))
+                else:
+                    texts = tuple(c.text for c in self.chunker.chunk_page(page.number, text))
                 if texts:
                     put(PageChunks(key, page.number, texts))
             if doc is not None and doc.failed_pages:
                 listed = ", ".join(map(str, doc.failed_pages[:10])) + ("…" if len(doc.failed_pages) > 10 else "")
                 put(Note(key, f"{path.name}: {len(doc.failed_pages)} page(s) could not be read and were left out (pages {listed})."))
-            put(End(key))
+            put(End(key, auto))
         except Stop:
             raise
         except DocumentError as exc:
             put(Failed(key, exc.message, size, started))
         except Exception as exc:  # noqa: BLE001 - a bug in one file must not stop the others
             put(Failed(key, f"{path.name}: could not be read (unexpected {type(exc).__name__}: {exc})", size, started))
+
+
+    def _format_current(self, path: str) -> bool:
+        # A document written by an older index format (no metadata, no headers) is indexed again.
+        if self.metadata is None or self.options.format <= 1:
+            return True
+        return self.metadata.format(path) >= self.options.format
 
 
 def _prepend(first, rest):

@@ -26,7 +26,17 @@ from desktop_app.core.cancel import CancelToken
 from desktop_app.core.errors import IndexMismatchError
 from desktop_app.rag import loaders
 from desktop_app.rag.chunker import Chunker
-from desktop_app.rag.index_producer import Begin, End, Failed, FileProducer, Note, PageChunks, Unchanged, file_size
+from desktop_app.rag.index_producer import (  # noqa: F401 - IndexOptions is re-exported
+    Begin,
+    End,
+    Failed,
+    FileProducer,
+    IndexOptions,
+    Note,
+    PageChunks,
+    Unchanged,
+    file_size,
+)
 from desktop_app.rag.embedder import Embedder
 from desktop_app.rag.keyword_store import KeywordStore
 from desktop_app.rag.manifest import Manifest
@@ -54,7 +64,7 @@ class Indexer:
 
     def __init__(self, embedder: Embedder, vectors: VectorStore, keywords: KeywordStore, manifest: Manifest,
                  limits: loaders.LoaderLimits = loaders.DEFAULT_LIMITS, batch_size: int = 512,
-                 chunker: Chunker | None = None) -> None:
+                 chunker: Chunker | None = None, options: IndexOptions | None = None, metadata=None) -> None:
         self.embedder = embedder
         self.vectors = vectors
         self.keywords = keywords
@@ -62,6 +72,9 @@ class Indexer:
         self.limits = limits
         self.batch_size = batch_size
         self.chunker = chunker or Chunker(embedder.count_tokens, max_tokens=embedder.max_tokens - 2)
+        self.options = options or IndexOptions()
+        self.metadata = metadata  # DocumentMetaStore (title, organisation, period per document), or None
+        self._read_meta: dict[str, object] = {}  # path -> DocumentMeta read, until the file is marked done
 
     # ------------------------------------------------------------------ housekeeping
 
@@ -89,6 +102,8 @@ class Indexer:
         """Remove a document's chunks from both stores, then its manifest row."""
         self.vectors.delete_source(path)
         self.keywords.delete_source(path)
+        if self.metadata is not None:
+            self.metadata.remove(path)
         self.manifest.remove(path)
 
     # ------------------------------------------------------------------ the run
@@ -125,7 +140,7 @@ class Indexer:
 
         q: queue.Queue = queue.Queue(maxsize=QUEUE_PAGES)
         stop = threading.Event()
-        reader = FileProducer(self.chunker, self.manifest, self.limits)
+        reader = FileProducer(self.chunker, self.manifest, self.limits, self.options, self.metadata)
         producer = threading.Thread(target=reader.run, args=(files, collection, q, stop), name="index-producer", daemon=True)
         producer.start()
         writer = _Writer()
@@ -188,6 +203,7 @@ class Indexer:
                     report.files_indexed += 1
                     report.pages += pages
                     report.chunks += chunks
+                    self._read_meta[item.path] = item.meta
                     ended.append((item.path, pages, chunks))
             if cancel.cancelled:
                 raise _Stop
@@ -251,6 +267,9 @@ class Indexer:
             self.vectors.upsert(batch, vectors)
             self.keywords.upsert(batch)
         for path, pages, chunks in ended:
+            meta = self._read_meta.pop(path, None)
+            if self.metadata is not None and meta is not None:
+                self.metadata.put_auto(path, meta, self.options.format)
             self.manifest.finish(path, pages, chunks)
 
 def _release_free_memory() -> None:

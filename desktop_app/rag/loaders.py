@@ -133,6 +133,15 @@ class PdfDocument:
             raise DocumentError(f"{path.name}: the PDF has no pages.")
         self.failed_pages: list[int] = []  # pages whose text could not be extracted (left out)
 
+    def info(self) -> dict[str, str]:
+        """The PDF's document information (/Title, /Author...) as text; {} when it cannot be read."""
+        try:
+            with _pdf_config(self.limits):
+                raw = self._reader.metadata or {}
+                return {str(k): str(v) for k, v in raw.items() if isinstance(v, (str, int, float))}
+        except Exception:  # noqa: BLE001 - damaged metadata must not cost the document
+            return {}
+
     def pages(self) -> Iterator[Page]:
         """Yield pages with text; raises DocumentError for image-only files or a spent time budget.
 

@@ -52,6 +52,22 @@ class DocumentInfo:
     chunks: int
     indexed_at: float
     sha256: str = ""
+    # What the document is (read at indexing, corrected by the user); "" when unknown.
+    title: str = ""
+    organisation: str = ""
+    doc_type: str = ""
+    period: str = ""
+    reference: str = ""
+    needs_reindex: bool = False  # indexed by an older version: no metadata or passage headers yet
+
+
+def document_info(row, meta=None, index_format: int = 0) -> DocumentInfo:
+    """A manifest row and its DocumentMeta as the DocumentInfo the CLI and the GUI show."""
+    fields = {}
+    if meta is not None:
+        fields = {k: getattr(meta, k) for k in ("title", "organisation", "doc_type", "period", "reference")}
+    return DocumentInfo(row.path, row.collection, row.pages, row.chunks, row.indexed_at, row.sha256,
+                        needs_reindex=index_format < 2, **fields)
 
 
 @dataclass(frozen=True)

@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Callable, Literal, Sequence
+from typing import Callable, Literal, Mapping, Sequence
 
 from desktop_app.core.records import Hit
+from desktop_app.rag import query_hints
+from desktop_app.rag.doc_meta import DocumentMeta, strip_header
 from desktop_app.rag.embedder import Embedder
 from desktop_app.rag.keyword_store import KeywordStore
 from desktop_app.rag.vector_store import StoredChunk, VectorStore
@@ -123,6 +125,15 @@ class RetrievalConfig:
     # or contain half of the question's content words.
     min_best_similarity: float | None = None  # None: the embedder's ``answer_floor``
     mode: Mode = "hybrid"
+    # Use the documents' metadata: a question naming an organisation, a reference, a year or
+    # "latest" also searches the documents it names, and their passages rank first.
+    document_hints: bool = True
+    scoped_candidates: int = 10  # from each search within the named documents
+
+    @classmethod
+    def baseline(cls) -> "RetrievalConfig":
+        """Retrieval as it was before document understanding (benchmarks measure against it)."""
+        return cls(document_hints=False)
 
 
 class HybridRetriever:
@@ -134,11 +145,13 @@ class HybridRetriever:
     """
 
     def __init__(self, embedder: Embedder, vectors: VectorStore, keywords: KeywordStore,
-                 on_device_only: Callable[[], Sequence[str]] = lambda: (), config: RetrievalConfig | None = None) -> None:
+                 on_device_only: Callable[[], Sequence[str]] = lambda: (), config: RetrievalConfig | None = None,
+                 documents: Callable[[], Mapping[str, DocumentMeta]] = dict) -> None:
         self.embedder = embedder
         self.vectors = vectors
         self.keywords = keywords
         self._on_device_only = on_device_only
+        self._documents = documents  # every document's metadata (DocumentMetaStore.all), read per query
         self.config = config or RetrievalConfig()
 
     def retrieve(self, query: str, k: int = 5, collections: Sequence[str] | None = None) -> list[Hit]:
@@ -167,9 +180,34 @@ class HybridRetriever:
 
         floor = cfg.min_similarity if cfg.min_similarity is not None else getattr(self.embedder, "relevance_floor", 0.2)
         rankings = [[m.chunk.id for m in vec], [c.id for c, _ in kw]]
+        preferred: list[str] = []
+        hints = None
+        base_chunks = dict(chunks)  # figures and codes are looked for among these (see exact_ranking)
+        if cfg.document_hints and cfg.mode == "hybrid":
+            documents = self._documents()
+            if documents:
+                first_sources = list(dict.fromkeys(c.source for c in ([m.chunk for m in vec] + [c for c, _ in kw])))
+                hints = query_hints.resolve(query, documents, first_sources)
+                preferred = hints.preferred()
+        if preferred:
+            # Search within the documents the question names: nine yearly reports share the same
+            # measure word for word, and the one of the year asked about must be among the candidates.
+            m = max(cfg.scoped_candidates, k * 2)
+            svec = self.vectors.query(q, m, collections, sources=preferred)
+            skw = self.keywords.search(query, m, collections, sources=preferred)
+            for match in svec:
+                chunks.setdefault(match.chunk.id, match.chunk)
+                similarity[match.chunk.id] = match.similarity
+            for chunk, _score in skw:
+                chunks.setdefault(chunk.id, chunk)
+            late = [c.id for c, _ in skw if c.id not in similarity]
+            if late:
+                for cid, emb in self.vectors.embeddings(late).items():
+                    similarity[cid] = sum(a * b for a, b in zip(q, emb))
+            rankings += [[m.chunk.id for m in svec], [c.id for c, _ in skw]]
         exact: list[str] = []
         if cfg.mode == "hybrid":
-            exact = exact_ranking(query, chunks, rankings)
+            exact = exact_ranking(query, base_chunks, rankings[:2])
             rankings.append(exact)
         answer_floor = cfg.min_best_similarity
         if answer_floor is None:
@@ -180,16 +218,35 @@ class HybridRetriever:
                 return []  # nothing in the documents is about this question
         fused = reciprocal_rank_fusion(rankings)
         listing = {cid: is_contents_listing(chunks[cid].text) for cid in fused}
-        ranked = sorted(fused, key=lambda cid: (listing[cid], -fused[cid], -similarity.get(cid, 0.0)))
+        # Named documents (an organisation, a reference, "the latest report") rank first; documents
+        # matched by a year alone only gain the scoped rankings, since a year is often incidental
+        # ("patients enrolled by December 2024").
+        wanted = set(preferred) if hints is not None and hints.strong else set()
+        # Passages of the named documents first (when there are any that pass the floor).
+        ranked = sorted(fused, key=lambda cid: (listing[cid], bool(wanted) and chunks[cid].source not in wanted,
+                                                -fused[cid], -similarity.get(cid, 0.0)))
+        if hints is not None and hints.comparison and len(wanted) >= 2:
+            ranked = _each_document_first(ranked, chunks, preferred, k)
         private = set(self._on_device_only())
         hits: list[Hit] = []
         for cid in ranked:
             if similarity.get(cid, -1.0) < floor:
                 continue
             c = chunks[cid]
-            hits.append(Hit(source=c.source, page=c.page, text=c.text, score=round(fused[cid], 6),
+            hits.append(Hit(source=c.source, page=c.page, text=strip_header(c.text, c.page), score=round(fused[cid], 6),
                             collection=c.collection, chunk_id=cid, on_device_only=c.collection in private,
                             similarity=round(similarity[cid], 4)))
             if len(hits) >= k:
                 break
         return hits
+
+
+def _each_document_first(ranked: list[str], chunks: Mapping[str, StoredChunk], documents: Sequence[str], k: int) -> list[str]:
+    """For a comparison, the best passage of each named document first (up to ``k``), then the rest."""
+    firsts: list[str] = []
+    for doc in documents[:k]:
+        best = next((cid for cid in ranked if chunks[cid].source == doc), None)
+        if best is not None:
+            firsts.append(best)
+    chosen = set(firsts)
+    return [cid for cid in ranked if cid in chosen] + [cid for cid in ranked if cid not in chosen]

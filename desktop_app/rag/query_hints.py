@@ -1,0 +1,164 @@
+"""Which documents a question is about: the organisations, references, years and relative times it names.
+
+"What was OPM's collaborative management score in FY 2019?" is about the Office of Personnel
+Management's report for fiscal year 2019, not about the eight other yearly reports that word for
+word hold the same measure. Passages cannot say that; the documents' metadata (``doc_meta``) can.
+``resolve`` maps a question to the documents it names, so the retriever searches those documents
+too and ranks their passages first; ``latest``/``earliest``/``previous`` pick within the family of
+like documents (same organisation and type) that the question is otherwise about.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Mapping
+
+from desktop_app.rag.doc_meta import DocumentMeta, _parse_date
+
+_YEAR = re.compile(r"(?<![\d.,$])(?:FY\s?|fiscal\s+(?:year\s+)?)?((?:19|20)\d{2})(?![\d,.]\d)", re.I)
+_SHORT_FY = re.compile(r"\bFY\s?'?(\d{2})\b", re.I)
+_LATEST = re.compile(r"\b(latest|most recent|newest|current|last|recent)\b", re.I)
+_EARLIEST = re.compile(r"\b(earliest|oldest|first|original|initial)\b", re.I)
+_PREVIOUS = re.compile(r"\b(previous|prior|preceding|year before|earlier)\b", re.I)
+_COMPARE = re.compile(r"\b(compare|comparison|compared|between|versus|vs\.?|change[ds]? from|differ|difference|each of|both)\b", re.I)
+_ACRONYM = re.compile(r"\b[A-Z][A-Z&]{1,6}\b")
+_SMALL = {"of", "the", "and", "for", "on", "in", "to", "at", "a", "an", "u.s.", "us", "united", "states"}
+_TYPE_WORDS = re.compile(r"\b(report|plan|protocol|filing|document|statement|review|form)\b", re.I)
+
+
+@dataclass
+class QueryHints:
+    """What the question names, and the documents that answer to it (paths, best first)."""
+
+    years: list[int] = field(default_factory=list)
+    relative: str = ""  # latest | earliest | previous | ""
+    comparison: bool = False
+    named: list[str] = field(default_factory=list)  # documents named by organisation or reference
+    dated: list[str] = field(default_factory=list)  # documents whose period covers a year (or date) asked about
+    strong: bool = False  # named by organisation, reference, exact date or a relative time (not a year alone)
+
+    def preferred(self) -> list[str]:
+        """Documents to search and rank first: named and dated when both, else whichever there is."""
+        if self.named and self.dated:
+            both = [p for p in self.named if p in self.dated]
+            return both or self.named
+        return self.named or self.dated
+
+    @property
+    def empty(self) -> bool:
+        return not (self.named or self.dated or self.relative)
+
+
+def parse(query: str) -> QueryHints:
+    years = [int(y) for y in _YEAR.findall(query)]
+    years += [2000 + int(y) for y in _SHORT_FY.findall(query)]
+    relative = ""
+    if _LATEST.search(query) and (_TYPE_WORDS.search(query) or not years):
+        relative = "latest"
+    elif _EARLIEST.search(query) and _TYPE_WORDS.search(query):
+        relative = "earliest"
+    elif _PREVIOUS.search(query) and _TYPE_WORDS.search(query):
+        relative = "previous"
+    hints = QueryHints(years=list(dict.fromkeys(years)), relative=relative)
+    hints.comparison = bool(_COMPARE.search(query)) or len(hints.years) >= 2
+    return hints
+
+
+def name_keys(path: str, meta: DocumentMeta) -> set[str]:
+    """Ways a question may name a document: its organisation, the acronyms of it, its reference."""
+    keys: set[str] = set()
+    org = meta.organisation.strip()
+    if org:
+        words = [w for w in re.findall(r"[\w.&'’-]+", org)]
+        core = [w for w in words if w.lower() not in _SMALL]
+        if len(core) >= 2:
+            keys.add(" ".join(w.lower() for w in core))
+            keys.add("".join(w[0] for w in core).upper())
+            with_of = [w for w in words if w.lower() not in {"u.s.", "us", "united", "states", "the"}]
+            keys.add("".join(w[0] for w in with_of).upper())
+        elif core:
+            keys.add(core[0].lower() if not core[0].isupper() else core[0])
+    for text in (meta.title, org):
+        keys.update(a for a in _ACRONYM.findall(text) if a not in {"FY", "US", "THE", "OF", "AND", "PLAN"})
+    stem = re.split(r"[\\/]", path)[-1].rsplit(".", 1)[0]
+    m = re.match(r"([A-Za-z]{2,8})\d{4}$", stem)  # DOL2022
+    if m:
+        keys.add(m.group(1).upper())
+    if meta.reference:
+        keys.add(meta.reference.lower())
+    return {k for k in keys if len(k) >= 2}
+
+
+def resolve(query: str, documents: Mapping[str, DocumentMeta], ranked_sources: list[str]) -> QueryHints:
+    """The documents ``query`` names, given every document's metadata.
+
+    Args:
+        ranked_sources: the sources of the best candidates for the query, best first (the family
+            that "latest" picks from is the one of the best candidate with a period).
+    """
+    hints = parse(query)
+    if not documents:
+        return hints
+    low = " " + " ".join(re.findall(r"[\w.&'’-]+", query.lower())) + " "
+    acronyms = set(_ACRONYM.findall(query)) | {w.upper() for w in re.findall(r"\b[a-z]{2,6}\b", query) if w.upper() in _known_acronyms(documents)}
+    for path, meta in documents.items():
+        for key in name_keys(path, meta):
+            if key.isupper():
+                hit = key in acronyms
+            else:
+                hit = f" {key} " in low or (len(key) > 6 and key in low)
+            if hit:
+                hints.named.append(path)
+                break
+    hints.strong = bool(hints.named)
+    date = _parse_date(query)
+    if date is not None:
+        iso = date.isoformat()
+        hints.dated = [p for p, m in documents.items() if m.sort_date == iso]
+        hints.strong = hints.strong or bool(hints.dated)
+    if not hints.dated and hints.years:
+        pool = hints.named or list(documents)
+        hints.dated = [p for p in pool if any(documents[p].covers(y) for y in hints.years)]
+        # A year covered by a range ("FY 2022–2026") is weaker than a document of that very year.
+        exact = [p for p in hints.dated if documents[p].year_from == documents[p].year_to]
+        if exact:
+            hints.dated = exact + [p for p in hints.dated if p not in exact]
+    if hints.relative:
+        picked = _relative(hints, documents, ranked_sources)
+        if picked:
+            hints.dated = [picked]
+            hints.strong = True
+    return hints
+
+
+def _known_acronyms(documents: Mapping[str, DocumentMeta]) -> set[str]:
+    return {k for p, m in documents.items() for k in name_keys(p, m) if k.isupper()}
+
+
+def _relative(hints: QueryHints, documents: Mapping[str, DocumentMeta], ranked_sources: list[str]) -> str:
+    """The latest, earliest or previous document of the family the question is about."""
+    anchor = next((p for p in hints.named if documents[p].sort_date), None)
+    if anchor is None:
+        anchor = next((p for p in ranked_sources if p in documents and documents[p].sort_date), None)
+    if anchor is None:
+        return ""
+    a = documents[anchor]
+    family = [p for p, m in documents.items() if m.sort_date and _same_family(a, m)]
+    if len(family) < 2:
+        return ""
+    family.sort(key=lambda p: documents[p].sort_date)
+    if hints.relative == "latest":
+        return family[-1]
+    if hints.relative == "earliest":
+        return family[0]
+    return family[-2]
+
+
+def _same_family(a: DocumentMeta, b: DocumentMeta) -> bool:
+    """Same type of document from the same organisation ("U.S. Office of X" is "Office of X")."""
+    def core(text: str) -> str:
+        return " ".join(w for w in re.findall(r"[a-z]+", text.lower()) if w not in _SMALL | {"u", "s"})
+
+    oa, ob = core(a.organisation), core(b.organisation)
+    return bool(a.doc_type) and a.doc_type == b.doc_type and bool(oa) and bool(ob) and (oa in ob or ob in oa)
