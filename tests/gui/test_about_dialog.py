@@ -51,12 +51,11 @@ def test_lists_model_qt_and_python_licences(qtbot, core):
     assert {"torch", "llama_cpp_python", "sentence-transformers", "chromadb"} <= names
 
 
-def test_gemma_terms_and_notice_are_readable(qtbot, core):
+def test_bundled_model_licence_is_readable(qtbot, core):
     dialog = open_dialog(qtbot, core)
-    assert dialog.select_notice("Gemma 3 270M (bundled model)")
+    assert dialog.select_notice("Qwen2.5 Coder 0.5B Instruct (bundled model)")
     shown = dialog.text.toPlainText()
-    assert "Gemma Terms of Use" in shown
-    assert "NOTICE.md" in shown and "GEMMA_TERMS.html" in shown
+    assert "Apache License" in shown and "Qwen2.5-Coder-Apache-2.0.txt" in shown
 
 
 def test_qt_notice_has_lgpl_text_and_relinking_note(qtbot, core):
@@ -107,4 +106,4 @@ def test_from_the_window_the_list_is_gathered_off_the_gui_thread(qtbot, core, mo
         pool.shutdown()
     assert gathered_on and gathered_on[0] is not threading.main_thread()
     assert group_names(dialog)[0].startswith("Models")
-    assert dialog.select_notice("Gemma 3 270M (bundled model)")
+    assert dialog.select_notice("Qwen2.5 Coder 0.5B Instruct (bundled model)")

