@@ -207,7 +207,49 @@ def render(out_dir: str | os.PathLike[str]) -> list[Path]:
         window.close()
         core.close()
         apply_theme(app, "light")
+
+        # 7. Tools → Usage and savings, on twelve weeks of scripted usage priced as gpt-4o-mini.
+        from desktop_app.gui.usage_dialog import UsageDialog
+
+        core = _core(home)
+        core.settings.routing.cloud.model = "gpt-4o-mini"
+        core.usage.store().add_many(_demo_usage(time.time()))
+        window = _window(app, core)
+        dialog = UsageDialog(core, window, pool=window.pool)
+        dialog.resize(980, 680)
+        dialog.show()
+        _wait(app, lambda: dialog.summary is not None)
+        _settle(app)
+        written.append(_save(dialog, out, "08-usage.png"))
+        dialog.close()
+        window.close()
+        core.close()
     return written
+
+
+def _demo_usage(now: float, weeks: int = 12):
+    """Usage like a team member's: about 30 answers a working day, one in eight to the cloud."""
+    import random
+
+    from desktop_app.core.usage_store import UsageRecord
+
+    rng = random.Random(8)
+    out = []
+    for day in range(weeks * 7):
+        at_day = now - day * 86400
+        workday = time.localtime(at_day).tm_wday < 5
+        for _ in range(rng.randint(20, 40) if workday else rng.randint(0, 4)):
+            cloud = rng.random() < 0.12
+            out.append(UsageRecord(
+                at=at_day - rng.uniform(0, 28800), route="cloud" if cloud else "local",
+                model="gpt-4o-mini" if cloud else DEMO_MODEL, prompt_tokens=rng.randint(60, 1600),
+                completion_tokens=rng.randint(30, 450), ttft_s=rng.uniform(0.5, 1.4) if cloud else rng.uniform(0.08, 0.4),
+                tokens_per_s=rng.uniform(70, 110) if cloud else rng.uniform(25, 55),
+                kept="" if cloud else rng.choice(["", "", "", "", "", "declined", "on_device_only"]),
+                fell_back=(not cloud) and rng.random() < 0.01,
+                redactions={"EMAIL": 1} if cloud and rng.random() < 0.25 else {},
+            ))
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:

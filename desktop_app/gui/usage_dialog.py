@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFileDialog,
+    QFrame,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -99,6 +100,36 @@ class UsageTableModel(QAbstractTableModel):
         return None
 
 
+class FigureTile(QFrame):
+    """One headline figure: a large value over a short caption (the accessible name says both)."""
+
+    def __init__(self, title: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.title = title
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.heading = QLabel(title)
+        self.value = QLabel("–")
+        font = self.value.font()
+        font.setPointSizeF(font.pointSizeF() * 1.5)
+        font.setBold(True)
+        self.value.setFont(font)
+        self.caption = QLabel()
+        self.caption.setWordWrap(True)
+        col = QVBoxLayout(self)
+        col.setContentsMargins(10, 6, 10, 6)
+        col.setSpacing(2)
+        col.addWidget(self.heading)
+        col.addWidget(self.value)
+        col.addWidget(self.caption)
+        col.addStretch(1)
+
+    def set(self, value: str, caption: str) -> None:
+        self.value.setText(value)
+        self.caption.setText(caption)
+        self.setAccessibleName(f"{self.title}: {value}")
+        self.setAccessibleDescription(caption)
+
+
 class UsageDialog(QDialog):
     """Charts and a table of the usage ledger; the query runs on ``pool``."""
 
@@ -112,6 +143,12 @@ class UsageDialog(QDialog):
         self.summary: UsageSummary | None = None
         self._query = 0  # the latest query's number: an older answer arriving late is ignored
 
+        self.tiles = {key: FigureTile(title) for key, title in (
+            ("device", "On this device"), ("cloud", "In the cloud"), ("ttft", "First token (median)"),
+            ("speed", "Speed (median)"), ("cost", "Cloud cost avoided"))}
+        tile_row = QHBoxLayout()
+        for tile in self.tiles.values():
+            tile_row.addWidget(tile, 1)
         self.headline = QLabel("Reading the usage ledger…")
         self.headline.setWordWrap(True)
         self.headline.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -165,6 +202,7 @@ class UsageDialog(QDialog):
         buttons.rejected.connect(self.reject)
 
         layout = QVBoxLayout(self)
+        layout.addLayout(tile_row)
         layout.addWidget(self.headline)
         layout.addWidget(self.estimate)
         layout.addLayout(controls)
@@ -205,22 +243,28 @@ class UsageDialog(QDialog):
         self.summary = summary
         t = summary.total
         self.export_button.setEnabled(True)
-        if not t.answers:
-            self.headline.setText("No answers recorded in this period. The ledger keeps counts only, never text.")
-        else:
-            latency = f"median first token {_s(t.device.median_ttft_s)} on this device, {_s(t.cloud.median_ttft_s)} in the cloud"
-            kept = sum(t.kept.values())
-            self.headline.setText(
-                f"{t.device.answers:,} answers on this device, {t.cloud.answers:,} in the cloud; {latency}. "
-                f"{kept:,} kept on this device by a rule or your choice, {t.cloud_fallbacks:,} cloud failure(s) "
-                f"answered here, {sum(t.redactions.values()):,} value(s) redacted before sending.")
+        share = f"answers, {t.device.answers / t.answers:.0%} of all" if t.answers else "answers"
+        self.tiles["device"].set(f"{t.device.answers:,}", share)
+        self.tiles["cloud"].set(f"{t.cloud.answers:,}", f"answers; {t.cloud_fallbacks:,} failed and were answered here")
+        self.tiles["ttft"].set(_s(t.device.median_ttft_s), f"here; cloud {_s(t.cloud.median_ttft_s)}")
+        self.tiles["speed"].set(_tps(t.device.median_tokens_per_s), f"here; cloud {_tps(t.cloud.median_tokens_per_s)}")
         if summary.price is None:
+            self.tiles["cost"].set("–", "no cloud price is set")
             self.estimate.setText("Cost avoided: no cloud price is known. Set usage.price_in_per_mtok and "
                                   "usage.price_out_per_mtok (or usage.price_model) in the settings.")
         else:
+            self.tiles["cost"].set(f"${t.cost_avoided:,.2f}", f"estimate; cloud spend ${t.cloud_spend:,.2f}")
             self.estimate.setText(
-                f"Cost avoided (estimate): ${t.cost_avoided:,.2f} · cloud spend (estimate): ${t.cloud_spend:,.2f}. "
-                f"This device's tokens priced at {summary.price.describe()}.")
+                f"Cost avoided is an estimate: this device's tokens priced at {summary.price.describe()}; "
+                f"cloud spend uses the same price. See docs/USAGE.md.")
+        if not t.answers:
+            self.headline.setText("No answers recorded in this period. The ledger keeps counts only, never text.")
+        else:
+            self.headline.setText(
+                f"{t.device.answers:,} answers on this device, {t.cloud.answers:,} in the cloud. "
+                f"{t.kept['on_device_only']:,} kept here for on-device-only collections, {t.kept['declined']:,} you "
+                f"chose to keep here, {t.kept['policy']:,} by your organization's policy; "
+                f"{sum(t.redactions.values()):,} value(s) redacted before sending. Counts only, never text.")
         describe(self.estimate, "Cost estimate", self.estimate.text(), tooltip=False)
         self._show_rows()
 
@@ -235,6 +279,8 @@ class UsageDialog(QDialog):
         cloud = [float(r.cloud.answers) for r in rows]
         unit = "week" if by_week else "day"
         t = self.summary.total
+        self.answers_chart.title = f"Answers per {unit}{' (week starting)' if by_week else ''}: this device and cloud"
+        self.latency_chart.title = f"Median time to first token per {unit} (seconds)"
         self.answers_chart.set_data(
             labels, [Series("This device", device, "device"), Series("Cloud", cloud, "cloud")], stacked=True,
             description=f"Answers per {unit} over {len(rows)} {unit}s: {t.device.answers} on this device, "
@@ -264,3 +310,7 @@ class UsageDialog(QDialog):
 
 def _s(value: float | None) -> str:
     return "–" if value is None else f"{value:.2f} s"
+
+
+def _tps(value: float | None) -> str:
+    return "–" if value is None else f"{value:.0f} tokens/s"

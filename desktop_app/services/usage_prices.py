@@ -29,10 +29,15 @@ class Price:
         return prompt_tokens / 1e6 * self.in_per_mtok + completion_tokens / 1e6 * self.out_per_mtok
 
     def describe(self) -> str:
-        figures = f"${self.in_per_mtok:g} in / ${self.out_per_mtok:g} out per million tokens"
+        figures = f"${_money(self.in_per_mtok)} in / ${_money(self.out_per_mtok)} out per million tokens"
         if self.source == "settings":
             return f"{figures} (your organisation's or your own price)"
         return f"{self.source} list price, {figures} (taken {self.taken})"
+
+
+def _money(value: float) -> str:
+    """0.6 -> "0.60", 0.075 -> "0.075": cents always, more digits only when the price has them."""
+    return f"{value:.2f}" if round(value, 2) == value else f"{value:g}"
 
 
 # model name -> (input, output) USD per million tokens, standard tier, taken PRICES_TAKEN.

@@ -46,6 +46,7 @@ def test_answers_in_the_window_show_up_in_the_usage_dialog(qtbot, main_window, g
     try:
         assert "2 answers on this device, 0 in the cloud" in dialog.headline.text()
         assert "no cloud price" in dialog.estimate.text()
+        assert dialog.tiles["device"].value.text() == "2" and dialog.tiles["cloud"].value.text() == "0"
         # The table: the total, then the one week; the same figures as the charts.
         model = dialog.model
         assert model.rowCount() == 2 and model.data(model.index(0, 0)) == "Total"
@@ -97,7 +98,9 @@ def test_prices_turn_into_the_cost_estimate(qtbot, gui_core):
     gui_core.usage.record(UsageRecord(time.time(), "local", "m", 1_000_000, 500_000, 0.1, 50.0))
     dialog, pool = open_dialog(qtbot, gui_core)
     pool.shutdown()
-    assert "Cost avoided (estimate): $2.00" in dialog.estimate.text()
+    assert dialog.tiles["cost"].value.text() == "$2.00" and "estimate" in dialog.tiles["cost"].caption.text()
+    assert "$1.00 in / $2.00 out per million tokens" in dialog.estimate.text()
+    assert dialog.tiles["cost"].accessibleName() == "Cloud cost avoided: $2.00"
     assert dialog.model.data(dialog.model.index(0, 16)) == "2.00"
 
 
