@@ -67,3 +67,26 @@ def test_cloud_answers_redactions_and_fallbacks_are_counted_without_text(cloud_c
     raw = b"".join(p.read_bytes() for p in path.parent.glob(path.name + "*"))
     for text in ("four-day", "acme", "7946", "Four days", "fallback answer"):
         assert text.encode() not in raw, text
+
+
+@pytest.mark.slow
+def test_the_real_local_model_answer_is_counted_with_its_own_figures(tmp_path, bundled_llama_backend):
+    from desktop_app.config.settings import Settings
+    from desktop_app.core.conversation_store import ConversationStore
+    from desktop_app.services.assistant import Assistant
+    from desktop_app.services.usage import UsageLedger, UsageRecorder
+
+    settings = Settings()
+    settings.llm.max_tokens = 12
+    ledger = UsageLedger(tmp_path / "usage.sqlite3", settings)
+    with ConversationStore(tmp_path / "c.sqlite3") as store:
+        assistant = Assistant(store=store, backend_factory=lambda: bundled_llama_backend, settings=settings,
+                              observer=UsageRecorder(ledger).observe)
+        events = list(assistant.ask("What is the capital of France?"))
+    assert isinstance(events[-1], DoneEvent), events[-1]
+    stats = bundled_llama_backend.last_stats
+    [row] = ledger.store().records()
+    assert (row.route, row.model) == ("local", bundled_llama_backend.model_name)
+    assert (row.prompt_tokens, row.completion_tokens) == (stats.prompt_tokens, stats.completion_tokens)
+    assert 0 < row.completion_tokens <= 12 and row.ttft_s == pytest.approx(stats.ttft_s) and row.tokens_per_s > 0
+    ledger.close()
