@@ -154,7 +154,7 @@ def _model_present(core, state: dict) -> str:
     bundled_sha = models.bundled_source.sha256
     # Cheap when verified before (a sidecar records size and mtime), else hashes once.
     if is_verified(path, bundled_sha):
-        return f"{path.name}, {size / 1e6:.0f} MB, sha256 {bundled_sha[:16]}… verified (the bundled model)"
+        return f"{path.name}, {size / 1e6:.0f} MB, sha256 {bundled_sha[:16]}… verified ({models.bundled_source.reason})"
     if path == models.bundled_path:
         raise AppError(f"The bundled model {path} does not match its sha256.", "Reinstall SLM Assistant.")
     return f"{path.name}, {size / 1e6:.0f} MB, sha256 {sha256_of(path)[:16]}…"
@@ -167,8 +167,17 @@ def _model_loads(core, state: dict) -> str:
     backend = core.backend()
     state["backend"] = backend
     device = getattr(backend, "device_label", "") or "device unknown"
-    return (f"{backend.model_name}, context {backend.context_length} tokens, {device}, "
-            f"{time.perf_counter() - started:.1f} s")
+    where = f", in its own process (PID {backend.pid})" if getattr(backend, "pid", None) else ""
+    features = _runtime_features(getattr(backend, "system_info", ""))
+    return (f"{backend.model_name}, context {backend.context_length} tokens, {device}{where}, "
+            f"{time.perf_counter() - started:.1f} s" + (f"; llama.cpp runtime: {features}" if features else ""))
+
+
+def _runtime_features(system_info: str) -> str:
+    """The CPU features the llama.cpp runtime was built with ("AVX2 FMA F16C", portable: no AMX)."""
+    import re
+
+    return " ".join(re.findall(r"\b([A-Z][A-Z0-9_]*) = 1", system_info))
 
 
 def _generates(state: dict) -> str:
