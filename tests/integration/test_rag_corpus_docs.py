@@ -1,0 +1,91 @@
+"""Document understanding on real public PDFs (the shared corpus): metadata, table rows, period questions.
+
+Skipped when the corpus is absent (CI has it at ../shared/corpus relative to the checkout).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from desktop_app.rag.doc_meta import extract, header
+from desktop_app.rag.doc_meta_store import DocumentMetaStore
+from desktop_app.rag.embedder import FakeEmbedder
+from desktop_app.rag.fake import InMemoryVectorStore
+from desktop_app.rag.indexer import Indexer
+from desktop_app.rag.keyword_store import KeywordStore
+from desktop_app.rag.loaders import PdfDocument
+from desktop_app.rag.manifest import Manifest
+from desktop_app.rag.retriever import HybridRetriever
+from desktop_app.rag.table_rows import rewrite_tables
+from tests.rag_fixtures import drain
+
+ROOT = Path(__file__).resolve().parents[2]
+CORPUS = next((p for p in (ROOT.parent / "shared" / "corpus", Path("/work/shared/corpus")) if p.is_dir()), None)
+pytestmark = pytest.mark.skipif(CORPUS is None, reason="the shared corpus of real PDFs is not here")
+REPORTS = "us-fed-agency-reports"
+
+
+def read_meta(relative: str):
+    doc = PdfDocument(CORPUS / relative)
+    pages = []
+    for page in doc.pages():
+        pages.append(page.text)
+        if len(pages) == 3:
+            break
+    return extract(Path(relative).name, doc.info(), pages)
+
+
+@pytest.mark.parametrize(
+    "relative, expected",
+    [
+        (f"{REPORTS}/2019-annual-performance-report.pdf",
+         {"organisation": "United States Office of Personnel Management", "doc_type": "Annual Performance Report",
+          "period": "FY 2019", "year_from": 2019}),
+        (f"{REPORTS}/2013-annual-performance-report.pdf", {"period": "FY 2013", "doc_type": "Annual Performance Report"}),
+        (f"{REPORTS}/DHS2020.pdf", {"doc_type": "Strategic Plan", "year_from": 2020, "year_to": 2024}),
+        ("ntsb-aviation-incident-accident-reports/20080115X00053.pdf",
+         {"organisation": "National Transportation Safety Board", "doc_type": "Aviation Accident Final Report",
+          "title": "Aviation Accident Final Report, Elyria, OH", "period": "December 11, 2007", "reference": "CHI08CA048"}),
+        ("nih-clinical-trial-protocols/NCT06151600_Prot_000.pdf",
+         {"organisation": "Elpida Therapeutics", "doc_type": "Clinical Study Protocol", "reference": "NCT06151600"}),
+    ],
+)
+def test_metadata_of_real_documents(relative, expected):
+    meta = read_meta(relative)
+    for key, value in expected.items():
+        assert getattr(meta, key) == value, (key, meta)
+    assert header(meta, 3).endswith(" · page 3")
+
+
+def test_a_real_performance_table_keeps_its_column_headers():
+    doc = PdfDocument(CORPUS / REPORTS / "2019-annual-performance-report.pdf")
+    page = next(p for p in doc.pages() if p.number == 30)
+    rows = rewrite_tables(page.text).split("\n")
+    collaborative = next(r for r in rows if r.startswith("4.1 A"))
+    assert "FY 2019 Results: 65.1%" in collaborative and "FY 2018 Results: 61.6%" in collaborative
+    assert "FY 2019 Target: ≥62.5%" in collaborative
+
+
+def test_a_question_naming_a_year_or_latest_finds_that_report(tmp_path):
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    for year in (2018, 2019, 2020):
+        (folder / f"{year}-annual-performance-report.pdf").symlink_to(CORPUS / REPORTS / f"{year}-annual-performance-report.pdf")
+    manifest = Manifest(tmp_path / "index" / "manifest.sqlite3")
+    meta = DocumentMetaStore(tmp_path / "index" / "manifest.sqlite3")
+    keywords = KeywordStore(tmp_path / "index" / "keywords.sqlite3")
+    vectors = InMemoryVectorStore()
+    emb = FakeEmbedder()
+    report = drain(Indexer(emb, vectors, keywords, manifest, metadata=meta).run([str(folder)]))
+    assert report.files_indexed == 3 and not report.failed
+    retriever = HybridRetriever(emb, vectors, keywords, documents=meta.all)
+
+    hits = retriever.retrieve("What was OPM's collaborative management score in FY 2019?", k=5)
+    assert hits and all(h.source.endswith("2019-annual-performance-report.pdf") for h in hits)
+    assert any("65.1%" in h.text for h in hits)
+    latest = retriever.retrieve("What was the collaborative management score target in the latest annual performance report?", k=3)
+    assert latest and all(h.source.endswith("2020-annual-performance-report.pdf") for h in latest)
+    compared = retriever.retrieve("Compare the collaborative management score in FY 2018 and FY 2019", k=5)
+    assert {Path(h.source).name[:4] for h in compared} >= {"2018", "2019"}
