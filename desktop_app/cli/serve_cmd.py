@@ -62,6 +62,8 @@ def run(args: argparse.Namespace, core) -> int:
     server = uvicorn_server(create_app(service, token.value))
     try:
         server.run(sockets=[sock])
+    except KeyboardInterrupt:
+        pass  # uvicorn re-raises the Ctrl+C it shut down on; for a server that is the normal way to stop
     finally:
         sock.close()
     _note("The local API stopped.")
