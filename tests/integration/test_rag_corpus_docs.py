@@ -89,3 +89,30 @@ def test_a_question_naming_a_year_or_latest_finds_that_report(tmp_path):
     assert latest and all(h.source.endswith("2020-annual-performance-report.pdf") for h in latest)
     compared = retriever.retrieve("Compare the collaborative management score in FY 2018 and FY 2019", k=5)
     assert {Path(h.source).name[:4] for h in compared} >= {"2018", "2019"}
+
+
+def test_docs_list_shows_and_set_meta_corrects_what_a_document_is(tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    def cli(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "desktop_app", *args], capture_output=True, text=True, timeout=600)
+
+    report = CORPUS / "ntsb-aviation-incident-accident-reports" / "20080115X00053.pdf"
+    assert cli("index", str(report), "--quiet").returncode == 0
+    listed = cli("docs", "list", "--json")
+    assert listed.returncode == 0, listed.stderr
+    doc = json.loads(listed.stdout)["documents"][0]
+    assert (doc["organisation"], doc["doc_type"], doc["period"], doc["reference"]) == (
+        "National Transportation Safety Board", "Aviation Accident Final Report", "December 11, 2007", "CHI08CA048")
+    assert not doc["needs_reindex"]
+    plain = cli("docs", "list")
+    assert "National Transportation Safety Board · Aviation Accident Final Report" in plain.stdout
+
+    edited = cli("docs", "set-meta", str(report), "--title", "Aerostar wing strike after take-off", "--period", "FY 2008")
+    assert edited.returncode == 0, edited.stderr
+    doc = json.loads(cli("docs", "list", "--json").stdout)["documents"][0]
+    assert (doc["title"], doc["period"], doc["needs_reindex"]) == ("Aerostar wing strike after take-off", "FY 2008", True)
+    missing = cli("docs", "set-meta", str(tmp_path / "nowhere.pdf"), "--title", "x")
+    assert missing.returncode != 0 and "Traceback" not in missing.stderr and "not in the document index" in missing.stderr
