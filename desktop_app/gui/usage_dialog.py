@@ -60,15 +60,23 @@ COLUMNS = (
 
 
 class UsageTableModel(QAbstractTableModel):
-    """The rows of one granularity (day or week), newest first, plus the total."""
+    """The rows of one granularity (day or week), newest first, plus the total.
+
+    Cells are formatted once in ``set_rows``: the view asks for each cell many times (painting,
+    sizing columns), and a year by day is thousands of cells.
+    """
+
+    _RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.rows: list[PeriodRow] = []
+        self._cells: list[list[str]] = []
 
     def set_rows(self, rows: list[PeriodRow]) -> None:
         self.beginResetModel()
         self.rows = list(rows)
+        self._cells = [[_cell(col, row) for col in range(len(COLUMNS))] for row in self.rows]
         self.endResetModel()
 
     def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802 - Qt name
@@ -83,21 +91,22 @@ class UsageTableModel(QAbstractTableModel):
         return None
 
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):
-        if not index.isValid():
-            return None
-        row = self.rows[index.row()]
-        value = COLUMNS[index.column()][1](row)
         if role == Qt.ItemDataRole.DisplayRole:
-            if index.column() == 0 and row.granularity == "total":
-                return "Total"
-            if value is None:
-                return "–"
-            if isinstance(value, float):
-                return f"{value:,.2f}" if index.column() >= 16 else f"{value:.2f}" if index.column() < 9 else f"{value:.1f}"
-            return f"{value:,}" if isinstance(value, int) else str(value)
+            return self._cells[index.row()][index.column()]
         if role == Qt.ItemDataRole.TextAlignmentRole and index.column() > 0:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            return self._RIGHT
         return None
+
+
+def _cell(column: int, row: PeriodRow) -> str:
+    if column == 0 and row.granularity == "total":
+        return "Total"
+    value = COLUMNS[column][1](row)
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        return f"{value:,.2f}" if column >= 16 else f"{value:.2f}" if column < 9 else f"{value:.1f}"
+    return f"{value:,}" if isinstance(value, int) else str(value)
 
 
 class FigureTile(QFrame):
@@ -184,12 +193,15 @@ class UsageDialog(QDialog):
         self.table = QTableView()
         self.table.setModel(self.model)
         self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        # Columns are sized when the table is shown, not on every change: sizing to contents
+        # reads every cell, which is most of the dialog's opening time with a year by day.
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.setAlternatingRowColors(True)
         describe(self.table, "Usage table", "The same figures as the charts, one row per period, newest first.")
         self.tabs = QTabWidget()
         self.tabs.addTab(charts, "&Charts")
         self.tabs.addTab(self.table, "&Table")
+        self.tabs.currentChanged.connect(lambda _i: self._size_columns())
         describe(self.tabs, "Charts or table", "Charts and a table of the same figures.")
 
         self.export_button = QPushButton("&Export CSV…")
@@ -274,6 +286,7 @@ class UsageDialog(QDialog):
         by_week = self.granularity_combo.currentData() == "week"
         rows = self.summary.weeks if by_week else self.summary.days
         self.model.set_rows([self.summary.total, *reversed(rows)] if rows else [])
+        self._size_columns()
         labels = [r.start.strftime("%d %b") for r in rows]
         device = [float(r.device.answers) for r in rows]
         cloud = [float(r.cloud.answers) for r in rows]
@@ -290,6 +303,10 @@ class UsageDialog(QDialog):
                      Series("Cloud", [r.cloud.median_ttft_s or 0.0 for r in rows], "cloud")], stacked=False,
             description=f"Median time to first token per {unit}: {_s(t.device.median_ttft_s)} on this device, "
                         f"{_s(t.cloud.median_ttft_s)} in the cloud over the whole period.")
+
+    def _size_columns(self) -> None:
+        if self.tabs.currentWidget() is self.table:
+            self.table.resizeColumnsToContents()
 
     # ---------------------------------------------------------------- export
 
