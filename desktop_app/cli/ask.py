@@ -27,6 +27,7 @@ from desktop_app.core.cancel import CancelToken
 from desktop_app.core.conversation_export import route_label
 from desktop_app.core.errors import AppError
 from desktop_app.core.records import DoneEvent, ErrorEvent, NoticeEvent, RouteEvent, SourcesEvent, TokenEvent
+from desktop_app.services import document_use
 
 
 def register(subparsers, name: str) -> None:
@@ -41,8 +42,9 @@ def register(subparsers, name: str) -> None:
                         help="where to answer: local, cloud, or auto (the router decides; default)")
     docs = parser.add_mutually_exclusive_group()
     docs.add_argument("--collection", action="append", default=None, metavar="NAME",
-                      help="answer from this document collection (repeatable). Without it a new question "
-                           "searches every indexed collection and uses the passages that are relevant")
+                      help="answer only from this document collection (repeatable). Without it the question "
+                           "uses the conversation's chosen collections, or else searches every indexed collection "
+                           "and uses the passages that are relevant")
     docs.add_argument("--no-documents", action="store_true", help="answer without searching the documents")
     where = parser.add_mutually_exclusive_group()
     where.add_argument("--conversation", type=int, metavar="ID", help="continue this conversation")
@@ -62,14 +64,10 @@ def run(args: argparse.Namespace, core) -> int:
         out.note("Your organization turned cloud hand-off off, so this question stays on this device.")
 
     # Ctrl+C while the model loads aborts (KeyboardInterrupt -> dispatcher, exit 130, nothing saved).
-    collections, consult = args.collection, []
-    if args.no_documents:
-        collections = []
-    elif collections is None and args.conversation is None:
-        consult = _indexed_collections(core)
-    elif collections is None:
-        collections = _still_indexed(core, args.conversation)
-    prepared = core.assistant.prepare(question, args.conversation, route, collections, consult=consult)
+    # Which documents: the rule the window uses too (services/document_use.py).
+    documents = document_use.for_question(core.library, core.store, core.paths.index_manifest, args.conversation,
+                                          chosen=args.collection, use_documents=not args.no_documents)
+    prepared = core.assistant.prepare(question, args.conversation, route, **documents.prepare_kwargs())
     approved = _confirm(prepared.plan, args, out) if prepared.plan.needs_confirmation else None
 
     cancel = CancelToken()
@@ -90,30 +88,6 @@ def run(args: argparse.Namespace, core) -> int:
             elif isinstance(event, DoneEvent):
                 return out.done(event.answer, _device_label(core, event.answer))
     return 1  # the stream ended without an answer (should not happen)
-
-
-def _indexed_collections(core) -> list[str]:
-    """Every collection that holds documents; [] without opening the index when none was built."""
-    if not core.paths.index_manifest.exists():
-        return []
-    try:
-        return [c.name for c in core.library.collections() if c.documents > 0]
-    except AppError:
-        return []
-
-
-def _still_indexed(core, conversation_id: int) -> list[str] | None:
-    """The conversation's collections that are still in the index (None: keep them as stored).
-
-    A collection removed since the conversation used it would make every answer "the documents
-    do not contain it".
-    """
-    conversation = core.store.get_conversation(conversation_id)
-    if conversation is None or not conversation.collections:
-        return None
-    indexed = set(_indexed_collections(core))
-    kept = [name for name in conversation.collections if name in indexed]
-    return kept if kept != list(conversation.collections) else None
 
 
 def _confirm(plan, args, out: "_Output") -> bool:

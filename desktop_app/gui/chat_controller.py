@@ -22,9 +22,29 @@ from desktop_app.gui.error_banner import ErrorBanner
 from desktop_app.gui.message_widget import MessageWidget
 from desktop_app.gui.status_bar import AppStatusBar
 from desktop_app.gui.workers import Worker, WorkerPool
+from desktop_app.services import document_use
 
 FLUSH_MS = 30
 MAX_FLUSH_MS = 250
+
+
+def prepare_question(core, question: str, conversation_id: int | None, route: str | None,
+                     chosen: list[str] | None, use_documents: bool):
+    """Runs on a worker: which documents the question consults (the rule the CLI uses), then prepare.
+
+    ``chosen``: the ticks shown in the documents panel (None: the conversation's saved ones).
+    """
+    documents = document_use.for_question(core.library, core.store, core.paths.index_manifest, conversation_id,
+                                          chosen, use_documents)
+    return core.assistant.prepare(question, conversation_id, route, **documents.prepare_kwargs())
+
+
+def prepare_regenerate(core, conversation_id: int, route: str | None, chosen: list[str] | None,
+                       use_documents: bool):
+    """Runs on a worker: as ``prepare_question``, for the conversation's last question."""
+    documents = document_use.for_question(core.library, core.store, core.paths.index_manifest, conversation_id,
+                                          chosen, use_documents)
+    return core.assistant.prepare_regenerate(conversation_id, route, **documents.prepare_kwargs())
 
 
 class ChatController(QObject):
@@ -99,16 +119,17 @@ class ChatController(QObject):
         self._question_text = text
         self._question = self.view.add_message("user", text)
         self._start_answer_widget()
-        core = self.core
         # ``core.assistant`` is built on first use (imports the prompt builders): on the worker too.
         worker = self.pool.run(
-            lambda q, cid, r, cols: core.assistant.prepare(q, cid, r, cols), text, self.conversation_id, route,
-            self._collections(), pass_cancel=False, on_returned=self._on_prepared, on_errored=self._on_prepare_failed,
+            prepare_question, self.core, text, self.conversation_id, route, self._collections(),
+            self.composer.take_use_documents(), pass_cancel=False,
+            on_returned=self._on_prepared, on_errored=self._on_prepare_failed,
         )
         self._set_busy(worker)
 
-    def regenerate(self) -> None:
-        """Answer the last question again (the old answer is replaced)."""
+    def regenerate(self, use_documents: bool = True) -> None:
+        """Answer the last question again (the old answer is replaced); ``use_documents`` False:
+        without the documents ("not for this question")."""
         if self.busy or self.conversation_id is None or self._closing:
             return
         last = self.view.last_answer()
@@ -120,11 +141,10 @@ class ChatController(QObject):
         self._question_text = ""
         self.view.remove_message(last)
         self._start_answer_widget()
-        core = self.core
         worker = self.pool.run(
-            lambda cid, r: core.assistant.prepare_regenerate(cid, r), self.conversation_id, self.composer.route(),
-            pass_cancel=False, on_returned=lambda p: self._on_prepared(p, save_question=False),
-            on_errored=self._on_prepare_failed,
+            prepare_regenerate, self.core, self.conversation_id, self.composer.route(), self._collections(),
+            self.composer.take_use_documents() and use_documents, pass_cancel=False,
+            on_returned=lambda p: self._on_prepared(p, save_question=False), on_errored=self._on_prepare_failed,
         )
         self._set_busy(worker)
 

@@ -21,6 +21,7 @@ class ChatView(QScrollArea):
     """Shows the messages of a conversation; follows the newest one while it streams."""
 
     citationClicked = Signal(object)  # Citation
+    withoutDocumentsRequested = Signal()  # the last answer's "Answer without documents"
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -66,12 +67,18 @@ class ChatView(QScrollArea):
     def add_message(self, role: str, text: str = "") -> MessageWidget:
         widget = MessageWidget(role, text, self._content)
         widget.citationClicked.connect(self.citationClicked)
+        widget.withoutDocumentsRequested.connect(self.withoutDocumentsRequested)
         # Insert before the trailing stretch so messages stack from the top.
         self._layout.insertWidget(self._layout.count() - 1, widget)
         self._messages.append(widget)
         self.welcome.setVisible(False)
         self._follow = True
+        self._mark_last()
         return widget
+
+    def _mark_last(self) -> None:
+        for i, message in enumerate(self._messages):
+            message.set_is_last(i == len(self._messages) - 1)
 
     def remove_message(self, widget: MessageWidget) -> None:
         if widget in self._messages:
@@ -80,6 +87,7 @@ class ChatView(QScrollArea):
             widget.hide()
             widget.deleteLater()
         self.welcome.setVisible(not self._messages)
+        self._mark_last()
 
     def set_messages(self, stored: list[StoredMessage]) -> None:
         """Show a stored conversation (answers keep their route, sources, notices and status)."""

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QPlainTextEdit, QPushButton, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QPlainTextEdit,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
 from desktop_app.gui.accessibility import describe
 
@@ -55,6 +64,13 @@ class Composer(QWidget):
             "Where to answer",
             "Auto lets the assistant decide; On this device never sends anything; Cloud asks the configured cloud model.",
         )
+        # "Not for this question": the documents are consulted when relevant, unless this is
+        # ticked; it applies to the next question only (services.document_use).
+        self.no_documents_box = QCheckBox("Don't use documents", self)
+        self.no_documents_box.setObjectName("noDocumentsBox")
+        describe(self.no_documents_box, "Don't use documents",
+                 "Answer the next question without searching your documents. Applies to one question.")
+        self.no_documents_box.setVisible(False)  # until there are documents
         self.send_button = QPushButton("Send", self)
         self.send_button.setDefault(False)
         describe(self.send_button, "Send", "Send the question (Enter).")
@@ -67,6 +83,7 @@ class Composer(QWidget):
         row = QHBoxLayout()
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(self.route_combo)
+        row.addWidget(self.no_documents_box)
         row.addStretch(1)
         row.addWidget(self.stop_button)
         row.addWidget(self.send_button)
@@ -87,6 +104,18 @@ class Composer(QWidget):
         self.route_combo.setVisible(available)
         if not available:
             self.route_combo.setCurrentIndex(0)
+
+    def set_documents_available(self, available: bool) -> None:
+        """Offer "Don't use documents" only when there are documents to leave out."""
+        self.no_documents_box.setVisible(available)
+        if not available:
+            self.no_documents_box.setChecked(False)
+
+    def take_use_documents(self) -> bool:
+        """Whether the question being sent may use the documents; the choice is for that one only."""
+        use = not self.no_documents_box.isChecked()
+        self.no_documents_box.setChecked(False)
+        return use
 
     def text(self) -> str:
         return self.edit.toPlainText()

@@ -16,7 +16,13 @@ from desktop_app.gui.workers import WorkerPool
 
 
 class ConversationCollections(QObject):
-    """The ticked collections of one conversation (None: a new chat not saved yet)."""
+    """The ticked collections of one conversation (None: a new chat not saved yet).
+
+    Ticks mean "only these" (``services.document_use``); no ticks mean the documents are
+    consulted when relevant to the question. What the box shows is what the next question
+    uses: ``choice()`` hands the ticks to the chat, or None while a conversation's saved ticks
+    are still being read, and then the service reads the same saved ticks itself.
+    """
 
     changed = Signal(list)  # sorted names
 
@@ -29,40 +35,47 @@ class ConversationCollections(QObject):
         self._known = known  # the collections in the index, or None before the first listing
         self.conversation_id: int | None = None
         self.used: set[str] = set()
+        self.loaded = True  # False while a conversation's saved ticks are being read
         self._request = 0
 
-    def switch_to(self, conversation_id: int | None) -> None:
-        """Load the conversation's collections (in a worker); None starts a new chat.
+    def choice(self) -> list[str] | None:
+        """The ticks the next question uses; None while they are being read (the saved ones apply)."""
+        return sorted(self.used) if self.loaded else None
 
-        A new chat keeps the collections the user was just using (asking about the same
-        documents in a fresh chat is the common case; unticking is one click). Ticks made in a
-        new chat are carried into the conversation it becomes once saved (the chat window saves
-        a new conversation when its first question is sent). Collections removed from the index
-        since a conversation last used them are dropped from it.
+    def switch_to(self, conversation_id: int | None) -> None:
+        """Load the conversation's ticks (in a worker); None starts a new chat with none.
+
+        A new chat starts without ticks: an earlier conversation's documents must not answer
+        unrelated questions ("Give me a one-line definition of a KPI" cited a transport plan).
+        Its first question saves the conversation with the ticks made meanwhile
+        (``Assistant.prepare`` stores them). Collections removed from the index since a
+        conversation last used them are dropped from it.
         """
-        previous, carried = self.conversation_id, set(self.used)
         self.conversation_id = conversation_id
         self._request += 1
         if conversation_id is None:
-            self.set_used(carried)
+            self.loaded = True
+            self.set_used(set())
             return
+        self.loaded = False
         request = self._request
 
         def loaded(result: tuple[int, list[str]]) -> None:
             if request != self._request:
-                return  # the user switched again meanwhile
+                return  # the user switched again, or ticked, meanwhile
             names = set(result[1])
             known = self._known()
             stale = names - known if known is not None else set()
-            if previous is None and carried and not names:
-                self.set_used(carried, persist=True)
-            else:
-                self.set_used(names - stale, persist=bool(stale))
+            self.loaded = True
+            self.set_used(names - stale, persist=bool(stale))
 
         self._pool.run(doc_jobs.conversation_collections_job, self._core, conversation_id,
                        on_returned=loaded, on_errored=self._on_error)
 
     def toggle(self, name: str, used: bool) -> None:
+        """The user ticked or unticked ``name``: that is the choice now, even mid-load."""
+        self._request += 1
+        self.loaded = True
         self.set_used(self.used | {name} if used else self.used - {name}, persist=True)
 
     def set_used(self, names: set[str], persist: bool = False) -> None:

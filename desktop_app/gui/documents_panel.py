@@ -83,6 +83,10 @@ class DocumentsPanel(QWidget):
     def used_collections(self) -> list[str]:
         return sorted(self._usage.used)
 
+    def chosen_collections(self) -> list[str] | None:
+        """The ticks the next question uses ("only these"); None while they are being read."""
+        return self._usage.choice()
+
     def add_paths(self, paths: list[str], collection: str | None = None) -> None:
         """Index files or folders (recursively) into ``collection`` (default: the chosen one).
 
@@ -189,7 +193,8 @@ class DocumentsPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(add_row)
         layout.addLayout(target_row)
-        hint = QLabel("Tick a collection to use it in this conversation.")
+        hint = QLabel("Your documents are used when they are relevant to a question. "
+                      "Tick collections to answer only from them in this conversation.")
         hint.setWordWrap(True)
         hint.setAccessibleName("Hint")
         layout.addWidget(hint)
@@ -307,10 +312,9 @@ class DocumentsPanel(QWidget):
         self.progress.set_queued(f"Then: {plural(waiting, 'more item')}." if waiting else "")
 
     def _on_index_done(self, report: IndexReport, collection: str) -> None:
+        # Nothing is ticked for the user: new documents are consulted when a question is about
+        # them (services.document_use); a tick would restrict every later question to them.
         self.progress.finish(report)
-        if report.files_indexed + report.files_unchanged > 0 and collection not in self._usage.used:
-            # The user just added these to ask about them: use them in this conversation.
-            self._usage.toggle(collection, True)
         self.indexFinished.emit(report)
 
     def _on_index_failed(self, error: AppError) -> None:

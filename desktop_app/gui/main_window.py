@@ -48,9 +48,9 @@ class MainWindow(WindowDocumentsMixin, WindowDialogsMixin, QMainWindow):
         self.controller = None
         self.documents_panel = None
         self.documents_dock = None
-        self._collections: list[str] | None = None
         self.startup_done = False
         self._startup_queued = False
+        self._style_key: tuple[str, ...] | None = None  # the palette the style sheet was made from
         self._restore_geometry()
         self.installEventFilter(self)
 
@@ -65,7 +65,6 @@ class MainWindow(WindowDocumentsMixin, WindowDialogsMixin, QMainWindow):
         from desktop_app.gui.composer import Composer
         from desktop_app.gui.error_banner import ErrorBanner
         from desktop_app.gui.sidebar import ConversationSidebar
-        from desktop_app.gui.styles import window_style_sheet
         from desktop_app.gui.usage_menu import add_usage_action
 
         core = self.core
@@ -106,13 +105,14 @@ class MainWindow(WindowDocumentsMixin, WindowDialogsMixin, QMainWindow):
         self.usage_action = add_usage_action(self)  # Tools → Usage and savings… (issue 12)
         self._wire()
         self._apply_policy()
-        self.setStyleSheet(window_style_sheet(self.palette()))
+        self.restyle()
         setTabOrder = QWidget.setTabOrder  # noqa: N806 - Qt name
         setTabOrder(self.sidebar.new_button, self.sidebar.search_edit)
         setTabOrder(self.sidebar.search_edit, self.sidebar.list)
         setTabOrder(self.sidebar.list, self.composer.edit)
         setTabOrder(self.composer.edit, self.composer.route_combo)
-        setTabOrder(self.composer.route_combo, self.composer.send_button)
+        setTabOrder(self.composer.route_combo, self.composer.no_documents_box)
+        setTabOrder(self.composer.no_documents_box, self.composer.send_button)
         self.set_sidebar_visible(self.core.settings.ui.sidebar_visible)
         self.composer.edit.setFocus()
 
@@ -129,6 +129,7 @@ class MainWindow(WindowDocumentsMixin, WindowDialogsMixin, QMainWindow):
         sb.exportRequested.connect(lambda cid: conversation_ops.export(self, cid))
         sb.searchChanged.connect(lambda _text: self.refresh_conversations())
         self.chat_view.citationClicked.connect(self._open_citation)
+        self.chat_view.withoutDocumentsRequested.connect(lambda: self.controller.regenerate(use_documents=False))
         self.controller.conversationChanged.connect(self._on_conversation_changed)
         self.controller.answerFinished.connect(lambda _a: self.refresh_conversations())
         self.controller.busyChanged.connect(self._on_busy_changed)
@@ -293,6 +294,39 @@ class MainWindow(WindowDocumentsMixin, WindowDialogsMixin, QMainWindow):
 
         if self.controller.conversation_id is not None:
             conversation_ops.export(self, self.controller.conversation_id)
+
+    # ---------------------------------------------------------------- theme
+
+    def restyle(self) -> None:
+        """Colour the chat from the application's palette, now: every message (old and new), the
+        composer, the sidebar and citation popups follow a theme switch without a restart.
+
+        Runs after a theme is applied and whenever the palette changes under the window (the
+        system's colour scheme while ``ui.theme`` is "system"). The application's palette, not
+        the window's: the window's may still hold the old one while the change propagates.
+        """
+        from PySide6.QtWidgets import QApplication
+
+        from desktop_app.gui.styles import palette_key, window_style_sheet
+
+        if self.controller is None:
+            return  # the chat UI is built later and styles itself then
+        palette = QApplication.palette()
+        key = palette_key(palette)
+        if key == self._style_key:
+            return
+        self._style_key = key
+        self.setStyleSheet(window_style_sheet(palette))
+        for message in self.chat_view.messages():  # code blocks carry their colour in their HTML
+            message.set_text(message.text())
+
+    def changeEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        from PySide6.QtCore import QEvent
+
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange, QEvent.Type.ThemeChange):
+            # After the current event: the palette change reaches every widget first.
+            QTimer.singleShot(0, self, self.restyle)  # dropped if the window is gone by then
 
     # ---------------------------------------------------------------- close
 

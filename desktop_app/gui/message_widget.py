@@ -56,6 +56,7 @@ class MessageWidget(QFrame):
     """A question or an answer; answers render Markdown and show route, reason, notices, sources."""
 
     citationClicked = Signal(object)  # Citation
+    withoutDocumentsRequested = Signal()  # "not for this question": answer it again without documents
 
     def __init__(self, role: str, text: str = "", parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -112,9 +113,20 @@ class MessageWidget(QFrame):
             layout.addWidget(label)
 
         self.copy_button = None
+        self.without_documents_button = None
+        self._is_last = False
         if role == "assistant":
             actions = QHBoxLayout()
             actions.addStretch(1)
+            # Shown on the last answer when it used documents: the user can say "not for this question".
+            self.without_documents_button = QPushButton("Answer without documents")
+            self.without_documents_button.setObjectName("withoutDocumentsButton")
+            self.without_documents_button.setFlat(True)
+            describe(self.without_documents_button, "Answer without documents",
+                     "Answer this question again without searching your documents.")
+            self.without_documents_button.clicked.connect(self.withoutDocumentsRequested)
+            self.without_documents_button.setVisible(False)
+            actions.addWidget(self.without_documents_button)
             self.copy_button = QPushButton("Copy")
             self.copy_button.setObjectName("copyButton")
             self.copy_button.setFlat(True)
@@ -134,7 +146,8 @@ class MessageWidget(QFrame):
         if self.role == "user":
             self.body.setHtml(plain_to_html(text))
             return
-        code_bg = self.palette().color(QPalette.ColorRole.AlternateBase).name()
+        # The application's palette: the window restyles every message from it after a theme switch.
+        code_bg = QGuiApplication.palette().color(QPalette.ColorRole.AlternateBase).name()
         style = f"background-color:{code_bg}; font-family:monospace; padding:6px;"
         shown = text if text else ("…" if self.status == "streaming" else "")
         self.body.setHtml(render_markdown(shown, [c.number for c in self._citations], style).replace("<code>", "<code style=\"font-family:monospace\">"))
@@ -166,6 +179,7 @@ class MessageWidget(QFrame):
             self.sources_label.setText(f"Sources: {links}")
         self.sources_label.setVisible(bool(citations))
         self.set_text(self._text)
+        self._update_without_documents()
 
     def citations(self) -> list[Citation]:
         return list(self._citations)
@@ -177,6 +191,17 @@ class MessageWidget(QFrame):
         self.status_label.setVisible(bool(label))
         if status == "streaming" and not self._text:
             self.set_text("")
+        self._update_without_documents()
+
+    def set_is_last(self, last: bool) -> None:
+        """Only the last answer can be asked again (the chat view says which one it is)."""
+        self._is_last = last
+        self._update_without_documents()
+
+    def _update_without_documents(self) -> None:
+        if self.without_documents_button is not None:
+            self.without_documents_button.setVisible(
+                self._is_last and bool(self._citations) and self.status != "streaming")
 
     # ---------------------------------------------------------------- actions
 

@@ -14,6 +14,12 @@ def _mix(a: QColor, b: QColor, t: float) -> str:
 
 
 def window_style_sheet(palette: QPalette) -> str:
+    """The window's style sheet for ``palette`` (the application's, once a theme is applied).
+
+    Every colour a message shows is named here, text and background from the same palette, so
+    a theme switch that re-applies the sheet can never leave light text on a light bubble (a
+    widget styled by a sheet keeps the colours it was polished with until it is re-polished).
+    """
     role = QPalette.ColorRole
     base = palette.color(role.Base)
     window = palette.color(role.Window)
@@ -21,12 +27,12 @@ def window_style_sheet(palette: QPalette) -> str:
     highlight = palette.color(role.Highlight)
     user_bg = _mix(base, highlight, 0.10)
     border = _mix(window, text, 0.15)
-    meta = _mix(text, window, 0.40)
+    meta = _mix(text, window, 0.33)  # secondary text that still passes WCAG AA (4.5:1) on every bubble
     return f"""
     #chatContent, #chatView {{ background-color: {base.name()}; }}
-    #chatContent QTextBrowser {{ background: transparent; border: none; }}
-    #assistantMessage {{ background-color: {base.name()}; border: 1px solid {border}; border-radius: 8px; }}
-    #userMessage {{ background-color: {user_bg}; border: 1px solid {border}; border-radius: 8px; }}
+    #chatContent QTextBrowser {{ background: transparent; border: none; color: {text.name()}; }}
+    #assistantMessage {{ background-color: {base.name()}; color: {text.name()}; border: 1px solid {border}; border-radius: 8px; }}
+    #userMessage {{ background-color: {user_bg}; color: {text.name()}; border: 1px solid {border}; border-radius: 8px; }}
     #routeLabel, #metaLabel {{ color: {meta}; }}
     #statusLabel {{ color: {meta}; font-style: italic; }}
     #welcomeLabel {{ color: {meta}; }}
@@ -35,3 +41,9 @@ def window_style_sheet(palette: QPalette) -> str:
     #questionEdit {{ border: 1px solid {border}; border-radius: 6px; padding: 4px; }}
     #questionEdit:focus {{ border: 1px solid {highlight.name()}; }}
     """
+
+
+def palette_key(palette: QPalette) -> tuple[str, ...]:
+    """The colours ``window_style_sheet`` reads: equal keys give the same sheet."""
+    role = QPalette.ColorRole
+    return tuple(palette.color(r).name() for r in (role.Base, role.Window, role.Text, role.Highlight, role.AlternateBase))

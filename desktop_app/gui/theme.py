@@ -34,11 +34,18 @@ def apply_theme(app: QApplication, theme: str) -> bool:
         hints.setColorScheme(scheme)
     if theme == "system":
         if app.property("slm_forced_palette"):
-            app.setPalette(app.style().standardPalette())
+            # Back to the platform's own style and palette (not Fusion's light standard palette,
+            # which under a dark desktop gave dark text on dark widgets).
+            system_style = app.property("slm_system_style")
+            if system_style and app.style().name().lower() != str(system_style).lower():
+                app.setStyle(str(system_style))
+            app.setPalette(QPalette())  # an empty palette resolves to the platform's
             app.setProperty("slm_forced_palette", False)
         return system_is_dark(app)
     is_dark_now = app.palette().color(QPalette.ColorRole.Window).lightness() < 128
     if is_dark_now != want_dark or app.property("slm_forced_palette"):
+        if not app.property("slm_forced_palette") and not app.property("slm_system_style"):
+            app.setProperty("slm_system_style", app.style().name())
         app.setStyle("Fusion")
         app.setPalette(dark_palette() if want_dark else light_palette())
         app.setProperty("slm_forced_palette", True)
@@ -48,25 +55,26 @@ def apply_theme(app: QApplication, theme: str) -> bool:
 def light_palette() -> QPalette:
     return _palette(
         window="#f5f5f7", base="#ffffff", alt="#f0f0f3", text="#1d1d1f", button="#ececf0",
-        highlight="#2f6fde", link="#1f5fc9", mid="#c8c8cc", disabled="#8a8a8e",
+        highlight="#2f6fde", link="#1f5fc9", mid="#c8c8cc", disabled="#8a8a8e", placeholder="#6e6e73",
     )
 
 
 def dark_palette() -> QPalette:
     return _palette(
         window="#232326", base="#1b1b1d", alt="#2a2a2e", text="#ececf0", button="#323236",
-        highlight="#4a8af4", link="#7fb0ff", mid="#4a4a4f", disabled="#7a7a80",
+        highlight="#2d6bd6", link="#7fb0ff", mid="#4a4a4f", disabled="#7a7a80", placeholder="#98989f",
     )
 
 
-def _palette(*, window, base, alt, text, button, highlight, link, mid, disabled) -> QPalette:
+def _palette(*, window, base, alt, text, button, highlight, link, mid, disabled, placeholder) -> QPalette:
+    """A full palette; text, placeholder and white-on-highlight all reach 4.5:1 (WCAG AA) on their background."""
     pal = QPalette()
     role = QPalette.ColorRole
     for r, c in (
         (role.Window, window), (role.WindowText, text), (role.Base, base), (role.AlternateBase, alt),
         (role.Text, text), (role.Button, button), (role.ButtonText, text), (role.Highlight, highlight),
         (role.HighlightedText, "#ffffff"), (role.Link, link), (role.LinkVisited, link), (role.Mid, mid),
-        (role.ToolTipBase, base), (role.ToolTipText, text), (role.PlaceholderText, disabled),
+        (role.ToolTipBase, base), (role.ToolTipText, text), (role.PlaceholderText, placeholder),
         (role.BrightText, "#ff5555"), (role.Light, alt), (role.Midlight, alt), (role.Dark, mid), (role.Shadow, "#000000"),
     ):
         pal.setColor(r, QColor(c))

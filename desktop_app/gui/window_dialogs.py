@@ -5,8 +5,6 @@ A mixin of ``MainWindow``: kept apart so the window module stays about wiring.
 
 from __future__ import annotations
 
-from desktop_app.gui.styles import window_style_sheet
-
 
 class WindowDialogsMixin:
     """Opens the dialogs; reloads the model only between answers."""
@@ -22,9 +20,7 @@ class WindowDialogsMixin:
         from desktop_app.gui.application import apply_theme_setting
 
         apply_theme_setting(self.core.settings.ui.theme)
-        self.setStyleSheet(window_style_sheet(self.palette()))
-        for message in self.chat_view.messages():  # code blocks take their colour from the palette
-            message.set_text(message.text())
+        self.restyle()
         self._apply_policy()
         if reload_model:
             self._reload_pending = True

@@ -33,17 +33,17 @@ class WindowDocumentsMixin:
         self.resizeDocks([dock], [300], Qt.Orientation.Horizontal)
         dock.show()
         self.documents_dock = dock
-        panel.collectionsChanged.connect(self._on_collections_changed)
+        # The conversation reopened at start-up was shown before the panel existed: show its ticks.
+        panel.set_conversation(self.controller.conversation_id)
+        panel.listingRefreshed.connect(lambda: self.composer.set_documents_available(panel.tree.topLevelItemCount() > 0))
         dock.visibilityChanged.connect(self.actions.toggle_documents.setChecked)
         self.actions.toggle_documents.setVisible(True)
         self.actions.add_documents.setEnabled(True)
         return panel
 
-    def _on_collections_changed(self, names) -> None:
-        self._collections = list(names) if names is not None else None
-
     def _conversation_collections(self) -> list[str] | None:
-        return self._collections
+        """The ticks the next question uses, as the panel shows them (None: the saved ones)."""
+        return self.documents_panel.chosen_collections() if self.documents_panel is not None else None
 
     def toggle_documents(self) -> None:
         if self.documents_dock is not None:

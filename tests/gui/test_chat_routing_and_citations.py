@@ -3,7 +3,7 @@ route choice, and numbered citations that open through the documents panel."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QUrl
+from PySide6.QtCore import Qt, QUrl
 
 from desktop_app.core.records import Hit
 from desktop_app.routing.base import HandoffPlan
@@ -38,6 +38,11 @@ class FakeRetriever:
 
 
 class LibraryWithHits(EmptyLibrary):
+    def collections(self):
+        from desktop_app.rag.records import CollectionInfo
+
+        return [CollectionInfo("default", 1, 3, 6)]
+
     def retriever(self):
         return FakeRetriever()
 
@@ -105,7 +110,9 @@ def test_citations_are_links_that_open_through_the_documents_panel(qtbot, isolat
         assert panel is not None
         opened = []
         monkeypatch.setattr(panel, "open_citation", lambda citation, *a: opened.append(citation))
-        window._on_collections_changed(["default"])  # what the panel's collectionsChanged signal delivers
+        qtbot.waitUntil(lambda: panel.tree.topLevelItemCount() == 1)
+        panel.tree.topLevelItem(0).setCheckState(0, Qt.CheckState.Checked)  # "use only this collection"
+        assert panel.chosen_collections() == ["default"]
         core._backend.enqueue("Revenue grew by 12 percent [1].")
         send(qtbot, window, "How much did revenue grow?")
         qtbot.waitUntil(lambda: bool(answers(window)) and answers(window)[-1].status == "complete", timeout=10000)

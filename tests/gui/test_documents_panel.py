@@ -47,8 +47,7 @@ def test_dropped_pdfs_are_indexed_with_a_progress_bar_that_advances(qtbot, make_
     b = make_pdf(tmp_path / "beta.pdf", 5)
     seen: list[int] = []
     panel.progress.bar.valueChanged.connect(seen.append)
-    with qtbot.waitSignal(panel.collectionsChanged, timeout=10000) as used, \
-            qtbot.waitSignal(panel.indexFinished, timeout=10000) as done:
+    with qtbot.waitSignal(panel.indexFinished, timeout=10000) as done:
         entered, dropped = drop_files(panel, [a, b])
         assert entered and dropped
         assert panel.busy and panel.progress.bar.isVisible()
@@ -57,10 +56,10 @@ def test_dropped_pdfs_are_indexed_with_a_progress_bar_that_advances(qtbot, make_
     assert seen and seen == sorted(seen) and seen[-1] == 8 and len(set(seen)) >= 2
     assert panel.progress.bar.maximum() == 8
     assert "Indexed 2 files, 8 pages" in panel.progress.summary.text()
-    assert used.args[0] == ["default"]  # just-added documents are used in this conversation
     qtbot.waitUntil(lambda: panel.tree.topLevelItemCount() == 1 and panel.tree.topLevelItem(0).childCount() == 2)
     top = panel.tree.topLevelItem(0)
-    assert top.checkState(0) == Qt.CheckState.Checked
+    # Not ticked for the user: new documents are consulted when relevant; a tick means "only these".
+    assert top.checkState(0) == Qt.CheckState.Unchecked and panel.used_collections() == []
     names = sorted(top.child(i).text(0) for i in range(2))
     assert names == ["alpha.pdf", "beta.pdf"]
     qtbot.waitUntil(lambda: not panel.busy)
@@ -189,17 +188,19 @@ def test_collection_use_is_per_conversation_and_persisted(qtbot, make_panel, tmp
     with qtbot.waitSignal(panel.collectionsChanged) as sig:
         panel.set_conversation(8)
     assert sig.args[0] == [] and panel.tree.used() == []
-    # Ticks made in a new, unsaved chat go with it once it is saved as a conversation.
+    # Ticks made in a new, unsaved chat are asked for: the chat hands them to its first question,
+    # which saves the conversation with them (Assistant.prepare), and the panel then reads them back.
     panel.set_conversation(None)
     panel.tree.topLevelItem(1).setCheckState(0, Qt.CheckState.Checked)
-    core.store.conversations[9] = Conversation(9, "new", 0, 0, [])
+    assert panel.chosen_collections() == ["beta"]
+    core.store.conversations[9] = Conversation(9, "new", 0, 0, ["beta"])
     with qtbot.waitSignal(panel.collectionsChanged) as sig:
         panel.set_conversation(9)
-    assert sig.args[0] == ["beta"]
-    qtbot.waitUntil(lambda: core.store.saved[-1] == (9, ["beta"]))
+        assert panel.chosen_collections() is None  # being read: the saved ticks apply meanwhile
+    assert sig.args[0] == ["beta"] and panel.chosen_collections() == ["beta"]
 
 
-def test_a_new_chat_keeps_the_collections_in_use_and_removed_ones_are_dropped(qtbot, make_panel, tmp_path):
+def test_a_new_chat_starts_without_ticks_and_removed_ones_are_dropped(qtbot, make_panel, tmp_path):
     library = FakeLibrary(page_delay=0)
     core = FakeCore(library)
     drain(library.index([make_pdf(tmp_path / "alpha.pdf", 1)], collection="alpha"))
@@ -209,8 +210,8 @@ def test_a_new_chat_keeps_the_collections_in_use_and_removed_ones_are_dropped(qt
     with qtbot.waitSignal(panel.collectionsChanged):
         panel.set_conversation(7)
     with qtbot.waitSignal(panel.collectionsChanged) as sig:
-        panel.set_conversation(None)  # Ctrl+N: asking about the same documents is the common case
-    assert sig.args[0] == ["alpha"] and panel.used_collections() == ["alpha"]
+        panel.set_conversation(None)  # Ctrl+N: an earlier chat's documents must not answer new questions
+    assert sig.args[0] == [] and panel.used_collections() == [] and panel.tree.used() == []
     with qtbot.waitSignal(panel.collectionsChanged) as sig:
         panel.set_conversation(8)
     assert sig.args[0] == ["alpha"]

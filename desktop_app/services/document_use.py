@@ -1,0 +1,105 @@
+"""Which documents a question consults: one rule for the CLI and the window.
+
+- Documents follow relevance by default: every indexed collection is searched for the question
+  alone, relevant passages ground the answer, and a miss is answered like plain chat ("What is
+  the capital of France?" must not be answered from a transport plan, nor get "the documents do
+  not say").
+- Choosing collections (ticks in the window, ``--collection`` on the command line, or the ticks
+  saved with a conversation) means "only these": the answer comes from them, or says they do not
+  hold it.
+- "Not for this question" (the composer's "Don't use documents", ``--no-documents``) searches
+  nothing.
+
+A conversation's saved choice can name a collection removed from the index since; it is dropped
+(it would make every answer "the documents do not contain it"), and with nothing left the question
+follows relevance again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Sequence
+
+from desktop_app.core.errors import AppError
+
+
+@dataclass(frozen=True)
+class DocumentUse:
+    """What ``Assistant.prepare`` gets for one question.
+
+    ``collections``: the user's choice, searched and nothing else ("only these").
+    ``consult``: searched for this question alone when there is no choice; used only if relevant.
+    """
+
+    collections: tuple[str, ...] = ()
+    consult: tuple[str, ...] = ()
+
+    @property
+    def searches(self) -> bool:
+        return bool(self.collections or self.consult)
+
+    def prepare_kwargs(self) -> dict[str, list[str]]:
+        """Keyword arguments for ``Assistant.prepare`` (an empty list: the saved choice is not used)."""
+        return {"collections": list(self.collections), "consult": list(self.consult)}
+
+
+NO_DOCUMENTS = DocumentUse()
+
+
+def decide(indexed: Sequence[str], chosen: Sequence[str] = (), use_documents: bool = True) -> DocumentUse:
+    """The pure rule: no documents, the chosen collections, or every indexed one by relevance.
+
+    Args:
+        indexed: the collections that hold documents now.
+        chosen: the explicit choice ("only these"); empty when the user chose none.
+        use_documents: False when the user said "not for this question".
+    """
+    if not use_documents:
+        return NO_DOCUMENTS
+    chosen = tuple(dict.fromkeys(chosen))
+    if chosen:
+        return DocumentUse(collections=chosen)
+    return DocumentUse(consult=tuple(dict.fromkeys(indexed)))
+
+
+def for_question(library: Any, store: Any, index_manifest: Path, conversation_id: int | None,
+                 chosen: Sequence[str] | None = None, use_documents: bool = True) -> DocumentUse:
+    """The documents one question consults, as both front-ends ask for it.
+
+    Runs on a worker thread in the window (it may list the index).
+
+    Args:
+        library: the document library (``collections()`` lists what is indexed).
+        store: the conversation store (for the choice saved with ``conversation_id``).
+        index_manifest: the index's manifest file; without it nothing was ever indexed, and the
+            index is not opened just to find that out.
+        chosen: the explicit choice; None means "the conversation's saved choice" (none for a new
+            conversation).
+        use_documents: False when the user said "not for this question".
+    """
+    if not use_documents:
+        return NO_DOCUMENTS
+    if chosen:
+        return decide((), chosen)  # an explicit choice needs no listing of the index
+    indexed = indexed_collections(library, index_manifest)
+    if chosen is None:
+        chosen = [name for name in _saved_choice(store, conversation_id) if name in indexed]
+    return decide(indexed, chosen)
+
+
+def indexed_collections(library: Any, index_manifest: Path) -> list[str]:
+    """Every collection that holds documents; [] when none was ever built or the index cannot be read."""
+    if not Path(index_manifest).exists():
+        return []
+    try:
+        return [c.name for c in library.collections() if c.documents > 0]
+    except AppError:
+        return []  # the question is still answered, as plain chat; the documents panel shows the error
+
+
+def _saved_choice(store: Any, conversation_id: int | None) -> list[str]:
+    if conversation_id is None:
+        return []
+    conversation = store.get_conversation(conversation_id)
+    return list(conversation.collections) if conversation is not None else []
