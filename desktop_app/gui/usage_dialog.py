@@ -262,8 +262,9 @@ class UsageDialog(QDialog):
         self.tiles["speed"].set(_tps(t.device.median_tokens_per_s), f"here; cloud {_tps(t.cloud.median_tokens_per_s)}")
         if summary.price is None:
             self.tiles["cost"].set("–", "no cloud price is set")
-            self.estimate.setText("Cost avoided: no cloud price is known. Set usage.price_in_per_mtok and "
-                                  "usage.price_out_per_mtok (or usage.price_model) in the settings.")
+            self.estimate.setText("Cost avoided: no cloud price is known. Set one with 'slm-assistant config set "
+                                  "usage.price_in_per_mtok 0.15' and usage.price_out_per_mtok, or name a model with "
+                                  "usage.price_model (docs/USAGE.md).")
         else:
             self.tiles["cost"].set(f"${t.cost_avoided:,.2f}", f"estimate; cloud spend ${t.cloud_spend:,.2f}")
             self.estimate.setText(
