@@ -100,14 +100,9 @@ def run(args, core) -> int:
 
 
 def describe(info) -> str:
-    """One line saying what a document is: "Office of X · Annual Performance Report · FY 2019"."""
-    parts = [getattr(info, k, "") for k in ("organisation", "doc_type", "title", "period", "reference")]
-    seen: list[str] = []
-    for part in parts:
-        if part and not any(part.lower() in s.lower() for s in seen):
-            seen.append(part)
-    line = " · ".join(seen)
-    if getattr(info, "needs_reindex", False) and not line:
+    """One line saying what a document is, or how to learn it for a document indexed by an older version."""
+    line = info.about()
+    if info.needs_reindex and not line:
         return "(indexed by an older version: run 'slm-assistant index --rebuild' to read its title and period)"
     return line
 

@@ -145,10 +145,12 @@ class DocumentTreeView(QTreeWidget):
         return item
 
     def _document_item(self, doc: DocumentInfo) -> QTreeWidgetItem:
-        item = QTreeWidgetItem([file_label(doc.path), str(doc.pages), str(doc.chunks), indexed_when(doc.indexed_at)])
+        label = file_label(doc.path) + (f" · {doc.period}" if doc.period else "")
+        item = QTreeWidgetItem([label, str(doc.pages), str(doc.chunks), indexed_when(doc.indexed_at)])
         item.setData(0, KIND_ROLE, "document")
         item.setData(0, KEY_ROLE, doc.path)
-        item.setToolTip(0, doc.path)
+        about = doc.about()
+        item.setToolTip(0, f"{doc.path}\n{about}" if about else doc.path)
         for col in (1, 2):
             item.setTextAlignment(col, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return item

@@ -60,6 +60,14 @@ class DocumentInfo:
     reference: str = ""
     needs_reindex: bool = False  # indexed by an older version: no metadata or passage headers yet
 
+    def about(self) -> str:
+        """One line saying what the document is ("Office of X · Annual Performance Report · FY 2019"), or ""."""
+        seen: list[str] = []
+        for part in (self.organisation, self.doc_type, self.title, self.period, self.reference):
+            if part and not any(part.lower() in s.lower() for s in seen):
+                seen.append(part)
+        return " · ".join(seen)
+
 
 def document_info(row, meta=None, index_format: int = 0) -> DocumentInfo:
     """A manifest row and its DocumentMeta as the DocumentInfo the CLI and the GUI show."""
