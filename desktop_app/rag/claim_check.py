@@ -12,6 +12,7 @@ not claims (repeating the question proves nothing). No model call: regexes only,
 
 from __future__ import annotations
 
+import bisect
 import re
 from decimal import Decimal
 from typing import Sequence
@@ -20,9 +21,20 @@ from desktop_app.core.records import Citation, Claim, ClaimCheck
 from desktop_app.rag.claim_extract import Mention, Quantity, acronym_of, extract, quantities
 
 RANGE_ENDS_WITHIN = 80  # characters: a range's ends stated apart ("from 10 ... to 12") must be this close
+# A small count ("4 knots", "Visit 2") is on almost every page somewhere: below this value a plain
+# number is supported only where the passage states it near a word the answer uses beside it.
+SMALL_NUMBER = 1000
+CONTEXT_WORDS = 4  # words each side of a figure in the answer that say what it counts
+CONTEXT_CHARS = 80  # characters each side of a figure in a passage searched for those words
+_WORD_RE = re.compile(r"[A-Za-z][A-Za-z'’]+")
+_STOPWORDS = frozenset("""a an the and or of to in on at by for with from as is are was were be been being it its this
+that these those there their they he she his her we our you your not no than then so such also which who whom what
+when where how all any each per about over under up down into out more less most least only answer answers document
+documents source sources state states stated says said according total some other""".split())
 _SENTENCE_END_RE = re.compile(r"[.!?](?=\s|$)|\n")
 _MARKERS_AFTER_RE = re.compile(r"(?:\s*\[\d+(?:\s*[,–-]\s*\d+)*\])+")
 _MARKER_NUMBERS_RE = re.compile(r"\d+")
+_MARKER_RE = re.compile(r"\[[\d,\s–-]+\]")
 _NAME_IN_PASSAGE_RE = re.compile(r"(?:[A-Z][A-Za-z'’]*)(?:\s+(?:of|and|for|the|on|in|de|&)?\s*[A-Z][A-Za-z'’]*)+")
 
 
@@ -37,15 +49,18 @@ def check_claims(answer: str, citations: Sequence[Citation], question: str = "")
     Returns:
         A ClaimCheck whose claims are in the order they appear in the answer.
     """
-    echoed = {_signature(m) for m in extract(question)} | {_year_signature(m) for m in extract(question)}
+    in_question = extract(question)
+    echoed = {_signature(m) for m in in_question} | {_year_signature(m) for m in in_question}
     passages = [_Passage(c) for c in citations]
+    sentences = _Sentences(answer)
     claims = []
     for mention in extract(answer):
         if _signature(mention) in echoed:
             continue
-        cited = _cited_numbers(answer, mention.start)
+        cited = sentences.cited_numbers(mention)
         order = sorted(passages, key=lambda p: p.citation.number not in cited)  # cited first, stable
-        where = next(((p, span) for p in order if (span := p.find(mention)) is not None), None)
+        context = sentences.context_stems(mention)
+        where = next(((p, span) for p in order if (span := p.find(mention, context)) is not None), None)
         if where is None:
             claims.append(Claim(mention.text, mention.kind, mention.start, mention.end, False, key=mention.key))
         else:
@@ -62,11 +77,17 @@ class _Passage:
         self.citation = citation
         self.text = citation.text
         self.mentions = extract(citation.text, passage=True)
+        self._words = [(m.start(), _stem(m.group(0))) for m in _WORD_RE.finditer(citation.text)]
+        self._acronym_spans: dict[str, tuple[int, int]] | None = None
 
-    def find(self, claim: Mention) -> tuple[int, int] | None:
-        """The span in this passage that states ``claim``, or None."""
+    def find(self, claim: Mention, context: frozenset[str] = frozenset()) -> tuple[int, int] | None:
+        """The span in this passage that states ``claim``, or None.
+
+        ``context``: stems of the words beside the claim in the answer; a figure stated near one
+        of them is preferred, and a small plain number needs one (see SMALL_NUMBER).
+        """
         if claim.kind in ("number", "percent", "money"):
-            return self._find_quantity(claim)
+            return self._find_quantity(claim, context)
         if claim.kind == "range":
             return self._find_range(claim)
         if claim.kind == "date":
@@ -77,13 +98,20 @@ class _Passage:
             return self._search(r"[\s-]?".join(re.escape(c) for c in claim.value))
         return self._find_name(claim)
 
-    def _find_quantity(self, claim: Mention) -> tuple[int, int] | None:
-        for m in self.mentions:
-            if m.kind == "date" and claim.value.step < 1:
-                continue
-            if any(_same_quantity(claim.value, q, claim.approx) for q in quantities(m)):
-                return m.start, m.end
+    def _find_quantity(self, claim: Mention, context: frozenset[str]) -> tuple[int, int] | None:
+        candidates = [m for m in self.mentions if not (m.kind == "date" and claim.value.step < 1)
+                      and any(_same_quantity(claim.value, q, claim.approx) for q in quantities(m))]
+        near = next((m for m in candidates if context and self._near(m, context)), None)
+        if near is not None:
+            return near.start, near.end
+        small = claim.kind == "number" and claim.value.value < SMALL_NUMBER
+        if candidates and not (small and context):
+            return candidates[0].start, candidates[0].end
         return None
+
+    def _near(self, mention: Mention, context: frozenset[str]) -> bool:
+        lo, hi = mention.start - CONTEXT_CHARS, mention.end + CONTEXT_CHARS
+        return any(lo <= start <= hi and stem in context for start, stem in self._words)
 
     def _find_range(self, claim: Mention) -> tuple[int, int] | None:
         lo, hi = claim.value
@@ -123,14 +151,19 @@ class _Passage:
             if span is not None:
                 return span
             # ... or the name it abbreviates: "OPM" is supported by "Office of Personnel Management".
-            for m in _NAME_IN_PASSAGE_RE.finditer(self.text):
-                if acronym_of(m.group(0)) == word.upper():
-                    return m.span()
-            return None
+            return self._acronyms().get(word.upper())
         span = self._search(r"[\s-]+".join(re.escape(w) for w in words))
         if span is None and len(acronym_of(claim.text)) >= 2:
             span = self._search(re.escape(acronym_of(claim.text)), case=True)
         return span
+
+    def _acronyms(self) -> dict[str, tuple[int, int]]:
+        """The initials of each capitalised name in the passage -> its first span (built on first use)."""
+        if self._acronym_spans is None:
+            self._acronym_spans = {}
+            for m in _NAME_IN_PASSAGE_RE.finditer(self.text):
+                self._acronym_spans.setdefault(acronym_of(m.group(0)), m.span())
+        return self._acronym_spans
 
     def _search(self, pattern: str, case: bool = False) -> tuple[int, int] | None:
         m = re.search(rf"(?<![A-Za-z0-9]){pattern}(?![A-Za-z0-9])", self.text, 0 if case else re.IGNORECASE)
@@ -171,15 +204,41 @@ def _year_signature(m: Mention) -> tuple:
     return ("none",)
 
 
-def _cited_numbers(answer: str, position: int) -> set[int]:
-    """The citation numbers of the sentence around ``position`` ("... 13-18 years [1].")."""
-    before = max((m.end() for m in _SENTENCE_END_RE.finditer(answer, 0, position)), default=0)
-    after_match = _SENTENCE_END_RE.search(answer, position)
-    after = after_match.end() if after_match else len(answer)
-    trailing = _MARKERS_AFTER_RE.match(answer, after)
-    end = trailing.end() if trailing else after
-    return {int(n) for marker in re.finditer(r"\[[\d,\s–-]+\]", answer[before:end])
-            for n in _MARKER_NUMBERS_RE.findall(marker.group(0))}
+def _stem(word: str) -> str:
+    """A crude stem that lets "knots"/"knot" and "patients"/"patient" meet: the first 5 letters."""
+    return word.lower()[:5]
+
+
+class _Sentences:
+    """The answer's sentence ends, found once: each claim looks up its own sentence by bisection."""
+
+    def __init__(self, answer: str) -> None:
+        self.answer = answer
+        self.ends = [m.end() for m in _SENTENCE_END_RE.finditer(answer)]
+
+    def around(self, start: int, end: int) -> tuple[int, int]:
+        """(where the sentence holding [start, end) begins, where its closing mark is)."""
+        i = bisect.bisect_right(self.ends, start)
+        j = bisect.bisect_right(self.ends, end)
+        return (self.ends[i - 1] if i else 0), (self.ends[j] - 1 if j < len(self.ends) else len(self.answer))
+
+    def context_stems(self, mention: Mention) -> frozenset[str]:
+        """The content words within CONTEXT_WORDS of a figure, in its own sentence."""
+        if mention.kind not in ("number", "percent", "money"):
+            return frozenset()
+        before, after = self.around(mention.start, mention.end)
+        left = _WORD_RE.findall(self.answer, before, mention.start)[-CONTEXT_WORDS:]
+        right = _WORD_RE.findall(self.answer, mention.end, after)[:CONTEXT_WORDS]
+        return frozenset(_stem(w) for w in left + right if w.lower() not in _STOPWORDS)
+
+    def cited_numbers(self, mention: Mention) -> set[int]:
+        """The citation numbers of the claim's sentence, with markers just after its full stop."""
+        before, after = self.around(mention.start, mention.end)
+        after = min(after + 1, len(self.answer))
+        trailing = _MARKERS_AFTER_RE.match(self.answer, after)
+        end = trailing.end() if trailing else after
+        return {int(n) for marker in _MARKER_RE.finditer(self.answer, before, end)
+                for n in _MARKER_NUMBERS_RE.findall(marker.group(0))}
 
 
 __all__ = ["check_claims"]

@@ -35,14 +35,17 @@ _DIGITS = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|\.\d+"
 _SCALES = {"thousand": 10**3, "k": 10**3, "million": 10**6, "m": 10**6, "mn": 10**6,
            "billion": 10**9, "bn": 10**9, "b": 10**9, "trillion": 10**12, "tn": 10**12}
 
-_AMOUNT_RE = re.compile(
-    rf"""(?P<cur>US\$|\$|€|£|USD\s?)?
+_AMOUNT_TAIL = r"""(?:\s?(?P<scale>thousand|million|billion|trillion)\b|(?P<abbr>bn|mn|tn|[kKmMbB])(?![\w]))?
+                   (?:\s?(?P<pct>%|percent\b|per\s?cent\b|percentage\s+points?\b))?"""
+# Two patterns, not one: a single pattern trying currency, sign, digits and thirty number words at
+# every position of a page was 4x slower. The lookaheads let most positions fail at once.
+_DIGIT_AMOUNT_RE = re.compile(
+    rf"""(?=[$€£U\-−.\d])(?P<cur>US\$|\$|€|£|USD\s?)?
          (?P<neg>(?<![\w.,])[-−](?=\d))?
-         (?:(?<![\w.,])(?P<digits>{_DIGITS})(?!\d)|\b(?P<words>{_WORDNUM})\b)
-         (?:\s?(?P<scale>thousand|million|billion|trillion)\b|(?P<abbr>bn|mn|tn|[kKmMbB])(?![\w]))?
-         (?:\s?(?P<pct>%|percent\b|per\s?cent\b|percentage\s+points?\b))?""",
+         (?<![\w.,])(?P<digits>{_DIGITS})(?!\d){_AMOUNT_TAIL}""",
     re.VERBOSE | re.IGNORECASE,
 )
+_WORD_AMOUNT_RE = re.compile(rf"\b(?=[zotfsen])(?P<words>{_WORDNUM})\b{_AMOUNT_TAIL}", re.VERBOSE | re.IGNORECASE)
 _APPROX_RE = re.compile(r"(?:about|approximately|approx\.|around|nearly|almost|roughly|some|over|more than|"
                         r"less than|fewer than|under|close to|just over|just under|~)\s*$", re.IGNORECASE)
 _RANGE_GAP_RE = re.compile(r"\s*(?:-|–|—|to|through|thru|until)\s*", re.IGNORECASE)
@@ -52,7 +55,7 @@ _BETWEEN_RE = re.compile(r"between\s+$", re.IGNORECASE)
 
 _MONTHS = {m: i for i, m in enumerate(
     "january february march april may june july august september october november december".split(), start=1)}
-_MONTH_RE = (r"(?P<{g}>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+_MONTH_RE = (r"(?=[jfmasond])(?P<{g}>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
              r"sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?")
 _DATE_RES = [
     re.compile(rf"\b{_MONTH_RE.format(g='mon')}\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<year>\d{{4}})\b", re.I),
@@ -62,8 +65,9 @@ _DATE_RES = [
     re.compile(rf"\b{_MONTH_RE.format(g='mon')},?\s+(?P<year>\d{{4}})\b", re.I),
     re.compile(r"\b(?:FY|fiscal\s+year)\s*(?:\(FY\)\s*)?['’]?(?P<fy>\d{4}|\d{2})\b", re.I),
 ]
-_ORDINAL_RE = re.compile(rf"\b(?:(?P<num>\d+)(?:st|nd|rd|th)|(?P<word>{'|'.join(_ORDINALS)}))\b", re.I)
-_CODE_TOKEN_RE = re.compile(r"(?<![\w-])(?<!\d\.)[A-Za-z0-9_]+(?:-[A-Za-z0-9_]+)*(?![\w-])")
+_ORDINAL_RE = re.compile(rf"\b(?=[\dfsten])(?:(?P<num>\d+)(?:st|nd|rd|th)|(?P<word>{'|'.join(_ORDINALS)}))\b", re.I)
+# A word with a digit and a letter, hyphens allowed ("N6135M", "COVID-19"); _is_code decides.
+_CODE_TOKEN_RE = re.compile(r"(?<![\w-])(?<!\d\.)(?=[\w-]*\d)(?=[\w-]*[A-Za-z_])[A-Za-z0-9_]+(?:-[A-Za-z0-9_]+)*(?![\w-])")
 _UNIT_SEGMENT_RE = re.compile(r"\d+(?:[a-z]{1,3}|[KMB])")  # "5mg", "115hp", "1990s", "3B": a number, not a code
 
 # ---------------------------------------------------------------- names
@@ -128,16 +132,23 @@ def extract(text: str, *, passage: bool = False) -> list[Mention]:
 
     Citation markers ``[1]`` and list numbering ("1." opening a line) are never figures.
     """
-    taken: list[tuple[int, int]] = [m.span() for m in _MARKER_RE.finditer(text)]
-    taken += [m.span() for m in _LIST_NUMBER_RE.finditer(text)]
+    taken = bytearray(len(text))  # 1 where a figure already found (or a marker) sits: first finder wins
     found: list[Mention] = []
 
+    def take(start: int, end: int) -> None:
+        taken[start:end] = b"\x01" * (end - start)
+
     def free(start: int, end: int) -> bool:
-        return all(end <= s or start >= e for s, e in taken)
+        return taken.find(1, start, end) == -1
 
     def add(mention: Mention) -> None:
         found.append(mention)
-        taken.append((mention.start, mention.end))
+        take(mention.start, mention.end)
+
+    for m in _MARKER_RE.finditer(text):
+        take(*m.span())
+    for m in _LIST_NUMBER_RE.finditer(text):
+        take(*m.span())
 
     for pattern in _DATE_RES:
         for m in pattern.finditer(text):
@@ -227,8 +238,10 @@ def _code_key(token: str) -> str:
 
 def _amounts(text: str, passage: bool) -> list[Mention]:
     out = []
-    for m in _AMOUNT_RE.finditer(text):
-        digits, words = m.group("digits"), m.group("words")
+    matches = sorted([*_DIGIT_AMOUNT_RE.finditer(text), *_WORD_AMOUNT_RE.finditer(text)], key=lambda m: m.start())
+    for m in matches:
+        groups = m.groupdict()
+        digits, words, cur, neg = groups.get("digits"), groups.get("words"), groups.get("cur"), groups.get("neg")
         if words:
             lowered = words.lower()
             if lowered == "one" and not passage:
@@ -246,7 +259,7 @@ def _amounts(text: str, passage: bool) -> list[Mention]:
             decimals = len(digits.split(".", 1)[1]) if "." in digits else 0
             step = Decimal(1).scaleb(-decimals)
         scale_word = (m.group("scale") or m.group("abbr") or "").lower()
-        if m.group("abbr") and len(scale_word) == 1 and not m.group("cur"):
+        if m.group("abbr") and len(scale_word) == 1 and not cur:
             scale_word = ""  # "5m" or "3B" without a currency sign: metres or a label, not a scale
         scale = Decimal(_SCALES.get(scale_word, 1))
         if m.group("pct"):
@@ -256,7 +269,7 @@ def _amounts(text: str, passage: bool) -> list[Mention]:
         else:
             end = m.end("digits") if digits else m.end("words")
         start = m.start()
-        percent, money = bool(m.group("pct")), bool(m.group("cur"))
+        percent, money = bool(m.group("pct")), bool(cur)
         kind = "percent" if percent else "money" if money else "number"
         approx = bool(scale_word) or bool(_APPROX_RE.search(text[max(0, start - 24):start]))
         # The sign is kept in the text but not compared: "-5%" and "a 5 percent decline" agree.
