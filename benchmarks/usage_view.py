@@ -73,6 +73,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+    from PySide6.QtCore import QEventLoop
     from PySide6.QtWidgets import QApplication, QDialog
 
     from desktop_app.gui.usage_dialog import UsageDialog
@@ -103,8 +104,9 @@ def main(argv: list[str] | None = None) -> int:
             app.processEvents()
             shown = time.perf_counter()
             while dialog.summary is None:
-                app.processEvents()
-                time.sleep(0.001)
+                # Sleep until the worker's signal arrives, as the app's event loop does (a busy
+                # loop here would take the GIL from the worker a thousand times a second).
+                app.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents)
             dialog.grab()  # paint the charts and the table with the figures
             return dialog, shown
 

@@ -57,8 +57,8 @@ class UsageRecord:
 class DayBucket:
     """One local calendar day's answers on one route, summed; what the usage view is built from.
 
-    ``ttfts`` and ``speeds`` keep every measured value (0 means not measured and is left out),
-    so medians over a week or a year stay exact.
+    ``ttfts`` and ``speeds`` keep every measured value, sorted (0 means not measured and is left
+    out), so medians over a week or a year stay exact.
     """
 
     day: date
@@ -91,6 +91,9 @@ def buckets_from_records(records: Iterable[UsageRecord]) -> list[DayBucket]:
             b.speeds.append(r.tokens_per_s)
         for kind, n in r.redactions.items():
             b.redactions[kind] = b.redactions.get(kind, 0) + n
+    for b in out.values():
+        b.ttfts.sort()
+        b.speeds.sort()
     return [out[k] for k in sorted(out)]
 
 
@@ -287,7 +290,7 @@ def _checked(r: UsageRecord) -> tuple:
 def _scaled(text: str | None, scale: float) -> list[float]:
     # SQLite turns integers into text several times faster than floats (a year: 40 ms, not 100),
     # so the query sends microseconds and thousandths of a token per second.
-    return [int(v) / scale for v in text.split(",")] if text else []
+    return sorted(int(v) / scale for v in text.split(",")) if text else []
 
 
 def _kinds(text: str) -> dict[str, int]:

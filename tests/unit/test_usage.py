@@ -289,3 +289,13 @@ def _with_redactions(plan_fn, mapping):
         return replace(plan_fn(*args, **kwargs), redactions=mapping)
 
     return plan
+
+
+@pytest.mark.parametrize(("lists", "expected"), [
+    ([[]], None), ([[1.0]], 1.0), ([[1.0, 3.0]], 2.0), ([[1.0, 5.0], [2.0]], 2.0),
+    ([[0.1, 0.2], [], [0.3, 0.9]], 0.25), ([[4.0], [1.0], [3.0], [2.0], [5.0]], 3.0),
+])
+def test_median_of_sorted_buckets(lists, expected):
+    from desktop_app.services.usage_report import _median
+
+    assert _median(lists) == (None if expected is None else pytest.approx(expected))
