@@ -30,15 +30,16 @@ def _f(default: Any, description: str, choices: tuple[str, ...] | None = None):
 
 @dataclass
 class LlmSettings:
-    model_path: str = _f("", "Path of the active GGUF model; empty means the bundled Gemma 3 270M.")
+    model_path: str = _f("", "Path of the active GGUF model; empty means the bundled model (Qwen2.5 Coder 0.5B Instruct).")
     context_length: int = _f(4096, "Context window in tokens (capped at what the model was trained for).")
     gpu_offload: str = _f("auto", "Where to run the model: auto (GPU when available), cpu, all, or a number of layers.")
     threads: int = _f(0, "CPU threads for generation; 0 means the number of physical cores.")
     max_tokens: int = _f(512, "Longest answer in tokens.")
-    temperature: float = _f(0.2, "Sampling temperature; low values give steadier answers.")
-    repeat_penalty: float = _f(1.15, "Penalty on repeating recent tokens (1.0 = none); keeps small models from looping.")
+    temperature: float = _f(0.0, "Sampling temperature; 0 = greedy (the same answer every time, best for facts).")
+    repeat_penalty: float = _f(1.0, "Penalty on repeating recent tokens (1.0 = none). Above 1 it also penalises copying figures from the sources; a loop guard stops runaway repetition instead.")
     system_prompt: str = _f(
-        "You are SLM Assistant, a helpful assistant running on the user's own computer. Answer clearly and concisely.",
+        "You are SLM Assistant, a helpful assistant running on the user's own computer. Answer clearly and concisely. "
+        "Write math as plain text (for example 3 × 4 = 12 or x^2), never LaTeX.",
         "Instruction given to the model before every conversation.",
     )
     user_models: list = _f([], "GGUF files the user added (paths).")
