@@ -71,8 +71,12 @@ class UsageBarChart(QWidget):
     def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt name
         return QSize(240, 140)
 
-    def set_data(self, labels: Sequence[str], series: Sequence[Series], stacked: bool, description: str) -> None:
+    def set_data(self, labels: Sequence[str], series: Sequence[Series], stacked: bool, description: str,
+                 title: str | None = None) -> None:
         """Show ``series`` over ``labels``; ``description`` is what a screen reader announces."""
+        if title:
+            self.title = title
+            self.setAccessibleName(title)
         self.labels = list(labels)
         self.series = list(series)
         self.stacked = stacked

@@ -293,15 +293,15 @@ class UsageDialog(QDialog):
         cloud = [float(r.cloud.answers) for r in rows]
         unit = "week" if by_week else "day"
         t = self.summary.total
-        self.answers_chart.title = f"Answers per {unit}{' (week starting)' if by_week else ''}: this device and cloud"
-        self.latency_chart.title = f"Median time to first token per {unit} (seconds)"
         self.answers_chart.set_data(
             labels, [Series("This device", device, "device"), Series("Cloud", cloud, "cloud")], stacked=True,
+            title=f"Answers per {unit}{' (week starting)' if by_week else ''}: this device and cloud",
             description=f"Answers per {unit} over {len(rows)} {unit}s: {t.device.answers} on this device, "
                         f"{t.cloud.answers} in the cloud.")
         self.latency_chart.set_data(
             labels, [Series("This device", [r.device.median_ttft_s or 0.0 for r in rows], "device"),
                      Series("Cloud", [r.cloud.median_ttft_s or 0.0 for r in rows], "cloud")], stacked=False,
+            title=f"Median time to first token per {unit} (seconds)",
             description=f"Median time to first token per {unit}: {_s(t.device.median_ttft_s)} on this device, "
                         f"{_s(t.cloud.median_ttft_s)} in the cloud over the whole period.")
 

@@ -55,8 +55,10 @@ def test_answers_in_the_window_show_up_in_the_usage_dialog(qtbot, main_window, g
         assert "2 on this device" in dialog.answers_chart.accessibleDescription()
         assert dialog.answers_chart.accessibleName() and dialog.latency_chart.accessibleName()
         assert unnamed_controls(dialog) == []
+        assert dialog.answers_chart.accessibleName().startswith("Answers per week")
         dialog.granularity_combo.setCurrentIndex(1)  # by day
         assert dialog.model.rows[1].granularity == "day"
+        assert dialog.answers_chart.accessibleName().startswith("Answers per day")
 
         out = tmp_path / "usage.csv"
         dialog.export_csv(str(out))
