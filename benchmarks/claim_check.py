@@ -131,12 +131,58 @@ def _shift_digits(number: str, rng: random.Random) -> str:
     return number[:i] + str(new) + number[i + 1:]
 
 
+_MONTH_NAMES = ("January February March April May June July August September October November "
+                "December").split()
+
+
+def paraphrase(answer: str) -> tuple[str, str] | None:
+    """(the right answer with its first figure written another way, how), or None.
+
+    "2319" <-> "2,319", "13-18" -> "13 to 18", "seventh" <-> "7th", "nine" <-> "9", "12%" <->
+    "12 percent", "12/08/2007" -> "December 8, 2007": what a model writes when it is right.
+    """
+    figures = [m for m in extract(answer) if m.kind in FIGURE_KINDS]
+    if not figures:
+        return None
+    m = figures[0]
+    figure = answer[m.start:m.end]
+    new, how = None, m.kind
+    if m.kind == "range":
+        new = re.sub(r"\s*(?:-|–|—)\s*", " to ", figure, count=1) if re.search(r"\d\s*[-–—]\s*\d", figure) else \
+            re.sub(r"^between\s+(.*?)\s+and\s+", r"\1-", re.sub(r"\s+to\s+", "-", figure), flags=re.I)
+    elif m.kind == "ordinal":
+        word = figure.lower()
+        if word in _NEXT_ORDINAL:
+            n = _NEXT_ORDINAL.index(word) + 1
+            new = f"{n}{ {1: 'st', 2: 'nd', 3: 'rd'}.get(n, 'th') }".replace(" ", "")
+    elif m.kind == "date" and re.fullmatch(r"\d{1,2}/\d{1,2}/\d{4}", figure):
+        month, day, year = (int(x) for x in figure.split("/"))
+        new = f"{_MONTH_NAMES[month - 1]} {day}, {year}"
+    elif m.kind == "percent":
+        new = figure.replace("%", " percent") if "%" in figure else re.sub(r"\s*percent", "%", figure)
+    elif m.kind in ("number", "money"):
+        word = re.search(r"[A-Za-z]+", figure)
+        digits = re.search(r"\d[\d,]*(?:\.\d+)?", figure)
+        if word and word.group(0).lower() in _NEXT_WORD:
+            new, how = figure.replace(word.group(0), str(_NEXT_WORD.index(word.group(0).lower()) + 1)), "number_word"
+        elif digits and "," in digits.group(0):
+            new, how = figure.replace(digits.group(0), digits.group(0).replace(",", "")), "thousands_separator"
+        elif digits and re.fullmatch(r"\d{4,}", digits.group(0)) and not 1900 <= int(digits.group(0)) <= 2100:
+            new, how = figure.replace(digits.group(0), f"{int(digits.group(0)):,}"), "thousands_separator"
+        elif digits and re.fullmatch(r"[1-9]", digits.group(0)):
+            new, how = figure.replace(digits.group(0), _NEXT_WORD[int(digits.group(0)) - 1], 1), "number_word"
+    if not new or new == figure:
+        return None
+    return answer[:m.start] + new + answer[m.end:], how
+
+
 # ---------------------------------------------------------------- measures
 
 
 def quality(rows: list[dict], texts: dict[tuple[str, int], str], seed: int = 16) -> dict:
     rng = random.Random(seed)
     right_flagged = right_total = wrong_flagged = wrong_total = 0
+    paraphrased_flagged = paraphrased_total = 0
     fully_right = fully_wrong = 0
     claim_flags = {"right": 0, "wrong": 0}
     per_kind: dict[str, list[int]] = {}
@@ -156,6 +202,14 @@ def quality(rows: list[dict], texts: dict[tuple[str, int], str], seed: int = 16)
                                  "unsupported": [c.text for c in right.unsupported_key]})
         if right.claims and not right.unsupported_key:
             fully_right += 1
+        rewritten = paraphrase(answer)
+        if rewritten is not None:
+            check = check_claims(rewritten[0], citations, row["question"])
+            paraphrased_total += 1
+            paraphrased_flagged += bool(check.unsupported_key)
+            if check.unsupported_key:
+                false_alarms.append({"id": row["id"], "answer": rewritten[0], "paraphrase": rewritten[1],
+                                     "unsupported": [c.text for c in check.unsupported_key]})
         wrong = perturb(answer, rng)
         if wrong is None:
             continue
@@ -180,6 +234,11 @@ def quality(rows: list[dict], texts: dict[tuple[str, int], str], seed: int = 16)
         "recall_wrong": round(wrong_flagged / wrong_total, 4) if wrong_total else None,
         "false_alarm_rate_right": round(right_flagged / right_total, 4) if right_total else None,
         "fully_supported_are_right": round(fully_right / supported_total, 4) if supported_total else None,
+        # Right answers whose figure is written another way ("2,319" for "2319", "13 to 18" for "13-18").
+        "answers_paraphrased": paraphrased_total,
+        "false_alarm_rate_paraphrased": round(paraphrased_flagged / paraphrased_total, 4) if paraphrased_total else None,
+        "precision_unsupported_with_paraphrases": (
+            round(wrong_flagged / (flagged_total + paraphrased_flagged), 4) if flagged_total + paraphrased_flagged else None),
         "recall_by_perturbation": {k: round(c / n, 4) for k, (c, n) in sorted(per_kind.items())},
         "count_by_perturbation": {k: n for k, (_, n) in sorted(per_kind.items())},
         "false_alarms": false_alarms,
@@ -276,6 +335,8 @@ def main() -> int:
         print(f"Precision of 'unsupported': {q['precision_unsupported']}, recall on wrong answers: {q['recall_wrong']}, "
               f"fully supported answers right: {q['fully_supported_are_right']}")
         print(f"By perturbation: {q['recall_by_perturbation']}")
+        print(f"False alarms on right answers: {q['false_alarm_rate_right']}; on right answers written another way: "
+              f"{q['false_alarm_rate_paraphrased']} of {q['answers_paraphrased']}")
         for miss in q["false_alarms"]:
             print(f"  false alarm {miss['id']}: {miss['unsupported']} in {miss['answer'][:90]}")
         for miss in q["missed_wrong"]:

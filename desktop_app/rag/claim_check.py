@@ -34,6 +34,7 @@ documents source sources state states stated says said according total some othe
 _SENTENCE_END_RE = re.compile(r"[.!?](?=\s|$)|\n")
 _MARKERS_AFTER_RE = re.compile(r"(?:\s*\[\d+(?:\s*[,–-]\s*\d+)*\])+")
 _MARKER_NUMBERS_RE = re.compile(r"\d+")
+_PAGE_REF_RE = re.compile(r"\b(?:pages?|pp?\.)\s*\d+(?:\s*(?:[-–]|to|and)\s*\d+)?", re.IGNORECASE)
 _MARKER_RE = re.compile(r"\[[\d,\s–-]+\]")
 _NAME_IN_PASSAGE_RE = re.compile(r"(?:[A-Z][A-Za-z'’]*)(?:\s+(?:of|and|for|the|on|in|de|&)?\s*[A-Z][A-Za-z'’]*)+")
 
@@ -54,8 +55,9 @@ def check_claims(answer: str, citations: Sequence[Citation], question: str = "")
     passages = [_Passage(c) for c in citations]
     sentences = _Sentences(answer)
     claims = []
+    references = _reference_spans(answer, citations)
     for mention in extract(answer):
-        if _signature(mention) in echoed:
+        if _signature(mention) in echoed or any(s < mention.end and mention.start < e for s, e in references):
             continue
         cited = sentences.cited_numbers(mention)
         order = sorted(passages, key=lambda p: p.citation.number not in cited)  # cited first, stable
@@ -92,6 +94,11 @@ class _Passage:
             return self._find_range(claim)
         if claim.kind == "date":
             return self._find_date(claim)
+        if claim.kind == "time":
+            # "12:00 p.m." and "1200 CST" agree; a time without a.m./p.m. may be either half-day.
+            same = {claim.value, (claim.value + 720) % 1440} if claim.value < 780 and ":" in claim.text \
+                and not re.search(r"[ap]\.?m", claim.text, re.IGNORECASE) else {claim.value}
+            return next(((m.start, m.end) for m in self.mentions if m.kind == "time" and m.value in same), None)
         if claim.kind == "ordinal":
             return next(((m.start, m.end) for m in self.mentions if m.kind == "ordinal" and m.value == claim.value), None)
         if claim.kind == "code":
@@ -207,6 +214,16 @@ def _year_signature(m: Mention) -> tuple:
 def _stem(word: str) -> str:
     """A crude stem that lets "knots"/"knot" and "patients"/"patient" meet: the first 5 letters."""
     return word.lower()[:5]
+
+
+def _reference_spans(answer: str, citations: Sequence[Citation]) -> list[tuple[int, int]]:
+    """Where the answer names its sources ("page 7", "DOT2022.pdf"): pointers, not claims."""
+    spans = [m.span() for m in _PAGE_REF_RE.finditer(answer)]
+    for citation in citations:
+        name = re.split(r"[\\/]", citation.source)[-1]
+        for form in {name, name.rsplit(".", 1)[0]} - {""}:
+            spans += [m.span() for m in re.finditer(re.escape(form), answer)]
+    return spans
 
 
 class _Sentences:

@@ -65,6 +65,10 @@ _DATE_RES = [
     re.compile(rf"\b{_MONTH_RE.format(g='mon')},?\s+(?P<year>\d{{4}})\b", re.I),
     re.compile(r"\b(?:FY|fiscal\s+year)\s*(?:\(FY\)\s*)?['’]?(?P<fy>\d{4}|\d{2})\b", re.I),
 ]
+# "10:45 a.m.", "16:30", and the reports' "1045 UTC" / "1630 CST" (four digits and a time zone).
+_TIME_RE = re.compile(r"\b(?P<h>\d{1,2}):(?P<m>[0-5]\d)(?:\s?(?P<ampm>[ap])\.?m\.?(?![\w]))?"
+                      r"|\b(?P<hh>[01]\d|2[0-3])(?P<mm>[0-5]\d)\s?(?:hours\s)?(?P<zone>[ECMPA][SD]T|UTC|GMT|Z|local)\b",
+                      re.IGNORECASE)
 _ORDINAL_RE = re.compile(rf"\b(?=[\dfsten])(?:(?P<num>\d+)(?:st|nd|rd|th)|(?P<word>{'|'.join(_ORDINALS)}))\b", re.I)
 # A word with a digit and a letter, hyphens allowed ("N6135M", "COVID-19"); _is_code decides.
 _CODE_TOKEN_RE = re.compile(r"(?<![\w-])(?<!\d\.)(?=[\w-]*\d)(?=[\w-]*[A-Za-z_])[A-Za-z0-9_]+(?:-[A-Za-z0-9_]+)*(?![\w-])")
@@ -107,9 +111,10 @@ class Quantity:
 class Mention:
     """One checkable statement found in a text.
 
-    ``kind``: number, percent, money, range, date, ordinal, code or name. ``value``: a Quantity
-    (number, percent, money), a pair of Quantities (range), (year, month, day, fiscal) with None
-    for unstated parts (date), an int (ordinal), the text itself (code, name). ``approx``: stated
+    ``kind``: number, percent, money, range, date, time, ordinal, code or name. ``value``: a
+    Quantity (number, percent, money), a pair of Quantities (range), (year, month, day, fiscal)
+    with None for unstated parts (date), minutes after midnight (time), an int (ordinal), the
+    normalised text (code, name). ``approx``: stated
     as rounded ("about 12", "36.4 billion") so a more precise figure that rounds to it supports it.
     """
 
@@ -156,6 +161,11 @@ def extract(text: str, *, passage: bool = False) -> list[Mention]:
                 date = _date_value(m)
                 if date is not None:
                     add(Mention("date", m.start(), m.end(), m.group(0), date))
+    for m in _TIME_RE.finditer(text):
+        if free(*m.span()):
+            minutes = _time_value(m)
+            if minutes is not None:
+                add(Mention("time", m.start(), m.end(), m.group(0), minutes))
     for m in _CODE_TOKEN_RE.finditer(text):
         if free(*m.span()) and _is_code(m.group(0)):
             add(Mention("code", m.start(), m.end(), m.group(0), _code_key(m.group(0))))
@@ -209,6 +219,20 @@ def _date_value(m: re.Match) -> tuple | None:
         if groups["mon"][0].islower():
             return None
     return (int(groups["year"]), month_num, day, False)
+
+
+def _time_value(m: re.Match) -> int | None:
+    """Minutes after midnight: "10:45 a.m." -> 645, "1630 CST" -> 990, "12:00 p.m." -> 720."""
+    if m.group("hh"):
+        return int(m.group("hh")) * 60 + int(m.group("mm"))
+    hour, minute, ampm = int(m.group("h")), int(m.group("m")), (m.group("ampm") or "").lower()
+    if hour > 23 or (ampm and not 1 <= hour <= 12):
+        return None
+    if ampm == "p" and hour != 12:
+        hour += 12
+    elif ampm == "a" and hour == 12:
+        hour = 0
+    return hour * 60 + minute
 
 
 def _month_number(word: str) -> int | None:

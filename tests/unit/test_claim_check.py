@@ -231,3 +231,19 @@ def test_a_300_word_answer_is_checked_quickly():
     check = check_claims(answer, SOURCES)
     assert time.perf_counter() - started < 2.0
     assert len(check.claims) >= 60 and all(c.supported for c in check.claims if c.kind != "name")
+
+
+@pytest.mark.parametrize(("answer", "figure", "supported"), [
+    ("The accident happened at 12:00 p.m. [5].", "12:00 p.m.", True),  # the report says "1200 CST"
+    ("The accident happened at 12:00 [5].", "12:00", True),
+    ("The accident happened at 1:00 p.m. [5].", "1:00 p.m.", False),
+])
+def test_times(answer, figure, supported):
+    found = claim(check_claims(answer, SOURCES), figure)
+    assert found.kind == "time" and found.supported is supported
+
+
+def test_references_to_the_sources_are_not_claims():
+    answer = "As 20080111X00040.pdf says on page 2 (pages 1-2 of the report), the landing was the seventh [5]."
+    texts = [c.text for c in check_claims(answer, SOURCES).claims]
+    assert texts == ["seventh"]
