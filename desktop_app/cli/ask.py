@@ -27,6 +27,7 @@ from desktop_app.core.cancel import CancelToken
 from desktop_app.core.conversation_export import route_label
 from desktop_app.core.errors import AppError
 from desktop_app.core.records import DoneEvent, ErrorEvent, NoticeEvent, RouteEvent, SourcesEvent, TokenEvent
+from desktop_app.rag.claim_check import unsupported_note
 from desktop_app.services import document_use
 
 
@@ -183,7 +184,7 @@ class _Output:
                 lines = ["", "Sources:"] + [f"  [{c.number}] {Path(c.source).name}, page {c.page}  ({c.source})"
                                             for c in answer.sources]
                 self._write("\n".join(lines) + "\n")
-            warning = claims_warning(answer.claims)
+            warning = unsupported_note(answer.claims)
             if warning:
                 print(warning, file=sys.stderr)
         if answer.stopped:
@@ -199,25 +200,6 @@ class _Output:
         except BrokenPipeError:  # `ask ... | head -1`: the reader left; stop writing quietly
             self.stdout_gone = True
             silence_stdout()
-
-
-def claims_warning(check) -> str:
-    """One line naming the key figures the sources do not state ("" when there are none).
-
-    E.g. "Check: '14-18' is not found in the sources." (stderr: stdout stays the answer alone).
-    """
-    if check is None:
-        return ""
-    missing = list(dict.fromkeys(c.text for c in check.unsupported_key))
-    if not missing:
-        return ""
-    quoted = [f"'{text}'" for text in missing[:3]]
-    more = len(missing) - len(quoted)
-    if more:
-        quoted.append(f"{more} more")
-    names = quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " and " + quoted[-1]
-    verb = "is" if len(missing) == 1 else "are"
-    return f"Check: {names} {verb} not found in the sources."
 
 
 class _StopOnCtrlC:

@@ -72,6 +72,26 @@ def check_claims(answer: str, citations: Sequence[Citation], question: str = "")
     return ClaimCheck(tuple(claims))
 
 
+def unsupported_note(check: ClaimCheck | None) -> str:
+    """One line naming the key figures the sources do not state ("" when there are none).
+
+    E.g. "Check: '14-18' is not found in the sources." The CLI prints it on stderr; the window
+    shows it at the top of the answer.
+    """
+    if check is None:
+        return ""
+    missing = list(dict.fromkeys(c.text for c in check.unsupported_key))
+    if not missing:
+        return ""
+    quoted = [f"'{text}'" for text in missing[:3]]
+    more = len(missing) - len(quoted)
+    if more:
+        quoted.append(f"{more} more")
+    names = quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " and " + quoted[-1]
+    verb = "is" if len(missing) == 1 else "are"
+    return f"Check: {names} {verb} not found in the sources."
+
+
 class _Passage:
     """One cited passage, read once: its figures, and a case-folded copy to search names in."""
 
@@ -258,4 +278,4 @@ class _Sentences:
                 for n in _MARKER_NUMBERS_RE.findall(marker.group(0))}
 
 
-__all__ = ["check_claims"]
+__all__ = ["check_claims", "unsupported_note"]

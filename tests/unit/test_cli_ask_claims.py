@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from desktop_app.cli.ask import claims_warning
 from desktop_app.core.records import Claim, ClaimCheck, Hit
+from desktop_app.rag.claim_check import unsupported_note
 from tests.unit.assistant_fakes import FakeRetriever
 from tests.unit.cli_fakes import fake_core, run_cli  # noqa: F401 (fixture)
 
@@ -102,4 +102,4 @@ def _unsupported(*texts: str, key: bool = True) -> ClaimCheck:
     (_unsupported("10", "10"), "Check: '10' is not found in the sources."),
 ])
 def test_warning_line(check, line):
-    assert claims_warning(check) == line
+    assert unsupported_note(check) == line
