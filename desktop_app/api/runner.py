@@ -7,9 +7,11 @@ does not have is one plain error instead of uvicorn's log and exit.
 from __future__ import annotations
 
 import ipaddress
+import logging
 import socket
 import threading
 import time
+from pathlib import Path
 
 from desktop_app.core.errors import AppError
 
@@ -57,10 +59,24 @@ def url_of(sock: socket.socket) -> str:
 def uvicorn_server(app, **options):
     import uvicorn
 
-    # Quiet by default: no access log (paths are harmless, but the log is for failures only).
-    config = uvicorn.Config(app, log_level="warning", access_log=False, timeout_graceful_shutdown=GRACEFUL_S,
-                            lifespan="on", **options)
+    # log_config=None: uvicorn's records go to the host's handlers (serve's log file, the window's
+    # log) instead of a traceback on the user's terminal; no access log, the log is for failures.
+    config = uvicorn.Config(app, log_config=None, log_level="warning", access_log=False,
+                            timeout_graceful_shutdown=GRACEFUL_S, lifespan="on", **options)
     return uvicorn.Server(config)
+
+
+def log_to_file(path: Path) -> Path:
+    """Send warnings and errors (with their tracebacks) to a rotating file instead of the terminal."""
+    from logging.handlers import RotatingFileHandler
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handler = RotatingFileHandler(path, maxBytes=1 << 20, backupCount=3, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(logging.WARNING)
+    return path
 
 
 class BackgroundServer:

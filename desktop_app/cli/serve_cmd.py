@@ -34,7 +34,7 @@ def register(subparsers, name: str) -> None:
 
 def run(args: argparse.Namespace, core) -> int:
     from desktop_app.api.access_token import resolve_token
-    from desktop_app.api.runner import bind, is_loopback, url_of, uvicorn_server
+    from desktop_app.api.runner import bind, is_loopback, log_to_file, url_of, uvicorn_server
     from desktop_app.api.server import create_app
     from desktop_app.api.service import ApiService
 
@@ -52,6 +52,9 @@ def run(args: argparse.Namespace, core) -> int:
     service = ApiService(core)
     _note("Loading the model…")
     service.model_ids()  # load now: the first request must not wait for it, and a broken model fails here
+    if service.indexed_collections():
+        _note("Opening the document index…")
+        core.library.warm_up()  # the embedder and Chroma, for the first documents question
     sock = bind(host, port)
     url = url_of(sock)
     if token.is_new:
@@ -59,6 +62,7 @@ def run(args: argparse.Namespace, core) -> int:
     _note(token.note)
     print(f"Serving the OpenAI-compatible API at {url} (Ctrl+C stops it)", flush=True)
     _note(f"Models: {', '.join(service.model_ids().listed)}; embeddings: {core.settings.rag.embedder}.")
+    _note(f"Problems are written to {log_to_file(core.paths.logs_dir / 'api.log')}.")
     server = uvicorn_server(create_app(service, token.value))
     try:
         server.run(sockets=[sock])
