@@ -77,6 +77,9 @@ class Citation:
     page: int
     text: str
     score: float = 0.0
+    # The span of ``text`` a reader is pointed to (a checked claim's evidence), for the popup to
+    # highlight; None for the citation as a whole. Not saved: claims carry their own spans.
+    highlight: tuple[int, int] | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {"n": self.number, "source": self.source, "page": self.page, "text": self.text, "score": self.score}
