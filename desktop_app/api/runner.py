@@ -70,12 +70,16 @@ def log_to_file(path: Path) -> Path:
     """Send warnings and errors (with their tracebacks) to a rotating file instead of the terminal."""
     from logging.handlers import RotatingFileHandler
 
+    root = logging.getLogger()
+    if any(getattr(h, "baseFilename", None) == str(path.absolute()) for h in root.handlers):
+        return path  # started again in the same process (the window): one handler is enough
     path.parent.mkdir(parents=True, exist_ok=True)
     handler = RotatingFileHandler(path, maxBytes=1 << 20, backupCount=3, encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    root = logging.getLogger()
+    handler.setLevel(logging.WARNING)
     root.addHandler(handler)
-    root.setLevel(logging.WARNING)
+    if root.level > logging.WARNING or root.level == logging.NOTSET:
+        root.setLevel(logging.WARNING)
     return path
 
 

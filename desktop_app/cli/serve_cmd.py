@@ -12,7 +12,7 @@ import argparse
 import sys
 
 from desktop_app import PRODUCT_NAME
-from desktop_app.core.errors import AppError, PolicyError
+from desktop_app.core.errors import AppError
 
 
 def register(subparsers, name: str) -> None:
@@ -34,19 +34,16 @@ def register(subparsers, name: str) -> None:
 
 def run(args: argparse.Namespace, core) -> int:
     from desktop_app.api.access_token import resolve_token
-    from desktop_app.api.runner import bind, is_loopback, log_to_file, url_of, uvicorn_server
+    from desktop_app.api.hosting import check_allowed, exposure_warning
+    from desktop_app.api.runner import bind, log_to_file, url_of, uvicorn_server
     from desktop_app.api.server import create_app
     from desktop_app.api.service import ApiService
 
     api = core.settings.api
-    if core.policy.is_locked("api.enabled") and not api.enabled:
-        raise PolicyError("Your organization does not allow the local API on this computer.")
     host = (args.host or api.host or "127.0.0.1").strip()
     port = api.port if args.port is None else args.port
-    if not 0 <= port <= 65535:
-        raise AppError(f"{port} is not a port number.", "Use a number from 1 to 65535.")
-    if not is_loopback(host):
-        _check_exposure(host, core, args.yes_expose)
+    if check_allowed(core, host, port):
+        _confirm_exposure(host, args.yes_expose)
 
     token = resolve_token(rotate=args.rotate_token)
     service = ApiService(core)
@@ -74,23 +71,15 @@ def run(args: argparse.Namespace, core) -> int:
     return 0
 
 
-def _check_exposure(host: str, core, yes: bool) -> None:
-    """Another address than loopback: allowed by policy and settings, and confirmed."""
-    if not core.settings.api.allow_network:
-        if core.policy.is_locked("api.allow_network"):
-            raise PolicyError(f"Your organization allows the local API on this computer's loopback address only, "
-                              f"not on {host}.", "Leave out --host (127.0.0.1).")
-        raise AppError(f"Serving on {host} is turned off (api.allow_network).",
-                       "Run 'slm-assistant config set api.allow_network true' first, or leave out --host.")
-    warning = (f"Listening on {host} lets other computers on the network use the model and your documents "
-               "(with the API token).")
+def _confirm_exposure(host: str, yes: bool) -> None:
+    """Another address than loopback (allowed by policy and settings): the user confirms."""
     if yes:
-        _note(warning)
+        _note(exposure_warning(host))
         return
     if not _interactive():
         raise AppError(f"Serving on {host} needs your confirmation.",
                        "Add --yes-expose to allow it, or leave out --host to stay on this computer only.")
-    print(warning, file=sys.stderr)
+    print(exposure_warning(host), file=sys.stderr)
     try:
         reply = input("Serve on the network? [y/N] ")
     except (EOFError, KeyboardInterrupt):

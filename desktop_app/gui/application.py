@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QApplication
 
 from desktop_app import PRODUCT_NAME, __version__
 from desktop_app.config.paths import resource_path
+from desktop_app.gui.settings_api_page import start_with_window as start_api_with_window
 
 # Note: ``Qt`` (PySide builds all of its ~100 enums on first access: tens of ms) and the theme
 # module are not touched on the way to the first paint.
@@ -201,6 +202,7 @@ def run(core, argv: list[str] | None = None, on_shown: Callable[[], None] | None
     # for up to a second, which would freeze the window (benchmarks/gui_indexing_latency.py).
     core.library_in_subprocess = True
     app, window = show_main_window(core, argv, on_shown)
+    window.startupFinished.connect(lambda: start_api_with_window(core, window.pool, lambda e: window.banner.show_error(f"The local API did not start: {e}")))
     if core.policy.problem:  # shown once the chat UI (with its banner) exists
         problem = f"{core.policy.problem} Cloud hand-off is off."
         window.startupFinished.connect(lambda: window.banner.show_error(problem))

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QComboBox, QDialog, QDialogButtonBox, QFormLayout,
 from desktop_app.core.errors import AppError
 from desktop_app.gui.accessibility import describe
 from desktop_app.gui.cloud_page import CloudSettingsPage
+from desktop_app.gui.settings_api_page import ApiSettingsPage
 from desktop_app.gui.settings_model_page import RELOAD_KEYS, ModelSettingsPage
 from desktop_app.gui.settings_widgets import add_row
 
@@ -55,6 +56,7 @@ class SettingsDialog(QDialog):
         self.tabs.addTab(self.appearance_page, "&Appearance")
         self.cloud_page = CloudSettingsPage(core, self, pool=pool)
         self.tabs.addTab(self.cloud_page, "&Cloud")
+        self.tabs.addTab(ApiSettingsPage(core, self, pool=pool), "&Local API")  # acts at once, not on OK
 
         self.error_label = QLabel()
         self.error_label.setWordWrap(True)
