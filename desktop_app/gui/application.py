@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QApplication
 
 from desktop_app import PRODUCT_NAME, __version__
 from desktop_app.config.paths import resource_path
-from desktop_app.gui.settings_api_page import start_with_window as start_api_with_window
+from desktop_app.gui.api_autostart import start_with_window as start_api_with_window
 
 # Note: ``Qt`` (PySide builds all of its ~100 enums on first access: tens of ms) and the theme
 # module are not touched on the way to the first paint.

@@ -2,7 +2,7 @@
 
 Off by default. The switch acts at once (starting loads the model and opens the port, on a
 worker) and is remembered (``api.enabled``), so the API starts with the window next time
-(``start_with_window``). A new token is shown once, here, with a Copy button. An address other
+(``gui.api_autostart``). A new token is shown once, here, with a Copy button. An address other
 than loopback asks first; IT's policy can forbid the API or any address but loopback.
 """
 
@@ -188,10 +188,8 @@ def stop_on_quit(host) -> None:
         app.aboutToQuit.connect(host.stop)
 
 
-def start_with_window(core, pool: WorkerPool, on_problem=None) -> None:
-    """Start the API at launch when the user left it on (``api.enabled``); a failure is reported, not raised."""
-    if not core.settings.api.enabled:
-        return
+def start_hosting(core, pool: WorkerPool, on_problem=None) -> None:
+    """Start the API at launch (``api_autostart``: the user left it on); a failure is reported, not raised."""
     host = host_for(core)
     stop_on_quit(host)
     # The user confirmed a network address when they turned the API on; the policy is checked again.

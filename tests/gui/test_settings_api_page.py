@@ -11,7 +11,8 @@ from PySide6.QtWidgets import QMessageBox
 
 from desktop_app.api.hosting import host_for
 from desktop_app.config.policy import MachinePolicy
-from desktop_app.gui.settings_api_page import ApiSettingsPage, start_with_window
+from desktop_app.gui.api_autostart import start_with_window
+from desktop_app.gui.settings_api_page import ApiSettingsPage
 from desktop_app.gui.workers import WorkerPool
 from desktop_app.llm.fake import FakeBackend
 from tests.gui.gui_fixtures import make_core
@@ -103,6 +104,8 @@ def test_policy_can_forbid_the_api_or_the_network(qtbot, isolated_home):
 
 
 def test_the_api_starts_with_the_window_when_left_on(qtbot, core):
+    start_with_window(core, WorkerPool())  # off (the default): nothing starts
+    assert not host_for(core).running
     core.settings.api.enabled = True
     errors = []
     start_with_window(core, WorkerPool(), on_problem=errors.append)
