@@ -7,7 +7,9 @@ embedder and no network:
     chunk headers, no table-row rewriting, no question periods/organisations), which is the
     retriever as it was at fca2539;
   - new: all features on.
-Then scores every question of ``benchmarks/data/corpus_questions.jsonl`` (one JSON object a line:
+Then scores every question of ``benchmarks/data/corpus_questions.jsonl`` and
+``benchmarks/data/period_questions.jsonl`` (questions naming a fiscal year, "latest"/"earliest" and
+year-against-year comparisons across the yearly reports; one JSON object a line:
 ``{"question", "answers": [...], "files": [...], "pages": [...], "kind", "answers_all"?}``):
   - doc_hit@k: a top-k passage comes from one of the answer files;
   - page_hit@k: a top-k passage comes from an answer file and one of the answer pages;
@@ -104,8 +106,8 @@ class Built:
         self.retriever = HybridRetriever(embedder, self.vectors, self.keywords, config=config,
                                          documents=self.metadata.all)
 
-    def index(self, corpus: Path) -> dict:
-        gen = self.indexer.run([str(corpus)], "corpus")
+    def index(self, roots: list[Path]) -> dict:
+        gen = self.indexer.run([str(r) for r in roots], "corpus")
         started = time.perf_counter()
         while True:
             try:
@@ -123,7 +125,7 @@ class Built:
             store.close()
 
 
-def open_variant(name: str, key: str, corpus: Path, embedder, cache: Path | None, scratch: Path) -> tuple[Built, dict]:
+def open_variant(name: str, key: str, corpus: list[Path], embedder, cache: Path | None, scratch: Path) -> tuple[Built, dict]:
     options, config = VARIANTS[name]
     if cache is None:
         folder = scratch / name
@@ -182,29 +184,45 @@ def percentile(values: list[float], p: float) -> float:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", type=Path, default=default_corpus())
-    parser.add_argument("--questions", type=Path, default=ROOT / "benchmarks" / "data" / "corpus_questions.jsonl")
+    parser.add_argument("--questions", type=Path, nargs="+", metavar="FILE",
+                        default=[ROOT / "benchmarks" / "data" / "corpus_questions.jsonl",
+                                 ROOT / "benchmarks" / "data" / "period_questions.jsonl"],
+                        help="JSON Lines question files (default: the corpus questions and the period questions)")
     parser.add_argument("--k", type=int, default=5)
+    parser.add_argument("--folders", default="", metavar="A,B",
+                        help="only these sub-folders of the corpus (default: all of it); questions on other files are left out")
     parser.add_argument("--variants", default="baseline,new")
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "slm-retrieval-bench")
     parser.add_argument("--no-cache", action="store_true", help="build every index from scratch in a temporary folder")
+    parser.add_argument("--threads", type=int, default=0,
+                        help="torch threads for embedding (default: torch's own choice; 1 is faster on a crowded machine)")
     parser.add_argument("--misses", metavar="FILE", type=Path, help="write each variant's per-question results (JSON Lines)")
     args = parser.parse_args()
 
     if not args.corpus.is_dir():
         print(json.dumps({"error": f"corpus not found: {args.corpus}"}))
         return 2
-    questions = [json.loads(line) for line in args.questions.read_text(encoding="utf-8").splitlines() if line.strip()]
-    files = sorted(p for p in args.corpus.rglob("*") if p.suffix.lower() == ".pdf")
+    questions = [json.loads(line) for qfile in args.questions if qfile.exists()
+                 for line in qfile.read_text(encoding="utf-8").splitlines() if line.strip()]
+    roots = [args.corpus / f.strip() for f in args.folders.split(",") if f.strip()] or [args.corpus]
+    files = sorted(p for r in roots for p in r.rglob("*") if p.suffix.lower() == ".pdf")
+    names = {p.name for p in files}
+    questions = [q for q in questions if all(os.path.basename(f) in names for f in q.get("files", []))]
     variants = [v.strip() for v in args.variants.split(",") if v.strip()]
     # Keys from the code as imported now (the files may be edited while this runs).
     keys = {name: index_key(name, VARIANTS[name][0], args.corpus, files) for name in variants}
     embedder = MiniLMEmbedder()
     embedder.embed(["warm-up sentence for the embedding model"])
-    result: dict = {"corpus_files": len(files), "questions": len(questions), "k": args.k}
+    if args.threads:
+        import torch
+
+        torch.set_num_threads(args.threads)
+    result: dict = {"corpus_files": len(files), "folders": [str(r.relative_to(args.corpus)) for r in roots],
+                    "questions": len(questions), "k": args.k}
     misses = []
     with tempfile.TemporaryDirectory(prefix="slm-retrieval-bench-") as tmp:
         for name in variants:
-            built, stats = open_variant(name, keys[name], args.corpus, embedder, None if args.no_cache else args.cache, Path(tmp))
+            built, stats = open_variant(name, keys[name], roots, embedder, None if args.no_cache else args.cache, Path(tmp))
             try:
                 scored = score(built, questions, args.k)
                 stats["chunks_in_index"] = built.vectors.count()

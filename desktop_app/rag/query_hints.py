@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Mapping
 
 from desktop_app.rag.doc_meta import DocumentMeta, _parse_date
@@ -65,7 +66,8 @@ def parse(query: str) -> QueryHints:
     return hints
 
 
-def name_keys(path: str, meta: DocumentMeta) -> set[str]:
+@lru_cache(maxsize=4096)
+def name_keys(path: str, meta: DocumentMeta) -> frozenset[str]:
     """Ways a question may name a document: its organisation, the acronyms of it, its reference."""
     keys: set[str] = set()
     org = meta.organisation.strip()
@@ -87,7 +89,7 @@ def name_keys(path: str, meta: DocumentMeta) -> set[str]:
         keys.add(m.group(1).upper())
     if meta.reference:
         keys.add(meta.reference.lower())
-    return {k for k in keys if len(k) >= 2}
+    return frozenset(k for k in keys if len(k) >= 2)
 
 
 def resolve(query: str, documents: Mapping[str, DocumentMeta], ranked_sources: list[str]) -> QueryHints:
@@ -101,7 +103,8 @@ def resolve(query: str, documents: Mapping[str, DocumentMeta], ranked_sources: l
     if not documents:
         return hints
     low = " " + " ".join(re.findall(r"[\w.&'’-]+", query.lower())) + " "
-    acronyms = set(_ACRONYM.findall(query)) | {w.upper() for w in re.findall(r"\b[a-z]{2,6}\b", query) if w.upper() in _known_acronyms(documents)}
+    # Only acronyms written in capitals: "dot" or "doc" in a sentence is a word, not DOT or DOC.
+    acronyms = set(_ACRONYM.findall(query))
     for path, meta in documents.items():
         for key in name_keys(path, meta):
             if key.isupper():
@@ -130,10 +133,6 @@ def resolve(query: str, documents: Mapping[str, DocumentMeta], ranked_sources: l
             hints.dated = [picked]
             hints.strong = True
     return hints
-
-
-def _known_acronyms(documents: Mapping[str, DocumentMeta]) -> set[str]:
-    return {k for p, m in documents.items() for k in name_keys(p, m) if k.isupper()}
 
 
 def _relative(hints: QueryHints, documents: Mapping[str, DocumentMeta], ranked_sources: list[str]) -> str:

@@ -225,7 +225,8 @@ class HybridRetriever:
         # Passages of the named documents first (when there are any that pass the floor).
         ranked = sorted(fused, key=lambda cid: (listing[cid], bool(wanted) and chunks[cid].source not in wanted,
                                                 -fused[cid], -similarity.get(cid, 0.0)))
-        if hints is not None and hints.comparison and len(wanted) >= 2:
+        if hints is not None and hints.comparison and 2 <= len(preferred) <= k:
+            # "Compare FY 2018 and FY 2019": a passage from each named document, then the rest.
             ranked = _each_document_first(ranked, chunks, preferred, k)
         private = set(self._on_device_only())
         hits: list[Hit] = []
