@@ -21,12 +21,12 @@ from desktop_app.config.paths import AppPaths
 from desktop_app.config.policy import MachinePolicy
 from desktop_app.config.settings import Settings, SettingsStore
 from desktop_app.core.cancel import CancelToken
-from desktop_app.core.errors import AppError, PolicyError
+from desktop_app.core.errors import AppError, PolicyError, StorageError
 from desktop_app.core.records import Hit
 from desktop_app.rag.consistency import IndexCheck
 from desktop_app.rag.embedder import Embedder, build_embedder
 from desktop_app.rag.records import CollectionInfo, DocumentInfo, IndexProgress, IndexReport
-from desktop_app.rag.store_failures import index_failure
+from desktop_app.rag.store_failures import SpaceCheckedVectors, index_failure
 from desktop_app.services.index_writes import GENERATION_KEY, IndexWrites, note
 
 ON_DEVICE_ONLY_KEY = "routing.on_device_only_collections"
@@ -100,7 +100,7 @@ class Library:
                 self._vectors = open_vector_store(self.settings.rag, self.paths.index_dir)
             return self._vectors, self._keywords
 
-    def _refresh_stores(self) -> None:
+    def _refresh_stores(self, force: bool = False) -> None:
         """Close Chroma if another process wrote since it was opened; the next use reopens it.
 
         Chroma keeps a folder's vector index in memory per process: a copy opened before another
@@ -109,7 +109,7 @@ class Library:
         """
         generation = self.manifest.get_meta(GENERATION_KEY)
         with self._store_lock, self._lock:
-            if self._own_vectors and self._vectors is not None and generation != self._seen_generation:
+            if self._own_vectors and self._vectors is not None and (force or generation != self._seen_generation):
                 stale, self._vectors, self._indexer = self._vectors, None, None
                 stale.close()
 
@@ -127,6 +127,7 @@ class Library:
                 from desktop_app.rag.indexer import Indexer
 
                 vectors, keywords = self._stores()
+                vectors = SpaceCheckedVectors(vectors, self.paths.index_dir)  # stop before a torn write
                 self._indexer = Indexer(self.embedder, vectors, keywords, self.manifest, metadata=self.document_meta)
             return self._indexer
 
@@ -183,9 +184,20 @@ class Library:
             ok = True
             return total
         except Exception as exc:  # noqa: BLE001 - every store failure becomes one plain sentence
-            raise index_failure(exc, self.paths.index_dir) from exc
+            error = index_failure(exc, self.paths.index_dir)
+            if isinstance(error, StorageError):
+                self._drop_half_written()
+            raise error from exc
         finally:
             self._writes.end(outer, ok)
+
+    def _drop_half_written(self) -> None:
+        """After a failed run (a full disk), remove its half-written files now if the disk allows;
+        otherwise the next writer does (the index is not marked clean)."""
+        try:
+            self.indexer.recover()
+        except Exception:  # noqa: BLE001 - the first failure is the one to report
+            pass
 
     def reset_index(self) -> None:
         """Forget every indexed document (both stores and the manifest) and the recorded model."""
@@ -233,13 +245,25 @@ class Library:
         with self._store_lock:
             try:
                 self._refresh_stores()
-                hybrid.vectors, hybrid.keywords = self._stores()
-                hits = hybrid.retrieve(query, k=k, collections=collections)
-                # A passage whose document is not listed (half-written by a running job, or an
-                # orphan awaiting repair) is not shown: search never disagrees with docs list.
-                listed = {h.source for h in hits if _is_listed(self.manifest.get(h.source))}
+                return self._retrieve_listed(hybrid, query, k, collections)
             except Exception as exc:  # noqa: BLE001
-                raise index_failure(exc, self.paths.index_dir, searching=True) from exc
+                if not (self._own_vectors and self._writes.lock.depth == 0):
+                    raise index_failure(exc, self.paths.index_dir, searching=True) from exc
+                first = exc
+            # Another process is writing: Chroma's copy of the vector index in this process is
+            # behind the log it is reading ("Error finding id"). Read once more from a fresh open.
+            try:
+                self._refresh_stores(force=True)
+                return self._retrieve_listed(hybrid, query, k, collections)
+            except Exception as exc:  # noqa: BLE001
+                raise index_failure(exc, self.paths.index_dir, searching=True) from first
+
+    def _retrieve_listed(self, hybrid, query: str, k: int, collections: Sequence[str] | None) -> list[Hit]:
+        hybrid.vectors, hybrid.keywords = self._stores()
+        hits = hybrid.retrieve(query, k=k, collections=collections)
+        # A passage whose document is not listed (half-written by a running job, or an orphan
+        # awaiting repair) is not shown: search never disagrees with docs list.
+        listed = {h.source for h in hits if _is_listed(self.manifest.get(h.source))}
         return [h for h in hits if h.source in listed]
 
     def warm_up(self) -> None:

@@ -205,23 +205,20 @@ def test_a_clean_index_is_not_scanned_again(paths, tmp_path, monkeypatch):
 # ------------------------------------------------------------------ a full disk
 
 
-@pytest.fixture
-def almost_full(monkeypatch):
-    """The disk under the index has 2 MiB left (what shutil.disk_usage would say)."""
-    monkeypatch.setattr(store_failures, "free_bytes", lambda folder: 2 * 1024 * 1024)
-
-
-def test_a_full_disk_while_indexing_is_one_sentence_and_keeps_what_was_indexed(paths, tmp_path, almost_full):
+def test_a_full_disk_while_indexing_is_one_sentence_and_keeps_what_was_indexed(paths, tmp_path, monkeypatch):
     vectors = BreakableVectors()
     lib = make_library(paths, vectors)
     hr = folder_of(tmp_path, "hr", HR)
     drain(lib.index([str(hr)], "hr"))
 
+    # The disk fills up (1.5 MiB left, 1 MiB kept as headroom): the store fails saying nothing useful.
+    monkeypatch.setattr(store_failures, "free_bytes", lambda folder: 1536 * 1024)
+    monkeypatch.setattr(store_failures, "reserve_bytes", lambda folder: 1024 * 1024)
     vectors.upsert_error = InternalError("Error in compaction: Failed to apply logs to the metadata segment")
     with pytest.raises(DiskFullError) as caught:
         drain(lib.index([str(folder_of(tmp_path, "eng", ENG))], "eng"))
     assert str(caught.value) == (
-        f"The disk holding your documents index is full (2.0 MB free in {paths.index_dir}). "
+        f"The disk holding your documents index is full (1.5 MB free in {paths.index_dir}). "
         "Free some space and index again; documents indexed so far are kept.")
     assert [c.name for c in lib.collections()] == ["hr"]
     assert lib.search("How many days of annual leave?")[0].source == str(hr / "leave.md")
@@ -234,6 +231,7 @@ def test_a_full_disk_while_indexing_is_one_sentence_and_keeps_what_was_indexed(p
 
     # Space freed: the next run finishes the interrupted one.
     vectors.upsert_error = vectors.query_error = None
+    monkeypatch.undo()
     report = drain(lib.index([str(tmp_path / "eng")], "eng"))
     assert report.files_indexed == 6
     assert lib.check().clean and [c.name for c in lib.collections()] == ["eng", "hr"]
@@ -257,6 +255,17 @@ class _FullDiskConnection:
 
     def __getattr__(self, name):
         return getattr(self._real, name)
+
+
+def test_indexing_stops_with_headroom_left_before_the_vector_store_writes(paths, tmp_path, monkeypatch):
+    vectors = BreakableVectors()
+    lib = make_library(paths, vectors)
+    monkeypatch.setattr(store_failures, "free_bytes", lambda folder: 20 * 1024 * 1024)
+    monkeypatch.setattr(store_failures, "reserve_bytes", lambda folder: 32 * 1024 * 1024)
+    with pytest.raises(DiskFullError, match=r"full \(20.0 MB free in "):
+        drain(lib.index([str(folder_of(tmp_path, "hr", HR))], "hr"))
+    assert not any(op == "upsert" for op, _ in vectors.history)  # Chroma was never asked to write
+    assert lib.documents() == [] and lib.manifest.pending() == []  # the half-begun file was cleaned up
 
 
 def test_a_full_keyword_index_or_enospc_say_disk_full_even_with_space_reported(paths, tmp_path):
