@@ -36,7 +36,7 @@ _MARKERS_AFTER_RE = re.compile(r"(?:\s*\[\d+(?:\s*[,–-]\s*\d+)*\])+")
 _MARKER_NUMBERS_RE = re.compile(r"\d+")
 _PAGE_REF_RE = re.compile(r"\b(?:pages?|pp?\.)\s*\d+(?:\s*(?:[-–]|to|and)\s*\d+)?", re.IGNORECASE)
 _MARKER_RE = re.compile(r"\[[\d,\s–-]+\]")
-_NAME_IN_PASSAGE_RE = re.compile(r"(?:[A-Z][A-Za-z'’]*)(?:\s+(?:of|and|for|the|on|in|de|&)?\s*[A-Z][A-Za-z'’]*)+")
+_NAME_IN_PASSAGE_RE = re.compile(r"[A-Z][A-Za-z'’]*(?:\s+(?:(?:of|and|for|the|on|in|de|&)\s+){0,2}[A-Z][A-Za-z'’]*)+")
 
 
 def check_claims(answer: str, citations: Sequence[Citation], question: str = "") -> ClaimCheck:

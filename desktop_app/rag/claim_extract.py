@@ -69,7 +69,7 @@ _DATE_RES = [
 _TIME_RE = re.compile(r"\b(?P<h>\d{1,2}):(?P<m>[0-5]\d)(?:\s?(?P<ampm>[ap])\.?m\.?(?![\w]))?"
                       r"|\b(?P<hh>[01]\d|2[0-3])(?P<mm>[0-5]\d)\s?(?:hours\s)?(?P<zone>[ECMPA][SD]T|UTC|GMT|Z|local)\b",
                       re.IGNORECASE)
-_ORDINAL_RE = re.compile(rf"\b(?=[\dfsten])(?:(?P<num>\d+)(?:st|nd|rd|th)|(?P<word>{'|'.join(_ORDINALS)}))\b", re.I)
+_ORDINAL_RE = re.compile(rf"\b(?=[\dfsten])(?:(?P<num>\d+)(?:st|nd|rd|th)|(?P<word>{'|'.join(_ORDINALS)})(?!-))\b", re.I)  # not "third-party"
 # A word with a digit and a letter, hyphens allowed ("N6135M", "COVID-19"); _is_code decides.
 _CODE_TOKEN_RE = re.compile(r"(?<![\w-])(?<!\d\.)(?=[\w-]*\d)(?=[\w-]*[A-Za-z_])[A-Za-z0-9_]+(?:-[A-Za-z0-9_]+)*(?![\w-])")
 _UNIT_SEGMENT_RE = re.compile(r"\d+(?:[a-z]{1,3}|[KMB])")  # "5mg", "115hp", "1990s", "3B": a number, not a code
@@ -114,8 +114,8 @@ class Mention:
     ``kind``: number, percent, money, range, date, time, ordinal, code or name. ``value``: a
     Quantity (number, percent, money), a pair of Quantities (range), (year, month, day, fiscal)
     with None for unstated parts (date), minutes after midnight (time), an int (ordinal), the
-    normalised text (code, name). ``approx``: stated
-    as rounded ("about 12", "36.4 billion") so a more precise figure that rounds to it supports it.
+    normalised text (code, name). ``approx``: stated as rounded ("about 12", "36.4 billion"), so a
+    more precise figure that rounds to it supports it.
     """
 
     kind: str

@@ -127,6 +127,7 @@ def test_figures(answer, figure, supported, stated):
     ("The National Roadway Safety Strategy was released [3].", "National Roadway Safety Strategy", True),
     ("The NRSS was released in January 2022 [3].", "NRSS", True),
     ("The Department of Transportation oversees them [2].", "Department of Transportation", True),
+    ("The OST oversees them [2].", "OST", False),  # "Office of the Secretary" alone is "OS"
 ])
 def test_names(answer, name, supported):
     found = claim(check_claims(answer, SOURCES), name)
@@ -147,6 +148,7 @@ def test_acronym_and_full_name_support_each_other():
     ("Steps:\n1. Explain the procedure [1].\n2. Sign the consent [1].", ["1", "2"]),  # list numbering
     ("First, the patients are examined [1].", ["First"]),  # "one", "first": found only as weak figures
     ("No one was hurt; one of them left [5].", ["one"]),
+    ("A third-party inspector examined it [5].", ["third"]),
 ])
 def test_markers_list_numbers_and_pronoun_one_are_not_key_figures(answer, not_claims):
     check = check_claims(answer, SOURCES)
