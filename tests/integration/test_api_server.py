@@ -252,6 +252,19 @@ def test_a_client_that_disconnects_cancels_its_generation(held):
     assert reply.choices[0].message.content == "Echo: Hi"
 
 
+def test_a_client_that_gives_up_on_a_whole_answer_cancels_it_too(held):
+    server, service, backend = held
+    body = {"model": "fake-gemma-3", "messages": [{"role": "user", "content": "Tell me a story"}]}
+    with pytest.raises(httpx.ReadTimeout):  # stream: false; the client stops waiting and closes
+        httpx.post(f"{server.url}/chat/completions", headers=AUTH, json=body, timeout=httpx.Timeout(10, read=1.0))
+    assert backend.started.is_set()
+    assert backend.cancelled.wait(5), "the generation went on after its client left"
+    deadline = time.monotonic() + 5
+    while service.gate.admitted and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert service.gate.admitted == 0
+
+
 def test_the_openai_client_sees_429_while_the_model_is_busy(held):
     server, service, backend = held
     client = openai.OpenAI(base_url=server.url, api_key=TOKEN, max_retries=0)

@@ -152,3 +152,20 @@ def test_full_queue_is_429_with_retry_after_and_frees_up(isolated_home):
     finally:
         backend.release()
         core.close()
+
+
+def test_an_unexpected_failure_is_a_plain_500_never_a_traceback(client, monkeypatch, caplog):
+    def broken(self, call, ticket, cancel):
+        raise RuntimeError("boom in the answer")
+        yield  # a generator, like the real one
+
+    monkeypatch.setattr(ApiService, "answer", broken)
+    r = client.post("/v1/chat/completions", headers=AUTH, json={
+        "model": "fake-gemma-3", "messages": [{"role": "user", "content": "Hi"}]})
+    assert r.status_code == 500
+    assert r.json()["error"] == {"message": "The answer failed unexpectedly; the details are in the log.",
+                                 "type": "server_error", "param": None, "code": None}
+    assert "Traceback" not in r.text and "boom" not in r.text
+    assert "boom in the answer" in caplog.text  # the details are logged
+    # The failed request gave its place back.
+    assert client.app.state.service.gate.admitted == 0
