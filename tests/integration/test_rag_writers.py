@@ -92,6 +92,12 @@ def assert_consistent(home: Path) -> dict[str, list[str]]:
         vectors, keywords = lib._stores()
         listed = {d.path: d.chunks for d in lib.documents()}
         assert vectors.sources() == listed and keywords.sources() == listed
+        # The vector index itself is whole: stored vectors find themselves (a torn or stale
+        # HNSW file written by two processes would not).
+        sample = sorted(vectors.ids())[::7][:60]
+        for cid, embedding in vectors.embeddings(sample).items():
+            (best,) = vectors.query(embedding, 1)
+            assert best.similarity > 0.999, cid
     finally:
         lib.close()
     listing = run(home, "docs", "list", "--json")
