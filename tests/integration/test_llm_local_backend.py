@@ -1,4 +1,4 @@
-"""LocalLlamaBackend with the real bundled Gemma 3 270M (CPU, short generations)."""
+"""LocalLlamaBackend (in-process llama.cpp) with the real Gemma 3 270M base model (CPU, short generations)."""
 
 from __future__ import annotations
 
@@ -29,16 +29,18 @@ def _ask(backend, messages, max_tokens=16, cancel=None) -> str:
     return "".join(backend.stream(GenerationRequest(tuple(messages), max_tokens=max_tokens, temperature=0.0), cancel))
 
 
-def test_answers_paris_through_the_completion_format(bundled_llama_backend):
-    backend = bundled_llama_backend
+def test_answers_paris_through_the_completion_format(base_llama_backend):
+    backend = base_llama_backend
     assert isinstance(backend, ChatBackend)
     assert backend.prompt_format.name == "completion"  # the GGUF has no chat template
     answer = _ask(backend, [SYSTEM, FRANCE])
-    assert "Paris" in answer and answer == answer.strip()
+    # A 270M base model is not reliably right (issue 8: 6 of 20); the bundled instruct model's
+    # answers are checked in test_model_process.py. Here: the completion format streams clean text.
+    assert answer.strip() and answer == answer.strip()
 
 
-def test_streams_pieces_and_fills_stats(bundled_llama_backend):
-    backend = bundled_llama_backend
+def test_streams_pieces_and_fills_stats(base_llama_backend):
+    backend = base_llama_backend
     pieces = list(backend.stream(GenerationRequest((SYSTEM, Message("user", "Name three colours.")), max_tokens=16, temperature=0.0)))
     stats = backend.last_stats
     assert len(pieces) >= 2 and all(isinstance(p, str) for p in pieces)
@@ -49,8 +51,8 @@ def test_streams_pieces_and_fills_stats(bundled_llama_backend):
     assert stats.extra["device"] == backend.device_label == "CPU · 1 thread"
 
 
-def test_follow_up_reuses_the_evaluated_prefix(bundled_llama_backend):
-    backend = bundled_llama_backend
+def test_follow_up_reuses_the_evaluated_prefix(base_llama_backend):
+    backend = base_llama_backend
     long_system = Message("system", SYSTEM.content + " " + " ".join(f"Fact {i}: the sky is blue." for i in range(30)))
     first = [long_system, FRANCE]
     answer = _ask(backend, first, max_tokens=8)
@@ -66,8 +68,8 @@ def test_follow_up_reuses_the_evaluated_prefix(bundled_llama_backend):
     assert reused.ttft_s < cold.ttft_s * 0.6, (reused.ttft_s, cold.ttft_s)
 
 
-def test_cancel_stops_promptly_and_the_backend_stays_usable(bundled_llama_backend):
-    backend = bundled_llama_backend
+def test_cancel_stops_promptly_and_the_backend_stays_usable(base_llama_backend):
+    backend = base_llama_backend
     cancel = CancelToken()
     pieces = []
     started = time.perf_counter()
@@ -77,29 +79,29 @@ def test_cancel_stops_promptly_and_the_backend_stays_usable(bundled_llama_backen
             cancel.cancel()
     assert len(pieces) == 2 and time.perf_counter() - started < 5
     assert backend.last_stats.finish_reason == "cancelled" and backend.last_stats.completion_tokens <= 3
-    assert "Paris" in _ask(backend, [SYSTEM, FRANCE])
+    assert "France" in _ask(backend, [SYSTEM, FRANCE])  # usable again: it answers about the question
 
 
-def test_cancel_during_prompt_evaluation_yields_nothing(bundled_llama_backend):
-    backend = bundled_llama_backend
+def test_cancel_during_prompt_evaluation_yields_nothing(base_llama_backend):
+    backend = base_llama_backend
     backend.forget_cache()
     cancel = CancelToken()
     cancel.cancel()
     long_question = Message("user", "Summarise: " + "word " * 1500)
     assert _ask(backend, [long_question], cancel=cancel) == ""
     assert backend.last_stats.finish_reason == "cancelled" and backend.last_stats.completion_tokens == 0
-    assert "Paris" in _ask(backend, [SYSTEM, FRANCE])
+    assert "France" in _ask(backend, [SYSTEM, FRANCE])  # usable again: it answers about the question
 
 
-def test_already_cancelled_short_prompt_yields_nothing(bundled_llama_backend):
+def test_already_cancelled_short_prompt_yields_nothing(base_llama_backend):
     cancel = CancelToken()
     cancel.cancel()
-    assert _ask(bundled_llama_backend, [FRANCE], cancel=cancel) == ""
-    assert bundled_llama_backend.last_stats.finish_reason == "cancelled"
+    assert _ask(base_llama_backend, [FRANCE], cancel=cancel) == ""
+    assert base_llama_backend.last_stats.finish_reason == "cancelled"
 
 
-def test_close_from_another_thread_stops_a_running_answer(bundled_model_path):
-    backend = LocalLlamaBackend(bundled_model_path, context_length=512, gpu_offload="cpu", threads=1)
+def test_close_from_another_thread_stops_a_running_answer(base_model_path):
+    backend = LocalLlamaBackend(base_model_path, context_length=512, gpu_offload="cpu", threads=1)
     pieces = []
     stream = backend.stream(GenerationRequest((Message("user", "Tell a very long story about dragons."),), max_tokens=300))
     pieces.append(next(stream))
@@ -114,21 +116,21 @@ def test_close_from_another_thread_stops_a_running_answer(bundled_model_path):
         backend.count_tokens([FRANCE])
 
 
-def test_prompt_larger_than_context_is_a_plain_error(bundled_llama_backend):
+def test_prompt_larger_than_context_is_a_plain_error(base_llama_backend):
     huge = Message("user", "blah " * 3000)
     with pytest.raises(ContextOverflowError, match="too long"):
-        _ask(bundled_llama_backend, [huge])
-    assert "Paris" in _ask(bundled_llama_backend, [SYSTEM, FRANCE])
+        _ask(base_llama_backend, [huge])
+    assert "France" in _ask(base_llama_backend, [SYSTEM, FRANCE])  # usable again
 
 
-def test_draft_confidence_is_a_mean_logprob(bundled_llama_backend):
-    sure = bundled_llama_backend.draft_confidence([SYSTEM, FRANCE], max_tokens=6)
+def test_draft_confidence_is_a_mean_logprob(base_llama_backend):
+    sure = base_llama_backend.draft_confidence([SYSTEM, FRANCE], max_tokens=6)
     assert -10.0 < sure <= 0.0
 
 
-def test_manager_loads_the_active_model_and_close_frees_it(tmp_path, bundled_model_path):
+def test_manager_loads_the_active_model_and_close_frees_it(tmp_path, base_model_path):
     settings = Settings()
-    settings.llm.model_path = str(bundled_model_path)
+    settings.llm.model_path = str(base_model_path)
     settings.llm.gpu_offload = "cpu"
     settings.llm.context_length = 1024
     backend = ModelManager(AppPaths.resolve(tmp_path / "home"), settings, MachinePolicy()).load_backend()
@@ -138,9 +140,9 @@ def test_manager_loads_the_active_model_and_close_frees_it(tmp_path, bundled_mod
         _ask(backend, [FRANCE])
 
 
-def test_add_model_probes_the_real_file(tmp_path, bundled_model_path):
+def test_add_model_probes_the_real_file(tmp_path, base_model_path):
     manager = ModelManager(AppPaths.resolve(tmp_path / "home"), Settings(), MachinePolicy())
-    info = manager.add_model(bundled_model_path)
+    info = manager.add_model(base_model_path)
     assert info.architecture == "gemma3" and info.quantization == "Q4_K_M" and info.context_length == 32768
 
 
@@ -154,18 +156,18 @@ def test_add_model_probes_the_real_file(tmp_path, bundled_model_path):
     ],
     ids=["zero-bytes", "not-gguf", "truncated", "unsupported-architecture"],
 )
-def test_bad_model_files_give_plain_errors(tmp_path, bundled_model_path, make, message):
+def test_bad_model_files_give_plain_errors(tmp_path, base_model_path, make, message):
     path = tmp_path / "bad.gguf"
-    make(path, bundled_model_path)
+    make(path, base_model_path)
     with pytest.raises(ModelError, match=message) as err:
         LocalLlamaBackend(path, context_length=512, gpu_offload="cpu", threads=1)
     assert "Traceback" not in str(err.value) and "llama_" not in str(err.value)
 
 
-def test_llama_cpp_load_failure_is_explained(tmp_path, bundled_model_path):
+def test_llama_cpp_load_failure_is_explained(tmp_path, base_model_path):
     """Past the header check, llama.cpp's own failure is turned into a plain message too."""
     cut = tmp_path / "cut.gguf"
-    cut.write_bytes(bundled_model_path.read_bytes()[: bundled_model_path.stat().st_size // 2])
+    cut.write_bytes(base_model_path.read_bytes()[: base_model_path.stat().st_size // 2])
     with pytest.raises(ModelError, match="incomplete or damaged"):
         load_llama(cut, "gemma3", n_ctx=256)
 
@@ -177,9 +179,9 @@ GEMMA_STYLE_TEMPLATE = (
 )
 
 
-def test_a_gguf_with_a_chat_template_is_prompted_through_it(tmp_path, bundled_model_path):
+def test_a_gguf_with_a_chat_template_is_prompted_through_it(tmp_path, base_model_path):
     """The same weights with a template in their metadata switch format: chosen from metadata, not name."""
-    path = copy_gguf_with_metadata(bundled_model_path, tmp_path / "templated.gguf", {"tokenizer.chat_template": GEMMA_STYLE_TEMPLATE})
+    path = copy_gguf_with_metadata(base_model_path, tmp_path / "templated.gguf", {"tokenizer.chat_template": GEMMA_STYLE_TEMPLATE})
     backend = LocalLlamaBackend(path, context_length=1024, gpu_offload="cpu", threads=1)
     try:
         assert backend.prompt_format.name == "chat template" and backend.model_name == "Gemma 3 270m"
