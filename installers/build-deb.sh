@@ -50,11 +50,11 @@ Maintainer: SLM Assistant team <it@slm-assistant.example>
 Installed-Size: $installed_kb
 Section: utils
 Priority: optional
-Depends: libc6 (>= 2.31), libegl1, libgl1, libxkbcommon0, libxkbcommon-x11-0, libfontconfig1, libfreetype6, libdbus-1-3, libglib2.0-0, libx11-6, libx11-xcb1, libxcb1, libxcb-cursor0, libxcb-icccm4, libxcb-keysyms1, libxcb-shape0
+Depends: libc6 (>= 2.31), libegl1, libgl1, libxkbcommon0, libxkbcommon-x11-0, libfontconfig1, libfreetype6, libdbus-1-3, libglib2.0-0, libx11-6, libx11-xcb1, libxcb1, libxcb-cursor0, libxcb-icccm4, libxcb-image0, libxcb-keysyms1, libxcb-randr0, libxcb-render-util0, libxcb-render0, libxcb-shape0, libxcb-shm0, libxcb-sync1, libxcb-util1, libxcb-xfixes0, libxcb-xkb1
 Recommends: fonts-dejavu-core
 Homepage: https://slm-assistant.example
 Description: Offline AI assistant with a bundled small language model
- SLM Assistant answers questions with a small language model (Gemma 3 270M)
+ SLM Assistant answers questions with a small language model (Qwen2.5 Coder 0.5B Instruct)
  that runs on this computer, searches your PDF and text documents with page
  citations, and hands a question to a cloud model only when the organisation's
  policy allows it. Machine policy: /etc/slm-assistant/policy.json.
