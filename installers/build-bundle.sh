@@ -18,6 +18,18 @@ if "$PYTHON" -c "import sys, torch; sys.exit(0 if torch.version.cuda else 1)" 2>
   exit 1
 fi
 
+# The bundle must run on every x86-64 CPU: refuse a llama.cpp runtime built natively (AMX kernels
+# crash, AVX-512 dies on older CPUs). scripts/install-llama-runtime.sh builds the portable one.
+if ! "$PYTHON" - <<'PY'
+import re, sys, llama_cpp
+info = llama_cpp.llama_print_system_info().decode(errors="replace")
+bad = re.findall(r"(AMX\w*|AVX512\w*) = 1", info)
+sys.exit(f"llama-cpp-python was built with {', '.join(bad)}; run scripts/install-llama-runtime.sh" if bad else 0)
+PY
+then
+  exit 1
+fi
+
 export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 ANONYMIZED_TELEMETRY=False QT_QPA_PLATFORM=offscreen
 "$PYTHON" -m PyInstaller --noconfirm --log-level "${PYI_LOG_LEVEL:-WARN}" \
   --distpath dist --workpath build/pyinstaller installers/slm_assistant.spec
