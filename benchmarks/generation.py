@@ -1,8 +1,9 @@
 """Generation overhead of the app's backend over raw llama.cpp, and KV-cache reuse of a follow-up.
 
 Streams the same formatted prompt, with the same model, threads, offload, context, stop strings
-and max tokens (greedy, so both produce the same tokens), once through ``LocalLlamaBackend`` and
-once through ``llama_cpp.Llama.create_completion`` directly, in one process. Each side has its
+and max tokens (greedy, so both produce the same tokens), once through the app's backend — the
+``ProcessBackend`` the app uses, whose llama.cpp runs in a child process, or ``LocalLlamaBackend``
+in-process with ``--in-process`` — and once through ``llama_cpp.Llama.create_completion`` directly. Each side has its
 own Llama; caches are cleared before every timed run; the order alternates; one warm-up each;
 medians of ``--reps`` runs. Then a second-turn question is timed with the first turn's prefix
 reused and with the cache cleared.
@@ -13,7 +14,8 @@ Prints one JSON object: app_tokens_per_s, raw_tokens_per_s, ratio (app/raw, targ
 app_ttft_s, raw_ttft_s (target app <= 1.05 x raw), followup_ttft_reuse_s,
 followup_ttft_no_reuse_s, and the conditions of the run. On a shared machine wall-clock medians
 are noisy; ratio_best/ttft_ratio_best (best runs) and cpu_time_ratio (raw CPU seconds over app
-CPU seconds per run, > 1 means the app used less) are printed as cross-checks.
+CPU seconds per run, > 1 means the app used less; only with --in-process, since a child's CPU
+time is not this process's) are printed as cross-checks.
 """
 
 from __future__ import annotations
@@ -86,13 +88,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-tokens", type=int, default=64)
     parser.add_argument("--context", type=int, default=2048)
     parser.add_argument("--reps", type=int, default=9)
+    parser.add_argument("--in-process", action="store_true", help="time LocalLlamaBackend in this process instead")
     args = parser.parse_args(argv)
 
-    from desktop_app.llm.local_backend import LocalLlamaBackend
     from desktop_app.llm.llama_runtime import load_llama
+    from desktop_app.llm.local_backend import LocalLlamaBackend
+    from desktop_app.llm.process_backend import ProcessBackend
 
     model = Path(args.model) if args.model else _bundled_model()
-    app = LocalLlamaBackend(model, context_length=args.context, gpu_offload=args.gpu_offload, threads=args.threads)
+    backend_class = LocalLlamaBackend if args.in_process else ProcessBackend
+    app = backend_class(model, context_length=args.context, gpu_offload=args.gpu_offload, threads=args.threads)
     raw = load_llama(model, n_ctx=app.context_length, n_batch=min(512, app.context_length), n_threads=app.threads,
                      n_threads_batch=app.threads, n_gpu_layers=app.n_gpu_layers)
     messages = [Message("system", SYSTEM), Message("user", QUESTION)]
@@ -142,7 +147,9 @@ def main(argv: list[str] | None = None) -> int:
         # and CPU seconds per whole run (process time; exact with one thread).
         "ratio_best": round(max(r[1] for r in app_runs) / max(r[1] for r in raw_runs), 4),
         "ttft_ratio_best": round(min(r[0] for r in app_runs) / min(r[0] for r in raw_runs), 4),
-        "cpu_time_ratio": round(med(r[3] for r in raw_runs) / med(r[3] for r in app_runs), 4),
+        "cpu_time_ratio": round(med(r[3] for r in raw_runs) / med(r[3] for r in app_runs), 4) if args.in_process else None,
+        "app_backend": backend_class.__name__,
+        "model_process_peak_mb": (app.last_stats.extra or {}).get("model_process_peak_mb"),
         "followup_ttft_reuse_s": round(med(reuse), 4),
         "followup_ttft_no_reuse_s": round(med(no_reuse), 4),
         "followup_prompt_tokens": follow_tokens,
