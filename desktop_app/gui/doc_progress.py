@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from desktop_app.gui.doc_format import bar_format, estimate_eta, progress_line, report_problems, report_summary
 from desktop_app.rag.records import IndexProgress, IndexReport
+from desktop_app.rag.writer_lock import is_waiting_message
 
 REFRESH_MS = 80
 
@@ -153,6 +154,13 @@ class IndexProgressView(QWidget):
     def _flush(self) -> None:
         p = self._latest
         if p is None:
+            return
+        if is_waiting_message(p.message):
+            # Another process (a CLI run, another window) holds the index: say so, don't look stuck.
+            self.bar.setRange(0, 0)
+            self.bar.setFormat("Waiting for another indexing run…")
+            self.status.setText(p.message)
+            self.bar.setAccessibleDescription(p.message)
             return
         elapsed = time.monotonic() - self._started_at
         if p.pages_total > 0:
