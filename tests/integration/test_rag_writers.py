@@ -298,3 +298,67 @@ def test_a_full_disk_ends_indexing_with_one_plain_sentence_and_keeps_the_index(t
     assert more.returncode == 0, more.stderr
     after = assert_consistent(home)
     assert sorted(after["kept"]) == sorted(before["kept"]) and len(after["more"]) == 3
+
+
+# ------------------------------------------------------------------ repair and kill -9
+
+
+def test_docs_check_finds_what_the_old_two_writer_bug_left_and_repair_removes_it(tmp_path):
+    import sqlite3
+
+    home = fake_embedder_home(tmp_path / "home")
+    kept = linked(tmp_path / "kept", corpus_files(NTSB, 2))
+    lost = linked(tmp_path / "lost", corpus_files(NTSB, 5)[2:])
+    assert run(home, "index", str(kept), "--collection", "kept").returncode == 0
+    assert run(home, "index", str(lost), "--collection", "lost").returncode == 0
+    # What an earlier version left after two runs met: chunks in both stores, no manifest rows.
+    db = sqlite3.connect(AppPaths.resolve(home).index_manifest)
+    with db:
+        db.execute("DELETE FROM documents WHERE collection = 'lost'")
+        db.execute("DELETE FROM meta WHERE key = 'writer_state'")
+    db.close()
+
+    found = run(home, "search", "aircraft", "--json", "--k", "10")
+    assert found.returncode == 0 and {h["collection"] for h in json.loads(found.stdout)} == {"kept"}
+    check = run(home, "docs", "check")
+    assert check.returncode == 1
+    assert "3 file(s) with" in check.stdout and "not in the document list: found." in check.stdout
+    assert all(str(lost / p.name) in check.stdout for p in lost.iterdir())
+    repair = run(home, "docs", "repair")
+    assert repair.returncode == 0, repair.stderr
+    assert "removed" in repair.stdout
+    assert run(home, "docs", "check").stdout.startswith("The document index is consistent: 2 document(s)")
+    again = run(home, "index", str(lost), "--collection", "lost", "--json")
+    assert json.loads(again.stdout)["files_indexed"] == 3
+    assert sorted(len(v) for v in assert_consistent(home).values()) == [2, 3]
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_kill_9_at_a_random_point_then_the_same_command_gives_a_clean_index(tmp_path, seed):
+    import random
+
+    home = fake_embedder_home(tmp_path / "home")
+    folder = linked(tmp_path / "ntsb", corpus_files(NTSB, 20))
+    other = linked(tmp_path / "agency", corpus_files(AGENCY, 2))
+    victim = subprocess.Popen(cli(home, "index", str(folder), "--collection", "a"),
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    waiter = None
+    try:
+        wait_for_holder(home, victim.pid)
+        # A second writer queues behind the first; the kill must hand it the index.
+        waiter = subprocess.Popen(cli(home, "index", str(other), "--collection", "b"),
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        time.sleep(random.Random(seed).uniform(0.0, 4.0))
+        victim.kill()
+        victim.wait(30)
+        _, err = waiter.communicate(timeout=600)
+        assert waiter.returncode == 0, err
+        assert "Traceback" not in err
+    finally:
+        for p in (victim, waiter):
+            if p is not None and p.poll() is None:
+                p.kill()
+    finish = run(home, "index", str(folder), "--collection", "a")
+    assert finish.returncode == 0, finish.stderr
+    listed = assert_consistent(home)
+    assert len(listed["a"]) == 20 and len(listed["b"]) == 2
