@@ -90,7 +90,7 @@ class ApiHost:
             self._stop_locked()
             token = resolve_token(rotate=rotate_token)
             service = ApiService(self.core)
-            models = service.model_ids().listed
+            models = service.warm_up().listed
             log_to_file(self.core.paths.logs_dir / "api.log")
             server = BackgroundServer(create_app(service, token.value), bind(api.host, api.port)).start()
             self._server = server

@@ -40,6 +40,13 @@ class ApiService:
         self._live: set[CancelToken] = set()
         self._live_lock = threading.Lock()
 
+    def warm_up(self) -> ModelIds:
+        """Load the model and build the answer pipeline now (seconds), not in the first request:
+        in the window, imports on the first request would hold the GUI thread up."""
+        ids = self.model_ids()
+        self.core.assistant  # noqa: B018 - builds the Assistant (and the cloud gateway, if configured)
+        return ids
+
     def model_ids(self) -> ModelIds:
         """Loads the model on first use (seconds)."""
         name = self.core.backend().model_name

@@ -48,7 +48,7 @@ def run(args: argparse.Namespace, core) -> int:
     token = resolve_token(rotate=args.rotate_token)
     service = ApiService(core)
     _note("Loading the model…")
-    service.model_ids()  # load now: the first request must not wait for it, and a broken model fails here
+    service.warm_up()  # load now: the first request must not wait for it, and a broken model fails here
     if service.indexed_collections():
         _note("Opening the document index…")
         core.library.warm_up()  # the embedder and Chroma, for the first documents question
