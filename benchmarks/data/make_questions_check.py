@@ -160,7 +160,9 @@ def check_offtopic(qs: list[dict], pages: Pages) -> list[str]:
             errors.append(f"{qid}: needs a question and absent terms")
             continue
         for term in q["absent"]:
-            hits = sum(norm(term) in t for t in corpus_text)
+            # a word start: "IRS" must not count inside "first", but "tornado" finds "tornadoes"
+            word = re.compile(r"(?<!\w)" + re.escape(norm(term)))
+            hits = sum(bool(word.search(t)) for t in corpus_text)
             if hits:
                 errors.append(f"{qid}: {term!r} occurs on {hits} corpus page(s)")
     return errors
@@ -191,6 +193,8 @@ def main() -> int:
         "corpus_questions": len(corpus_qs),
         "by_kind": dict(sorted(Counter(q.get("kind") for q in corpus_qs).items())),
         "by_collection": dict(sorted(Counter(q["files"][0].split("/")[0] for q in corpus_qs).items())),
+        "table_answers": sum(bool(q.get("table")) for q in corpus_qs),
+        "answers_all": sum(bool(q.get("answers_all")) for q in corpus_qs),
         "grounded": sum(bool(q.get("grounded")) for q in corpus_qs),
         "general_questions": len(general),
         "general_by_kind": dict(sorted(Counter(q.get("kind") for q in general).items())),
