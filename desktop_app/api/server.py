@@ -108,11 +108,13 @@ class BearerAuth:
         scheme, _, presented = header.partition(" ")
         if scheme.lower() != "bearer" or not presented.strip():
             error = ApiError(401, "The request has no API token. Send 'Authorization: Bearer <token>' with the "
-                                  "token 'slm-assistant serve' showed.", "invalid_request_error", "missing_api_key",
+                                  "token that 'slm-assistant serve' or Settings → Local API showed.",
+                             "invalid_request_error", "missing_api_key",
                              headers={"WWW-Authenticate": "Bearer"})
         elif not matches(self.token, presented.strip()):
-            error = ApiError(401, "The API token is wrong. Use the token 'slm-assistant serve' showed (or "
-                                  "SLM_ASSISTANT_API_TOKEN).", "invalid_request_error", "invalid_api_key",
+            error = ApiError(401, "The API token is wrong. Use the token that 'slm-assistant serve' or Settings → "
+                                  "Local API showed (or SLM_ASSISTANT_API_TOKEN).", "invalid_request_error",
+                             "invalid_api_key",
                              headers={"WWW-Authenticate": "Bearer"})
         else:
             await self.app(scope, receive, send)
