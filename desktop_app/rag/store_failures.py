@@ -106,10 +106,16 @@ def index_failure(exc: BaseException, folder: Path, searching: bool = False) -> 
         return index_disk_full_error(free, str(folder), searching)
     if isinstance(exc, AppError):
         return exc
-    log.error("document index failure", exc_info=exc)
+    # INFO, not ERROR: with no log file set up (the CLI), Python's last-resort handler would print
+    # WARNING and above, traceback included, right under the plain sentence.
+    log.info("document index failure", exc_info=exc)
     if isinstance(exc, OSError):
         return storage_error_from_os(exc, "the document index")
     verb = "searched" if searching else "updated"
-    detail = (str(exc).strip().splitlines() or [""])[0][:200]
+    # Chroma nests causes ("Error executing plan: ...: EOF while parsing"): the end names the cause.
+    detail = " ".join(str(exc).split())
+    if len(detail) > 160:
+        detail = "…" + detail[-160:]
     return StorageError(f"The document index could not be {verb} ({type(exc).__name__}: {detail}).",
-                        "Run 'slm-assistant docs check --repair', then try again.")
+                        "Run 'slm-assistant docs check --repair'; if that fails too, "
+                        "'slm-assistant index --rebuild' rebuilds the index from your files.")

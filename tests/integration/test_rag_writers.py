@@ -362,3 +362,22 @@ def test_kill_9_at_a_random_point_then_the_same_command_gives_a_clean_index(tmp_
     assert finish.returncode == 0, finish.stderr
     listed = assert_consistent(home)
     assert len(listed["a"]) == 20 and len(listed["b"]) == 2
+
+
+def test_a_damaged_vector_index_is_one_plain_sentence_and_rebuild_recovers_it(tmp_path):
+    home = fake_embedder_home(tmp_path / "home")
+    folder = linked(tmp_path / "ntsb", corpus_files(NTSB, 4))
+    assert run(home, "index", str(folder), "--collection", "a").returncode == 0
+    # What a write cut short by a full disk left once: Chroma's HNSW metadata file, empty.
+    (segment,) = [p.parent for p in (AppPaths.resolve(home).index_dir / "chroma").glob("*/data_level0.bin")]
+    (segment / "index_metadata.pickle").write_bytes(b"")
+    for args in (("search", "aircraft accident"), ("docs", "check")):
+        broken = run(home, *args)
+        assert broken.returncode == 1, args
+        (line,) = broken.stderr.strip().splitlines()  # one line, no traceback
+        assert line.startswith("SLM Assistant: The document index could not be"), line
+        assert line.endswith("'slm-assistant index --rebuild' rebuilds the index from your files."), line
+    rebuilt = run(home, "index", "--rebuild", "--json")
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    assert json.loads(rebuilt.stdout)["files_indexed"] == 4
+    assert len(assert_consistent(home)["a"]) == 4

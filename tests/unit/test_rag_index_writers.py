@@ -293,7 +293,9 @@ def test_any_other_store_failure_is_a_plain_storage_error(paths, tmp_path, monke
     with pytest.raises(StorageError) as caught:
         drain(lib.index([str(folder_of(tmp_path, "hr", HR))], "hr"))
     assert not isinstance(caught.value, DiskFullError)
-    assert str(caught.value) == ("The document index could not be updated (RuntimeError: segment reader broke). "
-                                 "Run 'slm-assistant docs check --repair', then try again.")
+    assert str(caught.value) == (
+        "The document index could not be updated (RuntimeError: segment reader broke second line of internals). "
+        "Run 'slm-assistant docs check --repair'; if that fails too, "
+        "'slm-assistant index --rebuild' rebuilds the index from your files.")
     with pytest.raises(AppError, match="no collection called"):  # refusals pass through unchanged
         lib.remove_collection("nothing")
