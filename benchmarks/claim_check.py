@@ -139,7 +139,8 @@ def paraphrase(answer: str) -> tuple[str, str] | None:
     """(the right answer with its first figure written another way, how), or None.
 
     "2319" <-> "2,319", "13-18" -> "13 to 18", "seventh" <-> "7th", "nine" <-> "9", "12%" <->
-    "12 percent", "12/08/2007" -> "December 8, 2007": what a model writes when it is right.
+    "12 percent", "12/08/2007" -> "December 8, 2007": what a model writes when it is right. The
+    questions' ``accept`` forms ("3.74" where the page's text reads "3 .74") are checked as well.
     """
     figures = [m for m in extract(answer) if m.kind in FIGURE_KINDS]
     if not figures:
@@ -162,7 +163,7 @@ def paraphrase(answer: str) -> tuple[str, str] | None:
         new = figure.replace("%", " percent") if "%" in figure else re.sub(r"\s*percent", "%", figure)
     elif m.kind in ("number", "money"):
         word = re.search(r"[A-Za-z]+", figure)
-        digits = re.search(r"\d[\d,]*(?:\.\d+)?", figure)
+        digits = re.search(r"\d[\d,]*(?: ?\.\d+)?", figure)
         if word and word.group(0).lower() in _NEXT_WORD:
             new, how = figure.replace(word.group(0), str(_NEXT_WORD.index(word.group(0).lower()) + 1)), "number_word"
         elif digits and "," in digits.group(0):
@@ -202,13 +203,18 @@ def quality(rows: list[dict], texts: dict[tuple[str, int], str], seed: int = 16)
                                  "unsupported": [c.text for c in right.unsupported_key]})
         if right.claims and not right.unsupported_key:
             fully_right += 1
-        rewritten = paraphrase(answer)
-        if rewritten is not None:
-            check = check_claims(rewritten[0], citations, row["question"])
+        accepted = row.get("accept") or []
+        accepted = [accepted] if isinstance(accepted, str) else [a for a in accepted if isinstance(a, str)]
+        if row.get("answers_all"):
+            accepted = []  # per-answer lists: the synthesised answer joins several answers
+        rewritten = [paraphrase(answer)] + [(answer.replace(row["answers"][0], form), "accepted_form")
+                                            for form in accepted if form != row["answers"][0]]
+        for text, how in (r for r in rewritten if r is not None):
+            check = check_claims(text, citations, row["question"])
             paraphrased_total += 1
             paraphrased_flagged += bool(check.unsupported_key)
             if check.unsupported_key:
-                false_alarms.append({"id": row["id"], "answer": rewritten[0], "paraphrase": rewritten[1],
+                false_alarms.append({"id": row["id"], "answer": text, "paraphrase": how,
                                      "unsupported": [c.text for c in check.unsupported_key]})
         wrong = perturb(answer, rng)
         if wrong is None:

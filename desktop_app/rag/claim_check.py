@@ -4,7 +4,7 @@
 looks for each one in the passages, the ones its sentence cites first. A figure is supported
 when a passage states the same value, whatever the wording: "nine" = "9", "13-18" = "13 to 18",
 "1,200" = "1200", "12%" = "12 percent", and "$36.4 billion" = "36,413 million" because the
-answer states it rounded (a scale word, or "about") and the passage's figure rounds to it. A
+passage's figure is more precise and rounds to the answer's at the answer's precision. A
 range must be a range in the passage with the same ends: "14-18" is not supported by a passage
 that says "13-18" and mentions 14 elsewhere. Figures and names the question already contains are
 not claims (repeating the question proves nothing). No model call: regexes only, a few ms.
@@ -31,6 +31,11 @@ _STOPWORDS = frozenset("""a an the and or of to in on at by for with from as is 
 that these those there their they he she his her we our you your not no than then so such also which who whom what
 when where how all any each per about over under up down into out more less most least only answer answers document
 documents source sources state states stated says said according total some other""".split())
+_UNIT_ABBREVIATIONS = {"wk": "week", "wks": "week", "hr": "hour", "hrs": "hour", "min": "minute", "mins": "minute",
+                       "sec": "second", "secs": "second", "yr": "year", "yrs": "year", "mo": "month", "mos": "month",
+                       "ft": "foot", "feet": "foot", "kt": "knot", "kts": "knot", "lb": "pound", "lbs": "pound",
+                       "mi": "mile", "nm": "mile", "pts": "point"}
+_PASSAGE_SENTENCE_END_RE = re.compile(r"[.!?](?=\s+[A-Z(])")
 _SENTENCE_END_RE = re.compile(r"[.!?](?=\s|$)|\n")
 _MARKERS_AFTER_RE = re.compile(r"(?:\s*\[\d+(?:\s*[,–-]\s*\d+)*\])+")
 _MARKER_NUMBERS_RE = re.compile(r"\d+")
@@ -100,6 +105,9 @@ class _Passage:
         self.text = citation.text
         self.mentions = extract(citation.text, passage=True)
         self._words = [(m.start(), _stem(m.group(0))) for m in _WORD_RE.finditer(citation.text)]
+        # Full stops before a capital: page text often has none (form fields), but where it has
+        # them, "at 8 knots. Student Age: 32" keeps "knots" away from the 32.
+        self._sentence_ends = [m.end() for m in _PASSAGE_SENTENCE_END_RE.finditer(citation.text)]
         self._acronym_spans: dict[str, tuple[int, int]] | None = None
 
     def find(self, claim: Mention, context: frozenset[str] = frozenset()) -> tuple[int, int] | None:
@@ -127,7 +135,7 @@ class _Passage:
 
     def _find_quantity(self, claim: Mention, context: frozenset[str]) -> tuple[int, int] | None:
         candidates = [m for m in self.mentions if not (m.kind == "date" and claim.value.step < 1)
-                      and any(_same_quantity(claim.value, q, claim.approx) for q in quantities(m))]
+                      and any(_same_quantity(claim.value, q) for q in quantities(m))]
         near = next((m for m in candidates if context and self._near(m, context)), None)
         if near is not None:
             return near.start, near.end
@@ -137,23 +145,26 @@ class _Passage:
         return None
 
     def _near(self, mention: Mention, context: frozenset[str]) -> bool:
-        lo, hi = mention.start - CONTEXT_CHARS, mention.end + CONTEXT_CHARS
+        """Is a context word within CONTEXT_CHARS of ``mention``, in the same sentence?"""
+        i = bisect.bisect_right(self._sentence_ends, mention.start)
+        lo = max(mention.start - CONTEXT_CHARS, self._sentence_ends[i - 1] if i else 0)
+        hi = min(mention.end + CONTEXT_CHARS, self._sentence_ends[i] if i < len(self._sentence_ends) else len(self.text))
         return any(lo <= start <= hi and stem in context for start, stem in self._words)
 
     def _find_range(self, claim: Mention) -> tuple[int, int] | None:
         lo, hi = claim.value
         for m in self.mentions:
-            if m.kind == "range" and _same_quantity(lo, m.value[0], claim.approx) and \
-                    _same_quantity(hi, m.value[1], claim.approx):
+            if m.kind == "range" and _same_quantity(lo, m.value[0]) and \
+                    _same_quantity(hi, m.value[1]):
                 return m.start, m.end
         # "from 8.6 to 6.6" may be stated apart ("lowered to 6.6 ... from 8.6"): both ends close
         # together, neither of them the end of some other range in the passage.
         singles = [m for m in self.mentions if m.kind in ("number", "percent", "money")]
         for a in singles:
-            if not _same_quantity(lo, a.value, claim.approx):
+            if not _same_quantity(lo, a.value):
                 continue
             for b in singles:
-                if b is not a and _same_quantity(hi, b.value, claim.approx) and \
+                if b is not a and _same_quantity(hi, b.value) and \
                         abs(a.start - b.start) <= RANGE_ENDS_WITHIN:
                     return min(a.start, b.start), max(a.end, b.end)
         return None
@@ -197,18 +208,19 @@ class _Passage:
         return m.span() if m else None
 
 
-def _same_quantity(claim: Quantity, stated: Quantity, approx: bool) -> bool:
+def _same_quantity(claim: Quantity, stated: Quantity) -> bool:
     """Does the passage's figure ``stated`` support the answer's ``claim``?
 
-    Equal values always do. A rounded claim ("36.4 billion", "about 12") is also supported by a
-    figure at least as precise that rounds to it: "36,413 million" (step 1 million) -> 36.4
-    billion. A percentage needs a percentage.
+    Equal values do. So does a figure at least as precise that rounds to the claim at the
+    claim's own precision: "36,413 million" (step 1 million) supports "$36.4 billion" (step 0.1
+    billion) and "88.41" supports "88"; "36,400 million" is not supported by "36,413 million".
+    A percentage needs a percentage.
     """
     if claim.percent and not stated.percent:
         return False
     if claim.value == stated.value:
         return True
-    if not approx or stated.step > claim.step:
+    if stated.step > claim.step:
         return False
     return abs(stated.value - claim.value) * 2 <= claim.step
 
@@ -232,8 +244,12 @@ def _year_signature(m: Mention) -> tuple:
 
 
 def _stem(word: str) -> str:
-    """A crude stem that lets "knots"/"knot" and "patients"/"patient" meet: the first 5 letters."""
-    return word.lower()[:5]
+    """A crude stem that lets "knots"/"knot", "days"/"day" and "patients"/"patient" meet (no plural
+    "s", then the first 5 letters), with the abbreviations of units written out ("wks" = "weeks")."""
+    word = word.lower()
+    if len(word) > 3 and word.endswith("s"):
+        word = word[:-1]
+    return _UNIT_ABBREVIATIONS.get(word, word)[:5]
 
 
 def _reference_spans(answer: str, citations: Sequence[Citation]) -> list[tuple[int, int]]:

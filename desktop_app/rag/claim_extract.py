@@ -31,7 +31,8 @@ _UNIT_RE = "|".join(sorted(_UNITS, key=len, reverse=True))
 _ONES_RE = "one|two|three|four|five|six|seven|eight|nine"
 # "twenty-one", "Eighty- three" (a PDF line break after the hyphen), "two hundred".
 _WORDNUM = rf"(?:(?:{_TENS_RE})(?:\s*-\s*|\s+)(?:{_ONES_RE})|{_TENS_RE}|{_UNIT_RE})(?:\s+hundred)?"
-_DIGITS = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|\.\d+"
+# "3 .74": PDF text sometimes puts a space before the decimal point; it is still one number.
+_DIGITS = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:[ ]?\.\d+)?|\.\d+"
 _SCALES = {"thousand": 10**3, "k": 10**3, "million": 10**6, "m": 10**6, "mn": 10**6,
            "billion": 10**9, "bn": 10**9, "b": 10**9, "trillion": 10**12, "tn": 10**12}
 
@@ -46,8 +47,6 @@ _DIGIT_AMOUNT_RE = re.compile(
     re.VERBOSE | re.IGNORECASE,
 )
 _WORD_AMOUNT_RE = re.compile(rf"\b(?=[zotfsen])(?P<words>{_WORDNUM})\b{_AMOUNT_TAIL}", re.VERBOSE | re.IGNORECASE)
-_APPROX_RE = re.compile(r"(?:about|approximately|approx\.|around|nearly|almost|roughly|some|over|more than|"
-                        r"less than|fewer than|under|close to|just over|just under|~)\s*$", re.IGNORECASE)
 _RANGE_GAP_RE = re.compile(r"\s*(?:-|–|—|to|through|thru|until)\s*", re.IGNORECASE)
 _BETWEEN_RE = re.compile(r"between\s+$", re.IGNORECASE)
 
@@ -114,8 +113,7 @@ class Mention:
     ``kind``: number, percent, money, range, date, time, ordinal, code or name. ``value``: a
     Quantity (number, percent, money), a pair of Quantities (range), (year, month, day, fiscal)
     with None for unstated parts (date), minutes after midnight (time), an int (ordinal), the
-    normalised text (code, name). ``approx``: stated as rounded ("about 12", "36.4 billion"), so a
-    more precise figure that rounds to it supports it.
+    normalised text (code, name).
     """
 
     kind: str
@@ -123,7 +121,6 @@ class Mention:
     end: int
     text: str
     value: Any
-    approx: bool = False
     key: bool = True  # a key figure: its absence from the sources is worth a warning
 
 
@@ -277,7 +274,7 @@ def _amounts(text: str, passage: bool) -> list[Mention]:
             step = Decimal(1)
         else:
             try:
-                value = Decimal(digits.replace(",", ""))
+                value = Decimal(digits.replace(",", "").replace(" ", ""))
             except InvalidOperation:
                 continue
             decimals = len(digits.split(".", 1)[1]) if "." in digits else 0
@@ -295,10 +292,9 @@ def _amounts(text: str, passage: bool) -> list[Mention]:
         start = m.start()
         percent, money = bool(m.group("pct")), bool(cur)
         kind = "percent" if percent else "money" if money else "number"
-        approx = bool(scale_word) or bool(_APPROX_RE.search(text[max(0, start - 24):start]))
         # The sign is kept in the text but not compared: "-5%" and "a 5 percent decline" agree.
         quantity = Quantity(abs(value) * scale, step * scale, percent, money, scale)
-        out.append(Mention(kind, start, end, text[start:end], quantity, approx))
+        out.append(Mention(kind, start, end, text[start:end], quantity))
     return out
 
 
@@ -331,7 +327,7 @@ def _ranges(text: str, amounts: list[Mention]) -> list[Mention]:
                 start = a.start
                 if between:
                     start = a.start - len(between.group(0))
-                out.append(Mention("range", start, b.end, text[start:b.end], (lo, hi), a.approx or b.approx))
+                out.append(Mention("range", start, b.end, text[start:b.end], (lo, hi)))
                 i += 2
                 continue
         out.append(a)

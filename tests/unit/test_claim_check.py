@@ -51,9 +51,15 @@ NTSB = ("Location: Madill, OK Accident Number: DFW08CA044 Date & Time: 11/30/200
 # A budget table in the style of the agency plans (amounts in millions).
 BUDGET = "The Department's total discretionary budget authority was $36,413 million in FY 2022, and 1200 staff."
 
+# us-fed-agency-reports/2022-annual-performance-report.pdf, page 54 (a table as pypdf reads it:
+# "88 .41" with a space before the decimal point), and a protocol's visit schedule.
+TABLE = ("Average number of days to process retirement cases 58 .60 55 .70 68 .50 78 .96 88 .41 60 .00 Not Met. "
+         "Follow-up visit: + 4 wks after the last dose.")
+
 SOURCES = [Citation(1, "NCT06147739_Prot_SAP_000.pdf", 8, ORTHO), Citation(2, "DOT2022.pdf", 7, DOT_OAS),
            Citation(3, "DOT2022.pdf", 9, DOT_SAFETY), Citation(4, "2019-annual-performance-report.pdf", 4, OPM),
-           Citation(5, "20080111X00040.pdf", 1, NTSB), Citation(6, "plan.pdf", 3, BUDGET)]
+           Citation(5, "20080111X00040.pdf", 1, NTSB), Citation(6, "plan.pdf", 3, BUDGET),
+           Citation(7, "2022-annual-performance-report.pdf", 54, TABLE)]
 
 
 def claim(check: ClaimCheck, text: str):
@@ -92,7 +98,14 @@ def claim(check: ClaimCheck, text: str):
     ("The budget was $36.4 billion [6].", "$36.4 billion", True, "$36,413 million"),
     ("The budget was about $36 billion [6].", "$36 billion", True, "$36,413 million"),
     ("The Department employs 1,200 staff [6].", "1,200", True, "1200"),
+    ("Processing took 88.41 days on average [7].", "88.41", True, "88 .41"),
+    ("Processing took 88 days on average [7].", "88", True, "88 .41"),  # rounded: the passage is more precise
+    ("The follow-up visit is 4 weeks after the last dose [7].", "4", True, "4"),  # "wks" = "weeks"
     # Wrong figures that look close to right ones.
+    ("Processing took 89 days on average [7].", "89", False, None),
+    ("Processing took 88.4 days in 2021 [7].", "88.4", True, "88 .41"),
+    ("The follow-up visit is 5 weeks after the last dose [7].", "5", False, None),
+    ("The crosswind was 32 knots [5].", "32", False, None),  # 32 is on the page, but as the pilot's age
     ("Deaths rose 21% [3].", "21%", False, None),
     ("The budget was $36.5 billion [6].", "$36.5 billion", False, None),
     ("The budget was $36,400 million [6].", "$36,400 million", False, None),  # stated exactly: must be exact
