@@ -56,6 +56,18 @@ def contains(answer: str, wanted: str) -> bool:
     return bool(re.search(r"\d", w)) and w.replace(",", "") in a.replace(",", "")
 
 
+def fact_found(text: str, q: dict) -> bool:
+    """The answer states the gold fact: any form in ``answers`` or ``accept`` (forms a model may
+    write that the PDF spells otherwise); with ``answers_all``, every document's fact, where
+    ``accept`` is parallel to ``answers``."""
+    answers, accept = q.get("answers", []), q.get("accept", [])
+    if q.get("answers_all"):
+        forms = [[a] + ([accept[i]] if i < len(accept) and isinstance(accept[i], str) else list(accept[i]) if i < len(accept) else [])
+                 for i, a in enumerate(answers)]
+        return all(any(contains(text, f) for f in group) for group in forms)
+    return any(contains(text, f) for f in list(answers) + [a for a in accept if isinstance(a, str)])
+
+
 def model_path(name: str) -> Path:
     if name == "default":
         from desktop_app.llm.bundled import ensure_bundled_model
@@ -81,7 +93,14 @@ def build_index(home: Path, limit_files: int | None) -> float:
     core = build_core(str(home))
     started = time.perf_counter()
     try:
-        core.library.index(files, collection=COLLECTION)
+        jobs = core.library.index(files, collection=COLLECTION)  # a generator of progress
+        while True:
+            try:
+                next(jobs)
+            except StopIteration as done:
+                report = done.value
+                break
+        print(f"indexed: {report}", file=sys.stderr)
     finally:
         core.close()
     marker.write_text("ok", encoding="utf-8")
@@ -134,8 +153,7 @@ def score_model(name: str, index_home: Path, sets: dict[str, list[dict]], thread
                         else:
                             ok = any(contains(text, w) for w in q.get("accept", []))
                     elif kind == "grounded":
-                        wanted = q.get("answers", [])
-                        fact = all(contains(text, w) for w in wanted) if q.get("answers_all") else any(contains(text, w) for w in wanted)
+                        fact = fact_found(text, q)
                         gold = gold_pages(q)
                         srcs = {(Path(c.source).name, c.page): c.number for c in (answer.sources if answer else [])}
                         page = any(k in gold for k in srcs)
