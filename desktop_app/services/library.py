@@ -27,6 +27,7 @@ from desktop_app.rag.consistency import IndexCheck
 from desktop_app.rag.embedder import Embedder, build_embedder
 from desktop_app.rag.records import CollectionInfo, DocumentInfo, IndexProgress, IndexReport
 from desktop_app.rag.store_failures import SpaceCheckedVectors, index_failure
+from desktop_app.services.guarded_retriever import GuardedRetriever
 from desktop_app.services.index_writes import GENERATION_KEY, IndexWrites, note
 
 ON_DEVICE_ONLY_KEY = "routing.on_device_only_collections"
@@ -239,7 +240,7 @@ class Library:
         hybrid = HybridRetriever(self.embedder, indexer.vectors, indexer.keywords,
                                  on_device_only=lambda: list(self.settings.routing.on_device_only_collections),
                                  documents=self.document_meta.all)
-        return _GuardedRetriever(self, hybrid)
+        return GuardedRetriever(self._retrieve, hybrid)
 
     def _retrieve(self, hybrid, query: str, k: int, collections: Sequence[str] | None) -> list[Hit]:
         with self._store_lock:
@@ -409,22 +410,3 @@ def _merge(total: IndexReport, report: IndexReport) -> None:
 def _is_listed(row) -> bool:
     return row is not None and row.state == "done"
 
-
-class _GuardedRetriever:
-    """``Library.retriever()``'s result: a HybridRetriever whose queries go through the Library.
-
-    Attributes (``config``...) are the HybridRetriever's own, so callers may tune it as before.
-    """
-
-    def __init__(self, library: Library, hybrid) -> None:
-        object.__setattr__(self, "_library", library)
-        object.__setattr__(self, "_hybrid", hybrid)
-
-    def retrieve(self, query: str, k: int = 5, collections: Sequence[str] | None = None) -> list[Hit]:
-        return self._library._retrieve(self._hybrid, query, k, collections)
-
-    def __getattr__(self, name: str):
-        return getattr(self._hybrid, name)
-
-    def __setattr__(self, name: str, value) -> None:
-        setattr(self._hybrid, name, value)
