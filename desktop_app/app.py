@@ -7,6 +7,7 @@ window appears before any model loads.
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from dataclasses import dataclass, field
@@ -15,6 +16,9 @@ from typing import Any
 from desktop_app.config.paths import AppPaths
 from desktop_app.config.policy import MachinePolicy, load_machine_policy
 from desktop_app.config.settings import Settings, SettingsStore
+from desktop_app.core.logging_setup import configure_logging
+
+log = logging.getLogger(__name__)
 
 
 def enforce_offline_environment() -> None:
@@ -154,7 +158,7 @@ class Core:
                     try:
                         obj.close()
                     except Exception:  # closing must never stop shutdown
-                        pass
+                        log.warning("Closing %s failed", type(obj).__name__, exc_info=True)
             self._backend = self._library = self._store = self._usage = None
 
 
@@ -165,6 +169,8 @@ def build_core(home: str | None = None) -> Core:
     paths = AppPaths.resolve(home, data_dir_override=policy.data_dir)
     settings_store = SettingsStore(paths.settings_file)
     settings = policy.apply(settings_store.load())
+    # One log for every front-end (window, CLI, serve): set up here, before anything can fail.
+    configure_logging(paths.logs_dir)
     return Core(paths=paths, policy=policy, settings_store=settings_store, settings=settings)
 
 

@@ -91,7 +91,7 @@ class ApiHost:
             token = resolve_token(rotate=rotate_token)
             service = ApiService(self.core)
             models = service.warm_up().listed
-            log_to_file(self.core.paths.logs_dir / "api.log")
+            log_to_file(self.core.paths.logs_dir)
             server = BackgroundServer(create_app(service, token.value), bind(api.host, api.port)).start()
             self._server = server
             self.serving = Serving(server.url, models, token)

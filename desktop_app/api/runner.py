@@ -7,7 +7,6 @@ does not have is one plain error instead of uvicorn's log and exit.
 from __future__ import annotations
 
 import ipaddress
-import logging
 import socket
 import threading
 import time
@@ -66,21 +65,15 @@ def uvicorn_server(app, **options):
     return uvicorn.Server(config)
 
 
-def log_to_file(path: Path) -> Path:
-    """Send warnings and errors (with their tracebacks) to a rotating file instead of the terminal."""
-    from logging.handlers import RotatingFileHandler
+def log_to_file(logs_dir: Path) -> Path:
+    """Send warnings and errors (with their tracebacks) to the app's log instead of the terminal.
 
-    root = logging.getLogger()
-    if any(getattr(h, "baseFilename", None) == str(path.absolute()) for h in root.handlers):
-        return path  # started again in the same process (the window): one handler is enough
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handler = RotatingFileHandler(path, maxBytes=1 << 20, backupCount=3, encoding="utf-8")
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    handler.setLevel(logging.WARNING)
-    root.addHandler(handler)
-    if root.level > logging.WARNING or root.level == logging.NOTSET:
-        root.setLevel(logging.WARNING)
-    return path
+    The same rotating file the window and the CLI write (``core.logging_setup``), so IT support
+    has one file to ask for; returns its path.
+    """
+    from desktop_app.core.logging_setup import LOG_FILE_NAME, configure_logging
+
+    return configure_logging(logs_dir) or Path(logs_dir) / LOG_FILE_NAME
 
 
 class BackgroundServer:

@@ -59,7 +59,7 @@ def run(args: argparse.Namespace, core) -> int:
     _note(token.note)
     print(f"Serving the OpenAI-compatible API at {url} (Ctrl+C stops it)", flush=True)
     _note(f"Models: {', '.join(service.model_ids().listed)}; embeddings: {core.settings.rag.embedder}.")
-    _note(f"Problems are written to {log_to_file(core.paths.logs_dir / 'api.log')}.")
+    _note(f"Problems are written to {log_to_file(core.paths.logs_dir)}.")
     server = uvicorn_server(create_app(service, token.value))
     try:
         server.run(sockets=[sock])

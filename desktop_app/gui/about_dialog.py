@@ -94,7 +94,7 @@ class AboutDialog(QDialog):
             # Gathering reads every installed distribution's metadata (about half a second from
             # a source checkout): a worker does it, the list fills in when it is ready.
             self.tree.addTopLevelItem(QTreeWidgetItem(["Reading the licence notices…"]))
-            pool.run(shipped_notices, pass_cancel=False, on_returned=self.set_notices)
+            pool.run(shipped_notices, pass_cancel=False, on_returned=self.set_notices, on_errored=self.show_failure)
 
     @property
     def loaded(self) -> bool:
@@ -104,6 +104,13 @@ class AboutDialog(QDialog):
         self.notices = list(notices)
         self.tree.clear()
         self._fill_tree()
+
+    def show_failure(self, error) -> None:
+        """Gathering failed (already logged by the worker): say so where the list would be."""
+        self.tree.clear()
+        self.tree.addTopLevelItem(QTreeWidgetItem(["The licence notices could not be read."]))
+        self.text.setHtml(QT_SUMMARY + f"<p>{html.escape(str(error))}</p>"
+                          "<p>The licence files are also in the installation folder.</p>")
 
     def _header_html(self) -> str:
         policy = self.core.policy

@@ -8,13 +8,15 @@ CancelToken, which the generator checks between yields.
 
 from __future__ import annotations
 
-import traceback
+import logging
 from typing import Any, Callable, Iterator
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 from desktop_app.core.cancel import CancelToken
 from desktop_app.core.errors import AppError
+
+log = logging.getLogger(__name__)
 
 
 class WorkerSignals(QObject):
@@ -43,6 +45,11 @@ class Worker(QRunnable):
         if pass_cancel:
             self._kwargs["cancel"] = self.cancel_token
 
+    @property
+    def job_name(self) -> str:
+        """The job's function name, for the log (never its arguments: they may hold user text)."""
+        return getattr(self._fn, "__qualname__", None) or type(self._fn).__name__
+
     def cancel(self) -> None:
         self.cancel_token.cancel()
 
@@ -55,9 +62,12 @@ class Worker(QRunnable):
                 result = self._drain(result)
             self.signals.returned.emit(result)
         except AppError as exc:
+            # Expected, plain-language failures: one line in the log (no traceback, no user text
+            # beyond the sentence the user is shown anyway), so support can see what happened.
+            log.warning("%s failed: %s: %s", self.job_name, type(exc).__name__, exc)
             self.signals.errored.emit(exc)
         except Exception as exc:  # an unexpected bug: show a plain line, log the details
-            traceback.print_exc()
+            log.exception("%s failed unexpectedly", self.job_name)
             self.signals.errored.emit(AppError(f"Something went wrong: {exc.__class__.__name__}: {exc}".strip()))
         finally:
             self.signals.finished.emit()
@@ -73,11 +83,42 @@ class Worker(QRunnable):
             gen.close()
 
 
-class WorkerPool:
-    """Starts workers, keeps them alive until they finish, and waits for them on quit."""
+def show_failure(error: AppError) -> None:
+    """The default ``on_errored`` (anki's ``failure``): a job nobody listens to still says it failed.
 
-    def __init__(self, pool: QThreadPool | None = None) -> None:
+    Runs on the GUI thread. A non-modal message box over the active window: it must not block
+    the event loop (nor a test), and the log already holds the details (``Worker.run``).
+    """
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    box = QMessageBox(QMessageBox.Icon.Warning, "Something went wrong", getattr(error, "message", str(error)),
+                      QMessageBox.StandardButton.Ok,
+                      QApplication.activeWindow())
+    box.setObjectName("workerFailure")
+    hint = getattr(error, "hint", "")
+    if hint:
+        box.setInformativeText(hint)
+    # Without a parent (no window active yet) only this reference keeps the box alive until closed.
+    _open_failures.add(box)
+    box.finished.connect(lambda _result, b=box: _open_failures.discard(b))
+    box.show()
+
+
+_open_failures: set = set()
+
+
+class WorkerPool:
+    """Starts workers, keeps them alive until they finish, and waits for them on quit.
+
+    Args:
+        pool: the thread pool (default: Qt's global one).
+        on_failure: shows the error of a job started without ``on_errored`` (default:
+            ``show_failure``; the main window may pass its error banner).
+    """
+
+    def __init__(self, pool: QThreadPool | None = None, on_failure: Callable[[AppError], None] | None = None) -> None:
         self.pool = pool or QThreadPool.globalInstance()
+        self.on_failure = on_failure or show_failure
         self._running: set[Worker] = set()
 
     def start(self, worker: Worker) -> Worker:
@@ -99,9 +140,12 @@ class WorkerPool:
         """Build a Worker for ``fn``, connect the callbacks, then start it.
 
         Callbacks are connected *before* the job starts: a signal emitted before anything is
-        connected would be lost. They run on the GUI thread (queued connections).
+        connected would be lost. They run on the GUI thread (queued connections). Without
+        ``on_errored`` the pool's ``on_failure`` shows the error: never silence.
         """
         worker = Worker(fn, *args, **kwargs)
+        if on_errored is None:
+            on_errored = self.on_failure
         for signal, slot in (
             (worker.signals.yielded, on_yielded),
             (worker.signals.returned, on_returned),

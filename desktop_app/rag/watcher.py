@@ -7,12 +7,15 @@ is not indexed half-written).
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from pathlib import Path
 from typing import Callable
 
 from desktop_app.rag.document_files import walk
+
+log = logging.getLogger(__name__)
 
 Snapshot = frozenset[tuple[str, int, float]]
 
@@ -79,7 +82,7 @@ class FolderWatcher:
             try:
                 self.poll_once()
             except Exception:  # noqa: BLE001 - a failed look must not end the watching
-                pass
+                log.exception("Looking at the watched folders failed; trying again in %ss", self.interval_s)
             self._stop.wait(self.interval_s)
 
     def stop(self) -> None:

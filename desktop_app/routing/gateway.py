@@ -8,6 +8,7 @@ endpoint, model and key for one run, except what the machine policy pins.
 from __future__ import annotations
 
 import dataclasses
+import logging
 import os
 from dataclasses import dataclass
 from typing import Callable, Iterator, Mapping, Sequence
@@ -24,6 +25,8 @@ from desktop_app.routing.base import HandoffPlan
 from desktop_app.routing.redaction import Redactor, StreamingRestorer, kind_counts
 from desktop_app.routing.router import RouterConfig, RoutingInput, decide
 from desktop_app.routing.secrets import get_api_key
+
+log = logging.getLogger(__name__)
 
 BASE_URL_ENV = "SLM_ASSISTANT_CLOUD_BASE_URL"
 MODEL_ENV = "SLM_ASSISTANT_CLOUD_MODEL"
@@ -123,6 +126,7 @@ class Gateway:
         try:
             return self._plan(question, messages, hits, forced, local_context_length, prompt_tokens)
         except Exception as exc:  # a bug here must keep the question local, never send it
+            log.exception("Preparing the cloud hand-off failed; answering on this device")
             why = f"Answered on this device: the hand-off could not be prepared ({exc.__class__.__name__})."
             return HandoffPlan("local", why, notices=(why,))
 
@@ -214,6 +218,7 @@ class Gateway:
         try:
             confidence = float(self.confidence_probe(messages))  # type: ignore[misc]
         except Exception:  # a failed probe must never stop the answer
+            log.warning("The local confidence probe failed; routing without it", exc_info=True)
             return decision
         return decide(dataclasses.replace(inp, local_confidence=confidence), c)
 

@@ -12,6 +12,7 @@ Every store failure reaches the caller as one plain AppError (``rag.store_failur
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections import defaultdict
 from pathlib import Path
@@ -29,6 +30,8 @@ from desktop_app.rag.records import CollectionInfo, DocumentInfo, IndexProgress,
 from desktop_app.rag.store_failures import SpaceCheckedVectors, index_failure
 from desktop_app.services.guarded_retriever import GuardedRetriever
 from desktop_app.services.index_writes import GENERATION_KEY, IndexWrites, note
+
+log = logging.getLogger(__name__)
 
 ON_DEVICE_ONLY_KEY = "routing.on_device_only_collections"
 
@@ -198,7 +201,7 @@ class Library:
         try:
             self.indexer.recover()
         except Exception:  # noqa: BLE001 - the first failure is the one to report
-            pass
+            log.warning("Removing a failed run's half-written files failed; the next writer retries", exc_info=True)
 
     def reset_index(self) -> None:
         """Forget every indexed document (both stores and the manifest) and the recorded model."""
@@ -391,7 +394,7 @@ class Library:
                     try:
                         obj.close()
                     except Exception:  # noqa: BLE001 - closing must never stop shutdown
-                        pass
+                        log.warning("Closing %s failed", type(obj).__name__, exc_info=True)
             self._keywords = self._vectors = self._manifest = self._indexer = self._document_meta = None
 
 

@@ -13,6 +13,7 @@ streams progress. Callers block only on their own queue, never on the pipe.
 from __future__ import annotations
 
 import itertools
+import logging
 import queue
 import threading
 from typing import Any, Callable, Generator, Sequence
@@ -26,6 +27,8 @@ from desktop_app.core.errors import AppError
 from desktop_app.core.records import Hit
 from desktop_app.rag.records import CollectionInfo, DocumentInfo, IndexProgress, IndexReport
 from desktop_app.services.library import ON_DEVICE_ONLY_KEY, with_on_device_only
+
+log = logging.getLogger(__name__)
 
 CLOSE_GRACE_S = 15.0  # a running index job is cancelled and its stores closed within this
 CANCEL_POLL_S = 0.1  # how often a waiting index() looks at its CancelToken
@@ -218,7 +221,7 @@ class LibraryProcess:
             try:
                 callback(report)
             except Exception:  # noqa: BLE001 - a failing listener must not stop later reports
-                pass
+                log.exception("A folder-watch report listener failed")
 
     def _call(self, method: str, *args: Any, **kwargs: Any) -> Any:
         channel = self._live_channel()
