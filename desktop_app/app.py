@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,7 +42,13 @@ class Core:
     # The GUI sets this: its Library then runs in a child process (LibraryProcess), whose
     # imports and Chroma writes cannot hold the window's GIL. The CLI keeps it in-process.
     library_in_subprocess: bool = False
+    # Two locks: ``_lock`` guards the quick-to-build components (the GUI thread takes it);
+    # ``_backend_lock`` guards only the model's bookkeeping and is never held during a load.
     _lock: threading.RLock = field(default_factory=threading.RLock)
+    _backend_lock: threading.Lock = field(default_factory=threading.Lock)
+    _backend_loading: Any = None  # a Future while a load runs
+    _backend_generation: int = 0  # bumped by reload_backend: a load started before is stale
+    _closed: bool = False
     _store: Any = None
     _models: Any = None
     _backend: Any = None
@@ -50,7 +57,7 @@ class Core:
     _gateway: Any = None
     _usage: Any = None
 
-    # Each accessor builds its component on first use, under one lock, because the GUI's
+    # Each accessor builds its component on first use, under a lock, because the GUI's
     # workers may ask for the same component from two threads at once.
 
     @property
@@ -72,18 +79,69 @@ class Core:
             return self._models
 
     def backend(self):
-        """The loaded local model (loads it on first call: seconds, never on the GUI thread)."""
-        with self._lock:
-            if self._backend is None:
-                self._backend = self.models.load_backend()
-            return self._backend
+        """The loaded local model (loads it on first call: seconds, never on the GUI thread).
+
+        The load runs outside ``_lock``, which the GUI thread takes to reach the store, the
+        library and the settings: holding it for a model load would freeze the window. A second
+        caller during a load waits for the same load (``_backend_loading``), never starts another.
+
+        Raises:
+            ModelError, AppError: the model cannot be loaded (every waiting caller gets the error).
+        """
+        with self._backend_lock:
+            if self._backend is not None:
+                return self._backend
+            loading = self._backend_loading
+            if loading is not None:
+                owner = False
+            else:
+                loading = self._backend_loading = Future()
+                generation = self._backend_generation
+                owner = True
+        if not owner:
+            return loading.result()
+        try:
+            backend = self._load_current_backend(generation)
+        except BaseException as exc:
+            loading.set_exception(exc)
+            raise
+        else:
+            loading.set_result(backend)
+            return backend
+        finally:
+            with self._backend_lock:
+                if self._backend_loading is loading:
+                    self._backend_loading = None
+
+    def _load_current_backend(self, generation: int):
+        """Load; if the model was reloaded (or the app closed) meanwhile, drop that stale one."""
+        while True:
+            backend = self.models.load_backend()
+            with self._backend_lock:
+                if self._closed:
+                    stale, backend = backend, None
+                elif self._backend_generation == generation:
+                    self._backend = backend
+                    return backend
+                else:  # the settings changed during the load: load again with the new ones
+                    stale, generation = backend, self._backend_generation
+            _close_quietly(stale)
+            if backend is None:
+                from desktop_app.core.errors import AppError
+
+                raise AppError("The app is closing.")
 
     def reload_backend(self) -> None:
-        """Forget the loaded model (after the model or offload settings changed)."""
-        with self._lock:
-            if self._backend is not None:
-                self._backend.close()
-                self._backend = None
+        """Forget the loaded model (after the model or offload settings changed).
+
+        Never waits for a load in progress (the GUI thread calls this): that load notices and
+        loads again with the new settings.
+        """
+        with self._backend_lock:
+            old, self._backend = self._backend, None
+            self._backend_generation += 1
+        if old is not None:
+            old.close()
 
     @property
     def library(self):
@@ -152,14 +210,21 @@ class Core:
         self.settings_store.save(self.settings)
 
     def close(self) -> None:
+        with self._backend_lock:
+            backend, self._backend, self._closed = self._backend, None, True
         with self._lock:
-            for obj in (self._backend, self._library, self._store, self._usage):
-                if obj is not None:
-                    try:
-                        obj.close()
-                    except Exception:  # closing must never stop shutdown
-                        log.warning("Closing %s failed", type(obj).__name__, exc_info=True)
-            self._backend = self._library = self._store = self._usage = None
+            for obj in (backend, self._library, self._store, self._usage):
+                _close_quietly(obj)
+            self._library = self._store = self._usage = None
+
+
+def _close_quietly(obj) -> None:
+    if obj is None:
+        return
+    try:
+        obj.close()
+    except Exception:  # closing must never stop shutdown
+        log.warning("Closing %s failed", type(obj).__name__, exc_info=True)
 
 
 def build_core(home: str | None = None) -> Core:
