@@ -12,7 +12,7 @@ import os
 import threading
 from concurrent.futures import Future
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable, TypeVar
 
 from desktop_app.config.paths import AppPaths
 from desktop_app.config.policy import MachinePolicy, load_machine_policy
@@ -20,6 +20,7 @@ from desktop_app.config.settings import Settings, SettingsStore
 from desktop_app.core.logging_setup import configure_logging
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 def enforce_offline_environment() -> None:
@@ -46,6 +47,9 @@ class Core:
     # ``_backend_lock`` guards only the model's bookkeeping and is never held during a load.
     _lock: threading.RLock = field(default_factory=threading.RLock)
     _backend_lock: threading.Lock = field(default_factory=threading.Lock)
+    # Every change-and-save of the settings file in this process holds this (update_settings,
+    # and the Library's on-device-only switch): one writer at a time, no lost changes.
+    _settings_lock: threading.RLock = field(default_factory=threading.RLock)
     _backend_loading: Any = None  # a Future while a load runs
     _backend_generation: int = 0  # bumped by reload_backend: a load started before is stale
     _closed: bool = False
@@ -150,11 +154,12 @@ class Core:
             if self._library is None and self.library_in_subprocess:
                 from desktop_app.services.library_process import LibraryProcess
 
-                self._library = LibraryProcess(self.paths, self.settings, self.policy)
+                self._library = LibraryProcess(self.paths, self.settings, self.policy,
+                                               settings_lock=self._settings_lock)
             elif self._library is None:
                 from desktop_app.services.library import Library
 
-                self._library = Library(self.paths, self.settings, self.policy)
+                self._library = Library(self.paths, self.settings, self.policy, settings_lock=self._settings_lock)
             return self._library
 
     @property
@@ -205,9 +210,31 @@ class Core:
                 )
             return self._assistant
 
+    def update_settings(self, change: Callable[[Settings], T]) -> T:
+        """Change the live settings and save them, as one step, from any thread.
+
+        Pool threads (folder watch, model pages) and the GUI thread change the same Settings;
+        two saves racing each other could write an older snapshot last and lose a change. Under
+        ``_settings_lock`` each change is applied and saved before the next one starts.
+
+        Args:
+            change: called with the live settings (raises SettingsError/PolicyError to refuse).
+
+        Returns:
+            What ``change`` returned.
+
+        Raises:
+            StorageError: the settings file cannot be written (the change stays in memory).
+        """
+        with self._settings_lock:
+            result = change(self.settings)
+            self.settings_store.save(self.settings)
+            return result
+
     def save_settings(self) -> None:
         """Persist the user's settings (policy-locked values are re-applied on load anyway)."""
-        self.settings_store.save(self.settings)
+        with self._settings_lock:
+            self.settings_store.save(self.settings)
 
     def close(self) -> None:
         with self._backend_lock:

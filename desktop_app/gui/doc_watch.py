@@ -56,9 +56,9 @@ def watch_job(core: Any, folders: list[str], collection: str, bridge: WatchRepor
 
 
 def save_watch_folders_job(core: Any, folders: list[str], cancel: CancelToken) -> None:
+    """Runs on a pool thread: the change and its save are one step under the Core's settings lock."""
     core.policy.check_can_set(WATCH_KEY)
-    core.settings.set(WATCH_KEY, list(folders))
-    core.save_settings()
+    core.update_settings(lambda settings: settings.set(WATCH_KEY, list(folders)))
 
 
 class WatchFoldersRow(QWidget):

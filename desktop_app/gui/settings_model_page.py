@@ -231,7 +231,11 @@ class ModelSettingsPage(QWidget):
 
 
 def add_model_and_save(core, path: str):
-    """Runs on a worker: validate and register the model, then save the settings that list it."""
+    """Runs on a worker: validate and register the model, then save the settings that list it.
+
+    The validation asks llama.cpp to read the file (up to a second), so it runs outside the
+    settings lock; only the save takes it (a GUI-thread save must not wait for a model probe).
+    """
     info = core.models.add_model(path)
     core.save_settings()
     return info

@@ -51,10 +51,13 @@ class Library:
     """
 
     def __init__(self, paths: AppPaths, settings: Settings, policy: MachinePolicy, embedder: Embedder | None = None,
-                 vector_store=None) -> None:
+                 vector_store=None, settings_lock: threading.RLock | None = None) -> None:
         self.paths = paths
         self.settings = settings
         self.policy = policy
+        # The Core's settings lock: the on-device-only switch changes and saves the settings
+        # file, which the Core's other writers change too (Core.update_settings).
+        self._settings_lock = settings_lock or threading.RLock()
         self._embedder = embedder
         self._lock = threading.RLock()
         self._writes = IndexWrites(paths.index_dir, lambda: self.manifest, self._stores, self._refresh_stores,
@@ -331,12 +334,13 @@ class Library:
             raise PolicyError(f"Your organization keeps the collection '{name}' on this device.")
         # Like `config set`: change the user's own file read fresh from disk, so values forced by
         # the machine policy are never copied into it; then update the live settings.
-        store = SettingsStore(self.paths.settings_file)
-        own = store.load()
-        own.set(ON_DEVICE_ONLY_KEY, with_on_device_only(own.routing.on_device_only_collections, name, flag))
-        store.save(own)
-        live = self.settings.routing.on_device_only_collections
-        self.settings.set(ON_DEVICE_ONLY_KEY, with_on_device_only(live, name, flag))
+        with self._settings_lock:
+            store = SettingsStore(self.paths.settings_file)
+            own = store.load()
+            own.set(ON_DEVICE_ONLY_KEY, with_on_device_only(own.routing.on_device_only_collections, name, flag))
+            store.save(own)
+            live = self.settings.routing.on_device_only_collections
+            self.settings.set(ON_DEVICE_ONLY_KEY, with_on_device_only(live, name, flag))
 
     def _known_path(self, path: str) -> str:
         candidates = [path]

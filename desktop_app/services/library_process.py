@@ -23,6 +23,7 @@ from desktop_app.config.policy import MachinePolicy
 from desktop_app.config.settings import Settings
 from desktop_app.core import errors
 from desktop_app.core.cancel import CancelToken
+from desktop_app.core.child_channel import ChildChannel
 from desktop_app.core.errors import AppError
 from desktop_app.core.records import Hit
 from desktop_app.rag.records import CollectionInfo, DocumentInfo, IndexProgress, IndexReport
@@ -58,65 +59,10 @@ def error_from(kind: str, value: Any) -> BaseException:
     return IndexerStoppedError()
 
 
-class _Channel:
-    """One running child: its process, its pipe end, the waiting callers and the reader thread."""
-
-    def __init__(self, process, conn, on_report: Callable[[IndexReport], None]) -> None:
-        self.process = process
-        self.conn = conn
-        self.pending: dict[int, queue.Queue] = {}
-        self.alive = True
-        self._lock = threading.Lock()  # guards pending, alive and sends
-        self._on_report = on_report
-        self._reader = threading.Thread(target=self._read, daemon=True, name="library-process-reader")
-        self._reader.start()
-
-    def request(self, rid: int, message: tuple) -> queue.Queue:
-        """Send ``message`` and return the queue its replies arrive on."""
-        replies: queue.Queue = queue.Queue()
-        with self._lock:
-            if not self.alive:
-                raise IndexerStoppedError()
-            self.pending[rid] = replies
-            try:
-                self.conn.send(message)
-            except (OSError, ValueError):
-                self.pending.pop(rid, None)
-                raise IndexerStoppedError() from None
-        return replies
-
-    def send(self, message: tuple) -> None:
-        """Send without waiting for a reply (cancel, settings); quiet when the child is gone."""
-        with self._lock:
-            if self.alive:
-                try:
-                    self.conn.send(message)
-                except (OSError, ValueError):
-                    pass
-
-    def forget(self, rid: int) -> None:
-        with self._lock:
-            self.pending.pop(rid, None)
-
-    def _read(self) -> None:
-        # Runs on the reader thread: only routes messages, never calls back into the Library.
-        while True:
-            try:
-                kind, rid, value = self.conn.recv()
-            except Exception:  # noqa: BLE001 - EOF (child gone), closed pipe, or an unreadable reply
-                break
-            if kind == "report":
-                self._on_report(value)
-                continue
-            with self._lock:
-                replies = self.pending.get(rid)
-            if replies is not None:
-                replies.put((kind, value))
-        with self._lock:
-            self.alive = False
-            waiting, self.pending = list(self.pending.values()), {}
-        for replies in waiting:
-            replies.put(("stopped", None))
+def _Channel(process, conn, on_report: Callable[[IndexReport], None]) -> ChildChannel:
+    """The library child's channel: index reports go to ``on_report``, all else to its caller."""
+    return ChildChannel(process, conn, IndexerStoppedError, on_unrouted=lambda _kind, report: on_report(report),
+                        unrouted_kinds=("report",), name="library-process-reader")
 
 
 class _RemoteRetriever:
@@ -138,12 +84,17 @@ class LibraryProcess:
     process sees.
     """
 
-    def __init__(self, paths: AppPaths, settings: Settings, policy: MachinePolicy) -> None:
+    def __init__(self, paths: AppPaths, settings: Settings, policy: MachinePolicy,
+                 settings_lock: threading.RLock | None = None) -> None:
         self.paths = paths
         self.settings = settings
         self.policy = policy
+        # The Core's settings lock, held while the child saves the on-device-only switch and this
+        # process mirrors it: no other save in this process interleaves (Core.update_settings).
+        # Taken before ``_lock``, never after it.
+        self._settings_lock = settings_lock or threading.RLock()
         self._lock = threading.RLock()  # guards starting, stopping and the settings snapshot
-        self._channel: _Channel | None = None
+        self._channel: ChildChannel | None = None
         self._ids = itertools.count(1)
         self._sent_settings: dict | None = None
         self._watching: tuple | None = None  # the last watch() arguments, renewed after a restart
@@ -158,7 +109,7 @@ class LibraryProcess:
         channel = self._channel
         return channel.process.pid if channel is not None and channel.alive else None
 
-    def _live_channel(self) -> _Channel:
+    def _live_channel(self) -> ChildChannel:
         """The running child's channel, starting a child when none runs (or the last one died)."""
         with self._lock:
             channel = self._channel
@@ -172,7 +123,7 @@ class LibraryProcess:
                 channel.send(("call", next(self._ids), ("watch", self._watching, {})))
             return channel
 
-    def _spawn(self) -> _Channel:
+    def _spawn(self) -> ChildChannel:
         import multiprocessing
 
         from desktop_app.services import library_host
@@ -191,14 +142,14 @@ class LibraryProcess:
             child_end.close()  # only the child holds its end: its death closes the pipe for us
         return _Channel(process, parent_end, self._dispatch_report)
 
-    def _sync_settings(self, channel: _Channel) -> None:
+    def _sync_settings(self, channel: ChildChannel) -> None:
         # The settings dialog changes this process's Settings; the child holds a copy.
         snapshot = self.settings.to_json()
         if snapshot != self._sent_settings:
             channel.send(("settings", None, self.settings))
             self._sent_settings = snapshot
 
-    def _discard(self, channel: _Channel) -> None:
+    def _discard(self, channel: ChildChannel) -> None:
         try:
             channel.conn.close()
         except OSError:
@@ -315,11 +266,12 @@ class LibraryProcess:
 
     def set_on_device_only(self, name: str, flag: bool) -> None:
         """Mark a collection on-device only; saved by the child, mirrored in this process's settings."""
-        self._call("set_on_device_only", name, flag)
-        with self._lock:  # the cloud gateway reads this process's settings
-            names = with_on_device_only(self.settings.routing.on_device_only_collections, name, flag)
-            self.settings.set(ON_DEVICE_ONLY_KEY, names)
-            self._sent_settings = self.settings.to_json()  # the child made the same change
+        with self._settings_lock:
+            self._call("set_on_device_only", name, flag)
+            with self._lock:  # the cloud gateway reads this process's settings
+                names = with_on_device_only(self.settings.routing.on_device_only_collections, name, flag)
+                self.settings.set(ON_DEVICE_ONLY_KEY, names)
+                self._sent_settings = self.settings.to_json()  # the child made the same change
 
     # ------------------------------------------------------------------ watching
 

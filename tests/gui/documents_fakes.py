@@ -196,6 +196,11 @@ class FakeCore:
     def save_settings(self):
         self.saves += 1
 
+    def update_settings(self, change):
+        result = change(self.settings)
+        self.save_settings()
+        return result
+
 
 def drop_files(widget, paths: list[str]) -> tuple[bool, bool]:
     """Send a real drag-enter and drop with file URLs, as the window system would."""

@@ -131,3 +131,82 @@ def test_an_injected_backend_is_used_without_loading(core):
     core._models = SlowModels()
     backend = core._backend = FakeBackend(model_name="injected")
     assert core.backend() is backend and core._models.loads == 0
+
+
+class SlowFirstSave:
+    """SettingsStore stand-in writing the real file: the first save serializes, then pauses
+    before writing, so a second save started meanwhile would finish first and be overwritten."""
+
+    def __init__(self, real) -> None:
+        self.real = real
+        self.path = real.path
+        self.first_entered = threading.Event()
+        self.saves = 0
+
+    def load(self):
+        return self.real.load()
+
+    def save(self, settings) -> None:
+        import json
+        import time
+
+        from desktop_app.core.files import write_text_atomically
+
+        self.saves += 1
+        text = json.dumps(settings.to_json(), indent=2)
+        if self.saves == 1:
+            self.first_entered.set()
+            time.sleep(0.3)
+        write_text_atomically(self.path, text, "your settings")
+
+
+def test_two_threads_changing_different_keys_both_reach_the_saved_file(core):
+    from desktop_app.config.settings import SettingsStore
+
+    core.settings_store = SlowFirstSave(core.settings_store)
+    watch = threading.Thread(target=core.update_settings,
+                             args=(lambda s: s.set("rag.watch_folders", ["/inbox"]),), daemon=True)
+    watch.start()
+    assert core.settings_store.first_entered.wait(5)
+    # A second pool thread changes another key while the first save is still being written.
+    temperature = threading.Thread(target=core.update_settings,
+                                   args=(lambda s: s.set("llm.temperature", 0.35),), daemon=True)
+    temperature.start()
+    watch.join(5)
+    temperature.join(5)
+    saved = SettingsStore(core.paths.settings_file).load()
+    assert saved.rag.watch_folders == ["/inbox"]
+    assert saved.llm.temperature == 0.35
+
+
+def test_a_refused_change_saves_nothing(core):
+    from desktop_app.core.errors import SettingsError
+
+    with pytest.raises(SettingsError):
+        core.update_settings(lambda s: s.set("llm.no_such_key", 1))
+    assert not core.paths.settings_file.exists()
+
+
+def test_the_on_device_only_switch_saves_under_the_cores_settings_lock(core):
+    """The Library's settings write and the Core's are one writer at a time in this process."""
+    library = core.library
+    held = threading.Event()
+    release = threading.Event()
+
+    def hold(settings):
+        held.set()
+        release.wait(5)
+
+    holder = threading.Thread(target=core.update_settings, args=(hold,), daemon=True)
+    holder.start()
+    assert held.wait(5)
+    switch = threading.Thread(target=library.set_on_device_only, args=("hr", True), daemon=True)
+    switch.start()
+    switch.join(0.2)
+    assert switch.is_alive(), "the Library saved the settings while the Core was saving them"
+    release.set()
+    holder.join(5)
+    switch.join(5)
+    from desktop_app.config.settings import SettingsStore
+
+    assert SettingsStore(core.paths.settings_file).load().routing.on_device_only_collections == ["hr"]
