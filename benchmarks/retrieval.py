@@ -30,6 +30,7 @@ seconds; ``--no-cache`` builds from scratch in a temporary folder.
 from __future__ import annotations
 
 import argparse
+import fnmatch
 import hashlib
 import json
 import os
@@ -159,6 +160,7 @@ def score(built: Built, questions: list[dict], k: int) -> dict:
         doc_hit = any(os.path.basename(h.source) in files for h in hits)
         page_hit = any(os.path.basename(h.source) in files and h.page in pages for h in hits)
         rows.append({"kind": q.get("kind", "other"), "doc": doc_hit, "page": page_hit, "evidence": evidence,
+                     "chars": sum(len(h.text) for h in hits),
                      "question": q["question"], "top": [f"{os.path.basename(h.source)}:{h.page}" for h in hits]})
     return {"rows": rows, "latencies": latencies}
 
@@ -171,7 +173,9 @@ def summarise(rows: list[dict], k: int) -> dict:
                 f"evidence@{k}": round(sum(r["evidence"] for r in sub) / n, 3)}
 
     kinds = sorted({r["kind"] for r in rows})
-    return {**rates(rows), "by_kind": {kind: rates([r for r in rows if r["kind"] == kind]) for kind in kinds}}
+    # How much text the top k hold (merged neighbouring chunks make hits longer: say how much).
+    chars = round(sum(r["chars"] for r in rows) / max(1, len(rows)))
+    return {**rates(rows), f"chars_in_top{k}": chars, "by_kind": {kind: rates([r for r in rows if r["kind"] == kind]) for kind in kinds}}
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -194,6 +198,7 @@ def main() -> int:
     parser.add_argument("--variants", default="baseline,new")
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "slm-retrieval-bench")
     parser.add_argument("--no-cache", action="store_true", help="build every index from scratch in a temporary folder")
+    parser.add_argument("--only", default="", metavar="GLOB", help="only the corpus files whose name matches GLOB")
     parser.add_argument("--threads", type=int, default=0,
                         help="torch threads for embedding (default: torch's own choice; 1 is faster on a crowded machine)")
     parser.add_argument("--misses", metavar="FILE", type=Path, help="write each variant's per-question results (JSON Lines)")
@@ -206,6 +211,9 @@ def main() -> int:
                  for line in qfile.read_text(encoding="utf-8").splitlines() if line.strip()]
     roots = [args.corpus / f.strip() for f in args.folders.split(",") if f.strip()] or [args.corpus]
     files = sorted(p for r in roots for p in r.rglob("*") if p.suffix.lower() == ".pdf")
+    if args.only:
+        files = [p for p in files if fnmatch.fnmatch(p.name, args.only)]
+        roots = files
     names = {p.name for p in files}
     questions = [q for q in questions if all(os.path.basename(f) in names for f in q.get("files", []))]
     variants = [v.strip() for v in args.variants.split(",") if v.strip()]
@@ -217,7 +225,7 @@ def main() -> int:
         import torch
 
         torch.set_num_threads(args.threads)
-    result: dict = {"corpus_files": len(files), "folders": [str(r.relative_to(args.corpus)) for r in roots],
+    result: dict = {"corpus_files": len(files), "folders": sorted({str(r.relative_to(args.corpus)) for r in roots}) if not args.only else [args.only],
                     "questions": len(questions), "k": args.k}
     misses = []
     with tempfile.TemporaryDirectory(prefix="slm-retrieval-bench-") as tmp:

@@ -29,12 +29,14 @@ RRF_K = 60  # the constant from the RRF paper; damps the weight of the very top 
 Mode = Literal["hybrid", "vector", "keyword"]
 
 
-def reciprocal_rank_fusion(rankings: Sequence[Sequence[str]], k: int = RRF_K) -> dict[str, float]:
-    """Fuse ranked id lists: score(id) = sum over lists of 1 / (k + rank), rank from 1."""
+def reciprocal_rank_fusion(rankings: Sequence[Sequence[str]], k: int = RRF_K,
+                           weights: Sequence[float] | None = None) -> dict[str, float]:
+    """Fuse ranked id lists: score(id) = sum over lists of weight / (k + rank), rank from 1."""
     scores: dict[str, float] = {}
-    for ranking in rankings:
+    for n, ranking in enumerate(rankings):
+        weight = weights[n] if weights is not None else 1.0
         for rank, cid in enumerate(ranking, start=1):
-            scores[cid] = scores.get(cid, 0.0) + 1.0 / (k + rank)
+            scores[cid] = scores.get(cid, 0.0) + weight / (k + rank)
     return scores
 
 
@@ -129,11 +131,16 @@ class RetrievalConfig:
     # "latest" also searches the documents it names, and their passages rank first.
     document_hints: bool = True
     scoped_candidates: int = 10  # from each search within the named documents
+    # Chunks are small so that they match precisely; a hit shows the passage around the match:
+    # the candidates from one page are joined (in page order, up to MAX_MERGED) into one hit.
+    merge_same_page: bool = True
+    order_named_up_to: int = 3  # named documents rank first only when the question names this few
+    keyword_weight: float = 1.0  # weight of the BM25 rankings in the fusion (vector rankings weigh 1)
 
     @classmethod
     def baseline(cls) -> "RetrievalConfig":
         """Retrieval as it was before document understanding (benchmarks measure against it)."""
-        return cls(document_hints=False)
+        return cls(document_hints=False, merge_same_page=False)
 
 
 class HybridRetriever:
@@ -180,6 +187,7 @@ class HybridRetriever:
 
         floor = cfg.min_similarity if cfg.min_similarity is not None else getattr(self.embedder, "relevance_floor", 0.2)
         rankings = [[m.chunk.id for m in vec], [c.id for c, _ in kw]]
+        weights = [1.0, cfg.keyword_weight]
         preferred: list[str] = []
         hints = None
         base_chunks = dict(chunks)  # figures and codes are looked for among these (see exact_ranking)
@@ -205,10 +213,12 @@ class HybridRetriever:
                 for cid, emb in self.vectors.embeddings(late).items():
                     similarity[cid] = sum(a * b for a, b in zip(q, emb))
             rankings += [[m.chunk.id for m in svec], [c.id for c, _ in skw]]
+            weights += [1.0, cfg.keyword_weight]
         exact: list[str] = []
         if cfg.mode == "hybrid":
             exact = exact_ranking(query, base_chunks, rankings[:2])
             rankings.append(exact)
+            weights.append(1.0)
         answer_floor = cfg.min_best_similarity
         if answer_floor is None:
             answer_floor = getattr(self.embedder, "answer_floor", floor)
@@ -216,12 +226,12 @@ class HybridRetriever:
             passing = [cid for cid, sim in similarity.items() if sim >= floor]
             if not any(covers_topic(query, chunks[cid].text) for cid in passing):
                 return []  # nothing in the documents is about this question
-        fused = reciprocal_rank_fusion(rankings)
+        fused = reciprocal_rank_fusion(rankings, weights=weights)
         listing = {cid: is_contents_listing(chunks[cid].text) for cid in fused}
         # Named documents (an organisation, a reference, "the latest report") rank first; documents
         # matched by a year alone only gain the scoped rankings, since a year is often incidental
         # ("patients enrolled by December 2024").
-        wanted = set(preferred) if hints is not None and hints.strong else set()
+        wanted = set(preferred) if hints is not None and hints.strong and len(preferred) <= cfg.order_named_up_to else set()
         # Passages of the named documents first (when there are any that pass the floor).
         ranked = sorted(fused, key=lambda cid: (listing[cid], bool(wanted) and chunks[cid].source not in wanted,
                                                 -fused[cid], -similarity.get(cid, 0.0)))
@@ -229,16 +239,30 @@ class HybridRetriever:
             # "Compare FY 2018 and FY 2019": a passage from each named document, then the rest.
             ranked = _each_document_first(ranked, chunks, preferred, k)
         private = set(self._on_device_only())
-        hits: list[Hit] = []
+        groups: dict[tuple[str, int], list[str]] = {}  # (source, page) -> its passing chunks, best first
         for cid in ranked:
             if similarity.get(cid, -1.0) < floor:
                 continue
-            c = chunks[cid]
-            hits.append(Hit(source=c.source, page=c.page, text=strip_header(c.text, c.page), score=round(fused[cid], 6),
-                            collection=c.collection, chunk_id=cid, on_device_only=c.collection in private,
-                            similarity=round(similarity[cid], 4)))
-            if len(hits) >= k:
-                break
+            key = (chunks[cid].source, chunks[cid].page)
+            if key in groups:
+                if cfg.merge_same_page and len(groups[key]) < MAX_MERGED:
+                    groups[key].append(cid)
+                    continue
+                if cfg.merge_same_page:
+                    continue
+                key = (key[0], -len(groups) - 1)  # a separate hit for the same page
+            if len(groups) >= k:
+                if not cfg.merge_same_page:
+                    break
+                continue  # later chunks may still join a page already chosen
+            groups[key] = [cid]
+        hits: list[Hit] = []
+        for ids in groups.values():
+            best = chunks[ids[0]]
+            text = _page_text([chunks[cid] for cid in ids])
+            hits.append(Hit(source=best.source, page=best.page, text=text, score=round(fused[ids[0]], 6),
+                            collection=best.collection, chunk_id=ids[0], on_device_only=best.collection in private,
+                            similarity=round(similarity[ids[0]], 4)))
         return hits
 
 
@@ -251,3 +275,33 @@ def _each_document_first(ranked: list[str], chunks: Mapping[str, StoredChunk], d
             firsts.append(best)
     chosen = set(firsts)
     return [cid for cid in ranked if cid in chosen] + [cid for cid in ranked if cid not in chosen]
+
+
+MAX_MERGED = 3  # chunks of one page joined into one hit (~600 word pieces: still a passage, not a page dump)
+
+
+def _page_text(parts: list[StoredChunk]) -> str:
+    """The chunks of one page in reading order, headers removed, the overlap between neighbours dropped."""
+    ordered = sorted(parts, key=lambda c: _chunk_index(c.id))
+    text = ""
+    for chunk in ordered:
+        body = strip_header(chunk.text, chunk.page)
+        if not text:
+            text = body
+            continue
+        overlap = _overlap(text, body)
+        text = text + body[overlap:] if overlap else text + "\n…\n" + body
+    return text
+
+
+def _chunk_index(cid: str) -> int:
+    tail = cid.rsplit("-c", 1)[-1]
+    return int(tail) if tail.isdigit() else 0
+
+
+def _overlap(left: str, right: str, longest: int = 600) -> int:
+    """Length of the longest end of ``left`` that begins ``right`` (consecutive chunks repeat ~40 word pieces)."""
+    for size in range(min(longest, len(left), len(right)), 20, -1):
+        if left.endswith(right[:size]):
+            return size
+    return 0

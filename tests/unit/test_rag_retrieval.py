@@ -138,7 +138,7 @@ def test_is_contents_listing(text, listing):
 
 
 def test_vector_only_mode_skips_keywords(retriever):
-    retriever.config = RetrievalConfig(mode="vector", min_similarity=-1)
+    retriever.config = RetrievalConfig(mode="vector", min_similarity=-1, merge_same_page=False)
     assert len(retriever.retrieve("QX-10768", k=4)) == 4
 
 
