@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, TypeVar
 
 from desktop_app.config.paths import AppPaths
-from desktop_app.config.policy import MachinePolicy, load_machine_policy
+from desktop_app.config.policy import MachinePolicy
+from desktop_app.config.policy_sources import load_machine_policy
 from desktop_app.config.settings import Settings, SettingsStore
 from desktop_app.core.logging_setup import configure_logging
 

@@ -11,6 +11,7 @@ import importlib
 import sys
 
 from desktop_app import PRODUCT_NAME, __version__
+from desktop_app.cli.terminal import silence_stdout
 from desktop_app.core.errors import AppError, storage_error_from_os
 
 # name -> module under desktop_app.cli
@@ -50,17 +51,6 @@ def build_parser(with_commands: bool = True) -> argparse.ArgumentParser:
             continue  # a command whose module is not built yet
         module.register(sub, name)
     return parser
-
-
-def silence_stdout() -> None:
-    """After a reader closed our stdout pipe: point stdout at devnull, so the interpreter's
-    final flush does not report the broken pipe again."""
-    import os
-
-    try:
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-    except (AttributeError, ValueError, OSError):
-        pass  # stdout is not a real file (embedded use): nothing will be flushed to it
 
 
 def main(argv: list[str] | None = None) -> int:

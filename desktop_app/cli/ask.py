@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from desktop_app import PRODUCT_NAME
-from desktop_app.cli import silence_stdout
+from desktop_app.cli.terminal import silence_stdout
 from desktop_app.core.cancel import CancelToken
 from desktop_app.core.conversation_export import route_label
 from desktop_app.core.errors import AppError

@@ -8,7 +8,8 @@ user may add to them, so a collection a user kept on the device stays there when
 A policy that cannot be read never unlocks anything: the safest reading (cloud hand-off off) is
 used and the reason is reported.
 
-The platform readers (registry, managed preferences, policy.json) live in ``policy_sources``.
+The platform readers (registry, managed preferences, policy.json) live in ``policy_sources``,
+which imports this module (never the reverse: no import cycle); ``load_machine_policy`` is there.
 """
 
 from __future__ import annotations
@@ -129,10 +130,3 @@ class MachinePolicy:
         """Raise PolicyError if IT locked ``key``."""
         if self.is_locked(key):
             raise PolicyError(f"'{key}' is managed by your organization and cannot be changed here.")
-
-
-def load_machine_policy() -> MachinePolicy:
-    """Read the policy from this platform's managed locations (see ``policy_sources``)."""
-    from desktop_app.config import policy_sources
-
-    return policy_sources.read_platform_policy()

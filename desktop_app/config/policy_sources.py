@@ -247,3 +247,8 @@ def read_platform_policy(platform: str | None = None) -> MachinePolicy:
     if not override:
         return managed
     return combine([managed, read_policy_file(Path(override))])
+
+
+def load_machine_policy() -> MachinePolicy:
+    """Read the policy from this platform's managed locations (the composition root calls this)."""
+    return read_platform_policy()

@@ -61,10 +61,9 @@ def app_icon() -> QIcon | None:
 
 def apply_theme_setting(theme: str) -> bool:
     """Apply ``ui.theme`` (system, light, dark) to the running application; True if dark."""
-    from desktop_app.gui.theme import apply_theme
+    from desktop_app.gui.theme import apply_theme_setting as apply  # lazy: the system theme needs none
 
-    app = QApplication.instance()
-    return apply_theme(app, theme) if app is not None else False
+    return apply(theme)
 
 
 class _FirstExposeFilter(QObject):

@@ -52,6 +52,16 @@ def apply_theme(app: QApplication, theme: str) -> bool:
     return want_dark
 
 
+def apply_theme_setting(theme: str) -> bool:
+    """Apply ``ui.theme`` to the running application (if any); True if dark.
+
+    Lives here, not in ``application``, so the window's modules can call it without importing
+    the module that imports them (no import cycle).
+    """
+    app = QApplication.instance()
+    return apply_theme(app, theme) if app is not None else False
+
+
 def light_palette() -> QPalette:
     return _palette(
         window="#f5f5f7", base="#ffffff", alt="#f0f0f3", text="#1d1d1f", button="#ececf0",

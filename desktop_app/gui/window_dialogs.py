@@ -17,7 +17,7 @@ class WindowDialogsMixin:
         dialog.exec()
 
     def _on_settings_applied(self, reload_model: bool) -> None:
-        from desktop_app.gui.application import apply_theme_setting
+        from desktop_app.gui.theme import apply_theme_setting
 
         apply_theme_setting(self.core.settings.ui.theme)
         self.restyle()
