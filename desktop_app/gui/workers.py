@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from typing import Any, Callable, Iterator
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtCore import SIGNAL, QObject, QRunnable, QThreadPool, Signal
 
 from desktop_app.core.cancel import CancelToken
 from desktop_app.core.errors import AppError
@@ -122,6 +122,9 @@ class WorkerPool:
         self._running: set[Worker] = set()
 
     def start(self, worker: Worker) -> Worker:
+        """Start ``worker``; if nothing listens to its ``errored``, the pool's ``on_failure`` does."""
+        if not worker.signals.receivers(SIGNAL("errored(PyObject)")):
+            worker.signals.errored.connect(self.on_failure)
         self._running.add(worker)
         worker.signals.finished.connect(lambda w=worker: self._running.discard(w))
         self.pool.start(worker)
@@ -144,8 +147,6 @@ class WorkerPool:
         ``on_errored`` the pool's ``on_failure`` shows the error: never silence.
         """
         worker = Worker(fn, *args, **kwargs)
-        if on_errored is None:
-            on_errored = self.on_failure
         for signal, slot in (
             (worker.signals.yielded, on_yielded),
             (worker.signals.returned, on_returned),

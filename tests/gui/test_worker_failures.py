@@ -53,6 +53,18 @@ def test_a_job_started_without_an_error_handler_reaches_the_pools_failure_handle
     assert isinstance(shown[0], StorageError)
 
 
+def test_a_worker_started_directly_without_an_error_handler_also_reaches_it(qtbot):
+    shown = []
+    pool = WorkerPool(on_failure=shown.append)
+    try:
+        with qtbot.waitSignal(pool.start(Worker(refuse)).signals.finished, timeout=5000):
+            pass
+        qtbot.waitUntil(lambda: bool(shown), timeout=2000)
+    finally:
+        pool.shutdown()
+    assert isinstance(shown[0], StorageError)
+
+
 def test_a_job_with_its_own_handler_does_not_also_get_the_default(qtbot):
     shown, own = [], []
     pool = WorkerPool(on_failure=shown.append)
