@@ -241,9 +241,9 @@ class Core:
         with self._backend_lock:
             backend, self._backend, self._closed = self._backend, None, True
         with self._lock:
-            for obj in (backend, self._library, self._store, self._usage):
+            for obj in (backend, self._gateway, self._library, self._store, self._usage):
                 _close_quietly(obj)
-            self._library = self._store = self._usage = None
+            self._gateway = self._library = self._store = self._usage = None
 
 
 def _close_quietly(obj) -> None:

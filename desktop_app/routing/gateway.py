@@ -120,6 +120,13 @@ class Gateway:
             self._backend = self._backend_factory(self.config)
         return self._backend
 
+    def close(self) -> None:
+        """Close the cloud backend's HTTP connections (the app is quitting); safe to call twice."""
+        backend, self._backend = self._backend, None
+        close = getattr(backend, "close", None)
+        if close is not None:
+            close()
+
     def plan(self, question: str, messages: Sequence[Message], hits: Sequence[Hit], forced: Route | None,
              local_context_length: int, prompt_tokens: int) -> HandoffPlan:
         """Decide local or cloud and build exactly what would be sent. Never raises."""

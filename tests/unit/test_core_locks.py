@@ -210,3 +210,23 @@ def test_the_on_device_only_switch_saves_under_the_cores_settings_lock(core):
     from desktop_app.config.settings import SettingsStore
 
     assert SettingsStore(core.paths.settings_file).load().routing.on_device_only_collections == ["hr"]
+
+
+def test_closing_the_core_closes_the_cloud_gateways_connections(core):
+    from desktop_app.config.paths import AppPaths
+    from desktop_app.config.policy import MachinePolicy
+    from desktop_app.config.settings import Settings
+    from desktop_app.routing.gateway import build_gateway
+
+    s = Settings()
+    s.routing.policy = "auto"
+    s.routing.cloud.base_url = "http://127.0.0.1:9/v1"
+    s.routing.cloud.model = "big"
+    cloud = FakeBackend("big")
+    closed = []
+    cloud.close = lambda: closed.append(True)
+    core._gateway = build_gateway(AppPaths.resolve(core.paths.data_dir.parent), s, MachinePolicy(), {},
+                                  backend_factory=lambda c: cloud)
+    assert core._gateway.backend() is cloud
+    core.close()
+    assert closed == [True] and core._gateway is None
