@@ -118,6 +118,11 @@ class Core:
                 if self._backend_loading is loading:
                     self._backend_loading = None
 
+    def loaded_backend(self):
+        """The model if it is loaded already, else None (never loads: diagnostics, status)."""
+        with self._backend_lock:
+            return self._backend
+
     def _load_current_backend(self, generation: int):
         """Load; if the model was reloaded (or the app closed) meanwhile, drop that stale one."""
         while True:

@@ -27,6 +27,7 @@ COMMANDS = {
     "audit": "audit_cmd",
     "serve": "serve_cmd",
     "usage": "usage_cmd",
+    "diagnostics": "diagnostics_cmd",
 }
 
 
