@@ -12,13 +12,14 @@ import html
 import os
 
 from PySide6.QtCore import QPoint, Qt, QUrl
-from PySide6.QtGui import QDesktopServices, QGuiApplication, QKeySequence, QShortcut
+from PySide6.QtGui import QColor, QDesktopServices, QGuiApplication, QKeySequence, QShortcut, QTextCursor
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QLabel,
     QPushButton,
     QTextBrowser,
+    QTextEdit,
     QVBoxLayout,
     QWidget,
 )
@@ -27,6 +28,7 @@ from desktop_app.core.records import Citation
 from desktop_app.gui.doc_format import file_label
 
 TOOLTIP_MAX_CHARS = 600
+HIGHLIGHT_COLOR = "#ffe08a"  # the span a checked claim points at (dark text on it in both themes)
 
 
 def citation_file_url(citation: Citation) -> QUrl:
@@ -54,16 +56,38 @@ def citation_heading(citation: Citation) -> str:
 def citation_tooltip_html(citation: Citation, max_chars: int = TOOLTIP_MAX_CHARS) -> str:
     """Rich-text tooltip for a citation link: heading, then the quoted passage (escaped).
 
-    For gui-chat's hover: ``QToolTip.showText(pos, citation_tooltip_html(c), view)``.
+    For gui-chat's hover: ``QToolTip.showText(pos, citation_tooltip_html(c), view)``. When the
+    citation has a ``highlight`` (a checked claim's evidence), the passage is quoted around it and
+    the span is highlighted.
     """
     heading = html.escape(citation_heading(citation))
-    passage = html.escape(_shorten(citation.text, max_chars))
+    passage = _highlighted_excerpt(citation, max_chars) if _highlight(citation) else html.escape(
+        _shorten(citation.text, max_chars))
     path = html.escape(citation.source)
     return (
         f"<p style='white-space:pre-wrap'><b>{heading}</b><br/>"
         f"<span style='font-size:small'>{path}</span></p>"
         f"<p><i>“{passage}”</i></p>"
     )
+
+
+def _highlight(citation: Citation) -> tuple[int, int] | None:
+    """The citation's highlight when it is a real span of its text."""
+    span = citation.highlight
+    if span and 0 <= span[0] < span[1] <= len(citation.text):
+        return span
+    return None
+
+
+def _highlighted_excerpt(citation: Citation, max_chars: int) -> str:
+    """HTML: the passage around its highlight, the highlight marked (the rest escaped)."""
+    start, end = _highlight(citation) or (0, 0)
+    room = max(0, max_chars - (end - start)) // 2
+    lo, hi = max(0, start - room), min(len(citation.text), end + room)
+    before = ("…" if lo else "") + citation.text[lo:start]
+    after = citation.text[end:hi] + ("…" if hi < len(citation.text) else "")
+    return (f"{html.escape(before)}<b style='background-color:{HIGHLIGHT_COLOR}; color:#000000'>"
+            f"{html.escape(citation.text[start:end])}</b>{html.escape(after)}")
 
 
 def open_citation_file(citation: Citation) -> bool:
@@ -142,6 +166,7 @@ class CitationPopup(QDialog):
         self.heading.setText(heading)
         self.path_label.setText(citation.source)
         self.passage.setPlainText(citation.text)
+        self._show_highlight(citation)
         page = f" at page {citation.page}" if citation.page >= 1 else ""
         self.open_button.setText(f"Open at page {citation.page}" if citation.page >= 1 else "Open file")
         self.open_button.setAccessibleName(self.open_button.text())
@@ -155,6 +180,29 @@ class CitationPopup(QDialog):
         self.raise_()
         self.activateWindow()
         self.open_button.setFocus() if exists else self.passage.setFocus()
+
+    def _show_highlight(self, citation: Citation) -> None:
+        """Highlight the span a checked claim points at and scroll to it (the text is unchanged)."""
+        span = _highlight(citation)
+        selections = []
+        if span is not None:
+            selection = QTextEdit.ExtraSelection()
+            selection.cursor = QTextCursor(self.passage.document())
+            selection.cursor.setPosition(span[0])
+            selection.cursor.setPosition(span[1], QTextCursor.MoveMode.KeepAnchor)
+            selection.format.setBackground(QColor(HIGHLIGHT_COLOR))
+            selection.format.setForeground(QColor("#000000"))
+            selections.append(selection)
+            cursor = QTextCursor(self.passage.document())
+            cursor.setPosition(span[0])
+            self.passage.setTextCursor(cursor)
+            self.passage.ensureCursorVisible()
+        self.passage.setExtraSelections(selections)
+
+    def highlighted_text(self) -> str:
+        """The highlighted words of the passage ("" when nothing is highlighted)."""
+        selections = self.passage.extraSelections()
+        return selections[0].cursor.selectedText() if selections else ""
 
     def open_source(self) -> None:
         if self.citation is None or not self.open_button.isEnabled():
