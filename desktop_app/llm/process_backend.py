@@ -21,6 +21,7 @@ from typing import Any, Iterator, Sequence
 
 from desktop_app.core import errors
 from desktop_app.core.cancel import CancelToken
+from desktop_app.core.child_channel import ChildChannel
 from desktop_app.core.errors import AppError, ModelError
 from desktop_app.core.records import Message
 from desktop_app.llm import hardware
@@ -71,8 +72,8 @@ def _exit_detail(exitcode: int | None) -> str:
     return f"it exited with code {exitcode}"
 
 
-class _ModelProcess:
-    """One running model process: its pipe, the waiting callers and the reader thread."""
+class _ModelProcess(ChildChannel):
+    """One running model process: a ChildChannel whose request id 0 waits for the load."""
 
     def __init__(self, spec: dict[str, Any]) -> None:
         import multiprocessing
@@ -81,58 +82,12 @@ class _ModelProcess:
 
         # spawn, never fork: the parent may hold Qt, threads and open SQLite connections.
         ctx = multiprocessing.get_context("spawn")
-        self.conn, child_end = ctx.Pipe(duplex=True)
-        self.process = ctx.Process(target=model_host.main, args=(child_end, spec), name="slm-model", daemon=True)
-        self.process.start()
+        conn, child_end = ctx.Pipe(duplex=True)
+        process = ctx.Process(target=model_host.main, args=(child_end, spec), name="slm-model", daemon=True)
+        process.start()
         child_end.close()
-        self.pending: dict[int, queue.Queue] = {0: queue.Queue()}
-        self.alive = True
-        self._lock = threading.Lock()
-        self._reader = threading.Thread(target=self._read, daemon=True, name="model-process-reader")
-        self._reader.start()
-
-    def request(self, rid: int, message: tuple) -> queue.Queue:
-        replies: queue.Queue = queue.Queue()
-        with self._lock:
-            if not self.alive:
-                raise ModelProcessStopped(_exit_detail(self.process.exitcode))
-            self.pending[rid] = replies
-            try:
-                self.conn.send(message)
-            except (OSError, ValueError):
-                self.pending.pop(rid, None)
-                raise ModelProcessStopped() from None
-        return replies
-
-    def send(self, message: tuple) -> None:
-        with self._lock:
-            if self.alive:
-                try:
-                    self.conn.send(message)
-                except (OSError, ValueError):
-                    pass
-
-    def forget(self, rid: int) -> None:
-        with self._lock:
-            self.pending.pop(rid, None)
-
-    def _read(self) -> None:
-        # The reader thread: only routes messages to the queue of whoever waits for them.
-        while True:
-            try:
-                kind, rid, value = self.conn.recv()
-            except Exception:  # noqa: BLE001 - EOF (child gone), closed pipe, unreadable reply
-                break
-            with self._lock:
-                replies = self.pending.get(rid)
-            if replies is not None:
-                replies.put((kind, value))
-        with self._lock:
-            self.alive = False
-            waiting, self.pending = list(self.pending.values()), {}
-        self.process.join(2)
-        for replies in waiting:
-            replies.put(("stopped", self.process.exitcode))
+        super().__init__(process, conn, lambda: ModelProcessStopped(_exit_detail(process.exitcode)),
+                         name="model-process-reader", pending={0: queue.Queue()})
 
     def close(self, grace_s: float = 5.0) -> None:
         self.send(("close", 0, None))
