@@ -49,7 +49,8 @@ def test_choosing_another_model_reloads_it_after_the_answer(qtbot, main_window, 
     assert applied.args == [True]
     assert gui_core.settings.llm.model_path == "/models/qwen2.5-3b-instruct-q4_k_m.gguf"
     assert gui_core.settings.llm.gpu_offload == "cpu"
-    assert old_backend.closed  # the window dropped the old model to load the new one
+    # The window dropped the old model to load the new one (closed off the GUI thread).
+    qtbot.waitUntil(lambda: old_backend.closed, timeout=5000)
     qtbot.waitUntil(lambda: main_window.status.model_label.text() == "reloaded-model", timeout=5000)
 
 

@@ -113,7 +113,7 @@ def test_a_reload_during_a_load_does_not_wait_and_gives_the_new_model(core):
     loader.join(5)
     assert models.loads == 2
     stale, fresh = models.made
-    assert stale.closed and not fresh.closed
+    assert stale.closed and not fresh.closed  # the overtaken load closed its stale model itself
     assert results == [fresh] and core.backend() is fresh
 
 
@@ -121,8 +121,12 @@ def test_reload_closes_the_loaded_model_and_the_next_call_loads_again(core):
     models = core._models = SlowModels()
     models.release.set()
     first = core.backend()
+    closed_on: list = []
+    first.close = lambda: closed_on.append(threading.current_thread().name)
     core.reload_backend()
-    assert first.closed
+    for t in [t for t in threading.enumerate() if t.name == "model-close"]:
+        t.join(5)
+    assert closed_on == ["model-close"]  # closing waits for the model's process: never on the caller's thread
     second = core.backend()
     assert second is not first and models.loads == 2
 
