@@ -2,7 +2,9 @@
 
 Output contract: stdout carries only the answer (and its numbered sources), so it can be piped;
 where the answer came from, notices and errors go to stderr. ``--json`` prints one JSON object
-instead. Ctrl+C stops the answer cleanly (what was received is saved, marked stopped; exit 130);
+instead. A grounded answer's figures and names are checked against its sources: ``--json`` lists
+each claim (``claims``, ``supported_ratio``); plain output adds one "Check: ..." line on stderr
+when a key figure is not found in the sources. Ctrl+C stops the answer cleanly (what was received is saved, marked stopped; exit 130);
 a second Ctrl+C aborts at once.
 
 Routing: ``--route cloud`` when the cloud is off, not configured or forbidden by the machine
