@@ -68,7 +68,8 @@ _DATE_RES = [
 _TIME_RE = re.compile(r"\b(?P<h>\d{1,2}):(?P<m>[0-5]\d)(?:\s?(?P<ampm>[ap])\.?m\.?(?![\w]))?"
                       r"|\b(?P<hh>[01]\d|2[0-3])(?P<mm>[0-5]\d)\s?(?:hours\s)?(?P<zone>[ECMPA][SD]T|UTC|GMT|Z|local)\b",
                       re.IGNORECASE)
-_ORDINAL_RE = re.compile(rf"\b(?=[\dfsten])(?:(?P<num>\d+)(?:st|nd|rd|th)|(?P<word>{'|'.join(_ORDINALS)})(?!-))\b", re.I)  # not "third-party"
+# "7th", "seventh"; not "third-party" (an ordinal joined to a word is an adjective).
+_ORDINAL_RE = re.compile(rf"\b(?=[\dfsten])(?:(?P<num>\d+)(?:st|nd|rd|th)|(?P<word>{'|'.join(_ORDINALS)})(?!-))\b", re.I)
 # A word with a digit and a letter, hyphens allowed ("N6135M", "COVID-19"); _is_code decides.
 _CODE_TOKEN_RE = re.compile(r"(?<![\w-])(?<!\d\.)(?=[\w-]*\d)(?=[\w-]*[A-Za-z_])[A-Za-z0-9_]+(?:-[A-Za-z0-9_]+)*(?![\w-])")
 _UNIT_SEGMENT_RE = re.compile(r"\d+(?:[a-z]{1,3}|[KMB])")  # "5mg", "115hp", "1990s", "3B": a number, not a code
