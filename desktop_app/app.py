@@ -12,13 +12,16 @@ import os
 import threading
 from concurrent.futures import Future
 from dataclasses import dataclass, field
-from typing import Any, Callable, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
 from desktop_app.config.paths import AppPaths
 from desktop_app.config.policy import MachinePolicy
 from desktop_app.config.policy_sources import load_machine_policy
 from desktop_app.config.settings import Settings, SettingsStore
 from desktop_app.core.logging_setup import configure_logging
+
+if TYPE_CHECKING:  # the Library's imports (Chroma, the embedder) stay lazy at run time
+    from desktop_app.services.library_api import DocumentLibrary
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -156,7 +159,7 @@ class Core:
             threading.Thread(target=_close_quietly, args=(old,), name="model-close", daemon=False).start()
 
     @property
-    def library(self):
+    def library(self) -> DocumentLibrary:
         """Document indexing and retrieval (embedder and Chroma load lazily inside)."""
         with self._lock:
             if self._library is None and self.library_in_subprocess:
