@@ -79,17 +79,22 @@ def name_keys(path: str, meta: DocumentMeta) -> frozenset[str]:
             keys.add("".join(w[0] for w in core).upper())
             with_of = [w for w in words if w.lower() not in {"u.s.", "us", "united", "states", "the"}]
             keys.add("".join(w[0] for w in with_of).upper())
-        elif core:
-            keys.add(core[0].lower() if not core[0].isupper() else core[0])
+        elif core and core[0].isupper():
+            keys.add(core[0])  # "EPA"; a single ordinary word ("Second") names nothing
     for text in (meta.title, org):
-        keys.update(a for a in _ACRONYM.findall(text) if a not in {"FY", "US", "THE", "OF", "AND", "PLAN"})
+        letters = [ch for ch in text if ch.isalpha()]
+        if letters and sum(ch.isupper() for ch in letters) > len(letters) / 2:
+            continue  # a title in capitals: its words are not acronyms
+        keys.update(a for a in _ACRONYM.findall(text) if a not in {"FY", "US", "THE", "OF", "AND", "PLAN"}
+                    and not re.fullmatch(r"[IVXLC]+", a))
     stem = re.split(r"[\\/]", path)[-1].rsplit(".", 1)[0]
     m = re.match(r"([A-Za-z]{2,8})\d{4}$", stem)  # DOL2022
     if m:
         keys.add(m.group(1).upper())
     if meta.reference:
         keys.add(meta.reference.lower())
-    return frozenset(k for k in keys if len(k) >= 2)
+    # Two capitals are too often something else: a state ("Latrobe, PA"), "II", a part of "PA-22".
+    return frozenset(k for k in keys if len(k) >= 3)
 
 
 def resolve(query: str, documents: Mapping[str, DocumentMeta], ranked_sources: list[str]) -> QueryHints:
@@ -104,7 +109,7 @@ def resolve(query: str, documents: Mapping[str, DocumentMeta], ranked_sources: l
         return hints
     low = " " + " ".join(re.findall(r"[\w.&'’-]+", query.lower())) + " "
     # Only acronyms written in capitals: "dot" or "doc" in a sentence is a word, not DOT or DOC.
-    acronyms = set(_ACRONYM.findall(query))
+    acronyms = {a for a in _ACRONYM.findall(query) if len(a) >= 3}
     for path, meta in documents.items():
         for key in name_keys(path, meta):
             if key.isupper():
@@ -130,7 +135,9 @@ def resolve(query: str, documents: Mapping[str, DocumentMeta], ranked_sources: l
     if hints.relative:
         picked = _relative(hints, documents, ranked_sources)
         if picked:
-            hints.dated = [picked]
+            # "FY 2019 ... and the most recent one": both documents, each with its passages.
+            hints.dated = [p for p in hints.dated if p != picked][:3] + [picked] if hints.years else [picked]
+            hints.comparison = hints.comparison or len(hints.dated) > 1
             hints.strong = True
     return hints
 

@@ -175,3 +175,11 @@ def test_user_edits_survive_reindexing_and_reset_the_format(tmp_path):
     assert meta.get(path).title == "Annual Performance Report Fiscal Year 2018"
     with pytest.raises(ValueError):
         meta.set_user(path, colour="red")
+
+
+def test_a_year_and_latest_in_one_question_name_both_documents():
+    docs = {f"/r/{y}.pdf": DocumentMeta(title=f"Annual Performance Report Fiscal Year {y}", organisation="Office of Personnel Management",
+                                        doc_type="Annual Performance Report", period=f"FY {y}", year_from=y, year_to=y,
+                                        sort_date=str(y)) for y in (2018, 2019, 2022)}
+    h = resolve("Who signed OPM's FY 2019 annual performance report, and who is Director in the most recent one?", docs, [])
+    assert h.preferred() == ["/r/2019.pdf", "/r/2022.pdf"] and h.comparison
