@@ -6,11 +6,14 @@ listing included, because the first call may load Chroma and the embedder (secon
 
 from __future__ import annotations
 
+import logging
 from typing import Any, Generator
 
 from desktop_app.core.cancel import CancelToken
 from desktop_app.core.errors import AppError, Cancelled
 from desktop_app.rag.records import CollectionInfo, DocumentInfo, IndexProgress, IndexReport
+
+log = logging.getLogger(__name__)
 
 
 def library_of(core: Any) -> Any:
@@ -80,4 +83,4 @@ def warm_up_job(core: Any, cancel: CancelToken) -> None:
     try:
         library_of(core).search("warm up", k=1)
     except Exception:  # noqa: BLE001 - best effort; the next real search shows any error
-        pass
+        log.warning("Warming up the document index failed; the next search will report it", exc_info=True)
