@@ -25,6 +25,13 @@ _PREVIOUS = re.compile(r"\b(previous|prior|preceding|year before|earlier)\b", re
 _COMPARE = re.compile(r"\b(compare|comparison|compared|between|versus|vs\.?|change[ds]? from|differ|difference|each of|both)\b", re.I)
 _ACRONYM = re.compile(r"\b[A-Z][A-Z&]{1,6}\b")
 _SMALL = {"of", "the", "and", "for", "on", "in", "to", "at", "a", "an", "u.s.", "us", "united", "states"}
+# First words of organisation names that do not single one out ("National ...", "Office of ...").
+_GENERIC_NAME_WORDS = frozenset("""
+national federal american international united general royal central state department office agency
+institute university hospital college school center centre foundation association council board bureau
+commission administration service services ministry government healthcare medical clinical research
+faculty second first new
+""".split())
 _TYPE_WORDS = re.compile(r"\b(report|plan|protocol|filing|document|statement|review|form)\b", re.I)
 
 
@@ -76,6 +83,9 @@ def name_keys(path: str, meta: DocumentMeta) -> frozenset[str]:
         core = [w for w in words if w.lower() not in _SMALL]
         if len(core) >= 2:
             keys.add(" ".join(w.lower() for w in core))
+            first = core[0].strip(".,").lower()
+            if len(first) >= 5 and core[0][0].isupper() and first not in _GENERIC_NAME_WORDS:
+                keys.add(first)  # "Lutronic" for "Lutronic, Inc.", "Elpida" for "Elpida Therapeutics"
             keys.add("".join(w[0] for w in core).upper())
             with_of = [w for w in words if w.lower() not in {"u.s.", "us", "united", "states", "the"}]
             keys.add("".join(w[0] for w in with_of).upper())

@@ -183,3 +183,10 @@ def test_a_year_and_latest_in_one_question_name_both_documents():
                                         sort_date=str(y)) for y in (2018, 2019, 2022)}
     h = resolve("Who signed OPM's FY 2019 annual performance report, and who is Director in the most recent one?", docs, [])
     assert h.preferred() == ["/r/2019.pdf", "/r/2022.pdf"] and h.comparison
+
+
+def test_a_distinctive_first_word_of_the_organisation_names_the_document():
+    docs = {"/p/a.pdf": DocumentMeta(organisation="Lutronic, Inc.", doc_type="Clinical Protocol"),
+            "/p/b.pdf": DocumentMeta(organisation="National Transportation Safety Board", doc_type="Aviation Accident Final Report")}
+    assert resolve("Who is the investigator of the Lutronic muscle stimulation study?", docs, []).named == ["/p/a.pdf"]
+    assert resolve("Which national parks were visited?", docs, []).named == []
