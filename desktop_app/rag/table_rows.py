@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-_FIGURE = re.compile(r"^[\(\-–$€£≥≤<>~]*\d[\d,.]*%?\)?[*†]*$|^-\*?$|^n/?a$", re.I)
+_FIGURE = re.compile(r"^[\(\-–$€£≥≤<>~]*\d[\d,.]*%?\)?[*†]*$|^-\*?$|^n/?a\*?$", re.I)
 MAX_HEADER_LINES = 4
 MAX_COLUMNS = 14
 
@@ -30,9 +30,14 @@ def _is_figure(text: str) -> bool:
 
 
 def _figure_row(cells: list[tuple[int, int, str]]) -> bool:
-    """A row of a table of figures: at least two figure cells after a label (or three without)."""
+    """A row of a table of figures: two figures or more, and no more words than figures after its label.
+
+    Justified prose set wide ("transfusions:   at   least   2   weeks") has gaps like a table
+    and a figure or two, but mostly words.
+    """
     figures = sum(1 for c in cells if _is_figure(c[2]))
-    return figures >= 2 and len(cells) <= MAX_COLUMNS + 2
+    words = len(cells) - figures - 1  # the first cell may be the row's label
+    return figures >= 2 and words <= figures and len(cells) <= MAX_COLUMNS + 2
 
 
 def rewrite_tables(text: str) -> str:
@@ -72,8 +77,12 @@ def _header_lines(lines, cells, figure, i) -> list[list[tuple[int, int, str]]]:
 
 
 def _looks_like_header(cells: list[tuple[int, int, str]]) -> bool:
-    # Several short cells side by side ("FY 2015   FY 2016   Target"), not a sentence.
-    return len(cells) >= 3 and all(len(c[2]) <= 40 for c in cells)
+    # Several short cells side by side ("FY 2015   FY 2016   Target"), not a sentence, and not
+    # justified prose spaced out word by word (mostly single lower-case words).
+    if len(cells) < 3 or any(len(c[2]) > 40 for c in cells):
+        return False
+    loose = sum(1 for c in cells if " " not in c[2] and c[2][:1].islower())
+    return loose * 2 < len(cells)
 
 
 def _rewrite(row, header, lines, cells, figure, i) -> str:

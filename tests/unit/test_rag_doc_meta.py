@@ -190,3 +190,11 @@ def test_a_distinctive_first_word_of_the_organisation_names_the_document():
             "/p/b.pdf": DocumentMeta(organisation="National Transportation Safety Board", doc_type="Aviation Accident Final Report")}
     assert resolve("Who is the investigator of the Lutronic muscle stimulation study?", docs, []).named == ["/p/a.pdf"]
     assert resolve("Which national parks were visited?", docs, []).named == []
+
+
+def test_justified_prose_is_not_taken_for_a_table_row():
+    prose = "\n".join([
+        "Patients   receiving   blood   product   transfusions:",
+        "(GM-CSF),   11.   eltrombopag,   2   at   least   weeks   between   hemoglobin",
+    ])
+    assert rewrite_tables(prose) == prose
