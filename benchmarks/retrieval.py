@@ -245,6 +245,8 @@ def main() -> int:
         result["delta"] = {key: round(n[key] - b[key], 3) for key in n if key.endswith(f"@{args.k}")}
         if b["index"].get("pages_per_s") and n["index"].get("pages_per_s"):
             result["delta"]["indexing_pages_per_s_ratio"] = round(n["index"]["pages_per_s"] / b["index"]["pages_per_s"], 3)
+    result["load_average_1m"] = round(os.getloadavg()[0], 2)  # latency on a shared machine needs this context
+    result["cpu_count"] = os.cpu_count()
     if args.misses:
         args.misses.write_text("".join(json.dumps(m) + "\n" for m in misses), encoding="utf-8")
     print(json.dumps(result))
