@@ -14,10 +14,11 @@ from desktop_app.core.records import Citation, Hit, Message
 from desktop_app.rag.passage_focus import focus_passage
 
 MIN_PASSAGE_CHARS = 200  # a passage cut shorter than this is not worth a source number
-# Each source is cut to the sentences that match the question (see passage_focus): measured in
-# benchmarks/answer_quality.py, a small model answers from focused sources at least as well as
-# from whole chunks, and its first token comes sooner.
-FOCUS_CHARS = 600
+# Each source is cut to the sentences that match the question (see passage_focus). Whole
+# chunks made grounded prompts of 700-1,100 tokens: 15-50 s to the first token on a loaded 2-core
+# machine (benchmarks/answer_quality.py). About 320 characters keeps the matching sentence and
+# its neighbours, and roughly halves the prompt.
+FOCUS_CHARS = 320
 
 INSTRUCTION = (
     "Answer the question using only the sources below. Cite the sources you use with their "
