@@ -229,6 +229,7 @@ class ChatController(QObject):
             self._flush()
             answer = event.answer
             widget.set_text(answer.text)
+            widget.set_claims(answer.claims)  # marks the final text (figures checked against the sources)
             widget.set_status("stopped" if answer.stopped else "complete")
             self.status.set_speed(answer.timings.tokens_per_s, answer.route)
             self.answerFinished.emit(answer)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QSizePolicy, QVBoxLayout, QWidget
 
-from desktop_app.core.records import Citation, StoredMessage
+from desktop_app.core.records import Citation, ClaimCheck, StoredMessage
 from desktop_app.gui.accessibility import describe
 from desktop_app.gui.message_widget import MessageWidget
 
@@ -102,6 +102,7 @@ class ChatView(QScrollArea):
                 if meta.get("route"):
                     widget.set_route(meta["route"], meta.get("model", ""), meta.get("reason", ""))
                 widget.set_notices(list(meta.get("notices") or []))
+                widget.set_claims(ClaimCheck.from_json(meta.get("claims")))
                 # A message still marked "streaming" was cut off by a crash or a quit.
                 widget.set_status("stopped" if msg.status == "streaming" else msg.status)
             widget.set_text(msg.content)

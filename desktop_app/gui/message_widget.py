@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import html
+from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import QSize, Qt, QUrl, Signal
-from PySide6.QtGui import QCursor, QDesktopServices, QGuiApplication, QPalette
+from PySide6.QtGui import QColor, QCursor, QDesktopServices, QGuiApplication, QPalette
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QTextBrowser, QToolTip, QVBoxLayout, QWidget
 
-from desktop_app.core.records import Citation
+from desktop_app.core.records import Citation, ClaimCheck
+from desktop_app.gui import claim_marks
 from desktop_app.gui.accessibility import describe
 from desktop_app.gui.markdown_render import plain_to_html, render_markdown
+from desktop_app.rag.claim_check import unsupported_note
 
 STATUS_LABELS = {"stopped": "Stopped", "error": "Not finished: an error occurred", "streaming": "Writing…"}
 
@@ -63,6 +66,7 @@ class MessageWidget(QFrame):
         self.role = role
         self._text = text
         self._citations: list[Citation] = []
+        self._claims: ClaimCheck | None = None  # the answer's figures checked against its sources
         self.status = "complete"
         self.setObjectName("userMessage" if role == "user" else "assistantMessage")
         self.setFrameShape(QFrame.Shape.StyledPanel)
@@ -87,6 +91,13 @@ class MessageWidget(QFrame):
         self.status_label.setVisible(False)
         head.addWidget(self.status_label)
         layout.addLayout(head)
+
+        # "Check: '14-18' is not found in the sources.": at the top, so it is read before the answer.
+        self.claims_note = _small_label(self)
+        self.claims_note.setObjectName("claimsNote")
+        describe(self.claims_note, "Check of the answer", "Figures in this answer that the sources do not state.",
+                 tooltip=False)
+        layout.addWidget(self.claims_note)
 
         self.body = MessageBodyView(self)
         describe(
@@ -150,7 +161,19 @@ class MessageWidget(QFrame):
         code_bg = QGuiApplication.palette().color(QPalette.ColorRole.AlternateBase).name()
         style = f"background-color:{code_bg}; font-family:monospace; padding:6px;"
         shown = text if text else ("…" if self.status == "streaming" else "")
-        self.body.setHtml(render_markdown(shown, [c.number for c in self._citations], style).replace("<code>", "<code style=\"font-family:monospace\">"))
+        claims = self._claims.claims if self._claims is not None and text else ()
+        if claims:  # invisible markers around each claim survive the Markdown, then become links
+            shown = claim_marks.insert_markers(shown, claims)
+        rendered = render_markdown(shown, [c.number for c in self._citations], style)
+        if claims:
+            palette = QGuiApplication.palette()
+            rendered = claim_marks.markers_to_links(rendered, claims, palette.color(QPalette.ColorRole.Text).name(),
+                                                    _warn_color(palette).name())
+        self.body.setHtml(rendered.replace("<code>", "<code style=\"font-family:monospace\">"))
+        if claims:
+            palette = QGuiApplication.palette()
+            claim_marks.style_document(self.body.document(), claims, _warn_color(palette),
+                                       palette.color(QPalette.ColorRole.PlaceholderText))
 
     def set_route(self, route: str, model: str, reason: str = "") -> None:
         where = "Cloud" if route == "cloud" else "On this device"
@@ -183,6 +206,17 @@ class MessageWidget(QFrame):
 
     def citations(self) -> list[Citation]:
         return list(self._citations)
+
+    def set_claims(self, check: ClaimCheck | None) -> None:
+        """Mark the answer's checked figures and names; a key figure not in the sources gets a note on top."""
+        self._claims = check
+        note = unsupported_note(check)
+        self.claims_note.setText(note)
+        self.claims_note.setVisible(bool(note))
+        self.set_text(self._text)
+
+    def claims(self) -> ClaimCheck | None:
+        return self._claims
 
     def set_status(self, status: str) -> None:
         self.status = status
@@ -218,7 +252,25 @@ class MessageWidget(QFrame):
             return None
         return next((c for c in self._citations if c.number == number), None)
 
+    def _claim_evidence(self, url: QUrl):
+        """(the claim a ``claim:i`` link points at, its citation with the span highlighted or None)."""
+        claim = claim_marks.claim_at(url.toString(), self._claims.claims if self._claims else ())
+        if claim is None or not claim.supported:
+            return claim, None
+        citation = next((c for c in self._citations if c.number == claim.source), None)
+        if citation is None or claim.source_start is None or claim.source_end is None:
+            return claim, None
+        return claim, replace(citation, highlight=(claim.source_start, claim.source_end))
+
     def _on_hover(self, url: QUrl) -> None:
+        if url.scheme() == claim_marks.CLAIM_SCHEME:
+            claim, evidence = self._claim_evidence(url)
+            if claim is not None:
+                from desktop_app.gui.citation_popup import citation_tooltip_html
+
+                text = citation_tooltip_html(evidence) if evidence else html.escape(claim_marks.tooltip_text(claim))
+                QToolTip.showText(QCursor.pos(), text, self)
+                return
         citation = self.citation_for(url)
         if citation is None:
             QToolTip.hideText()
@@ -228,12 +280,22 @@ class MessageWidget(QFrame):
         QToolTip.showText(QCursor.pos(), citation_tooltip_html(citation), self)
 
     def _on_link(self, url: QUrl) -> None:
-        if url.scheme() == "cite":
+        if url.scheme() == claim_marks.CLAIM_SCHEME:
+            _, evidence = self._claim_evidence(url)
+            if evidence is not None:  # a supported figure opens its passage, the span highlighted
+                self.citationClicked.emit(evidence)
+        elif url.scheme() == "cite":
             citation = self.citation_for(url)
             if citation is not None:
                 self.citationClicked.emit(citation)
         elif url.scheme() in ("http", "https", "mailto"):
             QDesktopServices.openUrl(url)
+
+
+def _warn_color(palette: QPalette) -> QColor:
+    """The colour of figures the sources do not state: red, lighter on a dark background."""
+    dark = palette.color(QPalette.ColorRole.Base).lightness() < 128
+    return QColor("#ff8a80" if dark else "#b3261e")
 
 
 def _small_label(parent: QWidget) -> QLabel:
