@@ -21,8 +21,9 @@ MIN_PASSAGE_CHARS = 200  # a passage cut shorter than this is not worth a source
 FOCUS_CHARS = 320
 
 INSTRUCTION = (
-    "Answer the question using only the sources below. Cite the sources you use with their "
-    "numbers, like [1]. If the sources do not contain the answer, say that the documents do not contain it."
+    "Answer the question using only the sources below, in one or two sentences. Copy names and "
+    "figures exactly as the sources write them, and put the source's number after the fact, like "
+    "[1]. If the sources do not contain the answer, reply only: The documents do not contain this."
 )
 
 

@@ -43,6 +43,7 @@ from desktop_app.llm.base import ChatBackend, GenerationRequest
 from desktop_app.rag.base import Retriever
 from desktop_app.rag.claim_check import check_claims
 from desktop_app.routing.base import CloudGateway, HandoffPlan
+from desktop_app.services.named_terms import names_nothing_here
 from desktop_app.services.prepared_question import PreparedQuestion, close_stream, overflow_error, quietly, title_from
 from desktop_app.services.prompt_budget import answer_reserve, fit_history
 
@@ -144,6 +145,11 @@ class Assistant:
             retriever = self._retriever_factory()
             if retriever is not None:
                 hits = list(retriever.retrieve(question, k=self.settings.rag.top_k, collections=searched))
+        if hits and names_nothing_here(question, (h.text for h in hits)):
+            # The question names something (a company, a place, a drug) that no passage mentions:
+            # the passages only share a year or a common word with it, and a small model would
+            # invent an answer from them. See services/named_terms.py for the measurement.
+            hits = []
         documents_in_play = bool(collections) or bool(hits)
 
         context = backend.context_length

@@ -1,0 +1,62 @@
+"""Does a question name something the retrieved passages never mention?
+
+Why: the retriever's relevance floor lets through passages that share a year or a generic word
+with the question ("What was Apple's revenue in Q3 2023?" matches every page saying "2023"), and
+a small model then invents an answer from them ("$12,000"). A question that names a company, a
+place, a drug or an agency that none of the passages mention cannot be answered from them, so the
+Assistant says the documents do not contain it instead of asking the model. Pure text: no model.
+Measured in benchmarks/answer_quality.py (offtopic vs grounded questions over ../shared/corpus).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Iterable
+
+# Capitalised words that start questions or name nothing in particular.
+_COMMON = frozenset("""
+a an the what which who whom whose when where why how is are was were do does did can could would should
+will in on at of for to from by with and or if please tell give list name explain describe compare
+according according to during after before between since as per about i my our your we you it its
+january february march april may june july august september october november december
+monday tuesday wednesday thursday friday saturday sunday
+q1 q2 q3 q4 fy
+""".split())
+_WORD = re.compile(r"[A-Za-z][A-Za-z0-9'&.-]*[A-Za-z0-9]|[A-Z]")
+_SENTENCE_START = re.compile(r"(?:^|[.!?]\s+)([A-Za-z][\w'-]*)")
+
+
+def named_terms(question: str) -> list[str]:
+    """Proper names and acronyms in ``question`` ("Apple", "Honolulu", "NTSB"), lower-cased.
+
+    A capitalised word counts unless it opens the sentence or is a common word; a word in capitals
+    (2+ letters) always counts. A possessive "'s" is dropped.
+    """
+    starts = {m.group(1) for m in _SENTENCE_START.finditer(question)}
+    terms: list[str] = []
+    for match in _WORD.finditer(question):
+        word = match.group(0).rstrip(".")
+        base = re.sub(r"'s$", "", word)
+        if len(base) < 2 or base.lower() in _COMMON:
+            continue
+        acronym = base.isupper() and any(ch.isalpha() for ch in base)
+        capitalised = base[0].isupper() and word not in starts
+        if acronym or capitalised:
+            terms.append(base.lower())
+    return list(dict.fromkeys(terms))
+
+
+def unmentioned_names(question: str, passages: Iterable[str]) -> list[str]:
+    """The question's named terms that appear in none of ``passages`` (compared by their start)."""
+    terms = named_terms(question)
+    if not terms:
+        return []
+    text = " ".join(p.lower() for p in passages)
+    return [t for t in terms if not re.search(r"\b" + re.escape(t[:6]), text)]
+
+
+def names_nothing_here(question: str, passages: Iterable[str]) -> bool:
+    """True when the question names something and none of its names is in the passages."""
+    passages = list(passages)
+    terms = named_terms(question)
+    return bool(terms) and len(unmentioned_names(question, passages)) == len(terms)

@@ -1,0 +1,39 @@
+"""Named terms: a question about something the passages never mention is not grounded on them."""
+
+from __future__ import annotations
+
+import pytest
+
+from desktop_app.services.named_terms import named_terms, names_nothing_here, unmentioned_names
+
+NTSB = ("On December 8, 2007, about 1530 eastern standard time, a Piper PA-22-150, N1234P, was substantially "
+        "damaged during a forced landing near Tallahassee, Florida. The private pilot was not injured.")
+OPM = "In FY 2019, OPM met 12 of its 20 performance measures; the retirement backlog fell to 14,000 cases."
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("What was Apple's revenue in the third quarter of fiscal 2023?", ["apple"]),
+    ("How many passengers were aboard the Airbus A320 that landed on the Hudson River?", ["airbus", "a320", "hudson", "river"]),
+    ("What is the capital of France?", ["france"]),
+    ("Which measures did OPM meet in FY 2019?", ["opm"]),
+    ("How many patients will be enrolled?", []),
+    ("What was the wind speed? Tell me in knots.", []),
+])
+def test_named_terms_are_proper_names_and_acronyms_not_question_words(question, expected):
+    assert named_terms(question) == expected
+
+
+@pytest.mark.parametrize("question, passages, declined", [
+    ("What was Apple's revenue in the third quarter of fiscal 2023?", [NTSB, OPM], True),
+    ("What was the closing price of Bitcoin on January 1, 2021?", [NTSB, OPM], True),
+    ("What was the registration of the Piper that landed near Tallahassee?", [NTSB], False),
+    ("How many measures did OPM meet in FY 2019?", [OPM], False),
+    ("Was the pilot of the Piper near Orlando injured?", [NTSB], False),  # one of two names is there
+    ("How many cases were in the retirement backlog?", [OPM], False),  # names nothing: the retriever decides
+])
+def test_a_question_is_declined_only_when_none_of_its_names_is_in_the_passages(question, passages, declined):
+    assert names_nothing_here(question, passages) is declined
+
+
+def test_unmentioned_names_lists_what_is_missing():
+    assert unmentioned_names("Was the Piper near Orlando damaged?", [NTSB]) == ["orlando"]
