@@ -85,6 +85,11 @@ class ChildChannel:
         with self._lock:
             self.alive = False
             waiting, self.pending = list(self.pending.values()), {}
-        self.process.join(2)  # the exit code tells the waiting callers why
+        exitcode = None
+        try:
+            self.process.join(2)  # the exit code tells the waiting callers why
+            exitcode = getattr(self.process, "exitcode", None)
+        except Exception:  # noqa: BLE001 - whatever happens here, the waiting callers must be told
+            pass
         for replies in waiting:
-            replies.put(("stopped", self.process.exitcode))
+            replies.put(("stopped", exitcode))
