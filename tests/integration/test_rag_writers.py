@@ -333,7 +333,7 @@ def test_docs_check_finds_what_the_old_two_writer_bug_left_and_repair_removes_it
     assert sorted(len(v) for v in assert_consistent(home).values()) == [2, 3]
 
 
-@pytest.mark.parametrize("seed", range(5))
+@pytest.mark.parametrize("seed", range(20))
 def test_kill_9_at_a_random_point_then_the_same_command_gives_a_clean_index(tmp_path, seed):
     import random
 
