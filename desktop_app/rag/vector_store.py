@@ -48,6 +48,13 @@ class VectorStore(Protocol):
     def close(self) -> None: ...
 
 
+# A denser HNSW graph than Chroma's defaults (16 neighbours, ef 100). Real collections hold many
+# near-identical pages (forms, report templates, repeated headers); with the defaults hnswlib left
+# about 1 passage in 3,000 unreachable on the corpus, so no question could ever retrieve it by
+# vector search. 32 neighbours and a wider build/search beam made every passage findable
+# (benchmarks/vector_recall.py); indexes built earlier keep their own settings.
+HNSW_GRAPH = {"max_neighbors": 32, "ef_construction": 200, "ef_search": 200}
+
 class ChromaVectorStore:
     """Chroma-backed VectorStore; ``client`` is a PersistentClient or an HttpClient."""
 
@@ -91,7 +98,7 @@ class ChromaVectorStore:
     def _open(self):
         return self._client.get_or_create_collection(
             CHROMA_COLLECTION,
-            configuration={"hnsw": {"space": "cosine"}},
+            configuration={"hnsw": {"space": "cosine", **HNSW_GRAPH}},
             embedding_function=None,
         )
 

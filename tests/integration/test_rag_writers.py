@@ -93,11 +93,13 @@ def assert_consistent(home: Path) -> dict[str, list[str]]:
         listed = {d.path: d.chunks for d in lib.documents()}
         assert vectors.sources() == listed and keywords.sources() == listed
         # The vector index itself is whole: stored vectors find themselves (a torn or stale
-        # HNSW file written by two processes would not).
+        # HNSW file written by two processes would lose many). HNSW search is approximate: even
+        # a whole graph may leave a rare passage unreachable (benchmarks/vector_recall.py: 5 of
+        # 2,759 with Chroma's defaults, 0 with the app's graph), so one miss is tolerated.
         sample = sorted(vectors.ids())[::7][:60]
-        for cid, embedding in vectors.embeddings(sample).items():
-            (best,) = vectors.query(embedding, 1)
-            assert best.similarity > 0.999, cid
+        lost = [cid for cid, embedding in vectors.embeddings(sample).items()
+                if vectors.query(embedding, 1)[0].similarity < 0.999]
+        assert len(lost) <= 1, lost
     finally:
         lib.close()
     listing = run(home, "docs", "list", "--json")
