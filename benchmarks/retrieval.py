@@ -64,7 +64,8 @@ VARIANTS = {
 # only when the feature is on.
 INDEX_CODE = ["chunker.py", "loaders.py", "document_files.py", "indexer.py", "index_producer.py", "embedder.py",
               "keyword_store.py", "vector_store.py"]
-FEATURE_CODE = {"metadata": ["doc_meta.py"], "headers": ["doc_meta.py"], "table_rows": ["table_rows.py"]}
+FEATURE_CODE = {"metadata": ["doc_meta.py", "doc_meta_extract.py", "doc_periods.py"],
+                "headers": ["doc_meta.py", "doc_periods.py"], "table_rows": ["table_rows.py"]}
 
 
 def default_corpus() -> Path:

@@ -3,7 +3,7 @@
 Real collections hold many documents that look alike (nine yearly performance reports of one
 agency, twenty accident reports on one form): a passage alone does not say which report or which
 year it comes from, so neither the search nor the model reading it can tell "FY 2019" from
-"FY 2020". ``extract`` reads a document's identity from its PDF metadata and the text of its first
+"FY 2020". ``doc_meta_extract.extract`` reads a document's identity from its PDF metadata and the text of its first
 pages with plain heuristics; ``header`` turns it into the line put in front of every chunk that is
 embedded and keyword-indexed ("Office of Personnel Management · Annual Performance Report Fiscal
 Year 2019 · page 26"), which ``strip_header`` removes again before a passage is shown.
@@ -12,9 +12,9 @@ Year 2019 · page 26"), which ``strip_header`` removes again before a passage is
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import asdict, dataclass, fields, replace
-from datetime import date
+
+from desktop_app.rag.doc_periods import YEAR, period_years
 
 FIELDS = ("title", "organisation", "doc_type", "period", "reference")
 HEADER_SEP = " · "
@@ -30,39 +30,6 @@ DOC_TYPES = (
     "Form 8-K", "Proxy Statement", "Annual Report", "Quarterly Report", "Financial Statements", "Audit Report",
     "White Paper", "User Guide", "User Manual", "Reference Manual", "Technical Report", "Protocol",
 )
-_ORG_WORDS = ("office", "department", "agency", "administration", "board", "commission", "bureau", "institute",
-              "institutes", "inc", "inc.", "corporation", "corp", "corp.", "company", "llc", "ltd", "university",
-              "hospital", "council", "service", "services", "center", "centre", "foundation", "authority",
-              "ministry", "government", "bank", "therapeutics", "pharmaceuticals", "laboratories", "group",
-              "college", "school", "clinic", "association", "organization", "organisation")
-_NOT_NAME = {"fy", "fiscal", "year", "years", "strategic", "plan", "annual", "report", "performance", "the",
-             "final", "factual", "protocol", "version", "date", "page", "confidential", "and", "of", "for"}
-_SMALL = {"of", "the", "and", "for", "on", "in", "to", "at", "a", "an"}
-_MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
-           "november", "december"]
-_MONTH_RE = r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)"
-_DASH = r"\s*(?:-|–|—|to|through)\s*"
-_FY_RANGE = re.compile(r"\b(?:Fiscal\s+Years?|FYs?)\s*(\d{4})" + _DASH + r"(?:FY\s*)?(\d{4})\b", re.I)
-_FY = re.compile(r"\b(?:Fiscal\s+Year|FY)\s*(\d{4})\b", re.I)
-_ENDED = re.compile(r"\b((?:quarter|quarterly period|period|fiscal year|year|three months|six months|nine months|twelve months)"
-                    r"\s+ended\s+" + _MONTH_RE + r"\.?\s+\d{1,2},?\s+\d{4})", re.I)
-_MDY = re.compile(r"\b(" + _MONTH_RE + r")\.?\s+(\d{1,2}),?\s+(\d{4})\b", re.I)
-_DMY = re.compile(r"\b(\d{1,2})[\s-]*(" + _MONTH_RE + r")[\s,-]*(\d{4})\b", re.I)
-_MY = re.compile(r"\b(" + _MONTH_RE + r")\.?,?\s+(\d{4})\b", re.I)
-_NUMERIC_DATE = re.compile(r"\b(\d{1,2})/(\d{1,2})/(\d{4})\b")
-_ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
-_MON_DD_YYYY = re.compile(r"\b(" + _MONTH_RE + r")-(\d{1,2})-(\d{4})\b", re.I)
-_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
-_NCT = re.compile(r"(?<![A-Za-z0-9])NCT\d{8}(?!\d)")
-_LABEL = re.compile(r"^\s*([A-Z][A-Za-z/&() ]{1,40}?)\s*[:：]\s*(.*)$")
-_TITLE_LABELS = ("official title", "protocol title", "study title", "project title", "title", "project name", "subject")
-_ORG_LABELS = ("study sponsor", "sponsor", "organization", "organisation", "company", "agency", "issued by",
-               "prepared by", "institution", "affiliation")
-_REF_LABELS = ("accident number", "incident number", "report number", "protocol number", "clinical protocol number",
-               "project number", "grant number", "docket number", "file number", "commission file number")
-_DATE_LABELS = ("date & time", "date and time", "date", "document date", "version date", "protocol date", "report date",
-                "effective date", "date of report")
-_PLACE_LABELS = ("location",)
 
 
 @dataclass(frozen=True)
@@ -124,7 +91,7 @@ def header(meta: DocumentMeta, page: int) -> str:
     if title:
         parts.append(title)
     so_far = " ".join(parts).lower()
-    if meta.period and not all(y in so_far for y in _YEAR.findall(meta.period)) or (meta.period and not _YEAR.findall(meta.period)):
+    if meta.period and not all(y in so_far for y in YEAR.findall(meta.period)) or (meta.period and not YEAR.findall(meta.period)):
         parts.append(meta.period)
     if meta.reference and meta.reference.lower() not in so_far:
         parts.append(meta.reference)
@@ -145,285 +112,3 @@ def _short(title: str) -> str:
     return " ".join(words[:MAX_TITLE_WORDS]) + ("…" if len(words) > MAX_TITLE_WORDS else "")
 
 
-# ---------------------------------------------------------------------------------- extraction
-
-
-def extract(file_name: str, info: dict | None, pages: list[str]) -> DocumentMeta:
-    """Read a document's identity from its PDF metadata (``info``) and its first pages' text.
-
-    Args:
-        file_name: the file's name (a year or an NCT number in it is a last resort).
-        info: the PDF document information dictionary (/Title, /Author...), or None.
-        pages: the text of the first pages (two or three are enough), layout-extracted.
-    """
-    info = info or {}
-    first = pages[0] if pages else ""
-    text = "\n".join(pages)
-    flat = _flat(text)
-    fields_ = _labelled_fields(pages[:2])
-
-    title = _pdf_title(info, flat, file_name) or _field(fields_, _TITLE_LABELS, min_words=3) or _first_block(first)
-    doc_type = _doc_type(title, first, text)
-    organisation = _organisation(info, flat, fields_, pages[:2])
-    if organisation and title.lower().startswith(organisation.lower()) and len(title.split()) - len(organisation.split()) >= 3:
-        title = title[len(organisation):].strip(" ,:-–·")  # "Office of X Annual Report 2019": the org is its own field
-    if title and len(_rest_words(title, organisation, doc_type)) < 2:
-        title = ""  # "National Transportation Safety Board Aviation Accident Final Report": nothing of its own
-    if not title and doc_type:
-        place = _field(fields_, _PLACE_LABELS)
-        title = f"{doc_type}, {place}" if place else doc_type
-    elif doc_type and doc_type.lower() not in title.lower() and (place := _field(fields_, _PLACE_LABELS)):
-        title = f"{title}, {place}" if len(title.split()) <= 6 else title
-
-    period, years, sort_date = _period(title, first, fields_, file_name, info)
-    reference = _reference(file_name, flat, fields_)
-    return DocumentMeta(title=_clean(title), organisation=_clean(organisation), doc_type=doc_type, period=period,
-                        reference=reference, year_from=years[0], year_to=years[1], sort_date=sort_date)
-
-
-def _flat(text: str) -> str:
-    return " ".join(text.split())
-
-
-def _clean(value: str) -> str:
-    value = " ".join(value.split()).strip(" ,;:-–")
-    return value[:200]
-
-
-def _words(text: str) -> list[str]:
-    return re.findall(r"[a-z0-9]+", text.lower())
-
-
-def _pdf_title(info: dict, flat: str, file_name: str) -> str:
-    """The PDF's /Title when the first pages bear it out (many PDFs carry a template's or a file's title)."""
-    title = _clean(str(info.get("/Title") or info.get("title") or ""))
-    words = [w for w in _words(title) if len(w) >= 3 or w.isdigit()]
-    stem = file_name.rsplit(".", 1)[0].lower()
-    if len(words) < 4 or _words(title) == _words(stem):
-        return ""
-    nospace = "".join(flat.lower().split())
-    found = sum(1 for w in words if w in nospace)
-    return title if found >= 0.75 * len(words) else ""
-
-
-def _labelled_fields(pages: list[str]) -> dict[str, str]:
-    """"Label: value" pairs of form-like first pages (also "Label   value" in a two-column layout).
-
-    A line may hold two pairs side by side ("Location:  Elyria, OH   Accident Number:  CHI08CA048").
-    The first value seen for a label wins.
-    """
-    out: dict[str, str] = {}
-    for page in pages:
-        lines = page.split("\n")
-        for i, line in enumerate(lines):
-            cells = [c.strip() for c in re.split(r" {3,}|\t", line) if c.strip()]
-            j = 0
-            while j < len(cells):
-                cell = cells[j]
-                m = _LABEL.match(cell)
-                label, value = (m.group(1), m.group(2)) if m else (None, "")
-                if m and not value and j + 1 < len(cells) and not _LABEL.match(cells[j + 1]):
-                    value = cells[j + 1]
-                    j += 1
-                elif not m and j == 0 and cell.lower() in _TITLE_LABELS + _ORG_LABELS + _DATE_LABELS and len(cells) > 1:
-                    label, value = cell, cells[1]  # "Title          A Prospective Natural History..."
-                    j += 1
-                if label:
-                    key = " ".join(label.lower().split())
-                    if key in _TITLE_LABELS and value:
-                        value = _continue_title(value, lines, i)
-                    if value and key not in out:
-                        out[key] = value
-                j += 1
-    return out
-
-
-def _continue_title(value: str, lines: list[str], i: int) -> str:
-    # A long title wraps onto the next line, in the same column, without a label of its own.
-    if i + 1 < len(lines):
-        nxt = lines[i + 1].strip()
-        cells = [c for c in re.split(r" {3,}", nxt) if c]
-        if nxt and len(cells) == 1 and not _LABEL.match(nxt) and not value.endswith(".") and len(value.split()) >= 4:
-            return f"{value} {' '.join(nxt.split())}"
-    return value
-
-
-def _field(fields_: dict[str, str], labels: tuple[str, ...], min_words: int = 1) -> str:
-    for label in labels:
-        value = fields_.get(label, "")
-        if value and not set(value) <= set("_ -.") and value.upper() != "TBD" and len(value.split()) >= min_words:
-            return value
-    return ""
-
-
-def _rest_words(title: str, organisation: str, doc_type: str) -> list[str]:
-    known = set(_words(organisation)) | set(_words(doc_type)) | {"the", "of"}
-    return [w for w in _words(title) if w not in known]
-
-
-def _first_block(first_page: str) -> str:
-    """The first run of lines of page 1 that reads like a title (3 to 40 words, not a running header)."""
-    block: list[str] = []
-    for line in first_page.split("\n"):
-        stripped = " ".join(line.split())
-        if not stripped or set(stripped) <= set("_-. "):
-            if block:
-                break
-            continue
-        if re.search(r"\bpage \d+( of \d+)?\b", stripped, re.I):
-            continue
-        block.append(stripped)
-        if len(" ".join(block).split()) > 40:
-            break
-    title = " ".join(block)
-    n = len(title.split())
-    if n < 3 or n > 40 or not re.search(r"[A-Za-z]{3}", title) or (title.endswith(".") and n > 6):
-        return ""  # too short, too long, or a sentence of prose rather than a title
-    if n > 24:  # a paragraph, not a title: keep its first sentence-ish part
-        title = " ".join(title.split()[:24])
-    return title
-
-
-def _doc_type(title: str, first: str, text: str) -> str:
-    for where in (title, first, text):
-        low = " ".join(where.lower().split())
-        nospace = "".join(low.split())
-        for kind in DOC_TYPES:
-            k = kind.lower()
-            if re.search(r"\b" + re.escape(k) + r"\b", low) or (len(k) > 12 and k.replace(" ", "") in nospace):
-                return kind
-    return ""
-
-
-def _titlecase(text: str) -> str:
-    if text.isupper() or sum(ch.isupper() for ch in text) > len(text) // 3 or text.islower():
-        words = [w.capitalize() if len(w) > 3 or w.lower() not in _SMALL else w.lower() for w in text.lower().split()]
-        fixed = [w if not (len(w) <= 4 and w.upper() in ("U.S.", "US", "USA", "NTSB", "NIH", "OPM", "FDA")) else w.upper() for w in words]
-        out = " ".join(fixed)
-        return out[:1].upper() + out[1:]
-    return text
-
-
-_ORG_PATTERN = re.compile(
-    r"((?:(?:U\.S\.|United States|National|Federal)\s+)?(?:[A-Z][\w.&'’-]*\s+){0,4}?"
-    r"(?:" + "|".join(w.capitalize().replace(".", r"\.") for w in _ORG_WORDS) + r")\b\.?"
-    r"(?:\s+(?:of|for|and|on)(?:\s+the)?(?:\s+[A-Z][\w&'’-]*){1,4})?)"
-)
-
-
-def _organisation(info: dict, flat: str, fields_: dict[str, str], pages: list[str]) -> str:
-    nospace = "".join(flat.lower().split())
-    author = _clean(str(info.get("/Author") or ""))
-    if author and any(w in _words(author) for w in _ORG_WORDS) and "".join(author.lower().split()) in nospace:
-        return author
-    sponsor = _field(fields_, _ORG_LABELS)
-    if sponsor and not sponsor[0].isdigit():  # not the second line of an address block
-        m = _ORG_PATTERN.search(_titlecase(sponsor))
-        return m.group(1) if m and len(m.group(1).split()) >= 2 else sponsor
-    for page in pages:
-        # Only the top of a page: further down, organisations are merely mentioned.
-        top = [line for line in page.split("\n") if line.strip()][:14]
-        for line in top:
-            for cell in re.split(r" {3,}", line.strip()):
-                cell = " ".join(cell.split())
-                if not cell or len(cell.split()) > 14:
-                    continue
-                m = _ORG_PATTERN.search(_titlecase(cell))
-                if m and (m.start() == 0 or re.match(r"(?i)(the|a joint)\s", cell[:m.start()] or "x")
-                          or re.search(r"(?i)\b(of|U\.S\.|United States|National)\b", m.group(1))):
-                    name = " ".join(w for w in m.group(1).split())
-                    words = [w for w in name.split() if w.lower() not in _NOT_NAME]
-                    if len(words) >= 2:
-                        # trim trailing words that are the document's type or period ("... Labor Fy")
-                        parts = name.split()
-                        while parts and parts[-1].lower() in _NOT_NAME:
-                            parts.pop()
-                        return " ".join(parts)
-    # An acronym in the title line ("THE DHS STRATEGIC PLAN") names the organisation at least.
-    first_line = next((" ".join(line.split()) for p in pages[:1] for line in p.split("\n") if line.strip()), "")
-    for token in first_line.split()[:8]:
-        if 2 <= len(token) <= 5 and token.isupper() and token.isalpha() and token.lower() not in _NOT_NAME | {"us"}:
-            return token
-    return ""
-
-
-def _period(title: str, first: str, fields_: dict[str, str], file_name: str, info: dict) -> tuple[str, tuple[int, int], str]:
-    """(label, (year from, year to), sortable date) from the title, then page 1, then labelled dates, then the file name."""
-    for where in (title, " ".join(first.split()[:200])):
-        m = _FY_RANGE.search(where)
-        if m:
-            a, b = int(m.group(1)), int(m.group(2))
-            if 1900 < a <= b < 2100:
-                return f"FY {a}–{b}", (a, b), f"{b}"
-        m = _FY.search(where)
-        if m:
-            y = int(m.group(1))
-            return f"FY {y}", (y, y), f"{y}"
-        m = _ENDED.search(where)
-        if m:
-            label = " ".join(m.group(1).split())
-            d = _parse_date(label)
-            if d:
-                return label[0].lower() + label[1:], (d.year, d.year), d.isoformat()
-    for label in _DATE_LABELS:
-        value = fields_.get(label, "")
-        d = _parse_date(value)
-        if d:
-            return _date_label(d), (d.year, d.year), d.isoformat()
-    d = _parse_date(" ".join(first.split()[:300]))
-    if d:
-        return _date_label(d), (d.year, d.year), d.isoformat()
-    m = _YEAR.search(file_name) or _YEAR.search(title)
-    if m:
-        y = int(m.group(1))
-        return str(y), (y, y), str(y)
-    return "", (0, 0), ""
-
-
-def _date_label(d: date) -> str:
-    return f"{_MONTHS[d.month - 1].capitalize()} {d.day}, {d.year}"
-
-
-def _month(name: str) -> int:
-    return next((i + 1 for i, m in enumerate(_MONTHS) if m.startswith(name.lower()[:3])), 0)
-
-
-def _parse_date(text: str) -> date | None:
-    """The first full date in ``text`` (12/11/2007, December 11, 2007, 1 August 2023, Oct-16-2023, 2023-08-01)."""
-    candidates = []
-    for m in _NUMERIC_DATE.finditer(text):
-        candidates.append((m.start(), int(m.group(3)), int(m.group(1)), int(m.group(2))))
-    for m in _MDY.finditer(text):
-        candidates.append((m.start(), int(m.group(3)), _month(m.group(1)), int(m.group(2))))
-    for m in _DMY.finditer(text):
-        candidates.append((m.start(), int(m.group(3)), _month(m.group(2)), int(m.group(1))))
-    for m in _MON_DD_YYYY.finditer(text):
-        candidates.append((m.start(), int(m.group(3)), _month(m.group(1)), int(m.group(2))))
-    for m in _ISO_DATE.finditer(text):
-        candidates.append((m.start(), int(m.group(1)), int(m.group(2)), int(m.group(3))))
-    for m in _MY.finditer(text):
-        candidates.append((m.start() + 0.5, int(m.group(2)), _month(m.group(1)), 1))
-    for _pos, y, mo, d in sorted(candidates):
-        try:
-            if 1900 < y < 2100:
-                return date(y, mo, d)
-        except ValueError:
-            continue
-    return None
-
-
-def _reference(file_name: str, flat: str, fields_: dict[str, str]) -> str:
-    m = _NCT.search(file_name) or _NCT.search(flat)
-    if m:
-        return m.group(0)
-    value = _field(fields_, _REF_LABELS)
-    return value.split()[0] if value and len(value.split()) <= 3 else ""
-
-
-# ---------------------------------------------------------------------------------- user edits
-
-
-def period_years(period: str) -> tuple[tuple[int, int], str]:
-    """The years a period typed by the user covers, and its sortable date ("FY 2019" -> (2019, 2019))."""
-    label, years, sort = _period(period, period, {}, "", {})
-    return years, sort

@@ -17,7 +17,8 @@ from desktop_app.core.errors import DocumentError
 from desktop_app.core.files import sha256_of
 from desktop_app.rag import loaders
 from desktop_app.rag.chunker import Chunker
-from desktop_app.rag.doc_meta import DocumentMeta, extract, header
+from desktop_app.rag.doc_meta import DocumentMeta, header
+from desktop_app.rag.doc_meta_extract import extract
 from desktop_app.rag.manifest import Manifest
 from desktop_app.rag.table_rows import rewrite_tables
 

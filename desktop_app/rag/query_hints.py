@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Mapping
 
-from desktop_app.rag.doc_meta import DocumentMeta, _parse_date
+from desktop_app.rag.doc_meta import DocumentMeta
+from desktop_app.rag.doc_periods import parse_date
 
 _YEAR = re.compile(r"(?<![\d.,$])(?:FY\s?|fiscal\s+(?:year\s+)?)?((?:19|20)\d{2})(?![\d,.]\d)", re.I)
 _SHORT_FY = re.compile(r"\bFY\s?'?(\d{2})\b", re.I)
@@ -130,7 +131,7 @@ def resolve(query: str, documents: Mapping[str, DocumentMeta], ranked_sources: l
                 hints.named.append(path)
                 break
     hints.strong = bool(hints.named)
-    date = _parse_date(query)
+    date = parse_date(query)
     if date is not None:
         iso = date.isoformat()
         hints.dated = [p for p, m in documents.items() if m.sort_date == iso]

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from desktop_app.rag.doc_meta import extract, header
+from desktop_app.rag.doc_meta import header
+from desktop_app.rag.doc_meta_extract import extract
 from desktop_app.rag.doc_meta_store import DocumentMetaStore
 from desktop_app.rag.embedder import FakeEmbedder
 from desktop_app.rag.fake import InMemoryVectorStore

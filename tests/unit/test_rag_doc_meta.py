@@ -6,7 +6,9 @@ import json
 
 import pytest
 
-from desktop_app.rag.doc_meta import DocumentMeta, extract, header, period_years, strip_header
+from desktop_app.rag.doc_meta import DocumentMeta, header, strip_header
+from desktop_app.rag.doc_meta_extract import extract
+from desktop_app.rag.doc_periods import period_years
 from desktop_app.rag.doc_meta_store import DocumentMetaStore
 from desktop_app.rag.embedder import FakeEmbedder
 from desktop_app.rag.fake import InMemoryVectorStore
