@@ -1,8 +1,9 @@
 """Library: the document index as a use-case shared by the CLI and the GUI.
 
-Owns the embedder, the two stores and the manifest (built lazily: opening the Library costs
-nothing until a document is indexed or searched). All methods may be called from worker
-threads.
+The writes are here (index, reset, check and repair, remove, metadata and on-device-only
+edits, the folder watch); the reads are in ``library_reads``, and the components (embedder, the
+two stores, the manifest: built lazily, so opening the Library costs nothing until a document is
+indexed or searched) in ``library_stores``. All methods may be called from worker threads.
 
 One writer at a time per data folder, across processes: every write (index, remove, reset,
 repair, the folder watch) holds the folder's ``WriterLock``; searches take no lock (the SQLite
@@ -25,11 +26,12 @@ from desktop_app.core.cancel import CancelToken
 from desktop_app.core.errors import AppError, PolicyError, StorageError
 from desktop_app.core.records import Hit
 from desktop_app.rag.consistency import IndexCheck
-from desktop_app.rag.embedder import Embedder, build_embedder
+from desktop_app.rag.embedder import Embedder
 from desktop_app.rag.records import CollectionInfo, DocumentInfo, IndexProgress, IndexReport
-from desktop_app.rag.store_failures import SpaceCheckedVectors, index_failure
-from desktop_app.services.guarded_retriever import GuardedRetriever
-from desktop_app.services.index_writes import GENERATION_KEY, IndexWrites, note
+from desktop_app.rag.store_failures import index_failure
+from desktop_app.services.index_writes import IndexWrites, note
+from desktop_app.services.library_reads import LibraryReads
+from desktop_app.services.library_stores import LibraryStores
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +47,9 @@ def with_on_device_only(names: Sequence[str], name: str, flag: bool) -> list[str
 class Library:
     """Index, search and organise documents (``LibraryProcess`` serves the same API from a child process).
 
+    The writes live here; the reads are ``LibraryReads``'s and the components' lifecycle is
+    ``LibraryStores``'s.
+
     Args:
         embedder: an Embedder to use instead of the one named in settings (tests).
         vector_store: a VectorStore to use instead of the one chosen by settings (tests).
@@ -58,95 +63,37 @@ class Library:
         # The Core's settings lock: the on-device-only switch changes and saves the settings
         # file, which the Core's other writers change too (Core.update_settings).
         self._settings_lock = settings_lock or threading.RLock()
-        self._embedder = embedder
-        self._lock = threading.RLock()
-        self._writes = IndexWrites(paths.index_dir, lambda: self.manifest, self._stores, self._refresh_stores,
-                                   self._wrote, self._tell_waiting)
-        self._store_lock = threading.RLock()  # a search never runs on a Chroma client being reopened
-        self._manifest = None
-        self._document_meta = None
-        self._keywords = None
-        self._vectors = vector_store
-        self._own_vectors = vector_store is None  # only a store we opened can be reopened
-        self._seen_generation: str | None = None
-        self._indexer = None
+        self.stores = LibraryStores(paths, settings, embedder, vector_store)
+        self._writes = IndexWrites(paths.index_dir, lambda: self.stores.manifest, self.stores.open,
+                                   self.stores.refresh, self.stores.wrote, self._tell_waiting)
+        self._reads = LibraryReads(self.stores, settings, lambda: self._writes.lock.depth > 0)
         self._watcher = None
         self._watch_cancel: CancelToken | None = None
         # Called with the "another indexing run is in progress" line when a write other than
         # index() (which yields it as progress) has to wait: the CLI prints it.
         self.on_writer_wait: Callable[[str], None] | None = None
 
-    # ------------------------------------------------------------------ components (lazy)
+    # The components, for tests and diagnostics (each opens on first use).
 
     @property
     def embedder(self) -> Embedder:
-        with self._lock:
-            if self._embedder is None:
-                self._embedder = build_embedder(self.settings.rag.embedder)
-            return self._embedder
+        return self.stores.embedder
 
     @property
     def manifest(self):
-        with self._lock:
-            if self._manifest is None:
-                from desktop_app.rag.manifest import Manifest
+        return self.stores.manifest
 
-                self._manifest = Manifest(self.paths.index_manifest)
-            return self._manifest
+    @property
+    def document_meta(self):
+        return self.stores.document_meta
 
-    def _stores(self):
-        with self._lock:
-            if self._keywords is None:
-                from desktop_app.rag.keyword_store import KeywordStore
-
-                self._keywords = KeywordStore(self.paths.index_dir / "keywords.sqlite3")
-            if self._vectors is None:
-                from desktop_app.rag.vector_store import open_vector_store
-
-                self._seen_generation = self.manifest.get_meta(GENERATION_KEY)  # before: never newer than the data
-                self._vectors = open_vector_store(self.settings.rag, self.paths.index_dir)
-            return self._vectors, self._keywords
-
-    def _refresh_stores(self, force: bool = False) -> None:
-        """Close Chroma if another process wrote since it was opened; the next use reopens it.
-
-        Chroma keeps a folder's vector index in memory per process: a copy opened before another
-        process's write neither finds the new passages nor may write (it would save its stale
-        copy over the new one). The SQLite stores see other processes' commits by themselves.
-        """
-        generation = self.manifest.get_meta(GENERATION_KEY)
-        with self._store_lock, self._lock:
-            if self._own_vectors and self._vectors is not None and (force or generation != self._seen_generation):
-                stale, self._vectors, self._indexer = self._vectors, None, None
-                stale.close()
-
-    def _wrote(self, generation: str) -> None:
-        self._seen_generation = generation  # our own open store has seen our own writes
+    @property
+    def indexer(self):
+        return self.stores.indexer
 
     def _tell_waiting(self, line: str) -> None:
         if self.on_writer_wait is not None:
             self.on_writer_wait(line)
-
-    @property
-    def indexer(self):
-        with self._lock:
-            if self._indexer is None:
-                from desktop_app.rag.indexer import Indexer
-
-                vectors, keywords = self._stores()
-                vectors = SpaceCheckedVectors(vectors, self.paths.index_dir)  # stop before a torn write
-                self._indexer = Indexer(self.embedder, vectors, keywords, self.manifest, metadata=self.document_meta)
-            return self._indexer
-
-    @property
-    def document_meta(self):
-        """Each document's title, organisation, type and period (kept beside the manifest)."""
-        with self._lock:
-            if self._document_meta is None:
-                from desktop_app.rag.doc_meta_store import DocumentMetaStore
-
-                self._document_meta = DocumentMetaStore(self.paths.index_manifest)
-            return self._document_meta
 
     # ------------------------------------------------------------------ indexing
 
@@ -209,7 +156,7 @@ class Library:
     def reset_index(self) -> None:
         """Forget every indexed document (both stores and the manifest) and the recorded model."""
         with self._writes.writing():
-            vectors, keywords = self._stores()
+            vectors, keywords = self.stores.open()
             vectors.reset()
             keywords.reset()
             self.manifest.reset()
@@ -222,7 +169,7 @@ class Library:
         """
         return self._writes.check(repair)
 
-    # ------------------------------------------------------------------ retrieval
+    # ------------------------------------------------------------------ reads (LibraryReads)
 
     def retriever(self):
         """The hybrid Retriever, or None while no document is indexed.
@@ -234,62 +181,23 @@ class Library:
             IndexMismatchError: the index was built by another embedding model.
             StorageError: the index cannot be read (full disk, damaged files).
         """
-        try:
-            if not self.manifest.has_documents():
-                return None
-            indexer = self.indexer
-            indexer.check_embedder()
-        except Exception as exc:  # noqa: BLE001
-            raise index_failure(exc, self.paths.index_dir, searching=True) from exc
-        from desktop_app.rag.retriever import HybridRetriever
+        return self._reads.retriever()
 
-        hybrid = HybridRetriever(self.embedder, indexer.vectors, indexer.keywords,
-                                 on_device_only=lambda: list(self.settings.routing.on_device_only_collections),
-                                 documents=self.document_meta.all)
-        return GuardedRetriever(self._retrieve, hybrid)
+    def search(self, query: str, k: int = 5, collections: Sequence[str] | None = None) -> list[Hit]:
+        return self._reads.search(query, k, collections)
 
-    def _retrieve(self, hybrid, query: str, k: int, collections: Sequence[str] | None) -> list[Hit]:
-        with self._store_lock:
-            try:
-                self._refresh_stores()
-                return self._retrieve_listed(hybrid, query, k, collections)
-            except Exception as exc:  # noqa: BLE001
-                if not (self._own_vectors and self._writes.lock.depth == 0):
-                    raise index_failure(exc, self.paths.index_dir, searching=True) from exc
-                first = exc
-            # Another process is writing: Chroma's copy of the vector index in this process is
-            # behind the log it is reading ("Error finding id"). Read once more from a fresh open.
-            try:
-                self._refresh_stores(force=True)
-                return self._retrieve_listed(hybrid, query, k, collections)
-            except Exception as exc:  # noqa: BLE001
-                raise index_failure(exc, self.paths.index_dir, searching=True) from first
+    def documents(self, collection: str | None = None) -> list[DocumentInfo]:
+        return self._reads.documents(collection)
 
-    def _retrieve_listed(self, hybrid, query: str, k: int, collections: Sequence[str] | None) -> list[Hit]:
-        hybrid.vectors, hybrid.keywords = self._stores()
-        hits = hybrid.retrieve(query, k=k, collections=collections)
-        # A passage whose document is not listed (half-written by a running job, or an orphan
-        # awaiting repair) is not shown: search never disagrees with docs list.
-        listed = {h.source for h in hits if _is_listed(self.manifest.get(h.source))}
-        return [h for h in hits if h.source in listed]
+    def collections(self) -> list[CollectionInfo]:
+        return self._reads.collections()
 
     def warm_up(self) -> None:
         """Load the embedder and open the stores now (a worker at start-up), not at the first question."""
         self.indexer  # noqa: B018 - opens Chroma, FTS5 and the manifest
         self.embedder.embed(["warm up"])
 
-    def search(self, query: str, k: int = 5, collections: Sequence[str] | None = None) -> list[Hit]:
-        retriever = self.retriever()
-        return retriever.retrieve(query, k=k, collections=collections) if retriever else []
-
     # ------------------------------------------------------------------ organising
-
-    def documents(self, collection: str | None = None) -> list[DocumentInfo]:
-        from desktop_app.rag.records import document_info
-
-        metas = self.document_meta.all()
-        return [document_info(r, metas.get(r.path), self.document_meta.format(r.path) if r.path in metas else 0)
-                for r in self.manifest.documents(collection)]
 
     def set_document_meta(self, path: str, **fields: str) -> DocumentInfo:
         """Correct a document's title, organisation, type, period or reference (None: unchanged, "": as read).
@@ -301,16 +209,6 @@ class Library:
         key = self._known_path(path)
         meta = self.document_meta.set_user(key, **fields)
         return document_info(self.manifest.get(key), meta, 0)
-
-    def collections(self) -> list[CollectionInfo]:
-        private = set(self.settings.routing.on_device_only_collections)
-        totals: dict[str, list[int]] = {}
-        for r in self.manifest.documents():
-            t = totals.setdefault(r.collection, [0, 0, 0])
-            t[0] += 1
-            t[1] += r.pages
-            t[2] += r.chunks
-        return [CollectionInfo(name, d, p, c, name in private) for name, (d, p, c) in sorted(totals.items())]
 
     def remove_document(self, path: str) -> None:
         """Remove a document's chunks from both indexes (the file itself is not touched)."""
@@ -392,14 +290,7 @@ class Library:
 
     def close(self) -> None:
         self.stop_watching()
-        with self._lock:
-            for obj in (self._keywords, self._vectors, self._document_meta, self._manifest):
-                if obj is not None:
-                    try:
-                        obj.close()
-                    except Exception:  # noqa: BLE001 - closing must never stop shutdown
-                        log.warning("Closing %s failed", type(obj).__name__, exc_info=True)
-            self._keywords = self._vectors = self._manifest = self._indexer = self._document_meta = None
+        self.stores.close()
 
 
 def _merge(total: IndexReport, report: IndexReport) -> None:
@@ -414,6 +305,8 @@ def _merge(total: IndexReport, report: IndexReport) -> None:
     total.seconds += report.seconds
 
 
-def _is_listed(row) -> bool:
-    return row is not None and row.state == "done"
+def _place_on_page(chunk_id: str) -> int:
+    """A chunk's position on its page, from its id (``...-p{page}-c{index}``, ``indexer.chunk_id``)."""
+    _, sep, index = chunk_id.rpartition("-c")
+    return int(index) if sep and index.isdigit() else 0
 

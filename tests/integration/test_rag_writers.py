@@ -89,7 +89,7 @@ def assert_consistent(home: Path) -> dict[str, list[str]]:
         per_collection: dict[str, list[str]] = {}
         for d in lib.documents():
             per_collection.setdefault(d.collection, []).append(d.path)
-        vectors, keywords = lib._stores()
+        vectors, keywords = lib.stores.open()
         listed = {d.path: d.chunks for d in lib.documents()}
         assert vectors.sources() == listed and keywords.sources() == listed
         # The vector index itself is whole: stored vectors find themselves (a torn or stale

@@ -68,7 +68,7 @@ ENG = {f"pump-{i}.md": f"Pump P-{i} needs new seals every spring; inspection cod
 
 
 def sources_in_stores(lib: Library) -> set[str]:
-    vectors, keywords = lib._stores()
+    vectors, keywords = lib.stores.open()
     return set(vectors.sources()) | set(keywords.sources())
 
 
@@ -271,7 +271,7 @@ def test_indexing_stops_with_headroom_left_before_the_vector_store_writes(paths,
 def test_a_full_keyword_index_or_enospc_say_disk_full_even_with_space_reported(paths, tmp_path):
     vectors = BreakableVectors()
     lib = make_library(paths, vectors)
-    _, keywords = lib._stores()
+    _, keywords = lib.stores.open()
     keywords._db = _FullDiskConnection(keywords._db)
     with pytest.raises(DiskFullError, match="^The disk holding your documents index is full"):
         drain(lib.index([str(folder_of(tmp_path, "hr", HR))], "hr"))

@@ -1,0 +1,102 @@
+"""LibraryReads: what the Library answers without writing: search, the retriever answers use,
+the documents and collections lists.
+
+Reads take no writer lock (the SQLite files are in WAL mode); they see other processes' writes
+because Chroma is reopened when another process wrote since it was opened. A passage whose
+document is not listed (half-written by a running job, an orphan awaiting repair) is never
+returned, so search never disagrees with ``docs list``.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Sequence
+
+from desktop_app.config.settings import Settings
+from desktop_app.core.records import Hit
+from desktop_app.rag.records import CollectionInfo, DocumentInfo
+from desktop_app.rag.store_failures import index_failure
+from desktop_app.services.guarded_retriever import GuardedRetriever
+from desktop_app.services.library_stores import LibraryStores
+
+
+class LibraryReads:
+    """Search and list the index of one Library.
+
+    Args:
+        stores: the Library's components.
+        writing_here: true while this process holds the writer lock (then a failed read is not
+            another process's write racing it, and is not retried).
+    """
+
+    def __init__(self, stores: LibraryStores, settings: Settings, writing_here: Callable[[], bool]) -> None:
+        self.stores = stores
+        self.settings = settings
+        self._writing_here = writing_here
+
+    def retriever(self):
+        """The hybrid Retriever, or None while no document is indexed (see ``Library.retriever``)."""
+        stores = self.stores
+        try:
+            if not stores.manifest.has_documents():
+                return None
+            indexer = stores.indexer
+            indexer.check_embedder()
+        except Exception as exc:  # noqa: BLE001
+            raise index_failure(exc, stores.paths.index_dir, searching=True) from exc
+        from desktop_app.rag.retriever import HybridRetriever
+
+        hybrid = HybridRetriever(stores.embedder, indexer.vectors, indexer.keywords,
+                                 on_device_only=lambda: list(self.settings.routing.on_device_only_collections),
+                                 documents=stores.document_meta.all)
+        return GuardedRetriever(self._retrieve, hybrid)
+
+    def search(self, query: str, k: int = 5, collections: Sequence[str] | None = None) -> list[Hit]:
+        retriever = self.retriever()
+        return retriever.retrieve(query, k=k, collections=collections) if retriever else []
+
+    def documents(self, collection: str | None = None) -> list[DocumentInfo]:
+        from desktop_app.rag.records import document_info
+
+        meta = self.stores.document_meta
+        metas = meta.all()
+        return [document_info(r, metas.get(r.path), meta.format(r.path) if r.path in metas else 0)
+                for r in self.stores.manifest.documents(collection)]
+
+    def collections(self) -> list[CollectionInfo]:
+        private = set(self.settings.routing.on_device_only_collections)
+        totals: dict[str, list[int]] = {}
+        for r in self.stores.manifest.documents():
+            t = totals.setdefault(r.collection, [0, 0, 0])
+            t[0] += 1
+            t[1] += r.pages
+            t[2] += r.chunks
+        return [CollectionInfo(name, d, p, c, name in private) for name, (d, p, c) in sorted(totals.items())]
+
+    def _retrieve(self, hybrid, query: str, k: int, collections: Sequence[str] | None) -> list[Hit]:
+        stores = self.stores
+        with stores.reading:
+            try:
+                stores.refresh()
+                return self._retrieve_listed(hybrid, query, k, collections)
+            except Exception as exc:  # noqa: BLE001
+                if not (stores.owns_vectors and not self._writing_here()):
+                    raise index_failure(exc, stores.paths.index_dir, searching=True) from exc
+                first = exc
+            # Another process is writing: Chroma's copy of the vector index in this process is
+            # behind the log it is reading ("Error finding id"). Read once more from a fresh open.
+            try:
+                stores.refresh(force=True)
+                return self._retrieve_listed(hybrid, query, k, collections)
+            except Exception as exc:  # noqa: BLE001
+                raise index_failure(exc, stores.paths.index_dir, searching=True) from first
+
+    def _retrieve_listed(self, hybrid, query: str, k: int, collections: Sequence[str] | None) -> list[Hit]:
+        hybrid.vectors, hybrid.keywords = self.stores.open()
+        hits = hybrid.retrieve(query, k=k, collections=collections)
+        manifest = self.stores.manifest
+        listed = {h.source for h in hits if _is_listed(manifest.get(h.source))}
+        return [h for h in hits if h.source in listed]
+
+
+def _is_listed(row) -> bool:
+    return row is not None and row.state == "done"
