@@ -82,7 +82,7 @@ def main() -> int:
 
     from desktop_app.api.hosting import host_for
     from desktop_app.app import build_core
-    from desktop_app.gui.application import create_application, show_main_window
+    from desktop_app.gui.shell.application import create_application, show_main_window
     from desktop_app.llm.bundled import ensure_bundled_model
 
     model = ensure_bundled_model(Path(os.environ.get("SLM_TEST_CACHE", "/tmp/slm-test-cache")))

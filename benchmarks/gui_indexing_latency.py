@@ -123,8 +123,8 @@ def measure(mode: str, pages: int, timeout: float) -> dict:
     from PySide6.QtWidgets import QApplication
 
     from desktop_app.app import build_core
-    from desktop_app.gui.documents_panel import DocumentsPanel
-    from desktop_app.gui.workers import WorkerPool
+    from desktop_app.gui.documents.panel import DocumentsPanel
+    from desktop_app.gui.common.workers import WorkerPool
 
     work = tempfile.mkdtemp(prefix="slm-gui-index-")
     pdf = os.path.join(work, "report.pdf")

@@ -90,7 +90,7 @@ def main() -> int:
     args = parser.parse_args()
 
     from desktop_app.app import build_core
-    from desktop_app.gui.application import create_application, show_main_window
+    from desktop_app.gui.shell.application import create_application, show_main_window
     from desktop_app.llm.bundled import ensure_bundled_model
     from tests.gui.gui_fixtures import EmptyLibrary
 

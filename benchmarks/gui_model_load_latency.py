@@ -41,7 +41,7 @@ def main() -> int:
     from PySide6.QtCore import QTimer
 
     from desktop_app.app import build_core
-    from desktop_app.gui.application import create_application, show_main_window
+    from desktop_app.gui.shell.application import create_application, show_main_window
     from desktop_app.llm.bundled import ensure_bundled_model
     from tests.gui.gui_fixtures import EmptyLibrary
 

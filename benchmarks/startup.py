@@ -54,8 +54,8 @@ app.exec()
 
 APP_CHILD = r"""
 import os, sys, time
-import desktop_app.gui.application as application
-import desktop_app.gui.main_window as main_window
+import desktop_app.gui.shell.application as application
+import desktop_app.gui.shell.main_window as main_window
 
 def report_shown():
     print(f"SHOWN {time.time():.6f}", flush=True)

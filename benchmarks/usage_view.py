@@ -90,8 +90,8 @@ def main(argv: list[str] | None = None) -> int:
     from PySide6.QtCore import QEventLoop
     from PySide6.QtWidgets import QApplication, QDialog
 
-    from desktop_app.gui.usage_dialog import UsageDialog
-    from desktop_app.gui.workers import WorkerPool
+    from desktop_app.gui.dialogs.usage import UsageDialog
+    from desktop_app.gui.common.workers import WorkerPool
 
     app = QApplication.instance() or QApplication(["usage-benchmark"])
     pool = WorkerPool()

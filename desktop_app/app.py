@@ -279,6 +279,6 @@ def build_core(home: str | None = None) -> Core:
 
 def run_gui(argv: list[str] | None = None, home: str | None = None) -> int:
     """Open the main window (imports Qt only here)."""
-    from desktop_app.gui.application import run
+    from desktop_app.gui.shell.application import run
 
     return run(build_core(home), argv)

@@ -112,7 +112,7 @@ def _core(home: Path, delay_s: float = 0.01):
 
 
 def _window(app, core, size=(1280, 800)):
-    from desktop_app.gui.main_window import MainWindow
+    from desktop_app.gui.shell.main_window import MainWindow
 
     window = MainWindow(core)
     window.resize(*size)
@@ -135,8 +135,8 @@ def render(out_dir: str | os.PathLike[str]) -> list[Path]:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    from desktop_app.gui.application import create_application
-    from desktop_app.gui.theme import apply_theme
+    from desktop_app.gui.shell.application import create_application
+    from desktop_app.gui.shell.theme import apply_theme
 
     app = create_application(["slm-assistant-screenshots"])
     apply_theme(app, "light")  # README pictures are light whatever the machine's theme
@@ -172,7 +172,7 @@ def render(out_dir: str | os.PathLike[str]) -> list[Path]:
         written.append(_save(window, out, "04-search.png"))
 
         # 4. Settings.
-        from desktop_app.gui.settings_dialog import SettingsDialog
+        from desktop_app.gui.settings.dialog import SettingsDialog
 
         dialog = SettingsDialog(core, window.pool, window)
         dialog.show()
@@ -209,7 +209,7 @@ def render(out_dir: str | os.PathLike[str]) -> list[Path]:
         apply_theme(app, "light")
 
         # 7. Tools → Usage and savings, on twelve weeks of scripted usage priced as gpt-4o-mini.
-        from desktop_app.gui.usage_dialog import UsageDialog
+        from desktop_app.gui.dialogs.usage import UsageDialog
 
         core = _core(home)
         core.settings.routing.cloud.model = "gpt-4o-mini"

@@ -71,7 +71,7 @@ def make_core(home, backend=None, models=None):
 
 def open_window(qtbot, core):
     """Show a real MainWindow on ``core`` the way ``application.run`` does."""
-    from desktop_app.gui.main_window import MainWindow
+    from desktop_app.gui.shell.main_window import MainWindow
 
     window = MainWindow(core)
     qtbot.addWidget(window)

@@ -33,7 +33,7 @@ def flush():
 
 
 def test_the_report_names_versions_and_the_last_problems_without_tracebacks_or_questions(core):
-    log = logging.getLogger("desktop_app.gui.workers")
+    log = logging.getLogger("desktop_app.gui.common.workers")
     log.info("What is our pension scheme?")  # below the default level: never in the log
     try:
         raise OSError("disk on fire")
@@ -47,7 +47,7 @@ def test_the_report_names_versions_and_the_last_problems_without_tracebacks_or_q
     assert "PySide6 6." in report  # installed as PySide6_Essentials here: found under either name
     assert "Model loaded: no" in report and "Model setting: the bundled model" in report
     assert "Last 2 logged problems:" in report
-    assert "ERROR [MainThread] desktop_app.gui.workers: index_job failed unexpectedly" in report
+    assert "ERROR [MainThread] desktop_app.gui.common.workers: index_job failed unexpectedly" in report
     assert "The data folder is full." in report
     assert "Traceback" not in report and "pension" not in report
 

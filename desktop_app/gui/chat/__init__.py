@@ -1,0 +1,1 @@
+"""The conversation: chat view, messages, composer, citations, claim marks, conversation list."""

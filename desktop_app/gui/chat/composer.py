@@ -1,0 +1,147 @@
+"""Where the user writes: Enter sends, Shift+Enter adds a line, Stop/Esc stops, route per question."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QPlainTextEdit,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_app.gui.common.accessibility import describe
+
+# Label shown -> route passed to Assistant.prepare (None = let the router decide).
+ROUTE_CHOICES: tuple[tuple[str, str | None], ...] = (("Auto", None), ("On this device", "local"), ("Cloud", "cloud"))
+
+
+class QuestionEdit(QPlainTextEdit):
+    """Multi-line input where Enter submits and Shift+Enter inserts a new line."""
+
+    submitted = Signal()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt API)
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            if event.modifiers() & Qt.KeyboardModifier.ShiftModifier:
+                self.insertPlainText("\n")
+            else:
+                self.submitted.emit()
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+
+class Composer(QWidget):
+    """The question box with its Send/Stop buttons and the route choice."""
+
+    sendRequested = Signal(str, object)  # text, route (None | "local" | "cloud")
+    stopRequested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("composer")
+        self.edit = QuestionEdit(self)
+        self.edit.setObjectName("questionEdit")
+        self.edit.setPlaceholderText("Ask a question…  (Enter to send, Shift+Enter for a new line)")
+        self.edit.setTabChangesFocus(True)
+        # About three lines; the chat above gets the rest of the height.
+        self.edit.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.edit.setFixedHeight(self.edit.fontMetrics().lineSpacing() * 3 + 18)
+        describe(self.edit, "Question", "Type your question. Enter sends it; Shift+Enter starts a new line.")
+        self.edit.submitted.connect(self.submit)
+
+        self.route_combo = QComboBox(self)
+        for label, _route in ROUTE_CHOICES:
+            self.route_combo.addItem(label)
+        describe(
+            self.route_combo,
+            "Where to answer",
+            "Auto lets the assistant decide; On this device never sends anything; Cloud asks the configured cloud model.",
+        )
+        # "Not for this question": the documents are consulted when relevant, unless this is
+        # ticked; it applies to the next question only (services.document_use).
+        self.no_documents_box = QCheckBox("Don't use documents", self)
+        self.no_documents_box.setObjectName("noDocumentsBox")
+        describe(self.no_documents_box, "Don't use documents",
+                 "Answer the next question without searching your documents. Applies to one question.")
+        self.no_documents_box.setVisible(False)  # until there are documents
+        self.send_button = QPushButton("Send", self)
+        self.send_button.setDefault(False)
+        describe(self.send_button, "Send", "Send the question (Enter).")
+        self.send_button.clicked.connect(self.submit)
+        self.stop_button = QPushButton("Stop", self)
+        describe(self.stop_button, "Stop", "Stop the answer now (Esc). What was written so far is kept.")
+        self.stop_button.clicked.connect(self.stopRequested)
+        self.stop_button.setVisible(False)
+
+        row = QHBoxLayout()
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.route_combo)
+        row.addWidget(self.no_documents_box)
+        row.addStretch(1)
+        row.addWidget(self.stop_button)
+        row.addWidget(self.send_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 6, 12, 10)
+        layout.setSpacing(6)
+        layout.addWidget(self.edit)
+        layout.addLayout(row)
+        self._busy = False
+        self._cloud_available = True
+
+    def route(self) -> str | None:
+        return ROUTE_CHOICES[self.route_combo.currentIndex()][1]
+
+    def set_cloud_available(self, available: bool) -> None:
+        """Without a configured cloud, the choice would only confuse: hide it."""
+        self._cloud_available = available
+        self.route_combo.setVisible(available)
+        if not available:
+            self.route_combo.setCurrentIndex(0)
+
+    def set_documents_available(self, available: bool) -> None:
+        """Offer "Don't use documents" only when there are documents to leave out."""
+        self.no_documents_box.setVisible(available)
+        if not available:
+            self.no_documents_box.setChecked(False)
+
+    def take_use_documents(self) -> bool:
+        """Whether the question being sent may use the documents; the choice is for that one only."""
+        use = not self.no_documents_box.isChecked()
+        self.no_documents_box.setChecked(False)
+        return use
+
+    def text(self) -> str:
+        return self.edit.toPlainText()
+
+    def set_text(self, text: str) -> None:
+        self.edit.setPlainText(text)
+        cursor = self.edit.textCursor()
+        cursor.movePosition(cursor.MoveOperation.End)
+        self.edit.setTextCursor(cursor)
+
+    def submit(self) -> None:
+        text = self.text().strip()
+        if not text or self._busy:
+            return
+        self.edit.clear()
+        self.sendRequested.emit(text, self.route())
+
+    def set_busy(self, busy: bool) -> None:
+        """While an answer is being written, Stop replaces Send (typing the next question is fine)."""
+        self._busy = busy
+        had_focus = self.stop_button.hasFocus() or self.send_button.hasFocus()
+        self.stop_button.setVisible(busy)
+        self.send_button.setVisible(not busy)
+        if had_focus:
+            (self.stop_button if busy else self.edit).setFocus()
+
+    @property
+    def busy(self) -> bool:
+        return self._busy

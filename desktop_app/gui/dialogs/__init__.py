@@ -1,0 +1,1 @@
+"""Dialogs opened from the menus: about, audit log, confirmations, model downloads, usage."""

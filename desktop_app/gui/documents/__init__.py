@@ -1,0 +1,1 @@
+"""The documents panel: tree, progress, watch, drops, collections, index jobs."""

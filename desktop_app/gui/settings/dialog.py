@@ -1,0 +1,107 @@
+"""Settings: Model, Appearance and Cloud tabs.
+
+Saving validates every value through ``Settings.set`` (typed, with choices) before anything is
+written.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QTabWidget, QVBoxLayout, QWidget
+
+from desktop_app.core.errors import AppError
+from desktop_app.gui.common.accessibility import describe
+from desktop_app.gui.settings.cloud_page import CloudSettingsPage
+from desktop_app.gui.settings.api_page import ApiSettingsPage
+from desktop_app.gui.settings.model_page import RELOAD_KEYS, ModelSettingsPage
+from desktop_app.gui.settings.widgets import add_row
+
+THEMES = (("Follow the system", "system"), ("Light", "light"), ("Dark", "dark"))
+
+
+class AppearanceSettingsPage(QWidget):
+    """Theme (system, light, dark)."""
+
+    def __init__(self, core, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.core = core
+        form = QFormLayout(self)
+        self.theme = QComboBox()
+        for label, _value in THEMES:
+            self.theme.addItem(label)
+        current = core.settings.ui.theme
+        self.theme.setCurrentIndex(next((i for i, (_l, v) in enumerate(THEMES) if v == current), 0))
+        add_row(form, "Theme:", self.theme, core.settings.describe("ui.theme"), "ui.theme", core.policy)
+
+    def values(self) -> dict[str, object]:
+        return {"ui.theme": THEMES[self.theme.currentIndex()][1]}
+
+
+class SettingsDialog(QDialog):
+    """Tabs of settings; OK/Apply validate and save, then tell the window what to reload."""
+
+    settingsApplied = Signal(bool)  # True when the model must be loaded again
+
+    def __init__(self, core, pool, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.core = core
+        self.setWindowTitle("Settings")
+        self.setObjectName("settingsDialog")
+        self.resize(640, 600)
+        self.tabs = QTabWidget(self)
+        describe(self.tabs, "Settings pages", "Model, appearance, documents and cloud settings.")
+        self.model_page = ModelSettingsPage(core, pool, self)
+        self.appearance_page = AppearanceSettingsPage(core, self)
+        self.tabs.addTab(self.model_page, "&Model")
+        self.tabs.addTab(self.appearance_page, "&Appearance")
+        self.cloud_page = CloudSettingsPage(core, self, pool=pool)
+        self.tabs.addTab(self.cloud_page, "&Cloud")
+        self.tabs.addTab(ApiSettingsPage(core, self, pool=pool), "&Local API")  # acts at once, not on OK
+
+        self.error_label = QLabel()
+        self.error_label.setWordWrap(True)
+        self.error_label.setStyleSheet("color: #b3261e;")
+        self.error_label.hide()
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel | QDialogButtonBox.StandardButton.Apply
+        )
+        for which, name, text in (
+            (QDialogButtonBox.StandardButton.Ok, "OK", "Save the settings and close."),
+            (QDialogButtonBox.StandardButton.Cancel, "Cancel", "Close without saving."),
+            (QDialogButtonBox.StandardButton.Apply, "Apply", "Save the settings and keep this window open."),
+        ):
+            describe(self.buttons.button(which), name, text)
+        self.buttons.accepted.connect(self._ok)
+        self.buttons.rejected.connect(self.reject)
+        self.buttons.button(QDialogButtonBox.StandardButton.Apply).clicked.connect(self.apply)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.tabs, 1)
+        layout.addWidget(self.error_label)
+        layout.addWidget(self.buttons)
+
+    def apply(self) -> bool:
+        """Validate and save; returns False (and says why) when a value is refused."""
+        settings = self.core.settings
+        values = {**self.model_page.values(), **self.appearance_page.values()}
+        before = {k: settings.get(k) for k in values}
+        try:
+            for key, value in values.items():
+                self.core.policy.check_can_set(key) if before[key] != value else None
+                settings.set(key, value)
+            self.cloud_page.apply()
+            self.core.save_settings()
+        except AppError as exc:
+            for key, value in before.items():  # leave the running settings as they were
+                settings.set(key, value)
+            self.error_label.setText(str(exc))
+            self.error_label.show()
+            return False
+        self.error_label.hide()
+        self.core.reset_gateway()
+        reload_model = any(before.get(k) != settings.get(k) for k in RELOAD_KEYS if k in before)
+        self.settingsApplied.emit(reload_model)
+        return True
+
+    def _ok(self) -> None:
+        if self.apply():
+            self.accept()
