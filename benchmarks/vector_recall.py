@@ -100,7 +100,7 @@ def main() -> None:
         settings.set("rag.embedder", args.embedder)
         lib = Library(AppPaths.resolve(tmp / "home"), settings, MachinePolicy())
         drain(lib.index([str(f) for f in files]))
-        stored, _ = lib._stores()
+        stored, _ = lib.stores.open()
         ids = list(stored.ids())
         got = stored._collection.get(ids=ids, include=["embeddings", "documents", "metadatas"])
         by_id = {cid: (doc, meta, emb) for cid, doc, meta, emb in
