@@ -79,6 +79,16 @@ class KeywordStore:
         # bm25() is negative (more negative = better); report a positive score.
         return [(StoredChunk(r[0], r[1], int(r[2]), r[3], r[4]), -float(r[5])) for r in rows]
 
+    def chunks_of(self, source: str) -> list[StoredChunk]:
+        """Every chunk of one source document, in no particular order (whole-document tasks)."""
+        with self._lock:
+            try:
+                rows = self._db.execute("SELECT id, source, page, collection, text FROM chunks WHERE source = ?",
+                                        (source,)).fetchall()
+            except sqlite3.Error as exc:
+                raise _storage(exc) from exc
+        return [StoredChunk(r[0], r[1], int(r[2]), r[3], r[4]) for r in rows]
+
     def delete_source(self, source: str) -> None:
         self._exec("DELETE FROM chunks WHERE source = ?", (source,))
 

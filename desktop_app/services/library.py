@@ -192,6 +192,15 @@ class Library:
     def collections(self) -> list[CollectionInfo]:
         return self._reads.collections()
 
+    def passages(self, path: str) -> list[Hit]:
+        """Every passage of one indexed document in reading order, without its header line
+        (whole-document tasks: summaries, lists).
+
+        Raises:
+            AppError: ``path`` is not an indexed document, or is still being indexed.
+        """
+        return self._reads.passages(self._known_path(path))
+
     def warm_up(self) -> None:
         """Load the embedder and open the stores now (a worker at start-up), not at the first question."""
         self.indexer  # noqa: B018 - opens Chroma, FTS5 and the manifest

@@ -28,6 +28,10 @@ class DocumentLibrary(Protocol):
 
     def search(self, query: str, k: int = 5, collections: Sequence[str] | None = None) -> list[Hit]: ...
 
+    def passages(self, path: str) -> list[Hit]:
+        """Every passage of one indexed document in reading order (whole-document tasks)."""
+        ...
+
     def retriever(self):
         """The Retriever answers use, or None while nothing is indexed."""
         ...

@@ -247,6 +247,9 @@ class LibraryProcess:
     def search(self, query: str, k: int = 5, collections: Sequence[str] | None = None) -> list[Hit]:
         return self._call("search", query, k=k, collections=list(collections) if collections is not None else None)
 
+    def passages(self, path: str) -> list[Hit]:
+        return self._call("passages", path)
+
     # ------------------------------------------------------------------ organising
 
     def documents(self, collection: str | None = None) -> list[DocumentInfo]:

@@ -72,6 +72,20 @@ class LibraryReads:
             t[2] += r.chunks
         return [CollectionInfo(name, d, p, c, name in private) for name, (d, p, c) in sorted(totals.items())]
 
+    def passages(self, key: str) -> list[Hit]:
+        """Every passage of the document ``key`` (a manifest path) in reading order: page, then
+        place on the page; the contextual header line is removed. Reads the keyword store, which
+        holds every chunk's text."""
+        from desktop_app.core.errors import AppError
+        from desktop_app.rag.doc_meta import strip_header
+
+        if not _is_listed(self.stores.manifest.get(key)):
+            raise AppError(f"{key} is still being indexed.", "Try again when indexing has finished.")
+        with self.stores.reading:
+            _, keywords = self.stores.open()
+            chunks = sorted(keywords.chunks_of(key), key=lambda c: (c.page, _place_on_page(c.id)))
+        return [Hit(c.source, c.page, strip_header(c.text, c.page), 0.0, c.collection, c.id) for c in chunks]
+
     def _retrieve(self, hybrid, query: str, k: int, collections: Sequence[str] | None) -> list[Hit]:
         stores = self.stores
         with stores.reading:
@@ -96,6 +110,12 @@ class LibraryReads:
         manifest = self.stores.manifest
         listed = {h.source for h in hits if _is_listed(manifest.get(h.source))}
         return [h for h in hits if h.source in listed]
+
+
+def _place_on_page(chunk_id: str) -> int:
+    """A chunk's position on its page, from its id (``...-p{page}-c{index}``, ``indexer.chunk_id``)."""
+    _, sep, index = chunk_id.rpartition("-c")
+    return int(index) if sep and index.isdigit() else 0
 
 
 def _is_listed(row) -> bool:
