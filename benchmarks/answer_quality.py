@@ -108,10 +108,15 @@ def build_index(home: Path, limit_files: int | None) -> float:
 
 
 def ask(core, question: str, collections) -> tuple[object | None, str]:
+    from desktop_app.core.errors import AppError
     from desktop_app.core.records import DoneEvent, ErrorEvent
 
     answer, error = None, ""
-    for event in core.assistant.ask(question, collections=collections):
+    try:  # the two steps every front-end takes: prepare, then stream the answer
+        prepared = core.assistant.prepare(question, collections=collections)
+    except AppError as exc:
+        return None, str(exc)
+    for event in core.assistant.answer(prepared):
         if isinstance(event, DoneEvent):
             answer = event.answer
         elif isinstance(event, ErrorEvent):

@@ -66,6 +66,12 @@ class Hit:
     chunk_id: str = ""
     on_device_only: bool = False
     similarity: float | None = None
+    unit: str = ""  # the cited part when it is not a page: "slide 3", "Sheet Budget, rows 2–40"
+
+    @property
+    def place(self) -> str:
+        """Where in the file the passage is, as a reader says it: "page 7" or "slide 3"."""
+        return place(self.page, self.unit)
 
 
 @dataclass(frozen=True)
@@ -80,9 +86,22 @@ class Citation:
     # The span of ``text`` a reader is pointed to (a checked claim's evidence), for the popup to
     # highlight; None for the citation as a whole. Not saved: claims carry their own spans.
     highlight: tuple[int, int] | None = None
+    unit: str = ""  # see Hit.unit; saved only when set
+
+    @property
+    def place(self) -> str:
+        return place(self.page, self.unit)
 
     def to_json(self) -> dict[str, Any]:
-        return {"n": self.number, "source": self.source, "page": self.page, "text": self.text, "score": self.score}
+        data = {"n": self.number, "source": self.source, "page": self.page, "text": self.text, "score": self.score}
+        if self.unit:
+            data["unit"] = self.unit
+        return data
+
+
+def place(page: int, unit: str = "") -> str:
+    """ "slide 3" or "Sheet Budget, rows 2–40" when the part has a name of its own, else "page 7"."""
+    return unit or f"page {page}"
 
 
 @dataclass(frozen=True)
@@ -230,17 +249,6 @@ class NoticeEvent:
 
 
 @dataclass(frozen=True)
-class ConfirmEvent:
-    """Policy `ask`: the router suggests the cloud; the caller must confirm before anything is sent.
-
-    ``preview`` is the exact (redacted) text that would be sent.
-    """
-
-    reason: str
-    preview: str
-
-
-@dataclass(frozen=True)
 class ClaimsEvent:
     """The answer's figures and names checked against its sources; comes just before DoneEvent."""
 
@@ -257,4 +265,4 @@ class ErrorEvent:
     error: AppError
 
 
-AnswerEvent = Union[TokenEvent, SourcesEvent, RouteEvent, NoticeEvent, ConfirmEvent, ClaimsEvent, DoneEvent, ErrorEvent]
+AnswerEvent = Union[TokenEvent, SourcesEvent, RouteEvent, NoticeEvent, ClaimsEvent, DoneEvent, ErrorEvent]

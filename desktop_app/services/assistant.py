@@ -8,50 +8,31 @@ The answer is saved while it streams, so a crash or a Stop keeps what was receiv
 ``stopped``. A cloud failure, even mid-answer, falls back to the local model with a one-line
 notice; the fallback is announced by a second RouteEvent, after which the answer's text starts
 afresh (the DoneEvent carries the final text).
+
+Two phases, the entry points every front-end uses: ``prepare`` (here: the documents a question
+consults, the prompt, the route) and ``answer`` (streamed by ``answer_stream.AnswerStream``). A
+plan that needs the user's confirmation (policy ``ask``) is confirmed by the caller between the
+two and passed to ``answer`` as ``approved``.
 """
 
 from __future__ import annotations
 
-import logging
-import time
 from dataclasses import replace
 from typing import Callable, Iterator, Sequence
 
 from desktop_app.config.settings import Settings
 from desktop_app.core.cancel import CancelToken
-from desktop_app.core.errors import AppError, CloudError, StorageError
-from desktop_app.core.records import (
-    Answer,
-    AnswerEvent,
-    Citation,
-    ClaimCheck,
-    ClaimsEvent,
-    ConfirmEvent,
-    DoneEvent,
-    ErrorEvent,
-    Hit,
-    Message,
-    NoticeEvent,
-    Route,
-    RouteEvent,
-    SourcesEvent,
-    StoredMessage,
-    Timings,
-    TokenEvent,
-)
+from desktop_app.core.errors import AppError
+from desktop_app.core.records import AnswerEvent, Citation, ErrorEvent, Hit, Message, Route, StoredMessage
 from desktop_app.llm.base import ChatBackend, GenerationRequest
 from desktop_app.rag.base import Retriever
-from desktop_app.rag.claim_check import check_claims
 from desktop_app.routing.base import CloudGateway, HandoffPlan
+from desktop_app.services.answer_stream import KEPT_LOCAL, AnswerStream, fixed_answer
 from desktop_app.services.named_terms import names_nothing_here
-from desktop_app.services.prepared_question import PreparedQuestion, close_stream, overflow_error, quietly, title_from
+from desktop_app.services.prepared_question import PreparedQuestion, overflow_error, title_from
 from desktop_app.services.prompt_budget import answer_reserve, fit_history
 
 NOT_IN_DOCUMENTS = "The selected documents do not contain information about this, so I can't answer it from them."
-SAVE_EVERY_S = 0.5  # how often a streaming answer is written to disk
-KEPT_LOCAL = "You kept this question on this device."
-
-log = logging.getLogger(__name__)
 
 
 class Assistant:
@@ -235,136 +216,14 @@ class Assistant:
             return
 
         if prepared.documents_in_play and not prepared.hits:
-            yield from self._fixed_answer(prepared, NOT_IN_DOCUMENTS, notices)
+            yield from fixed_answer(self.store, prepared, NOT_IN_DOCUMENTS, notices)
             return
         if not use_cloud and not prepared.fits_locally:
             yield ErrorEvent(overflow_error())
             return
-        yield from self._stream(prepared, cancel, use_cloud, notices)
-
-    def _stream(self, prepared: PreparedQuestion, cancel: CancelToken, use_cloud: bool,
-                notices: list[str]) -> Iterator[AnswerEvent]:
-        plan = prepared.plan
-        backend = self.backend
-        route: Route = "cloud" if use_cloud else "local"
-        model = (plan.model or "cloud model") if use_cloud else backend.model_name
-        reason = plan.reason if (use_cloud or plan.route == "local") else KEPT_LOCAL
-        yield RouteEvent(route, model, reason)
-        if prepared.citations:
-            yield SourcesEvent(prepared.citations)
-        for note in notices:
-            yield NoticeEvent(note)
-
-        meta = {"route": route, "model": model, "reason": reason, "sources": [c.to_json() for c in prepared.citations]}
-        try:
-            msg = self.store.add_message(prepared.conversation_id, "assistant", "", status="streaming", meta=meta)
-        except AppError as exc:
-            yield ErrorEvent(exc)
-            return
-
-        text, count = "", 0
-        started = time.perf_counter()
-        first_at: float | None = None
-        last_save = started
-        save_failed = False
-        error: AppError | None = None
-        natural_end = exited = False
-        pieces = self.gateway.stream(plan, cancel) if use_cloud else backend.stream(self._request(prepared), cancel)
-        try:
-            while not cancel.cancelled:
-                try:
-                    piece = next(pieces)
-                except StopIteration:
-                    natural_end = True
-                    break
-                except CloudError as exc:
-                    if cancel.cancelled:
-                        break
-                    if not prepared.fits_locally:
-                        raise CloudError(f"The cloud model could not answer ({exc.message}), and the question is "
-                                         "too long for the model on this device.", exc.hint) from exc
-                    # The user always gets an answer: the local model's, with a one-line notice.
-                    close_stream(pieces)
-                    note = f"The cloud model could not answer ({exc.message}); answered on this device instead."
-                    notices.append(note)
-                    yield NoticeEvent(note)
-                    route, model, reason = "local", backend.model_name, "Cloud unavailable: answered on this device."
-                    meta.update(route=route, model=model, reason=reason)
-                    yield RouteEvent(route, model, reason)  # after tokens: the answer starts afresh
-                    text, count, first_at, use_cloud = "", 0, None, False
-                    started = last_save = time.perf_counter()
-                    pieces = backend.stream(self._request(prepared), cancel)
-                    continue
-                if first_at is None:
-                    first_at = time.perf_counter()
-                text += piece
-                count += 1
-                now = time.perf_counter()
-                if now - last_save >= SAVE_EVERY_S:  # saved before it is shown: a crash loses nothing seen
-                    last_save = now
-                    try:
-                        self.store.update_message(msg.id, content=text)
-                    except StorageError as exc:
-                        if not save_failed:  # keep answering; say once that saving fails
-                            save_failed = True
-                            yield NoticeEvent(f"{exc} The answer is still shown but may not be saved.")
-                yield TokenEvent(piece)
-            exited = True
-        except AppError as exc:
-            error, exited = exc, True
-        finally:
-            close_stream(pieces)
-            if not exited:
-                # Abandoned mid-answer (generator closed, Ctrl+C): keep what arrived, marked stopped.
-                quietly(self.store.update_message, msg.id, content=text, status="stopped", meta=meta)
-
-        end = time.perf_counter()
-        stats = backend.last_stats if (natural_end and not use_cloud) else None  # stale after a cut-short stream
-        timings = Timings(
-            ttft_s=stats.ttft_s if stats else ((first_at - started) if first_at else 0.0),
-            tokens_per_s=stats.tokens_per_s if stats else (count / (end - first_at) if first_at and end > first_at else 0.0),
-            total_s=end - started,
-            completion_tokens=stats.completion_tokens if stats else count,
-            prompt_tokens=stats.prompt_tokens if stats else prepared.prompt_tokens,
-        )
-        if error is not None and not text:
-            quietly(self.store.delete_message, msg.id)  # nothing worth keeping; the question stays
-            yield ErrorEvent(error)
-            return
-        stopped = cancel.cancelled and error is None
-        text = text.strip()  # completion-style models open with a space and may end with a newline
-        claims = _check_claims(text, prepared) if error is None else None
-        if claims is not None:
-            meta["claims"] = claims.to_json()  # saved with the message: a reopened answer keeps its marks
-        meta.update(timings=timings.to_json(), notices=notices)
-        try:
-            self.store.update_message(msg.id, content=text, status="error" if error else ("stopped" if stopped else "complete"),
-                                      meta=meta)
-        except StorageError as exc:
-            error = error or exc
-        if error is not None:
-            yield ErrorEvent(error)
-            return
-        if claims is not None:
-            yield ClaimsEvent(claims)
-        yield DoneEvent(Answer(
-            text=text, model=model, route=route, reason=reason, sources=list(prepared.citations), timings=timings,
-            stopped=stopped, notices=notices, message_id=msg.id, conversation_id=prepared.conversation_id,
-            claims=claims,
-        ))
-
-    def ask(self, question: str, conversation_id: int | None = None, route: Route | str | None = None,
-            collections: Sequence[str] | None = None, cancel: CancelToken | None = None,
-            approved: bool | None = None) -> Iterator[AnswerEvent]:
-        """prepare + answer in one generator; preparation errors become an ErrorEvent."""
-        try:
-            prepared = self.prepare(question, conversation_id, route, collections)
-        except AppError as exc:
-            yield ErrorEvent(exc)
-            return
-        if prepared.plan.needs_confirmation:
-            yield ConfirmEvent(prepared.plan.reason, prepared.plan.preview)
-        yield from self.answer(prepared, cancel, approved)
+        stream = AnswerStream(self.store, self.backend, self.gateway, prepared, cancel, use_cloud, notices,
+                              request=lambda: self._request(prepared))
+        yield from stream.events()
 
     def prepare_regenerate(self, conversation_id: int, route: Route | str | None = None,
                            collections: Sequence[str] | None = None, consult: Sequence[str] = ()) -> PreparedQuestion:
@@ -401,37 +260,5 @@ class Assistant:
                 out.append(Message(m.role, m.content))
         return out
 
-    def _fixed_answer(self, prepared: PreparedQuestion, text: str, notices: list[str]) -> Iterator[AnswerEvent]:
-        model = "document search"
-        reason = "Nothing relevant was found in the selected documents."
-        yield RouteEvent("local", model, reason)
-        for note in notices:
-            yield NoticeEvent(note)
-        yield TokenEvent(text)
-        meta = {"route": "local", "model": model, "reason": reason, "sources": [], "notices": notices}
-        try:
-            msg = self.store.add_message(prepared.conversation_id, "assistant", text, meta=meta)
-        except AppError as exc:
-            yield ErrorEvent(exc)
-            return
-        yield DoneEvent(Answer(text=text, model=model, route="local", reason=reason, notices=notices,
-                               message_id=msg.id, conversation_id=prepared.conversation_id))
 
-
-def _check_claims(text: str, prepared: PreparedQuestion) -> ClaimCheck | None:
-    """A grounded answer's figures and names checked against its cited passages (issue 16).
-
-    Regexes only, a few ms, no model call; in the GUI this runs on the answer's worker thread.
-    None for answers without sources or text. The check only adds marks to an answer, so a fault
-    in it is logged and the answer is kept unmarked rather than lost.
-    """
-    if not prepared.citations or not text:
-        return None
-    try:
-        return check_claims(text, prepared.citations, prepared.question)
-    except Exception:  # noqa: BLE001 - see the docstring: never lose an answer over its check
-        log.exception("Checking the answer's figures against its sources failed")
-        return None
-
-
-__all__ = ["Assistant", "PreparedQuestion", "NOT_IN_DOCUMENTS", "StoredMessage"]
+__all__ = ["Assistant", "PreparedQuestion", "NOT_IN_DOCUMENTS", "KEPT_LOCAL", "StoredMessage"]

@@ -24,6 +24,7 @@ from desktop_app.llm.fake import FakeBackend
 from desktop_app.routing.audit import AuditLog
 from desktop_app.routing.gateway import build_gateway
 from desktop_app.services.assistant import Assistant
+from tests.assistant_helpers import ask
 from tests.routing_fixtures import Step, free_port
 
 HARD = "Write a 600-word blog post announcing our four-day week; readers can reach HR at hr@acme.com."
@@ -152,7 +153,7 @@ def assistant_for(tmp_path):
 def test_every_failure_yields_a_local_answer_with_a_notice(scripted_server, assistant_for, step, why):
     scripted_server.script(step)
     assistant, paths = assistant_for(scripted_server)
-    events = list(assistant.ask(HARD))
+    events = list(ask(assistant, HARD))
     done = events[-1]
     assert isinstance(done, DoneEvent), events
     assert done.answer.text == "Local answer." and done.answer.route == "local"

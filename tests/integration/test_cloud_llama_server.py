@@ -17,6 +17,7 @@ from desktop_app.rag.prompting import build_grounded_prompt
 from desktop_app.routing.audit import AuditLog
 from desktop_app.routing.gateway import build_gateway
 from desktop_app.services.assistant import Assistant
+from tests.assistant_helpers import ask
 from tests.unit.assistant_fakes import FakeRetriever
 
 pytestmark = pytest.mark.slow
@@ -55,7 +56,7 @@ def test_handoff_answers_from_the_real_server(cloud_assistant, recording_proxy, 
     assistant, paths, local = cloud_assistant()
     question = ("Write a 500-word blog post for customers about our new returns policy; "
                 "questions go to Jane at jane.doe@acme.com or +44 20 7946 0958.")
-    events = list(assistant.ask(question))
+    events = list(ask(assistant, question))
     done = events[-1]
     assert isinstance(done, DoneEvent), events
     assert done.answer.route == "cloud" and done.answer.model == llama_server["model"]
@@ -75,7 +76,7 @@ def test_shared_passages_go_redacted_and_private_ones_never(cloud_assistant, rec
     conv = assistant.store.create_conversation("refunds").id
     assistant.store.set_collections(conv, ["policies"])
     q = "Compare our refund process with what customers expect and recommend improvements."
-    done = list(assistant.ask(q, conversation_id=conv))[-1]
+    done = list(ask(assistant, q, conversation_id=conv))[-1]
     assert done.answer.route == "cloud"
     sent = recording_proxy.sent_text()
     assert "Refunds go to IBAN [IBAN_1] within 14 days" in sent and "DE89" not in sent
@@ -86,7 +87,7 @@ def test_shared_passages_go_redacted_and_private_ones_never(cloud_assistant, rec
     assistant2, paths2, local2 = cloud_assistant(hits=private, on_device_only=["hr"])
     conv2 = assistant2.store.create_conversation("pay").id
     assistant2.store.set_collections(conv2, ["hr"])
-    events = list(assistant2.ask("Write a detailed memo analysing executive pay and compute the bonus pool.",
+    events = list(ask(assistant2, "Write a detailed memo analysing executive pay and compute the bonus pool.",
                                  conversation_id=conv2, route="cloud"))
     done = events[-1]
     assert done.answer.route == "local" and done.answer.text == "Local answer."

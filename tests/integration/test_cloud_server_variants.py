@@ -35,6 +35,7 @@ from desktop_app.llm.cloud_backend import (
 from desktop_app.llm.fake import FakeBackend
 from desktop_app.routing.gateway import build_gateway
 from desktop_app.services.assistant import Assistant
+from tests.assistant_helpers import ask
 from tests.routing_fixtures import Step
 
 REQ = GenerationRequest((Message("system", "Be brief."), Message("user", "hi")), max_tokens=16)
@@ -344,7 +345,7 @@ def test_assistant_answers_from_a_gateway_stream_without_done(scripted_server, t
     try:
         local = FakeBackend(model_name="tiny-local").enqueue("Local answer.")
         assistant = Assistant(store=store, backend_factory=lambda: local, settings=s, gateway=gateway)
-        out = list(assistant.ask("Write a 600-word blog post announcing our four-day week."))
+        out = list(ask(assistant, "Write a 600-word blog post announcing our four-day week."))
         done = out[-1]
         assert isinstance(done, DoneEvent), out
         assert done.answer.route == "cloud" and done.answer.text == ANSWER

@@ -21,6 +21,7 @@ from desktop_app.rag.embedder import MiniLMEmbedder
 from desktop_app.rag.prompting import build_grounded_prompt
 from desktop_app.services.assistant import NOT_IN_DOCUMENTS, Assistant
 from desktop_app.services.library import Library
+from tests.assistant_helpers import ask as ask_assistant
 
 pytestmark = pytest.mark.slow
 
@@ -42,7 +43,7 @@ def ask(library, tmp_path, question):
     store = ConversationStore(tmp_path / "conv.sqlite3")
     assistant = Assistant(store=store, backend_factory=lambda: backend, settings=Settings(),
                           retriever_factory=library.retriever, grounding=build_grounded_prompt)
-    events = list(assistant.ask(question, collections=["reports"]))
+    events = list(ask_assistant(assistant, question, collections=["reports"]))
     store.close()
     return backend, events
 

@@ -8,6 +8,7 @@ import pytest
 from desktop_app.app import build_core
 from desktop_app.core.records import DoneEvent
 from desktop_app.llm.fake import FakeBackend
+from tests.assistant_helpers import ask as ask_assistant
 from tests.routing_fixtures import Step
 
 QUESTION = "Write a 600-word blog post announcing our four-day week; readers can reach HR at hr@acme.com or +44 20 7946 0958."
@@ -28,7 +29,7 @@ def cloud_core(tmp_path, scripted_server):
 
 
 def ask(core, question: str, route: str = "cloud") -> DoneEvent:
-    events = list(core.assistant.ask(question, route=route))
+    events = list(ask_assistant(core.assistant, question, route=route))
     assert isinstance(events[-1], DoneEvent), events[-1]
     return events[-1]
 
@@ -82,7 +83,7 @@ def test_the_real_local_model_answer_is_counted_with_its_own_figures(tmp_path, b
     with ConversationStore(tmp_path / "c.sqlite3") as store:
         assistant = Assistant(store=store, backend_factory=lambda: bundled_llama_backend, settings=settings,
                               observer=UsageRecorder(ledger).observe)
-        events = list(assistant.ask("What is the capital of France?"))
+        events = list(ask_assistant(assistant, "What is the capital of France?"))
     assert isinstance(events[-1], DoneEvent), events[-1]
     stats = bundled_llama_backend.last_stats
     [row] = ledger.store().records()

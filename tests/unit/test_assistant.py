@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-import desktop_app.services.assistant as assistant_mod
+import desktop_app.services.answer_stream as answer_stream_mod
 from desktop_app.config.settings import Settings
 from desktop_app.core.cancel import CancelToken
 from desktop_app.core.conversation_store import ConversationStore
@@ -12,6 +12,7 @@ from desktop_app.core.errors import AppError, ContextOverflowError, ModelError, 
 from desktop_app.core.records import DoneEvent, ErrorEvent, Hit, NoticeEvent, RouteEvent, SourcesEvent, TokenEvent
 from desktop_app.llm.fake import FakeBackend
 from desktop_app.services.assistant import NOT_IN_DOCUMENTS, Assistant
+from tests.assistant_helpers import ask
 from tests.unit.assistant_fakes import FakeRetriever, fake_grounding
 
 
@@ -33,7 +34,7 @@ def kinds(events) -> list[str]:
 
 def test_plain_answer_streams_in_order_and_is_saved(store):
     backend = FakeBackend(model_name="tiny").enqueue("Paris is the capital.")
-    events = list(make(store, backend).ask("What is the capital of France?"))
+    events = list(ask(make(store, backend), "What is the capital of France?"))
     assert kinds(events) == ["RouteEvent"] + ["TokenEvent"] * 4 + ["DoneEvent"]
     assert events[0] == RouteEvent("local", "tiny", events[0].reason)
     assert "".join(e.text for e in events if isinstance(e, TokenEvent)) == "Paris is the capital."
@@ -54,8 +55,8 @@ def test_plain_answer_streams_in_order_and_is_saved(store):
 def test_follow_up_sends_history(store):
     backend = FakeBackend().enqueue("Paris.", "About two million.")
     a = make(store, backend)
-    first = list(a.ask("Capital of France?"))[-1].answer
-    list(a.ask("How many people live there?", conversation_id=first.conversation_id))
+    first = list(ask(a, "Capital of France?"))[-1].answer
+    list(ask(a, "How many people live there?", conversation_id=first.conversation_id))
     sent = [m.content for m in backend.history[-1].messages[1:]]
     assert sent == ["Capital of France?", "Paris.", "How many people live there?"]
 
@@ -69,7 +70,7 @@ def test_long_history_is_trimmed_oldest_first_keeping_system_prompt(store):
     for i in range(20):  # each message: 10 words + 4 framing = 14 "tokens"
         store.add_message(conv.id, "user", f"question {i} " + "word " * 8)
         store.add_message(conv.id, "assistant", f"answer {i} " + "word " * 8)
-    events = list(a.ask("And the last one?", conversation_id=conv.id))
+    events = list(ask(a, "And the last one?", conversation_id=conv.id))
     assert isinstance(events[-1], DoneEvent)
     req = backend.history[-1]
     sent = list(req.messages)
@@ -104,11 +105,8 @@ def test_prompt_that_cannot_fit_is_a_context_overflow_and_leaves_nothing(store):
     backend = FakeBackend(context_length=200)
     a = make(store, backend)
     huge = "word " * 400
-    with pytest.raises(ContextOverflowError):
+    with pytest.raises(ContextOverflowError, match="too long"):
         a.prepare(huge)
-    events = list(a.ask(huge))
-    assert kinds(events) == ["ErrorEvent"] and isinstance(events[0].error, ContextOverflowError)
-    assert "too long" in str(events[0].error)
     assert store.list_conversations() == []  # no empty conversation left behind
     assert backend.history == []
 
@@ -117,7 +115,7 @@ def test_stop_mid_stream_keeps_partial_text_marked_stopped(store):
     backend = FakeBackend().enqueue(" ".join(f"w{i}" for i in range(50)))
     cancel = CancelToken()
     events = []
-    for ev in make(store, backend).ask("Tell me a long story", cancel=cancel):
+    for ev in ask(make(store, backend), "Tell me a long story", cancel=cancel):
         events.append(ev)
         if sum(isinstance(e, TokenEvent) for e in events) == 5:
             cancel.cancel()
@@ -130,7 +128,7 @@ def test_stop_mid_stream_keeps_partial_text_marked_stopped(store):
 
 def test_abandoned_stream_is_saved_as_stopped(store):
     backend = FakeBackend().enqueue("one two three four five six")
-    gen = make(store, backend).ask("count")
+    gen = ask(make(store, backend), "count")
     for ev in gen:
         if isinstance(ev, TokenEvent) and ev.text == " three":
             break
@@ -141,10 +139,10 @@ def test_abandoned_stream_is_saved_as_stopped(store):
 
 
 def test_answer_is_saved_while_it_streams(store, monkeypatch):
-    monkeypatch.setattr(assistant_mod, "SAVE_EVERY_S", 0.0)
+    monkeypatch.setattr(answer_stream_mod, "SAVE_EVERY_S", 0.0)
     backend = FakeBackend().enqueue("alpha beta gamma delta")
     seen = []
-    for ev in make(store, backend).ask("letters"):
+    for ev in ask(make(store, backend), "letters"):
         if isinstance(ev, TokenEvent):
             (conv,) = store.list_conversations()
             last = store.messages(conv.id)[-1]
@@ -156,7 +154,7 @@ def test_answer_is_saved_while_it_streams(store, monkeypatch):
 def test_regenerate_replaces_the_answer_and_keeps_the_question_once(store):
     backend = FakeBackend().enqueue("First try.", "Second try.", "Third try.")
     a = make(store, backend)
-    cid = list(a.ask("Say something"))[-1].answer.conversation_id
+    cid = list(ask(a, "Say something"))[-1].answer.conversation_id
     for save_question in (False, True):  # the GUI passes False; either way the question is stored once
         prepared = a.prepare_regenerate(cid)
         assert [m.content for m in store.messages(cid)][-1].endswith("try.")  # nothing changed yet
@@ -178,7 +176,7 @@ def test_documents_in_play_without_hits_answers_that_they_do_not_contain_it(stor
     backend = FakeBackend()
     retriever = FakeRetriever([])
     a = make(store, backend, retriever_factory=lambda: retriever, grounding=fake_grounding)
-    events = list(a.ask("What is our refund policy?", collections=["contracts"]))
+    events = list(ask(a, "What is our refund policy?", collections=["contracts"]))
     assert events[-1].answer.text == NOT_IN_DOCUMENTS
     assert backend.history == []  # the model was not asked to guess
     assert retriever.calls == [("What is our refund policy?", 5, ["contracts"])]
@@ -191,7 +189,7 @@ def test_documents_with_hits_ground_the_prompt_and_cite(store):
     backend = FakeBackend().enqueue("Thirty days [1].")
     hits = [Hit("/docs/policy.pdf", 3, "Refunds are accepted within thirty days.", 0.9, "contracts")]
     a = make(store, backend, retriever_factory=lambda: FakeRetriever(hits), grounding=fake_grounding)
-    events = list(a.ask("Refund window?", collections=["contracts"]))
+    events = list(ask(a, "Refund window?", collections=["contracts"]))
     sources = [e for e in events if isinstance(e, SourcesEvent)]
     assert len(sources) == 1 and sources[0].sources[0].page == 3
     assert "[1] Refunds are accepted" in backend.history[-1].messages[-1].content
@@ -202,19 +200,19 @@ def test_documents_with_hits_ground_the_prompt_and_cite(store):
     assert store.messages(answer.conversation_id)[0].content == "Refund window?"
 
 
-def test_broken_model_is_an_error_event_and_creates_nothing(store):
+def test_broken_model_fails_preparing_and_creates_nothing(store):
     def broken():
         raise ModelError("The model file is damaged.", "Choose another model in Settings.")
 
     a = Assistant(store=store, backend_factory=broken, settings=Settings())
-    events = list(a.ask("hello"))
-    assert kinds(events) == ["ErrorEvent"] and "damaged" in str(events[0].error)
+    with pytest.raises(ModelError, match="damaged"):
+        a.prepare("hello")
     assert store.list_conversations() == []
 
 
 def test_backend_failure_keeps_the_question_and_no_empty_answer(store):
     backend = FakeBackend().enqueue(ModelError("The model stopped working."))
-    events = list(make(store, backend).ask("hello"))
+    events = list(ask(make(store, backend), "hello"))
     assert kinds(events)[-1] == "ErrorEvent"
     (conv,) = store.list_conversations()
     assert [(m.role, m.content) for m in store.messages(conv.id)] == [("user", "hello")]
@@ -232,11 +230,11 @@ class _FlakyStore(ConversationStore):
 
 
 def test_disk_full_while_streaming_reports_plainly_and_keeps_the_question(tmp_path, monkeypatch):
-    monkeypatch.setattr(assistant_mod, "SAVE_EVERY_S", 0.0)
+    monkeypatch.setattr(answer_stream_mod, "SAVE_EVERY_S", 0.0)
     store = _FlakyStore(tmp_path / "c.sqlite3")
     store.fail_updates = True
     backend = FakeBackend().enqueue("a b c")
-    events = list(make(store, backend).ask("q"))
+    events = list(ask(make(store, backend), "q"))
     notices = [e.text for e in events if isinstance(e, NoticeEvent)]
     assert len(notices) == 1 and "disk is full" in notices[0]
     assert "".join(e.text for e in events if isinstance(e, TokenEvent)) == "a b c"  # still shown

@@ -9,6 +9,7 @@ from desktop_app.core.conversation_store import ConversationStore
 from desktop_app.core.records import ClaimCheck, ClaimsEvent, DoneEvent, Hit
 from desktop_app.llm.fake import FakeBackend
 from desktop_app.services.assistant import Assistant
+from tests.assistant_helpers import ask
 from tests.unit.assistant_fakes import FakeRetriever, fake_grounding
 
 # us-fed-agency-reports/DOT2022.pdf, page 7
@@ -31,7 +32,7 @@ def grounded(store, reply: str) -> Assistant:
 
 
 def test_grounded_answer_is_checked_before_done_and_saved(store):
-    events = list(grounded(store, "It oversees 10 Operating Administrations [1].").ask(
+    events = list(ask(grounded(store, "It oversees 10 Operating Administrations [1]."), 
         "How many administrations?", collections=["plans"]))
     kinds = [type(e).__name__ for e in events]
     assert kinds[-2:] == ["ClaimsEvent", "DoneEvent"]
@@ -48,7 +49,7 @@ def test_grounded_answer_is_checked_before_done_and_saved(store):
 
 
 def test_a_supported_figure_points_at_its_span(store):
-    events = list(grounded(store, "It oversees 9 Operating Administrations [1].").ask(
+    events = list(ask(grounded(store, "It oversees 9 Operating Administrations [1]."), 
         "How many administrations?", collections=["plans"]))
     (nine,) = [c for c in events[-1].answer.claims.claims if c.text == "9"]
     assert nine.supported and nine.source == 1 and PASSAGE[nine.source_start:nine.source_end] == "nine"
@@ -57,7 +58,7 @@ def test_a_supported_figure_points_at_its_span(store):
 def test_an_answer_without_sources_is_not_checked(store):
     backend = FakeBackend().enqueue("Paris has 2 million people.")
     a = Assistant(store=store, backend_factory=lambda: backend, settings=Settings())
-    events = list(a.ask("Population of Paris?"))
+    events = list(ask(a, "Population of Paris?"))
     assert not any(isinstance(e, ClaimsEvent) for e in events)
     done = events[-1]
     assert isinstance(done, DoneEvent) and done.answer.claims is None
@@ -66,12 +67,12 @@ def test_an_answer_without_sources_is_not_checked(store):
 
 
 def test_a_failing_check_keeps_the_answer(store, monkeypatch):
-    import desktop_app.services.assistant as assistant_mod
+    import desktop_app.services.answer_stream as answer_stream_mod
 
     def broken(*args, **kwargs):
         raise RuntimeError("bug in the checker")
 
-    monkeypatch.setattr(assistant_mod, "check_claims", broken)
-    events = list(grounded(store, "It oversees 9 OAs [1].").ask("How many?", collections=["plans"]))
+    monkeypatch.setattr(answer_stream_mod, "check_claims", broken)
+    events = list(ask(grounded(store, "It oversees 9 OAs [1]."), "How many?", collections=["plans"]))
     assert isinstance(events[-1], DoneEvent) and events[-1].answer.claims is None
     assert events[-1].answer.text == "It oversees 9 OAs [1]."

@@ -21,6 +21,7 @@ from desktop_app.services.assistant import Assistant
 from desktop_app.services.usage import UsageLedger, UsageRecorder, parse_since
 from desktop_app.services.usage_prices import Price, documented_price, resolve_price
 from desktop_app.services.usage_report import CSV_COLUMNS, summarize, week_start
+from tests.assistant_helpers import ask
 from tests.unit.assistant_fakes import CloudError, FakeGateway, FakeRetriever, fake_grounding
 
 QUESTION = "What did Marguerite write about the zebra-striped quarterly budget?"
@@ -58,7 +59,7 @@ def done(events) -> DoneEvent:
 
 def test_a_local_answer_is_recorded_with_its_counts_and_no_text(tmp_path, store, ledger):
     backend = FakeBackend(model_name="tiny-local").enqueue("The zebra budget grew by four percent.")
-    answer = done(list(assistant(store, ledger, backend).ask(QUESTION))).answer
+    answer = done(list(ask(assistant(store, ledger, backend), QUESTION))).answer
     [row] = ledger.store().records()
     t = answer.timings
     assert (row.route, row.model, row.prompt_tokens, row.completion_tokens) == ("local", "tiny-local", t.prompt_tokens,
@@ -75,7 +76,7 @@ def test_a_local_answer_is_recorded_with_its_counts_and_no_text(tmp_path, store,
 def test_cloud_answer_counts_tokens_and_redactions(store, ledger):
     gateway = FakeGateway().enqueue("A long essay about rivers.")
     gateway.plan = _with_redactions(gateway.plan, {"[EMAIL_1]": "a@b.c", "[EMAIL_2]": "d@e.f", "[PHONE_1]": "555"})
-    done(list(assistant(store, ledger, FakeBackend(), gateway).ask("Write an essay for a@b.c")))
+    done(list(ask(assistant(store, ledger, FakeBackend(), gateway), "Write an essay for a@b.c")))
     [row] = ledger.store().records()
     assert (row.route, row.model, row.completion_tokens, row.kept) == ("cloud", "big-cloud-model", 5, "")
     assert row.redactions == {"EMAIL": 2, "PHONE": 1}
@@ -84,14 +85,14 @@ def test_cloud_answer_counts_tokens_and_redactions(store, ledger):
 def test_cloud_failure_that_falls_back_is_a_device_answer_marked_fell_back(store, ledger):
     backend = FakeBackend(model_name="tiny-local").enqueue("Local answer.")
     gateway = FakeGateway().enqueue(CloudError("the cloud model did not answer within 60 seconds"))
-    done(list(assistant(store, ledger, backend, gateway).ask("Write an essay")))
+    done(list(ask(assistant(store, ledger, backend, gateway), "Write an essay")))
     [row] = ledger.store().records()
     assert (row.route, row.model, row.fell_back, row.kept) == ("local", "tiny-local", True, "")
 
 
 def test_declined_hand_off_is_kept_on_the_device_by_the_user(store, ledger):
     gateway = FakeGateway(needs_confirmation=True)
-    done(list(assistant(store, ledger, FakeBackend().enqueue("Here."), gateway).ask("Write an essay")))
+    done(list(ask(assistant(store, ledger, FakeBackend().enqueue("Here."), gateway), "Write an essay")))
     [row] = ledger.store().records()
     assert (row.route, row.kept, row.redactions) == ("local", "declined", {})
 
@@ -102,25 +103,25 @@ def test_on_device_only_collection_keeps_it_here(store, ledger):
     hits = [Hit("/docs/salaries.pdf", 3, "Salaries rise in May.", 0.9, collection="hr")]
     gateway = FakeGateway(route="local")
     a = assistant(store, ledger, FakeBackend().enqueue("In May [1]."), gateway, retriever=FakeRetriever(hits))
-    done(list(a.ask("When do salaries rise?", collections=["hr"])))
+    done(list(ask(a, "When do salaries rise?", collections=["hr"])))
     assert ledger.store().records()[0].kept == "on_device_only"
 
 
 def test_cloud_off_by_policy_is_kept_by_policy_and_off_by_choice_is_not(store, ledger):
-    done(list(assistant(store, ledger, FakeBackend(), cloud_off_by_policy=True).ask("hi")))
-    done(list(assistant(store, ledger, FakeBackend(), cloud_off_by_policy=False).ask("hi again")))
+    done(list(ask(assistant(store, ledger, FakeBackend(), cloud_off_by_policy=True), "hi")))
+    done(list(ask(assistant(store, ledger, FakeBackend(), cloud_off_by_policy=False), "hi again")))
     assert [r.kept for r in ledger.store().records()] == ["policy", ""]
 
 
 def test_not_in_documents_reply_is_not_counted(store, ledger):
     a = assistant(store, ledger, FakeBackend(), retriever=FakeRetriever([]))
-    done(list(a.ask("Anything about llamas?", collections=["default"])))
+    done(list(ask(a, "Anything about llamas?", collections=["default"])))
     assert ledger.store().count() == 0
 
 
 def test_ledger_off_records_nothing_and_the_view_says_so(store, ledger):
     ledger.settings.usage.enabled = False
-    done(list(assistant(store, ledger, FakeBackend()).ask("hi")))
+    done(list(ask(assistant(store, ledger, FakeBackend()), "hi")))
     assert not ledger.path.exists()
     with pytest.raises(AppError, match="turned off"):
         ledger.summary()
@@ -129,12 +130,12 @@ def test_ledger_off_records_nothing_and_the_view_says_so(store, ledger):
 def test_a_ledger_that_cannot_be_written_never_costs_the_answer(tmp_path, store):
     (tmp_path / "blocked").mkdir()
     broken = UsageLedger(tmp_path / "blocked", Settings())  # a folder where the file should be
-    events = list(assistant(store, broken, FakeBackend().enqueue("Still answered.")).ask("hi"))
+    events = list(ask(assistant(store, broken, FakeBackend().enqueue("Still answered.")), "hi"))
     assert done(events).answer.text == "Still answered."
 
 
 def test_caller_stopping_at_the_done_event_still_records(store, ledger):
-    for event in assistant(store, ledger, FakeBackend()).ask("hi"):
+    for event in ask(assistant(store, ledger, FakeBackend()), "hi"):
         if isinstance(event, DoneEvent):
             break
     assert ledger.store().count() == 1

@@ -1,0 +1,252 @@
+"""One answer on its way out: stream the pieces, save as they come, fall back, finish.
+
+``AnswerStream`` is phase 2 of ``Assistant`` (phase 1, preparing, is in ``assistant.py``). Its
+steps, in order: announce the route, the sources and the notices; store a placeholder message;
+pump the backend's pieces (saving every ``SAVE_EVERY_S``; a cloud failure switches to the local
+model, announced by a second RouteEvent after which the text starts afresh); then finish: the
+timings, the claim check, the final save and the DoneEvent (or ErrorEvent).
+
+Runs on the answer's worker thread in the GUI: never touch widgets here.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Callable, Iterator
+
+from desktop_app.core.cancel import CancelToken
+from desktop_app.core.errors import AppError, CloudError, StorageError
+from desktop_app.core.records import (
+    Answer,
+    AnswerEvent,
+    ClaimCheck,
+    ClaimsEvent,
+    DoneEvent,
+    ErrorEvent,
+    NoticeEvent,
+    Route,
+    RouteEvent,
+    SourcesEvent,
+    Timings,
+    TokenEvent,
+)
+from desktop_app.llm.base import ChatBackend, GenerationRequest
+from desktop_app.rag.claim_check import check_claims
+from desktop_app.routing.base import CloudGateway
+from desktop_app.services.prepared_question import PreparedQuestion, close_stream, quietly
+
+SAVE_EVERY_S = 0.5  # how often a streaming answer is written to disk
+KEPT_LOCAL = "You kept this question on this device."
+
+log = logging.getLogger(__name__)
+
+
+class AnswerStream:
+    """Streams one prepared answer as events (``events()``), saving it in ``store`` as it goes.
+
+    Args:
+        request: builds the local model's GenerationRequest (called again after a cloud fallback).
+        use_cloud: stream from ``gateway`` (the plan says cloud and the user allowed it).
+        notices: the notices to show; a fallback's notice is appended (it is saved with the answer).
+    """
+
+    def __init__(self, store, backend: ChatBackend, gateway: CloudGateway | None, prepared: PreparedQuestion,
+                 cancel: CancelToken, use_cloud: bool, notices: list[str],
+                 request: Callable[[], GenerationRequest]) -> None:
+        self.store = store
+        self.backend = backend
+        self.gateway = gateway
+        self.prepared = prepared
+        self.cancel = cancel
+        self.use_cloud = use_cloud
+        self.notices = notices
+        self._request = request
+        plan = prepared.plan
+        self.route: Route = "cloud" if use_cloud else "local"
+        self.model = (plan.model or "cloud model") if use_cloud else backend.model_name
+        self.reason = plan.reason if (use_cloud or plan.route == "local") else KEPT_LOCAL
+        self.meta = {"route": self.route, "model": self.model, "reason": self.reason,
+                     "sources": [c.to_json() for c in prepared.citations]}
+        self.message_id: int | None = None
+        self._restart()
+
+    def _restart(self) -> None:
+        """The text so far and its clock (again after a fallback: the answer starts afresh)."""
+        self.text, self.count = "", 0
+        self.first_at: float | None = None
+        self.started = self.last_save = time.perf_counter()
+
+    def events(self) -> Iterator[AnswerEvent]:
+        """The answer's events; ends with DoneEvent or ErrorEvent (nothing after a closed generator)."""
+        yield from self._announce()
+        try:
+            self.message_id = self.store.add_message(self.prepared.conversation_id, "assistant", "",
+                                                     status="streaming", meta=self.meta).id
+        except AppError as exc:
+            yield ErrorEvent(exc)
+            return
+        natural_end, error = yield from self._pump()
+        yield from self._finish(natural_end, error)
+
+    def _announce(self) -> Iterator[AnswerEvent]:
+        yield RouteEvent(self.route, self.model, self.reason)
+        if self.prepared.citations:
+            yield SourcesEvent(self.prepared.citations)
+        for note in self.notices:
+            yield NoticeEvent(note)
+
+    def _pump(self):
+        """Hand out the backend's pieces until it ends, the user stops, or it fails.
+
+        Returns (natural_end, error). A generator closed mid-answer (Ctrl+C, the window
+        dropping it) keeps what arrived, marked ``stopped``.
+        """
+        pieces = self._pieces()
+        natural_end = exited = False
+        save_failed = False
+        error: AppError | None = None
+        try:
+            while not self.cancel.cancelled:
+                try:
+                    piece = next(pieces)
+                except StopIteration:
+                    natural_end = True
+                    break
+                except CloudError as exc:
+                    if self.cancel.cancelled:
+                        break
+                    close_stream(pieces)
+                    yield from self._fall_back_to_local(exc)
+                    pieces = self._pieces()
+                    continue
+                if self._take(piece):
+                    failed = yield from self._save_progress(tell=not save_failed)
+                    save_failed = save_failed or failed
+                yield TokenEvent(piece)
+            exited = True
+        except AppError as exc:
+            error, exited = exc, True
+        finally:
+            close_stream(pieces)
+            if not exited:
+                quietly(self.store.update_message, self.message_id, content=self.text, status="stopped",
+                        meta=self.meta)
+        return natural_end, error
+
+    def _pieces(self) -> Iterator[str]:
+        if self.use_cloud:
+            return self.gateway.stream(self.prepared.plan, self.cancel)  # type: ignore[union-attr]
+        return self.backend.stream(self._request(), self.cancel)
+
+    def _fall_back_to_local(self, exc: CloudError) -> Iterator[AnswerEvent]:
+        """The user always gets an answer: the local model's, with a one-line notice."""
+        if not self.prepared.fits_locally:
+            raise CloudError(f"The cloud model could not answer ({exc.message}), and the question is "
+                             "too long for the model on this device.", exc.hint) from exc
+        note = f"The cloud model could not answer ({exc.message}); answered on this device instead."
+        self.notices.append(note)
+        yield NoticeEvent(note)
+        self.route, self.model, self.reason = "local", self.backend.model_name, "Cloud unavailable: answered on this device."
+        self.meta.update(route=self.route, model=self.model, reason=self.reason)
+        yield RouteEvent(self.route, self.model, self.reason)  # after tokens: the answer starts afresh
+        self.use_cloud = False
+        self._restart()
+
+    def _take(self, piece: str) -> bool:
+        """Add a piece; True when it is time to save (saved before it is shown: a crash loses nothing seen)."""
+        now = time.perf_counter()
+        if self.first_at is None:
+            self.first_at = now
+        self.text += piece
+        self.count += 1
+        if now - self.last_save >= SAVE_EVERY_S:
+            self.last_save = now
+            return True
+        return False
+
+    def _save_progress(self, tell: bool):
+        """Save the text so far; a failure keeps the answer going and is said once (``tell``). Returns failed."""
+        try:
+            self.store.update_message(self.message_id, content=self.text)
+        except StorageError as exc:
+            if tell:
+                yield NoticeEvent(f"{exc} The answer is still shown but may not be saved.")
+            return True
+        return False
+
+    def _timings(self, natural_end: bool) -> Timings:
+        end = time.perf_counter()
+        # The backend's own figures are stale after a cut-short stream, and a cloud has none.
+        stats = self.backend.last_stats if (natural_end and not self.use_cloud) else None
+        first_at, count = self.first_at, self.count
+        return Timings(
+            ttft_s=stats.ttft_s if stats else ((first_at - self.started) if first_at else 0.0),
+            tokens_per_s=stats.tokens_per_s if stats else (count / (end - first_at) if first_at and end > first_at else 0.0),
+            total_s=end - self.started,
+            completion_tokens=stats.completion_tokens if stats else count,
+            prompt_tokens=stats.prompt_tokens if stats else self.prepared.prompt_tokens,
+        )
+
+    def _finish(self, natural_end: bool, error: AppError | None) -> Iterator[AnswerEvent]:
+        timings = self._timings(natural_end)
+        prepared, meta = self.prepared, self.meta
+        if error is not None and not self.text:
+            quietly(self.store.delete_message, self.message_id)  # nothing worth keeping; the question stays
+            yield ErrorEvent(error)
+            return
+        stopped = self.cancel.cancelled and error is None
+        text = self.text.strip()  # completion-style models open with a space and may end with a newline
+        claims = _check_claims(text, prepared) if error is None else None
+        if claims is not None:
+            meta["claims"] = claims.to_json()  # saved with the message: a reopened answer keeps its marks
+        meta.update(timings=timings.to_json(), notices=self.notices)
+        status = "error" if error else ("stopped" if stopped else "complete")
+        try:
+            self.store.update_message(self.message_id, content=text, status=status, meta=meta)
+        except StorageError as exc:
+            error = error or exc
+        if error is not None:
+            yield ErrorEvent(error)
+            return
+        if claims is not None:
+            yield ClaimsEvent(claims)
+        yield DoneEvent(Answer(
+            text=text, model=self.model, route=self.route, reason=self.reason, sources=list(prepared.citations),
+            timings=timings, stopped=stopped, notices=self.notices, message_id=self.message_id,
+            conversation_id=prepared.conversation_id, claims=claims,
+        ))
+
+
+def fixed_answer(store, prepared: PreparedQuestion, text: str, notices: list[str]) -> Iterator[AnswerEvent]:
+    """An answer that no model writes (the documents hold nothing relevant), saved like any other."""
+    model = "document search"
+    reason = "Nothing relevant was found in the selected documents."
+    yield RouteEvent("local", model, reason)
+    for note in notices:
+        yield NoticeEvent(note)
+    yield TokenEvent(text)
+    meta = {"route": "local", "model": model, "reason": reason, "sources": [], "notices": notices}
+    try:
+        msg = store.add_message(prepared.conversation_id, "assistant", text, meta=meta)
+    except AppError as exc:
+        yield ErrorEvent(exc)
+        return
+    yield DoneEvent(Answer(text=text, model=model, route="local", reason=reason, notices=notices,
+                           message_id=msg.id, conversation_id=prepared.conversation_id))
+
+
+def _check_claims(text: str, prepared: PreparedQuestion) -> ClaimCheck | None:
+    """A grounded answer's figures and names checked against its cited passages (issue 16).
+
+    Regexes only, a few ms, no model call; in the GUI this runs on the answer's worker thread.
+    None for answers without sources or text. The check only adds marks to an answer, so a fault
+    in it is logged and the answer is kept unmarked rather than lost.
+    """
+    if not prepared.citations or not text:
+        return None
+    try:
+        return check_claims(text, prepared.citations, prepared.question)
+    except Exception:  # noqa: BLE001 - see the docstring: never lose an answer over its check
+        log.exception("Checking the answer's figures against its sources failed")
+        return None
