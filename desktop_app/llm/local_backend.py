@@ -126,6 +126,10 @@ class LocalLlamaBackend:
     def stream(self, request: GenerationRequest, cancel: CancelToken | None = None) -> Iterator[str]:
         """Yield the answer piece by piece; see the module docstring for the rules.
 
+        Steps: tokenize and check the prompt fits, arm Stop for a long prompt evaluation,
+        hand out the pieces (trimmed at the answer's edges, cut at a repetition loop), then
+        record the run's figures in ``last_stats``.
+
         Raises:
             ContextOverflowError: the prompt does not fit the context window.
             ModelError: llama.cpp failed while generating.
@@ -138,11 +142,7 @@ class LocalLlamaBackend:
             started = time.perf_counter()
             tokens, stop = self._prompt_tokens(request.messages)
             n_ctx = llama.n_ctx()
-            if len(tokens) >= n_ctx:
-                raise ContextOverflowError(
-                    f"The conversation is too long for the model's context window ({len(tokens):,} of {n_ctx:,} tokens).",
-                    "Start a new conversation, shorten the question, or raise the context size in Settings.",
-                )
+            _check_fits(len(tokens), n_ctx)
             reused = min(self._cached_prefix(tokens), len(tokens) - 1)
             stats = GenerationStats(prompt_tokens=len(tokens), reused_prefix_tokens=max(0, reused))
             self._last_stats = stats
@@ -160,13 +160,12 @@ class LocalLlamaBackend:
             )
             first_at: float | None = None
             finish = ""
-            held, started_text = "", False
-            loop_guard = RepetitionGuard()
+            edges, loop_guard = _AnswerEdges(), RepetitionGuard()
             try:
                 for chunk in chunks:
                     if first_at is None:
                         first_at = time.perf_counter()
-                        if abort is not None:
+                        if abort is not None:  # the evaluation is over: cancel is checked per token now
                             self._disarm_abort()
                             abort = None
                     if stopped():  # checked before and after handing out a piece
@@ -174,18 +173,9 @@ class LocalLlamaBackend:
                         break
                     choice = chunk["choices"][0]
                     finish = choice["finish_reason"] or finish
-                    piece = choice["text"]
-                    if not piece:
+                    piece = edges.feed(choice["text"])
+                    if piece is None:
                         continue
-                    # Answers neither start nor end with blank space: leading space is dropped,
-                    # and whitespace-only pieces wait until more text follows them.
-                    if piece.isspace():
-                        held += piece
-                        continue
-                    if not started_text:
-                        piece, held, started_text = piece.lstrip(), "", True
-                    elif held:
-                        piece, held = held + piece, ""
                     yield piece
                     if stopped():
                         finish = "cancelled"
@@ -201,16 +191,8 @@ class LocalLlamaBackend:
                 chunks.close()
                 if abort is not None:
                     self._disarm_abort()
-                ended = time.perf_counter()
                 generated = max(0, llama.n_tokens - len(tokens) + 1) if first_at is not None else 0
-                stats.ttft_s = (first_at - started) if first_at is not None else 0.0
-                stats.total_s = ended - started
-                decode_s = ended - first_at if first_at is not None else 0.0
-                if generated > 1 and decode_s > 0:
-                    stats.tokens_per_s = (generated - 1) / decode_s
-                elif generated and stats.total_s > 0:
-                    stats.tokens_per_s = generated / stats.total_s
-                stats.completion_tokens = generated
+                _record_timings(stats, started, first_at, generated)
                 stats.finish_reason = finish or ("cancelled" if stopped() else "stop")
                 stats.extra = {"device": self.device_label, "n_ctx": n_ctx}
                 if self._closing.is_set():
@@ -329,3 +311,46 @@ class LocalLlamaBackend:
         if self._llama is not None:
             self._llama_cpp.llama_set_abort_callback(self._llama.ctx, self._llama_cpp.ggml_abort_callback(), None)
         self._abort_ref = None
+
+
+def _check_fits(prompt_tokens: int, n_ctx: int) -> None:
+    if prompt_tokens >= n_ctx:
+        raise ContextOverflowError(
+            f"The conversation is too long for the model's context window ({prompt_tokens:,} of {n_ctx:,} tokens).",
+            "Start a new conversation, shorten the question, or raise the context size in Settings.",
+        )
+
+
+class _AnswerEdges:
+    """Answers neither start nor end with blank space: leading space is dropped, and
+    whitespace-only pieces wait until more text follows them."""
+
+    def __init__(self) -> None:
+        self._held = ""
+        self._started = False
+
+    def feed(self, piece: str) -> str | None:
+        """The piece to hand out, or None while there is nothing (yet) to show."""
+        if not piece:
+            return None
+        if piece.isspace():
+            self._held += piece
+            return None
+        if not self._started:
+            self._started, self._held = True, ""
+            return piece.lstrip()
+        piece, self._held = self._held + piece, ""
+        return piece
+
+
+def _record_timings(stats: GenerationStats, started: float, first_at: float | None, generated: int) -> None:
+    """Time to first token, total time and decode speed (the first token belongs to the prompt)."""
+    ended = time.perf_counter()
+    stats.ttft_s = (first_at - started) if first_at is not None else 0.0
+    stats.total_s = ended - started
+    decode_s = ended - first_at if first_at is not None else 0.0
+    if generated > 1 and decode_s > 0:
+        stats.tokens_per_s = (generated - 1) / decode_s
+    elif generated and stats.total_s > 0:
+        stats.tokens_per_s = generated / stats.total_s
+    stats.completion_tokens = generated
