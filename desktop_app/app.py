@@ -187,9 +187,15 @@ class Core:
             return self._gateway
 
     def reset_gateway(self) -> None:
+        """Forget the gateway and the Assistant built on it (the routing settings changed).
+
+        The old gateway is closed (its HTTP connections); an answer still streaming through it
+        keeps its connection until it ends (``Gateway.close``).
+        """
         with self._lock:
-            self._gateway = None
+            old, self._gateway = self._gateway, None
             self._assistant = None
+        _close_quietly(old)
 
     @property
     def usage(self):

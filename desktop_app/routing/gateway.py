@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import threading
 import os
 from dataclasses import dataclass
 from typing import Callable, Iterator, Mapping, Sequence
@@ -107,6 +108,10 @@ class Gateway:
         self.settings = settings
         self._backend_factory = backend_factory or _default_backend
         self._backend = None
+        # Streams in flight, so that close() never cuts one off (see close).
+        self._streams_lock = threading.Lock()
+        self._streams = 0
+        self._closed = False
         self.confidence_probe = confidence_probe
         self.router_config = router_config
 
@@ -121,11 +126,25 @@ class Gateway:
         return self._backend
 
     def close(self) -> None:
-        """Close the cloud backend's HTTP connections (the app is quitting); safe to call twice."""
-        backend, self._backend = self._backend, None
-        close = getattr(backend, "close", None)
-        if close is not None:
-            close()
+        """Close the cloud backend's HTTP connections; safe to call twice, and from any thread.
+
+        An answer still streaming through this gateway (the settings changed mid-answer, and
+        the Core built a new gateway) keeps its connection: the last stream to end closes it.
+        """
+        with self._streams_lock:
+            self._closed = True
+            if self._streams:
+                return
+            backend, self._backend = self._backend, None
+        _close_backend(backend)
+
+    def _stream_ended(self) -> None:
+        with self._streams_lock:
+            self._streams -= 1
+            if not (self._closed and self._streams == 0):
+                return
+            backend, self._backend = self._backend, None
+        _close_backend(backend)
 
     def plan(self, question: str, messages: Sequence[Message], hits: Sequence[Hit], forced: Route | None,
              local_context_length: int, prompt_tokens: int) -> HandoffPlan:
@@ -186,13 +205,18 @@ class Gateway:
         llm = self.settings.llm
         request = GenerationRequest(plan.outgoing, max_tokens=llm.max_tokens, temperature=llm.temperature)
         restorer = StreamingRestorer(dict(plan.redactions))
-        for piece in self.backend().stream(request, cancel):
-            shown = restorer.feed(piece)
-            if shown:
-                yield shown
-        rest = restorer.flush()
-        if rest:
-            yield rest
+        with self._streams_lock:
+            self._streams += 1
+        try:
+            for piece in self.backend().stream(request, cancel):
+                shown = restorer.feed(piece)
+                if shown:
+                    yield shown
+            rest = restorer.flush()
+            if rest:
+                yield rest
+        finally:
+            self._stream_ended()
 
     def test_connection(self):
         """Test the configured endpoint (see CloudBackend.test_connection)."""
@@ -242,6 +266,12 @@ class Gateway:
         user = messages[-1].content if messages else ""
         out.append(Message("user", redactor.redact(user)))
         return tuple(out), dict(redactor.mapping), _document_chars(user, hits)
+
+
+def _close_backend(backend) -> None:
+    close = getattr(backend, "close", None)
+    if close is not None:
+        close()
 
 
 def _default_backend(config: CloudConfig):

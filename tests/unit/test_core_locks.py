@@ -9,6 +9,7 @@ import pytest
 
 from desktop_app.app import build_core
 from desktop_app.core.errors import ModelError
+from desktop_app.core.records import Message
 from desktop_app.llm.fake import FakeBackend
 
 
@@ -234,3 +235,43 @@ def test_closing_the_core_closes_the_cloud_gateways_connections(core):
     assert core._gateway.backend() is cloud
     core.close()
     assert closed == [True] and core._gateway is None
+
+
+def _gateway_on(core, cloud):
+    from desktop_app.config.paths import AppPaths
+    from desktop_app.config.policy import MachinePolicy
+    from desktop_app.config.settings import Settings
+    from desktop_app.routing.gateway import build_gateway
+
+    s = Settings()
+    s.routing.policy = "auto"
+    s.routing.cloud.base_url = "http://127.0.0.1:9/v1"
+    s.routing.cloud.model = "big"
+    return build_gateway(AppPaths.resolve(core.paths.data_dir.parent), s, MachinePolicy(), {},
+                         backend_factory=lambda c: cloud)
+
+
+def test_resetting_the_gateway_closes_the_old_ones_connections_after_its_last_answer(core):
+    from desktop_app.routing.base import HandoffPlan
+
+    cloud = FakeBackend("big").enqueue("One two three.")
+    closed = []
+    cloud.close = lambda: closed.append(True)
+    gateway = core._gateway = _gateway_on(core, cloud)
+    plan = HandoffPlan(route="cloud", reason="test", model="big", outgoing=(Message("user", "hi"),))
+    streaming = gateway.stream(plan)
+    first = next(streaming)  # an answer is streaming through the old gateway
+    core.reset_gateway()  # the routing settings changed meanwhile
+    assert core._gateway is None and closed == []  # the answer keeps its connection...
+    assert first + "".join(streaming) == "One two three."
+    assert closed == [True]  # ...and the last stream to end closes it
+
+
+def test_resetting_an_idle_gateway_closes_it_at_once(core):
+    cloud = FakeBackend("big")
+    closed = []
+    cloud.close = lambda: closed.append(True)
+    core._gateway = _gateway_on(core, cloud)
+    core._gateway.backend()
+    core.reset_gateway()
+    assert closed == [True]
