@@ -28,6 +28,9 @@ COMMANDS = {
     "serve": "serve_cmd",
     "usage": "usage_cmd",
     "diagnostics": "diagnostics_cmd",
+    "summarize": "document_task_cmd",
+    "compare": "document_task_cmd",
+    "extract": "document_task_cmd",
 }
 
 
