@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 import os
 
-from PySide6.QtCore import QPoint, Qt, QUrl
+from PySide6.QtCore import QPoint, Qt, QUrl, Signal
 from PySide6.QtGui import QColor, QDesktopServices, QGuiApplication, QKeySequence, QShortcut, QTextCursor
 from PySide6.QtWidgets import (
     QDialog,
@@ -99,6 +99,8 @@ def open_citation_file(citation: Citation) -> bool:
 
 class CitationPopup(QDialog):
     """A small non-modal window with the quoted passage and an "Open at page N" button."""
+
+    closed = Signal()  # hidden by Esc, Close or the window's close button
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -209,6 +211,11 @@ class CitationPopup(QDialog):
             return
         if not open_citation_file(self.citation):
             self._set_status(f"No application could open {file_label(self.citation.source)}.")
+
+    def hideEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        super().hideEvent(event)
+        if not event.spontaneous():  # not when the whole app is minimised
+            self.closed.emit()
 
     def copy_passage(self) -> None:
         if self.citation is not None:

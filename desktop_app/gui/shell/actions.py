@@ -66,22 +66,22 @@ def build_actions(window) -> WindowActions:
     prefs = [QKeySequence(QKeySequence.StandardKey.Preferences), "Ctrl+,"]
     acts = WindowActions(
         new_chat=_action(w, "&New chat", w.new_chat, ["Ctrl+N"], "Start a new conversation."),
-        add_documents=_action(w, "Add &documents…", w.add_documents, [], "Index PDF, text or Markdown files for questions."),
-        add_model=_action(w, "Add &model…", w.add_model_dialog, [], "Add a GGUF model file."),
-        download_models=_action(w, "Do&wnload models…", w.open_model_downloads, [], "Download a recommended model (only when you ask)."),
+        add_documents=_action(w, "Add &documents…", w.documents.choose_files, [], "Index PDF, text or Markdown files for questions."),
+        add_model=_action(w, "Add &model…", w.documents.choose_model, [], "Add a GGUF model file."),
+        download_models=_action(w, "Do&wnload models…", w.dialogs.open_model_downloads, [], "Download a recommended model (only when you ask)."),
         export=_action(w, "&Export conversation…", w.export_current, ["Ctrl+E"], "Save this conversation as Markdown or JSON."),
         rename=_action(w, "&Rename conversation…", w.rename_current, [], "Give this conversation a new title."),
         delete=_action(w, "&Delete conversation…", w.delete_current, [], "Delete this conversation."),
         quit=_action(w, "&Quit", w.close, [QKeySequence(QKeySequence.StandardKey.Quit), "Ctrl+Q"], "Quit SLM Assistant."),
         search=_action(w, "&Search conversations", w.focus_search, ["Ctrl+F"], "Search your conversations."),
         toggle_sidebar=_action(w, "Show &conversations", w.toggle_sidebar, ["Ctrl+B"], "Show or hide the conversation list."),
-        toggle_documents=_action(w, "Show d&ocuments", w.toggle_documents, ["Ctrl+D"], "Show or hide the documents panel."),
+        toggle_documents=_action(w, "Show d&ocuments", w.documents.toggle, ["Ctrl+D"], "Show or hide the documents panel."),
         stop=_action(w, "S&top answer", w.stop, ["Esc"], "Stop the answer being written."),
         regenerate=_action(w, "&Regenerate answer", w.regenerate, ["Ctrl+R"], "Answer the last question again."),
         copy_answer=_action(w, "&Copy last answer", w.copy_last_answer, ["Ctrl+Shift+C"], "Copy the last answer."),
-        settings=_action(w, "&Settings…", w.open_settings, prefs, "Model, appearance, documents and cloud settings."),
-        audit_log=_action(w, "Cloud &audit log…", w.open_audit_log, [], "Everything ever sent to the cloud."),
-        about=_action(w, "&About SLM Assistant", w.open_about, [], "Version and licences."),
+        settings=_action(w, "&Settings…", w.dialogs.open_settings, prefs, "Model, appearance, documents and cloud settings."),
+        audit_log=_action(w, "Cloud &audit log…", w.dialogs.open_audit_log, [], "Everything ever sent to the cloud."),
+        about=_action(w, "&About SLM Assistant", w.dialogs.open_about, [], "Version and licences."),
     )
     acts.settings.setMenuRole(QAction.MenuRole.PreferencesRole)
     acts.quit.setMenuRole(QAction.MenuRole.QuitRole)

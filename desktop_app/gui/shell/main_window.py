@@ -19,14 +19,14 @@ from PySide6.QtWidgets import QMainWindow, QWidget
 from desktop_app import PRODUCT_NAME
 from desktop_app.core.errors import AppError
 from desktop_app.gui.common.status_bar import AppStatusBar
-from desktop_app.gui.shell.window_dialogs import WindowDialogsMixin
-from desktop_app.gui.shell.window_documents import WindowDocumentsMixin
+from desktop_app.gui.shell.window_dialogs import ModelReloader, WindowDialogs
+from desktop_app.gui.shell.window_documents import WindowDocuments
 from desktop_app.gui.common.workers import WorkerPool
 
 MENU_TITLES = (("file", "&File"), ("edit", "&Edit"), ("view", "&View"), ("tools", "&Tools"), ("help", "&Help"))
 
 
-class MainWindow(WindowDocumentsMixin, WindowDialogsMixin, QMainWindow):
+class MainWindow(QMainWindow):
     """The one window of the app. Built by ``application.run`` with the Core and a WorkerPool."""
 
     modelLoaded = Signal(object)  # the ChatBackend, once loaded off the GUI thread
@@ -46,8 +46,10 @@ class MainWindow(WindowDocumentsMixin, WindowDialogsMixin, QMainWindow):
         # Menu titles now, their actions with the rest of the UI: the bar does not jump later.
         self._menus = {key: self.menuBar().addMenu(title) for key, title in MENU_TITLES}
         self.controller = None
-        self.documents_panel = None
-        self.documents_dock = None
+        self.dialogs = WindowDialogs(core, self.pool, self, on_settings_applied=self._on_settings_applied)
+        self.reloader = ModelReloader(core, is_busy=lambda: self.controller is not None and self.controller.busy,
+                                      start_loading=self.start_model_loading)
+        self.documents: WindowDocuments | None = None  # with the chat UI (it reports to the banner)
         self.startup_done = False
         self._startup_queued = False
         self._style_key: tuple[str, ...] | None = None  # the palette the style sheet was made from
@@ -99,8 +101,14 @@ class MainWindow(WindowDocumentsMixin, WindowDialogsMixin, QMainWindow):
 
         self.controller = ChatController(
             core, self.pool, self.chat_view, self.composer, self.banner, self.status, self,
-            collections=self._conversation_collections,
+            collections=lambda: self.documents.chosen_collections(),
         )
+        from desktop_app.gui.chat import conversation_ops
+
+        self.documents = WindowDocuments(
+            core, self.pool, self, show_error=self.banner.show_error, show_message=self.status.showMessage,
+            add_model=lambda path: conversation_ops.add_model(self, path),
+            documents_listed=self.composer.set_documents_available, citation_closed=self._on_citation_closed)
         self.actions = build_actions(self)
         self.usage_action = add_usage_action(self)  # Tools → Usage and savings… (issue 12)
         self._wire()
@@ -128,7 +136,7 @@ class MainWindow(WindowDocumentsMixin, WindowDialogsMixin, QMainWindow):
         sb.deleteRequested.connect(lambda cid: conversation_ops.delete(self, cid))
         sb.exportRequested.connect(lambda cid: conversation_ops.export(self, cid))
         sb.searchChanged.connect(lambda _text: self.refresh_conversations())
-        self.chat_view.citationClicked.connect(self._open_citation)
+        self.chat_view.citationClicked.connect(self.documents.open_citation)
         self.chat_view.withoutDocumentsRequested.connect(lambda: self.controller.regenerate(use_documents=False))
         self.controller.conversationChanged.connect(self._on_conversation_changed)
         self.controller.answerFinished.connect(lambda _a: self.refresh_conversations())
@@ -172,7 +180,7 @@ class MainWindow(WindowDocumentsMixin, WindowDialogsMixin, QMainWindow):
             self.open_conversation(last)  # also lists the conversations (conversationChanged)
         else:
             self.refresh_conversations()
-        self.documents_panel = self._build_documents_panel()
+        self.documents.build(self.controller.conversation_id, self.actions.toggle_documents, self.actions.add_documents)
         # Last: importing llama.cpp on the worker competes for the GIL with the work above.
         self.start_model_loading()
         # The Markdown parser's import would otherwise stall the first answer on the GUI thread.
@@ -251,7 +259,7 @@ class MainWindow(WindowDocumentsMixin, WindowDialogsMixin, QMainWindow):
         self.actions.stop.setEnabled(busy)
         self.actions.regenerate.setEnabled(not busy)
         if not busy:
-            self._reload_model_when_idle()
+            self.reloader.when_idle()
 
     # ---------------------------------------------------------------- actions (menu slots)
 
@@ -294,6 +302,42 @@ class MainWindow(WindowDocumentsMixin, WindowDialogsMixin, QMainWindow):
 
         if self.controller.conversation_id is not None:
             conversation_ops.export(self, self.controller.conversation_id)
+
+    # ---------------------------------------------------------------- documents and dialogs (delegated)
+
+    @property
+    def documents_panel(self):
+        return self.documents.panel if self.documents is not None else None
+
+    @property
+    def documents_dock(self):
+        return self.documents.dock if self.documents is not None else None
+
+    def _on_citation_closed(self) -> None:
+        """Back to the question being typed (kept as it was) after a citation popup closes."""
+        from PySide6.QtCore import Qt
+
+        if self.isVisible():
+            self.activateWindow()
+            self.composer.edit.setFocus(Qt.FocusReason.PopupFocusReason)
+
+    def dragEnterEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        if event.mimeData().hasUrls() and any(u.isLocalFile() for u in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:  # noqa: N802
+        paths = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
+        event.acceptProposedAction()
+        self.documents.handle_dropped_paths(paths)
+
+    def _on_settings_applied(self, reload_model: bool) -> None:
+        from desktop_app.gui.shell.theme import apply_theme_setting
+
+        apply_theme_setting(self.core.settings.ui.theme)
+        self.restyle()
+        self._apply_policy()
+        if reload_model:
+            self.reloader.request()
 
     # ---------------------------------------------------------------- theme
 

@@ -1,49 +1,75 @@
-"""The window's dialogs (settings, audit log, about) and what applying settings changes.
+"""The window's dialogs (settings, model downloads, audit log, about) and the model reload that
+applying settings may ask for.
 
-A mixin of ``MainWindow``: kept apart so the window module stays about wiring.
+Owned by ``MainWindow`` (composition): each object gets what it uses in its constructor, so
+what a dialog depends on is visible here instead of in attributes set elsewhere on the window.
 """
 
 from __future__ import annotations
 
+from typing import Any, Callable
 
-class WindowDialogsMixin:
-    """Opens the dialogs; reloads the model only between answers."""
+from PySide6.QtWidgets import QWidget
+
+from desktop_app.gui.common.workers import WorkerPool
+
+
+class WindowDialogs:
+    """Opens the window's modal dialogs on the app's Core and worker pool."""
+
+    def __init__(self, core: Any, pool: WorkerPool, parent: QWidget,
+                 on_settings_applied: Callable[[bool], None]) -> None:
+        """Args:
+            on_settings_applied: called with ``reload_model`` after Settings → Apply/OK.
+        """
+        self._core = core
+        self._pool = pool
+        self._parent = parent
+        self._on_settings_applied = on_settings_applied
 
     def open_settings(self) -> None:
         from desktop_app.gui.settings.dialog import SettingsDialog
 
-        dialog = SettingsDialog(self.core, self.pool, self)
+        dialog = SettingsDialog(self._core, self._pool, self._parent)
         dialog.settingsApplied.connect(self._on_settings_applied)
         dialog.exec()
-
-    def _on_settings_applied(self, reload_model: bool) -> None:
-        from desktop_app.gui.shell.theme import apply_theme_setting
-
-        apply_theme_setting(self.core.settings.ui.theme)
-        self.restyle()
-        self._apply_policy()
-        if reload_model:
-            self._reload_pending = True
-            self._reload_model_when_idle()
-
-    def _reload_model_when_idle(self) -> None:
-        """Swap the model only between answers: closing it under a running stream would crash it."""
-        if getattr(self, "_reload_pending", False) and not self.controller.busy:
-            self._reload_pending = False
-            self.core.reload_backend()
-            self.start_model_loading()
 
     def open_model_downloads(self) -> None:
         from desktop_app.gui.dialogs.model_download import ModelDownloadDialog
 
-        ModelDownloadDialog(self.core, self.pool, self).exec()
+        ModelDownloadDialog(self._core, self._pool, self._parent).exec()
 
     def open_audit_log(self) -> None:
         from desktop_app.gui.dialogs.audit import AuditLogDialog
 
-        AuditLogDialog(self.core, self, pool=self.pool).exec()
+        AuditLogDialog(self._core, self._parent, pool=self._pool).exec()
 
     def open_about(self) -> None:
         from desktop_app.gui.dialogs.about import AboutDialog
 
-        AboutDialog(self.core, self, pool=self.pool).exec()
+        AboutDialog(self._core, self._parent, pool=self._pool).exec()
+
+
+class ModelReloader:
+    """Swaps the model only between answers: closing it under a running stream would crash it."""
+
+    def __init__(self, core: Any, is_busy: Callable[[], bool], start_loading: Callable[[], None]) -> None:
+        """Args:
+            is_busy: True while an answer is being written.
+            start_loading: loads the (new) model on a worker.
+        """
+        self._core = core
+        self._is_busy = is_busy
+        self._start_loading = start_loading
+        self.pending = False
+
+    def request(self) -> None:
+        """Reload now if idle, else as soon as the running answer ends (``when_idle``)."""
+        self.pending = True
+        self.when_idle()
+
+    def when_idle(self) -> None:
+        if self.pending and not self._is_busy():
+            self.pending = False
+            self._core.reload_backend()
+            self._start_loading()

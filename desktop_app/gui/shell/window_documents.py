@@ -1,105 +1,123 @@
-"""The window's documents side: the documents panel dock, adding documents and models
-(menu, file dialogs, drops) and opening citations.
+"""The window's documents side: the documents panel dock, adding documents and models (menu,
+file dialogs, drops) and opening citations.
 
-A mixin of ``MainWindow``; the panel itself is ``documents_panel``. It is built after the first
-paint, so until then ``documents_panel`` is None and the window chats without it.
+Owned by ``MainWindow`` (composition). The panel is built after the first paint, so until then
+``panel`` is None and the window chats without it.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any, Callable
+
+from PySide6.QtWidgets import QMainWindow
 
 from desktop_app.core.errors import AppError
+from desktop_app.gui.common.workers import WorkerPool
 
 
-class WindowDocumentsMixin:
-    """Documents panel wiring, drops (``.gguf`` -> models, the rest -> documents), citations."""
+class WindowDocuments:
+    """Documents panel dock, drops (``.gguf`` -> models, the rest -> documents), citations."""
 
-    def _build_documents_panel(self):
-        """The documents panel, in a dock on the right."""
+    def __init__(self, core: Any, pool: WorkerPool, window: QMainWindow, *, show_error: Callable[[AppError], None],
+                 show_message: Callable[[str, int], None], add_model: Callable[[str], None],
+                 documents_listed: Callable[[bool], None], citation_closed: Callable[[], None]) -> None:
+        """Args:
+            window: the main window the dock and the file dialogs belong to.
+            show_error / show_message: the window's error banner and status line.
+            add_model: registers a ``.gguf`` file as a model (on a worker).
+            documents_listed: told after each listing whether any document is indexed.
+            citation_closed: called when the citation popup closes (the window takes the focus back).
+        """
+        self._core = core
+        self._pool = pool
+        self._window = window
+        self._show_error = show_error
+        self._show_message = show_message
+        self._add_model = add_model
+        self._documents_listed = documents_listed
+        self._citation_closed = citation_closed
+        self.panel = None
+        self.dock = None
+        self._wired_popup = None
+
+    def build(self, conversation_id: int | None, toggle_action, add_action):
+        """The documents panel, in a dock on the right; returns the panel."""
         from PySide6.QtCore import Qt
         from PySide6.QtWidgets import QDockWidget
 
         from desktop_app.gui.common.accessibility import describe
         from desktop_app.gui.documents.panel import DocumentsPanel
 
-        panel = DocumentsPanel(self.core, self.pool, self)
-        dock = QDockWidget("Documents", self)
+        window = self._window
+        panel = DocumentsPanel(self._core, self._pool, window)
+        dock = QDockWidget("Documents", window)
         dock.setObjectName("documentsDock")
         dock.setWidget(panel)
         dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetClosable | QDockWidget.DockWidgetFeature.DockWidgetMovable)
         describe(dock, "Documents", "Your indexed documents and the collections this conversation uses.")
-        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
-        self.resizeDocks([dock], [300], Qt.Orientation.Horizontal)
+        window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+        window.resizeDocks([dock], [300], Qt.Orientation.Horizontal)
         dock.show()
-        self.documents_dock = dock
+        self.panel, self.dock = panel, dock
         # The conversation reopened at start-up was shown before the panel existed: show its ticks.
-        panel.set_conversation(self.controller.conversation_id)
-        panel.listingRefreshed.connect(lambda: self.composer.set_documents_available(panel.tree.topLevelItemCount() > 0))
-        dock.visibilityChanged.connect(self.actions.toggle_documents.setChecked)
-        self.actions.toggle_documents.setVisible(True)
-        self.actions.add_documents.setEnabled(True)
+        panel.set_conversation(conversation_id)
+        panel.listingRefreshed.connect(lambda: self._documents_listed(panel.tree.topLevelItemCount() > 0))
+        dock.visibilityChanged.connect(toggle_action.setChecked)
+        toggle_action.setVisible(True)
+        add_action.setEnabled(True)
         return panel
 
-    def _conversation_collections(self) -> list[str] | None:
+    def chosen_collections(self) -> list[str] | None:
         """The ticks the next question uses, as the panel shows them (None: the saved ones)."""
-        return self.documents_panel.chosen_collections() if self.documents_panel is not None else None
+        return self.panel.chosen_collections() if self.panel is not None else None
 
-    def toggle_documents(self) -> None:
-        if self.documents_dock is not None:
-            self.documents_dock.setVisible(not self.documents_dock.isVisible())
+    def toggle(self) -> None:
+        if self.dock is not None:
+            self.dock.setVisible(not self.dock.isVisible())
 
-    def add_documents(self) -> None:
+    def choose_files(self) -> None:
         from PySide6.QtWidgets import QFileDialog
 
-        if self.documents_panel is None:
+        if self.panel is None:
             return
         files, _ = QFileDialog.getOpenFileNames(
-            self, "Add documents", str(Path.home()), "Documents (*.pdf *.txt *.md *.markdown);;All files (*)"
+            self._window, "Add documents", str(Path.home()), "Documents (*.pdf *.txt *.md *.markdown);;All files (*)"
         )
         if files:
-            self.add_document_paths(files)
+            self.add_paths(files)
 
-    def add_document_paths(self, paths: list[str]) -> None:
-        if self.documents_panel is None:
-            self.banner.show_error(AppError("Documents cannot be added in this version."))
+    def add_paths(self, paths: list[str]) -> None:
+        if self.panel is None:
+            self._show_error(AppError("Documents cannot be added in this version."))
             return
-        if self.documents_dock is not None:
-            self.documents_dock.show()
-        self.documents_panel.add_paths(paths)
+        if self.dock is not None:
+            self.dock.show()
+        self.panel.add_paths(paths)
 
-    def add_model_dialog(self) -> None:
+    def choose_model(self) -> None:
         from PySide6.QtWidgets import QFileDialog
 
-        from desktop_app.gui.chat import conversation_ops
-
-        path, _ = QFileDialog.getOpenFileName(self, "Add model", str(Path.home()), "GGUF models (*.gguf)")
+        path, _ = QFileDialog.getOpenFileName(self._window, "Add model", str(Path.home()), "GGUF models (*.gguf)")
         if path:
-            conversation_ops.add_model(self, path)
+            self._add_model(path)
 
-    def _open_citation(self, citation) -> None:
-        if self.documents_panel is not None:
-            self.documents_panel.open_citation(citation)
-        else:
-            self.status.showMessage(f"{Path(citation.source).name}, page {citation.page}", 6000)
-
-    def dragEnterEvent(self, event) -> None:  # noqa: N802 (Qt API)
-        if event.mimeData().hasUrls() and any(u.isLocalFile() for u in event.mimeData().urls()):
-            event.acceptProposedAction()
-
-    def dropEvent(self, event) -> None:  # noqa: N802
-        paths = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
-        event.acceptProposedAction()
-        self.handle_dropped_paths(paths)
+    def open_citation(self, citation) -> None:
+        if self.panel is None:
+            self._show_message(f"{Path(citation.source).name}, page {citation.page}", 6000)
+            return
+        self.panel.open_citation(citation)
+        popup = self.panel.citation_popup  # made on first use by the panel
+        if popup is not None and popup is not self._wired_popup:
+            self._wired_popup = popup
+            popup.closed.connect(self._citation_closed)
 
     def handle_dropped_paths(self, paths: list[str]) -> None:
         """``.gguf`` files become models; everything else (files, folders) goes to the documents panel."""
-        from desktop_app.gui.chat import conversation_ops
         from desktop_app.gui.documents.drop import is_model_file
 
-        models = [p for p in paths if is_model_file(p)]
+        for path in (p for p in paths if is_model_file(p)):
+            self._add_model(path)
         others = [p for p in paths if not is_model_file(p)]
-        for path in models:
-            conversation_ops.add_model(self, path)
         if others:
-            self.add_document_paths(others)
+            self.add_paths(others)
