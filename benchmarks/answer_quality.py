@@ -124,6 +124,29 @@ def ask(core, question: str, collections) -> tuple[object | None, str]:
     return answer, error
 
 
+def claim_row(answer, fact_right: bool) -> dict:
+    """What the claim check said of one grounded answer, next to whether its fact was right."""
+    claims = getattr(answer, "claims", None) if answer is not None else None
+    key = [c for c in (claims.claims if claims else ()) if c.key]
+    return {"right": bool(fact_right), "checked": bool(key),
+            "flagged": bool(claims and claims.unsupported_key), "fully_supported": bool(key) and all(c.supported for c in key)}
+
+
+def claim_check_quality(rows: list[dict]) -> dict:
+    """Issue 16's measures on real answers: precision of "unsupported" (flagged answers that are
+    really wrong), recall on wrong answers that state a figure or name, and how often an answer
+    marked fully supported is right."""
+    flagged = [r for r in rows if r["flagged"]]
+    wrong_checked = [r for r in rows if r["checked"] and not r["right"]]
+    supported = [r for r in rows if r["fully_supported"]]
+    share = lambda part, whole: round(len(part) / len(whole), 3) if whole else None  # noqa: E731
+    return {"answers": len(rows), "with_key_claims": sum(r["checked"] for r in rows), "flagged": len(flagged),
+            "unsupported_precision": share([r for r in flagged if not r["right"]], flagged),
+            "wrong_recall": share([r for r in wrong_checked if r["flagged"]], wrong_checked),
+            "fully_supported": len(supported),
+            "fully_supported_right": share([r for r in supported if r["right"]], supported)}
+
+
 def gold_pages(q: dict) -> set[tuple[str, int]]:
     files, pages = q.get("files") or [], q.get("pages") or []
     if len(files) == len(pages):
@@ -146,6 +169,7 @@ def score_model(name: str, index_home: Path, sets: dict[str, list[dict]], thread
             core.settings.llm.model_path = str(path)
             core.settings.llm.threads = threads
             right, details, ttfts, tps, pages_ok, marker_ok, peak = 0, [], [], [], 0, 0, 0.0
+            claim_rows: list[dict] = []
             try:
                 for q in questions:
                     conv = None
@@ -167,6 +191,7 @@ def score_model(name: str, index_home: Path, sets: dict[str, list[dict]], thread
                         ok = fact and page
                         pages_ok += page
                         marker_ok += fact and marker
+                        claim_rows.append(claim_row(answer, fact))
                     else:
                         ok = bool(DECLINE.search(text))
                     right += ok
@@ -188,6 +213,7 @@ def score_model(name: str, index_home: Path, sets: dict[str, list[dict]], thread
             if kind == "grounded":
                 entry["right_page_in_sources"] = round(pages_ok / len(questions), 3)
                 entry["fact_and_inline_marker_on_gold_page"] = round(marker_ok / len(questions), 3)
+                entry["claim_check"] = claim_check_quality(claim_rows)
             result[kind] = entry
             result["model_process_peak_mb"] = max(result.get("model_process_peak_mb", 0.0), peak)
     return result
