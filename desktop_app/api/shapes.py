@@ -42,7 +42,8 @@ def usage(prompt_tokens: int, completion_tokens: int) -> dict:
 
 
 def citations_json(citations: Sequence[Citation]) -> list[dict]:
-    return [{"n": c.number, "source": c.source, "page": c.page, "text": c.text} for c in citations]
+    return [{"n": c.number, "source": c.source, "page": c.page, "text": c.text, **({"unit": c.unit} if c.unit else {})}
+            for c in citations]
 
 
 def _extensions(call: ChatCall, done: Finished) -> dict:

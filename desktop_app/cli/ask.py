@@ -183,7 +183,7 @@ class _Output:
         else:
             self.end_line()
             if answer.sources:
-                lines = ["", "Sources:"] + [f"  [{c.number}] {Path(c.source).name}, page {c.page}  ({c.source})"
+                lines = ["", "Sources:"] + [f"  [{c.number}] {Path(c.source).name}, {c.place}  ({c.source})"
                                             for c in answer.sources]
                 self._write("\n".join(lines) + "\n")
             warning = unsupported_note(answer.claims)

@@ -27,7 +27,7 @@ def register(subparsers, name: str) -> None:
 
 
 def hit_json(hit: Hit) -> dict:
-    return {"source": hit.source, "page": hit.page, "text": hit.text, "score": hit.score,
+    return {"source": hit.source, "page": hit.page, "unit": hit.unit, "text": hit.text, "score": hit.score,
             "similarity": hit.similarity, "collection": hit.collection, "on_device_only": hit.on_device_only}
 
 
@@ -49,7 +49,7 @@ def run(args, core) -> int:
     else:
         for i, hit in enumerate(hits, 1):
             text = " ".join(hit.text.split())
-            print(f"{i}. {os.path.basename(hit.source)}, page {hit.page}  (score {hit.score:.4f})\n   {text[:300]}")
+            print(f"{i}. {os.path.basename(hit.source)}, {hit.place}  (score {hit.score:.4f})\n   {text[:300]}")
     return 0
 
 
@@ -71,5 +71,5 @@ def _run_many(args, library) -> int:
         else:
             print(f"# {query}")
             for i, hit in enumerate(hits, 1):
-                print(f"{i}. {os.path.basename(hit.source)}, page {hit.page}  (score {hit.score:.4f})")
+                print(f"{i}. {os.path.basename(hit.source)}, {hit.place}  (score {hit.score:.4f})")
     return 0

@@ -53,6 +53,10 @@ class RagSettings:
     chroma_host: str = _f("127.0.0.1", "Host of the shared Chroma server (store = http).")
     chroma_port: int = _f(8000, "Port of the shared Chroma server (store = http).")
     watch_folders: list = _f([], "Folders watched for new or changed documents.")
+    ocr: bool = _f(True, "Read scanned PDF pages and images (PNG, JPEG, TIFF) by OCR on this device while indexing.")
+    ocr_languages: list = _f(["en"], "Languages OCR reads: en (English and other Latin-script text) and zh (Chinese, simplified); "
+                                     "the bundled model knows no others. Without zh, Chinese characters in the result are dropped.",
+                             ("en", "zh"))
 
 
 @dataclass
@@ -133,7 +137,7 @@ class Settings:
             raise SettingsError(f"'{key}' is a group of settings; set one of its keys instead.")
         converted = _convert(key, value, current)
         choices = fld.metadata.get("choices")
-        if choices and converted not in choices:
+        if choices and not _allowed(converted, choices):
             raise SettingsError(f"'{converted}' is not a valid value for {key}.", f"Choose one of: {', '.join(choices)}.")
         setattr(obj, fld.name, converted)
 
@@ -185,11 +189,18 @@ class Settings:
                 except SettingsError:
                     continue  # keep the default rather than refuse to start
                 choices = f.metadata.get("choices")
-                if not choices or value in choices:  # e.g. routing.policy "sometimes" keeps "off"
+                if not choices or _allowed(value, choices):  # e.g. routing.policy "sometimes" keeps "off"
                     setattr(obj, f.name, value)
 
         fill(settings, data if isinstance(data, dict) else {})
         return settings
+
+
+def _allowed(value: Any, choices: tuple[str, ...]) -> bool:
+    """A value among ``choices``; for a list setting, a non-empty list of them."""
+    if isinstance(value, list):
+        return bool(value) and all(v in choices for v in value)
+    return value in choices
 
 
 def _field(obj: Any, name: str, key: str) -> dataclasses.Field:

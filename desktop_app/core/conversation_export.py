@@ -55,7 +55,7 @@ def to_markdown(conv: Conversation, messages: Sequence[StoredMessage]) -> str:
                 excerpt = " ".join(str(s.get("text", "")).split())
                 if len(excerpt) > 160:
                     excerpt = excerpt[:157].rstrip() + "…"
-                lines.append(f"{s.get('n', '?')}. {name}, page {s.get('page', '?')}" + (f" — “{excerpt}”" if excerpt else ""))
+                lines.append(f"{s.get('n', '?')}. {name}, {s.get('unit') or 'page ' + str(s.get('page', '?'))}" + (f" — “{excerpt}”" if excerpt else ""))
             lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 

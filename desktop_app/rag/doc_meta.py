@@ -79,8 +79,11 @@ class DocumentMeta:
         return bool(self.year_from) and self.year_from <= year <= (self.year_to or self.year_from)
 
 
-def header(meta: DocumentMeta, page: int) -> str:
-    """The contextual line put in front of a chunk: organisation · type or title · period · reference · page."""
+def header(meta: DocumentMeta, page: int, unit: str = "") -> str:
+    """The contextual line put in front of a chunk: organisation · type or title · period · reference · page.
+
+    ``unit`` names the part instead of "page N" when it is not a page ("slide 3", "Sheet Budget, rows 2–40").
+    """
     parts: list[str] = []
     title = _short(meta.title)
     low_title = title.lower()
@@ -95,14 +98,15 @@ def header(meta: DocumentMeta, page: int) -> str:
         parts.append(meta.period)
     if meta.reference and meta.reference.lower() not in so_far:
         parts.append(meta.reference)
-    parts.append(f"page {page}")
+    parts.append(unit or f"page {page}")
     return HEADER_SEP.join(parts)
 
 
-def strip_header(text: str, page: int) -> str:
+def strip_header(text: str, page: int, unit: str = "") -> str:
     """``text`` without the contextual header line ``header`` put in front of it (if any)."""
     first, sep, rest = text.partition("\n")
-    if sep and first.endswith(f"{HEADER_SEP}page {page}") or (sep and first == f"page {page}"):
+    where = unit or f"page {page}"
+    if sep and first.endswith(f"{HEADER_SEP}{where}") or (sep and first == where):
         return rest
     return text
 

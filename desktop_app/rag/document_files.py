@@ -2,6 +2,8 @@
 
 A text file has no pages, so it is cut at paragraph breaks into sections of about
 ``PAGE_CHARS`` characters, numbered from 1: a citation then points at a small part of the file.
+Formats without pages (a sheet, a slide, an e-mail) are read as numbered "pages" too, each with a
+``unit`` label ("slide 3", "Sheet Budget, rows 2–40") that citations show instead of "page N".
 """
 
 from __future__ import annotations
@@ -15,15 +17,23 @@ from desktop_app.core.errors import DocumentError
 
 PDF_SUFFIXES = frozenset({".pdf"})
 TEXT_SUFFIXES = frozenset({".txt", ".text", ".md", ".markdown"})
-SUPPORTED_SUFFIXES = PDF_SUFFIXES | TEXT_SUFFIXES
+IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".tif", ".tiff"})  # read by OCR (rag.ocr)
+OFFICE_SUFFIXES = frozenset({".docx", ".pptx", ".xlsx", ".csv", ".odt"})
+WEB_SUFFIXES = frozenset({".html", ".htm", ".epub", ".eml"})
+SUPPORTED_SUFFIXES = PDF_SUFFIXES | TEXT_SUFFIXES | IMAGE_SUFFIXES | OFFICE_SUFFIXES | WEB_SUFFIXES
 
 
 @dataclass(frozen=True)
 class Page:
-    """The text of one page (1-based ``number``); text files have sections of ~PAGE_CHARS."""
+    """The text of one page (1-based ``number``); text files have sections of ~PAGE_CHARS.
+
+    ``unit`` names the part in a citation when it is not a page ("slide 3", "Sheet Budget, rows
+    2–40"); empty for PDF pages and text sections, which are cited as "page N".
+    """
 
     number: int
     text: str
+    unit: str = ""
 
 
 PAGE_CHARS = 4000  # text files are cut into "pages" of about this size so citations stay precise
@@ -31,6 +41,15 @@ PAGE_CHARS = 4000  # text files are cut into "pages" of about this size so citat
 
 def is_supported(path: Path) -> bool:
     return path.suffix.lower() in SUPPORTED_SUFFIXES
+
+
+def file_dialog_filter() -> str:
+    """The filter string of an "Add documents" dialog (Qt syntax), built from the suffixes above."""
+    every = " ".join(f"*{s}" for s in sorted(SUPPORTED_SUFFIXES))
+    groups = [("PDF files", PDF_SUFFIXES), ("Office files", OFFICE_SUFFIXES), ("Web pages, e-books and e-mail", WEB_SUFFIXES),
+              ("Images (read by OCR)", IMAGE_SUFFIXES), ("Text and Markdown", TEXT_SUFFIXES)]
+    parts = [f"Documents ({every})"] + [f"{name} ({' '.join(f'*{s}' for s in sorted(sfx))})" for name, sfx in groups]
+    return ";;".join(parts + ["All files (*)"])
 
 
 def check_size(path: Path, max_bytes: int) -> None:

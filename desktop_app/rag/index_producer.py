@@ -68,12 +68,14 @@ class PageChunks:
     path: str
     page: int
     texts: tuple[str, ...]
+    unit: str = ""  # how a citation names the page when it is not one ("slide 3"); see Page.unit
 
 
 @dataclass(frozen=True)
 class End:
     path: str
     meta: DocumentMeta = field(default_factory=DocumentMeta)  # what the indexer read (before user edits)
+    pages: int = 0  # the file's pages as read, when Begin only estimated them (0: Begin's count stands)
 
 
 @dataclass(frozen=True)
@@ -104,12 +106,13 @@ class FileProducer:
     """Reads, hashes and chunks files into ``q``; ends with ``None``. Runs on the producer thread."""
 
     def __init__(self, chunker: Chunker, manifest: Manifest, limits: loaders.LoaderLimits,
-                 options: "IndexOptions | None" = None, metadata=None) -> None:
+                 options: "IndexOptions | None" = None, metadata=None, ocr: loaders.OcrReader | None = None) -> None:
         self.chunker = chunker
         self.manifest = manifest
         self.limits = limits
         self.options = options or IndexOptions()
         self.metadata = metadata  # DocumentMetaStore, or None (no document metadata kept)
+        self.ocr = ocr  # reads scanned PDF pages and images; None when OCR is off
 
     def run(self, files: list[Path], collection: str, q: queue.Queue, stop: threading.Event) -> None:
         """Runs on the producer thread: reads, hashes and chunks files; never writes the index."""
@@ -152,10 +155,10 @@ class FileProducer:
                 return
             doc = None
             if path.suffix.lower() in loaders.PDF_SUFFIXES:
-                doc = loaders.PdfDocument(path, self.limits)
+                doc = loaders.PdfDocument(path, self.limits, self.ocr)
                 pages, page_iter = doc.page_count, doc.pages()
             else:
-                pages, page_iter = max(1, -(-size // loaders.PAGE_CHARS)), loaders.load_pages(path, self.limits)
+                pages, page_iter = estimate_pages(path, size), loaders.load_pages(path, self.limits, self.ocr)
                 # Opening a text file is cheap; fail early (empty, binary) before marking it pending.
                 first = next(page_iter)
                 page_iter = _prepend(first, page_iter)
@@ -171,20 +174,24 @@ class FileProducer:
                 if self.metadata is not None:
                     user = self.metadata.user_fields(key)
                     meta = auto.updated(**user) if user else auto
+            read = 0
             for page in page_iter:
+                read = max(read, page.number)
                 text = rewrite_tables(page.text) if self.options.table_rows else page.text
                 if self.options.headers and meta is not None and not meta.is_empty():
-                    line = header(meta, page.number)
+                    line = header(meta, page.number, page.unit)
                     reserve = self.chunker.count_tokens([line])[0] + 1
                     texts = tuple(f"{line}\n{c.text}" for c in self.chunker.chunk_page(page.number, text, reserve=reserve))
                 else:
                     texts = tuple(c.text for c in self.chunker.chunk_page(page.number, text))
                 if texts:
-                    put(PageChunks(key, page.number, texts))
+                    put(PageChunks(key, page.number, texts, page.unit))
             if doc is not None and doc.failed_pages:
                 listed = ", ".join(map(str, doc.failed_pages[:10])) + ("…" if len(doc.failed_pages) > 10 else "")
                 put(Note(key, f"{path.name}: {len(doc.failed_pages)} page(s) could not be read and were left out (pages {listed})."))
-            put(End(key, auto))
+            if doc is not None and doc.ocr_pages:
+                put(Note(key, f"{path.name}: {len(doc.ocr_pages)} scanned page(s) of {doc.page_count} read by OCR."))
+            put(End(key, auto, 0 if doc is not None else read))
         except Stop:
             raise
         except DocumentError as exc:
@@ -198,6 +205,15 @@ class FileProducer:
         if self.metadata is None or self.options.format <= 1:
             return True
         return self.metadata.format(path) >= self.options.format
+
+
+def estimate_pages(path: Path, size: int) -> int:
+    """Pages of a non-PDF file before it is read, for the progress bar (End gives the real count)."""
+    if path.suffix.lower() in loaders.IMAGE_SUFFIXES:
+        from desktop_app.rag.ocr_pages import frame_count
+
+        return frame_count(path)  # an image is seconds of OCR per frame, whatever its size in bytes
+    return max(1, -(-size // loaders.PAGE_CHARS))
 
 
 def _prepend(first, rest):

@@ -64,7 +64,8 @@ class Indexer:
 
     def __init__(self, embedder: Embedder, vectors: VectorStore, keywords: KeywordStore, manifest: Manifest,
                  limits: loaders.LoaderLimits = loaders.DEFAULT_LIMITS, batch_size: int = 512,
-                 chunker: Chunker | None = None, options: IndexOptions | None = None, metadata=None) -> None:
+                 chunker: Chunker | None = None, options: IndexOptions | None = None, metadata=None,
+                 ocr: loaders.OcrReader | None = None) -> None:
         self.embedder = embedder
         self.vectors = vectors
         self.keywords = keywords
@@ -74,6 +75,7 @@ class Indexer:
         self.chunker = chunker or Chunker(embedder.count_tokens, max_tokens=embedder.max_tokens - 2)
         self.options = options or IndexOptions()
         self.metadata = metadata  # DocumentMetaStore (title, organisation, period per document), or None
+        self.ocr = ocr  # reads scanned pages and images (None: OCR off); runs on the producer thread
         self._read_meta: dict[str, object] = {}  # path -> DocumentMeta read, until the file is marked done
 
     # ------------------------------------------------------------------ housekeeping
@@ -140,7 +142,7 @@ class Indexer:
 
         q: queue.Queue = queue.Queue(maxsize=QUEUE_PAGES)
         stop = threading.Event()
-        reader = FileProducer(self.chunker, self.manifest, self.limits, self.options, self.metadata)
+        reader = FileProducer(self.chunker, self.manifest, self.limits, self.options, self.metadata, self.ocr)
         producer = threading.Thread(target=reader.run, args=(files, collection, q, stop), name="index-producer", daemon=True)
         producer.start()
         writer = _Writer()
@@ -180,7 +182,8 @@ class Indexer:
                     info = current[item.path]
                     sha = info[4]
                     for i, text in enumerate(item.texts):
-                        batch.append(StoredChunk(chunk_id(item.path, sha, item.page, i), item.path, item.page, collection, text))
+                        batch.append(StoredChunk(chunk_id(item.path, sha, item.page, i), item.path, item.page, collection, text,
+                                                 item.unit))
                     info[1] += len(item.texts)
                     info[2] += 1
                     state.pages_done += 1
@@ -196,6 +199,9 @@ class Indexer:
                     yield state.snapshot(item.path, message=item.message)
                 elif isinstance(item, End):
                     pages, chunks, with_text, size, _sha = current.pop(item.path)
+                    if item.pages:  # Begin only estimated them (a spreadsheet, a Word file)
+                        state.pages_total += item.pages - pages
+                        pages = item.pages
                     state.pages_done += pages - with_text  # blank pages count as done
                     state.files_done += 1
                     state.bytes_done += size

@@ -21,7 +21,11 @@ STOPWORDS = frozenset(
 
 
 class KeywordStore:
-    """FTS5 table of chunk texts; ``search`` returns (chunk, bm25 score) best first."""
+    """FTS5 table of chunk texts; ``search`` returns (chunk, bm25 score) best first.
+
+    The name of a chunk's part when it is not a page ("slide 3") is kept in a plain side table,
+    ``chunk_units``: an FTS5 table cannot gain a column, and the existing indexes stay valid.
+    """
 
     def __init__(self, db_path: Path) -> None:
         self._lock = threading.RLock()
@@ -32,6 +36,7 @@ class KeywordStore:
                 "text, id UNINDEXED, source UNINDEXED, page UNINDEXED, collection UNINDEXED, "
                 "tokenize = 'unicode61 remove_diacritics 2')"
             )
+            self._db.execute("CREATE TABLE IF NOT EXISTS chunk_units(id TEXT PRIMARY KEY, source TEXT, collection TEXT, unit TEXT)")
         except sqlite3.Error as exc:
             raise _storage(exc) from exc
         except OSError as exc:
@@ -48,6 +53,9 @@ class KeywordStore:
                     "INSERT INTO chunks(text, id, source, page, collection) VALUES (?, ?, ?, ?, ?)",
                     [(c.text, c.id, c.source, c.page, c.collection) for c in chunks],
                 )
+                units = [(c.id, c.source, c.collection, c.unit) for c in chunks if c.unit]
+                if units:
+                    self._db.executemany("INSERT OR REPLACE INTO chunk_units(id, source, collection, unit) VALUES (?, ?, ?, ?)", units)
                 self._db.execute("COMMIT")
             except sqlite3.Error as exc:
                 self._rollback()
@@ -59,15 +67,16 @@ class KeywordStore:
         expr = match_expression(query)
         if not expr or n <= 0:
             return []
-        sql = "SELECT id, source, page, collection, text, bm25(chunks) AS score FROM chunks WHERE chunks MATCH ?"
+        sql = ("SELECT chunks.id, chunks.source, chunks.page, chunks.collection, chunks.text, bm25(chunks) AS score, u.unit "
+               "FROM chunks LEFT JOIN chunk_units u ON u.id = chunks.id WHERE chunks MATCH ?")
         params: list = [expr]
         if collections is not None:
             names = list(dict.fromkeys(collections)) or ["\x00none"]
-            sql += f" AND collection IN ({','.join('?' * len(names))})"
+            sql += f" AND chunks.collection IN ({','.join('?' * len(names))})"
             params += names
         if sources is not None:
             paths = list(dict.fromkeys(sources)) or ["\x00none"]
-            sql += f" AND source IN ({','.join('?' * len(paths))})"
+            sql += f" AND chunks.source IN ({','.join('?' * len(paths))})"
             params += paths
         sql += " ORDER BY score LIMIT ?"
         params.append(n)
@@ -77,23 +86,26 @@ class KeywordStore:
             except sqlite3.OperationalError:
                 return []  # a query FTS5 cannot parse finds nothing rather than failing the answer
         # bm25() is negative (more negative = better); report a positive score.
-        return [(StoredChunk(r[0], r[1], int(r[2]), r[3], r[4]), -float(r[5])) for r in rows]
+        return [(StoredChunk(r[0], r[1], int(r[2]), r[3], r[4], r[6] or ""), -float(r[5])) for r in rows]
 
     def chunks_of(self, source: str) -> list[StoredChunk]:
         """Every chunk of one source document, in no particular order (whole-document tasks)."""
         with self._lock:
             try:
-                rows = self._db.execute("SELECT id, source, page, collection, text FROM chunks WHERE source = ?",
+                rows = self._db.execute("SELECT chunks.id, chunks.source, chunks.page, chunks.collection, chunks.text, u.unit "
+                                        "FROM chunks LEFT JOIN chunk_units u ON u.id = chunks.id WHERE chunks.source = ?",
                                         (source,)).fetchall()
             except sqlite3.Error as exc:
                 raise _storage(exc) from exc
-        return [StoredChunk(r[0], r[1], int(r[2]), r[3], r[4]) for r in rows]
+        return [StoredChunk(r[0], r[1], int(r[2]), r[3], r[4], r[5] or "") for r in rows]
 
     def delete_source(self, source: str) -> None:
         self._exec("DELETE FROM chunks WHERE source = ?", (source,))
+        self._exec("DELETE FROM chunk_units WHERE source = ?", (source,))
 
     def delete_collection(self, collection: str) -> None:
         self._exec("DELETE FROM chunks WHERE collection = ?", (collection,))
+        self._exec("DELETE FROM chunk_units WHERE collection = ?", (collection,))
 
     def ids(self) -> list[str]:
         with self._lock:
@@ -110,6 +122,7 @@ class KeywordStore:
 
     def reset(self) -> None:
         self._exec("DELETE FROM chunks", ())
+        self._exec("DELETE FROM chunk_units", ())
 
     def close(self) -> None:
         with self._lock:

@@ -1,8 +1,10 @@
-"""Document loaders: PDF (pypdf, here), plain text and Markdown (``document_files``), page by page.
+"""Document loaders: PDF (pypdf, here; scanned pages by OCR), and by suffix the others, page by page.
 
-Each loader yields ``Page`` records one at a time, so a 1,000-page filing never sits in memory
-whole. Every way a file can fail becomes a ``DocumentError`` whose message is one plain line
-naming the reason (encrypted, corrupt, not a PDF, needs OCR, too large, took too long).
+Plain text and Markdown are in ``document_files``, Office files in ``office_loaders``, web pages,
+e-books and e-mail in ``web_loaders``, images in ``ocr_pages``. Each loader yields ``Page``
+records one at a time, so a 1,000-page filing never sits in memory whole. Every way a file can
+fail becomes a ``DocumentError`` whose message is one plain line naming the reason (encrypted,
+corrupt, not a PDF, no text even by OCR, too large, took too long).
 """
 
 from __future__ import annotations
@@ -17,10 +19,13 @@ from typing import Iterator
 
 from desktop_app.core.errors import DocumentError
 from desktop_app.rag.document_files import (  # noqa: F401 - re-exported: the loaders' public names
+    IMAGE_SUFFIXES,
+    OFFICE_SUFFIXES,
     PAGE_CHARS,
     PDF_SUFFIXES,
     SUPPORTED_SUFFIXES,
     TEXT_SUFFIXES,
+    WEB_SUFFIXES,
     Page,
     check_size,
     clean_text,
@@ -28,6 +33,7 @@ from desktop_app.rag.document_files import (  # noqa: F401 - re-exported: the lo
     walk,
 )
 from desktop_app.rag.document_files import text_pages as _text_pages
+from desktop_app.rag.ocr_pages import OcrReader, PdfRenderer, image_pages
 
 @dataclass(frozen=True)
 class LoaderLimits:
@@ -96,30 +102,59 @@ LAYOUT_MAX_ARRAY_BYTES = 16_000  # longest [...] in a content stream (~4,000 ele
 LAYOUT_MAX_CONTENT_BYTES = 8_000_000  # decoded content per page above which layout mode is skipped
 _ARRAY = re.compile(rb"\[[^\[\]]*\]")
 _MIN_TEXT_CHARS = 20  # fewer extracted characters than this in a whole PDF means no text layer
+# A page whose text layer holds fewer characters than this is read by OCR when OCR is on. Only
+# such pages: OCR takes seconds a page, and a page that already has its words in a text layer
+# would be read twice (its passages doubled, OCR's misreadings beside the exact text); the
+# images of born-digital pages are mostly charts, logos and photos. A scanned page often carries
+# a tiny text layer of its own (a stamped page number, a Bates number), hence "tiny", not "empty".
+OCR_BELOW_CHARS = 60
 
 
-def load_pages(path: Path, limits: LoaderLimits = DEFAULT_LIMITS) -> Iterator[Page]:
+def _loader_by_suffix(suffix: str):
+    """The page loader of a non-PDF, non-text, non-image suffix (imported when first needed)."""
+    from desktop_app.rag import office_loaders, web_loaders
+
+    return {
+        ".docx": office_loaders.docx_pages, ".pptx": office_loaders.pptx_pages, ".xlsx": office_loaders.xlsx_pages,
+        ".csv": office_loaders.csv_pages, ".odt": web_loaders.odt_pages, ".html": web_loaders.html_pages,
+        ".htm": web_loaders.html_pages, ".epub": web_loaders.epub_pages, ".eml": web_loaders.eml_pages,
+    }.get(suffix)
+
+
+def load_pages(path: Path, limits: LoaderLimits = DEFAULT_LIMITS, ocr: OcrReader | None = None) -> Iterator[Page]:
     """Yield the pages of ``path`` one by one (blank pages are skipped).
+
+    Args:
+        ocr: reads scanned PDF pages and images; None means OCR is off (they fail plainly).
 
     Raises:
         DocumentError: the file cannot be read; the message is one plain line.
     """
-    if path.suffix.lower() in PDF_SUFFIXES:
-        yield from PdfDocument(path, limits).pages()  # PdfDocument checks the size itself
+    suffix = path.suffix.lower()
+    if suffix in PDF_SUFFIXES:
+        yield from PdfDocument(path, limits, ocr).pages()  # PdfDocument checks the size itself
         return
     check_size(path, limits.max_file_bytes)
-    if path.suffix.lower() in TEXT_SUFFIXES:
+    if suffix in TEXT_SUFFIXES:
         yield from _text_pages(path)
+    elif suffix in IMAGE_SUFFIXES:
+        yield from image_pages(path, ocr)
+    elif (loader := _loader_by_suffix(suffix)) is not None:
+        yield from loader(path)
     else:
         raise DocumentError(f"{path.name}: unsupported file type '{path.suffix or 'none'}'.")
 
 
 class PdfDocument:
-    """An opened PDF whose pages are extracted lazily, under our limits and time budget."""
+    """An opened PDF whose pages are extracted lazily, under our limits and time budget.
 
-    def __init__(self, path: Path, limits: LoaderLimits = DEFAULT_LIMITS) -> None:
+    With an ``OcrReader``, a page whose text layer is empty or tiny is rendered and read by OCR.
+    """
+
+    def __init__(self, path: Path, limits: LoaderLimits = DEFAULT_LIMITS, ocr: OcrReader | None = None) -> None:
         self.path = path
         self.limits = limits
+        self.ocr = ocr
         check_size(path, limits.max_file_bytes)
         with _pdf_config(limits):
             self._reader = _open_pdf(path, limits)
@@ -132,6 +167,7 @@ class PdfDocument:
         if self.page_count == 0:
             raise DocumentError(f"{path.name}: the PDF has no pages.")
         self.failed_pages: list[int] = []  # pages whose text could not be extracted (left out)
+        self.ocr_pages: list[int] = []  # pages whose text was read by OCR
 
     def info(self) -> dict[str, str]:
         """The PDF's document information (/Title, /Author...) as text; {} when it cannot be read."""
@@ -148,13 +184,22 @@ class PdfDocument:
         A page that cannot be extracted is left out and listed in ``failed_pages``; the file
         fails only when no page could be read.
         """
+        self.failed_pages = []
+        self.ocr_pages = []
+        renderer = PdfRenderer(self.path) if self.ocr is not None else None
+        try:
+            yield from self._pages(renderer)
+        finally:
+            if renderer is not None:
+                renderer.close()
+
+    def _pages(self, renderer: PdfRenderer | None) -> Iterator[Page]:
         # The budget counts time spent reading, not time this generator waits between pages: the
         # indexer's bounded queue holds the reader back while the embedder catches up, and on a
         # busy machine that wait alone passed 300 s on a 112-page report, which then "took too long".
         spent = 0.0
         chars = 0
         first_error: Exception | None = None
-        self.failed_pages = []
         for index in range(self.page_count):
             if spent > self.limits.time_budget_s:
                 raise self._too_slow()
@@ -171,14 +216,32 @@ class PdfDocument:
             finally:
                 spent += time.monotonic() - started
             text = clean_text(text)
+            if renderer is not None and len("".join(text.split())) < OCR_BELOW_CHARS:
+                # Not counted in ``spent``: the time budget stops pathological PDF parsing, and
+                # OCR takes seconds on every scanned page (a 500-page scan is many minutes).
+                try:
+                    read = self.ocr.read(renderer.render(index, self.ocr.dpi))
+                except DocumentError as exc:  # OCR itself is missing: the same for every page
+                    raise DocumentError(f"{self.path.name}: {exc.message}") from None
+                except Exception as exc:  # noqa: BLE001 - a page PDFium cannot render is left out like any other
+                    self.failed_pages.append(index + 1)
+                    first_error = first_error or exc
+                    read = ""
+                # The OCR text holds the tiny text layer too (a page number), so it replaces it.
+                if len(read) > len(text):
+                    text = read
+                    self.ocr_pages.append(index + 1)
             chars += len(text)
             if text:
                 yield Page(index + 1, text)
         if first_error is not None and (len(self.failed_pages) == self.page_count or chars < _MIN_TEXT_CHARS):
             raise _pdf_failure(self.path, first_error, page=self.failed_pages[0])
+        if chars < _MIN_TEXT_CHARS and renderer is not None:
+            raise DocumentError(f"{self.path.name}: no text found, neither in a text layer nor by OCR (blank or unreadable scans).")
         if chars < _MIN_TEXT_CHARS:
             raise DocumentError(
-                f"{self.path.name}: no text layer (scanned or image-only pages); it needs OCR before it can be indexed."
+                f"{self.path.name}: no text layer (scanned or image-only pages); it needs OCR before it can be indexed "
+                "(turn OCR on: set rag.ocr to on)."
             )
 
     def _extract(self, index: int, deadline: float) -> str:
@@ -307,6 +370,6 @@ def _pdf_failure(path: Path, exc: Exception, page: int | None = None) -> Documen
 
 
 __all__ = [
-    "DEFAULT_LIMITS", "LoaderLimits", "PAGE_CHARS", "PDF_SUFFIXES", "Page", "PdfDocument", "SUPPORTED_SUFFIXES",
-    "TEXT_SUFFIXES", "is_supported", "load_pages", "walk",
+    "DEFAULT_LIMITS", "IMAGE_SUFFIXES", "LoaderLimits", "OFFICE_SUFFIXES", "OcrReader", "PAGE_CHARS", "PDF_SUFFIXES",
+    "Page", "PdfDocument", "SUPPORTED_SUFFIXES", "TEXT_SUFFIXES", "WEB_SUFFIXES", "is_supported", "load_pages", "walk",
 ]

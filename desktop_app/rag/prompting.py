@@ -12,6 +12,7 @@ from typing import Callable, Sequence
 
 from desktop_app.core.records import Citation, Hit, Message
 from desktop_app.rag.passage_focus import focus_passage
+from desktop_app.rag.same_page import merge_same_page
 
 MIN_PASSAGE_CHARS = 200  # a passage cut shorter than this is not worth a source number
 # Each source is cut to the sentences that match the question (see passage_focus). Whole
@@ -41,6 +42,8 @@ def build_grounded_prompt(question: str, hits: Sequence[Hit], budget_tokens: int
         (user message text, citations numbered from 1 in the order they appear). When not even
         one passage fits, the question alone and no citations.
     """
+    # One number per file and page: two chunks of one page were [1] and [2] for the same place.
+    hits = merge_same_page(hits)
     citations: list[Citation] = []
     blocks: list[str] = []
 
@@ -71,7 +74,7 @@ def build_grounded_prompt(question: str, hits: Sequence[Hit], budget_tokens: int
                 break
             block, passage = best
         blocks.append(block)
-        citations.append(Citation(number=number, source=hit.source, page=hit.page, text=passage, score=hit.score))
+        citations.append(Citation(number=number, source=hit.source, page=hit.page, text=passage, score=hit.score, unit=hit.unit))
     if not blocks:
         return question, []
     return render(blocks), citations
@@ -79,4 +82,4 @@ def build_grounded_prompt(question: str, hits: Sequence[Hit], budget_tokens: int
 
 def _block(number: int, hit: Hit, passage: str) -> str:
     name = os.path.basename(hit.source) or hit.source
-    return f'[{number}] {name}, page {hit.page}:\n"{passage}"'
+    return f'[{number}] {name}, {hit.place}:\n"{passage}"'

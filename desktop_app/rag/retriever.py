@@ -262,7 +262,7 @@ class HybridRetriever:
             text = _page_text([chunks[cid] for cid in ids])
             hits.append(Hit(source=best.source, page=best.page, text=text, score=round(fused[ids[0]], 6),
                             collection=best.collection, chunk_id=ids[0], on_device_only=best.collection in private,
-                            similarity=round(similarity[ids[0]], 4)))
+                            similarity=round(similarity[ids[0]], 4), unit=best.unit))
         return hits
 
 
@@ -285,7 +285,7 @@ def _page_text(parts: list[StoredChunk]) -> str:
     ordered = sorted(parts, key=lambda c: _chunk_index(c.id))
     text = ""
     for chunk in ordered:
-        body = strip_header(chunk.text, chunk.page)
+        body = strip_header(chunk.text, chunk.page, chunk.unit)
         if not text:
             text = body
             continue

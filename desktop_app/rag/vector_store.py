@@ -26,6 +26,7 @@ class StoredChunk:
     page: int
     collection: str
     text: str
+    unit: str = ""  # the cited part when it is not a page ("slide 3"); see Page.unit
 
 
 @dataclass(frozen=True)
@@ -110,7 +111,7 @@ class ChromaVectorStore:
                 ids=[c.id for c in chunks],
                 embeddings=[list(map(float, e)) for e in embeddings],
                 documents=[c.text for c in chunks],
-                metadatas=[{"source": c.source, "page": c.page, "collection": c.collection} for c in chunks],
+                metadatas=[_metadata(c) for c in chunks],
             )
         except OSError as exc:
             from desktop_app.core.errors import storage_error_from_os
@@ -197,9 +198,17 @@ def _where(collections: Sequence[str] | None, sources: Sequence[str] | None = No
     return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
 
+def _metadata(chunk: StoredChunk) -> dict:
+    meta = {"source": chunk.source, "page": chunk.page, "collection": chunk.collection}
+    if chunk.unit:  # only when set: indexes written before units stay byte-for-byte the same
+        meta["unit"] = chunk.unit
+    return meta
+
+
 def _chunk(cid: str, doc: str | None, meta: dict | None) -> StoredChunk:
     meta = meta or {}
-    return StoredChunk(cid, str(meta.get("source", "")), int(meta.get("page", 1)), str(meta.get("collection", "default")), doc or "")
+    return StoredChunk(cid, str(meta.get("source", "")), int(meta.get("page", 1)), str(meta.get("collection", "default")), doc or "",
+                       str(meta.get("unit", "") or ""))
 
 
 def open_vector_store(settings_rag, index_dir: Path) -> ChromaVectorStore:

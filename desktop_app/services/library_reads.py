@@ -84,7 +84,7 @@ class LibraryReads:
         with self.stores.reading:
             _, keywords = self.stores.open()
             chunks = sorted(keywords.chunks_of(key), key=lambda c: (c.page, _place_on_page(c.id)))
-        return [Hit(c.source, c.page, strip_header(c.text, c.page), 0.0, c.collection, c.id) for c in chunks]
+        return [Hit(c.source, c.page, strip_header(c.text, c.page, c.unit), 0.0, c.collection, c.id, unit=c.unit) for c in chunks]
 
     def _retrieve(self, hybrid, query: str, k: int, collections: Sequence[str] | None) -> list[Hit]:
         stores = self.stores

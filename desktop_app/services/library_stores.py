@@ -93,7 +93,11 @@ class LibraryStores:
 
                 vectors, keywords = self.open()
                 vectors = SpaceCheckedVectors(vectors, self.paths.index_dir)  # stop before a torn write
-                self._indexer = Indexer(self.embedder, vectors, keywords, self.manifest, metadata=self.document_meta)
+                from desktop_app.rag.ocr import OcrOptions
+                from desktop_app.rag.ocr_pages import OcrReader
+
+                ocr = OcrReader.from_options(OcrOptions.from_settings(self.settings.rag))  # its models load on the first scan
+                self._indexer = Indexer(self.embedder, vectors, keywords, self.manifest, metadata=self.document_meta, ocr=ocr)
             return self._indexer
 
     def refresh(self, force: bool = False) -> None:

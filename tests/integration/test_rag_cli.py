@@ -52,7 +52,7 @@ def test_index_reports_bad_files_indexes_the_rest_and_exits_1(tmp_path, isolated
     fx.encrypted_pdf(folder / "locked.pdf", good)
     fx.image_only_pdf(folder / "nested" / "scan.pdf")
     fx.truncated_pdf(folder / "cut.pdf", rag_corpus[0] / "annual-report-2021.pdf")
-    (folder / "sheet.xlsx").write_bytes(b"PK\x03\x04")
+    (folder / "drawing.vsdx").write_bytes(b"PK\x03\x04")
 
     run = cli("index", str(folder), "--collection", "inbox")
     assert run.returncode == 1, run.stderr
@@ -62,7 +62,7 @@ def test_index_reports_bad_files_indexes_the_rest_and_exits_1(tmp_path, isolated
         "blank.pdf": "empty (0 bytes)",
         "pretend.pdf": "not really a PDF",
         "locked.pdf": "encrypted with a password",
-        "scan.pdf": "needs OCR",
+        "scan.pdf": "no text found, neither in a text layer nor by OCR",
         "cut.pdf": "damaged or truncated",
     }
     failed_lines = out.split("Failed 5 file(s):")[1].strip().splitlines()
@@ -70,7 +70,7 @@ def test_index_reports_bad_files_indexes_the_rest_and_exits_1(tmp_path, isolated
     for name, reason in expected.items():
         (line,) = [ln for ln in failed_lines if f"{name}:" in ln]
         assert reason in line
-    assert "sheet.xlsx: unsupported file type (.xlsx)" in out
+    assert "drawing.vsdx: unsupported file type (.vsdx)" in out
     assert "Traceback" not in run.stderr
 
     # The filing that pypdf refuses by default is searchable, cited to its page.

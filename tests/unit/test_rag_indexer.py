@@ -137,13 +137,15 @@ def test_failed_files_are_reported_and_the_others_indexed(tmp_path, parts):
     (tmp_path / "docs" / "empty.md").write_bytes(b"")
     (tmp_path / "docs" / "fake.pdf").write_text("nope")
     (tmp_path / "docs" / "sheet.xlsx").write_text("nope")
+    (tmp_path / "docs" / "drawing.vsdx").write_text("nope")
     report, progress = drain(indexer(parts).run([str(tmp_path / "docs")]))
     assert report.files_indexed == 2
     assert {Path(p.path).name: p.reason for p in report.failed} == {
         "empty.md": "the file is empty (0 bytes).",
         "fake.pdf": "not really a PDF (the file does not start with a PDF header).",
+        "sheet.xlsx": "damaged or not really a .xlsx file (it is not a valid ZIP archive).",
     }
-    assert [Path(p.path).name for p in report.skipped] == ["sheet.xlsx"]
+    assert [Path(p.path).name for p in report.skipped] == ["drawing.vsdx"]
     assert any("Could not index fake.pdf" in p.message for p in progress)
     assert_consistent(parts)
 

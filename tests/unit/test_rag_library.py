@@ -103,7 +103,7 @@ def test_folder_watcher_reports_a_change_once_it_settles(tmp_path):
     assert watcher.poll_once() == []  # a change is seen...
     assert watcher.poll_once() == [watcher.folders[0]]  # ...and acted on when unchanged one interval later
     assert watcher.poll_once() == []
-    (folder / "ignored.xlsx").write_text("x")
+    (folder / "ignored.vsdx").write_text("x")
     assert watcher.poll_once() == [] and watcher.poll_once() == []
     write(folder, "b.md", "second")
     os.utime(folder / "b.md", (time.time() + 5, time.time() + 5))

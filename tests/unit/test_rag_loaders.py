@@ -85,11 +85,11 @@ def test_walk_recurses_and_reports_unsupported_and_missing(tmp_path):
     (tmp_path / "a" / "b").mkdir(parents=True)
     (tmp_path / "a" / "one.pdf").write_bytes(b"%PDF-1.4")
     (tmp_path / "a" / "b" / "two.md").write_text("x")
-    (tmp_path / "a" / "b" / "three.docx").write_text("x")
+    (tmp_path / "a" / "b" / "three.vsdx").write_text("x")
     (tmp_path / "a" / ".hidden.txt").write_text("x")
     supported, unsupported, missing = walk([str(tmp_path / "a"), str(tmp_path / "nope")])
     assert [p.name for p in supported] == ["one.pdf", "two.md"]
-    assert [p.name for p in unsupported] == ["three.docx"]
+    assert [p.name for p in unsupported] == ["three.vsdx"]
     assert [p.name for p in missing] == ["nope"]
 
 

@@ -80,18 +80,18 @@ def test_drop_index_and_cite_with_the_real_library(qtbot, panel, core, tmp_path,
     ledger = make_pdf(tmp_path / "ledger.pdf", 6, "ledger")
     orchard = make_pdf(tmp_path / "orchard.pdf", 4, "orchard")
     (tmp_path / "empty.pdf").write_bytes(b"")
-    (tmp_path / "notes.docx").write_bytes(b"PK\x03\x04 not really")
+    (tmp_path / "notes.vsdx").write_bytes(b"PK\x03\x04 not really")
     values: list[int] = []
     panel.progress.bar.valueChanged.connect(values.append)
     with qtbot.waitSignal(panel.indexFinished, timeout=300000) as done:
-        assert drop(panel, [ledger, orchard, str(tmp_path / "empty.pdf"), str(tmp_path / "notes.docx")])
+        assert drop(panel, [ledger, orchard, str(tmp_path / "empty.pdf"), str(tmp_path / "notes.vsdx")])
         assert panel.busy
     report = done.args[0]
     assert report.files_indexed == 2 and report.pages == 10 and not report.cancelled
     assert values and values == sorted(values) and values[-1] == panel.progress.bar.maximum() == 10
     problems = [panel.progress.problems.item(i).text() for i in range(panel.progress.problems.count())]
     assert any(line.startswith("Failed — empty.pdf: ") for line in problems), problems
-    assert any(line.startswith("Skipped — notes.docx: ") for line in problems), problems
+    assert any(line.startswith("Skipped — notes.vsdx: ") for line in problems), problems
     assert all("Traceback" not in line for line in problems)
     qtbot.waitUntil(lambda: panel.tree.topLevelItemCount() == 1 and panel.tree.topLevelItem(0).childCount() == 2,
                     timeout=60000)

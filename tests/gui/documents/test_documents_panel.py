@@ -72,7 +72,7 @@ def test_failed_and_skipped_files_get_one_clear_line_each(qtbot, make_panel, tmp
     make_pdf(folder / "good.pdf", 2)
     (folder / "empty.pdf").write_bytes(b"")
     (folder / "fake.pdf").write_text("this is not a pdf")
-    (folder / "notes.docx").write_bytes(b"PK\x03\x04")
+    (folder / "notes.vsdx").write_bytes(b"PK\x03\x04")
     with qtbot.waitSignal(panel.indexFinished, timeout=10000):
         panel.add_paths([str(folder)])
     summary = panel.progress.summary.text()
@@ -81,7 +81,7 @@ def test_failed_and_skipped_files_get_one_clear_line_each(qtbot, make_panel, tmp
     assert lines == [
         "Failed — empty.pdf: the file is empty (0 bytes)",
         "Failed — fake.pdf: not a valid PDF (it may be damaged or another kind of file)",
-        "Skipped — notes.docx: unsupported file type",
+        "Skipped — notes.vsdx: unsupported file type",
     ]
     assert panel.progress.problems.isVisible()  # failures open the list by themselves
     panel.progress.details_button.click()
