@@ -1,0 +1,173 @@
+"""OCR in the loaders and the indexer, with a scripted engine (the real one: tests/integration/test_rag_ocr.py)."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from desktop_app.core.cancel import CancelToken
+from desktop_app.core.errors import DocumentError
+from desktop_app.rag.loaders import PdfDocument, load_pages
+from desktop_app.rag.ocr import FakeOcrEngine, RapidOcrEngine, lines_from_boxes
+from desktop_app.rag.ocr_pages import OcrReader
+from tests import rag_fixtures as fx
+
+
+def box(x0, y0, x1, y1, text):
+    return [[[x0, y0], [x1, y0], [x1, y1], [x0, y1]], text, 0.99]
+
+
+@pytest.mark.parametrize("boxes,expected", [
+    ([], ""),
+    ([box(10, 10, 90, 30, "Location:"), box(100, 12, 200, 31, "Tallahassee, FL")], "Location: Tallahassee, FL"),
+    # A wide gap on one line is a column gap: three spaces, as layout extraction writes it.
+    ([box(10, 10, 90, 30, "Revenue"), box(400, 11, 460, 30, "1,204")], "Revenue   1,204"),
+    # Boxes come in any order; lines are read top to bottom, boxes left to right.
+    ([box(10, 50, 90, 70, "second"), box(100, 10, 200, 30, "right"), box(10, 10, 90, 30, "left")], "left right\nsecond"),
+])
+def test_lines_from_boxes(boxes, expected):
+    assert lines_from_boxes(boxes) == expected
+
+
+def reader(*replies: str) -> tuple[OcrReader, FakeOcrEngine]:
+    engine = FakeOcrEngine()
+    engine.enqueue(*replies)
+    return OcrReader(engine, dpi=50), engine
+
+
+def test_an_image_only_pdf_is_read_by_ocr_page_by_page(tmp_path):
+    path = fx.image_only_pdf(tmp_path / "scan.pdf", pages=2)
+    ocr, engine = reader("The first scanned page mentions the Halvorsen bridge bearings.",
+                         "The second scanned page schedules repairs for October.")
+    doc = PdfDocument(path, ocr=ocr)
+    pages = list(doc.pages())
+    assert [(p.number, p.unit) for p in pages] == [(1, ""), (2, "")]
+    assert "Halvorsen" in pages[0].text and "October" in pages[1].text
+    assert doc.ocr_pages == [1, 2] and len(engine.history) == 2
+    assert engine.history[0] == (int(8.5 * 50), int(11 * 50))  # letter size rendered at the reader's dpi
+
+
+def test_a_page_with_a_text_layer_is_not_read_by_ocr(tmp_path):
+    path = fx.write_pdf(tmp_path / "memo.pdf", [["The Halvorsen bridge inspection found two cracked bearings in the north span."]])
+    ocr, engine = reader("OCR text that must not be used")
+    (page,) = list(load_pages(path, ocr=ocr))
+    assert "cracked bearings" in page.text and "OCR text" not in page.text
+    assert engine.history == []
+
+
+def test_a_tiny_text_layer_such_as_a_page_number_is_replaced_by_ocr(tmp_path):
+    path = fx.write_pdf(tmp_path / "stamped.pdf", [["Page 3"]])
+    ocr, engine = reader("Page 3\nThe scanned letter confirms the lease ends on 30 June 2026.")
+    (page,) = list(load_pages(path, ocr=ocr))
+    assert "lease ends on 30 June 2026" in page.text and len(engine.history) == 1
+
+
+def test_ocr_off_keeps_the_plain_needs_ocr_message(tmp_path):
+    path = fx.image_only_pdf(tmp_path / "scan.pdf")
+    with pytest.raises(DocumentError) as err:
+        list(load_pages(path))
+    assert "needs OCR" in err.value.message and "rag.ocr" in err.value.message
+
+
+def test_a_scan_where_ocr_finds_nothing_gets_a_plain_message(tmp_path):
+    path = fx.image_only_pdf(tmp_path / "scan.pdf")
+    ocr, _engine = reader("", "")
+    with pytest.raises(DocumentError) as err:
+        list(load_pages(path, ocr=ocr))
+    assert err.value.message == "scan.pdf: no text found, neither in a text layer nor by OCR (blank or unreadable scans)."
+
+
+def test_blank_pages_are_not_sent_to_ocr(tmp_path):
+    from reportlab.pdfgen import canvas
+
+    path = tmp_path / "blank.pdf"
+    c = canvas.Canvas(str(path))
+    c.showPage()
+    c.save()
+    ocr, engine = reader("never")
+    with pytest.raises(DocumentError):
+        list(load_pages(path, ocr=ocr))
+    assert engine.history == []
+
+
+def test_images_by_ocr_and_an_image_without_text(tmp_path):
+    from PIL import Image, ImageDraw
+
+    png = tmp_path / "receipt.png"
+    img = Image.new("RGB", (400, 200), "white")
+    ImageDraw.Draw(img).text((20, 80), "Total 42.50", fill="black")
+    img.save(png)
+    ocr, _ = reader("Total 42.50")
+    (page,) = list(load_pages(png, ocr=ocr))
+    assert (page.number, page.unit, page.text) == (1, "image", "Total 42.50")
+
+    tiff = tmp_path / "fax.tiff"
+    img.save(tiff, save_all=True, append_images=[img.copy()])
+    ocr, _ = reader("first fax page", "second fax page")
+    assert [(p.number, p.unit) for p in load_pages(tiff, ocr=ocr)] == [(1, "page 1"), (2, "page 2")]
+
+    ocr, _ = reader("")
+    with pytest.raises(DocumentError) as err:
+        list(load_pages(png, ocr=ocr))
+    assert err.value.message == "receipt.png: no text found in the image (OCR read nothing on it)."
+    with pytest.raises(DocumentError) as err:
+        list(load_pages(png))
+    assert "only with OCR on" in err.value.message
+    (tmp_path / "fake.jpg").write_bytes(b"not a jpeg at all")
+    with pytest.raises(DocumentError) as err:
+        list(load_pages(tmp_path / "fake.jpg", ocr=ocr))
+    assert "not really an image" in err.value.message
+
+
+def test_english_only_drops_chinese_characters_that_are_misreadings(monkeypatch):
+    from PIL import Image
+
+    result = [box(0, 0, 100, 20, "Invoice 2291"), box(0, 40, 100, 60, "合计"), box(0, 80, 100, 100, "Paid 口 in full")]
+    monkeypatch.setattr(RapidOcrEngine, "_shared", lambda pixels: (result, None))
+    image = Image.new("RGB", (100, 100), "white")
+    assert RapidOcrEngine(["en"]).read(image) == "Invoice 2291\nPaid  in full"
+    assert RapidOcrEngine(["en", "zh"]).read(image) == "Invoice 2291\n合计\nPaid 口 in full"
+
+
+class SlowEngine(FakeOcrEngine):
+    def __init__(self, delay: float) -> None:
+        super().__init__()
+        self.delay = delay
+
+    def read(self, image) -> str:
+        time.sleep(self.delay)
+        super().read(image)
+        return f"Scanned page {len(self.history)} of the harbour survey lists bollard {len(self.history) * 7}."
+
+
+def test_a_long_scan_reports_progress_per_page_and_cancels_between_pages(tmp_path):
+    from desktop_app.rag.embedder import FakeEmbedder
+    from desktop_app.rag.fake import InMemoryVectorStore
+    from desktop_app.rag.indexer import Indexer
+    from desktop_app.rag.keyword_store import KeywordStore
+    from desktop_app.rag.manifest import Manifest
+
+    path = fx.image_only_pdf(tmp_path / "survey.pdf", pages=40)
+    engine = SlowEngine(0.05)
+    keywords = KeywordStore(tmp_path / "kw.sqlite3")
+    indexer = Indexer(FakeEmbedder(), InMemoryVectorStore(), keywords, Manifest(tmp_path / "m.sqlite3"),
+                      batch_size=4, ocr=OcrReader(engine, dpi=30))
+    cancel = CancelToken()
+    run = indexer.run([str(path)], cancel=cancel)
+    seen = []
+    report = None
+    try:
+        while True:
+            progress = next(run)
+            seen.append(progress.pages_done)
+            if progress.pages_done >= 5:
+                cancel.cancel()
+    except StopIteration as stop:
+        report = stop.value
+    assert report is not None and report.cancelled
+    assert seen[-1] >= 5 and sorted(set(seen))[:6] == [0, 1, 2, 3, 4, 5]  # one step a page
+    assert len(engine.history) < 40  # stopped between pages, not after the whole scan
+    assert keywords.count() == 0  # an unfinished file is not left half indexed
+    assert not [t for t in threading.enumerate() if t.name == "index-producer" and t.is_alive()]
