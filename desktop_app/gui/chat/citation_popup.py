@@ -3,7 +3,8 @@
 "Open at page N" hands the file to the system viewer through ``QDesktopServices.openUrl`` with
 a ``file://`` URL. For PDFs the URL carries the fragment ``#page=N`` (the Adobe "open
 parameters" convention): Acrobat, Chrome/Edge, Firefox and Okular honour it; viewers that do
-not (macOS Preview, some Linux viewers) still open the file, at its first page.
+not (macOS Preview, some Linux viewers) still open the file, at its first page. When nothing
+opens it, the popup offers the page's text in the app (from the index) and the containing folder.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import html
 import os
 
-from PySide6.QtCore import QPoint, Qt, QUrl, Signal
+from PySide6.QtCore import QPoint, QSize, Qt, QUrl, Signal
 from PySide6.QtGui import QColor, QDesktopServices, QGuiApplication, QKeySequence, QShortcut, QTextCursor
 from PySide6.QtWidgets import (
     QDialog,
@@ -24,8 +25,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from typing import Callable
+
 from desktop_app.core.records import Citation
+from desktop_app.gui.chat.page_text import PageTextDialog
 from desktop_app.gui.common.wording import file_label
+
+# Reads a cited page's text (on a worker) and hands it to the callback on the GUI thread.
+PageTextSource = Callable[[Citation, Callable[[str], None]], None]
 
 TOOLTIP_MAX_CHARS = 600
 HIGHLIGHT_COLOR = "#ffe08a"  # the span a checked claim points at (dark text on it in both themes)
@@ -109,6 +116,8 @@ class CitationPopup(QDialog):
         self.setWindowFlag(Qt.WindowType.Tool, True)
         self.setMinimumWidth(380)
         self.citation: Citation | None = None
+        self.page_text_source: PageTextSource | None = None  # set by the window (the index's text)
+        self.page_text_dialog: PageTextDialog | None = None
 
         self.heading = QLabel()
         self.heading.setTextFormat(Qt.TextFormat.PlainText)
@@ -143,8 +152,21 @@ class CitationPopup(QDialog):
         self.copy_button.setAccessibleDescription("Copies the quoted passage and its source to the clipboard.")
         self.copy_button.clicked.connect(self.copy_passage)
 
+        # Offered when no application opens the file (no PDF viewer installed, say).
+        self.page_text_button = QPushButton("Show page text")
+        self.page_text_button.setAccessibleDescription("Shows the cited page's text from the document index, in the app.")
+        self.page_text_button.clicked.connect(self.show_page_text)
+        self.folder_button = QPushButton("Open folder")
+        self.folder_button.setAccessibleDescription("Opens the folder that holds the document.")
+        self.folder_button.clicked.connect(self.open_folder)
+        for button in (self.page_text_button, self.folder_button):
+            button.setAccessibleName(button.text())
+            button.hide()
+
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.addButton(self.open_button, QDialogButtonBox.ButtonRole.ActionRole)
+        buttons.addButton(self.page_text_button, QDialogButtonBox.ButtonRole.ActionRole)
+        buttons.addButton(self.folder_button, QDialogButtonBox.ButtonRole.ActionRole)
         buttons.addButton(self.copy_button, QDialogButtonBox.ButtonRole.ActionRole)
         buttons.rejected.connect(self.close)
         close = buttons.button(QDialogButtonBox.StandardButton.Close)
@@ -176,8 +198,11 @@ class CitationPopup(QDialog):
         self.open_button.setEnabled(exists)
         self._set_status("" if exists else f"The file is no longer at {citation.source}; it may have been moved or deleted.")
         self.open_button.setToolTip(f"Open {file_label(citation.source)}{page} with the system viewer")
+        self.page_text_button.hide()
+        self.folder_button.hide()
+        self.adjustSize()
         if near is not None:
-            self.move(near + QPoint(12, 12))
+            self.move(self.clamped_position(near + QPoint(12, 12)))
         self.show()
         self.raise_()
         self.activateWindow()
@@ -206,11 +231,52 @@ class CitationPopup(QDialog):
         selections = self.passage.extraSelections()
         return selections[0].cursor.selectedText() if selections else ""
 
+    def clamped_position(self, wanted: QPoint) -> QPoint:
+        """``wanted`` moved as little as needed for the whole popup to lie on the screen's available
+        area (a citation near the bottom or right edge opened it partly off-screen)."""
+        screen = QGuiApplication.screenAt(wanted) or self.screen() or QGuiApplication.primaryScreen()
+        area = screen.availableGeometry()
+        size = self.size().expandedTo(self.minimumSizeHint())
+        # The frame (title bar, borders) adds to the size once the window manager decorates it.
+        frame = self.frameGeometry().size() - self.geometry().size() if self.isVisible() else QSize(0, 0)
+        width, height = size.width() + frame.width(), size.height() + frame.height()
+        x = max(area.left(), min(wanted.x(), area.right() + 1 - width))
+        y = max(area.top(), min(wanted.y(), area.bottom() + 1 - height))
+        return QPoint(x, y)
+
     def open_source(self) -> None:
         if self.citation is None or not self.open_button.isEnabled():
             return
         if not open_citation_file(self.citation):
-            self._set_status(f"No application could open {file_label(self.citation.source)}.")
+            self._set_status(f"No application on this computer opens {file_label(self.citation.source)}. "
+                             "You can read the page's text here, or open its folder.")
+            self.page_text_button.show()
+            self.folder_button.show()
+            self.page_text_button.setFocus()
+
+    def show_page_text(self) -> None:
+        """The cited page's text from the index (the quoted passage when the index cannot say)."""
+        citation = self.citation
+        if citation is None:
+            return
+        if self.page_text_source is None:
+            self._show_page_text(citation, citation.text)
+            return
+        self._set_status("Reading the page's text…")
+        self.page_text_source(citation, lambda text: self._show_page_text(citation, text or citation.text))
+
+    def _show_page_text(self, citation: Citation, text: str) -> None:
+        self._set_status("")
+        heading = citation_heading(citation).split("] ", 1)[-1]
+        self.page_text_dialog = PageTextDialog(heading, text, self.parentWidget())
+        self.page_text_dialog.show()
+
+    def open_folder(self) -> None:
+        if self.citation is None:
+            return
+        folder = os.path.dirname(os.path.abspath(self.citation.source))
+        if not QDesktopServices.openUrl(QUrl.fromLocalFile(folder)):
+            self._set_status(f"No file manager could be started. The document is in {folder}")
 
     def hideEvent(self, event) -> None:  # noqa: N802 (Qt API)
         super().hideEvent(event)

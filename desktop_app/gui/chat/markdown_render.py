@@ -12,7 +12,8 @@ import re
 from functools import lru_cache
 from typing import Iterable
 
-CITE_RE = re.compile(r"\[(\d{1,3})\]")
+# "[2]", and the lists a model writes now and then: "[1, 3]", "[1; 2]".
+CITE_RE = re.compile(r"\[(\d{1,3}(?:\s*[,;]\s*\d{1,3})*)\]")
 SAFE_LINK = re.compile(r"^(https?:|mailto:|cite:)", re.IGNORECASE)
 
 
@@ -120,13 +121,14 @@ def _link_citations(children, numbers: set[int]):
             continue
         pos = 0
         for match in CITE_RE.finditer(tok.content):
-            n = int(match.group(1))
-            if n not in numbers:
-                continue
+            cited = [int(n) for n in re.split(r"\s*[,;]\s*", match.group(1))]
+            if not all(n in numbers for n in cited):
+                continue  # "[2024]" or a number that is no source: text, as written
             if match.start() > pos:
                 out.append(_text(Token, tok.content[pos:match.start()]))
             link = Token("html_inline", "", 0)
-            link.content = f'<a href="cite:{n}">[{n}]</a>'
+            # A list becomes one link per source ("[1][3]"): each opens its own passage.
+            link.content = "".join(f'<a href="cite:{n}">[{n}]</a>' for n in cited)
             out.append(link)
             pos = match.end()
         if pos < len(tok.content):

@@ -6,7 +6,7 @@ import html
 from dataclasses import replace
 from pathlib import Path
 
-from PySide6.QtCore import QSize, Qt, QUrl, Signal
+from PySide6.QtCore import QEvent, QSize, Qt, QUrl, Signal
 from PySide6.QtGui import QColor, QCursor, QDesktopServices, QGuiApplication, QPalette
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QTextBrowser, QToolTip, QVBoxLayout, QWidget
 
@@ -21,6 +21,8 @@ STATUS_LABELS = {"stopped": "Stopped", "error": "Not finished: an error occurred
 
 class MessageBodyView(QTextBrowser):
     """A read-only rich-text view as tall as its content (the chat area scrolls, not each message)."""
+
+    linkToolTipRequested = Signal(QUrl)  # Qt's tooltip moment over a link: the message shows its passage
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -50,6 +52,19 @@ class MessageBodyView(QTextBrowser):
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt API)
         super().resizeEvent(event)
         self._fit_height()
+
+    def viewportEvent(self, event) -> bool:  # noqa: N802 (Qt API)
+        # Qt asks for a tooltip a moment after the mouse rests. Unhandled here, the request went
+        # up to the chat view, whose own tooltip then replaced the citation's passage after 1-3 s.
+        # Over a link the message answers it; elsewhere there is no tooltip (and none from above).
+        if event.type() == QEvent.Type.ToolTip:
+            anchor = self.anchorAt(event.pos())
+            if anchor:
+                self.linkToolTipRequested.emit(QUrl(anchor))
+            else:
+                QToolTip.hideText()
+            return True
+        return super().viewportEvent(event)
 
     def sizeHint(self) -> QSize:  # noqa: N802
         return QSize(400, self.height())
@@ -104,9 +119,11 @@ class MessageWidget(QFrame):
             self.body,
             "Your question" if role == "user" else "Answer",
             "The text of this message; links and citations can be opened with Enter.",
+            tooltip=False,  # a description, not a tooltip: hovering a citation shows its passage
         )
         self.body.anchorClicked.connect(self._on_link)
         self.body.highlighted.connect(self._on_hover)  # hovering [n] shows the quoted passage
+        self.body.linkToolTipRequested.connect(self._on_hover)
         layout.addWidget(self.body)
 
         self.reason_label = _small_label(self)
@@ -195,8 +212,11 @@ class MessageWidget(QFrame):
     def set_citations(self, citations: list[Citation]) -> None:
         self._citations = list(citations)
         if citations:
+            # "[2]" stays with its file name and "page" with its number (non-breaking spaces);
+            # the list wraps only between sources.
             links = " &nbsp; ".join(
-                f'<a href="cite:{c.number}">[{c.number}]</a> {html.escape(Path(c.source).name)}, page {c.page}'
+                f'<a href="cite:{c.number}">[{c.number}]</a>&nbsp;{html.escape(Path(c.source).name)},'
+                f'&nbsp;{html.escape(_place(c)).replace(" ", "&nbsp;")}'
                 for c in citations
             )
             self.sources_label.setText(f"Sources: {links}")
@@ -290,6 +310,11 @@ class MessageWidget(QFrame):
                 self.citationClicked.emit(citation)
         elif url.scheme() in ("http", "https", "mailto"):
             QDesktopServices.openUrl(url)
+
+
+def _place(citation: Citation) -> str:
+    """ "page 7", or the citation's own unit ("slide 3") where the record has one."""
+    return getattr(citation, "unit", "") or f"page {citation.page}"
 
 
 def _warn_color(palette: QPalette) -> QColor:

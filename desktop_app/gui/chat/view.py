@@ -29,7 +29,9 @@ class ChatView(QScrollArea):
         self.setWidgetResizable(True)
         self.setFrameShape(QFrame.Shape.NoFrame)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        describe(self, "Conversation", "The messages of the current conversation, newest at the bottom.")
+        # A description for screen readers, not a tooltip: a container's tooltip shows over every
+        # message in it and replaced a citation's passage a moment after it appeared.
+        describe(self, "Conversation", "The messages of the current conversation, newest at the bottom.", tooltip=False)
         self._content = QWidget()
         self._content.setObjectName("chatContent")
         self._layout = QVBoxLayout(self._content)

@@ -111,6 +111,19 @@ class WindowDocuments:
         if popup is not None and popup is not self._wired_popup:
             self._wired_popup = popup
             popup.closed.connect(self._citation_closed)
+            popup.page_text_source = self._read_page_text
+
+    def _read_page_text(self, citation, done) -> None:
+        """The cited page's text from the index, read on a worker (a library call may take a while)."""
+        from desktop_app.gui.chat.page_text import page_text
+
+        library = self._core.library
+
+        def read() -> str:  # runs on the worker thread: never touch widgets here
+            return page_text(library.passages(citation.source), citation.page, getattr(citation, "unit", ""))
+
+        # Unreadable (still indexing, removed): the popup falls back to the quoted passage.
+        self._pool.run(read, pass_cancel=False, on_returned=done, on_errored=lambda _error: done(""))
 
     def handle_dropped_paths(self, paths: list[str]) -> None:
         """``.gguf`` files become models; everything else (files, folders) goes to the documents panel."""

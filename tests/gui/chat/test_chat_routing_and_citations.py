@@ -119,14 +119,14 @@ def test_citations_are_links_that_open_through_the_documents_panel(qtbot, isolat
         wait_idle(qtbot, window)
         answer = answers(window)[-1]
         assert 'href="cite:1"' in answer.body.toHtml()
-        assert "annual report.pdf, page 3" in answer.sources_label.text()
+        assert "annual report.pdf,&nbsp;page&nbsp;3" in answer.sources_label.text()
         answer.body.anchorClicked.emit(QUrl("cite:1"))
         assert [(c.number, c.source, c.page) for c in opened] == [(1, "/docs/annual report.pdf", 3)]
         # Reopened later, the answer keeps its sources.
         window.new_chat()
         window.open_conversation(window.sidebar.conversation_ids()[0])
         again = answers(window)[-1]
-        assert "annual report.pdf, page 3" in again.sources_label.text()
+        assert "annual report.pdf,&nbsp;page&nbsp;3" in again.sources_label.text()
         again.sources_label.linkActivated.emit("cite:1")
         assert len(opened) == 2
         # Hovering a citation shows the quoted passage with its file and page.
