@@ -171,3 +171,41 @@ def test_a_long_scan_reports_progress_per_page_and_cancels_between_pages(tmp_pat
     assert len(engine.history) < 40  # stopped between pages, not after the whole scan
     assert keywords.count() == 0  # an unfinished file is not left half indexed
     assert not [t for t in threading.enumerate() if t.name == "index-producer" and t.is_alive()]
+
+
+def test_ocr_settings_accept_only_the_languages_the_bundled_model_reads():
+    from desktop_app.config.settings import Settings
+    from desktop_app.core.errors import SettingsError
+    from desktop_app.rag.ocr import OcrOptions
+
+    settings = Settings()
+    assert OcrOptions.from_settings(settings.rag) == OcrOptions(enabled=True, languages=("en",))
+    settings.set("rag.ocr_languages", "en, zh")
+    assert settings.rag.ocr_languages == ["en", "zh"]
+    for bad in ("de", "en,fr", ""):
+        with pytest.raises(SettingsError):
+            settings.set("rag.ocr_languages", bad)
+    assert settings.rag.ocr_languages == ["en", "zh"]
+    assert Settings.from_json({"rag": {"ocr_languages": ["fr"]}}).rag.ocr_languages == ["en"]  # a bad saved value: the default
+    settings.set("rag.ocr", "off")
+    assert OcrReader.from_options(OcrOptions.from_settings(settings.rag)) is None
+
+
+def test_reading_documents_imports_no_ocr_or_office_library_until_one_is_needed(tmp_path):
+    import subprocess
+    import sys
+
+    memo = fx.write_pdf(tmp_path / "memo.pdf", [["The Halvorsen bridge inspection found two cracked bearings in the north span."]])
+    code = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from desktop_app.rag.loaders import load_pages\n"
+        "from desktop_app.rag.ocr import OcrOptions\n"
+        "from desktop_app.rag.ocr_pages import OcrReader\n"
+        f"pages = list(load_pages(Path({str(memo)!r}), ocr=OcrReader.from_options(OcrOptions())))\n"
+        "heavy = [m for m in ('onnxruntime', 'cv2', 'rapidocr_onnxruntime', 'pypdfium2', 'docx', 'pptx', 'openpyxl') if m in sys.modules]\n"
+        "print(len(pages), heavy)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "1 []"
