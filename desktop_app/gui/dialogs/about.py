@@ -27,7 +27,6 @@ KIND_TITLES = {
     "qt": "Qt (LGPL-3.0)",
     "python": "Python libraries",
 }
-BUNDLED_MODEL_LABEL = "Gemma 3 270M, Q4_K_M (bundled)"
 
 QT_SUMMARY = (
     "<p><b>Qt and Qt for Python (PySide6)</b> are used under the GNU Lesser General Public License "
@@ -38,9 +37,20 @@ QT_SUMMARY = (
 
 
 def model_label(core) -> str:
-    """The model in use, without loading it (the dialog must open instantly)."""
+    """The model in use, without loading it (the dialog must open instantly): the loaded
+    model's own name, else the chosen file, else the bundled model this machine would use."""
+    backend = core.loaded_backend()
+    if backend is not None and getattr(backend, "model_name", ""):
+        return str(backend.model_name)
     path = core.settings.llm.model_path
-    return Path(path).name if path else BUNDLED_MODEL_LABEL
+    return Path(path).name if path else bundled_model_label()
+
+
+def bundled_model_label() -> str:
+    """"Qwen2.5 Coder 0.5B Instruct, Q4_K_M (bundled)" — from the model record, never hard-coded here."""
+    from desktop_app.llm.bundled import DEFAULT_MODEL
+
+    return f"{DEFAULT_MODEL.name}, Q4_K_M (bundled)"
 
 
 class AboutDialog(QDialog):

@@ -8,7 +8,7 @@ import pytest
 
 from desktop_app import __version__
 from desktop_app.app import build_core
-from desktop_app.gui.dialogs.about import BUNDLED_MODEL_LABEL, AboutDialog
+from desktop_app.gui.dialogs.about import AboutDialog, bundled_model_label
 
 
 @pytest.fixture
@@ -38,7 +38,7 @@ def header_text(dialog) -> str:
 
 def test_header_shows_version_and_model(qtbot, core):
     text = header_text(open_dialog(qtbot, core))
-    assert __version__ in text and BUNDLED_MODEL_LABEL in text
+    assert __version__ in text and bundled_model_label() in text and "Qwen2.5 Coder 0.5B Instruct" in text
     assert "Managed by your organization" not in text
 
 
