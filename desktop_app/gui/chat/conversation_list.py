@@ -41,6 +41,7 @@ class ConversationSidebar(QWidget):
         self._search_timer.timeout.connect(lambda: self.searchChanged.emit(self.search_edit.text().strip()))
         self.search_edit.textChanged.connect(lambda _t: self._search_timer.start())
         self.search_edit.returnPressed.connect(self._search_now)
+        self.search_edit.installEventFilter(self)  # Down moves into the results
 
         self.list = QListWidget(self)
         self.list.setObjectName("conversationList")
@@ -118,6 +119,18 @@ class ConversationSidebar(QWidget):
         return self.search_edit.text().strip()
 
     # ---------------------------------------------------------------- events
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt API)
+        from PySide6.QtCore import QEvent
+
+        if obj is self.search_edit and event.type() == QEvent.Type.KeyPress and event.key() == Qt.Key.Key_Down:
+            self._search_now()  # the results as typed, not 200 ms later
+            if self.list.count():
+                if self.list.currentRow() < 0:
+                    self.list.setCurrentRow(0)
+                self.list.setFocus(Qt.FocusReason.TabFocusReason)
+            return True
+        return super().eventFilter(obj, event)
 
     def _search_now(self) -> None:
         self._search_timer.stop()

@@ -85,6 +85,10 @@ class MessageWidget(QFrame):
         self.status = "complete"
         self.setObjectName("userMessage" if role == "user" else "assistantMessage")
         self.setFrameShape(QFrame.Shape.StyledPanel)
+        # Reached with the arrow keys inside the chat view, not with Tab (the view is one Tab
+        # stop); its parts take the focus on click or through keyboard_stops().
+        self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+        self.setAccessibleName("Your question" if role == "user" else "Answer")
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 8, 12, 8)
@@ -121,6 +125,7 @@ class MessageWidget(QFrame):
             "The text of this message; links and citations can be opened with Enter.",
             tooltip=False,  # a description, not a tooltip: hovering a citation shows its passage
         )
+        self.body.setFocusPolicy(Qt.FocusPolicy.ClickFocus)  # click to select text; not a Tab stop
         self.body.anchorClicked.connect(self._on_link)
         self.body.highlighted.connect(self._on_hover)  # hovering [n] shows the quoted passage
         self.body.linkToolTipRequested.connect(self._on_hover)
@@ -135,6 +140,7 @@ class MessageWidget(QFrame):
             Qt.TextInteractionFlag.LinksAccessibleByMouse | Qt.TextInteractionFlag.LinksAccessibleByKeyboard
         )
         describe(self.sources_label, "Sources", "Numbered sources of this answer; activate one to see the passage.", tooltip=False)
+        self.sources_label.setFocusPolicy(Qt.FocusPolicy.ClickFocus)  # reached through keyboard_stops()
         self.sources_label.linkActivated.connect(lambda url: self._on_link(QUrl(url)))
         self.sources_label.linkHovered.connect(lambda url: self._on_hover(QUrl(url)))
         for label in (self.reason_label, self.notices_label, self.sources_label):
@@ -161,6 +167,8 @@ class MessageWidget(QFrame):
             describe(self.copy_button, "Copy answer", "Copy this answer's text to the clipboard.")
             self.copy_button.clicked.connect(self.copy_to_clipboard)
             actions.addWidget(self.copy_button)
+            for button in (self.without_documents_button, self.copy_button):
+                button.setFocusPolicy(Qt.FocusPolicy.ClickFocus)  # reached through keyboard_stops()
             layout.addLayout(actions)
         self.set_text(text)
 
@@ -256,6 +264,11 @@ class MessageWidget(QFrame):
         if self.without_documents_button is not None:
             self.without_documents_button.setVisible(
                 self._is_last and bool(self._citations) and self.status != "streaming")
+
+    def keyboard_stops(self) -> list[QWidget]:
+        """What Tab visits in this message, in order: the message, its sources, its buttons."""
+        parts = [self.sources_label, self.without_documents_button, self.copy_button]
+        return [self, *(w for w in parts if w is not None and w.isVisibleTo(self))]
 
     # ---------------------------------------------------------------- actions
 

@@ -66,7 +66,9 @@ def build_actions(window) -> WindowActions:
     prefs = [QKeySequence(QKeySequence.StandardKey.Preferences), "Ctrl+,"]
     acts = WindowActions(
         new_chat=_action(w, "&New chat", w.new_chat, ["Ctrl+N"], "Start a new conversation."),
-        add_documents=_action(w, "Add &documents…", w.documents.choose_files, [], "Index PDF, text or Markdown files for questions."),
+        # "&Add": "&Delete conversation…" has D. Ctrl+Shift+O: "open" documents, Ctrl+O being left to the system.
+        add_documents=_action(w, "&Add documents…", w.documents.choose_files, ["Ctrl+Shift+O"],
+                              "Index PDF, text or Markdown files for questions (Ctrl+Shift+O)."),
         add_model=_action(w, "Add &model…", w.documents.choose_model, [], "Add a GGUF model file."),
         download_models=_action(w, "Do&wnload models…", w.dialogs.open_model_downloads, [], "Download a recommended model (only when you ask)."),
         export=_action(w, "&Export conversation…", w.export_current, ["Ctrl+E"], "Save this conversation as Markdown or JSON."),

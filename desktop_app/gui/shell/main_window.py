@@ -114,13 +114,9 @@ class MainWindow(QMainWindow):
         self._wire()
         self._apply_policy()
         self.restyle()
-        setTabOrder = QWidget.setTabOrder  # noqa: N806 - Qt name
-        setTabOrder(self.sidebar.new_button, self.sidebar.search_edit)
-        setTabOrder(self.sidebar.search_edit, self.sidebar.list)
-        setTabOrder(self.sidebar.list, self.composer.edit)
-        setTabOrder(self.composer.edit, self.composer.route_combo)
-        setTabOrder(self.composer.route_combo, self.composer.no_documents_box)
-        setTabOrder(self.composer.no_documents_box, self.composer.send_button)
+        from desktop_app.gui.shell.tab_order import order_chat_tab_stops
+
+        order_chat_tab_stops(self.composer, self.chat_view, self.sidebar)
         self.set_sidebar_visible(self.core.settings.ui.sidebar_visible)
         self.composer.edit.setFocus()
 
@@ -181,6 +177,9 @@ class MainWindow(QMainWindow):
         else:
             self.refresh_conversations()
         self.documents.build(self.controller.conversation_id, self.actions.toggle_documents, self.actions.add_documents)
+        from desktop_app.gui.shell.tab_order import order_documents_tab_stops
+
+        order_documents_tab_stops(self.documents_dock, after=self.sidebar.list, then=self.composer.edit)
         # Last: importing llama.cpp on the worker competes for the GIL with the work above.
         self.start_model_loading()
         # The Markdown parser's import would otherwise stall the first answer on the GUI thread.

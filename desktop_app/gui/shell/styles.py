@@ -27,6 +27,7 @@ def window_style_sheet(palette: QPalette) -> str:
     highlight = palette.color(role.Highlight)
     user_bg = _mix(base, highlight, 0.10)
     border = _mix(window, text, 0.15)
+    accent = highlight.name()  # the focus outline's colour
     meta = _mix(text, window, 0.33)  # secondary text that still passes WCAG AA (4.5:1) on every bubble
     return f"""
     #chatContent, #chatView {{ background-color: {base.name()}; }}
@@ -39,7 +40,23 @@ def window_style_sheet(palette: QPalette) -> str:
     #composer {{ border-top: 1px solid {border}; }}
     #conversationList::item {{ padding: 5px 4px; }}
     #questionEdit {{ border: 1px solid {border}; border-radius: 6px; padding: 4px; }}
-    #questionEdit:focus {{ border: 1px solid {highlight.name()}; }}
+    #questionEdit:focus {{ border: 2px solid {accent}; padding: 3px; }}
+    {_focus_rules(accent, border, palette.color(role.Button).name())}
+    """
+
+
+def _focus_rules(accent: str, border: str, button: str) -> str:
+    """A 2 px outline in the theme's accent on whatever has the keyboard focus: Fusion's 1 px
+    hairline was barely visible, in the document tree least of all. Unfocused views and fields
+    get a 1 px border and 1 px of padding, so the outline does not shift their content."""
+    return f"""
+    QTreeView, QListView, QLineEdit, QComboBox {{ border: 1px solid {border}; padding: 1px; }}
+    QTreeView:focus, QListView:focus, QLineEdit:focus, QComboBox:focus {{ border: 2px solid {accent}; padding: 0px; }}
+    QCheckBox {{ border: 2px solid transparent; border-radius: 3px; }}
+    QCheckBox:focus {{ border: 2px solid {accent}; }}
+    QPushButton:focus, QToolButton:focus {{ border: 2px solid {accent}; border-radius: 4px; padding: 3px 10px;
+        background-color: {button}; }}
+    #assistantMessage:focus, #userMessage:focus {{ border: 2px solid {accent}; }}
     """
 
 
