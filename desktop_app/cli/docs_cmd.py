@@ -7,6 +7,7 @@ import sys
 import time
 
 from desktop_app.core.conversation_export import time_label
+from desktop_app.core.plurals import plural
 
 
 def register(subparsers, name: str) -> None:
@@ -61,7 +62,7 @@ def run(args, core) -> int:
             if args.collection and col.name != args.collection:
                 continue
             flag = "  [on-device only]" if col.on_device_only else ""
-            print(f"{col.name}: {col.documents} document(s), {col.pages} page(s), {col.chunks} chunk(s){flag}")
+            print(f"{col.name}: {plural(col.documents, 'document')}, {plural(col.pages, 'page')}, {plural(col.chunks, 'chunk')}{flag}")
             for d in docs:
                 if d.collection == col.name:
                     when = time_label(d.indexed_at)

@@ -22,6 +22,7 @@ from desktop_app.cli.terminal import silence_stdout
 from desktop_app.core.cancel import CancelToken
 from desktop_app.services.document_tasks import DocumentTasks
 from desktop_app.services.task_prompts import LISTS
+from desktop_app.core.plurals import plural
 
 HELP = {
     "summarize": ("summarise a whole document, each point citing its page",
@@ -71,7 +72,7 @@ def run(args: argparse.Namespace, core) -> int:
     if result.sources:
         lines += ["", "Sources:"] + [f"  [{c.number}] {Path(c.source).name}, page {c.page}  ({c.source})"
                                      for c in result.sources]
-    print(f"[{result.model}: {result.model_calls} model calls over {result.groups} part(s), {result.seconds:.0f} s]",
+    print(f"[{result.model}: {result.model_calls} model calls over {plural(result.groups, 'part')}, {result.seconds:.0f} s]",
           file=sys.stderr)
     return _write("\n".join(lines) + "\n")
 

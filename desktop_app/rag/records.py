@@ -17,6 +17,9 @@ class IndexProgress:
     chunks_done: int
     eta_s: float | None = None
     message: str = ""  # e.g. "Skipped notes.docx: unsupported file type"
+    # "writing": every page is read; the last passages are embedded and the index written (can
+    # take a third of a run, which "107 of 107 pages" alone did not explain).
+    phase: str = ""
 
 
 @dataclass

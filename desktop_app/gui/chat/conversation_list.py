@@ -81,8 +81,9 @@ class ConversationSidebar(QWidget):
         self._refreshing = True
         try:
             self.list.clear()
-            for conv in conversations:
-                item = QListWidgetItem(conv.title or "Untitled")
+            labels = list_labels(conversations)
+            for conv, label in zip(conversations, labels):
+                item = QListWidgetItem(label)
                 item.setData(ID_ROLE, conv.id)
                 when = time.strftime("%Y-%m-%d %H:%M", time.localtime(conv.updated_at or conv.created_at))
                 item.setToolTip(f"{conv.title}\nLast change: {when}")
@@ -160,3 +161,22 @@ class ConversationSidebar(QWidget):
         menu.addSeparator()
         menu.addAction("Delete…", lambda: self.deleteRequested.emit(cid))
         menu.exec(self.list.viewport().mapToGlobal(pos))
+
+
+def list_labels(conversations: list[Conversation]) -> list[str]:
+    """Each conversation's title; titles that repeat get the date and time they were started
+    ("What is the capital of France? · 3 Mar, 14:05"), so two of them can be told apart."""
+    titles = [c.title or "Untitled" for c in conversations]
+    repeated = {t for t in titles if titles.count(t) > 1}
+    labels = []
+    for conv, title in zip(conversations, titles):
+        if title in repeated:
+            stamp = time.localtime(conv.created_at or conv.updated_at)
+            title = f"{title} · {stamp.tm_mday} {time.strftime('%b, %H:%M', stamp)}"
+        labels.append(title)
+    # Started within the same minute: number them in list order (newest first).
+    for label in {x for x in labels if labels.count(x) > 1}:
+        same = [i for i, x in enumerate(labels) if x == label]
+        for n, i in enumerate(reversed(same), 1):
+            labels[i] = f"{label} ({n})"
+    return labels

@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import os
 
+from desktop_app.core.plurals import plural  # noqa: F401 (shared with the CLI)
+
 
 def file_label(path: str) -> str:
     """The name a user recognises: the file's base name (the full path goes in tooltips)."""
     name = os.path.basename(path.rstrip("/\\"))
     return name or path
-
-
-def plural(count: int, word: str, many: str | None = None) -> str:
-    """'1 model', '2 models' (``many`` for irregular plurals)."""
-    return f"{count} {word if count == 1 else (many or word + 's')}"

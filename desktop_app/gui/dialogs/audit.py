@@ -18,6 +18,7 @@ from PySide6.QtCore import Qt
 from desktop_app.gui.common.accessibility import describe
 from desktop_app.gui.common.workers import WorkerPool
 from desktop_app.routing.audit import AuditEntry, AuditLog
+from desktop_app.gui.common.wording import plural
 
 COLUMNS = ("Time", "Model", "Endpoint", "Document characters")
 
@@ -69,7 +70,7 @@ class AuditLogDialog(QDialog):
         """Show ``entries`` (oldest first, as the log keeps them) newest first."""
         self.entries = list(reversed(entries))
         self.summary.setText(
-            f"{len(self.entries)} hand-off(s) recorded in {self._log_path}." if self.entries
+            f"{plural(len(self.entries), 'hand-off')} recorded in {self._log_path}." if self.entries
             else "Nothing has been sent to a cloud model."
         )
         self.table.setRowCount(len(self.entries))

@@ -33,6 +33,7 @@ from desktop_app.gui.common.accessibility import describe
 from desktop_app.gui.dialogs.usage_chart import Series, UsageBarChart
 from desktop_app.gui.common.workers import WorkerPool
 from desktop_app.services.usage_report import PeriodRow, UsageSummary
+from desktop_app.gui.common.wording import plural
 
 # (label, days back; None = everything kept)
 SPANS = (("Last 30 days", 30), ("Last 90 days", 90), ("Last 12 months", 365), ("Everything kept", None))
@@ -277,7 +278,7 @@ class UsageDialog(QDialog):
                 f"{t.device.answers:,} answers on this device, {t.cloud.answers:,} in the cloud. "
                 f"{t.kept['on_device_only']:,} kept here for on-device-only collections, {t.kept['declined']:,} you "
                 f"chose to keep here, {t.kept['policy']:,} by your organization's policy; "
-                f"{sum(t.redactions.values()):,} value(s) redacted before sending. Counts only, never text.")
+                f"{plural(sum(t.redactions.values()), 'value')} redacted before sending. Counts only, never text.")
         describe(self.estimate, "Cost estimate", self.estimate.text(), tooltip=False)
         self._show_rows()
 

@@ -38,6 +38,8 @@ def estimate_eta(progress: IndexProgress, elapsed_s: float) -> float | None:
 
 def progress_line(progress: IndexProgress, eta_s: float | None) -> str:
     """One status line: current file, files and pages done, time left."""
+    if progress.phase == "writing":
+        return f"Writing the index… · {plural(progress.pages_total, 'page')} read"
     parts = []
     if progress.current_file:
         parts.append(f"Indexing {file_label(progress.current_file)}")
@@ -55,6 +57,8 @@ def progress_line(progress: IndexProgress, eta_s: float | None) -> str:
 
 def bar_format(progress: IndexProgress) -> str:
     """The text drawn on (and announced from) the progress bar."""
+    if progress.phase == "writing":
+        return "Writing the index…"
     if progress.pages_total:
         return f"{progress.pages_done} of {plural(progress.pages_total, 'page')}"
     return "Reading files…"

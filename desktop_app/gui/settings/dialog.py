@@ -1,4 +1,5 @@
-"""Settings: Model, Appearance and Cloud tabs.
+"""Settings: Model, Cloud and Local API tabs, and the theme beside the buttons (one control did
+not make a tab worth visiting; it now shows on every page).
 
 Saving validates every value through ``Settings.set`` (typed, with choices) before anything is
 written.
@@ -7,7 +8,9 @@ written.
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QComboBox, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QLabel, QTabWidget, QVBoxLayout, QWidget,
+)
 
 from desktop_app.core.errors import AppError
 from desktop_app.gui.common.accessibility import describe
@@ -20,12 +23,13 @@ THEMES = (("Follow the system", "system"), ("Light", "light"), ("Dark", "dark"))
 
 
 class AppearanceSettingsPage(QWidget):
-    """Theme (system, light, dark)."""
+    """Theme (system, light, dark): a row beside the dialog's buttons."""
 
     def __init__(self, core, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.core = core
         form = QFormLayout(self)
+        form.setContentsMargins(0, 0, 0, 0)
         self.theme = QComboBox()
         for label, _value in THEMES:
             self.theme.addItem(label)
@@ -49,11 +53,10 @@ class SettingsDialog(QDialog):
         self.setObjectName("settingsDialog")
         self.resize(640, 600)
         self.tabs = QTabWidget(self)
-        describe(self.tabs, "Settings pages", "Model, appearance, documents and cloud settings.")
+        describe(self.tabs, "Settings pages", "Model, cloud and local API settings.")
         self.model_page = ModelSettingsPage(core, pool, self)
         self.appearance_page = AppearanceSettingsPage(core, self)
         self.tabs.addTab(self.model_page, "&Model")
-        self.tabs.addTab(self.appearance_page, "&Appearance")
         self.cloud_page = CloudSettingsPage(core, self, pool=pool)
         self.tabs.addTab(self.cloud_page, "&Cloud")
         self.tabs.addTab(ApiSettingsPage(core, self, pool=pool), "&Local API")  # acts at once, not on OK
@@ -77,7 +80,11 @@ class SettingsDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.tabs, 1)
         layout.addWidget(self.error_label)
-        layout.addWidget(self.buttons)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.appearance_page)
+        bottom.addStretch(1)
+        bottom.addWidget(self.buttons)
+        layout.addLayout(bottom)
 
     def apply(self) -> bool:
         """Validate and save; returns False (and says why) when a value is refused."""

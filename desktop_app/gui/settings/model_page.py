@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from desktop_app.config.policy import MANAGED_LABEL
 from desktop_app.core.errors import AppError
 from desktop_app.gui.common.accessibility import describe
+from desktop_app.gui.common.wording import plural
 from desktop_app.gui.settings.widgets import add_row, lock_if_managed
 
 PATH_ROLE = Qt.ItemDataRole.UserRole
@@ -112,6 +113,15 @@ class ModelSettingsPage(QWidget):
         self.context.setSingleStep(512)
         self.context.setValue(llm.context_length)
         add_row(form, "Context length:", self.context, core.settings.describe("llm.context_length"), "llm.context_length", policy)
+        # Which context applies: the table shows the model's own limit beside this setting.
+        self.context_note = QLabel()
+        self.context_note.setWordWrap(True)
+        self.context_note.setAccessibleName("Context used")
+        form.addRow("", self.context_note)
+        self._model_contexts: dict[str, int] = {}
+        self.context.valueChanged.connect(self._update_context_note)
+        self.table.itemSelectionChanged.connect(self._update_context_note)
+        self._update_context_note()
         self.max_tokens = QSpinBox()
         self.max_tokens.setRange(16, 32768)
         self.max_tokens.setValue(llm.max_tokens)
@@ -175,8 +185,14 @@ class ModelSettingsPage(QWidget):
                 self.table.setItem(row, col, item)
             if _same(path, active):
                 self.table.selectRow(row)
+        self._model_contexts = {str(getattr(i, "path", "")): int(getattr(i, "context_length", 0) or 0) for i in infos}
+        self._update_context_note()
         if not self.policy_locked:
-            self.models_status.setText(f"{len(infos)} model(s) installed. Select one to use it.")
+            self.models_status.setText(f"{plural(len(infos), 'model')} installed. Select one to use it.")
+
+    def _update_context_note(self) -> None:
+        path = self.selected_model_path() or getattr(self, "_active_path", "")
+        self.context_note.setText(context_note(self.context.value(), self._model_contexts.get(path or "", 0)))
 
     @property
     def policy_locked(self) -> bool:
@@ -239,6 +255,15 @@ def add_model_and_save(core, path: str):
     info = core.models.add_model(path)
     core.save_settings()
     return info
+
+
+def context_note(setting: int, model_limit: int) -> str:
+    """Which context length the app uses, and why (the smaller of the setting and the model's limit)."""
+    if model_limit <= 0:
+        return f"The app uses {setting:,} tokens of context (this setting)."
+    if setting <= model_limit:
+        return f"The model supports up to {model_limit:,} tokens; the app uses {setting:,} (this setting)."
+    return f"The model supports up to {model_limit:,} tokens, so the app uses {model_limit:,} (this setting asks for {setting:,})."
 
 
 def _same(a: str, b: str) -> bool:
