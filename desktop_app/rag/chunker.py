@@ -56,6 +56,11 @@ def is_table_row(line: str) -> bool:
     stripped = line.strip()
     if not stripped or len(stripped) > 300:
         return False
+    named = stripped.split(" | ")
+    if len(named) >= 2 and any(": " in c for c in named):
+        # A row written "Header: value | Header: value" (sheets, Word and web tables; see
+        # sections.table_lines): kept whole, on its own line, under its header row.
+        return True
     cells = [c for c in _COLUMN_GAP.split(stripped) if c]
     if len(cells) >= 2 and not (len(cells) >= 6 and all(" " not in c for c in cells)):
         if any(_NUMBER.search(c) for c in cells[1:]) or len(cells) >= 3:

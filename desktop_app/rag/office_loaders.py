@@ -184,7 +184,7 @@ def xlsx_pages(path: Path) -> Iterator[Page]:
             try:
                 rows = ((i, [_cell_text(v) for v in values]) for i, values in
                         enumerate(sheet.iter_rows(values_only=True), start=sheet.min_row or 1))
-                for first, last, text in sheet_units(rows, f"Sheet: {sheet.title}"):
+                for first, last, text in sheet_units(rows, f"Sheet {sheet.title}"):
                     number += 1
                     yield Page(number, text, f"Sheet {sheet.title}, rows {first}–{last}")
             except DocumentError:
@@ -238,7 +238,9 @@ def sheet_units(rows: Iterable[tuple[int, Sequence[str]]], title: str) -> Iterat
     size = 0
 
     def unit() -> tuple[int, int, str]:
-        head = [title] if title else []
+        # The title stands apart (a blank line) so that the chunker takes the header row alone
+        # as the table's header and repeats it at the top of every chunk of these rows.
+        head = [title, ""] if title else []
         head.append(" | ".join(c for c in header or [] if c))
         return first, last, clean_text("\n".join(head + lines))
 

@@ -47,7 +47,7 @@ def test_xlsx_each_sheet_with_its_header_cited_by_row_range(tmp_path):
     last = next(p for p in pages if "Lighthouse" in p.text)
     assert last.unit.endswith("–252")
     assert "Item: Lighthouse lens refurbishment | Department: Maritime heritage | Cost (EUR): 48250" in last.text
-    assert all(p.text.startswith("Sheet: ") and "Item | Department | Cost (EUR)" in p.text for p in pages if "Budget" in p.unit)
+    assert all(p.text.startswith("Sheet Budget\n") and "Item | Department | Cost (EUR)" in p.text for p in pages if "Budget" in p.unit)
     # Consecutive units cover consecutive rows: none lost, none twice.
     ranges = [tuple(int(x) for x in u.split("rows ")[1].split("–")) for u in budget]
     assert all(b[0] == a[1] + 1 for a, b in zip(ranges, ranges[1:]))
@@ -147,3 +147,16 @@ def test_sections_cut_long_text_and_keep_the_heading():
     pages = list(sections(blocks))
     assert len(pages) > 1 and all(p.unit.endswith(": Intro") for p in pages)
     assert all(len(p.text) <= 4000 + 1600 for p in pages)
+
+
+def test_sheet_rows_are_chunked_whole_under_their_header_row(tmp_path):
+    from desktop_app.rag.chunker import Chunker
+
+    first = next(iter(load_pages(ox.write_xlsx(tmp_path / "budget.xlsx", budget_rows=60))))
+    chunks = Chunker().chunk_page(first.number, first.text)
+    assert len(chunks) > 2
+    for chunk in chunks:
+        lines = chunk.text.splitlines()
+        assert "Item | Department | Cost (EUR)" in lines[:2], lines[:2]  # each part says what its columns are
+        rows = [ln for ln in lines if ln.startswith("Item: ")]
+        assert rows and all(ln.count(" | ") == 2 and "Cost (EUR): " in ln for ln in rows)
