@@ -12,6 +12,7 @@ Pages are read one at a time, so the indexer's progress and cancel still come be
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 from dataclasses import dataclass
@@ -83,6 +84,13 @@ class RapidOcrEngine:
                 # The angle classifier only flips upside-down text lines; scans are upright far
                 # more often, and skipping it saves a model run per line.
                 cls._shared = RapidOCR(use_cls=False)
+                # RapidOCR gives its loggers their own stderr handlers at DEBUG; ours go to the
+                # app's log file like every other library's (rule 12: log, don't print).
+                for name in ("RapidOCR", "OrtInferSession"):
+                    log = logging.getLogger(name)
+                    log.handlers.clear()
+                    log.setLevel(logging.WARNING)
+                    log.propagate = True
             return cls._shared
 
 
