@@ -30,7 +30,7 @@ from desktop_app.services.prompt_budget import answer_reserve
 from desktop_app.services.task_sources import DocumentText, read_document
 
 GROUP_TOKENS = 1536  # passage tokens per map prompt: a 0.5B model notes a short text better than a long one
-NOTE_TOKENS = 320  # the longest reply of a map or reduce step
+NOTE_TOKENS = 224  # the longest reply of a map or reduce step: ~8 points (the small model otherwise copies the text on)
 SUMMARY_POINTS = 8
 MAX_REDUCE_LEVELS = 4  # notes shrink ~5x per level; four levels cover far more than any document
 MARGIN_TOKENS = 16  # the counter may differ from the model's own tokeniser by a few tokens

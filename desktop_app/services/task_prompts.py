@@ -22,7 +22,6 @@ LISTS = {
 KINDS = ("summary", "compare", *LISTS)
 
 SUMMARY_SYSTEM = "You read documents and write down their key facts. Use only the text given. Never invent facts."
-NOTE_EXAMPLE = "The aircraft lost engine power at 2,000 feet (p. 3)"
 
 
 def passages_block(passages: Sequence[Hit]) -> str:
@@ -57,9 +56,11 @@ def map_messages(kind: str, name: str, passages: Sequence[Hit], facts: int = 6) 
                f"with its page in brackets, like:\n- {example}\nCopy dates and figures exactly. "
                f"If the text has no {word}, write only: NONE")
     else:
-        ask = (f"Write the {facts} most important facts of the text above: who, what, when, where, figures, "
-               f"findings. Write one fact per line, starting with \"- \" and ending with its page in brackets, "
-               f"like:\n- {NOTE_EXAMPLE}\nCopy names, dates and figures exactly.")
+        # No worked example here: the small model copied a concrete example line ("The aircraft
+        # lost engine power...") into summaries of aviation reports.
+        ask = (f"List the {facts} key facts of this text (what happened or is planned, where, when, who, "
+               f"numbers). Each line: \"- \" + one complete sentence in the text's own words + the page in "
+               f"brackets, e.g. (p. 1).")
     return [Message("system", SUMMARY_SYSTEM), Message("user", f"Text from {name}:\n\n{text}\n\n{ask}")]
 
 
@@ -67,9 +68,8 @@ def reduce_messages(name: str, notes: Sequence[str], points: int = 8) -> list[Me
     """The reduce step's prompt: notes (each citing its page) combined into the document's key points."""
     listed = "\n".join(f"- {n}" for n in notes)
     ask = (f"These are notes on {name}. Write the {points} most important points of the whole document, "
-           f"most important first. Write one point per line, starting with \"- \" and ending with its page in "
-           f"brackets, like:\n- {NOTE_EXAMPLE}\nKeep names, dates and figures exactly as in the notes. "
-           f"Do not repeat a point.")
+           f"most important first, without repeating a point. Each line: \"- \" + one sentence that keeps the "
+           f"notes' names, dates and figures + its page in brackets as in the notes, e.g. (p. 1).")
     return [Message("system", SUMMARY_SYSTEM), Message("user", f"Notes on {name}:\n{listed}\n\n{ask}")]
 
 

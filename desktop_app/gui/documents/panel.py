@@ -31,6 +31,7 @@ from desktop_app.gui.documents.collection_box import CollectionChooser
 from desktop_app.gui.documents.drop import is_model_file, local_paths_from_mime
 from desktop_app.gui.documents.formatting import file_label, plural, report_problems, report_summary
 from desktop_app.gui.documents.progress import IndexProgressView
+from desktop_app.gui.documents.task_actions import DocumentTaskActions
 from desktop_app.gui.documents.tree import DocumentTreeView
 from desktop_app.gui.documents.usage import ConversationCollections
 from desktop_app.gui.documents.watch import WatchFoldersRow
@@ -213,6 +214,7 @@ class DocumentsPanel(QWidget):
             action = QAction(text, self.tree)
             action.triggered.connect(slot)
             self.tree.addAction(action)
+        self.task_actions = DocumentTaskActions(self, self._core, self._pool)  # Summarise, Compare with…, List…
         self._update_actions()
 
     # --- user actions --------------------------------------------------------------------------
