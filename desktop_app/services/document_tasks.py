@@ -21,7 +21,7 @@ from typing import Any, Callable, Generator, Sequence
 
 from desktop_app.core.cancel import CancelToken
 from desktop_app.core.errors import AppError
-from desktop_app.core.records import Citation, Hit, Message
+from desktop_app.core.records import Citation, Message
 from desktop_app.llm.base import GenerationRequest
 from desktop_app.services import page_citations as pc
 from desktop_app.services import task_prompts as tp
