@@ -154,3 +154,16 @@ def test_library_passages_are_in_reading_order_without_headers(isolated_home, tm
             lib.passages(str(tmp_path / "other.md"))
     finally:
         lib.close()
+
+
+def test_the_window_library_process_serves_passages(monkeypatch):
+    """The window's LibraryProcess relays ``passages`` to its child (the host allows the call)."""
+    from desktop_app.core.records import Hit
+    from tests.unit.test_library_process import FakeLibrary, ThreadHostedLibrary
+
+    monkeypatch.setattr(FakeLibrary, "passages", lambda self, path: [Hit(path, 2, "text", 0.0)], raising=False)
+    lib = ThreadHostedLibrary()
+    try:
+        assert lib.passages("/d/a.pdf") == [Hit("/d/a.pdf", 2, "text", 0.0)]
+    finally:
+        lib.close()
