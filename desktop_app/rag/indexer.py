@@ -218,7 +218,8 @@ class Indexer:
                 yield state.snapshot("", phase=WRITING)
             yield state.snapshot("", phase=WRITING)  # shown while the writes below finish
             writer.drain()
-            yield state.snapshot("")
+            # Still writing until the report: the library then records the run (lock, generation).
+            yield state.snapshot("", phase=WRITING)
         except _Stop:
             report.cancelled = True
             # Files not finished are 'pending' in the manifest: purge them now, not at next start.

@@ -222,8 +222,11 @@ class MessageWidget(QFrame):
         if citations:
             # "[2]" stays with its file name and "page" with its number (non-breaking spaces);
             # the list wraps only between sources.
+            # The link colour is written into the HTML: a label keeps the palette it rendered
+            # with, so after a theme switch the links were dark blue on the dark theme.
+            color = QGuiApplication.palette().color(QPalette.ColorRole.Link).name()
             links = " &nbsp; ".join(
-                f'<a href="cite:{c.number}">[{c.number}]</a>&nbsp;{html.escape(Path(c.source).name)},'
+                f'<a href="cite:{c.number}" style="color:{color}">[{c.number}]</a>&nbsp;{html.escape(Path(c.source).name)},'
                 f'&nbsp;{html.escape(_place(c)).replace(" ", "&nbsp;")}'
                 for c in citations
             )

@@ -360,8 +360,8 @@ class MainWindow(QMainWindow):
             return
         self._style_key = key
         self.setStyleSheet(window_style_sheet(palette))
-        for message in self.chat_view.messages():  # code blocks carry their colour in their HTML
-            message.set_text(message.text())
+        for message in self.chat_view.messages():  # code blocks and sources carry their colour in their HTML
+            message.set_citations(message.citations())
 
     def changeEvent(self, event) -> None:  # noqa: N802 (Qt API)
         from PySide6.QtCore import QEvent

@@ -5,13 +5,15 @@ question being typed, and "Open at page" with no viewer offering the page's text
 
 from __future__ import annotations
 
+import pytest
 from PySide6.QtCore import QEvent, QPoint, Qt
-from PySide6.QtGui import QGuiApplication, QHelpEvent, QTextDocument
+from PySide6.QtGui import QGuiApplication, QHelpEvent, QPalette, QTextDocument
 from PySide6.QtWidgets import QApplication, QToolTip
 
 from desktop_app.core.records import Citation, Hit
 from tests.gui.chat.test_chat_window import answers, send, wait_idle
 from tests.gui.gui_fixtures import EmptyLibrary, make_core, open_window
+from tests.gui.shell.test_window_theme import restore_application_look  # noqa: F401 (fixture)
 
 REPORT = "/docs/annual report.pdf"
 PAGE_3_TOP = "Revenue grew by 12 percent in 2025, driven by exports to new markets."
@@ -39,6 +41,11 @@ class LibraryWithPages(EmptyLibrary):
     def passages(self, path):
         return [Hit(path, 2, "Page two.", 0.0), Hit(path, 3, PAGE_3_TOP + " Operating costs", 0.0),
                 Hit(path, 3, "Operating costs fell by 4 percent.", 0.0)]
+
+
+@pytest.fixture(autouse=True)
+def _keep_theme(restore_application_look):
+    """A test here switches to the dark theme; the next test gets the look it had."""
 
 
 def _grounded_window(qtbot, home):
@@ -82,6 +89,12 @@ def test_one_source_per_page_and_inline_markers_link_to_it(qtbot, isolated_home)
         # Inline markers, also in a list, are links to the same numbers.
         body = answer.body.toHtml()
         assert body.count('href="cite:1"') == 2 and body.count('href="cite:2"') == 2
+        # After a switch to the dark theme the sources' links take the dark theme's link colour.
+        from desktop_app.gui.shell.theme import dark_palette
+
+        window.core.settings.ui.theme = "dark"
+        window._on_settings_applied(False)
+        assert dark_palette().color(QPalette.ColorRole.Link).name() in answer.sources_label.text()
     finally:
         window.close()
         core.close()
