@@ -44,6 +44,7 @@ class LibraryStores:
         self.owns_vectors = vector_store is None  # only a store we opened can be reopened
         self._seen_generation: str | None = None
         self._indexer = None
+        self._indexer_ocr = None  # the OCR options the indexer was built with
 
     @property
     def embedder(self) -> Embedder:
@@ -87,17 +88,23 @@ class LibraryStores:
 
     @property
     def indexer(self):
+        from desktop_app.rag.ocr import OcrOptions
+
         with self._lock:
+            options = OcrOptions.from_settings(self.settings.rag)
+            if self._indexer is not None and options != self._indexer_ocr:
+                # OCR switched on/off or its languages changed in Settings: the next job reads
+                # with the new options (a running job keeps the indexer it started with).
+                self._indexer = None
             if self._indexer is None:
                 from desktop_app.rag.indexer import Indexer
+                from desktop_app.rag.ocr_pages import OcrReader
 
                 vectors, keywords = self.open()
                 vectors = SpaceCheckedVectors(vectors, self.paths.index_dir)  # stop before a torn write
-                from desktop_app.rag.ocr import OcrOptions
-                from desktop_app.rag.ocr_pages import OcrReader
-
-                ocr = OcrReader.from_options(OcrOptions.from_settings(self.settings.rag))  # its models load on the first scan
+                ocr = OcrReader.from_options(options)  # its models load on the first scan
                 self._indexer = Indexer(self.embedder, vectors, keywords, self.manifest, metadata=self.document_meta, ocr=ocr)
+                self._indexer_ocr = options
             return self._indexer
 
     def refresh(self, force: bool = False) -> None:

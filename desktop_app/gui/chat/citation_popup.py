@@ -55,8 +55,8 @@ def _shorten(text: str, limit: int) -> str:
 
 
 def citation_heading(citation: Citation) -> str:
-    """'[2] report.pdf, page 7' (plain text, also the popup's accessible name)."""
-    page = f", page {citation.page}" if citation.page >= 1 else ""
+    """'[2] report.pdf, page 7' / '[3] budget.xlsx, Sheet Budget, rows 2–40' (plain text, also the popup's accessible name)."""
+    page = f", {citation.place}" if citation.page >= 1 or citation.unit else ""
     return f"[{citation.number}] {file_label(citation.source)}{page}"
 
 
@@ -191,8 +191,10 @@ class CitationPopup(QDialog):
         self.path_label.setText(citation.source)
         self.passage.setPlainText(citation.text)
         self._show_highlight(citation)
-        page = f" at page {citation.page}" if citation.page >= 1 else ""
-        self.open_button.setText(f"Open at page {citation.page}" if citation.page >= 1 else "Open file")
+        # Only a PDF opens at a page; a slide, a sheet's rows or a section opens the file.
+        at_page = citation.page >= 1 and not citation.unit
+        page = f" at page {citation.page}" if at_page else ""
+        self.open_button.setText(f"Open at page {citation.page}" if at_page else "Open file")
         self.open_button.setAccessibleName(self.open_button.text())
         exists = os.path.exists(citation.source)
         self.open_button.setEnabled(exists)

@@ -36,11 +36,12 @@ from desktop_app.gui.documents.tree import DocumentTreeView
 from desktop_app.gui.documents.usage import ConversationCollections
 from desktop_app.gui.documents.watch import WatchFoldersRow
 from desktop_app.gui.common.workers import Worker, WorkerPool
+from desktop_app.rag.document_files import file_dialog_filter
 from desktop_app.rag.records import IndexReport
 from desktop_app.services.library import ON_DEVICE_ONLY_KEY
 
 WARM_UP_DELAY_MS = 1500  # after start-up settles: the window is drawn and the user is reading
-DOCUMENT_FILTER = "Documents (*.pdf *.txt *.md *.markdown);;PDF files (*.pdf);;All files (*)"
+DOCUMENT_FILTER = file_dialog_filter()  # every type the indexer reads (rag/document_files.py)
 
 
 class DocumentsPanel(QWidget):

@@ -98,7 +98,7 @@ class DocumentTaskDialog(QDialog):
         self.text.setPlainText(result.text)
         self.text.show()
         for citation in result.sources:
-            item = QListWidgetItem(f"[{citation.number}] {Path(citation.source).name}, page {citation.page}")
+            item = QListWidgetItem(f"[{citation.number}] {Path(citation.source).name}, {citation.place}")
             item.setData(CITATION_ROLE, citation)
             self.sources.addItem(item)
         self.sources.setVisible(bool(result.sources))

@@ -1,4 +1,4 @@
-"""Settings: Model, Cloud and Local API tabs, and the theme beside the buttons (one control did
+"""Settings: Model, Documents, Cloud and Local API tabs, and the theme beside the buttons (one control did
 not make a tab worth visiting; it now shows on every page).
 
 Saving validates every value through ``Settings.set`` (typed, with choices) before anything is
@@ -16,6 +16,7 @@ from desktop_app.core.errors import AppError
 from desktop_app.gui.common.accessibility import describe
 from desktop_app.gui.settings.cloud_page import CloudSettingsPage
 from desktop_app.gui.settings.api_page import ApiSettingsPage
+from desktop_app.gui.settings.documents_page import DocumentsSettingsPage
 from desktop_app.gui.settings.model_page import RELOAD_KEYS, ModelSettingsPage
 from desktop_app.gui.settings.widgets import add_row
 
@@ -53,10 +54,12 @@ class SettingsDialog(QDialog):
         self.setObjectName("settingsDialog")
         self.resize(640, 600)
         self.tabs = QTabWidget(self)
-        describe(self.tabs, "Settings pages", "Model, cloud and local API settings.")
+        describe(self.tabs, "Settings pages", "Model, documents, cloud and local API settings.")
         self.model_page = ModelSettingsPage(core, pool, self)
         self.appearance_page = AppearanceSettingsPage(core, self)
         self.tabs.addTab(self.model_page, "&Model")
+        self.documents_page = DocumentsSettingsPage(core, self)
+        self.tabs.addTab(self.documents_page, "&Documents")
         self.cloud_page = CloudSettingsPage(core, self, pool=pool)
         self.tabs.addTab(self.cloud_page, "&Cloud")
         self.tabs.addTab(ApiSettingsPage(core, self, pool=pool), "&Local API")  # acts at once, not on OK
@@ -89,7 +92,7 @@ class SettingsDialog(QDialog):
     def apply(self) -> bool:
         """Validate and save; returns False (and says why) when a value is refused."""
         settings = self.core.settings
-        values = {**self.model_page.values(), **self.appearance_page.values()}
+        values = {**self.model_page.values(), **self.documents_page.values(), **self.appearance_page.values()}
         before = {k: settings.get(k) for k in values}
         try:
             for key, value in values.items():

@@ -13,6 +13,7 @@ from typing import Any, Callable
 from PySide6.QtWidgets import QMainWindow
 
 from desktop_app.core.errors import AppError
+from desktop_app.rag.document_files import file_dialog_filter
 from desktop_app.gui.common.workers import WorkerPool
 
 
@@ -82,7 +83,7 @@ class WindowDocuments:
         if self.panel is None:
             return
         files, _ = QFileDialog.getOpenFileNames(
-            self._window, "Add documents", str(Path.home()), "Documents (*.pdf *.txt *.md *.markdown);;All files (*)"
+            self._window, "Add documents", str(Path.home()), file_dialog_filter()
         )
         if files:
             self.add_paths(files)
@@ -104,7 +105,7 @@ class WindowDocuments:
 
     def open_citation(self, citation) -> None:
         if self.panel is None:
-            self._show_message(f"{Path(citation.source).name}, page {citation.page}", 6000)
+            self._show_message(f"{Path(citation.source).name}, {citation.place}", 6000)
             return
         self.panel.open_citation(citation)
         popup = self.panel.citation_popup  # made on first use by the panel
