@@ -28,6 +28,7 @@ class WindowActions:
     settings: QAction
     audit_log: QAction
     about: QAction
+    copy_diagnostics: QAction
 
 
 def _action(window: QMainWindow, text: str, slot, shortcuts=(), tip: str = "") -> QAction:
@@ -84,6 +85,8 @@ def build_actions(window) -> WindowActions:
         settings=_action(w, "&Settings…", w.dialogs.open_settings, prefs, "Model, appearance, documents and cloud settings."),
         audit_log=_action(w, "Cloud &audit log…", w.dialogs.open_audit_log, [], "Everything ever sent to the cloud."),
         about=_action(w, "&About SLM Assistant", w.dialogs.open_about, [], "Version and licences."),
+        copy_diagnostics=_action(w, "Copy &diagnostics", lambda: w.dialogs.copy_diagnostics(lambda text: w.status.showMessage(text, 8000)),
+                                 [], "Copy versions, CPU features, model and recent problems for IT support."),
     )
     acts.settings.setMenuRole(QAction.MenuRole.PreferencesRole)
     acts.quit.setMenuRole(QAction.MenuRole.QuitRole)
@@ -109,5 +112,7 @@ def build_actions(window) -> WindowActions:
     tools_menu.addAction(acts.settings)
     tools_menu.addAction(acts.audit_log)
     help_menu = menus["help"]
+    help_menu.addAction(acts.copy_diagnostics)
+    help_menu.addSeparator()
     help_menu.addAction(acts.about)
     return acts

@@ -49,6 +49,21 @@ class WindowDialogs:
 
         AboutDialog(self._core, self._parent, pool=self._pool).exec()
 
+    def copy_diagnostics(self, tell: Callable[[str], None]) -> None:
+        """Help → Copy diagnostics: versions, CPU features, model, GPU and the last logged problems,
+        for IT support. Gathered on a worker (it reads package metadata and the log file); the
+        clipboard is filled on the GUI thread and ``tell`` says so in the status bar."""
+        from desktop_app.services.diagnostics import diagnostics_report
+
+        def copied(report: str) -> None:
+            from PySide6.QtWidgets import QApplication
+
+            QApplication.clipboard().setText(report)
+            self.last_diagnostics = report
+            tell("Diagnostics copied to the clipboard: paste them into your message to IT support.")
+
+        self._pool.run(diagnostics_report, self._core, pass_cancel=False, on_returned=copied)
+
 
 class ModelReloader:
     """Swaps the model only between answers: closing it under a running stream would crash it."""
