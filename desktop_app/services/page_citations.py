@@ -94,6 +94,18 @@ def support(point: str, page_text: str) -> float:
     return len(words & page_words) / len(words)
 
 
+_PAGE_NUMBER_LINE = re.compile(r"(?:page\s*)?\d+\s*(?:of|/)\s*\d+|page\s+\d+", re.IGNORECASE)
+_LINK = re.compile(r"https?://|www\.|\b[\w.+-]+@[\w-]+\.\w", re.IGNORECASE)
+
+
+def is_boilerplate(text: str) -> bool:
+    """A line a reader gains nothing from, which the small model copies from page furniture: a page
+    number ("Page 1 of 3"), a run of empty form labels ("Certificate: Age: Seat Occupied: ..."), or
+    contact details (a web or mail address)."""
+    bare = text.strip(" .")
+    return bool(_PAGE_NUMBER_LINE.fullmatch(bare)) or bare.count(":") >= 3 or bool(_LINK.search(bare))
+
+
 def ground(line: str, pages: Mapping[int, str], source: str, label: str = "",
            keep: float = KEEP_SUPPORT) -> Point | None:
     """The point a line states, citing the page(s) that support it; None when no page supports it.
@@ -104,7 +116,7 @@ def ground(line: str, pages: Mapping[int, str], source: str, label: str = "",
         keep: the least support (``support``) a point needs to be kept.
     """
     text, refs = cited(line)
-    if len(text.split()) < 3 or not pages:
+    if len(text.split()) < 3 or not pages or is_boilerplate(text):
         return None
     scores = {page: support(text, body) for page, body in pages.items()}
     best_page = max(scores, key=lambda p: (scores[p], -p))

@@ -167,3 +167,18 @@ def test_the_window_library_process_serves_passages(monkeypatch):
         assert lib.passages("/d/a.pdf") == [Hit("/d/a.pdf", 2, "text", 0.0)]
     finally:
         lib.close()
+
+
+@pytest.mark.parametrize("line, kept", [
+    ("Page 1 of 3", False),
+    ("page 12", False),
+    ("Certificate: Age: Airplane Rating(s): Seat Occupied: Restraint Used:", False),
+    ("Further information is at http://www.example.gov for the public", False),
+    ("Write to records@example.gov for copies of the report", False),
+    ("Date & Time: 12/23/2007, 1200 CST", True),
+    ("The pilot and two passengers sustained fatal injuries", True),
+])
+def test_page_furniture_is_not_a_point(line, kept):
+    from desktop_app.services.page_citations import is_boilerplate
+
+    assert is_boilerplate(line) is not kept
