@@ -89,6 +89,7 @@ class DocumentTaskActions(QObject):
                                 on_errored=dialog.show_error)
         dialog.cancelRequested.connect(worker.cancel)
         dialog.finished.connect(lambda _r, d=dialog: self._forget(d))
+        worker.signals.finished.connect(lambda d=dialog: self._forget(d))  # closed while it ran
         self.dialogs.append(dialog)
         dialog.show()
         return dialog
@@ -114,5 +115,6 @@ class DocumentTaskActions(QObject):
         return [tree.topLevelItem(i).data(0, KEY_ROLE) for i in range(tree.topLevelItemCount())]
 
     def _forget(self, dialog: DocumentTaskDialog) -> None:
-        if dialog in self.dialogs and not dialog.running:
+        # Kept while it runs or is shown: the list holds the only Python reference to the dialog.
+        if dialog in self.dialogs and not dialog.running and not dialog.isVisible():
             self.dialogs.remove(dialog)
