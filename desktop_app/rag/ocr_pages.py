@@ -15,7 +15,7 @@ from desktop_app.core.errors import DocumentError
 from desktop_app.rag.document_files import Page, clean_text
 from desktop_app.rag.ocr import OcrEngine, OcrOptions, engine_for, is_blank
 
-MAX_IMAGE_PIXELS = 40_000_000  # a photo of 40 MP is scaled down first (RapidOCR reads at most 2,000 px a side anyway)
+MAX_IMAGE_PIXELS = 40_000_000  # a photo of 40 MP is scaled down first: OCR time and memory grow with pixels
 _PDFIUM_LOCK = threading.Lock()  # PDFium is not thread-safe: one call into it at a time in this process
 
 

@@ -1,11 +1,13 @@
-"""OCR with the real engine (RapidOCR, its bundled models) in a real Library home: a corpus page
-rendered to an image-only PDF and to a PNG is indexed, found by a phrase of that page, and cited
-to the right page.
+"""OCR with the real engines in a real Library home: corpus pages rendered to an image-only PDF
+and to a PNG are indexed by the default engine (Tesseract), found by a phrase of that page, and
+cited to the right page; both engines run in a process that has a QApplication (no Qt plugin clash).
 """
 
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -17,7 +19,7 @@ from desktop_app.services.library import Library
 from tests.rag_fixtures import drain
 
 pytestmark = pytest.mark.slow
-pytest.importorskip("rapidocr_onnxruntime")
+pytest.importorskip("tesserocr")
 
 CORPUS = Path(os.environ.get("SLM_ASSISTANT_CORPUS", Path(__file__).resolve().parents[3] / "shared" / "corpus"))
 REPORT = CORPUS / "ntsb-aviation-incident-accident-reports" / "20071229X02007.pdf"
@@ -86,3 +88,36 @@ def test_an_image_with_no_text_is_named_and_the_rest_indexed(tmp_path):
     assert report.files_indexed == 1
     (problem,) = report.failed
     assert problem.path.endswith("sunset.jpg") and problem.reason == "no text found in the image (OCR read nothing on it)."
+
+
+QT_AND_OCR = """
+import sys
+from PySide6.QtWidgets import QApplication, QLabel
+app = QApplication([])
+label = QLabel("OCR beside Qt")
+label.show()
+app.processEvents()
+from desktop_app.rag.ocr_pages import OcrReader, PdfRenderer
+from desktop_app.rag.ocr_rapid import RapidOcrEngine
+from desktop_app.rag.ocr_tesseract import TesseractOcrEngine
+renderer = PdfRenderer(__import__("pathlib").Path(sys.argv[1]))
+image = renderer.render(1, 150)
+renderer.close()
+for engine in (TesseractOcrEngine(), RapidOcrEngine()):
+    text = OcrReader(engine).read(image)
+    print(type(engine).__name__, "Lycoming" in text, flush=True)
+label.close()
+app.processEvents()
+"""
+
+
+def test_both_engines_read_a_page_in_a_process_with_a_qapplication():
+    """OpenCV (RapidOCR's) carries its own Qt libraries; they must not clash with PySide6's."""
+    pytest.importorskip("rapidocr_onnxruntime")
+    if not REPORT.is_file():
+        pytest.skip(f"the document corpus is not at {CORPUS}")
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    out = subprocess.run([sys.executable, "-c", QT_AND_OCR, str(REPORT)], capture_output=True, text=True,
+                         timeout=300, env=env, cwd=Path(__file__).resolve().parents[2])
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split() == ["TesseractOcrEngine", "True", "RapidOcrEngine", "True"], out.stderr[-2000:]

