@@ -41,6 +41,9 @@ class InMemoryVectorStore:
         self.history.append(("delete_source", source))
         self._drop(lambda c: c.source == source)
 
+    def delete_pages_after(self, source: str, page: int) -> None:
+        self._drop(lambda c: c.source == source and c.page > page)
+
     def delete_collection(self, collection: str) -> None:
         self._drop(lambda c: c.collection == collection)
 

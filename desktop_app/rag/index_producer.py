@@ -61,6 +61,17 @@ class Begin:
     sha: str
     pages: int
     size: int
+    resumable: bool = False  # a PDF: a cancel keeps its first pages, and a later run continues it
+    resume_after: int = 0  # pages 1..resume_after are indexed already (a partial document); chunks follow them
+    chunks_before: int = 0  # the chunks of those pages
+
+
+@dataclass(frozen=True)
+class Identified:
+    """What the document is, read from its first pages (kept with the pages of a cancelled run)."""
+
+    path: str
+    meta: DocumentMeta
 
 
 @dataclass(frozen=True)
@@ -74,7 +85,8 @@ class PageChunks:
 @dataclass(frozen=True)
 class End:
     path: str
-    meta: DocumentMeta = field(default_factory=DocumentMeta)  # what the indexer read (before user edits)
+    # What the indexer read (before user edits); None when a resumed run read no identity (kept already).
+    meta: DocumentMeta | None = field(default_factory=DocumentMeta)
     pages: int = 0  # the file's pages as read, when Begin only estimated them (0: Begin's count stands)
 
 
@@ -149,24 +161,32 @@ class FileProducer:
             except OSError as exc:
                 raise DocumentError(f"{path.name}: cannot be read ({exc.strerror or exc}).") from None
             row = self.manifest.get(key)
-            if row is not None and row.state == "done" and row.sha256 == sha and row.collection == collection \
-                    and self._format_current(key):
+            same = row is not None and row.sha256 == sha and row.collection == collection and self._format_current(key)
+            if same and row.state == "done":
                 put(Unchanged(key, size))
                 return
             doc = None
+            resume_after = 0
             if path.suffix.lower() in loaders.PDF_SUFFIXES:
                 doc = loaders.PdfDocument(path, self.limits, self.ocr)
-                pages, page_iter = doc.page_count, doc.pages()
+                if same and row.state == "partial" and row.pages < doc.page_count and self._identity_kept():
+                    resume_after = row.pages  # the unchanged file continues after its kept pages
+                pages, page_iter = doc.page_count, doc.pages(first=resume_after + 1)
             else:
                 pages, page_iter = estimate_pages(path, size), loaders.load_pages(path, self.limits, self.ocr)
                 # Opening a text file is cheap; fail early (empty, binary) before marking it pending.
                 first = next(page_iter)
                 page_iter = _prepend(first, page_iter)
-            put(Begin(key, sha, pages, size))
+            put(Begin(key, sha, pages, size, resumable=doc is not None, resume_after=resume_after,
+                      chunks_before=row.chunks if resume_after else 0))
             started = True
-            auto = DocumentMeta()
+            auto: DocumentMeta | None = DocumentMeta()
             meta = None  # the metadata whose header each chunk carries (auto + the user's edits)
-            if self.options.metadata:
+            if resume_after:
+                # The kept pages' headers came from the first pages, which are not read again.
+                auto = None
+                meta = self.metadata.get(key) if self.options.metadata else None
+            elif self.options.metadata:
                 first = list(itertools.islice(page_iter, META_PAGES))
                 page_iter = itertools.chain(first, page_iter)
                 auto = extract(path.name, doc.info() if doc is not None else {}, [p.text for p in first])
@@ -174,6 +194,8 @@ class FileProducer:
                 if self.metadata is not None:
                     user = self.metadata.user_fields(key)
                     meta = auto.updated(**user) if user else auto
+            if auto is not None:
+                put(Identified(key, auto))
             read = 0
             for page in page_iter:
                 read = max(read, page.number)
@@ -199,6 +221,10 @@ class FileProducer:
         except Exception as exc:  # noqa: BLE001 - a bug in one file must not stop the others
             put(Failed(key, f"{path.name}: could not be read (unexpected {type(exc).__name__}: {exc})", size, started))
 
+
+    def _identity_kept(self) -> bool:
+        # Resuming reads the identity the first run stored instead of reading the first pages again.
+        return self.metadata is not None or not self.options.metadata
 
     def _format_current(self, path: str) -> bool:
         # A document written by an older index format (no metadata, no headers) is indexed again.

@@ -1,13 +1,13 @@
 """The indexing pipeline: a producer thread reads and chunks files while this thread embeds.
 
   producer thread:  hash -> (skip if unchanged) -> open -> pages -> chunks   ──queue──┐
-  calling thread:   batch chunks -> embed (torch releases the GIL)            ──queue──┐
-  writer thread:    manifest 'pending' -> Chroma + FTS5 upserts -> manifest 'done'
+  calling thread:   one handler per message -> batch -> embed (torch releases the GIL)  ──┐
+  writer thread:    manifest 'pending' -> Chroma + FTS5 upserts -> manifest 'done' (index_writer.py)
 
 Extraction of the next pages and writing of the previous batch overlap with embedding of the
 current batch, and both cores stay busy. The queues are bounded, so memory stays flat however
 large the corpus is. Every step is resumable: see ``manifest.py`` for the ordering that makes
-kill -9 safe.
+kill -9 safe, and for the partial documents a cancelled run keeps.
 """
 
 from __future__ import annotations
@@ -15,10 +15,9 @@ from __future__ import annotations
 import hashlib
 import os
 import queue
-import sys
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Generator, Iterator, Sequence
 
@@ -31,21 +30,26 @@ from desktop_app.rag.index_producer import (  # noqa: F401 - IndexOptions is re-
     End,
     Failed,
     FileProducer,
+    Identified,
     IndexOptions,
     Note,
     PageChunks,
     Unchanged,
     file_size,
 )
+from desktop_app.rag.consistency import trim_partial
 from desktop_app.rag.embedder import Embedder
+from desktop_app.rag.index_progress import FileTally, RunProgress
+from desktop_app.rag.index_writer import IndexWriter, release_free_memory
 from desktop_app.rag.keyword_store import KeywordStore
 from desktop_app.rag.manifest import Manifest
-from desktop_app.rag.records import FileProblem, IndexProgress, IndexReport
+from desktop_app.rag.records import FileProblem, IndexProgress, IndexReport, PartialFile
 from desktop_app.rag.vector_store import StoredChunk, VectorStore
 
 QUEUE_PAGES = 32  # pages the producer may read ahead of the embedder
 WRITING = "writing"  # IndexProgress.phase once every page is read
 EMBED_SLICE = 64  # chunks per embedding call (progress and cancel are checked between slices)
+IDLE_FLUSH_S = 2.0  # a batch waiting this long for a slow reader is written (a cancel then keeps it)
 
 
 def chunk_id(path: str, sha: str, page: int, index: int) -> str:
@@ -77,7 +81,6 @@ class Indexer:
         self.options = options or IndexOptions()
         self.metadata = metadata  # DocumentMetaStore (title, organisation, period per document), or None
         self.ocr = ocr  # reads scanned pages and images (None: OCR off); runs on the producer thread
-        self._read_meta: dict[str, object] = {}  # path -> DocumentMeta read, until the file is marked done
 
     # ------------------------------------------------------------------ housekeeping
 
@@ -95,10 +98,13 @@ class Indexer:
             )
 
     def recover(self) -> int:
-        """Purge the chunks of documents left 'pending' by a crash; returns how many."""
+        """Purge the chunks of documents left 'pending' by a crash; returns how many. A partial
+        document whose continuation stopped keeps its kept pages (``trim_partial``)."""
         rows = self.manifest.pending()
         for row in rows:
             self.purge(row.path)
+        for row in self.manifest.documents(state="resuming"):
+            trim_partial(row.path, row.pages, self.manifest, self.vectors, self.keywords)
         return len(rows)
 
     def purge(self, path: str) -> None:
@@ -113,13 +119,54 @@ class Indexer:
 
     def run(self, paths: Sequence[str], collection: str = "default",
             cancel: CancelToken | None = None) -> Generator[IndexProgress, None, IndexReport]:
-        """Index ``paths`` (files and folders); yields IndexProgress, returns IndexReport."""
+        """Index ``paths`` (files and folders); yields IndexProgress, returns IndexReport.
+
+        Cancelled, it keeps the pages of a PDF that are fully written (a long scan read by OCR)
+        as a partial document; the next run of the unchanged file continues after them.
+        """
         cancel = cancel or CancelToken()
         started = time.monotonic()
         report = IndexReport()
         self.check_embedder()
         self.recover()
+        files = self._walk(paths, report)
+        progress = RunProgress(files_total=len(files), work_bytes=sum(file_size(p) for p in files), started=started)
+        for problem in report.skipped:
+            yield progress.snapshot(message=f"Skipped {os.path.basename(problem.path)}: {problem.reason}")
 
+        q: queue.Queue = queue.Queue(maxsize=QUEUE_PAGES)
+        stop = threading.Event()
+        reader = FileProducer(self.chunker, self.manifest, self.limits, self.options, self.metadata, self.ocr)
+        producer = threading.Thread(target=reader.run, args=(files, collection, q, stop), name="index-producer", daemon=True)
+        producer.start()
+        run = _Run(collection, cancel, report, progress, IndexWriter())
+        handlers = {Unchanged: self._on_unchanged, Failed: self._on_failed, Begin: self._on_begin,
+                    Identified: self._on_identified, PageChunks: self._on_page, Note: self._on_note, End: self._on_end,
+                    _Idle: self._on_idle}
+        try:
+            for item in self._drain(q, cancel, producer):
+                yield from handlers[type(item)](run, item)
+            if cancel.cancelled:
+                raise _Stop
+            for _ in self._flush(run):
+                yield progress.snapshot("", phase=WRITING)
+            yield progress.snapshot("", phase=WRITING)  # shown while the writes below finish
+            run.writer.drain()
+            # Still writing until the report: the library then records the run (lock, generation).
+            yield progress.snapshot("", phase=WRITING)
+        except _Stop:
+            stop.set()
+            producer.join(timeout=30)
+            self._keep_what_was_written(run)
+        finally:
+            stop.set()
+            run.writer.close()
+        producer.join(timeout=30)
+        report.seconds = time.monotonic() - started
+        return report
+
+    def _walk(self, paths: Sequence[str], report: IndexReport) -> list[Path]:
+        """The files to read; unsupported and missing ones go into ``report``, deleted ones out of the index."""
         files, unsupported, missing = loaders.walk(list(paths))
         for p in unsupported:
             report.skipped.append(FileProblem(str(p), f"unsupported file type ({p.suffix or 'no extension'})"))
@@ -136,107 +183,97 @@ class Indexer:
                     if not os.path.exists(row.path):
                         self.purge(row.path)
                         report.files_removed += 1
+        return files
 
-        state = _Progress(files_total=len(files), work_bytes=sum(file_size(p) for p in files), started=started)
-        for problem in report.skipped:
-            yield state.snapshot(message=f"Skipped {os.path.basename(problem.path)}: {problem.reason}")
+    # One handler per message of the producer; each yields the progress to show.
 
-        q: queue.Queue = queue.Queue(maxsize=QUEUE_PAGES)
-        stop = threading.Event()
-        reader = FileProducer(self.chunker, self.manifest, self.limits, self.options, self.metadata, self.ocr)
-        producer = threading.Thread(target=reader.run, args=(files, collection, q, stop), name="index-producer", daemon=True)
-        producer.start()
-        writer = _Writer()
+    def _on_unchanged(self, run: "_Run", item: Unchanged) -> Iterator[IndexProgress]:
+        run.report.files_unchanged += 1
+        run.progress.files_done += 1
+        run.progress.work_bytes -= item.size  # unchanged files are not work: keep the ETA honest
+        yield run.progress.snapshot(item.path)
 
-        batch: list[StoredChunk] = []
-        ended: list[tuple[str, int, int]] = []  # files fully chunked, waiting for their last batch
-        current: dict[str, list] = {}  # path -> [pages, chunks, pages with text, bytes, sha256]
-        try:
-            for item in self._drain(q, cancel, producer):
-                if isinstance(item, Unchanged):
-                    report.files_unchanged += 1
-                    state.files_done += 1
-                    state.work_bytes -= item.size  # unchanged files are not work: keep the ETA honest
-                    yield state.snapshot(item.path)
-                elif isinstance(item, Failed):
-                    if item.started:
-                        batch = [c for c in batch if c.source != item.path]
-                        writer.submit(self.purge, item.path)
-                        pages, _chunks, with_text, _bytes, _sha = current.pop(item.path)
-                        # Its pages leave the totals, so the bar still ends full.
-                        state.pages_total -= pages
-                        state.pages_done -= with_text
-                        state.current_bytes = state.current_pages = state.current_done = 0
-                    reason = _without_name(item.reason, item.path)
-                    report.failed.append(FileProblem(item.path, reason))
-                    state.files_done += 1
-                    state.bytes_done += item.size
-                    yield state.snapshot(item.path, message=f"Could not index {os.path.basename(item.path)}: {reason}")
-                elif isinstance(item, Begin):
-                    writer.submit(self._begin_file, item.path, item.sha, collection)
-                    current[item.path] = [item.pages, 0, 0, item.size, item.sha]
-                    state.pages_total += item.pages
-                    state.current_bytes, state.current_pages = item.size, item.pages
-                    state.current_done = 0
-                    yield state.snapshot(item.path)
-                elif isinstance(item, PageChunks):
-                    info = current[item.path]
-                    sha = info[4]
-                    for i, text in enumerate(item.texts):
-                        batch.append(StoredChunk(chunk_id(item.path, sha, item.page, i), item.path, item.page, collection, text,
-                                                 item.unit))
-                    info[1] += len(item.texts)
-                    info[2] += 1
-                    state.pages_done += 1
-                    state.current_done += 1
-                    if len(batch) >= self.batch_size:
-                        for _ in self._flush(batch, ended, writer, state):
-                            yield state.snapshot(item.path)
-                            if cancel.cancelled:
-                                raise _Stop
-                        batch, ended = [], []
-                    yield state.snapshot(item.path)
-                elif isinstance(item, Note):
-                    yield state.snapshot(item.path, message=item.message)
-                elif isinstance(item, End):
-                    pages, chunks, with_text, size, _sha = current.pop(item.path)
-                    if item.pages:  # Begin only estimated them (a spreadsheet, a Word file)
-                        state.pages_total += item.pages - pages
-                        pages = item.pages
-                    state.pages_done += pages - with_text  # blank pages count as done
-                    state.files_done += 1
-                    state.bytes_done += size
-                    state.current_bytes = state.current_pages = state.current_done = 0
-                    report.files_indexed += 1
-                    report.pages += pages
-                    report.chunks += chunks
-                    self._read_meta[item.path] = item.meta
-                    ended.append((item.path, pages, chunks))
-            if cancel.cancelled:
+    def _on_failed(self, run: "_Run", item: Failed) -> Iterator[IndexProgress]:
+        progress, size = run.progress, item.size
+        if item.started:
+            run.batch = [c for c in run.batch if c.source != item.path]
+            run.writer.submit(self.purge, item.path)
+            tally = run.files.pop(item.path)
+            size = tally.size
+            # Its pages leave the totals, so the bar still ends full.
+            progress.pages_total -= tally.pages - tally.resume_after
+            progress.pages_done -= tally.with_text
+            progress.end_file()
+        reason = _without_name(item.reason, item.path)
+        run.report.failed.append(FileProblem(item.path, reason))
+        progress.files_done += 1
+        progress.bytes_done += size
+        yield progress.snapshot(item.path, message=f"Could not index {os.path.basename(item.path)}: {reason}")
+
+    def _on_begin(self, run: "_Run", item: Begin) -> Iterator[IndexProgress]:
+        tally = FileTally(item.sha, item.pages, item.size, item.resumable, item.resume_after, item.chunks_before)
+        if item.resume_after:
+            run.writer.submit(self.manifest.resume, item.path)  # keeps the kept pages' chunks
+            tally.size = item.size * (item.pages - item.resume_after) // item.pages  # the kept pages are not work
+            run.progress.work_bytes -= item.size - tally.size
+        else:
+            run.writer.submit(self._begin_file, item.path, item.sha, run.collection)
+        run.files[item.path] = tally
+        run.progress.pages_total += item.pages - item.resume_after
+        run.progress.begin_file(tally.size, item.pages - item.resume_after)
+        yield run.progress.snapshot(item.path)
+
+    def _on_identified(self, run: "_Run", item: Identified) -> Iterator[IndexProgress]:
+        run.files[item.path].meta = item.meta
+        yield from ()
+
+    def _on_page(self, run: "_Run", item: PageChunks) -> Iterator[IndexProgress]:
+        tally = run.files[item.path]
+        if not run.batch:
+            run.batch_since = time.monotonic()
+        for i, text in enumerate(item.texts):
+            run.batch.append(StoredChunk(chunk_id(item.path, tally.sha, item.page, i), item.path, item.page,
+                                         run.collection, text, item.unit))
+        tally.chunks += len(item.texts)
+        tally.with_text += 1
+        tally.last_page = item.page
+        run.progress.pages_done += 1
+        run.progress.current_done += 1
+        if len(run.batch) >= self.batch_size:
+            yield from self._flush_between_pages(run, item.path)
+        yield run.progress.snapshot(item.path)
+
+    def _on_note(self, run: "_Run", item: Note) -> Iterator[IndexProgress]:
+        yield run.progress.snapshot(item.path, message=item.message)
+
+    def _on_end(self, run: "_Run", item: End) -> Iterator[IndexProgress]:
+        tally, progress = run.files[item.path], run.progress
+        if item.pages:  # Begin only estimated them (a spreadsheet, a Word file)
+            progress.pages_total += item.pages - tally.pages
+            tally.pages = item.pages
+        if item.meta is not None:
+            tally.meta = item.meta
+        read = tally.pages - tally.resume_after
+        progress.pages_done += read - tally.with_text  # blank pages count as done
+        progress.files_done += 1
+        progress.bytes_done += tally.size
+        progress.end_file()
+        run.report.files_indexed += 1
+        run.report.pages += read
+        run.report.chunks += tally.chunks
+        run.ended.append(item.path)
+        yield from ()
+
+    def _on_idle(self, run: "_Run", item: "_Idle") -> Iterator[IndexProgress]:
+        # The reader is the slow side (OCR: seconds a page): write what waits, so a cancel keeps it.
+        if run.batch and time.monotonic() - run.batch_since >= IDLE_FLUSH_S:
+            yield from self._flush_between_pages(run, run.batch[-1].source)
+
+    def _flush_between_pages(self, run: "_Run", current: str) -> Iterator[IndexProgress]:
+        for _ in self._flush(run):
+            yield run.progress.snapshot(current)
+            if run.cancel.cancelled:
                 raise _Stop
-            for _ in self._flush(batch, ended, writer, state):
-                yield state.snapshot("", phase=WRITING)
-            yield state.snapshot("", phase=WRITING)  # shown while the writes below finish
-            writer.drain()
-            # Still writing until the report: the library then records the run (lock, generation).
-            yield state.snapshot("", phase=WRITING)
-        except _Stop:
-            report.cancelled = True
-            # Files not finished are 'pending' in the manifest: purge them now, not at next start.
-            stop.set()
-            producer.join(timeout=30)
-            writer.drain()
-            self.recover()
-            for _path, pages, chunks in ended:
-                report.files_indexed -= 1
-                report.pages -= pages
-                report.chunks -= chunks
-        finally:
-            stop.set()
-            writer.close()
-        producer.join(timeout=30)
-        report.seconds = time.monotonic() - started
-        return report
 
     def _drain(self, q: queue.Queue, cancel: CancelToken, producer: threading.Thread) -> Iterator[object]:
         while True:
@@ -247,22 +284,64 @@ class Indexer:
             except queue.Empty:
                 if not producer.is_alive() and q.empty():
                     return
+                yield _IDLE
                 continue
             if item is None:
                 return
             yield item
 
-    def _flush(self, batch: list[StoredChunk], ended: list[tuple[str, int, int]], writer: "_Writer",
-               state: "_Progress") -> Iterator[None]:
-        """Embed a batch here, slice by slice, handing each slice's writes to the writer thread."""
-        ordered = sorted(batch, key=lambda c: len(c.text), reverse=True)
-        for start in range(0, len(ordered), EMBED_SLICE):
+    def _flush(self, run: "_Run") -> Iterator[None]:
+        """Embed the batch here, slice by slice, handing each slice's writes to the writer thread.
+
+        Abandoned between slices (a cancel), it leaves the files' written pages where the last
+        whole flush left them: slices are sorted by length, so a part of a batch is no page's end.
+        """
+        ordered = sorted(run.batch, key=lambda c: len(c.text), reverse=True)
+        starts = range(0, len(ordered), EMBED_SLICE)
+        for start in starts:
             part = ordered[start:start + EMBED_SLICE]
-            writer.submit(self._write, part, self.embedder.embed([c.text for c in part]), [])
-            state.chunks_done += len(part)
+            run.writer.submit(self._write, part, self.embedder.embed([c.text for c in part]), [])
+            run.progress.chunks_done += len(part)
+            if start == starts[-1]:
+                self._batch_submitted(run)  # before the last yield: a cancel seen there keeps this batch
             yield
-        writer.submit(self._write, [], [], list(ended))  # files done only after all their slices
-        _release_free_memory()
+        if not ordered:
+            self._batch_submitted(run)
+
+    def _batch_submitted(self, run: "_Run") -> None:
+        finished = []
+        for path in run.ended:
+            tally = run.files.pop(path)
+            finished.append((path, tally.pages, tally.chunks_before + tally.chunks, tally.meta))
+        for tally in run.files.values():  # every chunk read so far is now submitted
+            tally.written_through, tally.chunks_written = tally.last_page, tally.chunks
+        run.writer.submit(self._write, [], [], finished)  # files done only after all their slices
+        run.batch, run.ended = [], []
+        release_free_memory()
+
+    def _keep_what_was_written(self, run: "_Run") -> None:
+        """After a cancel: keep the written pages of PDFs as partial documents, drop the rest."""
+        run.report.cancelled = True
+        run.writer.drain()
+        for path, tally in run.files.items():
+            if path in run.ended:  # read to the end, but its last batch was not written
+                run.report.files_indexed -= 1
+                run.report.pages -= tally.pages - tally.resume_after
+                run.report.chunks -= tally.chunks
+            if tally.resumable and tally.written_through > tally.resume_after:
+                self._mark_partial(path, tally)
+                run.report.partial.append(PartialFile(path, tally.written_through, tally.pages))
+        # Files not kept are 'pending' in the manifest: purge them now, not at next start.
+        self.recover()
+
+    def _mark_partial(self, path: str, tally: "FileTally") -> None:
+        # Order for crash safety: the row stays 'pending' (or 'resuming') until the last step, so a
+        # kill -9 in between is undone by recover(); chunks past the written pages go first.
+        self.vectors.delete_pages_after(path, tally.written_through)
+        self.keywords.delete_pages_after(path, tally.written_through)
+        if self.metadata is not None and tally.meta is not None:
+            self.metadata.put_auto(path, tally.meta, self.options.format)
+        self.manifest.mark_partial(path, tally.written_through, tally.pages, tally.chunks_before + tally.chunks_written)
 
     def _begin_file(self, path: str, sha: str, collection: str) -> None:
         # Order matters for crash safety: mark pending, drop old chunks, then write new ones.
@@ -270,39 +349,16 @@ class Indexer:
         self.vectors.delete_source(path)
         self.keywords.delete_source(path)
 
-    def _write(self, batch: list[StoredChunk], vectors: list, ended: list[tuple[str, int, int]]) -> None:
-        # A file is marked done only after the batch holding its last chunk is stored.
+    def _write(self, batch: list[StoredChunk], vectors: list, finished: list[tuple]) -> None:
+        # Runs on the writer thread. A file is marked done only after the batch holding its last
+        # chunk is stored.
         if batch:
             self.vectors.upsert(batch, vectors)
             self.keywords.upsert(batch)
-        for path, pages, chunks in ended:
-            meta = self._read_meta.pop(path, None)
+        for path, pages, chunks, meta in finished:
             if self.metadata is not None and meta is not None:
                 self.metadata.put_auto(path, meta, self.options.format)
             self.manifest.finish(path, pages, chunks)
-
-def _release_free_memory() -> None:
-    """Hand freed heap back to the OS (glibc only).
-
-    Each batch's attention tensors differ in shape, and with the producer thread allocating in
-    its own arena, glibc keeps the freed pieces: RSS crept up ~30 MB per 1,000 chunks in the
-    benchmark. malloc_trim after a batch (every few seconds, ~1 ms) keeps it flat.
-    """
-    global _malloc_trim
-    if _malloc_trim is None:
-        _malloc_trim = False
-        if sys.platform.startswith("linux"):
-            try:
-                import ctypes
-
-                _malloc_trim = ctypes.CDLL("libc.so.6").malloc_trim
-            except (OSError, AttributeError):
-                pass
-    if _malloc_trim:
-        _malloc_trim(0)
-
-
-_malloc_trim = None
 
 
 def _without_name(reason: str, path: str) -> str:
@@ -310,83 +366,27 @@ def _without_name(reason: str, path: str) -> str:
     return reason[len(prefix):] if reason.startswith(prefix) else reason
 
 
-class _Writer:
-    """Applies index writes in submission order on its own thread.
-
-    Writing one batch to Chroma and FTS5 then overlaps with embedding the next. The queue holds
-    two jobs, so a slow disk holds the embedder back instead of piling batches up in memory. A
-    write error is raised in the indexing thread at its next ``submit`` or ``drain``.
-    """
-
-    def __init__(self) -> None:
-        self._jobs: queue.Queue = queue.Queue(maxsize=2)
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._loop, name="index-writer", daemon=True)
-        self._thread.start()
-
-    def submit(self, fn, *args) -> None:
-        self._raise()
-        self._jobs.put((fn, args))
-
-    def drain(self) -> None:
-        """Wait until every submitted write is done; raise the first write error."""
-        self._jobs.join()
-        self._raise()
-
-    def close(self) -> None:
-        self._jobs.put(None)
-        self._thread.join(timeout=60)
-
-    def _raise(self) -> None:
-        if self._error is not None:
-            error, self._error = self._error, None
-            raise error
-
-    def _loop(self) -> None:
-        # Runs on the writer thread; after an error the remaining jobs are skipped (their files
-        # stay 'pending' and are purged by the next recover()).
-        failed = False
-        while True:
-            job = self._jobs.get()
-            try:
-                if job is None:
-                    return
-                if not failed:
-                    fn, args = job
-                    fn(*args)
-            except BaseException as exc:  # noqa: BLE001 - handed to the indexing thread
-                failed = True
-                self._error = exc
-            finally:
-                self._jobs.task_done()
-
-
 class _Stop(Exception):
     """Cancelled: unwind the run at a safe point."""
 
 
-@dataclass
-class _Progress:
-    files_total: int
-    work_bytes: int
-    started: float
-    files_done: int = 0
-    pages_done: int = 0
-    pages_total: int = 0
-    chunks_done: int = 0
-    bytes_done: int = 0
-    current_bytes: int = 0
-    current_pages: int = 0
-    current_done: int = 0
+class _Idle:
+    """Yielded by ``_drain`` while the producer has nothing ready (every 0.1 s)."""
 
-    def snapshot(self, current_file: str = "", message: str = "", phase: str = "") -> IndexProgress:
-        done = self.bytes_done
-        if self.current_pages:
-            done += self.current_bytes * self.current_done / self.current_pages
-        elapsed = time.monotonic() - self.started
-        eta = None
-        if done > 0 and elapsed > 1.0:
-            eta = max(0.0, elapsed * (self.work_bytes - done) / done)
-        return IndexProgress(current_file=current_file, files_done=self.files_done, files_total=self.files_total,
-                             pages_done=self.pages_done, pages_total=self.pages_total, chunks_done=self.chunks_done,
-                             eta_s=eta, message=message, phase=phase)
+
+_IDLE = _Idle()
+
+
+@dataclass
+class _Run:
+    """The state of one ``Indexer.run`` that its handlers share."""
+
+    collection: str
+    cancel: CancelToken
+    report: IndexReport
+    progress: RunProgress
+    writer: IndexWriter
+    files: dict[str, FileTally] = field(default_factory=dict)  # begun and not yet handed to the writer as done
+    batch: list[StoredChunk] = field(default_factory=list)
+    batch_since: float = 0.0  # when the batch's first chunk arrived
+    ended: list[str] = field(default_factory=list)  # files read to the end, waiting for their last batch

@@ -103,6 +103,12 @@ class KeywordStore:
         self._exec("DELETE FROM chunks WHERE source = ?", (source,))
         self._exec("DELETE FROM chunk_units WHERE source = ?", (source,))
 
+    def delete_pages_after(self, source: str, page: int) -> None:
+        """Drop a document's chunks past ``page`` (what a stopped run wrote after its kept pages)."""
+        self._exec("DELETE FROM chunks WHERE source = ? AND CAST(page AS INTEGER) > ?", (source, page))
+        self._exec("DELETE FROM chunk_units WHERE source = ? AND id NOT IN (SELECT id FROM chunks WHERE source = ?)",
+                   (source, source))
+
     def delete_collection(self, collection: str) -> None:
         self._exec("DELETE FROM chunks WHERE collection = ?", (collection,))
         self._exec("DELETE FROM chunk_units WHERE collection = ?", (collection,))

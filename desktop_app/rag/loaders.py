@@ -178,29 +178,33 @@ class PdfDocument:
         except Exception:  # noqa: BLE001 - damaged metadata must not cost the document
             return {}
 
-    def pages(self) -> Iterator[Page]:
+    def pages(self, first: int = 1) -> Iterator[Page]:
         """Yield pages with text; raises DocumentError for image-only files or a spent time budget.
 
         A page that cannot be extracted is left out and listed in ``failed_pages``; the file
         fails only when no page could be read.
+
+        Args:
+            first: the page to start at (a partly indexed document continues after its kept
+                pages, which had text; then the rest may be blank).
         """
         self.failed_pages = []
         self.ocr_pages = []
         renderer = PdfRenderer(self.path) if self.ocr is not None else None
         try:
-            yield from self._pages(renderer)
+            yield from self._pages(renderer, max(1, first) - 1)
         finally:
             if renderer is not None:
                 renderer.close()
 
-    def _pages(self, renderer: PdfRenderer | None) -> Iterator[Page]:
+    def _pages(self, renderer: PdfRenderer | None, start: int = 0) -> Iterator[Page]:
         # The budget counts time spent reading, not time this generator waits between pages: the
         # indexer's bounded queue holds the reader back while the embedder catches up, and on a
         # busy machine that wait alone passed 300 s on a 112-page report, which then "took too long".
         spent = 0.0
         chars = 0
         first_error: Exception | None = None
-        for index in range(self.page_count):
+        for index in range(start, self.page_count):
             if spent > self.limits.time_budget_s:
                 raise self._too_slow()
             started = time.monotonic()
@@ -234,6 +238,8 @@ class PdfDocument:
             chars += len(text)
             if text:
                 yield Page(index + 1, text)
+        if start:
+            return  # the pages before ``start`` had text: too little after them is not a failure
         if first_error is not None and (len(self.failed_pages) == self.page_count or chars < _MIN_TEXT_CHARS):
             raise _pdf_failure(self.path, first_error, page=self.failed_pages[0])
         if chars < _MIN_TEXT_CHARS and renderer is not None:

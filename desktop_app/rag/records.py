@@ -28,6 +28,15 @@ class FileProblem:
     reason: str  # one plain line, e.g. "encrypted without a password"
 
 
+@dataclass(frozen=True)
+class PartialFile:
+    """A file a cancelled run kept in part: pages 1..pages_done are indexed and searchable."""
+
+    path: str
+    pages_done: int
+    pages_total: int
+
+
 @dataclass
 class IndexReport:
     """Returned by ``Library.index`` when it finishes or is cancelled."""
@@ -41,6 +50,7 @@ class IndexReport:
     failed: list[FileProblem] = field(default_factory=list)  # could not be indexed
     cancelled: bool = False
     seconds: float = 0.0
+    partial: list[PartialFile] = field(default_factory=list)  # kept in part by a cancel; a later run continues
 
     @property
     def ok(self) -> bool:
@@ -62,6 +72,14 @@ class DocumentInfo:
     period: str = ""
     reference: str = ""
     needs_reindex: bool = False  # indexed by an older version: no metadata or passage headers yet
+    partial: bool = False  # a cancelled run indexed only the first ``pages`` of ``pages_total``
+    pages_total: int = 0
+
+    def status(self) -> str:
+        """What is left to do, in words ("" when the document is whole)."""
+        if not self.partial:
+            return ""
+        return f"partly indexed ({self.pages} of {self.pages_total} pages) — add it again to continue"
 
     def about(self) -> str:
         """One line saying what the document is ("Office of X · Annual Performance Report · FY 2019"), or ""."""
@@ -78,7 +96,7 @@ def document_info(row, meta=None, index_format: int = 0) -> DocumentInfo:
     if meta is not None:
         fields = {k: getattr(meta, k) for k in ("title", "organisation", "doc_type", "period", "reference")}
     return DocumentInfo(row.path, row.collection, row.pages, row.chunks, row.indexed_at, row.sha256,
-                        needs_reindex=index_format < 2, **fields)
+                        needs_reindex=index_format < 2, partial=row.partial, pages_total=row.pages_total, **fields)
 
 
 @dataclass(frozen=True)

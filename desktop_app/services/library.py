@@ -310,6 +310,7 @@ def _merge(total: IndexReport, report: IndexReport) -> None:
     total.chunks += report.chunks
     total.skipped.extend(report.skipped)
     total.failed.extend(report.failed)
+    total.partial.extend(report.partial)
     total.cancelled = total.cancelled or report.cancelled
     total.seconds += report.seconds
 

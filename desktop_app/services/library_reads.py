@@ -13,6 +13,7 @@ from typing import Callable, Sequence
 
 from desktop_app.config.settings import Settings
 from desktop_app.core.records import Hit
+from desktop_app.rag.manifest import LISTED
 from desktop_app.rag.records import CollectionInfo, DocumentInfo
 from desktop_app.rag.store_failures import index_failure
 from desktop_app.services.guarded_retriever import GuardedRetriever
@@ -119,4 +120,4 @@ def _place_on_page(chunk_id: str) -> int:
 
 
 def _is_listed(row) -> bool:
-    return row is not None and row.state == "done"
+    return row is not None and row.state in LISTED  # a partial document's kept pages are searchable
