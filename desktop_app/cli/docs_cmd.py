@@ -67,6 +67,8 @@ def run(args, core) -> int:
                 if d.collection == col.name:
                     when = time_label(d.indexed_at)
                     print(f"  {d.path}  ({d.pages} pages, {d.chunks} chunks, indexed {when})")
+                    if d.partial:
+                        print(f"      {d.status()}")
                     about = describe(d)
                     if about:
                         print(f"      {about}")

@@ -79,6 +79,7 @@ def report_json(report: IndexReport) -> dict:
         "skipped": [{"path": p.path, "reason": p.reason} for p in report.skipped],
         "failed": [{"path": p.path, "reason": p.reason} for p in report.failed],
         "cancelled": report.cancelled,
+        "partial": [{"path": p.path, "pages_done": p.pages_done, "pages_total": p.pages_total} for p in report.partial],
         "seconds": round(report.seconds, 3),
     }
 
@@ -94,6 +95,8 @@ def summary(report: IndexReport) -> str:
         lines.append(f"Removed from the index (files deleted): {report.files_removed} file(s).")
     if report.cancelled:
         lines.append("Stopped before the end; run the same command again to finish.")
+    for p in report.partial:
+        lines.append(f"Kept {p.pages_done} of {p.pages_total} pages of {p.path}; the same command continues it.")
     if report.skipped:
         lines.append(f"Skipped {len(report.skipped)} file(s):")
         lines.extend(f"  {p.path}: {p.reason}" for p in report.skipped)

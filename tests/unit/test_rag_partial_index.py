@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from desktop_app.core.cancel import CancelToken
@@ -41,11 +43,13 @@ def numbered_scan(path, pages: int = PAGES):
 class PageEngine(FakeOcrEngine):
     """Reads page n as text naming bollard B0nn; ``pages`` lists the pages it was asked to read."""
 
-    def __init__(self) -> None:
+    def __init__(self, delay: float = 0.0) -> None:
         super().__init__()
         self.pages: list[int] = []
+        self.delay = delay
 
     def read(self, image) -> str:
+        time.sleep(self.delay)  # OCR takes seconds a page: the reader, not the embedder, sets the pace
         super().read(image)
         scale = image.size[0] / 612  # pixels per PDF point
         level = image.convert("L").getpixel((int(300 * scale), int((792 - 400) * scale)))

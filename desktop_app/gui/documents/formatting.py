@@ -83,6 +83,9 @@ def report_summary(report: IndexReport) -> str:
         parts.append(f"{report.files_unchanged} unchanged")
     if report.files_removed:
         parts.append(f"{report.files_removed} removed")
+    for p in report.partial:
+        parts.append(f"{file_label(p.path)} partly indexed ({p.pages_done} of {p.pages_total} pages) — "
+                     "add it again to continue")
     if report.skipped:
         parts.append(f"{len(report.skipped)} skipped")
     if report.failed:

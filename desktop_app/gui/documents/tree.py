@@ -149,8 +149,10 @@ class DocumentTreeView(QTreeWidget):
         item = QTreeWidgetItem([label, str(doc.pages), str(doc.chunks), indexed_when(doc.indexed_at)])
         item.setData(0, KIND_ROLE, "document")
         item.setData(0, KEY_ROLE, doc.path)
-        about = doc.about()
+        about = "\n".join(line for line in (doc.about(), doc.status().capitalize()) if line)
         item.setToolTip(0, f"{doc.path}\n{about}" if about else doc.path)
+        if doc.partial:  # a cancelled scan: the count column says how far it got
+            item.setText(1, f"{doc.pages} of {doc.pages_total}")
         for col in (1, 2):
             item.setTextAlignment(col, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return item
