@@ -328,8 +328,10 @@ class Indexer:
                 run.report.files_indexed -= 1
                 run.report.pages -= tally.pages - tally.resume_after
                 run.report.chunks -= tally.chunks
-            if tally.resumable and tally.written_through > tally.resume_after:
-                self._mark_partial(path, tally)
+            if tally.resumable and tally.written_through:
+                if tally.written_through > tally.resume_after:
+                    self._mark_partial(path, tally)
+                # else a continuation that wrote nothing: recover() makes it partial as it was
                 run.report.partial.append(PartialFile(path, tally.written_through, tally.pages))
         # Files not kept are 'pending' in the manifest: purge them now, not at next start.
         self.recover()
