@@ -1,15 +1,14 @@
 """Reading order of OCR text: the lines an engine found, in the order a PDF's text layer reads them.
 
-Engines give text lines with boxes (and Tesseract groups them into blocks). Two page layouts need
-different orders, and the text layer of the corpus's PDFs reads them so:
-  - prose in columns: a column is read whole before the next (Tesseract's block order);
+Engines give text lines with boxes; Tesseract groups them into blocks, and ``paragraphs`` does so
+for engines that do not (RapidOCR). Two page layouts need different orders, and the text layer of
+the corpus's PDFs reads them so:
+  - prose in columns: a column is read whole before the next;
   - forms and tables: short fields side by side are read row by row, left to right, with a wide
     gap written as three spaces (what the chunker and ``table_rows`` take for a column gap).
-``reading_order`` keeps prose blocks (median line of ``PROSE_CHARS`` characters or more) in the
-engine's order and merges short-line blocks that sit beside one another into rows. On the 30
-corpus pages of benchmarks/ocr.py this took Tesseract's CER from 12.1 % to 9.1 % (NTSB forms
-19 % -> 7 %); row order for everything (5 %) made two-column report pages worse (16 % -> 36 %).
-Pure functions: no engine is imported here.
+On the 30 corpus pages of benchmarks/ocr.py, Tesseract's own block order had a CER of 12.1 %;
+rows for everything, 16.8 % (two-column report pages 36 %); ``reading_order``, 6.9 % (NTSB forms
+19 % -> 5 %, report pages 16 % -> 12 %). Pure functions: no engine is imported here.
 """
 
 from __future__ import annotations
@@ -65,14 +64,44 @@ def rows(lines: Iterable[TextLine]) -> list[str]:
     return out
 
 
+def paragraphs(lines: Sequence[TextLine]) -> list[TextLine]:
+    """Lines with blocks assigned: a line continues the block of a line just above it (gap under a
+    line height) that it overlaps horizontally by half the narrower of the two; else it starts one."""
+    out: list[TextLine] = []
+    last: dict[int, TextLine] = {}  # block -> its lowest line so far
+    for line in sorted(lines, key=lambda ln: (ln.top, ln.left)):
+        block = None
+        for b, above in last.items():
+            gap = line.top - above.bottom
+            overlap = min(line.right, above.right) - max(line.left, above.left)
+            if -0.5 * line.height < gap < line.height and overlap > 0.5 * min(line.right - line.left, above.right - above.left):
+                block = b
+                break
+        if block is None:
+            block = len(last)
+        line = TextLine(line.left, line.top, line.right, line.bottom, line.text, block)
+        last[block] = line
+        out.append(line)
+    return out
+
+
 def reading_order(lines: Sequence[TextLine]) -> str:
-    """Text of a page: prose blocks whole in the engine's order; side-by-side field blocks as rows."""
+    """Text of a page: prose blocks whole, side-by-side field blocks as rows, columns left to right.
+
+    A block is prose when its median line has ``PROSE_CHARS`` characters or more and it has more
+    than one line, or it is one such line in the column of a prose block (Tesseract sometimes
+    makes a block of a column's single line); other blocks are fields. Field blocks whose vertical
+    extents overlap are one group, read as rows. Prose blocks and field groups are then ordered
+    by ``_xy_order``: bands top to bottom, columns within a band left to right.
+    """
     blocks: dict[int, list[TextLine]] = {}
     for line in lines:
         if line.text.strip():
             blocks.setdefault(line.block, []).append(line)
-    prose = {b for b, members in blocks.items() if statistics.median(len(ln.text) for ln in members) >= PROSE_CHARS}
-    extent = {b: (min(ln.top for ln in m), max(ln.bottom for ln in m)) for b, m in blocks.items()}
+    box = {b: _box(members) for b, members in blocks.items()}
+    long = {b for b, members in blocks.items() if statistics.median(len(ln.text) for ln in members) >= PROSE_CHARS}
+    columns = [box[b] for b in long if len(blocks[b]) > 1]
+    prose = {b for b in long if len(blocks[b]) > 1 or any(_within_columns(box[b], c) for c in columns)}
     # Field blocks whose vertical extents overlap belong together (a form's label and value
     # columns, a table's cells): union them, then read each group as rows.
     group = {b: b for b in blocks}
@@ -85,16 +114,46 @@ def reading_order(lines: Sequence[TextLine]) -> str:
     fields = [b for b in blocks if b not in prose]
     for i, a in enumerate(fields):
         for b in fields[i + 1:]:
-            if min(extent[a][1], extent[b][1]) > max(extent[a][0], extent[b][0]):
+            if min(box[a][3], box[b][3]) > max(box[a][1], box[b][1]):
                 group[root(b)] = root(a)
-    out: list[str] = []
-    done: set[int] = set()
-    for b in blocks:  # the engine's block order
-        if b in prose:
-            out.extend(ln.text for ln in blocks[b])
-            continue
-        r = root(b)
-        if r not in done:
-            done.add(r)
-            out.extend(rows(ln for f in fields if root(f) == r for ln in blocks[f]))
-    return "\n".join(out)
+    units: list[tuple[tuple[float, float, float, float], list[str]]] = []
+    for b in prose:
+        units.append((box[b], [ln.text for ln in blocks[b]]))
+    for r in {root(f) for f in fields}:
+        members = [ln for f in fields if root(f) == r for ln in blocks[f]]
+        units.append((_box(members), rows(members)))
+    return "\n".join(text for unit in _xy_order(units) for text in unit[1])
+
+
+def _box(lines: Sequence[TextLine]) -> tuple[float, float, float, float]:
+    return (min(ln.left for ln in lines), min(ln.top for ln in lines),
+            max(ln.right for ln in lines), max(ln.bottom for ln in lines))
+
+
+def _within_columns(inner, outer) -> bool:
+    """True when ``inner`` lies (four-fifths of its width or more) within ``outer``'s left and right."""
+    overlap = min(inner[2], outer[2]) - max(inner[0], outer[0])
+    return overlap >= 0.8 * (inner[2] - inner[0])
+
+
+def _xy_order(units: list) -> list:
+    """Units (box, texts) in reading order by recursive XY cut, one cut at a time.
+
+    A page is cut into columns where no unit crosses a vertical gap (left to right), or else
+    into an upper and a lower part at the widest horizontal gap no unit spans; then each part
+    again. Cutting at the widest gap only, not at every gap, keeps two columns whose paragraphs
+    happen to end level from being cut into interleaved bands. What cannot be cut is read by
+    its top edge.
+    """
+    if len(units) < 2:
+        return units
+    for start, end in ((0, 2), (1, 3)):  # columns (left/right) first, then bands (top/bottom)
+        ordered = sorted(units, key=lambda u: u[0][start])
+        best, at, reach = 0.0, 0, ordered[0][0][end]
+        for i, unit in enumerate(ordered[1:], start=1):
+            if unit[0][start] - reach > best:
+                best, at = unit[0][start] - reach, i
+            reach = max(reach, unit[0][end])
+        if best > 0:
+            return _xy_order(ordered[:at]) + _xy_order(ordered[at:])
+    return sorted(units, key=lambda u: (u[0][1], u[0][0]))

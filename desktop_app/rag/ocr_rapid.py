@@ -16,7 +16,7 @@ import threading
 from typing import Sequence
 
 from desktop_app.core.errors import DocumentError
-from desktop_app.rag.ocr_layout import TextLine, rows
+from desktop_app.rag.ocr_layout import TextLine, paragraphs, reading_order
 
 _CJK = re.compile(r"[\u2e80-\u2fdf\u3000-\u303f\u3040-\u30ff\u3100-\u31bf\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uff0f\uff1a-\uff20]")
 
@@ -72,11 +72,12 @@ class RapidOcrEngine:
 
 
 def lines_from_boxes(result) -> str:
-    """RapidOCR's boxes as text lines: boxes on one visual line joined left to right.
+    """RapidOCR's boxes as text in reading order (``ocr_layout``).
 
-    RapidOCR returns one box per run of text, and the cells of a table row come as separate
-    boxes; ``ocr_layout.rows`` joins boxes whose vertical extents overlap by half, with a wide
-    gap between them written as a column gap.
+    RapidOCR returns one box per run of text, and the cells of a table row come as separate boxes;
+    it has no blocks, so ``paragraphs`` groups the boxes into blocks first. On the 30 pages of
+    benchmarks/ocr.py this took its CER from 15.1 % (rows across the whole page) to 6.6 %, though
+    clinical protocols went from 2.6 % to 4.9 % (a list number boxed apart from its item).
     """
     lines = []
     for item in result:
@@ -85,4 +86,4 @@ def lines_from_boxes(result) -> str:
             xs = [p[0] for p in points]
             ys = [p[1] for p in points]
             lines.append(TextLine(min(xs), min(ys), max(xs), max(ys), text))
-    return "\n".join(rows(lines))
+    return reading_order(paragraphs(lines))

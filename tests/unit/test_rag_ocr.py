@@ -11,7 +11,7 @@ from desktop_app.core.cancel import CancelToken
 from desktop_app.core.errors import DocumentError
 from desktop_app.rag.loaders import PdfDocument, load_pages
 from desktop_app.rag.ocr import FakeOcrEngine, OcrOptions, engine_for
-from desktop_app.rag.ocr_layout import TextLine, reading_order
+from desktop_app.rag.ocr_layout import TextLine, paragraphs, reading_order
 from desktop_app.rag.ocr_rapid import RapidOcrEngine, lines_from_boxes
 from desktop_app.rag.ocr_tesseract import TesseractOcrEngine
 from desktop_app.rag.ocr_pages import OcrReader
@@ -67,6 +67,34 @@ FORM = [
 ])
 def test_reading_order(lines, expected):
     assert reading_order(lines) == expected
+
+
+def test_two_columns_whose_paragraphs_end_level_are_read_column_by_column():
+    # A table across the page, then two columns split into paragraphs whose edges nearly meet
+    # (left ends at 843, right starts at 846): not a band between them, one column then the other.
+    lines = [
+        line(50, 100, 950, 120, "Measure   FY 2017   FY 2018", 0), line(50, 125, 950, 145, "Participants   12   15", 0),
+        line(50, 200, 480, 220, "Left column first paragraph runs on here", 1),
+        line(50, 225, 480, 245, "and ends at the same height as the right", 1),
+        line(520, 200, 950, 220, "Right column first paragraph runs on here", 2),
+        line(520, 225, 950, 243, "and its second line ends slightly higher", 2),
+        line(50, 246, 480, 266, "Left column second paragraph starts here", 3),
+        line(50, 270, 480, 290, "right below the first one, still the left", 3),
+        line(520, 250, 950, 270, "Right column second paragraph is the last", 4),
+        line(520, 275, 950, 295, "text on the page, after the whole left one", 4),
+    ]
+    assert [t.split()[0] + t.split()[1] for t in reading_order(lines).splitlines()][2:] == [
+        "Leftcolumn", "andends", "Leftcolumn", "rightbelow", "Rightcolumn", "andits", "Rightcolumn", "texton"]
+
+
+def test_paragraphs_group_the_lines_of_one_paragraph_and_one_column():
+    boxes = [line(50, 100, 480, 120, "First line of the left column paragraph", 0),
+             line(520, 100, 950, 120, "First line of the right column paragraph", 0),
+             line(50, 124, 470, 144, "second line of the left column paragraph", 0),
+             line(520, 124, 940, 144, "second line of the right column paragraph", 0),
+             line(50, 300, 300, 320, "A heading far below", 0)]
+    blocks = {ln.text.split()[-3]: ln.block for ln in paragraphs(boxes)}
+    assert blocks["left"] != blocks["right"] and len(set(blocks.values())) == 3
 
 
 def test_english_is_read_by_tesseract_and_chinese_by_rapidocr():
