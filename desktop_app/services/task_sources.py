@@ -36,15 +36,15 @@ class DocumentText:
         return Path(self.path).name
 
 
-def _indexed_path(library, path: str) -> str | None:
-    """The path under which ``library`` lists the document, or None when it is not indexed."""
+def _indexed(library, path: str):
+    """The DocumentInfo under which ``library`` lists the document, or None when it is not indexed."""
     candidates = [path]
     try:
         candidates.append(str(Path(path).expanduser().resolve()))
     except OSError:
         pass
-    listed = {d.path for d in library.documents()}
-    return next((c for c in candidates if c in listed), None)
+    listed = {d.path: d for d in library.documents()}
+    return next((listed[c] for c in candidates if c in listed), None)
 
 
 def read_document(library, path: str) -> DocumentText:
@@ -53,10 +53,12 @@ def read_document(library, path: str) -> DocumentText:
     Raises:
         AppError: the file does not exist, cannot be read, or has no text.
     """
-    key = _indexed_path(library, path) if library is not None else None
-    if key is not None:
-        passages = library.passages(key)
-        doc = DocumentText(key, passages)
+    info = _indexed(library, path) if library is not None else None
+    if info is not None:
+        doc = DocumentText(info.path, library.passages(info.path))
+        if getattr(info, "partial", False):  # a cancelled indexing run kept only the first pages
+            doc.notice = (f"{doc.name} is partly indexed ({info.pages} of {info.pages_total} pages): "
+                          f"this covers those pages only. Add it again to index the rest.")
     else:
         doc = _read_file(path)
     if not doc.passages:

@@ -182,3 +182,14 @@ def test_page_furniture_is_not_a_point(line, kept):
     from desktop_app.services.page_citations import is_boilerplate
 
     assert is_boilerplate(line) is not kept
+
+
+def test_a_partly_indexed_document_says_what_the_result_covers():
+    from dataclasses import replace
+
+    lib = PassageLibrary({"/d.pdf": long_document("/d.pdf", pages=2)})
+    listed = lib.documents()
+    lib.documents = lambda collection=None: [replace(listed[0], partial=True, pages_total=40)]
+    _, result = run(DocumentTasks(lib, lambda: NotingBackend()).summarise("/d.pdf"))
+    assert result.notices == ["d.pdf is partly indexed (2 of 40 pages): this covers those pages only. "
+                              "Add it again to index the rest."]
