@@ -69,10 +69,16 @@ def fact_found(text: str, q: dict) -> bool:
 
 
 def model_path(name: str) -> Path:
-    if name == "default":
-        from desktop_app.llm.bundled import ensure_bundled_model
+    if name in ("default", "default-fast"):
+        from desktop_app.llm.bundled import DEFAULT_MODEL, ensure_bundled_model
 
-        return ensure_bundled_model(CACHE)
+        path = ensure_bundled_model(CACHE)
+        if name == "default":  # the bundled Q4_K_M file as shipped
+            return path
+        # What the app runs by default on a CPU: the Q8_0 copy of it (llm/fast_weights.py).
+        from desktop_app.llm.fast_weights import ensure_fast_copy
+
+        return ensure_fast_copy(path, DEFAULT_MODEL.sha256) or path
     if name == "gemma":
         from desktop_app.llm.bundled import BundledSource, ensure_bundled_model
 
@@ -222,7 +228,8 @@ def score_model(name: str, index_home: Path, sets: dict[str, list[dict]], thread
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--models", nargs="+", default=["gemma", "default"],
-                        help="'default' (the bundled model), 'gemma' (the previous one) or GGUF paths; the first is the baseline")
+                        help="'default' (the bundled Q4_K_M file), 'default-fast' (its Q8_0 copy, what the app runs on a CPU), "
+                             "'gemma' (the previous model) or GGUF paths; the first is the baseline")
     parser.add_argument("--sets", nargs="+", default=["general", "grounded", "offtopic"])
     parser.add_argument("--limit", type=int, default=0, help="at most this many questions per set (0 = all)")
     parser.add_argument("--every", type=int, default=1, help="take every Nth question of each set (a spread-out sample)")

@@ -170,7 +170,9 @@ def _model_loads(core, state: dict) -> str:
     device = getattr(backend, "device_label", "") or "device unknown"
     where = f", in its own process (PID {backend.pid})" if getattr(backend, "pid", None) else ""
     features = _runtime_features(getattr(backend, "system_info", ""))
-    return (f"{backend.model_name}, context {backend.context_length} tokens, {device}{where}, "
+    path = getattr(backend, "path", None)
+    weights = f" from {path.name}" if path is not None and path != state["path"] else ""  # the faster Q8_0 copy
+    return (f"{backend.model_name}{weights}, context {backend.context_length} tokens, {device}{where}, "
             f"{time.perf_counter() - started:.1f} s" + (f"; llama.cpp runtime: {features}" if features else ""))
 
 

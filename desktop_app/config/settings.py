@@ -43,6 +43,8 @@ class LlmSettings:
         "Instruction given to the model before every conversation.",
     )
     user_models: list = _f([], "GGUF files the user added (paths).")
+    fast_bundled_weights: bool = _f(True, "Run the bundled model from a Q8_0 copy of its weights, made once on this device: "
+                                          "faster on CPUs (about 1.4x to the first word), same answers, about 185 MB more disk.")
 
 
 @dataclass

@@ -25,6 +25,7 @@ from desktop_app.core.cancel import CancelToken
 from desktop_app.core.errors import AppError, ModelError, PolicyError
 from desktop_app.llm.bundled import DEFAULT_MODEL, BundledSource, ensure_bundled_model, record_verified
 from desktop_app.llm.catalogue import CATALOGUE, CatalogueEntry, find_entry
+from desktop_app.llm.fast_weights import is_fast_copy
 from desktop_app.llm.gguf_info import GgufInfo, read_gguf_info
 from desktop_app.llm.prompt_formats import select_format
 
@@ -141,7 +142,7 @@ class ModelManager:
         if self.user_models_allowed:
             candidates += [Path(p).expanduser() for p in self.settings.llm.user_models if str(p).strip()]
             if self.paths.models_dir.is_dir():
-                candidates += sorted(p for p in self.paths.models_dir.glob("*.gguf") if p.is_file())
+                candidates += sorted(p for p in self.paths.models_dir.glob("*.gguf") if p.is_file() and not is_fast_copy(p))
         seen: set[str] = set()
         for path in candidates:
             key = _key(path)
@@ -195,6 +196,16 @@ class ModelManager:
         self.settings.llm.model_path = str(info.path)
         return dataclasses.replace(info, active=True)  # add_model has just read its header
 
+    def runnable_path(self, path: Path) -> Path:
+        """The file to run for ``path``: the bundled model's faster Q8_0 copy when that is on
+        (``llm.fast_bundled_weights``) and can be made, else ``path`` itself. Seconds the first
+        time (the copy is made once): never on the GUI thread."""
+        if not (self.settings.llm.fast_bundled_weights and self._is_bundled(path)):
+            return path
+        from desktop_app.llm.fast_weights import ensure_fast_copy
+
+        return ensure_fast_copy(path, self.bundled_source.sha256) or path
+
     def load_backend(self):
         """Load the active model with the current settings (seconds: never on the GUI thread).
 
@@ -206,7 +217,7 @@ class ModelManager:
         """
         from desktop_app.llm.process_backend import ProcessBackend
 
-        path = self.active_model_path()
+        path = self.runnable_path(self.active_model_path())
         llm = self.settings.llm
         return ProcessBackend(
             path,

@@ -1,0 +1,93 @@
+"""The bundled model's Q8_0 copy (llm/fast_weights.py) against the shipped Q4_K_M file, same run.
+
+Both files are loaded with the app's settings (``n_ctx`` 4096, ``--threads``) and measured in
+alternation, so a noisy machine slows both alike:
+  - prompt: time to read a grounded prompt of ~600 tokens (five sources cut to their sentences,
+    as the app sends them), i.e. the time to first token of a document answer;
+  - generation: tokens/s over 64 greedy tokens after it.
+Ratios are new/baseline (prompt: baseline time / new time, so > 1 means faster). Prints JSON.
+
+    python benchmarks/fast_weights.py [--reps 5] [--threads 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+CACHE = Path(os.environ.get("SLM_TEST_CACHE", "/tmp/slm-test-cache"))
+
+PASSAGE = ("[{n}] report-{n}.pdf, page {p}:\n\"The airplane's right main landing gear collapsed during the landing roll "
+           "after the pilot reported a gusting crosswind of 15 knots. The National Transportation Safety Board "
+           "determines the probable cause to be the pilot's failure to maintain directional control, which "
+           "resulted in a ground loop. Contributing was the gusting crosswind. Total flight time 1,240 hours.\"")
+
+
+def prompt_text() -> str:
+    sources = "\n\n".join(PASSAGE.format(n=i, p=3 * i) for i in range(1, 6))
+    return ("Answer the question using only the sources below, in one or two sentences. Copy names and figures "
+            f"exactly.\n\nSources:\n{sources}\n\nQuestion: What did the Board find as the probable cause?")
+
+
+def measure(llm, tokens: list[int], gen_tokens: int) -> tuple[float, float]:
+    llm.reset()
+    start = time.perf_counter()
+    llm.eval(tokens)
+    prompt_s = time.perf_counter() - start
+    start, n = time.perf_counter(), 0
+    for _ in llm.generate(tokens, temp=0.0, reset=False):
+        n += 1
+        if n >= gen_tokens:
+            break
+    return prompt_s, n / (time.perf_counter() - start)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--reps", type=int, default=5)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--gen-tokens", type=int, default=64)
+    args = ap.parse_args()
+    import llama_cpp
+
+    from desktop_app.llm.bundled import DEFAULT_MODEL, ensure_bundled_model
+    from desktop_app.llm.fast_weights import ensure_fast_copy
+
+    shipped = ensure_bundled_model(CACHE)
+    started = time.perf_counter()
+    fast = ensure_fast_copy(shipped, DEFAULT_MODEL.sha256)
+    made_s = time.perf_counter() - started
+    if fast is None:
+        print(json.dumps({"error": "the Q8_0 copy could not be made"}))
+        return 1
+    models = {name: llama_cpp.Llama(model_path=str(path), n_ctx=4096, n_batch=512, n_threads=args.threads,
+                                    n_threads_batch=args.threads, verbose=False)
+              for name, path in (("baseline_q4_k_m", shipped), ("new_q8_0", fast))}
+    tokens = models["baseline_q4_k_m"].tokenize(prompt_text().encode())
+    results: dict[str, dict[str, list[float]]] = {name: {"prompt_s": [], "tokens_per_s": []} for name in models}
+    for _ in range(args.reps):
+        for name, llm in models.items():
+            prompt_s, tps = measure(llm, tokens, args.gen_tokens)
+            results[name]["prompt_s"].append(prompt_s)
+            results[name]["tokens_per_s"].append(tps)
+    out = {"benchmark": "fast_weights", "prompt_tokens": len(tokens), "threads": args.threads, "reps": args.reps,
+           "copy_made_or_checked_s": round(made_s, 2), "load_average": os.getloadavg()[0],
+           "size_mb": {"baseline_q4_k_m": round(shipped.stat().st_size / 2**20), "new_q8_0": round(fast.stat().st_size / 2**20)}}
+    for name, r in results.items():
+        out[name] = {"prompt_s_median": round(statistics.median(r["prompt_s"]), 3),
+                     "tokens_per_s_median": round(statistics.median(r["tokens_per_s"]), 1)}
+    out["prompt_speedup"] = round(out["baseline_q4_k_m"]["prompt_s_median"] / out["new_q8_0"]["prompt_s_median"], 2)
+    out["generation_ratio"] = round(out["new_q8_0"]["tokens_per_s_median"] / out["baseline_q4_k_m"]["tokens_per_s_median"], 2)
+    print(json.dumps(out, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
