@@ -78,6 +78,11 @@ def _quantize(source: str, output: str) -> None:
     """Runs in the child process: llama.cpp's quantizer, Q8_0, requantizing the Q4_K_M tensors."""
     import ctypes
 
+    # llama.cpp logs every tensor it converts to stdout/stderr; this child shares the CLI's
+    # terminal, where `ask --json` output must stay clean.
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    os.dup2(devnull, 2)
     import llama_cpp
 
     params = llama_cpp.llama_model_quantize_default_params()
