@@ -15,6 +15,7 @@ import sys
 from desktop_app.core.cancel import CancelToken
 from desktop_app.rag.records import IndexProgress, IndexReport
 from desktop_app.rag.writer_lock import is_waiting_message
+from desktop_app.core.plurals import plural
 
 GAVE_UP = "Gave up waiting for the other indexing run; nothing was changed."
 
@@ -87,21 +88,21 @@ def report_json(report: IndexReport) -> dict:
 def summary(report: IndexReport) -> str:
     """The plain-text summary printed on stdout."""
     lines = [
-        f"Indexed {report.files_indexed} file(s): {report.pages} page(s), {report.chunks} chunk(s) in {report.seconds:.1f} s."
+        f"Indexed {plural(report.files_indexed, 'file')}: {plural(report.pages, 'page')}, {plural(report.chunks, 'chunk')} in {report.seconds:.1f} s."
     ]
     if report.files_unchanged:
-        lines.append(f"Unchanged (already indexed): {report.files_unchanged} file(s).")
+        lines.append(f"Unchanged (already indexed): {plural(report.files_unchanged, 'file')}.")
     if report.files_removed:
-        lines.append(f"Removed from the index (files deleted): {report.files_removed} file(s).")
+        lines.append(f"Removed from the index (files deleted): {plural(report.files_removed, 'file')}.")
     if report.cancelled:
         lines.append("Stopped before the end; run the same command again to finish.")
     for p in report.partial:
         lines.append(f"Kept {p.pages_done} of {p.pages_total} pages of {p.path}; the same command continues it.")
     if report.skipped:
-        lines.append(f"Skipped {len(report.skipped)} file(s):")
+        lines.append(f"Skipped {plural(len(report.skipped), 'file')}:")
         lines.extend(f"  {p.path}: {p.reason}" for p in report.skipped)
     if report.failed:
-        lines.append(f"Failed {len(report.failed)} file(s):")
+        lines.append(f"Failed {plural(len(report.failed), 'file')}:")
         lines.extend(f"  {p.path}: {p.reason}" for p in report.failed)
     return "\n".join(lines)
 

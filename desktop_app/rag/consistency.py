@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from desktop_app.rag.keyword_store import KeywordStore
 from desktop_app.rag.manifest import Manifest
 from desktop_app.rag.vector_store import VectorStore
+from desktop_app.core.plurals import plural
 
 
 @dataclass
@@ -46,26 +47,26 @@ class IndexCheck:
         """One line after an automatic repair (shown as indexing starts)."""
         files = self.to_index_again()
         if not files:
-            return (f"Repaired the document index: {len(self.resumed)} partly indexed file(s) keep the pages "
+            return (f"Repaired the document index: {plural(len(self.resumed), 'partly indexed file')} {'keeps' if len(self.resumed) == 1 else 'keep'} the pages "
                     "indexed before an earlier run stopped; add them again to continue.")
-        return (f"Repaired the document index: removed the passages of {len(files)} file(s) that an earlier "
+        return (f"Repaired the document index: removed the passages of {plural(len(files), 'file')} that an earlier "
                 "run left unlisted or half-written; index their folders again if they are not in this run.")
 
     def lines(self) -> list[str]:
         """A plain-language account, one line per finding, for ``docs check``."""
         if self.clean:
-            return [f"The document index is consistent: {self.documents} document(s), no orphan passages."]
+            return [f"The document index is consistent: {plural(self.documents, 'document')}, no orphan passages."]
         done = "removed" if self.repaired else "found"
         out = []
         if self.orphans:
-            out.append(f"{len(self.orphans)} file(s) with {sum(self.orphans.values())} passage(s) in the index "
+            out.append(f"{plural(len(self.orphans), 'file')} with {plural(sum(self.orphans.values()), 'passage')} in the index "
                        f"but not in the document list: {done}.")
         if self.pending:
-            out.append(f"{len(self.pending)} file(s) left half-indexed by a run that stopped: {done}.")
+            out.append(f"{plural(len(self.pending), 'file')} left half-indexed by a run that stopped: {done}.")
         if self.incomplete:
-            out.append(f"{len(self.incomplete)} listed file(s) with missing passages: {done}.")
+            out.append(f"{plural(len(self.incomplete), 'listed file')} with missing passages: {done}.")
         if self.resumed:
-            out.append(f"{len(self.resumed)} partly indexed file(s) with passages past their kept pages from a run "
+            out.append(f"{plural(len(self.resumed), 'partly indexed file')} with passages past their kept pages from a run "
                        f"that stopped: {done}.")
         if not self.to_index_again():  # nothing to index again: a repair only trims
             return out if self.repaired else out + ["Run 'slm-assistant docs check --repair' to remove them."]

@@ -21,6 +21,7 @@ from desktop_app.rag.doc_meta import DocumentMeta, header
 from desktop_app.rag.doc_meta_extract import extract
 from desktop_app.rag.manifest import Manifest
 from desktop_app.rag.table_rows import rewrite_tables
+from desktop_app.core.plurals import plural
 
 META_PAGES = 3  # pages read before the first chunk, to learn what the document is
 
@@ -210,9 +211,9 @@ class FileProducer:
                     put(PageChunks(key, page.number, texts, page.unit))
             if doc is not None and doc.failed_pages:
                 listed = ", ".join(map(str, doc.failed_pages[:10])) + ("…" if len(doc.failed_pages) > 10 else "")
-                put(Note(key, f"{path.name}: {len(doc.failed_pages)} page(s) could not be read and were left out (pages {listed})."))
+                put(Note(key, f"{path.name}: {plural(len(doc.failed_pages), 'page')} could not be read and were left out (pages {listed})."))
             if doc is not None and doc.ocr_pages:
-                put(Note(key, f"{path.name}: {len(doc.ocr_pages)} scanned page(s) of {doc.page_count} read by OCR."))
+                put(Note(key, f"{path.name}: {plural(len(doc.ocr_pages), 'scanned page')} of {doc.page_count} read by OCR."))
             put(End(key, auto, 0 if doc is not None else read))
         except Stop:
             raise

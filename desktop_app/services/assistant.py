@@ -31,6 +31,7 @@ from desktop_app.services.answer_stream import KEPT_LOCAL, AnswerStream, fixed_a
 from desktop_app.services.named_terms import names_nothing_here
 from desktop_app.services.prepared_question import PreparedQuestion, overflow_error, title_from
 from desktop_app.services.prompt_budget import answer_reserve, fit_history
+from desktop_app.core.plurals import plural
 
 NOT_IN_DOCUMENTS = "The selected documents do not contain information about this, so I can't answer it from them."
 
@@ -145,7 +146,7 @@ class Assistant:
         messages, dropped = fit_history(system, history, Message("user", user_content), budget, backend.count_tokens)
         notices: list[str] = []
         if dropped:
-            notices.append(f"The oldest {dropped} message(s) were left out so the conversation fits the model's memory.")
+            notices.append(f"The oldest {plural(dropped, 'message')} {'was' if dropped == 1 else 'were'} left out so the conversation fits the model's memory.")
         prompt_tokens = backend.count_tokens(messages)
         fits = prompt_tokens <= budget
         plan = self._plan(question, messages, hits, forced, context, prompt_tokens)

@@ -57,7 +57,7 @@ def test_index_reports_bad_files_indexes_the_rest_and_exits_1(tmp_path, isolated
     run = cli("index", str(folder), "--collection", "inbox")
     assert run.returncode == 1, run.stderr
     out = run.stdout
-    assert "Indexed 3 file(s)" in out
+    assert "Indexed 3 files" in out
     expected = {
         "blank.pdf": "empty (0 bytes)",
         "pretend.pdf": "not really a PDF",
@@ -65,7 +65,7 @@ def test_index_reports_bad_files_indexes_the_rest_and_exits_1(tmp_path, isolated
         "scan.pdf": "no text found, neither in a text layer nor by OCR",
         "cut.pdf": "damaged or truncated",
     }
-    failed_lines = out.split("Failed 5 file(s):")[1].strip().splitlines()
+    failed_lines = out.split("Failed 5 files:")[1].strip().splitlines()
     assert len(failed_lines) == 5
     for name, reason in expected.items():
         (line,) = [ln for ln in failed_lines if f"{name}:" in ln]

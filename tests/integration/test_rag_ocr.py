@@ -53,7 +53,7 @@ def test_a_scanned_pdf_and_a_photo_of_a_page_are_read_by_ocr_and_cited_to_their_
         progress = []
         report = drain(lib.index([str(folder)]), progress.append)
         assert report.files_indexed == 2 and not report.failed, report.failed
-        assert any("3 scanned page(s) of 3 read by OCR" in p.message for p in progress)
+        assert any("3 scanned pages of 3 read by OCR" in p.message for p in progress)
         vectors, keywords = lib.stores.open()
         # Page 2 names the aircraft's owner and engine maker; pages 1 and 3 do not.
         found = keywords.search("Lycoming Forman", 5)

@@ -324,12 +324,12 @@ def test_docs_check_finds_what_the_old_two_writer_bug_left_and_repair_removes_it
     assert found.returncode == 0 and {h["collection"] for h in json.loads(found.stdout)} == {"kept"}
     check = run(home, "docs", "check")
     assert check.returncode == 1
-    assert "3 file(s) with" in check.stdout and "not in the document list: found." in check.stdout
+    assert "3 files with" in check.stdout and "not in the document list: found." in check.stdout
     assert all(str(lost / p.name) in check.stdout for p in lost.iterdir())
     repair = run(home, "docs", "repair")
     assert repair.returncode == 0, repair.stderr
     assert "removed" in repair.stdout
-    assert run(home, "docs", "check").stdout.startswith("The document index is consistent: 2 document(s)")
+    assert run(home, "docs", "check").stdout.startswith("The document index is consistent: 2 documents")
     again = run(home, "index", str(lost), "--collection", "lost", "--json")
     assert json.loads(again.stdout)["files_indexed"] == 3
     assert sorted(len(v) for v in assert_consistent(home).values()) == [2, 3]
