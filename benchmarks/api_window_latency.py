@@ -99,7 +99,7 @@ def main() -> int:
         if args.fake_model:
             from desktop_app.llm.fake import FakeBackend
 
-            core._backend = FakeBackend(model_name="scripted", delay_s=0.05)
+            core.provide(backend=FakeBackend(model_name="scripted", delay_s=0.05))
         _app, window = show_main_window(core, ["api-window-latency"])
         _spin(app, lambda: window.startup_done, 180)
         host = host_for(core)

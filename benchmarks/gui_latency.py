@@ -102,7 +102,7 @@ def main() -> int:
         core.settings.llm.max_tokens = args.max_tokens
         core.settings.llm.gpu_offload = "cpu"
         core.settings.llm.threads = args.threads
-        core._library = EmptyLibrary()
+        core.provide(library=EmptyLibrary())
         _app, window = show_main_window(core, ["gui-latency"])  # the real start path, minus exec()
         _spin(app, lambda: window.startup_done and (window.status.model_label.text() != "" or window.banner.isVisible()), 180)
         if window.banner.isVisible():

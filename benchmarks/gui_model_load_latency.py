@@ -51,7 +51,7 @@ def main() -> int:
         core = build_core(str(Path(tmp) / "home"))
         core.settings.llm.model_path = str(model)
         core.settings.llm.gpu_offload = "cpu"
-        core._library = EmptyLibrary()
+        core.provide(library=EmptyLibrary())
         _app, window = show_main_window(core, ["gui-model-load-latency"])
         loaded: list = []
         failed: list = []

@@ -46,7 +46,7 @@ def fake_core(home, backend=None, **api):
     from desktop_app.app import build_core
 
     core = build_core(str(home))
-    core._backend = backend or FakeBackend(model_name="Fake Gemma 3")
+    core.provide(backend=backend or FakeBackend(model_name="Fake Gemma 3"))
     core.settings.rag.embedder = "fake-hash-384"
     for key, value in api.items():
         core.settings.set(f"api.{key}", value)

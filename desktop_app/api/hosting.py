@@ -13,10 +13,11 @@ from dataclasses import dataclass
 
 from desktop_app.api.access_token import ApiToken, resolve_token
 from desktop_app.api.runner import BackgroundServer, bind, is_loopback, log_to_file
+from desktop_app.app_core import Core
 from desktop_app.core.errors import AppError, PolicyError
 
 
-def check_allowed(core, host: str, port: int) -> bool:
+def check_allowed(core: Core, host: str, port: int) -> bool:
     """Raise when the API may not be served on ``host:port``; True when the address needs the user's
     confirmation (it is not loopback: other computers could connect).
 
@@ -61,7 +62,7 @@ class ApiHost:
     worker thread, never the GUI thread.
     """
 
-    def __init__(self, core) -> None:
+    def __init__(self, core: Core) -> None:
         self.core = core
         self._lock = threading.Lock()
         self._server: BackgroundServer | None = None
@@ -111,7 +112,7 @@ class ApiHost:
 _hosts_lock = threading.Lock()
 
 
-def host_for(core) -> ApiHost:
+def host_for(core: Core) -> ApiHost:
     """The Core's ApiHost, made on first use: the server outlives the settings dialog that starts it."""
     with _hosts_lock:
         host = core.__dict__.get("_api_host")

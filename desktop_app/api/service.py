@@ -15,6 +15,7 @@ from desktop_app.api.answering import ApiEvent, answer_call
 from desktop_app.api.calls import ChatCall, EmbeddingCall, ModelIds
 from desktop_app.api.errors import ApiError
 from desktop_app.api.gate import GenerationGate, Ticket
+from desktop_app.app_core import Core
 from desktop_app.core.cancel import CancelToken
 
 
@@ -32,7 +33,7 @@ class ApiService:
         queue_size: requests that may wait for the model (default: ``api.queue_size``).
     """
 
-    def __init__(self, core, queue_size: int | None = None) -> None:
+    def __init__(self, core: Core, queue_size: int | None = None) -> None:
         self.core = core
         self.gate = GenerationGate(core.settings.api.queue_size if queue_size is None else queue_size)
         self._embed_lock = threading.Lock()

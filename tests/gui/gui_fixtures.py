@@ -63,9 +63,11 @@ class FakeModelManager:
 def make_core(home, backend=None, models=None):
     """A real Core on ``home`` whose model is ``backend`` (not loaded from disk)."""
     core = build_core(str(home))
-    core._backend = backend if backend is not None else FakeBackend(delay_s=0.02)
-    core._library = EmptyLibrary()
-    core._models = models if models is not None else FakeModelManager()
+    core.provide(
+        backend=backend if backend is not None else FakeBackend(delay_s=0.02),
+        library=EmptyLibrary(),
+        models=models if models is not None else FakeModelManager(),
+    )
     return core
 
 

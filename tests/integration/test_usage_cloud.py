@@ -23,7 +23,7 @@ def cloud_core(tmp_path, scripted_server):
     s.routing.cloud.model = "gpt-4o-mini"
     s.routing.cloud.timeout_s = 2.0
     s.routing.cloud.use_keychain = False
-    core._backend = FakeBackend(model_name="tiny-local")
+    core.provide(backend=FakeBackend(model_name="tiny-local"))
     yield core
     core.close()
 
@@ -37,7 +37,7 @@ def ask(core, question: str, route: str = "cloud") -> DoneEvent:
 def test_cloud_answers_redactions_and_fallbacks_are_counted_without_text(cloud_core, scripted_server, monkeypatch):
     monkeypatch.setenv("SLM_ASSISTANT_CLOUD_API_KEY", "sk-test")
     scripted_server.script(Step(pieces=["Four", " days", " a", " week", "."]), Step("status", 500))
-    cloud_core._backend.enqueue("Local fallback answer.", "A local one.")
+    cloud_core.loaded_backend().enqueue("Local fallback answer.", "A local one.")
 
     first = ask(cloud_core, QUESTION).answer
     assert first.route == "cloud" and first.text == "Four days a week."

@@ -20,9 +20,9 @@ def fake_core(monkeypatch, isolated_home):
 
     def build(home=None):
         core = real_build(home)
-        core._backend = holder.setdefault("backend", FakeBackend(model_name="fake-gemma"))
+        core.provide(backend=holder.setdefault("backend", FakeBackend(model_name="fake-gemma")))
         if "gateway" in holder:
-            core._gateway = holder["gateway"]
+            core.provide(gateway=holder["gateway"])
         holder["core"] = core
         return core
 

@@ -166,7 +166,7 @@ def with_library(monkeypatch, hits, collections=("hr",)):
 
     def build_with_library(home=None):
         core = build(home)
-        core._library = FakeLibrary()
+        core.provide(library=FakeLibrary())
         core.paths.index_manifest.parent.mkdir(parents=True, exist_ok=True)
         core.paths.index_manifest.touch()  # "something was indexed"
         return core

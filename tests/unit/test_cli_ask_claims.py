@@ -37,7 +37,7 @@ def protocol_library(monkeypatch):
 
     def build_with_library(home=None):
         core = build(home)
-        core._library = FakeLibrary()
+        core.provide(library=FakeLibrary())
         core.paths.index_manifest.parent.mkdir(parents=True, exist_ok=True)
         core.paths.index_manifest.touch()
         return core

@@ -59,7 +59,8 @@ def load_in_thread(core, results):
 
 
 def test_the_gui_threads_accessors_do_not_wait_for_a_model_load(core):
-    models = core._models = SlowModels(block_s=2.0)
+    models = SlowModels(block_s=2.0)
+    core.provide(models=models)
     results: list = []
     loader = load_in_thread(core, results)
     assert models.started.wait(5)
@@ -76,7 +77,8 @@ def test_the_gui_threads_accessors_do_not_wait_for_a_model_load(core):
 
 
 def test_two_callers_during_a_load_share_it(core):
-    models = core._models = SlowModels()
+    models = SlowModels()
+    core.provide(models=models)
     results: list = []
     first = load_in_thread(core, results)
     assert models.started.wait(5)
@@ -90,7 +92,8 @@ def test_two_callers_during_a_load_share_it(core):
 
 
 def test_a_failed_load_reaches_every_waiter_and_the_next_call_tries_again(core):
-    models = core._models = SlowModels(fail=True)
+    models = SlowModels(fail=True)
+    core.provide(models=models)
     results: list = []
     first = load_in_thread(core, results)
     assert models.started.wait(5)
@@ -104,7 +107,8 @@ def test_a_failed_load_reaches_every_waiter_and_the_next_call_tries_again(core):
 
 
 def test_a_reload_during_a_load_does_not_wait_and_gives_the_new_model(core):
-    models = core._models = SlowModels()
+    models = SlowModels()
+    core.provide(models=models)
     results: list = []
     loader = load_in_thread(core, results)
     assert models.started.wait(5)
@@ -119,7 +123,8 @@ def test_a_reload_during_a_load_does_not_wait_and_gives_the_new_model(core):
 
 
 def test_reload_closes_the_loaded_model_and_the_next_call_loads_again(core):
-    models = core._models = SlowModels()
+    models = SlowModels()
+    core.provide(models=models)
     models.release.set()
     first = core.backend()
     closed_on: list = []
@@ -133,9 +138,10 @@ def test_reload_closes_the_loaded_model_and_the_next_call_loads_again(core):
 
 
 def test_an_injected_backend_is_used_without_loading(core):
-    core._models = SlowModels()
-    backend = core._backend = FakeBackend(model_name="injected")
-    assert core.backend() is backend and core._models.loads == 0
+    core.provide(models=SlowModels())
+    backend = FakeBackend(model_name="injected")
+    core.provide(backend=backend)
+    assert core.backend() is backend and core.models.loads == 0
 
 
 class SlowFirstSave:
@@ -230,8 +236,8 @@ def test_closing_the_core_closes_the_cloud_gateways_connections(core):
     cloud = FakeBackend("big")
     closed = []
     cloud.close = lambda: closed.append(True)
-    core._gateway = build_gateway(AppPaths.resolve(core.paths.data_dir.parent), s, MachinePolicy(), {},
-                                  backend_factory=lambda c: cloud)
+    core.provide(gateway=build_gateway(AppPaths.resolve(core.paths.data_dir.parent), s, MachinePolicy(), {},
+                                       backend_factory=lambda c: cloud))
     assert core._gateway.backend() is cloud
     core.close()
     assert closed == [True] and core._gateway is None
@@ -257,7 +263,8 @@ def test_resetting_the_gateway_closes_the_old_ones_connections_after_its_last_an
     cloud = FakeBackend("big").enqueue("One two three.")
     closed = []
     cloud.close = lambda: closed.append(True)
-    gateway = core._gateway = _gateway_on(core, cloud)
+    gateway = _gateway_on(core, cloud)
+    core.provide(gateway=gateway)
     plan = HandoffPlan(route="cloud", reason="test", model="big", outgoing=(Message("user", "hi"),))
     streaming = gateway.stream(plan)
     first = next(streaming)  # an answer is streaming through the old gateway
@@ -271,7 +278,7 @@ def test_resetting_an_idle_gateway_closes_it_at_once(core):
     cloud = FakeBackend("big")
     closed = []
     cloud.close = lambda: closed.append(True)
-    core._gateway = _gateway_on(core, cloud)
+    core.provide(gateway=_gateway_on(core, cloud))
     core._gateway.backend()
     core.reset_gateway()
     assert closed == [True]

@@ -57,12 +57,12 @@ def test_a_loaded_model_is_described_and_nothing_is_loaded_to_find_out(core):
         def load_backend(self):
             raise AssertionError("diagnostics must not load the model")
 
-    core._models = NoLoads()
+    core.provide(models=NoLoads())
     assert "Model loaded: no" in diagnostics_report(core)
     backend = FakeBackend(model_name="qwen-test", context_length=4096)
     backend.device_label = "CPU, 4 threads"
     backend.system_info = "AVX = 1 | AVX2 = 1 | AVX512 = 0 | FMA = 1"
-    core._backend = backend
+    core.provide(backend=backend)
     report = diagnostics_report(core)
     assert "Model loaded: qwen-test, context 4096 tokens, CPU, 4 threads" in report
     assert "Model runtime features: AVX AVX2 FMA" in report

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app import PRODUCT_NAME, __version__
+from desktop_app.app_core import Core
 from desktop_app.licenses import Notice, bundled_notices_dir, read_notice_text, shipped_notices
 
 KIND_TITLES = {
@@ -36,7 +37,7 @@ QT_SUMMARY = (
 )
 
 
-def model_label(core) -> str:
+def model_label(core: Core) -> str:
     """The model in use, without loading it (the dialog must open instantly): the loaded
     model's own name, else the chosen file, else the bundled model this machine would use."""
     backend = core.loaded_backend()
@@ -56,7 +57,7 @@ def bundled_model_label() -> str:
 class AboutDialog(QDialog):
     """Product, version and model on top; the licence notices as a browsable list below."""
 
-    def __init__(self, core, parent=None, pool=None) -> None:
+    def __init__(self, core: Core, parent=None, pool=None) -> None:
         super().__init__(parent)
         self.core = core
         self.setWindowTitle(f"About {PRODUCT_NAME}")

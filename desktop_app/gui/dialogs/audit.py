@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
 )
 from PySide6.QtCore import Qt
 
+from desktop_app.app_core import Core
 from desktop_app.gui.common.accessibility import describe
 from desktop_app.gui.common.workers import WorkerPool
 from desktop_app.routing.audit import AuditEntry, AuditLog
@@ -26,7 +27,7 @@ COLUMNS = ("Time", "Model", "Endpoint", "Document characters")
 class AuditLogDialog(QDialog):
     """A table of hand-offs (newest first) and the exact text of the selected one."""
 
-    def __init__(self, core, parent: QWidget | None = None, pool: WorkerPool | None = None) -> None:
+    def __init__(self, core: Core, parent: QWidget | None = None, pool: WorkerPool | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Cloud audit log")
         self.setObjectName("auditLogDialog")

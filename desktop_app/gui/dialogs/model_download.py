@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_app.app_core import Core
 from desktop_app.config.policy import MANAGED_LABEL
 from desktop_app.core.errors import AppError, Cancelled
 from desktop_app.gui.common.accessibility import describe
@@ -36,7 +37,7 @@ class _ProgressRelay(QObject):
     progressed = Signal(int, object)  # bytes done, total bytes or None
 
 
-def download_catalogue_model(core, name: str, relay: _ProgressRelay, cancel=None):
+def download_catalogue_model(core: Core, name: str, relay: _ProgressRelay, cancel=None):
     """Runs on a worker: download, verify and register ``name``; None when cancelled."""
     last = [0.0]
 
@@ -59,7 +60,7 @@ class ModelDownloadDialog(QDialog):
 
     modelAdded = Signal(object)  # ModelInfo of a finished download
 
-    def __init__(self, core, pool: WorkerPool, parent: QWidget | None = None) -> None:
+    def __init__(self, core: Core, pool: WorkerPool, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.core = core
         self.pool = pool

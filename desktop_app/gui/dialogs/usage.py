@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_app.app_core import Core
 from desktop_app.core.errors import AppError
 from desktop_app.core.files import write_text_atomically
 from desktop_app.gui.common.accessibility import describe
@@ -143,7 +144,7 @@ class FigureTile(QFrame):
 class UsageDialog(QDialog):
     """Charts and a table of the usage ledger; the query runs on ``pool``."""
 
-    def __init__(self, core, parent: QWidget | None = None, pool: WorkerPool | None = None) -> None:
+    def __init__(self, core: Core, parent: QWidget | None = None, pool: WorkerPool | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Usage and savings")
         self.setObjectName("usageDialog")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from typing import Any, Generator
 
+from desktop_app.app_core import Core
 from desktop_app.core.cancel import CancelToken
 from desktop_app.core.errors import AppError, Cancelled
 from desktop_app.rag.records import CollectionInfo, DocumentInfo, IndexProgress, IndexReport
@@ -16,7 +17,7 @@ from desktop_app.rag.records import CollectionInfo, DocumentInfo, IndexProgress,
 log = logging.getLogger(__name__)
 
 
-def library_of(core: Any) -> Any:
+def library_of(core: Core) -> Any:
     """The core's Library, with a plain message when this installation lacks document support."""
     try:
         return core.library
@@ -27,7 +28,7 @@ def library_of(core: Any) -> Any:
         ) from exc
 
 
-def index_job(core: Any, paths: list[str], collection: str, cancel: CancelToken,
+def index_job(core: Core, paths: list[str], collection: str, cancel: CancelToken,
               rebuild: bool = False) -> Generator[IndexProgress, None, IndexReport]:
     """Index ``paths`` into ``collection``; a cancellation raised as ``Cancelled`` becomes a report.
 
@@ -44,36 +45,36 @@ def index_job(core: Any, paths: list[str], collection: str, cancel: CancelToken,
     return report
 
 
-def listing_job(core: Any, cancel: CancelToken) -> tuple[list[CollectionInfo], list[DocumentInfo], bool]:
+def listing_job(core: Core, cancel: CancelToken) -> tuple[list[CollectionInfo], list[DocumentInfo], bool]:
     """Collections and documents for the tree, and whether this Library can watch folders."""
     library = library_of(core)
     return list(library.collections()), list(library.documents()), callable(getattr(library, "watch", None))
 
 
-def conversation_collections_job(core: Any, conversation_id: int, cancel: CancelToken) -> tuple[int, list[str]]:
+def conversation_collections_job(core: Core, conversation_id: int, cancel: CancelToken) -> tuple[int, list[str]]:
     """The collections a stored conversation uses (empty when it is not found)."""
     conv = core.store.get_conversation(conversation_id)
     return conversation_id, list(conv.collections) if conv is not None else []
 
 
-def save_collections_job(core: Any, conversation_id: int, names: list[str], cancel: CancelToken) -> None:
+def save_collections_job(core: Core, conversation_id: int, names: list[str], cancel: CancelToken) -> None:
     core.store.set_collections(conversation_id, list(names))
 
 
-def remove_document_job(core: Any, path: str, cancel: CancelToken) -> None:
+def remove_document_job(core: Core, path: str, cancel: CancelToken) -> None:
     library_of(core).remove_document(path)
 
 
-def remove_collection_job(core: Any, name: str, cancel: CancelToken) -> None:
+def remove_collection_job(core: Core, name: str, cancel: CancelToken) -> None:
     library_of(core).remove_collection(name)
 
 
-def on_device_only_job(core: Any, name: str, flag: bool, cancel: CancelToken) -> None:
+def on_device_only_job(core: Core, name: str, flag: bool, cancel: CancelToken) -> None:
     """Mark a collection on-device only (the Library keeps it in the saved settings)."""
     library_of(core).set_on_device_only(name, flag)
 
 
-def warm_up_job(core: Any, cancel: CancelToken) -> None:
+def warm_up_job(core: Core, cancel: CancelToken) -> None:
     """Load the embedder and the vector store ahead of the first question (idle time after start).
 
     Loading them imports torch and Chroma, whose native initialisation holds the GIL for a few

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_app.app_core import Core
 from desktop_app.core.errors import AppError, IndexMismatchError
 from desktop_app.core.records import Citation
 from desktop_app.gui.documents import jobs as doc_jobs
@@ -53,7 +54,7 @@ class DocumentsPanel(QWidget):
     indexFailed = Signal(object)  # the AppError that stopped a whole job
     listingRefreshed = Signal()  # the tree was rebuilt from the Library
 
-    def __init__(self, core: Any, pool: WorkerPool, parent: QWidget | None = None) -> None:
+    def __init__(self, core: Core, pool: WorkerPool, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._core = core
         self._pool = pool

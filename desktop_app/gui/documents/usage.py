@@ -11,6 +11,7 @@ from typing import Any, Callable
 
 from PySide6.QtCore import QObject, Signal
 
+from desktop_app.app_core import Core
 from desktop_app.gui.documents import jobs as doc_jobs
 from desktop_app.gui.common.workers import WorkerPool
 
@@ -26,7 +27,7 @@ class ConversationCollections(QObject):
 
     changed = Signal(list)  # sorted names
 
-    def __init__(self, core: Any, pool: WorkerPool, on_error: Callable[[Any], None], parent: QObject | None = None,
+    def __init__(self, core: Core, pool: WorkerPool, on_error: Callable[[Any], None], parent: QObject | None = None,
                  known: Callable[[], set[str] | None] = lambda: None) -> None:
         super().__init__(parent)
         self._core = core

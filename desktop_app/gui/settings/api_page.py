@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.api.hosting import check_allowed, exposure_warning, host_for
+from desktop_app.app_core import Core
 from desktop_app.core.errors import AppError
 from desktop_app.gui.common.accessibility import describe
 from desktop_app.gui.settings.widgets import add_row, lock_if_managed
@@ -33,7 +34,7 @@ from desktop_app.gui.common.workers import WorkerPool
 class ApiSettingsPage(QWidget):
     """The local OpenAI-compatible API: on/off, address, port, token, and where it serves."""
 
-    def __init__(self, core, parent: QWidget | None = None, pool: WorkerPool | None = None) -> None:
+    def __init__(self, core: Core, parent: QWidget | None = None, pool: WorkerPool | None = None) -> None:
         super().__init__(parent)
         self.core = core
         self.pool = pool or WorkerPool()
@@ -188,7 +189,7 @@ def stop_on_quit(host) -> None:
         app.aboutToQuit.connect(host.stop)
 
 
-def start_hosting(core, pool: WorkerPool, on_problem=None) -> None:
+def start_hosting(core: Core, pool: WorkerPool, on_problem=None) -> None:
     """Start the API at launch (``api_autostart``: the user left it on); a failure is reported, not raised."""
     host = host_for(core)
     stop_on_quit(host)

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_app.app_core import Core
 from desktop_app.core.errors import AppError
 from desktop_app.gui.common.accessibility import describe
 from desktop_app.gui.settings.widgets import add_row, lock_if_managed
@@ -35,7 +36,7 @@ POLICIES = (
 class CloudSettingsPage(QWidget):
     """The cloud model and the hand-off policy; ``apply()`` validates and stores them."""
 
-    def __init__(self, core, parent: QWidget | None = None, pool: WorkerPool | None = None) -> None:
+    def __init__(self, core: Core, parent: QWidget | None = None, pool: WorkerPool | None = None) -> None:
         super().__init__(parent)
         self.core = core
         self.pool = pool or WorkerPool()

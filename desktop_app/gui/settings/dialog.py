@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QComboBox, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QLabel, QTabWidget, QVBoxLayout, QWidget,
 )
 
+from desktop_app.app_core import Core
 from desktop_app.core.errors import AppError
 from desktop_app.gui.common.accessibility import describe
 from desktop_app.gui.settings.cloud_page import CloudSettingsPage
@@ -26,7 +27,7 @@ THEMES = (("Follow the system", "system"), ("Light", "light"), ("Dark", "dark"))
 class AppearanceSettingsPage(QWidget):
     """Theme (system, light, dark): a row beside the dialog's buttons."""
 
-    def __init__(self, core, parent: QWidget | None = None) -> None:
+    def __init__(self, core: Core, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.core = core
         form = QFormLayout(self)
@@ -47,7 +48,7 @@ class SettingsDialog(QDialog):
 
     settingsApplied = Signal(bool)  # True when the model must be loaded again
 
-    def __init__(self, core, pool, parent: QWidget | None = None) -> None:
+    def __init__(self, core: Core, pool, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.core = core
         self.setWindowTitle("Settings")

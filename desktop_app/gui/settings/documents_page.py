@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QCheckBox, QFormLayout, QLabel, QSpinBox, QVBoxLayout, QWidget
 
+from desktop_app.app_core import Core
 from desktop_app.gui.settings.widgets import add_row, lock_if_managed
 from desktop_app.rag.ocr import LANGUAGES
 
@@ -15,7 +16,7 @@ from desktop_app.rag.ocr import LANGUAGES
 class DocumentsSettingsPage(QWidget):
     """What indexing reads (OCR on/off and languages) and how many passages an answer gets."""
 
-    def __init__(self, core, parent: QWidget | None = None) -> None:
+    def __init__(self, core: Core, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         rag = core.settings.rag
         form = QFormLayout()

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_app.app_core import Core
 from desktop_app.config.policy import MANAGED_LABEL
 from desktop_app.core.errors import AppError
 from desktop_app.gui.common.accessibility import describe
@@ -47,7 +48,7 @@ def human_size(size: int) -> str:
 class ModelSettingsPage(QWidget):
     """Pick the model and how it runs."""
 
-    def __init__(self, core, pool, parent: QWidget | None = None) -> None:
+    def __init__(self, core: Core, pool, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.core = core
         self.pool = pool
@@ -246,7 +247,7 @@ class ModelSettingsPage(QWidget):
         return {k: v for k, v in out.items() if not self.core.policy.is_locked(k)}
 
 
-def add_model_and_save(core, path: str):
+def add_model_and_save(core: Core, path: str):
     """Runs on a worker: validate and register the model, then save the settings that list it.
 
     The validation asks llama.cpp to read the file (up to a second), so it runs outside the

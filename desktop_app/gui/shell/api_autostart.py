@@ -6,8 +6,10 @@ Kept apart from the settings page so that the window's start-up imports nothing 
 
 from __future__ import annotations
 
+from desktop_app.app_core import Core
 
-def start_with_window(core, pool, on_problem=None) -> None:
+
+def start_with_window(core: Core, pool, on_problem=None) -> None:
     """Start serving on a worker if ``api.enabled``; a failure goes to ``on_problem``, never raised."""
     if not core.settings.api.enabled:
         return

@@ -16,6 +16,7 @@ from PySide6.QtGui import QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication
 
 from desktop_app import PRODUCT_NAME, __version__
+from desktop_app.app_core import Core
 from desktop_app.config.paths import resource_path
 from desktop_app.gui.shell.api_autostart import start_with_window as start_api_with_window
 
@@ -82,7 +83,7 @@ class _FirstExposeFilter(QObject):
         return False
 
 
-def show_main_window(core, argv: list[str] | None = None, on_shown: Callable[[], None] | None = None):
+def show_main_window(core: Core, argv: list[str] | None = None, on_shown: Callable[[], None] | None = None):
     """Create the application and show the main window; returns (app, window)."""
     app = create_application(argv)
     if core.settings.ui.theme != "system":  # the system theme needs nothing before the first paint
@@ -189,7 +190,7 @@ def _load_shared_library(name: str) -> object:
     return ctypes.CDLL(name)
 
 
-def run(core, argv: list[str] | None = None, on_shown: Callable[[], None] | None = None) -> int:
+def run(core: Core, argv: list[str] | None = None, on_shown: Callable[[], None] | None = None) -> int:
     """Run the GUI until the window closes; returns the exit status."""
     if on_shown is None and os.environ.get(SMOKE_WINDOW_ENV) == "1":
         on_shown = _report_shown_and_quit

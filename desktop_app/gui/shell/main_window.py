@@ -17,6 +17,7 @@ from PySide6.QtCore import QByteArray, QTimer, Signal
 from PySide6.QtWidgets import QMainWindow, QWidget
 
 from desktop_app import PRODUCT_NAME
+from desktop_app.app_core import Core
 from desktop_app.core.errors import AppError
 from desktop_app.gui.common.status_bar import AppStatusBar
 from desktop_app.gui.shell.window_dialogs import ModelReloader, WindowDialogs
@@ -33,7 +34,7 @@ class MainWindow(QMainWindow):
     modelFailed = Signal(object)  # AppError
     startupFinished = Signal()  # conversations listed, documents panel built, model loading
 
-    def __init__(self, core, pool: WorkerPool | None = None, parent: QWidget | None = None) -> None:
+    def __init__(self, core: Core, pool: WorkerPool | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.core = core
         self.pool = pool or WorkerPool()

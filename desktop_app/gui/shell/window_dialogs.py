@@ -7,17 +7,18 @@ what a dialog depends on is visible here instead of in attributes set elsewhere 
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Callable
 
 from PySide6.QtWidgets import QWidget
 
+from desktop_app.app_core import Core
 from desktop_app.gui.common.workers import WorkerPool
 
 
 class WindowDialogs:
     """Opens the window's modal dialogs on the app's Core and worker pool."""
 
-    def __init__(self, core: Any, pool: WorkerPool, parent: QWidget,
+    def __init__(self, core: Core, pool: WorkerPool, parent: QWidget,
                  on_settings_applied: Callable[[bool], None]) -> None:
         """Args:
             on_settings_applied: called with ``reload_model`` after Settings → Apply/OK.
@@ -68,7 +69,7 @@ class WindowDialogs:
 class ModelReloader:
     """Swaps the model only between answers: closing it under a running stream would crash it."""
 
-    def __init__(self, core: Any, is_busy: Callable[[], bool], start_loading: Callable[[], None]) -> None:
+    def __init__(self, core: Core, is_busy: Callable[[], bool], start_loading: Callable[[], None]) -> None:
         """Args:
             is_busy: True while an answer is being written.
             start_loading: loads the (new) model on a worker.

@@ -8,10 +8,11 @@ Owned by ``MainWindow`` (composition). The panel is built after the first paint,
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Callable
+from typing import Callable
 
 from PySide6.QtWidgets import QMainWindow
 
+from desktop_app.app_core import Core
 from desktop_app.core.errors import AppError
 from desktop_app.rag.document_files import file_dialog_filter
 from desktop_app.gui.common.workers import WorkerPool
@@ -20,7 +21,7 @@ from desktop_app.gui.common.workers import WorkerPool
 class WindowDocuments:
     """Documents panel dock, drops (``.gguf`` -> models, the rest -> documents), citations."""
 
-    def __init__(self, core: Any, pool: WorkerPool, window: QMainWindow, *, show_error: Callable[[AppError], None],
+    def __init__(self, core: Core, pool: WorkerPool, window: QMainWindow, *, show_error: Callable[[AppError], None],
                  show_message: Callable[[str, int], None], add_model: Callable[[str], None],
                  documents_listed: Callable[[bool], None], citation_closed: Callable[[], None]) -> None:
         """Args:

@@ -133,13 +133,13 @@ class ProtocolLibrary(EmptyLibrary):
 
 def test_window_marks_a_wrong_figure_and_keeps_the_marks_when_reopened(qtbot, isolated_home):
     core = make_core(isolated_home)
-    core._library = ProtocolLibrary()
+    core.provide(library=ProtocolLibrary())
     window = open_window(qtbot, core)
     try:
         panel = window.documents_panel
         qtbot.waitUntil(lambda: panel.tree.topLevelItemCount() == 1)
         panel.tree.topLevelItem(0).setCheckState(0, Qt.CheckState.Checked)  # "use only this collection"
-        core._backend.enqueue("Patients must be 14-18 years old [1].")
+        core.loaded_backend().enqueue("Patients must be 14-18 years old [1].")
         send(qtbot, window, "Who can take part in the open bite trial?")
         qtbot.waitUntil(lambda: bool(answers(window)) and answers(window)[-1].status == "complete", timeout=10000)
         wait_idle(qtbot, window)

@@ -50,7 +50,7 @@ class LibraryWithHits(EmptyLibrary):
 def _core_with_gateway(home, gateway):
     core = make_core(home)
     core.settings.routing.policy = "ask"
-    core._assistant = Assistant(store=core.store, backend_factory=core.backend, settings=core.settings, gateway=gateway)
+    core.provide(assistant=Assistant(store=core.store, backend_factory=core.backend, settings=core.settings, gateway=gateway))
     return core
 
 
@@ -64,7 +64,7 @@ def test_declined_handoff_stays_on_device(qtbot, isolated_home, monkeypatch):
     window = open_window(qtbot, core)
     try:
         assert window.composer.route_combo.isVisibleTo(window)  # policy ask: route choice offered
-        core._backend.enqueue("Local answer.")
+        core.loaded_backend().enqueue("Local answer.")
         send(qtbot, window, "Write me an essay")
         qtbot.waitUntil(lambda: bool(answers(window)) and answers(window)[-1].status == "complete", timeout=10000)
         wait_idle(qtbot, window)
@@ -103,7 +103,7 @@ def test_approved_handoff_shows_cloud_and_reason(qtbot, isolated_home, monkeypat
 
 def test_citations_are_links_that_open_through_the_documents_panel(qtbot, isolated_home, monkeypatch):
     core = make_core(isolated_home)
-    core._library = LibraryWithHits()
+    core.provide(library=LibraryWithHits())
     window = open_window(qtbot, core)
     try:
         panel = window.documents_panel
@@ -113,7 +113,7 @@ def test_citations_are_links_that_open_through_the_documents_panel(qtbot, isolat
         qtbot.waitUntil(lambda: panel.tree.topLevelItemCount() == 1)
         panel.tree.topLevelItem(0).setCheckState(0, Qt.CheckState.Checked)  # "use only this collection"
         assert panel.chosen_collections() == ["default"]
-        core._backend.enqueue("Revenue grew by 12 percent [1].")
+        core.loaded_backend().enqueue("Revenue grew by 12 percent [1].")
         send(qtbot, window, "How much did revenue grow?")
         qtbot.waitUntil(lambda: bool(answers(window)) and answers(window)[-1].status == "complete", timeout=10000)
         wait_idle(qtbot, window)

@@ -50,7 +50,7 @@ def _keep_theme(restore_application_look):
 
 def _grounded_window(qtbot, home):
     core = make_core(home)
-    core._library = LibraryWithPages()
+    core.provide(library=LibraryWithPages())
     window = open_window(qtbot, core)
     panel = window.documents_panel
     qtbot.waitUntil(lambda: panel.tree.topLevelItemCount() == 1)
@@ -59,7 +59,7 @@ def _grounded_window(qtbot, home):
 
 
 def _ask(qtbot, window, reply: str):
-    window.core._backend.enqueue(reply)
+    window.core.loaded_backend().enqueue(reply)
     send(qtbot, window, "How did revenue and costs change?")
     qtbot.waitUntil(lambda: bool(answers(window)) and answers(window)[-1].status == "complete", timeout=10000)
     wait_idle(qtbot, window)
@@ -78,7 +78,7 @@ def test_one_source_per_page_and_inline_markers_link_to_it(qtbot, isolated_home)
         answer = _ask(qtbot, window, "Revenue grew by 12 percent and costs fell by 4 percent [1]; the plan runs to 2030 [2]. "
                                      "Both [1, 2].")
         # The model was shown one numbered source for page 3, holding both passages.
-        prompt = core._backend.history[-1].messages[-1].content
+        prompt = core.loaded_backend().history[-1].messages[-1].content
         assert prompt.count("annual report.pdf, page 3") == 1 and "plan.pdf, page 5" in prompt
         assert PAGE_3_TOP in prompt and PAGE_3_BOTTOM in prompt
         assert [(c.number, c.source, c.page) for c in answer.citations()] == [(1, REPORT, 3), (2, "/docs/plan.pdf", 5)]

@@ -90,7 +90,7 @@ def test_window_asks_then_sends_to_cloud(qtbot, main_window, gui_core):
     s.routing.cloud.model = "big-cloud"
     cloud = FakeBackend(model_name="big-cloud").enqueue("Cloud says hi to [EMAIL_1].")
     gui_core.reset_gateway()
-    gui_core._gateway = build_gateway(gui_core.paths, s, MachinePolicy(), {}, backend_factory=lambda c: cloud)
+    gui_core.provide(gateway=build_gateway(gui_core.paths, s, MachinePolicy(), {}, backend_factory=lambda c: cloud))
     click_when_shown("send_button")
     send(qtbot, main_window, "Write a Python script that emails a weekly report to ops@acme.com with retries.")
     qtbot.waitUntil(lambda: bool(answers(main_window)) and "ops@acme.com" in answers(main_window)[-1].text(), timeout=10000)

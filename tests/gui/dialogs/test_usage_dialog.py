@@ -36,7 +36,7 @@ def open_dialog(qtbot, core) -> tuple[UsageDialog, WorkerPool]:
 
 def test_answers_in_the_window_show_up_in_the_usage_dialog(qtbot, main_window, gui_core, tmp_path):
     assert "Usage and savings…" in tools_actions(main_window)
-    gui_core._backend.enqueue("One.", "Two.")
+    gui_core.loaded_backend().enqueue("One.", "Two.")
     for question in ("First question?", "Second question?"):
         send(qtbot, main_window, question)
         wait_idle(qtbot, main_window)

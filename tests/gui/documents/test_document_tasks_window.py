@@ -35,7 +35,7 @@ class TaskLibrary(EmptyLibrary):
 
 def window_with(qtbot, isolated_home, backend):
     core = make_core(isolated_home, backend)
-    core._library = TaskLibrary({"/docs/north.pdf": pages("north", 6), "/docs/south.pdf": pages("south", 2)})
+    core.provide(library=TaskLibrary({"/docs/north.pdf": pages("north", 6), "/docs/south.pdf": pages("south", 2)}))
     window = open_window(qtbot, core)
     panel = window.documents_panel
     qtbot.waitUntil(lambda: panel.tree.topLevelItemCount() == 1, timeout=10000)

@@ -46,7 +46,7 @@ class HeldOpenBackend(FakeBackend):
 def window(qtbot, isolated_home):
     backend = HeldOpenBackend(model_name="fake-model", delay_s=0.03)
     core = make_core(isolated_home, backend)
-    core._library = None  # the real Library, built lazily on a worker like in the app
+    core.provide(library=None)  # the real Library, built lazily on a worker like in the app
     core.library_in_subprocess = True  # as application.run sets it
     w = open_window(qtbot, core)
     yield w
@@ -90,7 +90,7 @@ def click_citation(qtbot, message, number: int) -> None:
 
 def test_answer_streams_while_dropped_pdfs_index_then_a_citation_opens_its_page(qtbot, window, tmp_path, monkeypatch):
     panel = window.documents_panel
-    backend = window.core._backend
+    backend = window.core.loaded_backend()
     ledger = make_pdf(tmp_path / "ledger.pdf", 12, "ledger")
     others = [make_pdf(tmp_path / f"orchard{i}.pdf", 12, "orchard") for i in range(3)]
     progress: list[tuple[float, int]] = []

@@ -63,7 +63,7 @@ class WritingLibrary(FakeLibrary):
 def test_the_panel_says_writing_the_index(qtbot, isolated_home, tmp_path):
     core = make_core(isolated_home)
     library = WritingLibrary()
-    core._library = library
+    core.provide(library=library)
     window = open_window(qtbot, core)
     try:
         pdf = make_pdf(Path(tmp_path) / "report.pdf", 3)

@@ -38,7 +38,7 @@ def indexed_core(home, tmp_path):
     for _ in library.index([make_pdf(tmp_path / "q1.pdf", 2, "reports"), make_pdf(tmp_path / "q2.pdf", 2, "reports")],
                            collection="reports"):
         pass
-    core._library = library
+    core.provide(library=library)
     core.paths.index_manifest.parent.mkdir(parents=True, exist_ok=True)
     core.paths.index_manifest.write_text("{}")  # what the real Library writes once something is indexed
     return core, library
@@ -54,7 +54,7 @@ def tree_ticks(panel) -> dict[str, bool]:
 def ask(qtbot, window, question: str, reply: str | None):
     """Send ``question``; the model says ``reply`` (None: the model is not asked)."""
     if reply is not None:
-        window.core._backend.enqueue(reply)
+        window.core.loaded_backend().enqueue(reply)
     send(qtbot, window, question)
     qtbot.waitUntil(lambda: bool(answers(window)) and answers(window)[-1].status == "complete", timeout=10000)
     wait_idle(qtbot, window)
@@ -165,7 +165,7 @@ def test_not_for_this_question(qtbot, isolated_home, tmp_path, window_factory):
     button = answer.without_documents_button
     assert button.isVisibleTo(window)
     searched = len(library.searched)
-    window.core._backend.enqueue("Without your documents I cannot say.")
+    window.core.loaded_backend().enqueue("Without your documents I cannot say.")
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: answers(window)[-1] is not answer and answers(window)[-1].status == "complete",
                     timeout=10000)

@@ -22,7 +22,7 @@ def test_context_note_says_which_length_the_app_uses(qtbot, main_window, gui_cor
 
 
 def test_one_model_is_counted_without_parentheses(qtbot, main_window, gui_core):
-    gui_core._models.infos = gui_core._models.infos[:1]
+    gui_core.models.infos = gui_core.models.infos[:1]
     dialog = open_settings(qtbot, main_window)
     qtbot.waitUntil(lambda: dialog.model_page.table.rowCount() == 1, timeout=5000)
     assert dialog.model_page.models_status.text() == "1 model installed. Select one to use it."

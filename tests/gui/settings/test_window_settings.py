@@ -43,7 +43,7 @@ def test_choosing_another_model_reloads_it_after_the_answer(qtbot, main_window, 
     qtbot.waitUntil(lambda: page.table.rowCount() == 2, timeout=5000)
     page.table.selectRow(1)
     page.offload.setCurrentIndex(1)  # CPU only
-    old_backend = gui_core._backend
+    old_backend = gui_core.loaded_backend()
     with qtbot.waitSignal(dialog.settingsApplied) as applied:
         assert dialog.apply()
     assert applied.args == [True]

@@ -24,7 +24,7 @@ def test_gui_session_makes_no_connection(qtbot, isolated_home, socket_guard, mon
     for key, value in routing.items():
         core.settings.set(key, value)
     core.save_settings()
-    core._backend.enqueue("A local answer.")
+    core.loaded_backend().enqueue("A local answer.")
     window = open_window(qtbot, core)
     send(qtbot, window, "Write a 600-word essay comparing three cloud providers and recommend one.")
     qtbot.waitUntil(lambda: bool(answers(window)) and answers(window)[-1].text() == "A local answer.", timeout=10000)
@@ -45,7 +45,7 @@ def test_guard_would_see_a_cloud_connection(qtbot, isolated_home, socket_guard):
     for key, value in {"routing.policy": "auto", "routing.cloud.base_url": f"http://127.0.0.1:{port}/v1",
                        "routing.cloud.model": "m"}.items():
         core.settings.set(key, value)
-    core._backend.enqueue("A local answer.")
+    core.loaded_backend().enqueue("A local answer.")
     window = open_window(qtbot, core)
     send(qtbot, window, "Write a 600-word essay comparing three cloud providers and recommend one.")
     qtbot.waitUntil(lambda: bool(answers(window)) and answers(window)[-1].text() == "A local answer.", timeout=10000)

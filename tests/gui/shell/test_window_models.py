@@ -36,7 +36,7 @@ def test_dropping_a_gguf_adds_a_model_and_other_files_go_to_documents(qtbot, mai
     if main_window.documents_panel is not None:
         monkeypatch.setattr(main_window.documents_panel, "add_paths", lambda paths: sent.append(list(paths)))
     drop_files(main_window, [model, pdf, folder])
-    qtbot.waitUntil(lambda: gui_core._models.added == [str(model)], timeout=5000)
+    qtbot.waitUntil(lambda: gui_core.models.added == [str(model)], timeout=5000)
     qtbot.waitUntil(lambda: "added" in main_window.status.currentMessage(), timeout=5000)
     if main_window.documents_panel is not None:
         assert sent == [[str(pdf), str(folder)]]
@@ -47,8 +47,7 @@ def test_broken_model_file_shows_a_plain_banner_and_the_app_keeps_running(qtbot,
     broken = tmp_path / "broken.gguf"
     broken.write_bytes(b"this is not a model at all" * 10)
     core = make_core(isolated_home)
-    core._backend = None
-    core._models = None  # the real ModelManager reads the file
+    core.provide(backend=None, models=None)  # the real ModelManager reads the file
     core.settings.llm.model_path = str(broken)
     window = open_window(qtbot, core)
     try:
@@ -88,5 +87,5 @@ def test_real_bundled_model_answers_in_the_window(qtbot, isolated_home, bundled_
         assert "tokens/s" in window.status.speed_label.text()
     finally:
         window.close()
-        core._backend = None  # the session fixture owns and closes the model
+        core.provide(backend=None)  # the session fixture owns and closes the model
         core.close()
