@@ -54,10 +54,43 @@ def register(subparsers, name: str) -> None:
     where.add_argument("--new", action="store_true", help="start a new conversation (the default)")
     parser.add_argument("--yes", action="store_true",
                         help="policy 'ask': send to the cloud without asking when the router suggests it")
+    parser.add_argument("--file", action="append", default=None, metavar="PATH",
+                        help="ask about this file (repeatable): it is indexed privately, for this question only, "
+                             "or with --conversation for that conversation (kept until the conversation is deleted); "
+                             "it never joins your collections")
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace, core) -> int:
+    """Answer, with ``--file`` indexed first into a private collection (services.conversation_files)."""
+    if not args.file:
+        return _ask(args, core, None)
+    from desktop_app.services import conversation_files
+
+    keep = args.conversation is not None
+    if keep and core.store.get_conversation(args.conversation) is None:
+        raise AppError(f"There is no conversation {args.conversation}.", "Run 'slm-assistant conversations list'.")
+    name = (conversation_files.conversation_collection(args.conversation) if keep
+            else conversation_files.one_shot_collection())
+    print(f"Reading {', '.join(Path(p).name for p in args.file)}…", file=sys.stderr)
+    try:
+        steps = conversation_files.attach(core.library, core.paths.data_dir, name, list(args.file))
+        while True:
+            next(steps)
+    except StopIteration:
+        pass
+    except BaseException:
+        if not keep:
+            conversation_files.detach(core.library, core.paths.data_dir, name)
+        raise
+    try:
+        return _ask(args, core, [name])
+    finally:
+        if not keep:  # asked about for this question only
+            conversation_files.detach(core.library, core.paths.data_dir, name)
+
+
+def _ask(args: argparse.Namespace, core, attached: list[str] | None) -> int:
     question = " ".join(args.question)
     if question.strip() == "-":
         question = sys.stdin.read()
@@ -69,7 +102,8 @@ def run(args: argparse.Namespace, core) -> int:
     # Ctrl+C while the model loads aborts (KeyboardInterrupt -> dispatcher, exit 130, nothing saved).
     # Which documents: the rule the window uses too (services/document_use.py).
     documents = document_use.for_question(core.library, core.store, core.paths.index_manifest, args.conversation,
-                                          chosen=args.collection, use_documents=not args.no_documents)
+                                          chosen=args.collection, use_documents=not args.no_documents,
+                                          attached=attached)
     prepared = core.assistant.prepare(question, args.conversation, route, **documents.prepare_kwargs())
     approved = _confirm(prepared.plan, args, out) if prepared.plan.needs_confirmation else None
 

@@ -10,6 +10,10 @@
 - "Not for this question" (the composer's "Don't use documents", ``--no-documents``) searches
   nothing.
 
+A file asked about in the conversation only (dropped on the message box; its own private
+collection, ``services.conversation_files``) joins the choice: the answer comes from that file and
+the ticked collections, if any ("only these" again).
+
 A conversation's saved choice can name a collection removed from the index since; it is dropped
 (it would make every answer "the documents do not contain it"), and with nothing left the question
 follows relevance again.
@@ -22,6 +26,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from desktop_app.core.errors import AppError
+from desktop_app.services.conversation_files import conversation_collection
 
 
 @dataclass(frozen=True)
@@ -47,24 +52,28 @@ class DocumentUse:
 NO_DOCUMENTS = DocumentUse()
 
 
-def decide(indexed: Sequence[str], chosen: Sequence[str] = (), use_documents: bool = True) -> DocumentUse:
+def decide(indexed: Sequence[str], chosen: Sequence[str] = (), use_documents: bool = True,
+           attached: Sequence[str] = ()) -> DocumentUse:
     """The pure rule: no documents, the chosen collections, or every indexed one by relevance.
 
     Args:
         indexed: the collections that hold documents now.
         chosen: the explicit choice ("only these"); empty when the user chose none.
         use_documents: False when the user said "not for this question".
+        attached: the conversation's own collection of asked-about files, when it holds any;
+            it joins the choice.
     """
     if not use_documents:
         return NO_DOCUMENTS
-    chosen = tuple(dict.fromkeys(chosen))
+    chosen = tuple(dict.fromkeys([*chosen, *attached]))
     if chosen:
         return DocumentUse(collections=chosen)
     return DocumentUse(consult=tuple(dict.fromkeys(indexed)))
 
 
 def for_question(library: Any, store: Any, index_manifest: Path, conversation_id: int | None,
-                 chosen: Sequence[str] | None = None, use_documents: bool = True) -> DocumentUse:
+                 chosen: Sequence[str] | None = None, use_documents: bool = True,
+                 attached: Sequence[str] | None = None) -> DocumentUse:
     """The documents one question consults, as both front-ends ask for it.
 
     Runs on a worker thread in the window (it may list the index).
@@ -77,15 +86,19 @@ def for_question(library: Any, store: Any, index_manifest: Path, conversation_id
         chosen: the explicit choice; None means "the conversation's saved choice" (none for a new
             conversation).
         use_documents: False when the user said "not for this question".
+        attached: the private collections of files asked about; None means "the conversation's
+            own, if it holds files".
     """
     if not use_documents:
         return NO_DOCUMENTS
+    if attached is None:
+        attached = _attached(library, index_manifest, conversation_id)
     if chosen:
-        return decide((), chosen)  # an explicit choice needs no listing of the index
+        return decide((), chosen, attached=attached)  # an explicit choice needs no listing of the index
     indexed = indexed_collections(library, index_manifest)
     if chosen is None:
         chosen = [name for name in _saved_choice(store, conversation_id) if name in indexed]
-    return decide(indexed, chosen)
+    return decide(indexed, chosen, attached=attached)
 
 
 def indexed_collections(library: Any, index_manifest: Path) -> list[str]:
@@ -96,6 +109,17 @@ def indexed_collections(library: Any, index_manifest: Path) -> list[str]:
         return [c.name for c in library.collections() if c.documents > 0]
     except AppError:
         return []  # the question is still answered, as plain chat; the documents panel shows the error
+
+
+def _attached(library: Any, index_manifest: Path, conversation_id: int | None) -> list[str]:
+    """The conversation's own collection when it holds files (conversation_files), else []."""
+    if conversation_id is None or not Path(index_manifest).exists():
+        return []
+    name = conversation_collection(conversation_id)
+    try:
+        return [name] if library.documents(name) else []
+    except AppError:
+        return []
 
 
 def _saved_choice(store: Any, conversation_id: int | None) -> list[str]:

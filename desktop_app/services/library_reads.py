@@ -16,6 +16,7 @@ from desktop_app.core.records import Hit
 from desktop_app.rag.manifest import LISTED
 from desktop_app.rag.records import CollectionInfo, DocumentInfo
 from desktop_app.rag.store_failures import index_failure
+from desktop_app.services.conversation_files import is_private
 from desktop_app.services.guarded_retriever import GuardedRetriever
 from desktop_app.services.library_stores import LibraryStores
 
@@ -60,13 +61,17 @@ class LibraryReads:
 
         meta = self.stores.document_meta
         metas = meta.all()
-        return [document_info(r, metas.get(r.path), meta.format(r.path) if r.path in metas else 0)
-                for r in self.stores.manifest.documents(collection)]
+        rows = self.stores.manifest.documents(collection)
+        if collection is None:  # a conversation's own files are listed only by their collection's name
+            rows = [r for r in rows if not is_private(r.collection)]
+        return [document_info(r, metas.get(r.path), meta.format(r.path) if r.path in metas else 0) for r in rows]
 
     def collections(self) -> list[CollectionInfo]:
         private = set(self.settings.routing.on_device_only_collections)
         totals: dict[str, list[int]] = {}
         for r in self.stores.manifest.documents():
+            if is_private(r.collection):
+                continue  # a conversation's own collection (services.conversation_files): never listed
             t = totals.setdefault(r.collection, [0, 0, 0])
             t[0] += 1
             t[1] += r.pages
@@ -108,6 +113,8 @@ class LibraryReads:
     def _retrieve_listed(self, hybrid, query: str, k: int, collections: Sequence[str] | None) -> list[Hit]:
         hybrid.vectors, hybrid.keywords = self.stores.open()
         hits = hybrid.retrieve(query, k=k, collections=collections)
+        if collections is None:  # "every collection" means the user's own, not conversations' files
+            hits = [h for h in hits if not is_private(h.collection)]
         manifest = self.stores.manifest
         listed = {h.source for h in hits if _is_listed(manifest.get(h.source))}
         return [h for h in hits if h.source in listed]

@@ -1,8 +1,14 @@
-"""Where the user writes: Enter sends, Shift+Enter adds a line, Stop/Esc stops, route per question."""
+"""Where the user writes: Enter sends, Shift+Enter adds a line, Stop/Esc stops, route per question.
+
+A file dropped here is asked about in this conversation only (``conversation_files``); folders
+and ``.gguf`` models are left to the window (documents panel, models) as before.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from pathlib import Path
+
+from PySide6.QtCore import QMimeData, Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -15,16 +21,50 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_app.gui.chat.attachment_bar import AttachmentBar
 from desktop_app.gui.common.accessibility import describe
 
 # Label shown -> route passed to Assistant.prepare (None = let the router decide).
 ROUTE_CHOICES: tuple[tuple[str, str | None], ...] = (("Auto", None), ("On this device", "local"), ("Cloud", "cloud"))
 
 
+def dropped_files(mime: QMimeData | None) -> list[str]:
+    """The local files of a drag the message box takes: [] when it holds a folder, a ``.gguf``
+    model or no local file (those go to the window, as before)."""
+    if mime is None or not mime.hasUrls():
+        return []
+    paths = [u.toLocalFile() for u in mime.urls() if u.isLocalFile()]
+    if not paths or any(p.lower().endswith(".gguf") or Path(p).is_dir() for p in paths):
+        return []
+    return list(dict.fromkeys(paths))
+
+
 class QuestionEdit(QPlainTextEdit):
-    """Multi-line input where Enter submits and Shift+Enter inserts a new line."""
+    """Multi-line input where Enter submits and Shift+Enter inserts a new line; dropped files are
+    handed to the composer instead of being pasted as their paths."""
 
     submitted = Signal()
+    filesDropped = Signal(list)
+
+    def dragEnterEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        if dropped_files(event.mimeData()):
+            event.acceptProposedAction()
+        else:
+            super().dragEnterEvent(event)
+
+    def dragMoveEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        if dropped_files(event.mimeData()):
+            event.acceptProposedAction()
+        else:
+            super().dragMoveEvent(event)
+
+    def dropEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        paths = dropped_files(event.mimeData())
+        if not paths:
+            super().dropEvent(event)
+            return
+        event.acceptProposedAction()
+        self.filesDropped.emit(paths)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt API)
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
@@ -42,6 +82,7 @@ class Composer(QWidget):
 
     sendRequested = Signal(str, object)  # text, route (None | "local" | "cloud")
     stopRequested = Signal()
+    filesDropped = Signal(list)  # local file paths to ask about in this conversation only
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -55,6 +96,9 @@ class Composer(QWidget):
         self.edit.setFixedHeight(self.edit.fontMetrics().lineSpacing() * 3 + 18)
         describe(self.edit, "Question", "Type your question. Enter sends it; Shift+Enter starts a new line.")
         self.edit.submitted.connect(self.submit)
+        self.edit.filesDropped.connect(self.filesDropped)
+        self.setAcceptDrops(True)
+        self.attachments = AttachmentBar(self)
 
         self.route_combo = QComboBox(self)
         for label, _route in ROUTE_CHOICES:
@@ -90,10 +134,25 @@ class Composer(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 6, 12, 10)
         layout.setSpacing(6)
+        layout.addWidget(self.attachments)
         layout.addWidget(self.edit)
         layout.addLayout(row)
         self._busy = False
         self._cloud_available = True
+
+    def dragEnterEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        if dropped_files(event.mimeData()):
+            event.acceptProposedAction()
+        else:
+            event.ignore()  # the window takes it (documents panel, models)
+
+    def dropEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        paths = dropped_files(event.mimeData())
+        if not paths:
+            event.ignore()
+            return
+        event.acceptProposedAction()
+        self.filesDropped.emit(paths)
 
     def route(self) -> str | None:
         return ROUTE_CHOICES[self.route_combo.currentIndex()][1]

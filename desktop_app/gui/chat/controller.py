@@ -78,6 +78,9 @@ class ChatController(QObject):
         self._flush_timer.timeout.connect(self._flush)
         composer.sendRequested.connect(self.send)
         composer.stopRequested.connect(self.stop)
+        from desktop_app.gui.chat.conversation_file_drop import ConversationFileDrop
+
+        self.files = ConversationFileDrop(self)  # files dropped on the composer (this conversation only)
 
     # ---------------------------------------------------------------- state
 
@@ -112,6 +115,10 @@ class ChatController(QObject):
         """Show the question at once, then prepare (worker) -> confirm (here) -> answer (worker)."""
         text = text.strip()
         if not text or self.busy or self._closing:
+            return
+        if self.files.indexing(self.conversation_id):  # the answer would miss the file being read
+            self.composer.set_text(text)
+            self.status.showMessage("The dropped file is still being read: send when it shows “Asking about”.", 5000)
             return
         self.banner.hide()
         self._stopped = False

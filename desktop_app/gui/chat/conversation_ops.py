@@ -68,6 +68,7 @@ def delete(window, conversation_id: int) -> None:
     except AppError as exc:
         window.banner.show_error(exc)
         return
+    window.controller.files.forget(conversation_id)  # its dropped files' private index
     if window.controller.conversation_id == conversation_id:
         window.controller.show_conversation(None)
     window.refresh_conversations()
