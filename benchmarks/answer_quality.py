@@ -13,6 +13,7 @@ the baseline the JSON's ratios compare against (default: the previous bundled Ge
 The corpus is indexed once (real Chroma + MiniLM) into ``--index-home`` and reused.
 
     python benchmarks/answer_quality.py --json --models gemma default [/path/to/model.gguf ...]
+    python benchmarks/answer_quality.py --sets grounded --models default-fast default-fast+recheck   # the retry
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ DATA = HERE / "data"
 CORPUS = Path(os.environ.get("SLM_CORPUS", HERE.parent.parent / "shared" / "corpus"))
 CACHE = Path(os.environ.get("SLM_TEST_CACHE", "/tmp/slm-test-cache"))
 COLLECTION = "corpus"
+RECHECK = "+recheck"
 DECLINE = re.compile(r"(do(es)? not|don't|doesn't|cannot|can't|no) (contain|include|mention|provide|have|find|answer|information)"
                      r"|not (found|mentioned|provided|available|stated) in", re.I)
 
@@ -163,7 +165,9 @@ def gold_pages(q: dict) -> set[tuple[str, int]]:
 def score_model(name: str, index_home: Path, sets: dict[str, list[dict]], threads: int) -> dict:
     from desktop_app.app import build_core
 
-    path = model_path(name)
+    # "<model>+recheck": the same model with rag.recheck_unsupported on (issue 16's retry).
+    base_name, recheck = (name[: -len(RECHECK)], True) if name.endswith(RECHECK) else (name, False)
+    path = model_path(base_name)
     result: dict = {"model": name, "file": path.name, "size_mb": round(path.stat().st_size / 2**20)}
     with tempfile.TemporaryDirectory(prefix="slm-aq-") as plain_home:
         # General questions in a home without documents; grounded ones over the indexed corpus.
@@ -174,13 +178,15 @@ def score_model(name: str, index_home: Path, sets: dict[str, list[dict]], thread
             core = build_core(str(home))
             core.settings.llm.model_path = str(path)
             core.settings.llm.threads = threads
-            right, details, ttfts, tps, pages_ok, marker_ok, peak = 0, [], [], [], 0, 0, 0.0
+            core.settings.rag.recheck_unsupported = recheck
+            right, details, ttfts, tps, pages_ok, marker_ok, peak, asked_again = 0, [], [], [], 0, 0, 0.0, 0
             claim_rows: list[dict] = []
             try:
                 for q in questions:
                     conv = None
                     answer, error = ask(core, q["question"], [COLLECTION] if kind != "general" else None)
                     text = answer.text if answer is not None else ""
+                    asked_again += bool(answer and any("asked again" in n for n in answer.notices))
                     ok = False
                     if kind == "general":
                         if q.get("accept_all"):
@@ -215,6 +221,7 @@ def score_model(name: str, index_home: Path, sets: dict[str, list[dict]], thread
                      "ttft_median_s": round(statistics.median(ttfts), 3) if ttfts else None,
                      "ttft_p90_s": round(sorted(ttfts)[int(0.9 * (len(ttfts) - 1))], 3) if ttfts else None,
                      "tokens_per_s_median": round(statistics.median(tps), 1) if tps else None,
+                     "asked_again": asked_again,
                      "wrong": [d for d in details if not d["ok"]][:15]}
             if kind == "grounded":
                 entry["right_page_in_sources"] = round(pages_ok / len(questions), 3)
@@ -229,7 +236,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--models", nargs="+", default=["gemma", "default"],
                         help="'default' (the bundled Q4_K_M file), 'default-fast' (its Q8_0 copy, what the app runs on a CPU), "
-                             "'gemma' (the previous model) or GGUF paths; the first is the baseline")
+                             "'gemma' (the previous model) or GGUF paths; the first is the baseline. "
+                             "Add '+recheck' to a name to score it with rag.recheck_unsupported on")
     parser.add_argument("--sets", nargs="+", default=["general", "grounded", "offtopic"])
     parser.add_argument("--limit", type=int, default=0, help="at most this many questions per set (0 = all)")
     parser.add_argument("--every", type=int, default=1, help="take every Nth question of each set (a spread-out sample)")

@@ -55,6 +55,8 @@ class RagSettings:
     chroma_host: str = _f("127.0.0.1", "Host of the shared Chroma server (store = http).")
     chroma_port: int = _f(8000, "Port of the shared Chroma server (store = http).")
     watch_folders: list = _f([], "Folders watched for new or changed documents.")
+    recheck_unsupported: bool = _f(False, "When a grounded answer states a key figure its sources do not, ask the model once more "
+                                   "with a stricter instruction (the second answer replaces the first; measured in the README).")
     ocr: bool = _f(True, "Read scanned PDF pages and images (PNG, JPEG, TIFF) by OCR on this device while indexing.")
     ocr_languages: list = _f(["en"], "Languages OCR reads: en (English and other Latin-script text) and zh (Chinese, simplified); "
                                      "the bundled model knows no others. Without zh, Chinese characters in the result are dropped.",

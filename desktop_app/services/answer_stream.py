@@ -33,6 +33,7 @@ from desktop_app.core.records import (
 )
 from desktop_app.llm.base import ChatBackend, GenerationRequest
 from desktop_app.rag.claim_check import check_claims
+from desktop_app.services.answer_recheck import recheck_notice, stricter_request, wants_recheck
 from desktop_app.routing.base import CloudGateway
 from desktop_app.services.prepared_question import PreparedQuestion, close_stream, quietly
 
@@ -49,11 +50,13 @@ class AnswerStream:
         request: builds the local model's GenerationRequest (called again after a cloud fallback).
         use_cloud: stream from ``gateway`` (the plan says cloud and the user allowed it).
         notices: the notices to show; a fallback's notice is appended (it is saved with the answer).
+        recheck: ask the local model once more, with a stricter instruction, when its grounded
+            answer states a key figure the sources do not (``services.answer_recheck``).
     """
 
     def __init__(self, store, backend: ChatBackend, gateway: CloudGateway | None, prepared: PreparedQuestion,
                  cancel: CancelToken, use_cloud: bool, notices: list[str],
-                 request: Callable[[], GenerationRequest]) -> None:
+                 request: Callable[[], GenerationRequest], recheck: bool = False) -> None:
         self.store = store
         self.backend = backend
         self.gateway = gateway
@@ -69,6 +72,9 @@ class AnswerStream:
         self.meta = {"route": self.route, "model": self.model, "reason": self.reason,
                      "sources": [c.to_json() for c in prepared.citations]}
         self.message_id: int | None = None
+        self._recheck = recheck
+        self._retry_request: GenerationRequest | None = None
+        self._first: tuple | None = None  # (text, claims, note, timings) of the answer a recheck replaces
         self._restart()
 
     def _restart(self) -> None:
@@ -137,7 +143,7 @@ class AnswerStream:
     def _pieces(self) -> Iterator[str]:
         if self.use_cloud:
             return self.gateway.stream(self.prepared.plan, self.cancel)  # type: ignore[union-attr]
-        return self.backend.stream(self._request(), self.cancel)
+        return self.backend.stream(self._retry_request or self._request(), self.cancel)
 
     def _fall_back_to_local(self, exc: CloudError) -> Iterator[AnswerEvent]:
         """The user always gets an answer: the local model's, with a one-line notice."""
@@ -188,16 +194,42 @@ class AnswerStream:
             prompt_tokens=stats.prompt_tokens if stats else self.prepared.prompt_tokens,
         )
 
+    def _may_recheck(self, claims: ClaimCheck | None) -> bool:
+        return self._recheck and self._first is None and not self.use_cloud and wants_recheck(claims)
+
+    def _ask_again(self, text: str, claims: ClaimCheck, timings: Timings) -> Iterator[AnswerEvent]:
+        """One more local answer with a stricter instruction; it replaces this one (issue 16)."""
+        note = recheck_notice(claims)
+        self._first = (text, claims, note, timings)
+        self.meta["rechecked"] = True
+        self.notices.append(note)
+        yield NoticeEvent(note)
+        yield RouteEvent(self.route, self.model, self.reason)  # tokens after this start the answer afresh
+        self._retry_request = stricter_request(self._request(), claims)
+        self._restart()
+        natural_end, error = yield from self._pump()
+        yield from self._finish(natural_end, error)
+
     def _finish(self, natural_end: bool, error: AppError | None) -> Iterator[AnswerEvent]:
         timings = self._timings(natural_end)
         prepared, meta = self.prepared, self.meta
-        if error is not None and not self.text:
-            quietly(self.store.delete_message, self.message_id)  # nothing worth keeping; the question stays
-            yield ErrorEvent(error)
-            return
-        stopped = self.cancel.cancelled and error is None
-        text = self.text.strip()  # completion-style models open with a space and may end with a newline
-        claims = _check_claims(text, prepared) if error is None else None
+        if self._first is not None and (error is not None or self.cancel.cancelled):
+            # Stopped or failed while asking again: the complete first answer stays, not a fragment.
+            text, claims, note, timings = self._first
+            stopped, error = False, None
+            self.notices.remove(note)
+            meta.pop("rechecked", None)
+        else:
+            if error is not None and not self.text:
+                quietly(self.store.delete_message, self.message_id)  # nothing worth keeping; the question stays
+                yield ErrorEvent(error)
+                return
+            stopped = self.cancel.cancelled and error is None
+            text = self.text.strip()  # completion-style models open with a space and may end with a newline
+            claims = _check_claims(text, prepared) if error is None else None
+            if natural_end and not stopped and self._may_recheck(claims):
+                yield from self._ask_again(text, claims, timings)
+                return
         if claims is not None:
             meta["claims"] = claims.to_json()  # saved with the message: a reopened answer keeps its marks
         meta.update(timings=timings.to_json(), notices=self.notices)

@@ -223,7 +223,8 @@ class Assistant:
             yield ErrorEvent(overflow_error())
             return
         stream = AnswerStream(self.store, self.backend, self.gateway, prepared, cancel, use_cloud, notices,
-                              request=lambda: self._request(prepared))
+                              request=lambda: self._request(prepared),
+                              recheck=self.settings.rag.recheck_unsupported)
         yield from stream.events()
 
     def prepare_regenerate(self, conversation_id: int, route: Route | str | None = None,
