@@ -74,20 +74,20 @@ def run(args: argparse.Namespace, core) -> int:
             else conversation_files.one_shot_collection())
     print(f"Reading {', '.join(Path(p).name for p in args.file)}…", file=sys.stderr)
     try:
-        steps = conversation_files.attach(core.library, core.paths.data_dir, name, list(args.file))
+        steps = conversation_files.attach(core.library, core.paths.index_dir, name, list(args.file))
         while True:
             next(steps)
     except StopIteration:
         pass
     except BaseException:
         if not keep:
-            conversation_files.detach(core.library, core.paths.data_dir, name)
+            conversation_files.detach(core.library, core.paths.index_dir, name)
         raise
     try:
         return _ask(args, core, [name])
     finally:
         if not keep:  # asked about for this question only
-            conversation_files.detach(core.library, core.paths.data_dir, name)
+            conversation_files.detach(core.library, core.paths.index_dir, name)
 
 
 def _ask(args: argparse.Namespace, core, attached: list[str] | None) -> int:

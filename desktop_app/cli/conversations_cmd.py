@@ -74,7 +74,7 @@ def run(args: argparse.Namespace, core) -> int:
         if core.paths.index_manifest.exists():  # files asked about in it only (services.conversation_files)
             from desktop_app.services.conversation_files import forget_conversation
 
-            forget_conversation(core.library, core.paths.data_dir, conv.id)
+            forget_conversation(core.library, core.paths.index_dir, conv.id)
         print(f"Deleted '{conv.title}'.")
         return 0
     raise AssertionError(action)

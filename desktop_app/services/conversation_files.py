@@ -6,10 +6,12 @@ so the association outlives a restart without a schema change: reopening the con
 its file by listing that collection. The one-shot form (``ask --file`` without a conversation)
 uses a random name and removes it after the answer.
 
-The dropped file is copied into the data folder first and the copy is indexed: the index keys a
+The dropped file is copied into the index folder first and the copy is indexed: the index keys a
 document by its path, so indexing the user's own file would move it out of a collection it may
 already belong to, and removing the private collection would then remove it from there too. The
-copy also keeps the conversation's citations readable if the original is moved.
+copy also keeps the conversation's citations readable if the original is moved. The copies live in
+the index folder (``index/conversation-files/conversation-42/``) because they belong to the index:
+finding that folder empty tells a question there is nothing to look up, without asking the library.
 
 Indexing goes through ``DocumentLibrary.index`` (the library child process in the window);
 removal through ``remove_document`` (Chroma rows, keyword rows, document metadata and manifest
@@ -57,9 +59,9 @@ def public(names: Iterable[str]) -> list[str]:
     return [n for n in names if not is_private(n)]
 
 
-def copies_folder(data_dir: Path, collection: str) -> Path:
+def copies_folder(index_dir: Path, collection: str) -> Path:
     """Where the indexed copies of one private collection's files live."""
-    return Path(data_dir) / FILES_FOLDER / collection.removeprefix(PRIVATE_PREFIX)
+    return Path(index_dir) / FILES_FOLDER / collection.removeprefix(PRIVATE_PREFIX)
 
 
 def check_droppable(path: str) -> None:
@@ -79,9 +81,9 @@ def check_droppable(path: str) -> None:
         raise DocumentError(f"{p.name} was not found.")
 
 
-def attach(library, data_dir: Path, collection: str, paths: Sequence[str],
+def attach(library, index_dir: Path, collection: str, paths: Sequence[str],
            cancel: CancelToken | None = None) -> Generator[IndexProgress, None, IndexReport]:
-    """Copy ``paths`` into the data folder and index the copies into ``collection``.
+    """Copy ``paths`` into the index folder and index the copies into ``collection``.
 
     Runs on a worker in the window (copies a file, indexes it). A file that could not be indexed
     leaves nothing behind (its copy is deleted); the report says why.
@@ -92,7 +94,7 @@ def attach(library, data_dir: Path, collection: str, paths: Sequence[str],
     """
     for path in paths:
         check_droppable(path)
-    folder = copies_folder(data_dir, collection)
+    folder = copies_folder(index_dir, collection)
     copies = []
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -119,12 +121,23 @@ def attach(library, data_dir: Path, collection: str, paths: Sequence[str],
     return report
 
 
-def attached_files(library, collection: str) -> list[str]:
+def has_copies(index_dir: Path, collection: str) -> bool:
+    """Whether files were ever copied for ``collection`` (no folder: nothing to ask the library)."""
+    folder = copies_folder(index_dir, collection)
+    try:
+        return any(folder.iterdir())
+    except OSError:
+        return False
+
+
+def attached_files(library, index_dir: Path, collection: str) -> list[str]:
     """The file names indexed in a private collection ([] when it holds none)."""
+    if not has_copies(index_dir, collection):
+        return []
     return [Path(d.path).name for d in library.documents(collection)]
 
 
-def detach(library, data_dir: Path, collection: str) -> None:
+def detach(library, index_dir: Path, collection: str) -> None:
     """Delete a private collection: each document through the index's remove path, then the copies.
 
     Runs on a worker in the window. Nothing to delete is not an error.
@@ -133,12 +146,12 @@ def detach(library, data_dir: Path, collection: str) -> None:
         raise AppError(f"'{collection}' is not a conversation's own collection.")
     for doc in library.documents(collection):
         library.remove_document(doc.path)
-    shutil.rmtree(copies_folder(data_dir, collection), ignore_errors=True)
+    shutil.rmtree(copies_folder(index_dir, collection), ignore_errors=True)
 
 
-def forget_conversation(library, data_dir: Path, conversation_id: int) -> None:
+def forget_conversation(library, index_dir: Path, conversation_id: int) -> None:
     """After a conversation is deleted: delete its private collection, logging (not raising) a failure."""
     try:
-        detach(library, data_dir, conversation_collection(conversation_id))
+        detach(library, index_dir, conversation_collection(conversation_id))
     except AppError:
         log.warning("Removing the files of deleted conversation %s failed", conversation_id, exc_info=True)

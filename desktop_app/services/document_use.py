@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from desktop_app.core.errors import AppError
-from desktop_app.services.conversation_files import conversation_collection
+from desktop_app.services.conversation_files import conversation_collection, has_copies
 
 
 @dataclass(frozen=True)
@@ -113,9 +113,11 @@ def indexed_collections(library: Any, index_manifest: Path) -> list[str]:
 
 def _attached(library: Any, index_manifest: Path, conversation_id: int | None) -> list[str]:
     """The conversation's own collection when it holds files (conversation_files), else []."""
-    if conversation_id is None or not Path(index_manifest).exists():
+    if conversation_id is None:
         return []
     name = conversation_collection(conversation_id)
+    if not has_copies(Path(index_manifest).parent, name):
+        return []  # nothing was dropped in this conversation: the library is not asked
     try:
         return [name] if library.documents(name) else []
     except AppError:

@@ -51,7 +51,7 @@ def test_ask_file_grounds_one_question_then_leaves_nothing(cli_core, capsys, han
     assert "ZEBRA-4471" in cli_core.backend_fake.history[-1].messages[-1].content  # the passage was in the prompt
     library = cli_core.core.library
     assert library.collections() == [] and library.documents() == []
-    assert not any((cli_core.core.paths.data_dir / FILES_FOLDER).glob("*/*"))
+    assert not any((cli_core.core.paths.index_dir / FILES_FOLDER).glob("*/*"))
     code, out, _ = run_cli(capsys, "docs", "list")
     assert code == 0 and "handbook" not in out and "private" not in out
 
@@ -70,6 +70,8 @@ def test_ask_file_in_a_conversation_is_kept_until_the_conversation_is_deleted(cl
     assert [Path(s["source"]).name for s in json.loads(out)["sources"]] == ["handbook.md"]
     name = conversation_collection(cid)
     assert [Path(d.path).name for d in cli_core.core.library.documents(name)] == ["handbook.md"]
+    code, out, _ = run_cli(capsys, "docs", "list")  # kept, and still in no list
+    assert code == 0 and "handbook" not in out and "private" not in out
     code, _, err = run_cli(capsys, "conversations", "delete", str(cid))
     assert code == 0, err
     assert cli_core.core.library.documents(name) == []

@@ -79,14 +79,14 @@ def test_attached_file_is_searchable_by_name_only_hidden_from_lists_and_deleted_
     own.write_text("Annual leave is 25 days per year for all staff.", encoding="utf-8")
     drain(library.index([str(own)], "hr"))  # the user's file, already in one of their collections
     name = conversation_collection(5)
-    data_dir = library.paths.data_dir
+    index_dir = library.paths.index_dir
 
-    report = drain(conversation_files.attach(library, data_dir, name, [str(own)]))
+    report = drain(conversation_files.attach(library, index_dir, name, [str(own)]))
     assert report.files_indexed == 1
 
-    copy = conversation_files.copies_folder(data_dir, name) / "handbook.md"
+    copy = conversation_files.copies_folder(index_dir, name) / "handbook.md"
     assert copy.is_file()
-    assert conversation_files.attached_files(library, name) == ["handbook.md"]
+    assert conversation_files.attached_files(library, index_dir, name) == ["handbook.md"]
     # Hidden: not a collection, not a listed document, not found by a search of "everything".
     assert [c.name for c in library.collections()] == ["hr"]
     assert [d.path for d in library.documents()] == [str(own)]
@@ -98,8 +98,8 @@ def test_attached_file_is_searchable_by_name_only_hidden_from_lists_and_deleted_
     assert uses == DocumentUse(collections=(name,))
     assert document_use.for_question(library, _NoStore(), manifest, 6) == DocumentUse(consult=("hr",))
 
-    conversation_files.detach(library, data_dir, name)
-    assert conversation_files.attached_files(library, name) == []
+    conversation_files.detach(library, index_dir, name)
+    assert conversation_files.attached_files(library, index_dir, name) == []
     assert library.documents(name) == [] and not copy.parent.exists()
     assert library.search("annual leave days", k=10, collections=[name]) == []
     # The user's own copy in "hr" is untouched.
@@ -112,14 +112,14 @@ def test_an_unreadable_file_leaves_nothing_behind(library, tmp_path):
     broken.write_bytes(b"%PDF-1.4 this is not really a pdf")
     name = conversation_collection(9)
     with pytest.raises(AppError, match="broken.pdf"):
-        drain(conversation_files.attach(library, library.paths.data_dir, name, [str(broken)]))
-    assert conversation_files.attached_files(library, name) == []
-    assert not (conversation_files.copies_folder(library.paths.data_dir, name) / "broken.pdf").exists()
+        drain(conversation_files.attach(library, library.paths.index_dir, name, [str(broken)]))
+    assert conversation_files.attached_files(library, library.paths.index_dir, name) == []
+    assert not (conversation_files.copies_folder(library.paths.index_dir, name) / "broken.pdf").exists()
 
 
 def test_detach_refuses_a_users_collection(library):
     with pytest.raises(AppError):
-        conversation_files.detach(library, library.paths.data_dir, "hr")
+        conversation_files.detach(library, library.paths.index_dir, "hr")
 
 
 class _NoStore:

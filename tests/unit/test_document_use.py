@@ -34,14 +34,10 @@ def test_prepare_kwargs_never_fall_back_to_the_saved_choice():
 
 
 class Library:
-    def __init__(self, names, fail=False, private=None):
+    def __init__(self, names, fail=False):
         self.names = names
         self.fail = fail
         self.listed = 0
-        self.private = private or {}  # conversation's own collection -> its documents
-
-    def documents(self, collection=None):
-        return list(self.private.get(collection, []))
 
     def collections(self):
         self.listed += 1

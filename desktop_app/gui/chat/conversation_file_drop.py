@@ -32,20 +32,21 @@ def attach_job(core: Any, conversation_id: int, paths: list[str], cancel: Cancel
     """Runs on a worker: index the dropped files for the conversation; returns its file names."""
     library = _library(core)
     name = conversation_files.conversation_collection(conversation_id)
-    report = yield from conversation_files.attach(library, core.paths.data_dir, name, paths, cancel)
-    return report, conversation_files.attached_files(library, name)
+    report = yield from conversation_files.attach(library, core.paths.index_dir, name, paths, cancel)
+    return report, conversation_files.attached_files(library, core.paths.index_dir, name)
 
 
 def files_job(core: Any, conversation_id: int, cancel: CancelToken) -> list[str]:
     """Runs on a worker: the files a conversation asks about ([] before anything was indexed)."""
-    if not Path(core.paths.index_manifest).exists():
-        return []  # never indexed anything: do not start the library just to find that out
-    return conversation_files.attached_files(_library(core), conversation_files.conversation_collection(conversation_id))
+    name = conversation_files.conversation_collection(conversation_id)
+    if not conversation_files.has_copies(core.paths.index_dir, name):
+        return []  # nothing dropped here: do not start the library just to find that out
+    return conversation_files.attached_files(_library(core), core.paths.index_dir, name)
 
 
 def detach_job(core: Any, conversation_id: int, cancel: CancelToken) -> None:
     """Runs on a worker: delete the conversation's private collection and its copies."""
-    conversation_files.detach(_library(core), core.paths.data_dir,
+    conversation_files.detach(_library(core), core.paths.index_dir,
                               conversation_files.conversation_collection(conversation_id))
 
 
@@ -182,5 +183,5 @@ class ConversationFileDrop(QObject):
             self._job.cancel()
             return
         self.pool.run(lambda core, cid, cancel: conversation_files.forget_conversation(
-            _library(core), core.paths.data_dir, cid), self.core, conversation_id,
+            _library(core), core.paths.index_dir, cid), self.core, conversation_id,
             on_errored=lambda _error: None)  # logged by forget_conversation; the conversation is gone either way

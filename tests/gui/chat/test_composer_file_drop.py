@@ -91,7 +91,7 @@ def test_a_pdf_dropped_on_the_message_box_grounds_this_conversation_only(qtbot, 
     assert citations, last_answer(window).text()
     cited = {(Path(c.source).name, c.page) for c in citations}
     assert ("ledger.pdf", 3) in cited, cited
-    assert all(Path(c.source).parent == copies_folder(core.paths.data_dir, private) for c in citations
+    assert all(Path(c.source).parent == copies_folder(core.paths.index_dir, private) for c in citations
                if Path(c.source).name == "ledger.pdf")
 
     # Another conversation: no chip. Back to this one: the chip again.
@@ -106,7 +106,7 @@ def test_a_pdf_dropped_on_the_message_box_grounds_this_conversation_only(qtbot, 
     qtbot.waitUntil(lambda: chip.state == "hidden", timeout=60000)
     assert core.library.documents(private) == []
     assert core.library.search("vault access code archive room", k=5, collections=[private]) == []
-    assert not copies_folder(core.paths.data_dir, private).exists() and Path(pdf).is_file()
+    assert not copies_folder(core.paths.index_dir, private).exists() and Path(pdf).is_file()
     assert [Path(d.path).name for d in core.library.documents()] == ["orchard.pdf"]
 
     # Dropped again, then the conversation deleted: its private collection goes with it.
@@ -117,6 +117,6 @@ def test_a_pdf_dropped_on_the_message_box_grounds_this_conversation_only(qtbot, 
     monkeypatch.setattr(conversation_ops, "confirm", lambda *_args: True)
     window.delete_current()
     assert controller.conversation_id is None and chip.state == "hidden"
-    qtbot.waitUntil(lambda: not copies_folder(core.paths.data_dir, private).exists(), timeout=60000)
+    qtbot.waitUntil(lambda: not copies_folder(core.paths.index_dir, private).exists(), timeout=60000)
     assert core.library.documents(private) == []  # removed before the copies
     assert [Path(d.path).name for d in core.library.documents()] == ["orchard.pdf"]
