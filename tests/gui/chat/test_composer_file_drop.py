@@ -61,12 +61,22 @@ def test_a_pdf_dropped_on_the_message_box_grounds_this_conversation_only(qtbot, 
     assert controller.conversation_id is None
     composer.edit.clear()
 
-    # Dropping the PDF on the box (no conversation yet): one is made, the file is read with a
-    # visible progress strip, then the chip shows.
-    drop_on(composer.edit.viewport(), [pdf])
+    # Dropped, then cancelled at once: nothing is added, the question box is free again.
+    long_pdf = make_pdf(tmp_path / "long.pdf", 30, "orchard")
+    drop_on(composer.edit.viewport(), [long_pdf])
     assert chip.state == "indexing" and chip.isVisible() and chip.cancel_button.isVisible()
     cid = controller.conversation_id
-    assert cid is not None and core.store.get_conversation(cid).title == "ledger.pdf"
+    assert cid is not None and core.store.get_conversation(cid).title == "long.pdf"
+    qtbot.mouseClick(chip.cancel_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not controller.files.indexing(cid), timeout=120000)
+    assert chip.state == "hidden", chip.label.text()
+    assert core.library.documents(conversation_collection(cid)) == []
+
+    # Dropping the PDF on the box: the file is read with a visible progress strip, then the
+    # chip shows.
+    drop_on(composer.edit.viewport(), [pdf])
+    assert chip.state == "indexing" and chip.isVisible() and chip.cancel_button.isVisible()
+    assert controller.conversation_id == cid
     qtbot.waitUntil(lambda: chip.state == "attached", timeout=300000)
     assert chip.label.text() == "Asking about: ledger.pdf" and chip.isVisible()
     assert chip.remove_button.accessibleName() == "Stop asking about ledger.pdf"
