@@ -62,6 +62,7 @@ class ConversationFileDrop(QObject):
         self._job: Worker | None = None
         self._job_conversation: int | None = None
         self._forget_after: int | None = None
+        self._job_names: list[str] = []
         controller.composer.filesDropped.connect(self.drop)
         controller.conversationChanged.connect(self.show_files_of)
         self.bar.cancelRequested.connect(self.cancel)
@@ -98,7 +99,8 @@ class ConversationFileDrop(QObject):
             controller.conversationChanged.emit(conversation.id)
         controller.banner.hide()
         self._job_conversation = controller.conversation_id
-        self.bar.show_indexing([Path(p).name for p in paths])
+        self._job_names = [Path(p).name for p in paths]
+        self.bar.show_indexing(self._job_names)
         self._job = self.pool.run(attach_job, self.core, self._job_conversation, list(paths),
                                   on_yielded=self._on_progress, on_returned=self._on_attached,
                                   on_errored=self._on_failed, on_finished=self._on_finished)
@@ -144,8 +146,9 @@ class ConversationFileDrop(QObject):
 
     def show_files_of(self, conversation_id) -> None:
         """Show the chip of a conversation reopened or switched to (listed on a worker)."""
-        if self.indexing(conversation_id):
-            return  # its progress is being shown
+        if self.indexing(conversation_id):  # back to the conversation whose file is being read
+            self.bar.show_indexing(self._job_names)
+            return
         self.bar.clear()
         if conversation_id is None:
             return

@@ -77,6 +77,11 @@ def test_a_pdf_dropped_on_the_message_box_grounds_this_conversation_only(qtbot, 
     drop_on(composer.edit.viewport(), [pdf])
     assert chip.state == "indexing" and chip.isVisible() and chip.cancel_button.isVisible()
     assert controller.conversation_id == cid
+    # Another chat meanwhile shows no strip; back here, the reading is shown again.
+    window.new_chat()
+    assert chip.state == "hidden" and not chip.isVisible()
+    window.open_conversation(cid)
+    assert chip.state == "indexing" and chip.isVisible() and chip.label.text() == "Reading ledger.pdf…"
     qtbot.waitUntil(lambda: chip.state == "attached", timeout=300000)
     assert chip.label.text() == "Asking about: ledger.pdf" and chip.isVisible()
     assert chip.remove_button.accessibleName() == "Stop asking about ledger.pdf"
