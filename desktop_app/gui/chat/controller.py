@@ -14,6 +14,7 @@ from typing import Callable
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QWidget
 
+from desktop_app.app_core import Core
 from desktop_app.core.errors import AppError
 from desktop_app.core.records import DoneEvent, ErrorEvent, NoticeEvent, RouteEvent, SourcesEvent, TokenEvent
 from desktop_app.gui.chat.view import ChatView
@@ -28,7 +29,7 @@ FLUSH_MS = 30
 MAX_FLUSH_MS = 250
 
 
-def prepare_question(core, question: str, conversation_id: int | None, route: str | None,
+def prepare_question(core: Core, question: str, conversation_id: int | None, route: str | None,
                      chosen: list[str] | None, use_documents: bool):
     """Runs on a worker: which documents the question consults (the rule the CLI uses), then prepare.
 
@@ -39,7 +40,7 @@ def prepare_question(core, question: str, conversation_id: int | None, route: st
     return core.assistant.prepare(question, conversation_id, route, **documents.prepare_kwargs())
 
 
-def prepare_regenerate(core, conversation_id: int, route: str | None, chosen: list[str] | None,
+def prepare_regenerate(core: Core, conversation_id: int, route: str | None, chosen: list[str] | None,
                        use_documents: bool):
     """Runs on a worker: as ``prepare_question``, for the conversation's last question."""
     documents = document_use.for_question(core.library, core.store, core.paths.index_manifest, conversation_id,
@@ -54,7 +55,7 @@ class ChatController(QObject):
     answerFinished = Signal(object)  # Answer
     busyChanged = Signal(bool)
 
-    def __init__(self, core, pool: WorkerPool, view: ChatView, composer: Composer, banner: ErrorBanner,
+    def __init__(self, core: Core, pool: WorkerPool, view: ChatView, composer: Composer, banner: ErrorBanner,
                  status: AppStatusBar, window: QWidget,
                  collections: Callable[[], list[str] | None] = lambda: None) -> None:
         super().__init__(window)
@@ -227,6 +228,11 @@ class ChatController(QObject):
             if not self._flush_timer.isActive():
                 self._flush_timer.start()
         elif isinstance(event, RouteEvent):
+            # A route after tokens starts the answer afresh (a cloud fallback, or the claim
+            # check's second try): the text shown so far is replaced, not continued.
+            self._pending.clear()
+            if widget.text():
+                widget.set_text("")
             widget.set_route(event.route, event.model, event.reason)
         elif isinstance(event, SourcesEvent):
             widget.set_citations(list(event.sources))
