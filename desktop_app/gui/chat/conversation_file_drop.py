@@ -13,6 +13,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject
 
+from desktop_app.app_core import Core
 from desktop_app.core.cancel import CancelToken
 from desktop_app.core.errors import AppError
 from desktop_app.gui.common.workers import Worker
@@ -20,7 +21,7 @@ from desktop_app.services import conversation_files
 from desktop_app.services.prepared_question import title_from
 
 
-def _library(core: Any) -> Any:
+def _library(core: Core) -> Any:
     try:
         return core.library
     except ImportError as exc:  # the optional document stack is missing or broken
@@ -28,7 +29,7 @@ def _library(core: Any) -> Any:
                        "Reinstall SLM Assistant to restore it.") from exc
 
 
-def attach_job(core: Any, conversation_id: int, paths: list[str], cancel: CancelToken):
+def attach_job(core: Core, conversation_id: int, paths: list[str], cancel: CancelToken):
     """Runs on a worker: index the dropped files for the conversation; returns its file names."""
     library = _library(core)
     name = conversation_files.conversation_collection(conversation_id)
@@ -36,7 +37,7 @@ def attach_job(core: Any, conversation_id: int, paths: list[str], cancel: Cancel
     return report, conversation_files.attached_files(library, core.paths.index_dir, name)
 
 
-def files_job(core: Any, conversation_id: int, cancel: CancelToken) -> list[str]:
+def files_job(core: Core, conversation_id: int, cancel: CancelToken) -> list[str]:
     """Runs on a worker: the files a conversation asks about ([] before anything was indexed)."""
     name = conversation_files.conversation_collection(conversation_id)
     if not conversation_files.has_copies(core.paths.index_dir, name):
@@ -44,7 +45,7 @@ def files_job(core: Any, conversation_id: int, cancel: CancelToken) -> list[str]
     return conversation_files.attached_files(_library(core), core.paths.index_dir, name)
 
 
-def detach_job(core: Any, conversation_id: int, cancel: CancelToken) -> None:
+def detach_job(core: Core, conversation_id: int, cancel: CancelToken) -> None:
     """Runs on a worker: delete the conversation's private collection and its copies."""
     conversation_files.detach(_library(core), core.paths.index_dir,
                               conversation_files.conversation_collection(conversation_id))

@@ -27,7 +27,7 @@ pytestmark = pytest.mark.slow
 @pytest.fixture
 def window(qtbot, isolated_home):
     core = make_core(isolated_home, FakeBackend(model_name="fake-model", delay_s=0.005))
-    core._library = None  # the real Library, in its child process as the app runs it
+    core.provide(library=None)  # the real Library, in its child process as the app runs it
     core.library_in_subprocess = True
     w = open_window(qtbot, core)
     yield w
