@@ -19,6 +19,9 @@ from dataclasses import dataclass
 from typing import Iterable, Sequence
 
 PROSE_CHARS = 30  # a line of running text is longer than a form field or a table cell
+WRAP_GAP = 0.8  # a cell's wrapped lines are closer than this many line heights...
+ROW_GAP_SHARE = 0.5  # ...and than this share of the gaps between the rows above and below
+ROW_REACH = 3.0  # a line further than this many line heights away is not the next row of a table
 COLUMN_GAP = "   "  # three spaces: a gap between cells, as layout text extraction writes it
 _MARKER = re.compile(r"^(\(?\d{1,3}[.)]|\(?[A-Za-z][.)]|[-•●▪·*–])$")  # "78.", "(a)", "b.", a bullet
 
@@ -39,14 +42,16 @@ class TextLine:
         return max(1.0, self.bottom - self.top)
 
 
-def rows(lines: Iterable[TextLine]) -> list[str]:
+def rows(lines: Iterable[TextLine], page: Sequence[TextLine] = ()) -> list[str]:
     """Lines joined into visual rows: top to bottom, left to right within a row.
 
     Two lines are on one row when their vertical extents overlap by more than half the smaller
-    height; a horizontal gap wider than 1.5 line heights becomes ``COLUMN_GAP``.
+    height; a horizontal gap wider than 1.5 line heights becomes ``COLUMN_GAP``. A cell's wrapped
+    lines are first joined into one (``_wrapped_cells``; ``page``, all the page's lines, shows
+    the row spacing around them), so its row reads the cell whole.
     """
     grouped: list[list[TextLine]] = []
-    for line in sorted(lines, key=lambda ln: (ln.top + ln.bottom) / 2):
+    for line in sorted(_wrapped_cells(lines, page), key=lambda ln: (ln.top + ln.bottom) / 2):
         if grouped:
             top = min(ln.top for ln in grouped[-1])
             bottom = max(ln.bottom for ln in grouped[-1])
@@ -64,6 +69,60 @@ def rows(lines: Iterable[TextLine]) -> list[str]:
             parts.append(line.text)
         out.append("".join(parts))
     return out
+
+
+def _wrapped_cells(lines: Iterable[TextLine], page: Sequence[TextLine] = ()) -> list[TextLine]:
+    """Lines with each cell's wrapped lines joined: "Class 3 Without" + "Waivers/Limitations".
+
+    A line continues the one above it when it lies under it (they overlap horizontally) and the
+    gap between them is tight: under ``WRAP_GAP`` of a line height, and under ``ROW_GAP_SHARE`` of
+    the gaps to the next lines above and below in that column on the page (the row spacing).
+    Rows as tightly spaced as a cell's lines (a dense table), and two lines with no row above or
+    below to compare their gap with, are left as rows.
+    """
+    cells: list[TextLine] = []
+    ordered = sorted(lines, key=lambda ln: (ln.top, ln.left))
+    # The rows to compare with are fields and cells, not a paragraph's lines (their own spacing).
+    context = [ln for ln in (page or ordered) if len(ln.text) < PROSE_CHARS]
+
+    def under(upper: TextLine, lower: TextLine) -> bool:
+        return min(upper.right, lower.right) - max(upper.left, lower.left) > 0 and lower.top >= upper.bottom - 0.3 * lower.height
+
+    def gap_below(line: TextLine) -> float | None:
+        below = [ln.top - line.bottom for ln in context if ln is not line and under(line, ln)]
+        return min(below) if below else None
+
+    last: dict[int, TextLine] = {}  # cell index -> its lowest line so far
+    for line in ordered:
+        joined = None
+        for index, above in last.items():
+            gap = line.top - above.bottom
+            if not under(above, line) or gap >= WRAP_GAP * min(above.height, line.height):
+                continue
+            if any(ln is not above and under(ln, line) and ln.bottom > above.bottom for ln in ordered):
+                continue  # another line sits between them
+            # Only a row within ROW_REACH line heights is the table's next row, not a paragraph far off.
+            spacing = [g for g in (gap_below(line), _gap_above(context, cells[index]))
+                       if g is not None and g < ROW_REACH * line.height]
+            if spacing and all(gap < ROW_GAP_SHARE * g for g in spacing):  # no rows to compare with: rows
+                joined = index
+                break
+        if joined is None:
+            cells.append(line)
+            last[len(cells) - 1] = line
+        else:
+            cell = cells[joined]
+            cells[joined] = TextLine(min(cell.left, line.left), cell.top, max(cell.right, line.right), cell.bottom,
+                                     f"{cell.text} {line.text}", cell.block)
+            last[joined] = line
+    return cells
+
+
+def _gap_above(ordered: Sequence[TextLine], cell: TextLine) -> float | None:
+    """The gap between ``cell`` and the nearest line above it that it lies under, if any."""
+    gaps = [cell.top - ln.bottom for ln in ordered
+            if ln.bottom <= cell.top + 0.3 * cell.height and min(ln.right, cell.right) - max(ln.left, cell.left) > 0]
+    return min(gaps) if gaps else None
 
 
 def paragraphs(lines: Sequence[TextLine]) -> list[TextLine]:
@@ -131,17 +190,26 @@ def reading_order(lines: Sequence[TextLine]) -> str:
         return b
 
     fields = [b for b in blocks if b not in prose]
+    line_height = statistics.median(ln.height for ln in lines) if lines else 1.0
     for i, a in enumerate(fields):
         for b in fields[i + 1:]:
-            if min(box[a][3], box[b][3]) > max(box[a][1], box[b][1]):
+            if min(box[a][3], box[b][3]) > max(box[a][1], box[b][1]) or _stacked(box[a], box[b], line_height):
                 group[root(b)] = root(a)
     units: list[tuple[tuple[float, float, float, float], list[str]]] = []
     for b in prose:
         units.append((box[b], [ln.text for ln in blocks[b]]))
     for r in {root(f) for f in fields}:
         members = [ln for f in fields if root(f) == r for ln in blocks[f]]
-        units.append((_box(members), rows(members)))
+        units.append((_box(members), rows(members, lines)))
     return "\n".join(text for unit in _xy_order(units) for text in unit[1])
+
+
+def _stacked(upper, lower, line_height: float) -> bool:
+    """True when one block lies just under the other, as a cell's wrapped line its own block may be."""
+    if upper[1] > lower[1]:
+        upper, lower = lower, upper
+    gap = lower[1] - upper[3]
+    return 0 <= gap < WRAP_GAP * line_height and min(upper[2], lower[2]) > max(upper[0], lower[0])
 
 
 def _box(lines: Sequence[TextLine]) -> tuple[float, float, float, float]:

@@ -20,6 +20,7 @@ from desktop_app.rag.ocr_layout import TextLine, reading_order
 
 # rag.ocr_languages code -> Tesseract model name; only the models installed with the app.
 MODELS = {"en": "eng"}
+CELL_GAP = 1.5  # a gap between words wider than this many line heights separates two cells (as ocr_layout.rows)
 
 
 class TesseractOcrEngine:
@@ -43,18 +44,7 @@ class TesseractOcrEngine:
         with self._run_lock:
             api.SetImage(image.convert("L"))
             api.Recognize()
-            lines = []
-            block = -1
-            for item in tesserocr.iterate_level(api.GetIterator(), tesserocr.RIL.TEXTLINE):
-                if item.IsAtBeginningOf(tesserocr.RIL.BLOCK):
-                    block += 1
-                try:
-                    text = (item.GetUTF8Text(tesserocr.RIL.TEXTLINE) or "").strip()
-                except RuntimeError:  # tesserocr's way of saying a region (a picture, a rule) has no text
-                    continue
-                box = item.BoundingBox(tesserocr.RIL.TEXTLINE)
-                if text and box:
-                    lines.append(TextLine(*box, text=text, block=block))
+            lines = _cells(api, tesserocr)
             api.Clear()
         return reading_order(lines)
 
@@ -79,3 +69,48 @@ class TesseractOcrEngine:
                 cls._shared = tesserocr.PyTessBaseAPI(path=str(folder), lang=models, oem=tesserocr.OEM.LSTM_ONLY,
                                                       psm=tesserocr.PSM.AUTO)
             return cls._shared
+
+
+def _cells(api, tesserocr) -> list[TextLine]:
+    """The recognised lines, each cut where its words are further apart than ``CELL_GAP`` line heights.
+
+    Tesseract often takes a table row for one text line ("FY 2009  FY 2010  FY 2011"); cut at its
+    column gaps, each cell is a line of its own, so ``reading_order`` can keep a cell's wrapped
+    second line ("Results") with it. Prose never has such gaps between words.
+    """
+    lines: list[TextLine] = []
+    block = -1
+    words: list[tuple[tuple[int, int, int, int], str]] = []
+    line_box = None
+
+    def flush() -> None:
+        if not words or line_box is None:
+            return
+        height = max(1, line_box[3] - line_box[1])
+        start = 0
+        for i in range(1, len(words) + 1):
+            if i == len(words) or words[i][0][0] - words[i - 1][0][2] > CELL_GAP * height:
+                piece = words[start:i]
+                # The words' own extent: a line's box grows with its skew, and ocr_layout
+                # tells a cell's wrapped line from the next row by the gap between boxes.
+                lines.append(TextLine(piece[0][0][0], min(box[1] for box, _ in piece), piece[-1][0][2],
+                                      max(box[3] for box, _ in piece),
+                                      text=" ".join(text for _, text in piece), block=block))
+                start = i
+        words.clear()
+
+    for item in tesserocr.iterate_level(api.GetIterator(), tesserocr.RIL.WORD):
+        if item.IsAtBeginningOf(tesserocr.RIL.TEXTLINE):
+            flush()
+            if item.IsAtBeginningOf(tesserocr.RIL.BLOCK):
+                block += 1
+            line_box = item.BoundingBox(tesserocr.RIL.TEXTLINE)
+        try:
+            text = (item.GetUTF8Text(tesserocr.RIL.WORD) or "").strip()
+        except RuntimeError:  # tesserocr's way of saying a region (a picture, a rule) has no text
+            continue
+        box = item.BoundingBox(tesserocr.RIL.WORD)
+        if text and box:
+            words.append((box, text))
+    flush()
+    return lines

@@ -123,3 +123,30 @@ def test_both_engines_read_a_page_in_a_process_with_a_qapplication():
                          timeout=300, env=env, cwd=Path(__file__).resolve().parents[2])
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.split() == ["TesseractOcrEngine", "True", "None", "RapidOcrEngine", "True", "None"], out.stderr[-2000:]
+
+
+def _corpus_page(folder: str, name: str, index: int):
+    import pypdfium2 as pdfium
+
+    path = CORPUS / folder / name
+    if not path.is_file():
+        pytest.skip(f"the document corpus is not at {CORPUS}")
+    doc = pdfium.PdfDocument(str(path))
+    try:
+        return doc[index].render(scale=150 / 72, grayscale=True).to_pil()
+    finally:
+        doc.close()
+
+
+def test_tesseract_reads_a_wrapped_form_value_and_table_header_cells_whole():
+    """Real pages at the benchmark's 150 dpi: a form value that wraps in its cell (NTSB) and a table's
+    two-line header cells (an agency report) are read whole, as their text layers read them."""
+    from desktop_app.rag.ocr_pages import OcrReader
+    from desktop_app.rag.ocr_tesseract import TesseractOcrEngine
+
+    reader = OcrReader(TesseractOcrEngine())
+    form = reader.read(_corpus_page("ntsb-aviation-incident-accident-reports", "20080111X00041.pdf", 2))
+    assert any("Medical Certification:" in row and "Class 3 Without Waivers/Limitations" in row
+               for row in form.splitlines()), form
+    table = reader.read(_corpus_page("us-fed-agency-reports", "2013-annual-performance-report.pdf", 35))
+    assert "FY 2009 Results   FY 2010 Results   FY 2011 Results" in table, table

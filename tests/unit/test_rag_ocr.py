@@ -88,6 +88,31 @@ def test_two_columns_whose_paragraphs_end_level_are_read_column_by_column():
         "Leftcolumn", "andends", "Leftcolumn", "rightbelow", "Rightcolumn", "andits", "Rightcolumn", "texton"]
 
 
+# A form's rows 36 px apart (lines 14 px high); one value wraps onto a second line 8 px below,
+# in a block of its own, as Tesseract finds "Class 3 Without" / "Waivers/Limitations" on an NTSB page.
+WRAPPED_FORM = [
+    line(50, 100, 200, 114, "Instructor Rating(s):", 0), line(260, 100, 300, 114, "None", 1),
+    line(50, 136, 200, 150, "Medical Certification:", 0), line(260, 136, 380, 150, "Class 3 Without", 2),
+    line(260, 158, 420, 172, "Waivers/Limitations", 3), line(500, 136, 640, 150, "Last FAA Exam:", 4),
+    line(50, 194, 200, 208, "Occupational Pilot:", 0),
+]
+
+
+def test_a_wrapped_cell_is_read_whole_within_its_row():
+    assert reading_order(WRAPPED_FORM).splitlines() == [
+        "Instructor Rating(s):   None",
+        "Medical Certification:   Class 3 Without Waivers/Limitations   Last FAA Exam:",
+        "Occupational Pilot:",
+    ]
+
+
+def test_rows_as_tightly_spaced_as_a_wrapped_line_stay_rows():
+    # A dense table: every row is 6 px under the one above, so no line is a cell's continuation.
+    table = [line(50 + 200 * col, 100 + 20 * row, 120 + 200 * col, 114 + 20 * row, f"r{row}c{col}", col)
+             for row in range(4) for col in range(2)]
+    assert reading_order(table).splitlines() == [f"r{row}c0   r{row}c1" for row in range(4)]
+
+
 def test_paragraphs_group_the_lines_of_one_paragraph_and_one_column():
     boxes = [line(50, 100, 480, 120, "First line of the left column paragraph", 0),
              line(520, 100, 950, 120, "First line of the right column paragraph", 0),
