@@ -89,4 +89,4 @@ def lines_from_boxes(result) -> str:
             xs = [p[0] for p in points]
             ys = [p[1] for p in points]
             lines.append(TextLine(min(xs), min(ys), max(xs), max(ys), text))
-    return reading_order(paragraphs(lines))
+    return reading_order(paragraphs(lines), wrapped_cells=False)  # its padded boxes: see reading_order
