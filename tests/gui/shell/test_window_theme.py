@@ -139,3 +139,43 @@ def test_back_to_system_after_a_forced_theme_restores_the_platform_look(qtbot, m
     switch(qtbot, window, "system")
     assert app.style().name().lower() == style.lower()
     check_readable(window, our_palette=False)
+
+
+def tick_box_contrast(widget, box: QRect, background_at: QPoint) -> float:
+    """The strongest contrast inside an unticked box's square against what surrounds it."""
+    return painted_contrast(widget, box, background_at)[0]
+
+
+def test_unticked_boxes_can_be_seen_in_both_themes(qtbot, main_window):
+    """Seen under Xvfb: in dark, the documents tree's collection boxes were invisible and
+    "Don't use documents" nearly so. WCAG 1.4.11 asks 3:1 for a control's boundary."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QStyle, QStyleOptionButton, QTreeWidget, QTreeWidgetItem
+
+    window = main_window
+    tree = QTreeWidget()
+    tree.setHeaderHidden(True)
+    item = QTreeWidgetItem(["default"])
+    item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+    item.setCheckState(0, Qt.CheckState.Unchecked)
+    tree.addTopLevelItem(item)
+    window.documents_panel.layout().addWidget(tree)  # styled by the window's sheet, like the panel's own
+    from PySide6.QtWidgets import QCheckBox
+
+    # An enabled one, like "Don't use documents" (WCAG exempts inactive controls; a disabled box
+    # such as "On-device only" stays visible at ~2:1).
+    boxes = [QCheckBox("Don't use documents")]
+    window.documents_panel.layout().addWidget(boxes[0])
+    for theme in ("dark", "light"):
+        switch(qtbot, window, theme)
+        qtbot.wait(50)
+        row = tree.visualItemRect(item)
+        square = QRect(row.left(), row.top(), min(row.height() + 4, row.width()), row.height())
+        ratio = tick_box_contrast(tree.viewport(), square, QPoint(row.right() - 2, row.center().y()))
+        assert ratio >= 3.0, f"{theme}: the tree's tick box has {ratio:.2f}:1"
+        for box in boxes:
+            opt = QStyleOptionButton()
+            box.initStyleOption(opt)
+            indicator = box.style().subElementRect(QStyle.SubElement.SE_CheckBoxIndicator, opt, box)
+            ratio = tick_box_contrast(box, indicator.adjusted(-1, -1, 1, 1), QPoint(box.width() - 2, box.height() // 2))
+            assert ratio >= 3.0, f"{theme}: {box.text()!r} box has {ratio:.2f}:1"
