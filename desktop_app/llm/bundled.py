@@ -95,6 +95,21 @@ QWEN_CODER_1_5B = ChunkedModel(
     licence="Qwen2.5-Coder-Apache-2.0.txt",
 )
 DEFAULT_MODEL = QWEN_CODER_0_5B
+
+
+def shipped_name(file_name: str) -> str | None:
+    """The name a bundled model is shipped under, for ``file_name``; None for any other file.
+
+    A GGUF's own ``general.name`` may name the checkpoint it was converted from: the bundled
+    0.5B file says "Qwen2.5 Coder 0.5B Instruct AWQ", which the status bar and About showed
+    although the file is a llama.cpp Q4_K_M (run as its Q8_0 copy), not an AWQ model.
+    """
+    for model in (QWEN_CODER_0_5B, QWEN_CODER_1_5B):
+        if model.file_name == file_name:
+            return model.name
+    return None
+
+
 # Below these the 1.5B model's answers come too slowly to be worth it (measured: ~2.5x the
 # 0.5B's time to first token on 2 cores); a GPU lifts the limit.
 LARGE_MODEL_MIN_CORES = 8

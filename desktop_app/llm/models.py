@@ -23,7 +23,7 @@ from desktop_app.config.policy import MachinePolicy
 from desktop_app.config.settings import Settings
 from desktop_app.core.cancel import CancelToken
 from desktop_app.core.errors import AppError, ModelError, PolicyError
-from desktop_app.llm.bundled import DEFAULT_MODEL, BundledSource, ensure_bundled_model, record_verified
+from desktop_app.llm.bundled import DEFAULT_MODEL, BundledSource, ensure_bundled_model, record_verified, shipped_name
 from desktop_app.llm.catalogue import CATALOGUE, CatalogueEntry, find_entry
 from desktop_app.llm.fast_weights import is_fast_copy
 from desktop_app.llm.gguf_info import GgufInfo, read_gguf_info
@@ -217,16 +217,24 @@ class ModelManager:
         """
         from desktop_app.llm.process_backend import ProcessBackend
 
-        path = self.runnable_path(self.active_model_path())
+        path, info = self.runnable(self.active_model_path())
         llm = self.settings.llm
         return ProcessBackend(
             path,
             context_length=llm.context_length,
             gpu_offload=llm.gpu_offload,
             threads=llm.threads,
-            info=read_gguf_info(path),
+            info=info,
             repeat_penalty=llm.repeat_penalty,
         )
+
+    def runnable(self, active: Path) -> tuple[Path, GgufInfo]:
+        """The file to run for the ``active`` model and its header, named as the app ships it
+        when it is the bundled model (its own ``general.name`` may name another format)."""
+        path = self.runnable_path(active)
+        info = read_gguf_info(path)
+        name = shipped_name(self.bundled_source.file_name) if self._is_bundled(active) else None
+        return path, (dataclasses.replace(info, name=name) if name else info)
 
     # ------------------------------------------------------------------ catalogue
 

@@ -49,3 +49,22 @@ def test_the_manager_runs_the_bundled_model_from_its_copy_and_lists_it_once(isol
         assert core.models.runnable_path(bundled) == bundled
     finally:
         core.close()
+
+
+def test_the_bundled_model_is_named_as_shipped_not_by_its_files_header(isolated_home, bundled_model_path, tmp_path):
+    """The 0.5B GGUF's own general.name ends in "AWQ" (the checkpoint it came from); the status
+    bar, About and self-test name it as the app ships it. Another file keeps its own name."""
+    from desktop_app.app import build_core
+    from desktop_app.llm.bundled import DEFAULT_MODEL
+
+    assert read_gguf_info(bundled_model_path).name != DEFAULT_MODEL.name  # what the file itself says
+    core = build_core(str(isolated_home))
+    try:
+        bundled = core.models.ensure_bundled()
+        path, info = core.models.runnable(bundled)
+        assert info.name == DEFAULT_MODEL.name and path == core.models.runnable_path(bundled)
+        other = tmp_path / "someone-elses.gguf"
+        os.symlink(bundled_model_path, other)
+        assert core.models.runnable(other)[1].name == read_gguf_info(bundled_model_path).name
+    finally:
+        core.close()
