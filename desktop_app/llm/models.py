@@ -51,7 +51,7 @@ class ModelInfo:
     @classmethod
     def from_gguf(cls, info: GgufInfo, bundled: bool = False, active: bool = False) -> "ModelInfo":
         return cls(
-            name=info.name,
+            name=(shipped_name(Path(info.path).name) if bundled else None) or info.name,
             path=info.path,
             size_bytes=info.size_bytes,
             context_length=info.context_length,

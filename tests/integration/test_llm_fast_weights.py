@@ -63,6 +63,7 @@ def test_the_bundled_model_is_named_as_shipped_not_by_its_files_header(isolated_
         bundled = core.models.ensure_bundled()
         path, info = core.models.runnable(bundled)
         assert info.name == DEFAULT_MODEL.name and path == core.models.runnable_path(bundled)
+        assert [m.name for m in core.models.list_models() if m.bundled] == [DEFAULT_MODEL.name]  # Settings → Model
         other = tmp_path / "someone-elses.gguf"
         os.symlink(bundled_model_path, other)
         assert core.models.runnable(other)[1].name == read_gguf_info(bundled_model_path).name
