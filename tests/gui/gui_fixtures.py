@@ -86,6 +86,21 @@ def open_window(qtbot, core):
     return window
 
 
+def window_with_real_library(qtbot, home, backend):
+    """A window whose Library is the real one, in its child process as ``application.run`` sets
+    it up (built lazily on a worker), and whose model is ``backend``. A generator for fixtures:
+    yields the window, then closes it and waits for its workers (indexing can take a while)."""
+    core = make_core(home, backend)
+    core.provide(library=None)
+    core.library_in_subprocess = True
+    window = open_window(qtbot, core)
+    yield window
+    if window.isVisible():
+        window.close()
+    window.pool.shutdown(120000)
+    core.close()
+
+
 @pytest.fixture
 def fake_backend():
     return FakeBackend(model_name="fake-model", delay_s=0.02)

@@ -18,7 +18,7 @@ from desktop_app.llm.fake import FakeBackend
 from desktop_app.services.conversation_files import conversation_collection, copies_folder, is_private
 from tests.gui.documents.test_documents_library import make_pdf
 from tests.gui.documents.test_documents_with_chat import drop_on, last_answer, send
-from tests.gui.gui_fixtures import make_core, open_window
+from tests.gui.gui_fixtures import window_with_real_library
 
 pytest.importorskip("desktop_app.services.library", reason="the real Library is not built yet")
 pytestmark = pytest.mark.slow
@@ -26,15 +26,7 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture
 def window(qtbot, isolated_home):
-    core = make_core(isolated_home, FakeBackend(model_name="fake-model", delay_s=0.005))
-    core.provide(library=None)  # the real Library, in its child process as the app runs it
-    core.library_in_subprocess = True
-    w = open_window(qtbot, core)
-    yield w
-    if w.isVisible():
-        w.close()
-    w.pool.shutdown(120000)
-    core.close()
+    yield from window_with_real_library(qtbot, isolated_home, FakeBackend(model_name="fake-model", delay_s=0.005))
 
 
 def panel_collections(qtbot, panel) -> list[str]:

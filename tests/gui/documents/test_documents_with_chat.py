@@ -18,7 +18,7 @@ from PySide6.QtGui import QDesktopServices, QDragEnterEvent, QDropEvent, QTextCu
 from PySide6.QtWidgets import QApplication
 
 from desktop_app.llm.fake import FakeBackend
-from tests.gui.gui_fixtures import make_core, open_window
+from tests.gui.gui_fixtures import window_with_real_library
 from tests.gui.documents.test_documents_library import make_pdf
 
 pytest.importorskip("desktop_app.services.library", reason="the real Library is not built yet")
@@ -44,16 +44,7 @@ class HeldOpenBackend(FakeBackend):
 
 @pytest.fixture
 def window(qtbot, isolated_home):
-    backend = HeldOpenBackend(model_name="fake-model", delay_s=0.03)
-    core = make_core(isolated_home, backend)
-    core.provide(library=None)  # the real Library, built lazily on a worker like in the app
-    core.library_in_subprocess = True  # as application.run sets it
-    w = open_window(qtbot, core)
-    yield w
-    if w.isVisible():
-        w.close()
-    w.pool.shutdown(120000)
-    core.close()
+    yield from window_with_real_library(qtbot, isolated_home, HeldOpenBackend(model_name="fake-model", delay_s=0.03))
 
 
 def drop_on(widget, paths) -> None:
@@ -99,7 +90,8 @@ def test_answer_streams_while_dropped_pdfs_index_then_a_citation_opens_its_page(
 
     backend.enqueue(" ".join(f"word{i}" for i in range(120)))
     backend.release.clear()
-    panel.indexFinished.connect(lambda _report: backend.release.set())
+    finished_at: list[float] = []
+    panel.indexFinished.connect(lambda _report: (finished_at.append(time.monotonic()), backend.release.set()))
     with qtbot.waitSignal(panel.indexFinished, timeout=300000) as indexed:
         drop_on(window, [ledger, *others])
         assert panel.busy
@@ -114,10 +106,12 @@ def test_answer_streams_while_dropped_pdfs_index_then_a_citation_opens_its_page(
     assert report.files_indexed == 4 and report.pages == 48
     assert progress[-1][1] == 48 == panel.progress.bar.maximum()
     assert last_answer(window).text().endswith("word119") and last_answer(window).status == "complete"
-    # Both advanced together: progress moved while the answer was streaming.
+    # Both advanced together: the answer streamed while the indexing run was still going. (Not
+    # "the bar moved while it streamed": with a warm disk cache every page is read in a fraction
+    # of a second, and the run then embeds and writes with the bar already full.)
     streaming = [t for t, n in tokens if 0 < n < len(last_answer(window).text())]
     assert streaming, "the answer never streamed"
-    assert any(streaming[0] <= t <= streaming[-1] for t, _ in progress), (progress[:3], streaming[:1], streaming[-1:])
+    assert streaming[0] < finished_at[0], (progress[:3], streaming[:1], finished_at)
     assert panel.used_collections() == []  # nothing ticked without asking (issue 14)
 
     # A cited answer: nothing ticked, so the Assistant consults the indexed documents, finds the
