@@ -71,10 +71,10 @@ def run(args: argparse.Namespace, core) -> int:
         return 0
     if action == "delete":
         store.delete_conversation(conv.id)
-        if core.paths.index_manifest.exists():  # files asked about in it only (services.conversation_files)
-            from desktop_app.services.conversation_files import forget_conversation
+        from desktop_app.services.conversation_files import forget_conversation
 
-            forget_conversation(core.library, core.paths.index_dir, conv.id)
+        # Files asked about in it only (services.conversation_files); the library opens only if there were any.
+        forget_conversation(lambda: core.library, core.paths.index_dir, conv.id)
         print(f"Deleted '{conv.title}'.")
         return 0
     raise AssertionError(action)

@@ -24,7 +24,7 @@ import logging
 import shutil
 import uuid
 from pathlib import Path
-from typing import Generator, Iterable, Sequence
+from typing import Any, Callable, Generator, Iterable, Sequence
 
 from desktop_app.core.cancel import CancelToken
 from desktop_app.core.errors import AppError, Cancelled, DocumentError, storage_error_from_os
@@ -149,9 +149,16 @@ def detach(library, index_dir: Path, collection: str) -> None:
     shutil.rmtree(copies_folder(index_dir, collection), ignore_errors=True)
 
 
-def forget_conversation(library, index_dir: Path, conversation_id: int) -> None:
-    """After a conversation is deleted: delete its private collection, logging (not raising) a failure."""
+def forget_conversation(library_of: Callable[[], Any], index_dir: Path, conversation_id: int) -> None:
+    """After a conversation is deleted: delete its private collection, logging (not raising) a failure.
+
+    ``library_of`` is called only when files were dropped in the conversation: deleting any other
+    conversation never starts the library (Chroma, the embedder, the window's library process).
+    """
+    name = conversation_collection(conversation_id)
+    if not has_copies(index_dir, name):
+        return
     try:
-        detach(library, index_dir, conversation_collection(conversation_id))
+        detach(library_of(), index_dir, name)
     except AppError:
         log.warning("Removing the files of deleted conversation %s failed", conversation_id, exc_info=True)

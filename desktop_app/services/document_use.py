@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from desktop_app.core.errors import AppError
-from desktop_app.services.conversation_files import conversation_collection, has_copies
+from desktop_app.services.conversation_files import attached_files, conversation_collection
 
 
 @dataclass(frozen=True)
@@ -116,10 +116,8 @@ def _attached(library: Any, index_manifest: Path, conversation_id: int | None) -
     if conversation_id is None:
         return []
     name = conversation_collection(conversation_id)
-    if not has_copies(Path(index_manifest).parent, name):
-        return []  # nothing was dropped in this conversation: the library is not asked
-    try:
-        return [name] if library.documents(name) else []
+    try:  # the library is asked only when files were dropped in this conversation
+        return [name] if attached_files(library, Path(index_manifest).parent, name) else []
     except AppError:
         return []
 

@@ -187,5 +187,5 @@ class ConversationFileDrop(QObject):
             self._job.cancel()
             return
         self.pool.run(lambda core, cid, cancel: conversation_files.forget_conversation(
-            _library(core), core.paths.index_dir, cid), self.core, conversation_id,
+            lambda: _library(core), core.paths.index_dir, cid), self.core, conversation_id,
             on_errored=lambda _error: None)  # logged by forget_conversation; the conversation is gone either way
