@@ -1,7 +1,7 @@
 """The strip above the question box for a file asked about in this conversation only: indexing
 progress with Cancel while the dropped file is read, then a removable "Asking about: report.pdf" chip.
 
-Only shows state; ``conversation_files.ConversationFiles`` decides what it shows.
+Only shows state; ``conversation_file_drop.ConversationFileDrop`` decides what it shows.
 """
 
 from __future__ import annotations
