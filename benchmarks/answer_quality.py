@@ -162,7 +162,7 @@ def gold_pages(q: dict) -> set[tuple[str, int]]:
     return {(Path(f).name, int(p)) for f in files for p in pages}
 
 
-def score_model(name: str, index_home: Path, sets: dict[str, list[dict]], threads: int) -> dict:
+def score_model(name: str, index_home: Path, sets: dict[str, list[dict]], threads: int, dump=None) -> dict:
     from desktop_app.app import build_core
 
     # "<model>+recheck": the same model with rag.recheck_unsupported on (issue 16's retry).
@@ -212,6 +212,12 @@ def score_model(name: str, index_home: Path, sets: dict[str, list[dict]], thread
                         if answer.timings.tokens_per_s:
                             tps.append(answer.timings.tokens_per_s)
                     details.append({"id": q.get("id"), "ok": bool(ok), "answer": text[:300], "error": error})
+                    if dump is not None:
+                        # Everything the claim check needs, to measure it again without the model.
+                        dump.write(json.dumps({"model": name, "set": kind, "id": q.get("id"), "question": q["question"],
+                                               "answer": text, "ok": bool(ok), "fact_right": bool(kind == "grounded" and fact_found(text, q)),
+                                               "sources": [c.to_json() for c in (answer.sources if answer else [])]}) + "\n")
+                        dump.flush()
                 stats = core.backend().last_stats
                 peak = float((stats.extra or {}).get("model_process_peak_mb", 0.0)) if stats else 0.0
                 result["device"] = getattr(core.backend(), "device_label", "")
@@ -244,6 +250,8 @@ def main() -> int:
     parser.add_argument("--index-home", default=str(CACHE / "answer-quality-home"))
     parser.add_argument("--threads", type=int, default=0)
     parser.add_argument("--json", action="store_true", help="print only the JSON object")
+    parser.add_argument("--dump", help="write each answer with its sources to this JSON-lines file "
+                                       "(for benchmarks/claim_check.py --answers)")
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     sys.path.insert(0, str(HERE.parent))
@@ -260,10 +268,13 @@ def main() -> int:
     index_s = build_index(index_home, None) if (sets["grounded"] or sets["offtopic"]) else 0.0
     out = {"benchmark": "answer_quality", "corpus": str(CORPUS), "index_s": round(index_s, 1),
            "question_counts": {k: len(v) for k, v in sets.items()}, "models": []}
+    dump = open(args.dump, "w", encoding="utf-8") if args.dump else None
     for name in args.models:
-        out["models"].append(score_model(name, index_home, sets, args.threads))
+        out["models"].append(score_model(name, index_home, sets, args.threads, dump))
         if not args.json:
             print(json.dumps(out["models"][-1], indent=1)[:3000], file=sys.stderr)
+    if dump is not None:
+        dump.close()
     base = out["models"][0]
     for m in out["models"][1:]:
         m["vs_baseline"] = {k: (round(m[k]["accuracy"] / base[k]["accuracy"], 2) if base.get(k, {}).get("accuracy") else None)
