@@ -167,6 +167,11 @@ class Manifest:
         with self._lock:
             return [DocumentRow(*r) for r in self._db.execute(sql + " ORDER BY collection, path", params)]
 
+    def collection_names(self) -> list[str]:
+        """Every collection that has a row, in any state (a running job's collection too)."""
+        with self._lock:
+            return [r[0] for r in self._db.execute("SELECT DISTINCT collection FROM documents ORDER BY collection")]
+
     def has_documents(self) -> bool:
         """True when at least one document is listed (cheap: called before every search)."""
         with self._lock:

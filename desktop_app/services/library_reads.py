@@ -16,7 +16,7 @@ from desktop_app.core.records import Hit
 from desktop_app.rag.manifest import LISTED
 from desktop_app.rag.records import CollectionInfo, DocumentInfo
 from desktop_app.rag.store_failures import index_failure
-from desktop_app.services.conversation_files import is_private
+from desktop_app.services.conversation_files import is_private, public
 from desktop_app.services.guarded_retriever import GuardedRetriever
 from desktop_app.services.library_stores import LibraryStores
 
@@ -112,12 +112,24 @@ class LibraryReads:
 
     def _retrieve_listed(self, hybrid, query: str, k: int, collections: Sequence[str] | None) -> list[Hit]:
         hybrid.vectors, hybrid.keywords = self.stores.open()
+        if collections is None:
+            collections = self._every_public_collection()
         hits = hybrid.retrieve(query, k=k, collections=collections)
-        if collections is None:  # "every collection" means the user's own, not conversations' files
+        if collections is None:  # a conversation's file written since the names were read
             hits = [h for h in hits if not is_private(h.collection)]
         manifest = self.stores.manifest
         listed = {h.source for h in hits if _is_listed(manifest.get(h.source))}
         return [h for h in hits if h.source in listed]
+
+    def _every_public_collection(self) -> list[str] | None:
+        """What "every collection" searches: the user's own collections, not conversations' files.
+
+        They are left out before ranking (filtering the top k afterwards returned fewer than k
+        hits whenever a conversation's file matched best). None while no conversation has a file,
+        so the usual search runs unfiltered.
+        """
+        names = self.stores.manifest.collection_names()
+        return public(names) if any(is_private(n) for n in names) else None
 
 
 def _place_on_page(chunk_id: str) -> int:

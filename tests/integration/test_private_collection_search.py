@@ -1,0 +1,55 @@
+"""A search of every collection when a conversation's own file matches best: real embedder, real
+Chroma on disk. The conversation's collection is hidden from such a search, and it must not take
+the places of the user's own passages either (it was filtered out after the top-k cut, so a search
+for 5 hits returned fewer although 5 of the user's passages matched)."""
+
+from __future__ import annotations
+
+import pytest
+
+from desktop_app.config.paths import AppPaths
+from desktop_app.config.policy import MachinePolicy
+from desktop_app.config.settings import Settings
+from desktop_app.services import conversation_files
+from desktop_app.services.conversation_files import conversation_collection, is_private
+from desktop_app.services.library import Library
+from tests.rag_fixtures import drain
+
+pytestmark = pytest.mark.slow
+
+_TEAMS = ["finance", "legal", "sales", "support", "engineering", "marketing"]
+
+
+def test_every_collection_returns_k_of_the_users_hits_when_a_conversations_file_matches_better(
+        isolated_home, tmp_path):
+    library = Library(AppPaths.resolve(isolated_home), Settings(), MachinePolicy())
+    try:
+        own = []
+        for team in _TEAMS:  # six of the user's files, each answering the question less directly
+            path = tmp_path / "mine" / f"{team}-handbook.md"
+            path.parent.mkdir(exist_ok=True)
+            path.write_text(f"# {team.title()} team handbook\n\nMembers of the {team} team receive annual "
+                            f"leave under the company holiday policy; book holidays with your manager.\n",
+                            encoding="utf-8")
+            own.append(str(path))
+        drain(library.index(own, "hr"))
+        dropped = []
+        for n in range(30):  # a conversation's files, every one stating the answer word for word
+            path = tmp_path / "dropped" / f"leave-note-{n:02d}.md"
+            path.parent.mkdir(exist_ok=True)
+            path.write_text(f"# Leave note {n}\n\nHow many days of annual leave do staff get? Staff get "
+                            f"{20 + n} days of annual leave per year.\n", encoding="utf-8")
+            dropped.append(str(path))
+        name = conversation_collection(3)
+        drain(conversation_files.attach(library, library.paths.index_dir, name, dropped))
+        question = "How many days of annual leave do staff get?"
+        # The conversation's files do match best: searched on their own they fill the k places.
+        assert len(library.search(question, k=5, collections=[name])) == 5
+
+        hits = library.search(question, k=5)
+
+        assert not any(is_private(h.collection) for h in hits)
+        assert len(hits) == 5, [h.source for h in hits]
+        assert {h.source for h in hits} <= set(own)
+    finally:
+        library.close()
