@@ -9,7 +9,8 @@ uses a random name and removes it after the answer.
 The dropped file is copied into the index folder first and the copy is indexed: the index keys a
 document by its path, so indexing the user's own file would move it out of a collection it may
 already belong to, and removing the private collection would then remove it from there too. The
-copy also keeps the conversation's citations readable if the original is moved. The copies live in
+copy also keeps the conversation's cited pages readable if the original is moved. Sources name the
+user's file, not the copy (``services.conversation_file_names``). The copies live in
 the index folder (``index/conversation-files/conversation-42/``) because they belong to the index:
 finding that folder empty tells a question there is nothing to look up, without asking the library.
 
@@ -21,6 +22,7 @@ row, like the documents panel's Remove).
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import uuid
 from pathlib import Path
@@ -30,6 +32,7 @@ from desktop_app.core.cancel import CancelToken
 from desktop_app.core.errors import AppError, Cancelled, DocumentError, storage_error_from_os
 from desktop_app.rag.document_files import SUPPORTED_SUFFIXES, is_supported
 from desktop_app.rag.records import IndexProgress, IndexReport
+from desktop_app.services.conversation_file_names import ORIGINALS_FILE, record_originals
 
 log = logging.getLogger(__name__)
 
@@ -104,14 +107,18 @@ def attach(library, index_dir: Path, collection: str, paths: Sequence[str],
             copies.append(str(target))
     except OSError as exc:
         raise storage_error_from_os(exc, "the copy of the dropped file") from exc
+    # Before indexing: a search while the copy is being indexed already names the user's file.
+    record_originals(folder, {Path(p).name: os.path.abspath(os.path.expanduser(p)) for p in paths})
     try:
         report = yield from library.index(copies, collection, cancel)
     except Cancelled:  # the library process may say so by raising
         report = IndexReport(cancelled=True)
     indexed = {d.path for d in library.documents(collection)}
-    for copy in copies:
-        if copy not in indexed:
-            Path(copy).unlink(missing_ok=True)
+    unread = [copy for copy in copies if copy not in indexed]
+    for copy in unread:
+        Path(copy).unlink(missing_ok=True)
+    if unread:
+        record_originals(folder, {}, drop=[Path(c).name for c in unread])
     if report.cancelled and not indexed:
         return report
     if not indexed:
@@ -125,7 +132,7 @@ def has_copies(index_dir: Path, collection: str) -> bool:
     """Whether files were ever copied for ``collection`` (no folder: nothing to ask the library)."""
     folder = copies_folder(index_dir, collection)
     try:
-        return any(folder.iterdir())
+        return any(p.name != ORIGINALS_FILE for p in folder.iterdir())
     except OSError:
         return False
 

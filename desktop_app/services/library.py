@@ -194,12 +194,13 @@ class Library:
 
     def passages(self, path: str) -> list[Hit]:
         """Every passage of one indexed document in reading order, without its header line
-        (whole-document tasks: summaries, lists).
+        (whole-document tasks: summaries, lists; a cited page). A file asked about in a
+        conversation may be named by the user's path, as its citations name it.
 
         Raises:
             AppError: ``path`` is not an indexed document, or is still being indexed.
         """
-        return self._reads.passages(self._known_path(path))
+        return self._reads.passages(self._known_path(self._reads.indexed_key(path)))
 
     def warm_up(self) -> None:
         """Load the embedder and open the stores now (a worker at start-up), not at the first question."""

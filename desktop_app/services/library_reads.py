@@ -4,11 +4,13 @@ the documents and collections lists.
 Reads take no writer lock (the SQLite files are in WAL mode); they see other processes' writes
 because Chroma is reopened when another process wrote since it was opened. A passage whose
 document is not listed (half-written by a running job, an orphan awaiting repair) is never
-returned, so search never disagrees with ``docs list``.
+returned, so search never disagrees with ``docs list``. A file asked about in a conversation is
+named by the path the user gave, not by its indexed copy (``services.conversation_file_names``).
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Callable, Sequence
 
 from desktop_app.config.settings import Settings
@@ -16,7 +18,8 @@ from desktop_app.core.records import Hit
 from desktop_app.rag.manifest import LISTED
 from desktop_app.rag.records import CollectionInfo, DocumentInfo
 from desktop_app.rag.store_failures import index_failure
-from desktop_app.services.conversation_files import is_private, public
+from desktop_app.services.conversation_file_names import indexed_copies, named_by_user
+from desktop_app.services.conversation_files import FILES_FOLDER, is_private, public
 from desktop_app.services.guarded_retriever import GuardedRetriever
 from desktop_app.services.library_stores import LibraryStores
 
@@ -92,6 +95,17 @@ class LibraryReads:
             chunks = sorted(keywords.chunks_of(key), key=lambda c: (c.page, _place_on_page(c.id)))
         return [Hit(c.source, c.page, strip_header(c.text, c.page, c.unit), 0.0, c.collection, c.id, unit=c.unit) for c in chunks]
 
+    def indexed_key(self, key: str) -> str:
+        """The manifest path of ``key``: itself, or for a file asked about in a conversation (which
+        search names by the user's path) its indexed copy."""
+        if self.stores.manifest.get(key) is not None:
+            return key
+        for copy in indexed_copies(self.stores.paths.index_dir / FILES_FOLDER, key):
+            for candidate in (copy, str(Path(copy).resolve())):
+                if self.stores.manifest.get(candidate) is not None:
+                    return candidate
+        return key
+
     def _retrieve(self, hybrid, query: str, k: int, collections: Sequence[str] | None) -> list[Hit]:
         stores = self.stores
         with stores.reading:
@@ -119,7 +133,7 @@ class LibraryReads:
             hits = [h for h in hits if not is_private(h.collection)]
         manifest = self.stores.manifest
         listed = {h.source for h in hits if _is_listed(manifest.get(h.source))}
-        return [h for h in hits if h.source in listed]
+        return named_by_user([h for h in hits if h.source in listed], is_private)
 
     def _every_public_collection(self) -> list[str] | None:
         """What "every collection" searches: the user's own collections, not conversations' files.

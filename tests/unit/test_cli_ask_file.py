@@ -47,7 +47,7 @@ def test_ask_file_grounds_one_question_then_leaves_nothing(cli_core, capsys, han
     code, out, err = run_cli(capsys, "ask", "--json", "--file", str(handbook), "What is the archive room access code?")
     assert code == 0, err
     data = json.loads(out)
-    assert [Path(s["source"]).name for s in data["sources"]] == ["handbook.md"]
+    assert [s["source"] for s in data["sources"]] == [str(handbook)]  # the user's file, not the app's copy
     assert "ZEBRA-4471" in cli_core.backend_fake.history[-1].messages[-1].content  # the passage was in the prompt
     library = cli_core.core.library
     assert library.collections() == [] and library.documents() == []
@@ -75,6 +75,16 @@ def test_ask_file_in_a_conversation_is_kept_until_the_conversation_is_deleted(cl
     code, _, err = run_cli(capsys, "conversations", "delete", str(cid))
     assert code == 0, err
     assert cli_core.core.library.documents(name) == []
+
+
+def test_ask_file_sources_name_the_file_the_user_gave(cli_core, capsys, handbook, monkeypatch):
+    cli_core.backend_fake.enqueue("The code is ZEBRA-4471 [1].")
+    monkeypatch.chdir(handbook.parent)  # named as users do, relative to where they are
+    code, out, err = run_cli(capsys, "ask", "--file", "handbook.md", "What is the archive room access code?")
+    assert code == 0, err
+    sources = out.split("Sources:")[1].strip().splitlines()
+    assert sources == [f"[1] handbook.md, page 1  ({handbook})"], out
+    assert FILES_FOLDER not in out + err
 
 
 def test_ask_file_of_an_unread_type_is_one_plain_line(cli_core, capsys, tmp_path):

@@ -91,8 +91,8 @@ def test_attached_file_is_searchable_by_name_only_hidden_from_lists_and_deleted_
     assert [c.name for c in library.collections()] == ["hr"]
     assert [d.path for d in library.documents()] == [str(own)]
     assert {h.source for h in library.search("annual leave days", k=10)} == {str(own)}
-    # Found when the question asks its conversation's collection.
-    assert {h.source for h in library.search("annual leave days", k=10, collections=[name])} == {str(copy)}
+    # Found when the question asks its conversation's collection, named by the user's path.
+    assert {h.source for h in library.search("annual leave days", k=10, collections=[name])} == {str(own)}
     manifest = library.paths.index_manifest
     uses = document_use.for_question(library, _NoStore(), manifest, 5, chosen=None)
     assert uses == DocumentUse(collections=(name,))
@@ -107,6 +107,28 @@ def test_attached_file_is_searchable_by_name_only_hidden_from_lists_and_deleted_
     assert {h.source for h in library.search("annual leave days", k=10, collections=["hr"])} == {str(own)}
 
 
+def test_hits_name_the_users_file_and_its_pages_read_from_the_copy_after_the_file_moved(library, tmp_path):
+    """The sources of an answer about a dropped file name the file the user dropped, not the app's
+    copy in the index folder; the window reads a cited page back by that name."""
+    own = tmp_path / "Downloads" / "contract.md"
+    own.parent.mkdir()
+    own.write_text("# Contract\n\nThe notice period is three months for either party.", encoding="utf-8")
+    name = conversation_collection(8)
+    index_dir = library.paths.index_dir
+    drain(conversation_files.attach(library, index_dir, name, [str(own)]))
+
+    hits = library.search("notice period months", k=5, collections=[name])
+    assert [h.source for h in hits] == [str(own)]
+    assert all(h.collection == name for h in hits)
+    own.rename(tmp_path / "contract-moved.md")  # the user tidies their Downloads folder
+    assert "three months" in " ".join(p.text for p in library.passages(str(own)))
+    assert conversation_files.attached_files(library, index_dir, name) == ["contract.md"]
+
+    conversation_files.detach(library, index_dir, name)
+    with pytest.raises(AppError):
+        library.passages(str(own))
+
+
 def test_an_unreadable_file_leaves_nothing_behind(library, tmp_path):
     broken = tmp_path / "broken.pdf"
     broken.write_bytes(b"%PDF-1.4 this is not really a pdf")
@@ -115,6 +137,7 @@ def test_an_unreadable_file_leaves_nothing_behind(library, tmp_path):
         drain(conversation_files.attach(library, library.paths.index_dir, name, [str(broken)]))
     assert conversation_files.attached_files(library, library.paths.index_dir, name) == []
     assert not (conversation_files.copies_folder(library.paths.index_dir, name) / "broken.pdf").exists()
+    assert not conversation_files.has_copies(library.paths.index_dir, name)  # no record of it either
 
 
 def test_detach_refuses_a_users_collection(library):

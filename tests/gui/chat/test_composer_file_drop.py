@@ -12,12 +12,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QUrl
+from PySide6.QtGui import QDesktopServices
 
 from desktop_app.llm.fake import FakeBackend
 from desktop_app.services.conversation_files import conversation_collection, copies_folder, is_private
 from tests.gui.documents.test_documents_library import make_pdf
-from tests.gui.documents.test_documents_with_chat import drop_on, last_answer, send
+from tests.gui.documents.test_documents_with_chat import click_citation, drop_on, last_answer, send
 from tests.gui.gui_fixtures import window_with_real_library
 
 pytest.importorskip("desktop_app.services.library", reason="the real Library is not built yet")
@@ -98,8 +99,20 @@ def test_a_pdf_dropped_on_the_message_box_grounds_this_conversation_only(qtbot, 
     assert citations, last_answer(window).text()
     cited = {(Path(c.source).name, c.page) for c in citations}
     assert ("ledger.pdf", 3) in cited, cited
-    assert all(Path(c.source).parent == copies_folder(core.paths.index_dir, private) for c in citations
-               if Path(c.source).name == "ledger.pdf")
+    # Cited as the file the user dropped, not the app's copy in the index folder; the popup shows
+    # that path and opens that file at the page.
+    target = next(c for c in citations if Path(c.source).name == "ledger.pdf" and c.page == 3)
+    assert all(c.source == pdf for c in citations if Path(c.source).name == "ledger.pdf"), citations
+    opened: list[QUrl] = []
+    monkeypatch.setattr(QDesktopServices, "openUrl", staticmethod(lambda url: opened.append(QUrl(url)) or True))
+    click_citation(qtbot, last_answer(window), target.number)
+    popup = panel.citation_popup
+    assert popup is not None and popup.isVisible() and popup.path_label.text() == pdf
+    qtbot.mouseClick(popup.open_button, Qt.MouseButton.LeftButton)
+    assert opened and opened[0].toLocalFile() == pdf and opened[0].fragment() == "page=3"
+    popup.hide()
+    # The popup's "page text" asks the library (its child process) by the cited name.
+    assert "ZEBRA-4471" in " ".join(p.text for p in core.library.passages(target.source) if p.page == 3)
 
     # Another conversation: no chip. Back to this one: the chip again.
     window.new_chat()
