@@ -12,11 +12,14 @@ no better than 150.
 
 from __future__ import annotations
 
+import logging
 import threading
 from pathlib import Path
 
 from desktop_app.core.errors import DocumentError
 from desktop_app.rag.ocr_layout import TextLine, reading_order
+
+log = logging.getLogger(__name__)
 
 # rag.ocr_languages code -> Tesseract model name; only the models installed with the app.
 MODELS = {"en": "eng"}
@@ -66,9 +69,47 @@ class TesseractOcrEngine:
                     raise DocumentError(
                         f"OCR's language data ({', '.join(missing)}) is missing from {folder}; reinstall SLM Assistant, "
                         "or turn OCR off (rag.ocr = off).")
+                quiet_leptonica()
                 cls._shared = tesserocr.PyTessBaseAPI(path=str(folder), lang=models, oem=tesserocr.OEM.LSTM_ONLY,
                                                       psm=tesserocr.PSM.AUTO)
             return cls._shared
+
+
+L_SEVERITY_NONE = 6  # Leptonica's environ.h: no message at all
+
+
+def quiet_leptonica() -> bool:
+    """Stop Leptonica (inside Tesseract) writing its complaints to the terminal; True when done.
+
+    On some pages (a photograph, a page of rules) Tesseract's layout analysis asks Leptonica for a
+    box outside the image, and Leptonica writes "Error in boxClipToRectangle: box outside
+    rectangle" straight to file descriptor 2: it means nothing to a user (the page is still read)
+    and interrupts the CLI's output. tesserocr has no setting for it; Tesseract's ``debug_file``
+    covers only Tesseract's own messages; ``LEPT_MSG_SEVERITY`` is read only when a program asks
+    Leptonica to read it, which Tesseract does not (all three tried on such a page). Leptonica's
+    ``setMsgSeverity`` is called instead, in the library tesserocr loaded. Only Leptonica's
+    messages go: Python's and the app's own writes to stderr are untouched.
+    """
+    import ctypes
+    import sys
+
+    import tesserocr  # noqa: F401 - loads the extension and, with it, its Leptonica
+
+    extension = Path(sys.modules["tesserocr.tesserocr"].__file__)
+    # The extension's handle finds the symbol among its dependencies (Linux, macOS); the wheels'
+    # bundled copies are tried by name where it does not (Windows).
+    candidates = [extension] + sorted(p for folder in (extension.parent.parent / "tesserocr.libs", extension.parent / ".dylibs")
+                                      if folder.is_dir() for p in folder.glob("*lept*"))
+    for path in candidates:
+        try:
+            set_severity = ctypes.CDLL(str(path)).setMsgSeverity
+        except (OSError, AttributeError):
+            continue
+        set_severity.argtypes, set_severity.restype = [ctypes.c_int], ctypes.c_int
+        set_severity(L_SEVERITY_NONE)
+        return True
+    log.debug("Leptonica's messages could not be turned off (no setMsgSeverity in %s)", [str(p) for p in candidates])
+    return False
 
 
 def _cells(api, tesserocr) -> list[TextLine]:
