@@ -110,8 +110,12 @@ class Claim:
 
     ``start``/``end``: its span in the answer's text. When supported, ``source`` is the citation
     number and ``source_start``/``source_end`` the span in that citation's text. ``key`` is False
-    for claims whose absence is not worth a warning (names, "first").
+    for claims whose absence is not worth a warning (names, "first"). ``reason`` says why an
+    unsupported claim is: "" when no passage states it, OTHER_SUBJECT when only a passage from a
+    document about something else does (``source`` then points at it).
     """
+
+    OTHER_SUBJECT = "other_subject"
 
     text: str
     kind: str  # number, percent, money, range, date, ordinal, code, name
@@ -122,16 +126,21 @@ class Claim:
     source_start: int | None = None
     source_end: int | None = None
     key: bool = True
+    reason: str = ""
 
     def to_json(self) -> dict[str, Any]:
-        return {"text": self.text, "kind": self.kind, "supported": self.supported, "source": self.source,
+        data = {"text": self.text, "kind": self.kind, "supported": self.supported, "source": self.source,
                 "start": self.start, "end": self.end, "source_start": self.source_start,
                 "source_end": self.source_end, "key": self.key}
+        if self.reason:
+            data["reason"] = self.reason
+        return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> "Claim":
         return cls(str(data["text"]), str(data["kind"]), int(data["start"]), int(data["end"]), bool(data["supported"]),
-                   data.get("source"), data.get("source_start"), data.get("source_end"), bool(data.get("key", True)))
+                   data.get("source"), data.get("source_start"), data.get("source_end"), bool(data.get("key", True)),
+                   str(data.get("reason", "")))
 
 
 @dataclass(frozen=True)

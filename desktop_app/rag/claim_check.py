@@ -7,7 +7,9 @@ when a passage states the same value, whatever the wording: "nine" = "9", "13-18
 passage's figure is more precise and rounds to the answer's at the answer's precision. A
 range must be a range in the passage with the same ends: "14-18" is not supported by a passage
 that says "13-18" and mentions 14 elsewhere. Figures and names the question already contains are
-not claims (repeating the question proves nothing). No model call: regexes only, a few ms.
+not claims (repeating the question proves nothing). A figure stated only in a document about
+something other than the question's subject (``claim_subject``) is not supported either: it is
+reported with ``Claim.OTHER_SUBJECT`` and where it was found. No model call: regexes only, a few ms.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import Sequence
 
 from desktop_app.core.records import Citation, Claim, ClaimCheck
 from desktop_app.rag.claim_extract import Mention, Quantity, acronym_of, extract, quantities
+from desktop_app.rag.claim_subject import on_subject_sources
 
 RANGE_ENDS_WITHIN = 80  # characters: a range's ends stated apart ("from 10 ... to 12") must be this close
 # A small count ("4 knots", "Visit 2") is on almost every page somewhere: below this value a plain
@@ -62,6 +65,7 @@ def check_claims(answer: str, citations: Sequence[Citation], question: str = "")
     in_question = extract(question)
     echoed = {_signature(m) for m in in_question} | {_year_signature(m) for m in in_question}
     passages = [_Passage(c) for c in citations]
+    on_subject = on_subject_sources(question, citations)
     sentences = _Sentences(answer)
     claims = []
     references = _reference_spans(answer, citations)
@@ -69,36 +73,52 @@ def check_claims(answer: str, citations: Sequence[Citation], question: str = "")
         if _signature(mention) in echoed or any(s < mention.end and mention.start < e for s, e in references):
             continue
         cited = sentences.cited_numbers(mention)
-        order = sorted(passages, key=lambda p: p.citation.number not in cited)  # cited first, stable
+        # On-subject documents first, then the passages the sentence cites (stable).
+        order = sorted(passages, key=lambda p: (p.citation.source not in on_subject, p.citation.number not in cited))
         context = sentences.context_stems(mention)
         where = next(((p, span) for p in order if (span := p.find(mention, context)) is not None), None)
         if where is None:
             claims.append(Claim(mention.text, mention.kind, mention.start, mention.end, False, key=mention.key))
         else:
             passage, (s, e) = where
-            claims.append(Claim(mention.text, mention.kind, mention.start, mention.end, True,
-                                source=passage.citation.number, source_start=s, source_end=e, key=mention.key))
+            about = passage.citation.source in on_subject
+            claims.append(Claim(mention.text, mention.kind, mention.start, mention.end, about,
+                                source=passage.citation.number, source_start=s, source_end=e, key=mention.key,
+                                reason="" if about else Claim.OTHER_SUBJECT))
     return ClaimCheck(tuple(claims))
 
 
 def unsupported_note(check: ClaimCheck | None) -> str:
     """One line naming the key figures the sources do not state ("" when there are none).
 
-    E.g. "Check: '14-18' is not found in the sources." The CLI prints it on stderr; the window
-    shows it at the top of the answer.
+    E.g. "Check: '14-18' is not found in the sources." or "Check: '435' is stated only in a
+    source about something else." The CLI prints it on stderr; the window shows it at the top of
+    the answer.
     """
     if check is None:
         return ""
-    missing = list(dict.fromkeys(c.text for c in check.unsupported_key))
-    if not missing:
-        return ""
-    quoted = [f"'{text}'" for text in missing[:3]]
-    more = len(missing) - len(quoted)
-    if more:
-        quoted.append(f"{more} more")
-    names = quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " and " + quoted[-1]
-    verb = "is" if len(missing) == 1 else "are"
-    return f"Check: {names} {verb} not found in the sources."
+    parts = []
+    for reason, says in (("", "not found in the sources"),
+                         (Claim.OTHER_SUBJECT, "stated only in a source about something else")):
+        texts = list(dict.fromkeys(c.text for c in check.unsupported_key if c.reason == reason))
+        if texts:
+            parts.append(f"{_quoted_list(texts)} {'is' if len(texts) == 1 else 'are'} {says}")
+    return f"Check: {'; '.join(parts)}." if parts else ""
+
+
+def unsupported_reason(claim: Claim) -> str:
+    """Why one claim is marked, in a few words ("not found in the sources")."""
+    if claim.reason == Claim.OTHER_SUBJECT and claim.source is not None:
+        return f"stated only in source [{claim.source}], which is about something else"
+    return "not found in the sources"
+
+
+def _quoted_list(texts: list[str]) -> str:
+    """"'10'", "'10' and '12'", "'1', '2', '3' and 2 more"."""
+    quoted = [f"'{text}'" for text in texts[:3]]
+    if len(texts) > 3:
+        quoted.append(f"{len(texts) - 3} more")
+    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " and " + quoted[-1]
 
 
 class _Passage:
@@ -298,4 +318,4 @@ class _Sentences:
                 for n in _MARKER_NUMBERS_RE.findall(marker.group(0))}
 
 
-__all__ = ["check_claims", "unsupported_note"]
+__all__ = ["check_claims", "unsupported_note", "unsupported_reason"]

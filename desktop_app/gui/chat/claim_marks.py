@@ -16,9 +16,9 @@ from typing import Sequence
 from PySide6.QtGui import QColor, QTextCharFormat, QTextCursor, QTextDocument
 
 from desktop_app.core.records import Claim
+from desktop_app.rag.claim_check import unsupported_reason
 
 CLAIM_SCHEME = "claim"
-NOT_FOUND = "not found in the sources"
 _OPEN, _CLOSE, _BASE = "\ue000", "\ue001", 0xE100  # marker characters; claim i is chr(_BASE + i)
 _MAX_CLAIMS = 0x1000
 _MARKERS_RE = re.compile("[\ue000\ue001\ue100-\uf0ff]")
@@ -97,8 +97,8 @@ def tooltip_text(claim: Claim) -> str:
     """What hovering a marked claim says when there is no passage to show."""
     if claim.supported:
         return f"Stated in source [{claim.source}]"
-    return f"'{claim.text}' is {NOT_FOUND}."
+    return f"'{claim.text}' is {unsupported_reason(claim)}."
 
 
-__all__ = ["CLAIM_SCHEME", "NOT_FOUND", "claim_at", "insert_markers", "markers_to_links", "style_document",
+__all__ = ["CLAIM_SCHEME", "claim_at", "insert_markers", "markers_to_links", "style_document",
            "tooltip_text"]

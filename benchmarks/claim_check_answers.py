@@ -1,0 +1,114 @@
+"""Claim check (issue 16) on real model answers, re-checked offline from a dump.
+
+``answer_quality.py --dump FILE`` saves each grounded answer with the passages it was given and
+whether its fact was right. This script runs today's ``check_claims`` on those answers again, so a
+change to the check is measured on what the model really wrote, in seconds and without the model:
+
+    python benchmarks/answer_quality.py --sets grounded --every 2 --models default-fast --dump answers.jsonl
+    python benchmarks/claim_check_answers.py answers.jsonl [--show missed|flagged|supported]
+
+Reported (the same measures as answer_quality's ``claim_check``): precision of "unsupported" (the
+flagged answers that are really wrong), recall on wrong answers that state a key figure or name,
+and how often an answer marked fully supported is right. ``--baseline`` names a git revision whose
+``claim_check`` is run on the same answers beside today's (from ``git show``, nothing checked out).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from answer_quality import claim_check_quality  # noqa: E402
+from desktop_app.core.records import Citation  # noqa: E402
+
+
+def load_answers(path: Path) -> list[dict]:
+    """The grounded answers of a dump, each with its Citation objects."""
+    rows = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        row = json.loads(line)
+        if row.get("set") != "grounded" or not row.get("answer"):
+            continue
+        row["citations"] = [Citation(s["n"], s["source"], s["page"], s["text"]) for s in row["sources"]]
+        rows.append(row)
+    return rows
+
+
+def verdicts(check_claims, rows: list[dict]) -> list[dict]:
+    """One row per answer in answer_quality's shape, plus the claims for --show."""
+    out = []
+    for row in rows:
+        check = check_claims(row["answer"], row["citations"], row["question"])
+        key = [c for c in check.claims if c.key]
+        out.append({"right": row["fact_right"], "checked": bool(key), "flagged": bool(check.unsupported_key),
+                    "fully_supported": bool(key) and all(c.supported for c in key), "row": row, "claims": key})
+    return out
+
+
+def baseline_checker(revision: str):
+    """``check_claims`` as it was at ``revision``: its claim_check/claim_extract loaded from git."""
+    folder = Path(tempfile.mkdtemp(prefix="slm-claim-baseline-"))
+    package = folder / "baseline_rag"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    for name in ("claim_check", "claim_extract"):
+        source = subprocess.run(["git", "-C", str(ROOT), "show", f"{revision}:desktop_app/rag/{name}.py"],
+                                check=True, capture_output=True, text=True).stdout
+        (package / f"{name}.py").write_text(source.replace("desktop_app.rag.claim_extract", "baseline_rag.claim_extract"))
+    sys.path.insert(0, str(folder))
+    spec = importlib.util.spec_from_file_location("baseline_rag.claim_check", package / "claim_check.py")
+    importlib.import_module("baseline_rag")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["baseline_rag.claim_check"] = module
+    spec.loader.exec_module(module)
+    return module.check_claims
+
+
+def show(results: list[dict], which: str) -> None:
+    pick = {"missed": lambda r: r["checked"] and not r["right"] and not r["flagged"],
+            "flagged": lambda r: r["flagged"],
+            "supported": lambda r: r["fully_supported"]}[which]
+    for r in filter(pick, results):
+        row = r["row"]
+        print(f"--- {row['id']} right={r['right']} | {row['question']}", file=sys.stderr)
+        print(f"    A: {row['answer'][:300]}", file=sys.stderr)
+        for c in r["claims"]:
+            where = ""
+            if c.supported:
+                text = next(x.text for x in row["citations"] if x.number == c.source)
+                where = " <- …" + text[max(0, c.source_start - 80):c.source_end + 40].replace("\n", " ") + "…"
+            print(f"    {'OK ' if c.supported else 'NO '}{c.kind}: {c.text!r}{where}", file=sys.stderr)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("answers", type=Path, nargs="+", help="dumps written by answer_quality.py --dump")
+    parser.add_argument("--baseline", default="", metavar="REV", help="also run the check as it was at this git revision")
+    parser.add_argument("--show", choices=("missed", "flagged", "supported"), help="list those answers on stderr")
+    args = parser.parse_args()
+    from desktop_app.rag.claim_check import check_claims
+
+    rows = [row for path in args.answers for row in load_answers(path)]
+    results = verdicts(check_claims, rows)
+    out = {"benchmark": "claim_check_answers", "answers": len(rows), "models": sorted({r["model"] for r in rows}),
+           "now": claim_check_quality(results)}
+    if args.baseline:
+        out["baseline"] = {"revision": args.baseline,
+                           **claim_check_quality(verdicts(baseline_checker(args.baseline), rows))}
+    if args.show:
+        show(results, args.show)
+    print(json.dumps(out, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,93 @@
+"""Which cited documents are about what the question asks about.
+
+A small model given five passages often takes its figure from the wrong one: asked for the flight
+hours of the pilot in the Death Valley accident, it answers "435 hours", which a passage does
+state — in another accident's report. The figure is "in the sources", yet not a fact about the
+question's subject. Measured on the bundled model's real grounded answers, this was the most
+common wrong answer the claim check let through (benchmarks/claim_check_answers.py).
+
+The question names its subject with distinctive terms: names ("Death Valley", "Beech"), codes
+("A23", "N5921D") and dates ("November 2007"). A cited document is *on subject* when its passages
+hold one of those terms that not every cited document holds (such a term *tells them apart*);
+one holding none of them is about something else. When no term tells the documents apart, every document is on subject (the
+check cannot judge, so it does not).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Sequence
+
+from desktop_app.core.records import Citation
+
+# Capitalised words, and words with a digit and a letter ("A23", "PA-22-150", "N5921D").
+_TERM_RE = re.compile(r"(?<![\w-])(?:[A-Z][A-Za-z'’]+|(?=[\w-]*\d)(?=[\w-]*[A-Za-z])[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*)(?![\w-])")
+_YEAR_RE = re.compile(r"\b(?:19|20)\d{2}\b")
+# Long lower-case words name a subject too ("emicizumab", "hemophilia"): a trial is often named
+# by its drug or condition, never capitalised.
+_LONG_WORD_RE = re.compile(r"(?<![\w-])[a-z]{8,}(?![\w-])")
+_MONTHS = ("january february march april may june july august september october november december").split()
+# Words a question capitalises that do not name its subject.
+_COMMON = frozenset("""what which who whom whose when where why how was were is are did does do the a an in on at
+of for to from by with and or if that this these those according list name give describe explain summarise
+summarize compare report reports document documents page table section figure appendix fiscal year fy
+ntsb faa""".split()) | frozenset(_MONTHS)
+
+
+def subject_terms(question: str) -> list[str]:
+    """The question's names, codes and years, lower-cased: the terms that can name its subject.
+
+    Capitalised words count unless they open the sentence (without a digit) or are common.
+    """
+    terms: list[str] = []
+    for m in _TERM_RE.finditer(question):
+        word = m.group(0)
+        starts_sentence = m.start() == 0 or question[:m.start()].rstrip().endswith((".", "?", "!", ":"))
+        if word.lower() in _COMMON or (starts_sentence and not any(c.isdigit() for c in word)):
+            continue
+        terms.append(word.lower())
+    terms += _YEAR_RE.findall(question)
+    return list(dict.fromkeys(terms))
+
+
+def describing_words(question: str) -> list[str]:
+    """The question's long lower-case words ("emicizumab", "hemophilia", "professionals")."""
+    return list(dict.fromkeys(w.lower() for w in _LONG_WORD_RE.findall(question) if w.lower() not in _COMMON))
+
+
+def on_subject_sources(question: str, citations: Sequence[Citation]) -> set[str]:
+    """The cited documents (``Citation.source``) about the question's subject.
+
+    Every cited document when the question's names, codes and years do not tell them apart.
+    """
+    texts: dict[str, str] = {}
+    for citation in citations:
+        texts[citation.source] = texts.get(citation.source, "") + " " + citation.text.lower()
+    sources = set(texts)
+    names = subject_terms(question)
+    if len(sources) < 2 or not names:
+        return sources
+    telling_names = _telling(texts, names)
+    if not any(telling_names.values()):
+        return sources
+    # Judged by names; a document holding a telling describing word is on subject too. The words
+    # alone never rule a document out: "healthcare professionals" tells two interview studies
+    # apart less surely than "Access-H2O" tells a faucet trial from a haemophilia one.
+    telling_words = _telling(texts, describing_words(question))
+    return {source for source in sources if telling_names[source] or telling_words.get(source)}
+
+
+def _telling(texts: dict[str, str], terms: list[str]) -> dict[str, set[str]]:
+    """Per document, the terms it holds that not every document holds."""
+    held = {source: {t for t in terms if _holds(text, t)} for source, text in texts.items()}
+    everywhere = set.intersection(*held.values()) if held else set()
+    return {source: found - everywhere for source, found in held.items()}
+
+
+def _holds(text: str, term: str) -> bool:
+    """Is ``term`` in ``text`` as a word ("a23" is not in "ba230"); hyphens and spaces interchangeable."""
+    pattern = r"[\s-]?".join(re.escape(part) for part in re.split(r"[\s-]+", term))
+    return re.search(rf"(?<![a-z0-9]){pattern}(?![a-z0-9])", text) is not None
+
+
+__all__ = ["describing_words", "on_subject_sources", "subject_terms"]

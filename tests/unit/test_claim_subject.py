@@ -1,0 +1,85 @@
+"""A figure the sources state only in a document about something else is not supported (issue 16).
+
+The passages are the ones the bundled model was given for a real benchmark question (q007 of
+benchmarks/data/corpus_questions.jsonl), as the grounded prompt builder cut them from the NTSB
+reports in /work/shared/corpus; the model answered "435 hours", another pilot's flight time.
+"""
+
+from __future__ import annotations
+
+from desktop_app.core.records import Citation, Claim, ClaimCheck
+from desktop_app.rag.claim_check import check_claims, unsupported_note, unsupported_reason
+from desktop_app.rag.claim_subject import on_subject_sources, subject_terms
+
+DEATH_VALLEY = "ntsb-aviation-incident-accident-reports/20071231X02009.pdf"
+OTHER_ACCIDENT = "ntsb-aviation-incident-accident-reports/20080122X00080.pdf"
+QUESTION = "How many total flight hours did the pilot of the Beech A23 that crashed at Death Valley in November 2007 have?"
+CITATIONS = [
+    Citation(1, DEATH_VALLEY, 1,
+             "… Location: Death Valley, CA Accident Number: SEA08CA049 Date & Time: 11/29/2007, 0830 PST Registration: "
+             "N8770M Aircraft: Beech A23 Aircraft Damage: Substantial … 1 None … Part 91: … Analysis The pilot reported "
+             "that during the landing on runway 5, the touchdown was hard and the airplane bounced"),
+    Citation(2, DEATH_VALLEY, 2,
+             "… Certificate: … No … 08/01/2006 … Flight Time: 119 hours (Total, all aircraft), 39 hours (Total, this make "
+             "and model), 29 hours (Last 90 days, all aircraft), 13 hours (Last 30 days, all aircraft) Aircraft and "
+             "Owner/Operator Information … … Model/Series: A23 Aircraft Category: Airplane …"),
+    Citation(3, OTHER_ACCIDENT, 2,
+             "… 11/01/2007 … 05/01/2007 Flight Time: 435 hours (Total, all aircraft), 233 hours (Total, this make and "
+             "model), 370 hours (Pilot In Command, all aircraft), 69 hours (Last 90 days, all aircraft) Student Pilot "
+             "Information Certificate: … Flight Time: …"),
+]
+
+
+def test_the_question_names_its_subject_with_names_codes_and_years():
+    assert subject_terms(QUESTION) == ["beech", "a23", "death", "valley", "2007"]
+    assert subject_terms("What was the registration number of the Piper PA-22-150 near Tallahassee?") == \
+        ["piper", "pa-22-150", "tallahassee"]
+    assert subject_terms("How many people died?") == []
+
+
+def test_the_document_holding_the_questions_terms_is_on_subject():
+    assert on_subject_sources(QUESTION, CITATIONS) == {DEATH_VALLEY}
+
+
+def test_another_pilots_flight_time_is_not_supported_and_says_where_it_was_found():
+    check = check_claims("The pilot had a total flight time of 435 hours [3].", CITATIONS, QUESTION)
+    (claim,) = check.claims
+    assert (claim.text, claim.supported, claim.reason, claim.source) == ("435", False, Claim.OTHER_SUBJECT, 3)
+    assert unsupported_note(check) == "Check: '435' is stated only in a source about something else."
+    assert unsupported_reason(claim) == "stated only in source [3], which is about something else"
+
+
+def test_the_pilots_own_flight_time_is_supported_by_its_report():
+    (claim,) = check_claims("The pilot had 119 hours of total flight time.", CITATIONS, QUESTION).claims
+    assert (claim.supported, claim.reason, claim.source) == (True, "", 2)
+
+
+def test_the_on_subject_document_is_searched_before_the_passage_the_sentence_cites():
+    # "13 hours (Last 30 days)" is in both reports here; a wrong [3] does not make it a fact about
+    # the other accident.
+    citations = [CITATIONS[0], CITATIONS[1], Citation(3, OTHER_ACCIDENT, 2, CITATIONS[2].text + " 13 hours (Last 30 days)")]
+    claims = check_claims("The pilot flew 13 hours in the last 30 days [3].", citations, QUESTION).claims
+    claim = next(c for c in claims if c.text == "13")
+    assert (claim.supported, claim.source) == (True, 2)
+
+
+def test_without_terms_that_tell_documents_apart_every_document_is_on_subject():
+    question = "How many total flight hours did the pilot have?"
+    assert on_subject_sources(question, CITATIONS) == {DEATH_VALLEY, OTHER_ACCIDENT}
+    (claim,) = check_claims("The pilot had 435 hours [3].", CITATIONS, question).claims
+    assert claim.supported
+
+
+def test_a_missing_figure_and_one_from_another_subject_are_named_apart():
+    check = check_claims("The pilot had 435 hours, and 77 hours in the last month.", CITATIONS, QUESTION)
+    assert unsupported_note(check) == ("Check: '77' is not found in the sources; "
+                                       "'435' is stated only in a source about something else.")
+
+
+def test_the_reason_survives_a_saved_conversation():
+    check = check_claims("The pilot had 435 hours [3].", CITATIONS, QUESTION)
+    again = ClaimCheck.from_json(check.to_json())
+    assert again == check and again.claims[0].reason == Claim.OTHER_SUBJECT
+    # A claim saved before reasons existed reads as "not found".
+    old = {"claims": [{"text": "14-18", "kind": "range", "supported": False, "start": 0, "end": 5}]}
+    assert ClaimCheck.from_json(old).claims[0].reason == ""
