@@ -90,6 +90,7 @@ _SENTENCE_OPENERS = re.compile(r"(?:^|[\n.!?:;]|\n\s*(?:[-*•]|\d+[.)]))\s*[\"'
 # ---------------------------------------------------------------- what is not a claim
 
 _MARKER_RE = re.compile(r"\[\d+(?:\s*[,–-]\s*\d+)*\]")  # citation markers [1], [1, 2], [1-3]
+_SLASHED_RE = re.compile(r"(?<![\w/])\d+(?:/\d+)+(?![\w/])")
 _LIST_NUMBER_RE = re.compile(r"(?m)^[ \t]*(?:\d{1,2}[.)]|\(\d{1,2}\))(?=\s)")  # "1." "2)" "(3)" opening a line
 
 
@@ -172,6 +173,12 @@ def extract(text: str, *, passage: bool = False) -> list[Mention]:
             word = (m.group("word") or "").lower()
             value = _ORDINALS[word] if word else int(m.group("num"))
             add(Mention("ordinal", m.start(), m.end(), m.group(0), value, key=word not in WEAK_ORDINALS))
+    if passage:
+        # "Protocol Number 2 (14/02/23)": a number glued to others by slashes is part of a date
+        # or a fraction, never the count an answer states ("14 months").
+        for m in _SLASHED_RE.finditer(text):
+            if free(*m.span()):
+                take(*m.span())
     amounts = [a for a in _amounts(text, passage) if free(a.start, a.end)]
     for a in _ranges(text, amounts):
         add(a)

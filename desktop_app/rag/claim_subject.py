@@ -6,8 +6,8 @@ state — in another accident's report. The figure is "in the sources", yet not 
 question's subject. Measured on the bundled model's real grounded answers, this was the most
 common wrong answer the claim check let through (benchmarks/claim_check_answers.py).
 
-The question names its subject with distinctive terms: names ("Death Valley", "Beech"), codes
-("A23", "N5921D") and dates ("November 2007"). A cited document is *on subject* when its passages
+The question names its subject with distinctive terms: names ("Death Valley", "Beech") and codes
+("A23", "N5921D"); its years and long words ("2007", "emicizumab") describe it. A cited document is *on subject* when its passages
 hold one of those terms that not every cited document holds (such a term *tells them apart*);
 one holding none of them is about something else. When no term tells the documents apart, every document is on subject (the
 check cannot judge, so it does not).
@@ -35,7 +35,7 @@ ntsb faa""".split()) | frozenset(_MONTHS)
 
 
 def subject_terms(question: str) -> list[str]:
-    """The question's names, codes and years, lower-cased: the terms that can name its subject.
+    """The question's names and codes, lower-cased: the terms that name its subject.
 
     Capitalised words count unless they open the sentence (without a digit) or are common.
     """
@@ -46,19 +46,22 @@ def subject_terms(question: str) -> list[str]:
         if word.lower() in _COMMON or (starts_sentence and not any(c.isdigit() for c in word)):
             continue
         terms.append(word.lower())
-    terms += _YEAR_RE.findall(question)
     return list(dict.fromkeys(terms))
 
 
 def describing_words(question: str) -> list[str]:
-    """The question's long lower-case words ("emicizumab", "hemophilia", "professionals")."""
-    return list(dict.fromkeys(w.lower() for w in _LONG_WORD_RE.findall(question) if w.lower() not in _COMMON))
+    """The question's years and long lower-case words ("2007", "emicizumab", "professionals").
+
+    A year is weak: a report about one accident states the dates of others' inspections too.
+    """
+    words = _YEAR_RE.findall(question) + [w.lower() for w in _LONG_WORD_RE.findall(question)]
+    return list(dict.fromkeys(w for w in words if w not in _COMMON))
 
 
 def on_subject_sources(question: str, citations: Sequence[Citation]) -> set[str]:
     """The cited documents (``Citation.source``) about the question's subject.
 
-    Every cited document when the question's names, codes and years do not tell them apart.
+    Every cited document when the question's names and codes do not tell them apart.
     """
     texts: dict[str, str] = {}
     for citation in citations:

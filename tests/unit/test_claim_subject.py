@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from desktop_app.core.records import Citation, Claim, ClaimCheck
 from desktop_app.rag.claim_check import check_claims, unsupported_note, unsupported_reason
-from desktop_app.rag.claim_subject import on_subject_sources, subject_terms
+from desktop_app.rag.claim_subject import describing_words, on_subject_sources, subject_terms
 
 DEATH_VALLEY = "ntsb-aviation-incident-accident-reports/20071231X02009.pdf"
 OTHER_ACCIDENT = "ntsb-aviation-incident-accident-reports/20080122X00080.pdf"
@@ -31,7 +31,8 @@ CITATIONS = [
 
 
 def test_the_question_names_its_subject_with_names_codes_and_years():
-    assert subject_terms(QUESTION) == ["beech", "a23", "death", "valley", "2007"]
+    assert subject_terms(QUESTION) == ["beech", "a23", "death", "valley"]
+    assert describing_words(QUESTION) == ["2007"]
     assert subject_terms("What was the registration number of the Piper PA-22-150 near Tallahassee?") == \
         ["piper", "pa-22-150", "tallahassee"]
     assert subject_terms("How many people died?") == []
@@ -83,3 +84,17 @@ def test_the_reason_survives_a_saved_conversation():
     # A claim saved before reasons existed reads as "not found".
     old = {"claims": [{"text": "14-18", "kind": "range", "supported": False, "start": 0, "end": 5}]}
     assert ClaimCheck.from_json(old).claims[0].reason == ""
+
+
+def test_a_number_inside_a_slashed_date_does_not_support_a_count():
+    # NCT06152666_Prot_000.pdf, page 3: the model answered "14 months" from the protocol's date.
+    passage = ("Understanding enablers, barriers, and unexpected outcomes associated with adoption of routine day-case "
+               "surgery pathways for common endourology operations: Qualitative interviews with Title of Study "
+               "healthcare professionals. Protocol Number 2 (14/02/23) … TBC … reached Study Design Semi-structured "
+               "qualitative interviews")
+    citations = [Citation(1, "nih-clinical-trial-protocols/NCT06152666_Prot_000.pdf", 3, passage)]
+    question = "How long is the study duration of the qualitative interview study with healthcare professionals?"
+    (claim,) = check_claims("The study duration is 14 months [1].", citations, question).claims
+    assert not claim.supported
+    (claim,) = check_claims("This is protocol number 2 [1].", citations, question).claims
+    assert claim.supported
