@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from desktop_app.core.records import ClaimCheck, Message
+from desktop_app.core.records import Claim, ClaimCheck, Message
 from desktop_app.llm.base import GenerationRequest
 
 # Tokens the added instruction may take; the answer's budget shrinks by this much so the longer
@@ -30,7 +30,7 @@ def wants_recheck(check: ClaimCheck | None) -> bool:
 
 def recheck_notice(check: ClaimCheck) -> str:
     """The note shown above the second answer (and saved with it)."""
-    return (f"The first answer stated {_quoted(check)}, which the sources do not contain; "
+    return (f"The first answer stated {_quoted(check)}, {_why(check, 'the sources')}; "
             "this answer was asked again, copying figures from the sources.")
 
 
@@ -38,13 +38,20 @@ def stricter_request(request: GenerationRequest, check: ClaimCheck) -> Generatio
     """``request`` with a stricter instruction after the question: copy the figure, or decline."""
     if not request.messages:
         return request
-    instruction = (f"\n\nYour first answer stated {_quoted(check)}, which the sources above do not contain. "
+    instruction = (f"\n\nYour first answer stated {_quoted(check)}, {_why(check, 'the sources above')}. "
                    "Answer again in one or two sentences. Copy each figure, date and name exactly as a "
                    "source writes it and cite that source like [1]. If no source states the answer, "
                    "say that the documents do not contain it.")
     *earlier, last = request.messages
     messages = (*earlier, Message(last.role, last.content + instruction))
     return replace(request, messages=messages, max_tokens=max(1, request.max_tokens - INSTRUCTION_TOKENS))
+
+
+def _why(check: ClaimCheck, sources: str) -> str:
+    """What is wrong with the quoted figures: absent, or stated only of something else."""
+    if all(c.reason == Claim.OTHER_SUBJECT for c in check.unsupported_key):
+        return f"which {sources} state only about something other than what the question asks"
+    return f"which {sources} do not contain"
 
 
 def _quoted(check: ClaimCheck) -> str:

@@ -122,3 +122,17 @@ def test_route_events_name_the_same_local_model(store):
     backend = FakeBackend(model_name="local-model").enqueue(WRONG, RIGHT)
     routes = [e for e in run(store, backend) if isinstance(e, RouteEvent)]
     assert [(r.route, r.model) for r in routes] == [("local", "local-model")] * 2
+
+
+def test_the_retry_says_whether_a_figure_is_absent_or_stated_of_something_else():
+    from desktop_app.core.records import Claim, ClaimCheck, Message
+    from desktop_app.llm.base import GenerationRequest
+    from desktop_app.services.answer_recheck import recheck_notice, stricter_request
+
+    absent = ClaimCheck((Claim("77", "number", 0, 2, False),))
+    elsewhere = ClaimCheck((Claim("435", "number", 0, 3, False, source=3, reason=Claim.OTHER_SUBJECT),))
+    request = GenerationRequest(messages=(Message("user", "How many hours?"),), max_tokens=256)
+    assert "“77”, which the sources above do not contain." in stricter_request(request, absent).messages[-1].content
+    assert ("“435”, which the sources above state only about something other than what the question asks."
+            in stricter_request(request, elsewhere).messages[-1].content)
+    assert recheck_notice(elsewhere).startswith("The first answer stated “435”, which the sources state only about")
