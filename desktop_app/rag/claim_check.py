@@ -22,6 +22,7 @@ from typing import Sequence
 from desktop_app.core.records import Citation, Claim, ClaimCheck
 from desktop_app.rag.claim_extract import Mention, Quantity, acronym_of, extract, quantities
 from desktop_app.rag.claim_subject import on_subject_sources
+from desktop_app.rag.claim_units import counts_the_same, stem, word_after
 
 RANGE_ENDS_WITHIN = 80  # characters: a range's ends stated apart ("from 10 ... to 12") must be this close
 # A small count ("4 knots", "Visit 2") is on almost every page somewhere: below this value a plain
@@ -38,10 +39,6 @@ _STOPWORDS = frozenset("""a an the and or of to in on at by for with from as is 
 that these those there their they he she his her we our you your not no than then so such also which who whom what
 when where how all any each per about over under up down into out more less most least only answer answers document
 documents source sources state states stated says said according some other""".split())
-_UNIT_ABBREVIATIONS = {"wk": "week", "wks": "week", "hr": "hour", "hrs": "hour", "min": "minute", "mins": "minute",
-                       "sec": "second", "secs": "second", "yr": "year", "yrs": "year", "mo": "month", "mos": "month",
-                       "ft": "foot", "feet": "foot", "kt": "knot", "kts": "knot", "lb": "pound", "lbs": "pound",
-                       "mi": "mile", "nm": "mile", "pts": "point"}
 _PASSAGE_SENTENCE_END_RE = re.compile(r"[.!?](?=\s+[A-Z(])")
 _SENTENCE_END_RE = re.compile(r"[.!?](?=\s|$)|\n")
 _MARKERS_AFTER_RE = re.compile(r"(?:\s*\[\d+(?:\s*[,–-]\s*\d+)*\])+")
@@ -76,7 +73,8 @@ def check_claims(answer: str, citations: Sequence[Citation], question: str = "")
         # On-subject documents first, then the passages the sentence cites (stable).
         order = sorted(passages, key=lambda p: (p.citation.source not in on_subject, p.citation.number not in cited))
         context = sentences.context_stems(mention)
-        where = next(((p, span) for p in order if (span := p.find(mention, context)) is not None), None)
+        counted = word_after(answer, mention.end)
+        where = next(((p, span) for p in order if (span := p.find(mention, context, counted)) is not None), None)
         if where is None:
             claims.append(Claim(mention.text, mention.kind, mention.start, mention.end, False, key=mention.key))
         else:
@@ -128,20 +126,22 @@ class _Passage:
         self.citation = citation
         self.text = citation.text
         self.mentions = extract(citation.text, passage=True)
-        self._words = [(m.start(), _stem(m.group(0))) for m in _WORD_RE.finditer(citation.text)]
+        self._words = [(m.start(), stem(m.group(0))) for m in _WORD_RE.finditer(citation.text)]
         # Full stops before a capital: page text often has none (form fields), but where it has
         # them, "at 8 knots. Student Age: 32" keeps "knots" away from the 32.
         self._sentence_ends = [m.end() for m in _PASSAGE_SENTENCE_END_RE.finditer(citation.text)]
         self._acronym_spans: dict[str, tuple[int, int]] | None = None
 
-    def find(self, claim: Mention, context: frozenset[str] = frozenset()) -> tuple[int, int] | None:
+    def find(self, claim: Mention, context: frozenset[str] = frozenset(),
+             counted: tuple[str, bool] | None = None) -> tuple[int, int] | None:
         """The span in this passage that states ``claim``, or None.
 
         ``context``: stems of the words beside the claim in the answer; a figure stated near one
-        of them is preferred, and a small plain number needs one (see SMALL_NUMBER).
+        of them is preferred, and a small plain number needs one (see SMALL_NUMBER). ``counted``:
+        the word after the claim in the answer (``claim_units.word_after``), what it counts.
         """
         if claim.kind in ("number", "percent", "money"):
-            return self._find_quantity(claim, context)
+            return self._find_quantity(claim, context, counted)
         if claim.kind == "range":
             return self._find_range(claim)
         if claim.kind == "date":
@@ -157,9 +157,11 @@ class _Passage:
             return self._search(r"[\s-]?".join(re.escape(c) for c in claim.value))
         return self._find_name(claim)
 
-    def _find_quantity(self, claim: Mention, context: frozenset[str]) -> tuple[int, int] | None:
+    def _find_quantity(self, claim: Mention, context: frozenset[str],
+                       counted: tuple[str, bool] | None) -> tuple[int, int] | None:
         candidates = [m for m in self.mentions if not (m.kind == "date" and claim.value.step < 1)
-                      and any(_same_quantity(claim.value, q) for q in quantities(m))]
+                      and any(_same_quantity(claim.value, q) for q in quantities(m))
+                      and counts_the_same(counted, word_after(self.text, m.end))]
         near = next((m for m in candidates if context and self._near(m, context)), None)
         if near is not None:
             return near.start, near.end
@@ -173,7 +175,7 @@ class _Passage:
         i = bisect.bisect_right(self._sentence_ends, mention.start)
         lo = max(mention.start - CONTEXT_CHARS, self._sentence_ends[i - 1] if i else 0)
         hi = min(mention.end + CONTEXT_CHARS, self._sentence_ends[i] if i < len(self._sentence_ends) else len(self.text))
-        return any(lo <= start <= hi and stem in context for start, stem in self._words)
+        return any(lo <= start <= hi and word in context for start, word in self._words)
 
     def _find_range(self, claim: Mention) -> tuple[int, int] | None:
         lo, hi = claim.value
@@ -267,15 +269,6 @@ def _year_signature(m: Mention) -> tuple:
     return ("none",)
 
 
-def _stem(word: str) -> str:
-    """A crude stem that lets "knots"/"knot", "days"/"day" and "patients"/"patient" meet (no plural
-    "s", then the first 5 letters), with the abbreviations of units written out ("wks" = "weeks")."""
-    word = word.lower()
-    if len(word) > 3 and word.endswith("s"):
-        word = word[:-1]
-    return _UNIT_ABBREVIATIONS.get(word, word)[:5]
-
-
 def _reference_spans(answer: str, citations: Sequence[Citation]) -> list[tuple[int, int]]:
     """Where the answer names its sources ("page 7", "DOT2022.pdf"): pointers, not claims."""
     spans = [m.span() for m in _PAGE_REF_RE.finditer(answer)]
@@ -306,7 +299,7 @@ class _Sentences:
         before, after = self.around(mention.start, mention.end)
         left = _WORD_RE.findall(self.answer, before, mention.start)[-CONTEXT_WORDS:]
         right = _WORD_RE.findall(self.answer, mention.end, after)[:CONTEXT_WORDS]
-        return frozenset(_stem(w) for w in left + right if w.lower() not in _STOPWORDS)
+        return frozenset(stem(w) for w in left + right if w.lower() not in _STOPWORDS)
 
     def cited_numbers(self, mention: Mention) -> set[int]:
         """The citation numbers of the claim's sentence, with markers just after its full stop."""
