@@ -247,6 +247,8 @@ def main() -> int:
     parser.add_argument("--sets", nargs="+", default=["general", "grounded", "offtopic"])
     parser.add_argument("--limit", type=int, default=0, help="at most this many questions per set (0 = all)")
     parser.add_argument("--every", type=int, default=1, help="take every Nth question of each set (a spread-out sample)")
+    parser.add_argument("--offset", type=int, default=0, help="with --every, start at this question (0-based): "
+                                                              "--every 2 --offset 1 is the half --every 2 leaves out")
     parser.add_argument("--index-home", default=str(CACHE / "answer-quality-home"))
     parser.add_argument("--threads", type=int, default=0)
     parser.add_argument("--json", action="store_true", help="print only the JSON object")
@@ -261,7 +263,7 @@ def main() -> int:
             "grounded": grounded if "grounded" in args.sets else [],
             "offtopic": load("offtopic_questions.jsonl") if "offtopic" in args.sets else []}
     if args.every > 1:
-        sets = {k: v[:: args.every] for k, v in sets.items()}
+        sets = {k: v[args.offset:: args.every] for k, v in sets.items()}
     if args.limit:
         sets = {k: v[: args.limit] for k, v in sets.items()}
     index_home = Path(args.index_home)

@@ -7,7 +7,7 @@ question's subject. Measured on the bundled model's real grounded answers, this 
 common wrong answer the claim check let through (benchmarks/claim_check_answers.py).
 
 The question names its subject with distinctive terms: names ("Death Valley", "Beech") and codes
-("A23", "N5921D"); its years and long words ("2007", "emicizumab") describe it. A cited document is *on subject* when its passages
+("A23", "N5921D"); its long words ("emicizumab") describe it. A cited document is *on subject* when its passages
 hold one of those terms that not every cited document holds (such a term *tells them apart*);
 one holding none of them is about something else. When no term tells the documents apart, every document is on subject (the
 check cannot judge, so it does not).
@@ -22,7 +22,6 @@ from desktop_app.core.records import Citation
 
 # Capitalised words, and words with a digit and a letter ("A23", "PA-22-150", "N5921D").
 _TERM_RE = re.compile(r"(?<![\w-])(?:[A-Z][A-Za-z'’]+|(?=[\w-]*\d)(?=[\w-]*[A-Za-z])[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*)(?![\w-])")
-_YEAR_RE = re.compile(r"\b(?:19|20)\d{2}\b")
 # Long lower-case words name a subject too ("emicizumab", "hemophilia"): a trial is often named
 # by its drug or condition, never capitalised.
 _LONG_WORD_RE = re.compile(r"(?<![\w-])[a-z]{8,}(?![\w-])")
@@ -50,12 +49,12 @@ def subject_terms(question: str) -> list[str]:
 
 
 def describing_words(question: str) -> list[str]:
-    """The question's years and long lower-case words ("2007", "emicizumab", "professionals").
+    """The question's long lower-case words ("emicizumab", "hemophilia", "professionals").
 
-    A year is weak: a report about one accident states the dates of others' inspections too.
+    Not its years: a report about one accident states the dates of other events too ("Last
+    Inspection: 11/01/2007"), so a year tells nothing of which accident a document is about.
     """
-    words = _YEAR_RE.findall(question) + [w.lower() for w in _LONG_WORD_RE.findall(question)]
-    return list(dict.fromkeys(w for w in words if w not in _COMMON))
+    return list(dict.fromkeys(w.lower() for w in _LONG_WORD_RE.findall(question) if w.lower() not in _COMMON))
 
 
 def on_subject_sources(question: str, citations: Sequence[Citation]) -> set[str]:
