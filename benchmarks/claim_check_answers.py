@@ -38,7 +38,8 @@ def load_answers(path: Path) -> list[dict]:
         row = json.loads(line)
         if row.get("set") != "grounded" or not row.get("answer"):
             continue
-        row["citations"] = [Citation(s["n"], s["source"], s["page"], s["text"]) for s in row["sources"]]
+        row["citations"] = [Citation(s["n"], s["source"], s["page"], s["text"], document=s.get("document", ""))
+                            for s in row["sources"]]
         rows.append(row)
     return rows
 

@@ -67,6 +67,9 @@ class Hit:
     on_device_only: bool = False
     similarity: float | None = None
     unit: str = ""  # the cited part when it is not a page: "slide 3", "Sheet Budget, rows 2–40"
+    # What the document is, from its metadata ("National Transportation Safety Board · Aviation
+    # Accident Final Report, Death Valley, CA · November 29, 2007"); "" when unknown.
+    document: str = ""
 
     @property
     def place(self) -> str:
@@ -87,6 +90,7 @@ class Citation:
     # highlight; None for the citation as a whole. Not saved: claims carry their own spans.
     highlight: tuple[int, int] | None = None
     unit: str = ""  # see Hit.unit; saved only when set
+    document: str = ""  # see Hit.document; saved only when set
 
     @property
     def place(self) -> str:
@@ -96,6 +100,8 @@ class Citation:
         data = {"n": self.number, "source": self.source, "page": self.page, "text": self.text, "score": self.score}
         if self.unit:
             data["unit"] = self.unit
+        if self.document:
+            data["document"] = self.document
         return data
 
 

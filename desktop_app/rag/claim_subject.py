@@ -64,7 +64,10 @@ def on_subject_sources(question: str, citations: Sequence[Citation]) -> set[str]
     """
     texts: dict[str, str] = {}
     for citation in citations:
-        texts[citation.source] = texts.get(citation.source, "") + " " + citation.text.lower()
+        # The document's label names its subject even where the passage does not ("Aviation
+        # Accident Final Report, Death Valley, CA" above a page of pilot hours).
+        about = f"{citation.document} " if citation.document and citation.source not in texts else ""
+        texts[citation.source] = texts.get(citation.source, "") + " " + (about + citation.text).lower()
     sources = set(texts)
     names = subject_terms(question)
     if len(sources) < 2 or not names:

@@ -111,6 +111,15 @@ def strip_header(text: str, page: int, unit: str = "") -> str:
     return text
 
 
+def document_label(text: str, page: int, unit: str = "") -> str:
+    """The document part of the header ``header`` put in front of ``text`` ("" when it has none):
+    the header without its page, e.g. "Office of Personnel Management · Annual Performance Report
+    Fiscal Year 2019"."""
+    first, sep, _rest = text.partition("\n")
+    suffix = f"{HEADER_SEP}{unit or f'page {page}'}"
+    return first[: -len(suffix)] if sep and first.endswith(suffix) else ""
+
+
 def _short(title: str) -> str:
     words = title.split()
     return " ".join(words[:MAX_TITLE_WORDS]) + ("…" if len(words) > MAX_TITLE_WORDS else "")

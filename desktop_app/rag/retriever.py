@@ -20,7 +20,7 @@ from typing import Callable, Literal, Mapping, Sequence
 
 from desktop_app.core.records import Hit
 from desktop_app.rag import query_hints
-from desktop_app.rag.doc_meta import DocumentMeta, strip_header
+from desktop_app.rag.doc_meta import DocumentMeta, document_label, strip_header
 from desktop_app.rag.embedder import Embedder
 from desktop_app.rag.keyword_store import KeywordStore
 from desktop_app.rag.vector_store import StoredChunk, VectorStore
@@ -262,7 +262,8 @@ class HybridRetriever:
             text = _page_text([chunks[cid] for cid in ids])
             hits.append(Hit(source=best.source, page=best.page, text=text, score=round(fused[ids[0]], 6),
                             collection=best.collection, chunk_id=ids[0], on_device_only=best.collection in private,
-                            similarity=round(similarity[ids[0]], 4), unit=best.unit))
+                            similarity=round(similarity[ids[0]], 4), unit=best.unit,
+                            document=document_label(best.text, best.page, best.unit)))
         return hits
 
 

@@ -86,6 +86,9 @@ def test_a_question_naming_a_year_or_latest_finds_that_report(tmp_path):
     hits = retriever.retrieve("What was OPM's collaborative management score in FY 2019?", k=5)
     assert hits and all(h.source.endswith("2019-annual-performance-report.pdf") for h in hits)
     assert any("65.1%" in h.text for h in hits)
+    # Each hit says which report it is from (the model is shown it beside the passage).
+    assert all("Annual Performance Report" in h.document and "2019" in h.document and "page" not in h.document
+               for h in hits)
     latest = retriever.retrieve("What was the collaborative management score target in the latest annual performance report?", k=3)
     assert latest and all(h.source.endswith("2020-annual-performance-report.pdf") for h in latest)
     compared = retriever.retrieve("Compare the collaborative management score in FY 2018 and FY 2019", k=5)

@@ -100,3 +100,14 @@ def test_a_number_inside_a_slashed_date_does_not_support_a_count():
     assert not claim.supported
     (claim,) = check_claims("This is protocol number 2 [1].", citations, question).claims
     assert claim.supported
+
+
+def test_the_document_label_names_the_subject_when_the_passage_does_not():
+    # Page 2 of each report holds only the pilot's hours; the labels say which accident it is.
+    label = "National Transportation Safety Board · Aviation Accident Final Report, {} · {}"
+    citations = [Citation(1, DEATH_VALLEY, 2, CITATIONS[1].text, document=label.format("Death Valley, CA", "November 29, 2007")),
+                 Citation(2, OTHER_ACCIDENT, 2, CITATIONS[2].text, document=label.format("Murfreesboro, TN", "November 16, 2007"))]
+    question = "How many total flight hours did the pilot of the plane that crashed at Death Valley have?"
+    assert on_subject_sources(question, citations) == {DEATH_VALLEY}
+    (claim,) = check_claims("The pilot had 435 hours [2].", citations, question).claims
+    assert (claim.supported, claim.reason) == (False, Claim.OTHER_SUBJECT)

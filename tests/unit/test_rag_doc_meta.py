@@ -200,3 +200,13 @@ def test_justified_prose_is_not_taken_for_a_table_row():
         "(GM-CSF),   11.   eltrombopag,   2   at   least   weeks   between   hemoglobin",
     ])
     assert rewrite_tables(prose) == prose
+
+
+def test_the_document_label_is_the_header_without_its_page():
+    from desktop_app.rag.doc_meta import document_label
+
+    text = "Office of Personnel Management · Annual Performance Report Fiscal Year 2019 · page 26\nGoal 1 ..."
+    assert document_label(text, 26) == "Office of Personnel Management · Annual Performance Report Fiscal Year 2019"
+    assert document_label("Budget · Sheet Budget, rows 2–40\nrow", 1, "Sheet Budget, rows 2–40") == "Budget"
+    assert document_label("A chunk without a header\nsecond line", 3) == ""
+    assert document_label("page 3\ntext", 3) == ""

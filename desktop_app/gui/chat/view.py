@@ -219,7 +219,8 @@ def _citations_from(sources: list[dict]) -> list[Citation]:
     for s in sources:
         try:
             out.append(Citation(int(s.get("n", s.get("number", 0))), str(s.get("source", "")), int(s.get("page", 0)),
-                                str(s.get("text", "")), float(s.get("score", 0.0)), unit=str(s.get("unit", "") or "")))
+                                str(s.get("text", "")), float(s.get("score", 0.0)), unit=str(s.get("unit", "") or ""),
+                                document=str(s.get("document", "") or "")))
         except (TypeError, ValueError):
             continue
     return out
