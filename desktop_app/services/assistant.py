@@ -127,10 +127,11 @@ class Assistant:
             retriever = self._retriever_factory()
             if retriever is not None:
                 hits = list(retriever.retrieve(question, k=self.settings.rag.top_k, collections=searched))
-        if hits and names_nothing_here(question, (h.text for h in hits)):
-            # The question names something (a company, a place, a drug) that no passage mentions:
-            # the passages only share a year or a common word with it, and a small model would
-            # invent an answer from them. See services/named_terms.py for the measurement.
+        if hits and names_nothing_here(question, (f"{h.document}\n{h.text}" for h in hits)):
+            # The question names something (a company, a place, a drug) that no passage mentions
+            # (nor its document's label: "Lutronic, Inc. · Clinical Protocol"): the passages only
+            # share a year or a common word with it, and a small model would invent an answer
+            # from them. See services/named_terms.py and benchmarks/decline_rule.py.
             hits = []
         documents_in_play = bool(collections) or bool(hits)
 

@@ -5,13 +5,18 @@ with the question ("What was Apple's revenue in Q3 2023?" matches every page say
 a small model then invents an answer from them ("$12,000"). A question that names a company, a
 place, a drug or an agency that none of the passages mention cannot be answered from them, so the
 Assistant says the documents do not contain it instead of asking the model. Pure text: no model.
-Measured in benchmarks/answer_quality.py (offtopic vs grounded questions over ../shared/corpus).
+The same holds for a rare word the question names in lower case ("semaglutide", "glioblastoma":
+``rag.word_rarity``) that no passage contains. Measured by benchmarks/decline_rule.py (which
+questions are declined before the model, on-topic vs off-topic, over ../shared/corpus) and
+end to end in benchmarks/answer_quality.py.
 """
 
 from __future__ import annotations
 
 import re
 from typing import Iterable
+
+from desktop_app.rag.word_rarity import rare_words
 
 # Capitalised words that start questions or name nothing in particular.
 _COMMON = frozenset("""
@@ -49,14 +54,20 @@ def named_terms(question: str) -> list[str]:
 def unmentioned_names(question: str, passages: Iterable[str]) -> list[str]:
     """The question's named terms that appear in none of ``passages`` (compared by their start)."""
     terms = named_terms(question)
-    if not terms:
-        return []
-    text = " ".join(p.lower() for p in passages)
-    return [t for t in terms if not re.search(r"\b" + re.escape(t[:6]), text)]
+    return _absent(terms, list(passages)) if terms else []
 
 
 def names_nothing_here(question: str, passages: Iterable[str]) -> bool:
-    """True when the question names something and none of its names is in the passages."""
+    """True when the question names something and none of its names is in the passages, or it
+    names a rare word (a drug, a disease) that none of them contains."""
     passages = list(passages)
     terms = named_terms(question)
-    return bool(terms) and len(unmentioned_names(question, passages)) == len(terms)
+    if terms and len(unmentioned_names(question, passages)) == len(terms):
+        return True
+    return bool(_absent(rare_words(question), passages))
+
+
+def _absent(terms: list[str], passages: list[str]) -> list[str]:
+    """The terms none of ``passages`` contains (compared by their first six letters)."""
+    text = " ".join(p.lower() for p in passages)
+    return [t for t in terms if not re.search(r"\b" + re.escape(t[:6]), text)]

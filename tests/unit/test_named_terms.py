@@ -37,3 +37,27 @@ def test_a_question_is_declined_only_when_none_of_its_names_is_in_the_passages(q
 
 def test_unmentioned_names_lists_what_is_missing():
     assert unmentioned_names("Was the Piper near Orlando damaged?", [NTSB]) == ["orlando"]
+
+
+# nih-clinical-trial-protocols/NCT06152900_Prot_SAP_000.pdf: the passage does not name the sponsor; its label does.
+LUTRONIC_LABEL = "Lutronic, Inc. · Clinical Protocol · Prospective Clinical Evaluation of the Safety and Efficacy"
+LUTRONIC = "A total of up to 30 subjects will be enrolled at up to 3 investigational sites."
+
+
+def test_rare_words_are_the_ones_the_vocabulary_splits_into_many_pieces():
+    from desktop_app.rag.word_rarity import rare_words
+
+    assert rare_words("What was the primary endpoint of the semaglutide weight-loss trial?") == ["semaglutide"]
+    assert "glioblastoma" in rare_words("What was the median overall survival in the glioblastoma temozolomide trial?")
+    assert rare_words("Which patients are eligible and when are they enrolled, per the schedule?") == []
+
+
+@pytest.mark.parametrize("question, passages, declined", [
+    ("What was the primary endpoint of the semaglutide weight-loss trial?", [LUTRONIC, OPM], True),
+    ("How many subjects will the trial enroll?", [LUTRONIC], False),
+    # The sponsor is named only in the document's label, which the Assistant reads with the passage.
+    ("How many subjects will the Lutronic muscle stimulation study enroll?", [f"{LUTRONIC_LABEL}\n{LUTRONIC}"], False),
+    ("How many subjects will the Lutronic muscle stimulation study enroll?", [LUTRONIC], True),
+])
+def test_a_rare_word_no_passage_contains_declines_as_a_missing_name_does(question, passages, declined):
+    assert names_nothing_here(question, passages) is declined

@@ -1,0 +1,43 @@
+"""The Assistant declines, without the model, a question naming what no passage (nor its document's
+label) mentions (services/named_terms.py), and asks the model when the label names it."""
+
+from __future__ import annotations
+
+import pytest
+
+from desktop_app.config.settings import Settings
+from desktop_app.core.conversation_store import ConversationStore
+from desktop_app.core.records import DoneEvent, Hit
+from desktop_app.llm.fake import FakeBackend
+from desktop_app.services.assistant import Assistant
+from tests.assistant_helpers import ask
+from tests.unit.assistant_fakes import FakeRetriever, fake_grounding
+
+LABEL = "Lutronic, Inc. · Clinical Protocol · Prospective Clinical Evaluation of the Safety and Efficacy"
+PASSAGE = "A total of up to 30 subjects will be enrolled at up to 3 investigational sites."
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = ConversationStore(tmp_path / "c.sqlite3")
+    yield s
+    s.close()
+
+
+def answer(store, question: str, document: str) -> tuple[FakeBackend, str]:
+    backend = FakeBackend().enqueue("Up to 30 subjects [1].")
+    hits = [Hit("/docs/NCT06152900_Prot_SAP_000.pdf", 12, PASSAGE, 0.9, "trials", document=document)]
+    assistant = Assistant(store=store, backend_factory=lambda: backend, settings=Settings(),
+                          retriever_factory=lambda: FakeRetriever(hits), grounding=fake_grounding)
+    done = [e for e in ask(assistant, question, collections=["trials"]) if isinstance(e, DoneEvent)][-1]
+    return backend, done.answer.text
+
+
+def test_a_sponsor_named_only_in_the_documents_label_is_answered_from_it(store):
+    backend, text = answer(store, "How many subjects will the Lutronic muscle stimulation study enroll?", LABEL)
+    assert len(backend.history) == 1 and text == "Up to 30 subjects [1]."
+
+
+def test_a_drug_no_passage_or_label_mentions_is_declined_without_the_model(store):
+    backend, text = answer(store, "How many subjects did the semaglutide trial enroll?", LABEL)
+    assert backend.history == [] and "do not contain" in text
