@@ -118,10 +118,13 @@ class Claim:
     number and ``source_start``/``source_end`` the span in that citation's text. ``key`` is False
     for claims whose absence is not worth a warning (names, "first"). ``reason`` says why an
     unsupported claim is: "" when no passage states it, OTHER_SUBJECT when only a passage from a
-    document about something else does (``source`` then points at it).
+    document about something else does (``source`` then points at it), OTHER_FIELD when the
+    passage states it in another field than the one asked about (``source_start``/``source_end``
+    then point at the figure of the field asked about).
     """
 
     OTHER_SUBJECT = "other_subject"
+    OTHER_FIELD = "other_field"
 
     text: str
     kind: str  # number, percent, money, range, date, ordinal, code, name

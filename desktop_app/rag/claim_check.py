@@ -21,6 +21,7 @@ from typing import Sequence
 
 from desktop_app.core.records import Citation, Claim, ClaimCheck
 from desktop_app.rag.claim_extract import Mention, Quantity, acronym_of, extract, quantities
+from desktop_app.rag.claim_fields import other_field
 from desktop_app.rag.claim_subject import on_subject_sources
 from desktop_app.rag.claim_units import counts_the_same, stem, word_after
 
@@ -64,6 +65,7 @@ def check_claims(answer: str, citations: Sequence[Citation], question: str = "")
     passages = [_Passage(c) for c in citations]
     on_subject = on_subject_sources(question, citations)
     sentences = _Sentences(answer)
+    asked = frozenset(stem(w) for w in _WORD_RE.findall(question) if w.lower() not in _STOPWORDS)
     claims = []
     references = _reference_spans(answer, citations)
     for mention in extract(answer):
@@ -79,10 +81,16 @@ def check_claims(answer: str, citations: Sequence[Citation], question: str = "")
             claims.append(Claim(mention.text, mention.kind, mention.start, mention.end, False, key=mention.key))
         else:
             passage, (s, e) = where
-            about = passage.citation.source in on_subject
-            claims.append(Claim(mention.text, mention.kind, mention.start, mention.end, about,
+            reason = "" if passage.citation.source in on_subject else Claim.OTHER_SUBJECT
+            if not reason and mention.kind in ("number", "money", "percent"):
+                # The figure is stated, but maybe in another field than the one asked about.
+                found = next((m for m in passage.mentions if m.start == s), None)
+                better = found and other_field(passage.text, passage.mentions, found, asked)
+                if better:
+                    reason, (s, e) = Claim.OTHER_FIELD, (better.start, better.end)
+            claims.append(Claim(mention.text, mention.kind, mention.start, mention.end, not reason,
                                 source=passage.citation.number, source_start=s, source_end=e, key=mention.key,
-                                reason="" if about else Claim.OTHER_SUBJECT))
+                                reason=reason))
     return ClaimCheck(tuple(claims))
 
 
@@ -97,7 +105,8 @@ def unsupported_note(check: ClaimCheck | None) -> str:
         return ""
     parts = []
     for reason, says in (("", "not found in the sources"),
-                         (Claim.OTHER_SUBJECT, "stated only in a source about something else")):
+                         (Claim.OTHER_SUBJECT, "stated only in a source about something else"),
+                         (Claim.OTHER_FIELD, "not the figure the sources give for what was asked")):
         texts = list(dict.fromkeys(c.text for c in check.unsupported_key if c.reason == reason))
         if texts:
             parts.append(f"{_quoted_list(texts)} {'is' if len(texts) == 1 else 'are'} {says}")
@@ -108,6 +117,8 @@ def unsupported_reason(claim: Claim) -> str:
     """Why one claim is marked, in a few words ("not found in the sources")."""
     if claim.reason == Claim.OTHER_SUBJECT and claim.source is not None:
         return f"stated only in source [{claim.source}], which is about something else"
+    if claim.reason == Claim.OTHER_FIELD and claim.source is not None:
+        return f"not the figure source [{claim.source}] gives for what was asked (see the highlighted one)"
     return "not found in the sources"
 
 

@@ -49,9 +49,14 @@ def stricter_request(request: GenerationRequest, check: ClaimCheck) -> Generatio
 
 def _why(check: ClaimCheck, sources: str) -> str:
     """What is wrong with the quoted figures: absent, or stated only of something else."""
-    if all(c.reason == Claim.OTHER_SUBJECT for c in check.unsupported_key):
+    reasons = {c.reason for c in check.unsupported_key}
+    if reasons == {Claim.OTHER_SUBJECT}:
         return f"which {sources} state only about something other than what the question asks"
-    return f"which {sources} do not contain"
+    if reasons == {Claim.OTHER_FIELD}:
+        return f"which {sources} give for something else than what the question asks"
+    if "" in reasons:
+        return f"which {sources} do not contain"
+    return f"which {sources} do not give for what the question asks"
 
 
 def _quoted(check: ClaimCheck) -> str:

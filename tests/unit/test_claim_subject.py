@@ -61,7 +61,8 @@ def test_the_on_subject_document_is_searched_before_the_passage_the_sentence_cit
     # "13 hours (Last 30 days)" is in both reports here; a wrong [3] does not make it a fact about
     # the other accident.
     citations = [CITATIONS[0], CITATIONS[1], Citation(3, OTHER_ACCIDENT, 2, CITATIONS[2].text + " 13 hours (Last 30 days)")]
-    claims = check_claims("The pilot flew 13 hours in the last 30 days [3].", citations, QUESTION).claims
+    question = "How many hours did the pilot of the Beech A23 that crashed at Death Valley fly in the last 30 days?"
+    claims = check_claims("The pilot flew 13 hours in the last 30 days [3].", citations, question).claims
     claim = next(c for c in claims if c.text == "13")
     assert (claim.supported, claim.source) == (True, 2)
 

@@ -1,0 +1,66 @@
+"""Which of a passage's figures answers the question, when several count the same unit.
+
+A report form lists a pilot's hours one after another: "Flight Time: 475 hours (Total, all
+aircraft), 3 hours (Total, this make and model), 25 hours (Last 90 days)". Asked for the hours
+"in that make and model", the bundled model answered 475: a figure the passage states, but of
+another field. Each figure's *field* is the words between it and its neighbouring figures; when
+another figure of the same unit has a field that shares more of the question's words, and the
+answer's figure's field shares none, the answer took the wrong field.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Sequence
+
+from desktop_app.rag.claim_extract import Mention
+from desktop_app.rag.claim_units import UNITS, stem, word_after
+
+_WORD_RE = re.compile(r"[A-Za-z][A-Za-z'’]+")
+FIELD_CHARS = 60  # at most this far from the figure on each side, within its neighbours
+_CLAUSE_END_RE = re.compile(r"[;…]|\.(?=\s)")  # a full stop, semicolon or ellipsis ends a field
+
+
+def other_field(text: str, figures: Sequence[Mention], found: Mention, question_stems: frozenset[str]) -> Mention | None:
+    """The figure of ``text`` whose field matches the question better than ``found``'s, or None.
+
+    Only figures counting the same unit as ``found`` compete ("hours" with "hours"), and only
+    when ``found``'s own field shares no word with the question: a field that names what the
+    question asks is never overruled.
+    """
+    unit = word_after(text, found.end)
+    if unit is None or unit[0] not in UNITS or not question_stems:
+        return None
+    same = [m for m in figures if m.kind in ("number", "money", "percent") and word_after(text, m.end) == unit]
+    if len(same) < 2:
+        return None
+    asked = question_stems - {unit[0]}  # "hours" is in every competing field
+    fields = {id(m): _field(text, same, i) & asked for i, m in enumerate(same)}
+    if fields.get(id(found), None) is None or fields[id(found)]:
+        return None
+    best = max(same, key=lambda m: len(fields[id(m)]))
+    return best if fields[id(best)] and best is not found else None
+
+
+def _field(text: str, same: Sequence[Mention], i: int) -> frozenset[str]:
+    """Stems of figure ``i``'s field: what is written just before it in its own clause ("Runway
+    Length:", "a total flight experience of") and just after it up to the clause's end or the next
+    figure ("hours (Total, this make and model)"), without the next figure's own label."""
+    before = text[same[i - 1].end if i else max(0, same[i].start - FIELD_CHARS):same[i].start]
+    after_end = same[i + 1].start if i + 1 < len(same) else min(len(text), same[i].end + FIELD_CHARS)
+    after = _CLAUSE_END_RE.split(_without_label(text[same[i].end:after_end]), 1)[0]
+    lead = before[len(_without_label(before)):] if before.rstrip().endswith(":") else _CLAUSE_END_RE.split(before)[-1]
+    words = _WORD_RE.findall(lead[-FIELD_CHARS:]) + _WORD_RE.findall(after[:FIELD_CHARS])
+    return frozenset(stem(w) for w in words)
+
+
+def _without_label(span: str) -> str:
+    """``span`` without a trailing "Label:" (cut at the last comma, semicolon, ellipsis, full stop
+    or closing bracket)."""
+    if not span.rstrip().endswith(":"):
+        return span
+    cut = max(span.rfind(mark) for mark in (",", ";", "…", ". ", ")"))
+    return span[:cut + 1] if cut >= 0 else ""
+
+
+__all__ = ["other_field"]

@@ -1,0 +1,50 @@
+"""A figure the passage states in another field than the one asked about (claim_fields).
+
+Passages are what the bundled model was given for real benchmark questions (corpus PDFs)."""
+
+from __future__ import annotations
+
+from desktop_app.core.records import Citation, Claim
+from desktop_app.rag.claim_check import check_claims, unsupported_note, unsupported_reason
+
+# ntsb-aviation-incident-accident-reports/20080109X00035.pdf, page 3 (q025: the model answered 475)
+LATROBE = ("Pilot Information Certificate: … Instrument Rating(s): None Second Pilot Present: No … 03/01/2006 "
+           "Occupational Pilot: … Flight Time: 475 hours (Total, all aircraft), 3 hours (Total, this make and model) "
+           "Aircraft and Owner/Operator Information … Aircraft Make: … Model/Series: RV-8 Aircraft Category: Airplane …")
+# ntsb-aviation-incident-accident-reports/20071229X02007.pdf, page 1: prose puts the words before the figure.
+TALLAHASSEE = ("The pilot reported a total flight experience of 2,319 hours; of which, most was in the same make and "
+               "model as the accident airplane. In addition, the pilot flew the accident airplane about 17 hours "
+               "during the 90-day period preceding the accident.")
+CITE = [Citation(1, "ntsb-aviation-incident-accident-reports/20080109X00035.pdf", 3, LATROBE)]
+MAKE_AND_MODEL = "How many hours had the pilot of the RV-8 in the Latrobe, Pennsylvania accident flown in that make and model?"
+
+
+def test_the_total_is_not_the_hours_in_that_make_and_model():
+    check = check_claims("The pilot had flown 475 hours [1].", CITE, MAKE_AND_MODEL)
+    (claim,) = check.claims
+    assert (claim.supported, claim.reason, claim.source) == (False, Claim.OTHER_FIELD, 1)
+    assert LATROBE[claim.source_start:claim.source_end] == "3"  # the popup highlights the asked field's figure
+    assert unsupported_note(check) == "Check: '475' is not the figure the sources give for what was asked."
+    assert "source [1]" in unsupported_reason(claim)
+
+
+def test_the_figure_of_the_asked_field_is_supported():
+    (claim,) = check_claims("The pilot had flown 3 hours in that make and model [1].", CITE, MAKE_AND_MODEL).claims
+    assert claim.supported
+
+
+def test_a_field_that_names_what_is_asked_is_never_overruled():
+    question = "How many total flight hours did the RV-8 pilot in the Latrobe accident have?"
+    (claim,) = check_claims("The pilot had 475 hours [1].", CITE, question).claims
+    assert claim.supported
+
+
+def test_in_prose_the_words_before_the_figure_are_its_field():
+    cite = [Citation(1, "ntsb-aviation-incident-accident-reports/20071229X02007.pdf", 1, TALLAHASSEE)]
+    question = "How many hours of total flight experience did the 85-year-old pilot in the Tallahassee accident have?"
+    (claim,) = check_claims("The answer is 2,319 hours [1].", cite, question).claims
+    assert claim.supported
+    # "17 hours" (the last 90 days) shares "pilot" and "accident" with the question: the check does
+    # not overrule a field that shares any word with it, so this wrong figure passes (a known limit).
+    (claim,) = check_claims("The answer is 17 hours [1].", cite, question).claims
+    assert claim.supported
