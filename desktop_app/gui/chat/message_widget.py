@@ -291,7 +291,7 @@ class MessageWidget(QFrame):
     def _claim_evidence(self, url: QUrl):
         """(the claim a ``claim:i`` link points at, its citation with the span highlighted or None)."""
         claim = claim_marks.claim_at(url.toString(), self._claims.claims if self._claims else ())
-        if claim is None or not claim.supported:
+        if claim is None or not (claim.supported or claim.reason):  # a figure found nowhere has no passage
             return claim, None
         citation = next((c for c in self._citations if c.number == claim.source), None)
         if citation is None or claim.source_start is None or claim.source_end is None:
@@ -304,7 +304,9 @@ class MessageWidget(QFrame):
             if claim is not None:
                 from desktop_app.gui.chat.citation_popup import citation_tooltip_html
 
-                text = citation_tooltip_html(evidence) if evidence else html.escape(claim_marks.tooltip_text(claim))
+                text = html.escape(claim_marks.tooltip_text(claim))
+                if evidence is not None:  # supported: its passage; flagged with a reason: where it was found
+                    text = citation_tooltip_html(evidence) if claim.supported else f"{text}<br>{citation_tooltip_html(evidence)}"
                 QToolTip.showText(QCursor.pos(), text, self)
                 return
         citation = self.citation_for(url)
@@ -318,7 +320,7 @@ class MessageWidget(QFrame):
     def _on_link(self, url: QUrl) -> None:
         if url.scheme() == claim_marks.CLAIM_SCHEME:
             _, evidence = self._claim_evidence(url)
-            if evidence is not None:  # a supported figure opens its passage, the span highlighted
+            if evidence is not None:  # the passage, the figure (or the asked field's figure) highlighted
                 self.citationClicked.emit(evidence)
         elif url.scheme() == "cite":
             citation = self.citation_for(url)

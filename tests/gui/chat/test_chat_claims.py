@@ -186,3 +186,26 @@ def test_window_replaces_an_unsupported_answer_when_asked_again(qtbot, isolated_
     finally:
         window.close()
         core.close()
+
+
+def test_a_figure_of_another_field_says_so_and_opens_the_passage_at_the_asked_figure(qtbot, monkeypatch):
+    # ntsb-aviation-incident-accident-reports/20080109X00035.pdf, page 3
+    form = ("Flight Time: 475 hours (Total, all aircraft), 3 hours (Total, this make and model) Aircraft and "
+            "Owner/Operator Information")
+    citation = Citation(1, "/docs/20080109X00035.pdf", 3, form)
+    text = "The pilot had flown 475 hours [1]."
+    widget = MessageWidget("assistant")
+    qtbot.addWidget(widget)
+    widget.set_citations([citation])
+    widget.set_text(text)
+    widget.set_claims(check_claims(text, [citation], "How many hours had the pilot flown in that make and model?"))
+    assert widget.claims_note.text() == "Check: '475' is not the figure the sources give for what was asked."
+    assert underline_styles(widget) == {"475": QTextCharFormat.UnderlineStyle.WaveUnderline}
+    shown = []
+    monkeypatch.setattr("desktop_app.gui.chat.message_widget.QToolTip.showText", lambda pos, text, *a: shown.append(text))
+    widget.body.highlighted.emit(QUrl("claim:0"))
+    assert "not the figure source [1] gives" in shown[-1] and "20080109X00035.pdf" in shown[-1]
+    with qtbot.waitSignal(widget.citationClicked) as clicked:
+        widget.body.anchorClicked.emit(QUrl("claim:0"))
+    opened = clicked.args[0]
+    assert form[opened.highlight[0]:opened.highlight[1]] == "3"
