@@ -67,19 +67,23 @@ class KeywordStore:
         expr = match_expression(query)
         if not expr or n <= 0:
             return []
-        sql = ("SELECT chunks.id, chunks.source, chunks.page, chunks.collection, chunks.text, bm25(chunks) AS score, u.unit "
-               "FROM chunks LEFT JOIN chunk_units u ON u.id = chunks.id WHERE chunks MATCH ?")
+        # Rank inside FTS5 and fetch text only for the best n: ranking with the text and the join in
+        # the sorted rows copied every match's text (thousands) into the sort, ~2x slower at
+        # 6,625 chunks (p95 24 -> 13 ms; same results).
+        where = "chunks MATCH ?"
         params: list = [expr]
         if collections is not None:
             names = list(dict.fromkeys(collections)) or ["\x00none"]
-            sql += f" AND chunks.collection IN ({','.join('?' * len(names))})"
+            where += f" AND collection IN ({','.join('?' * len(names))})"
             params += names
         if sources is not None:
             paths = list(dict.fromkeys(sources)) or ["\x00none"]
-            sql += f" AND chunks.source IN ({','.join('?' * len(paths))})"
+            where += f" AND source IN ({','.join('?' * len(paths))})"
             params += paths
-        sql += " ORDER BY score LIMIT ?"
         params.append(n)
+        sql = ("SELECT c.id, c.source, c.page, c.collection, c.text, best.score, u.unit FROM "
+               f"(SELECT rowid AS r, rank AS score FROM chunks WHERE {where} ORDER BY rank LIMIT ?) AS best "
+               "JOIN chunks c ON c.rowid = best.r LEFT JOIN chunk_units u ON u.id = c.id ORDER BY best.score")
         with self._lock:
             try:
                 rows = self._db.execute(sql, params).fetchall()
