@@ -7,9 +7,12 @@ when a passage states the same value, whatever the wording: "nine" = "9", "13-18
 passage's figure is more precise and rounds to the answer's at the answer's precision. A
 range must be a range in the passage with the same ends: "14-18" is not supported by a passage
 that says "13-18" and mentions 14 elsewhere. Figures and names the question already contains are
-not claims (repeating the question proves nothing). A figure stated only in a document about
-something other than the question's subject (``claim_subject``) is not supported either: it is
-reported with ``Claim.OTHER_SUBJECT`` and where it was found. No model call: regexes only, a few ms.
+not claims (repeating the question proves nothing). A number that counts another unit there
+("two-year" for "2 objectives": ``claim_units``) does not support it. A figure stated only in a
+document about something other than the question's subject (``claim_subject``) is not supported
+either, nor one stated in another field than the one asked (``claim_fields``): they are reported
+with ``Claim.OTHER_SUBJECT`` / ``Claim.OTHER_FIELD`` and where they were found. No model call:
+regexes only, a few ms.
 """
 
 from __future__ import annotations
