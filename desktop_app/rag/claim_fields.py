@@ -36,7 +36,7 @@ def other_field(text: str, figures: Sequence[Mention], found: Mention, question_
         return None
     asked = question_stems - {unit[0]}  # "hours" is in every competing field
     fields = {id(m): _field(text, same, i) & asked for i, m in enumerate(same)}
-    if fields.get(id(found), None) is None or fields[id(found)]:
+    if id(found) not in fields or fields[id(found)]:
         return None
     best = max(same, key=lambda m: len(fields[id(m)]))
     return best if fields[id(best)] and best is not found else None

@@ -7,10 +7,10 @@ question's subject. Measured on the bundled model's real grounded answers, this 
 common wrong answer the claim check let through (benchmarks/claim_check_answers.py).
 
 The question names its subject with distinctive terms: names ("Death Valley", "Beech") and codes
-("A23", "N5921D"); its long words ("emicizumab") describe it. A cited document is *on subject* when its passages
-hold one of those terms that not every cited document holds (such a term *tells them apart*);
-one holding none of them is about something else. When no term tells the documents apart, every document is on subject (the
-check cannot judge, so it does not).
+("A23", "N5921D"); its long words ("emicizumab") describe it. A cited document is *on subject*
+when its passages (or its label) hold one of those terms that not every cited document holds
+(such a term *tells them apart*); one holding none of them is about something else. When no term
+tells the documents apart, every document is on subject (the check cannot judge, so it does not).
 """
 
 from __future__ import annotations

@@ -54,20 +54,23 @@ def named_terms(question: str) -> list[str]:
 def unmentioned_names(question: str, passages: Iterable[str]) -> list[str]:
     """The question's named terms that appear in none of ``passages`` (compared by their start)."""
     terms = named_terms(question)
-    return _absent(terms, list(passages)) if terms else []
+    return _absent(terms, _joined(passages)) if terms else []
 
 
 def names_nothing_here(question: str, passages: Iterable[str]) -> bool:
     """True when the question names something and none of its names is in the passages, or it
     names a rare word (a drug, a disease) that none of them contains."""
-    passages = list(passages)
+    text = _joined(passages)
     terms = named_terms(question)
-    if terms and len(unmentioned_names(question, passages)) == len(terms):
+    if terms and len(_absent(terms, text)) == len(terms):
         return True
-    return bool(_absent(rare_words(question), passages))
+    return bool(_absent(rare_words(question), text))
 
 
-def _absent(terms: list[str], passages: list[str]) -> list[str]:
-    """The terms none of ``passages`` contains (compared by their first six letters)."""
-    text = " ".join(p.lower() for p in passages)
+def _joined(passages: Iterable[str]) -> str:
+    return " ".join(p.lower() for p in passages)
+
+
+def _absent(terms: list[str], text: str) -> list[str]:
+    """The terms the lower-cased passages ``text`` do not contain (compared by their first six letters)."""
     return [t for t in terms if not re.search(r"\b" + re.escape(t[:6]), text)]
