@@ -120,11 +120,14 @@ class Claim:
     unsupported claim is: "" when no passage states it, OTHER_SUBJECT when only a passage from a
     document about something else does (``source`` then points at it), OTHER_FIELD when the
     passage states it in another field than the one asked about (``source_start``/``source_end``
-    then point at the figure of the field asked about).
+    then point at the figure of the field asked about), OTHER_PERIOD when the passage states it for
+    another fiscal year than the question asks about (the span then runs from that year to the
+    figure).
     """
 
     OTHER_SUBJECT = "other_subject"
     OTHER_FIELD = "other_field"
+    OTHER_PERIOD = "other_period"
 
     text: str
     kind: str  # number, percent, money, range, date, ordinal, code, name

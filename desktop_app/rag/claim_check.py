@@ -10,9 +10,10 @@ that says "13-18" and mentions 14 elsewhere. Figures and names the question alre
 not claims (repeating the question proves nothing). A number that counts another unit there
 ("two-year" for "2 objectives": ``claim_units``) does not support it. A figure stated only in a
 document about something other than the question's subject (``claim_subject``) is not supported
-either, nor one stated in another field than the one asked (``claim_fields``): they are reported
-with ``Claim.OTHER_SUBJECT`` / ``Claim.OTHER_FIELD`` and where they were found. No model call:
-regexes only, a few ms.
+either, nor one stated in another field than the one asked (``claim_fields``), nor one stated
+for another fiscal year than the question's (``claim_periods``): they are reported with
+``Claim.OTHER_SUBJECT`` / ``OTHER_FIELD`` / ``OTHER_PERIOD`` and where they were found. No model
+call: regexes only, a few ms.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from typing import Sequence
 from desktop_app.core.records import Citation, Claim, ClaimCheck
 from desktop_app.rag.claim_extract import Mention, Quantity, acronym_of, extract, quantities
 from desktop_app.rag.claim_fields import other_field
+from desktop_app.rag.claim_periods import other_period, question_years
 from desktop_app.rag.claim_subject import on_subject_sources
 from desktop_app.rag.claim_units import counts_the_same, stem, word_after
 
@@ -69,6 +71,7 @@ def check_claims(answer: str, citations: Sequence[Citation], question: str = "")
     on_subject = on_subject_sources(question, citations)
     sentences = _Sentences(answer)
     asked = frozenset(stem(w) for w in _WORD_RE.findall(question) if w.lower() not in _STOPWORDS)
+    years = question_years(question)
     claims = []
     references = _reference_spans(answer, citations)
     for mention in extract(answer):
@@ -79,7 +82,14 @@ def check_claims(answer: str, citations: Sequence[Citation], question: str = "")
         order = sorted(passages, key=lambda p: (p.citation.source not in on_subject, p.citation.number not in cited))
         context = sentences.context_stems(mention)
         counted = word_after(answer, mention.end)
-        where = next(((p, span) for p in order if (span := p.find(mention, context, counted)) is not None), None)
+        stating = [(p, span) for p in order if (span := p.find(mention, context, counted)) is not None]
+        period = None
+        if stating and years and mention.kind in ("number", "money", "percent"):
+            # Among the statements as much on the subject as the first: which year each is for.
+            tier = [w for w in stating if (w[0].citation.source in on_subject) == (stating[0][0].citation.source in on_subject)]
+            chosen, period = other_period([(p.text, p.mentions, p.mention_at(s)) for p, (s, _) in tier], years)
+            stating.insert(0, stating.pop(chosen))
+        where = stating[0] if stating else None
         if where is None:
             claims.append(Claim(mention.text, mention.kind, mention.start, mention.end, False, key=mention.key))
         else:
@@ -87,10 +97,12 @@ def check_claims(answer: str, citations: Sequence[Citation], question: str = "")
             reason = "" if passage.citation.source in on_subject else Claim.OTHER_SUBJECT
             if not reason and mention.kind in ("number", "money", "percent"):
                 # The figure is stated, but maybe in another field than the one asked about.
-                found = next((m for m in passage.mentions if m.start == s), None)
+                found = passage.mention_at(s)
                 better = found and other_field(passage.text, passage.mentions, found, asked)
                 if better:
                     reason, (s, e) = Claim.OTHER_FIELD, (better.start, better.end)
+                elif period:
+                    reason, (s, e) = Claim.OTHER_PERIOD, (min(s, period.start), max(e, period.end))
             claims.append(Claim(mention.text, mention.kind, mention.start, mention.end, not reason,
                                 source=passage.citation.number, source_start=s, source_end=e, key=mention.key,
                                 reason=reason))
@@ -109,7 +121,8 @@ def unsupported_note(check: ClaimCheck | None) -> str:
     parts = []
     for reason, says in (("", "not found in the sources"),
                          (Claim.OTHER_SUBJECT, "stated only in a source about something else"),
-                         (Claim.OTHER_FIELD, "not the figure the sources give for what was asked")):
+                         (Claim.OTHER_FIELD, "not the figure the sources give for what was asked"),
+                         (Claim.OTHER_PERIOD, "stated in the sources for another year than the one asked")):
         texts = list(dict.fromkeys(c.text for c in check.unsupported_key if c.reason == reason))
         if texts:
             parts.append(f"{_quoted_list(texts)} {'is' if len(texts) == 1 else 'are'} {says}")
@@ -122,6 +135,8 @@ def unsupported_reason(claim: Claim) -> str:
         return f"stated only in source [{claim.source}], which is about something else"
     if claim.reason == Claim.OTHER_FIELD and claim.source is not None:
         return f"not the figure source [{claim.source}] gives for what was asked (see the highlighted one)"
+    if claim.reason == Claim.OTHER_PERIOD and claim.source is not None:
+        return f"source [{claim.source}] gives it for another year than the one asked (highlighted)"
     return "not found in the sources"
 
 
@@ -145,6 +160,10 @@ class _Passage:
         # them, "at 8 knots. Student Age: 32" keeps "knots" away from the 32.
         self._sentence_ends = [m.end() for m in _PASSAGE_SENTENCE_END_RE.finditer(citation.text)]
         self._acronym_spans: dict[str, tuple[int, int]] | None = None
+
+    def mention_at(self, start: int) -> Mention:
+        """The passage's mention that begins at ``start`` (where ``find`` found a figure)."""
+        return next(m for m in self.mentions if m.start == start)
 
     def find(self, claim: Mention, context: frozenset[str] = frozenset(),
              counted: tuple[str, bool] | None = None) -> tuple[int, int] | None:

@@ -1,0 +1,84 @@
+"""Which fiscal year a passage states a figure for, when the question asks about another one.
+
+An agency's yearly report gives this year's figures beside last year's: "During FY 2016, OPM
+processed 77.1 percent of the retirement cases within 60 days", on a page of the FY 2017 report.
+Asked for FY 2017, the bundled model answered 77.1 percent: a figure the passage states, for
+another year. When the figure's own sentence names fiscal years and none of them is a year the
+question names, the figure answers another period, unless another passage states it for an asked year.
+
+Only fiscal years ("FY 2016", "fiscal year 2016") mark a figure's period here: a bare year near a
+figure is as often a date of something else ("certified in 2005"). A fiscal year after "since",
+"from", "through", "until", "by", "between" or "to" bounds a span or a deadline ("by FY 2020"),
+so it does not say which year the figure is of. A table row has no year of its own (its years
+are in the column headers, elsewhere on the page), so it neither supports nor rules out a period.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Sequence
+
+from desktop_app.rag import query_hints
+from desktop_app.rag.claim_extract import Mention
+
+# Characters before / after the figure within its sentence where the fiscal year that qualifies
+# it is written ("During FY 2016, OPM processed 77.1 percent" / "77.1 percent in FY 2016").
+BEFORE_CHARS = 160
+AFTER_CHARS = 60
+_SENTENCE_END_RE = re.compile(r"[.!?;](?=\s+[A-Z(])|…")
+_SPAN_WORD_RE = re.compile(r"\b(?:since|from|through|thru|until|till|by|between|to)\s*$", re.IGNORECASE)
+_RELATIVE_RE = re.compile(r"\b(?:latest|most recent|newest|current|last|recent|previous|prior|preceding|earlier|"
+                          r"before|next|following|later|since|between|compared?)\b", re.IGNORECASE)
+
+
+def question_years(question: str) -> frozenset[int]:
+    """The years a question names ("FY 2017", "its 2014 report"); none when it also asks relatively.
+
+    "In FY 2018 and in its latest report" asks about a year it does not name: with a relative time
+    in the question, no year can be ruled out.
+    """
+    if _RELATIVE_RE.search(question):
+        return frozenset()
+    return frozenset(query_hints.parse(question).years)
+
+
+def other_period(statements: Sequence[tuple[str, Sequence[Mention], Mention]],
+                 asked: frozenset[int]) -> tuple[int, Mention | None]:
+    """Which statement of a figure to report, and the other fiscal year it is stated for, if any.
+
+    ``statements``: each place a passage states the figure, as (the passage's text, every mention
+    in it from ``extract(text, passage=True)``, the figure's mention there), best first; ``asked``:
+    the question's years (``question_years``). A statement whose sentence names an asked fiscal
+    year wins: (its index, None). Otherwise, when some statement's sentence names fiscal years, all
+    of them other years than the asked ones, the figure is of another period: (that statement's
+    index, the year nearest the figure). Otherwise (0, None): statements that name no fiscal year
+    (a table row) say nothing about the period either way.
+    """
+    other = None
+    for i, (text, figures, found) in enumerate(statements if asked else ()):
+        years = fiscal_years(text, figures, found)
+        if any(m.value[0] in asked for m in years):
+            return i, None
+        if years and other is None:
+            other = i, min(years, key=lambda m: abs(m.start - found.start))
+    return other or (0, None)
+
+
+def fiscal_years(text: str, figures: Sequence[Mention], found: Mention) -> list[Mention]:
+    """The fiscal years that ``found``'s sentence in ``text`` states it for (spans and deadlines left out)."""
+    start, end = _sentence(text, found.start, found.end)
+    lo, hi = max(start, found.start - BEFORE_CHARS), min(end, found.end + AFTER_CHARS)
+    return [m for m in figures if m.kind == "date" and m.value[3] and lo <= m.start and m.end <= hi
+            and not _SPAN_WORD_RE.search(text[max(lo, m.start - 12):m.start])]
+
+
+def _sentence(text: str, start: int, end: int) -> tuple[int, int]:
+    """The bounds of the sentence (or semicolon clause) holding text[start:end]."""
+    begin = 0
+    for m in _SENTENCE_END_RE.finditer(text, 0, start):
+        begin = m.end()
+    after = _SENTENCE_END_RE.search(text, end)
+    return begin, (after.start() if after else len(text))
+
+
+__all__ = ["fiscal_years", "other_period", "question_years"]

@@ -1,0 +1,71 @@
+"""A figure the passage states for another fiscal year than the question asks about (claim_periods).
+
+The passages are what the bundled model was given for a real benchmark question (q143, OPM's FY 2017
+annual performance report in the corpus), where it answered with FY 2016's figure."""
+
+from __future__ import annotations
+
+from desktop_app.core.records import Citation, Claim
+from desktop_app.rag.claim_check import check_claims, unsupported_note, unsupported_reason
+from desktop_app.rag.claim_periods import question_years
+
+REPORT = "us-fed-agency-reports/2017-annual-performance-report.pdf"
+# page 90: the prose gives last year's figure
+PROSE = ("OPM is dedicated to processing Federal retirement claims quickly and accurately to provide the best "
+         "possible support to annuitants. During FY 2016, OPM processed 77.1 percent of the retirement cases "
+         "within 60 days or less. Those cases were processed in 45 days, on average.")
+# page 26: the table row of the measure, its years in the column headers on another line of the page
+ROW = ("7.03C Percent of retirement claims processed within 60 days –* 79% 70.1% 77.1% 57.3% ≥90% Not Met")
+QUESTION = ("According to OPM's FY 2017 annual performance report, what percent of retirement claims were "
+            "processed within 60 days in FY 2017?")
+
+
+def _check(answer, *texts, question=QUESTION):
+    return check_claims(answer, [Citation(i, REPORT, 26 + i, t) for i, t in enumerate(texts, 1)], question)
+
+
+def test_last_years_figure_is_flagged_with_the_year_highlighted():
+    check = _check("OPM processed 77.1% of retirement claims within 60 days in FY 2017 [1].", PROSE)
+    (claim,) = check.claims
+    assert (claim.supported, claim.reason, claim.source) == (False, Claim.OTHER_PERIOD, 1)
+    assert PROSE[claim.source_start:claim.source_end] == "FY 2016, OPM processed 77.1 percent"
+    assert unsupported_note(check) == "Check: '77.1%' is stated in the sources for another year than the one asked."
+    assert "source [1]" in unsupported_reason(claim)
+
+
+def test_a_table_row_without_its_year_does_not_outweigh_the_prose_that_names_one():
+    # The row holds 77.1% too, but nothing in it says which year: the prose does (FY 2016).
+    (claim,) = _check("The answer is 77.1% [2].", PROSE, ROW).claims
+    assert claim.reason == Claim.OTHER_PERIOD
+    (claim,) = _check("The answer is 57.3% [2].", PROSE, ROW).claims
+    assert claim.supported  # only the row states it: no year, no ruling
+
+
+def test_a_figure_stated_for_the_asked_year_anywhere_is_supported():
+    this_year = "In FY 2017, OPM processed 77.1 percent of the survivor cases within 60 days."
+    (claim,) = _check("The answer is 77.1% [1].", PROSE, this_year).claims
+    assert claim.supported and claim.source == 2
+
+
+def test_a_question_without_a_year_or_with_a_relative_one_rules_nothing_out():
+    for question in ("What percent of retirement claims did OPM process within 60 days?",
+                     "What percent of retirement claims did OPM process within 60 days in FY 2017, and the year before?"):
+        (claim,) = _check("The answer is 77.1% [1].", PROSE, question=question).claims
+        assert claim.supported, question
+    assert question_years("in OPM's FY 2018 report, and in its latest report") == frozenset()
+    assert question_years("in FY 2014, according to its 2014 annual performance report") == {2014}
+
+
+def test_a_span_or_a_deadline_is_not_the_figures_year():
+    since = "Since FY 2014, OPM has cut the claims inventory by 25 percent."
+    by = "OPM aims to process 90 percent of claims within 60 days by FY 2020."
+    question = "By what percent has OPM cut its retirement claims inventory, per its FY 2017 report?"
+    assert _check("By 25% [1].", since, question=question).claims[0].supported
+    question = "What share of claims did OPM aim to process within 60 days, per its FY 2017 report?"
+    assert _check("90% [1].", by, question=question).claims[0].supported
+
+
+def test_another_sentence_naming_a_year_does_not_date_the_figure():
+    text = "The FY 2016 review ended in March. OPM processed 77.1 percent of the retirement cases within 60 days."
+    (claim,) = _check("The answer is 77.1% [1].", text).claims
+    assert claim.supported
