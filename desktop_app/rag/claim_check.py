@@ -69,11 +69,11 @@ def check_claims(answer: str, citations: Sequence[Citation], question: str = "")
     echoed = {_signature(m) for m in in_question} | {_year_signature(m) for m in in_question}
     passages = [_Passage(c) for c in citations]
     on_subject = on_subject_sources(question, citations)
-    sentences = _Sentences(answer)
+    references = _reference_spans(answer, citations)
+    sentences = _Sentences(answer, references)
     asked = frozenset(stem(w) for w in _WORD_RE.findall(question) if w.lower() not in _STOPWORDS)
     years = question_years(question)
     claims = []
-    references = _reference_spans(answer, citations)
     for mention in extract(answer):
         if _signature(mention) in echoed or any(s < mention.end and mention.start < e for s, e in references):
             continue
@@ -98,7 +98,7 @@ def check_claims(answer: str, citations: Sequence[Citation], question: str = "")
             if not reason and mention.kind in ("number", "money", "percent"):
                 # The figure is stated, but maybe in another field than the one asked about.
                 found = passage.mention_at(s)
-                better = found and other_field(passage.text, passage.mentions, found, asked)
+                better = found and other_field(passage.text, passage.mentions, found, asked, context)
                 if better:
                     reason, (s, e) = Claim.OTHER_FIELD, (better.start, better.end)
                 elif period:
@@ -315,9 +315,10 @@ def _reference_spans(answer: str, citations: Sequence[Citation]) -> list[tuple[i
 class _Sentences:
     """The answer's sentence ends, found once: each claim looks up its own sentence by bisection."""
 
-    def __init__(self, answer: str) -> None:
+    def __init__(self, answer: str, references: Sequence[tuple[int, int]] = ()) -> None:
         self.answer = answer
         self.ends = [m.end() for m in _SENTENCE_END_RE.finditer(answer)]
+        self.references = references
 
     def around(self, start: int, end: int) -> tuple[int, int]:
         """(where the sentence holding [start, end) begins, where its closing mark is)."""
@@ -330,9 +331,15 @@ class _Sentences:
         if mention.kind not in ("number", "percent", "money"):
             return frozenset()
         before, after = self.around(mention.start, mention.end)
-        left = _WORD_RE.findall(self.answer, before, mention.start)[-CONTEXT_WORDS:]
-        right = _WORD_RE.findall(self.answer, mention.end, after)[:CONTEXT_WORDS]
+        left = self._words(before, mention.start)[-CONTEXT_WORDS:]
+        right = self._words(mention.end, after)[:CONTEXT_WORDS]
         return frozenset(stem(w) for w in left + right if w.lower() not in _STOPWORDS)
+
+    def _words(self, start: int, end: int) -> list[str]:
+        """The words of answer[start:end], less those naming a source ("DOT2022.pdf, page 7"):
+        a pointer says where a figure is, not what it counts."""
+        return [m.group(0) for m in _WORD_RE.finditer(self.answer, start, end)
+                if not any(s <= m.start() < e for s, e in self.references)]
 
     def cited_numbers(self, mention: Mention) -> set[int]:
         """The citation numbers of the claim's sentence, with markers just after its full stop."""

@@ -17,16 +17,21 @@ from desktop_app.rag.claim_extract import Mention
 from desktop_app.rag.claim_units import UNITS, stem, word_after
 
 _WORD_RE = re.compile(r"[A-Za-z][A-Za-z'’]+")
+SAID_FIELD_WORDS = 2  # words of a figure's own field the answer must use beside it to state that field
 FIELD_CHARS = 60  # at most this far from the figure on each side, within its neighbours
 _CLAUSE_END_RE = re.compile(r"[;…]|\.(?=\s)")  # a full stop, semicolon or ellipsis ends a field
 
 
-def other_field(text: str, figures: Sequence[Mention], found: Mention, question_stems: frozenset[str]) -> Mention | None:
+def other_field(text: str, figures: Sequence[Mention], found: Mention, question_stems: frozenset[str],
+                said: frozenset[str] = frozenset()) -> Mention | None:
     """The figure of ``text`` whose field matches the question better than ``found``'s, or None.
 
     Only figures counting the same unit as ``found`` compete ("hours" with "hours"), and only
     when ``found``'s own field shares no word with the question: a field that names what the
-    question asks is never overruled.
+    question asks is never overruled. Nor is an answer that says which field its figure is of
+    (``said``: the stems of the words beside the figure in the answer share SAID_FIELD_WORDS of
+    its field's words): "7 hours (Last 30 days, all aircraft)" copied from the form is true as
+    stated, beside the figure that answers.
     """
     unit = word_after(text, found.end)
     if unit is None or unit[0] not in UNITS or not question_stems:
@@ -37,6 +42,8 @@ def other_field(text: str, figures: Sequence[Mention], found: Mention, question_
     asked = question_stems - {unit[0]}  # "hours" is in every competing field
     fields = {id(m): _field(text, same, i) & asked for i, m in enumerate(same)}
     if id(found) not in fields or fields[id(found)]:
+        return None
+    if len((_field(text, same, same.index(found)) - {unit[0]}) & said) >= SAID_FIELD_WORDS:
         return None
     best = max(same, key=lambda m: len(fields[id(m)]))
     return best if fields[id(best)] and best is not found else None

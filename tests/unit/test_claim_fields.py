@@ -48,3 +48,20 @@ def test_in_prose_the_words_before_the_figure_are_its_field():
     # not overrule a field that shares any word with it, so this wrong figure passes (a known limit).
     (claim,) = check_claims("The answer is 17 hours [1].", cite, question).claims
     assert claim.supported
+
+
+# ntsb-aviation-incident-accident-reports/20080111X00041.pdf, page 3 (q032): the model copied the form's line.
+HOUSTON = ("… No … 05/01/2007 Waivers/Limitations … Flight Time: 110 hours (Total, all aircraft), 45 hours (Total, this "
+           "make and model), 70 hours (Pilot In Command, all aircraft), 20 hours (Last 90 days, all aircraft), 7 hours "
+           "(Last 30 days, all aircraft), 1 hours (Last 24 hours, all aircraft) Aircraft and Owner/Operator Information")
+
+
+def test_figures_the_answer_states_with_their_own_field_are_not_flagged():
+    cite = [Citation(1, "ntsb-aviation-incident-accident-reports/20080111X00041.pdf", 3, HOUSTON)]
+    question = "How many total flight hours did the private pilot have in the December 2007 Cessna 172 accident at Houston, Texas?"
+    answer = f'[1] 20080111X00041.pdf, page 3: "{HOUSTON}"'
+    check = check_claims(answer, cite, question)
+    assert all(c.supported for c in check.claims), [c.text for c in check.claims if not c.supported]
+    # Said bare, the last 30 days' figure is still not the total asked about.
+    (claim,) = check_claims("The pilot had 7 hours [1].", cite, question).claims
+    assert claim.reason == Claim.OTHER_FIELD and HOUSTON[claim.source_start:claim.source_end] == "110"

@@ -69,3 +69,12 @@ def test_another_sentence_naming_a_year_does_not_date_the_figure():
     text = "The FY 2016 review ended in March. OPM processed 77.1 percent of the retirement cases within 60 days."
     (claim,) = _check("The answer is 77.1% [1].", text).claims
     assert claim.supported
+
+
+def test_a_source_reference_beside_a_small_figure_is_not_what_it_counts():
+    # The model listed its sources; "annual", "performance", "report", "page" name the source, so
+    # the small figure needs no such word beside it in the passage.
+    page = "Retirement surge related to Postal Early Out and year-end surge. … … … 11"
+    answer = "[1] 2017-annual-performance-report.pdf, page 27: 11"
+    (claim,) = _check(answer, page, question="What page lists the retirement surge?").claims
+    assert claim.supported
