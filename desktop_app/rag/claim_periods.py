@@ -9,8 +9,9 @@ question names, the figure answers another period, unless another passage states
 Only fiscal years ("FY 2016", "fiscal year 2016") mark a figure's period here: a bare year near a
 figure is as often a date of something else ("certified in 2005"). A fiscal year after "since",
 "from", "through", "until", "by", "between" or "to" bounds a span or a deadline ("by FY 2020"),
-so it does not say which year the figure is of. A table row has no year of its own (its years
-are in the column headers, elsewhere on the page), so it neither supports nor rules out a period.
+so it does not say which year the figure is of. A table row as the page stores it has no year of its own (its years are in the column
+headers, elsewhere on the page), so it neither supports nor rules out a period; a row as the table
+reader writes it ("FY 2014 Results: 13.7") names each cell's year in the cell.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from desktop_app.rag.claim_extract import Mention
 # it is written ("During FY 2016, OPM processed 77.1 percent" / "77.1 percent in FY 2016").
 BEFORE_CHARS = 160
 AFTER_CHARS = 60
+CELL = " | "  # between a table row's cells (rag.table_rows)
 _SENTENCE_END_RE = re.compile(r"[.!?;](?=\s+[A-Z(])|…")
 _SPAN_WORD_RE = re.compile(r"\b(?:since|from|through|thru|until|till|by|between|to)\s*$", re.IGNORECASE)
 _RELATIVE_RE = re.compile(r"\b(?:latest|most recent|newest|current|last|recent|previous|prior|preceding|earlier|"
@@ -65,8 +67,16 @@ def other_period(statements: Sequence[tuple[str, Sequence[Mention], Mention]],
 
 
 def fiscal_years(text: str, figures: Sequence[Mention], found: Mention) -> list[Mention]:
-    """The fiscal years that ``found``'s sentence in ``text`` states it for (spans and deadlines left out)."""
+    """The fiscal years that ``found``'s sentence in ``text`` states it for (spans and deadlines left out).
+
+    In a table row as the reader writes it ("Average number of minutes | FY 2014 Results: 13.7 |
+    FY 2015 Results: 12.1"), a figure's years are those of its own cell's header, none of another cell.
+    """
     start, end = _sentence(text, found.start, found.end)
+    cell_start = text.rfind(CELL, start, found.start)
+    cell_end = text.find(CELL, found.end, end)
+    start = cell_start + len(CELL) if cell_start >= 0 else start
+    end = cell_end if cell_end >= 0 else end
     lo, hi = max(start, found.start - BEFORE_CHARS), min(end, found.end + AFTER_CHARS)
     return [m for m in figures if m.kind == "date" and m.value[3] and lo <= m.start and m.end <= hi
             and not _SPAN_WORD_RE.search(text[max(lo, m.start - 12):m.start])]

@@ -78,3 +78,16 @@ def test_a_source_reference_beside_a_small_figure_is_not_what_it_counts():
     answer = "[1] 2017-annual-performance-report.pdf, page 27: 11"
     (claim,) = _check(answer, page, question="What page lists the retirement surge?").claims
     assert claim.supported
+
+
+def test_in_a_table_row_a_figure_is_of_its_own_cells_year():
+    # us-fed-agency-reports/2018-annual-performance-report.pdf as the table reader writes its rows
+    row = ("Average number of minutes to answer phone calls | FY 2014 Results: 13.7 | FY 2015 Results: 12.1 | "
+           "FY 2018 Results: 8.60 | FY 2018 Target: 5.00")
+    question = "What was the average number of minutes to answer phone calls in OPM's FY 2018 report in FY 2018?"
+    (claim,) = _check("It was 13.7 [1].", row, question=question).claims
+    assert claim.reason == Claim.OTHER_PERIOD and row[claim.source_start:claim.source_end] == "FY 2014 Results: 13.7"
+    (claim,) = _check("It was 12.1 [1].", row, question=question).claims
+    assert claim.reason == Claim.OTHER_PERIOD  # FY 2018 in the next cell is not 12.1's year
+    (claim,) = _check("It was 8.60 [1].", row, question=question).claims
+    assert claim.supported
