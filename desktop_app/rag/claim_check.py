@@ -25,7 +25,7 @@ from typing import Sequence
 
 from desktop_app.core.records import Citation, Claim, ClaimCheck
 from desktop_app.rag.claim_extract import Mention, Quantity, acronym_of, extract, quantities
-from desktop_app.rag.claim_fields import other_field
+from desktop_app.rag.claim_fields import other_field, planned_figure
 from desktop_app.rag.claim_periods import other_period, question_years
 from desktop_app.rag.claim_subject import on_subject_sources
 from desktop_app.rag.claim_units import counts_the_same, stem, word_after
@@ -98,7 +98,8 @@ def check_claims(answer: str, citations: Sequence[Citation], question: str = "")
             if not reason and mention.kind in ("number", "money", "percent"):
                 # The figure is stated, but maybe in another field than the one asked about.
                 found = passage.mention_at(s)
-                better = found and other_field(passage.text, passage.mentions, found, asked, context)
+                better = found and (other_field(passage.text, passage.mentions, found, asked, context)
+                                    or planned_figure(passage.text, passage.mentions, found, question))
                 if better:
                     reason, (s, e) = Claim.OTHER_FIELD, (better.start, better.end)
                 elif period:

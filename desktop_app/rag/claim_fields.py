@@ -5,7 +5,8 @@ aircraft), 3 hours (Total, this make and model), 25 hours (Last 90 days)". Asked
 "in that make and model", the bundled model answered 475: a figure the passage states, but of
 another field. Each figure's *field* is the words between it and its neighbouring figures; when
 another figure of the same unit has a field that shares more of the question's words, and the
-answer's figure's field shares none, the answer took the wrong field.
+answer's figure's field shares none, the answer took the wrong field. A target is not a result
+either: "FY 2022 Target: 60.00" does not answer what the days to process a case were.
 """
 
 from __future__ import annotations
@@ -19,6 +20,9 @@ from desktop_app.rag.claim_units import UNITS, stem, word_after
 _WORD_RE = re.compile(r"[A-Za-z][A-Za-z'’]+")
 SAID_FIELD_WORDS = 2  # words of a figure's own field the answer must use beside it to state that field
 FIELD_CHARS = 60  # at most this far from the figure on each side, within its neighbours
+_PLANNED_RE = re.compile(r"\b(?:target|goal)s?\b", re.IGNORECASE)
+_PLANNED_ASKED_RE = re.compile(r"\b(?:target|goal|aim|aimed|plan|planned|objective|expect|expected|projected|intend)", re.IGNORECASE)
+_RESULT_RE = re.compile(r"\b(?:results?|actual)\b", re.IGNORECASE)
 _CLAUSE_END_RE = re.compile(r"[;…]|\.(?=\s)")  # a full stop, semicolon or ellipsis ends a field
 
 
@@ -49,6 +53,34 @@ def other_field(text: str, figures: Sequence[Mention], found: Mention, question_
     return best if fields[id(best)] and best is not found else None
 
 
+def planned_figure(text: str, figures: Sequence[Mention], found: Mention, question: str) -> Mention | None:
+    """When ``found`` is a target ("FY 2022 Target: 60.00") and the question asks for no target: the
+    result the row gives beside it ("FY 2022 Results: 88.41"), or ``found`` itself; else None.
+
+    A performance report states each measure's target next to its result, and the bundled model
+    took the one for the other. Only a table row as the reader writes it names each cell's header.
+    """
+    header = _cell_header(text, found.start)
+    if not header or not _PLANNED_RE.search(header) or _PLANNED_ASKED_RE.search(question):
+        return None
+    row_start, row_end = text.rfind("\n", 0, found.start), text.find("\n", found.end)
+    year = re.findall(r"\d{4}", header)
+    for m in figures:
+        if m is not found and row_start < m.start and (row_end < 0 or m.start < row_end) \
+                and m.kind in ("number", "money", "percent"):
+            other = _cell_header(text, m.start)
+            if other and _RESULT_RE.search(other) and re.findall(r"\d{4}", other) == year:
+                return m
+    return found
+
+
+def _cell_header(text: str, start: int) -> str:
+    """The header of the table cell a figure at ``start`` opens ("FY 2022 Target"), or ""."""
+    cell = text.rfind(" | ", max(0, start - FIELD_CHARS), start)
+    head = text[cell + 3:start].rstrip() if cell >= 0 else ""
+    return head[:-1] if head.endswith(":") else ""
+
+
 def _field(text: str, same: Sequence[Mention], i: int) -> frozenset[str]:
     """Stems of figure ``i``'s field: what is written just before it in its own clause ("Runway
     Length:", "a total flight experience of") and just after it up to the clause's end or the next
@@ -70,4 +102,4 @@ def _without_label(span: str) -> str:
     return span[:cut + 1] if cut >= 0 else ""
 
 
-__all__ = ["other_field"]
+__all__ = ["other_field", "planned_figure"]

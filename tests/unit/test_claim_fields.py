@@ -65,3 +65,16 @@ def test_figures_the_answer_states_with_their_own_field_are_not_flagged():
     # Said bare, the last 30 days' figure is still not the total asked about.
     (claim,) = check_claims("The pilot had 7 hours [1].", cite, question).claims
     assert claim.reason == Claim.OTHER_FIELD and HOUSTON[claim.source_start:claim.source_end] == "110"
+
+
+def test_a_target_is_not_the_result_asked_for():
+    # us-fed-agency-reports/2022-annual-performance-report.pdf as the table reader writes the row (q125)
+    row = ("Average number of days to process retirement cases | FY 2021 Results: 71 .50 | FY 2022 Results: 88 .41 | "
+           "FY 2022 Target: 60 .00 | Not Met")
+    cite = [Citation(1, "us-fed-agency-reports/2022-annual-performance-report.pdf", 30, row)]
+    question = "What was the average number of days to process retirement cases in FY 2022?"
+    (claim,) = check_claims("It was 60.00 [1].", cite, question).claims
+    assert claim.reason == Claim.OTHER_FIELD and row[claim.source_start:claim.source_end] == "88 .41"
+    assert check_claims("It was 88.41 [1].", cite, question).claims[0].supported
+    asked_target = "What was OPM's target for the average number of days to process retirement cases in FY 2022?"
+    assert check_claims("The target was 60.00 [1].", cite, asked_target).claims[0].supported
