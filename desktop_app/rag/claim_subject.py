@@ -29,8 +29,7 @@ _MONTHS = ("january february march april may june july august september october 
 # Words a question capitalises that do not name its subject.
 _COMMON = frozenset("""what which who whom whose when where why how was were is are did does do the a an in on at
 of for to from by with and or if that this these those according list name give describe explain summarise
-summarize compare report reports document documents page table section figure appendix fiscal year fy
-ntsb faa""".split()) | frozenset(_MONTHS)
+summarize compare report reports document documents page table section figure appendix fiscal year fy""".split()) | frozenset(_MONTHS)
 
 
 def subject_terms(question: str) -> list[str]:
