@@ -26,6 +26,7 @@ from desktop_app.rag.claim_extract import Mention
 # it is written ("During FY 2016, OPM processed 77.1 percent" / "77.1 percent in FY 2016").
 BEFORE_CHARS = 160
 AFTER_CHARS = 60
+_REFERS_BACK_RE = re.compile(r"\s*(?:those|these|this|that|it|they|such)\b", re.IGNORECASE)
 CELL = " | "  # between a table row's cells (rag.table_rows)
 _SENTENCE_END_RE = re.compile(r"[.!?;](?=\s+[A-Z(])|…")
 _SPAN_WORD_RE = re.compile(r"\b(?:since|from|through|thru|until|till|by|between|to)\s*$", re.IGNORECASE)
@@ -78,6 +79,16 @@ def fiscal_years(text: str, figures: Sequence[Mention], found: Mention) -> list[
     start = cell_start + len(CELL) if cell_start >= 0 else start
     end = cell_end if cell_end >= 0 else end
     lo, hi = max(start, found.start - BEFORE_CHARS), min(end, found.end + AFTER_CHARS)
+    years = _years_between(text, figures, lo, hi)
+    if not years and cell_start < 0 and start > 0 and _REFERS_BACK_RE.match(text, start):
+        # "During FY 2016, OPM processed 77.1 percent … Those cases were processed in 45 days":
+        # a sentence that opens by pointing back is of the previous sentence's year.
+        before, _ = _sentence(text, start - 1, start - 1)
+        years = _years_between(text, figures, max(before, start - BEFORE_CHARS), start)
+    return years
+
+
+def _years_between(text: str, figures: Sequence[Mention], lo: int, hi: int) -> list[Mention]:
     return [m for m in figures if m.kind == "date" and m.value[3] and lo <= m.start and m.end <= hi
             and not _SPAN_WORD_RE.search(text[max(lo, m.start - 12):m.start])]
 

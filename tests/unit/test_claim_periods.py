@@ -91,3 +91,11 @@ def test_in_a_table_row_a_figure_is_of_its_own_cells_year():
     assert claim.reason == Claim.OTHER_PERIOD  # FY 2018 in the next cell is not 12.1's year
     (claim,) = _check("It was 8.60 [1].", row, question=question).claims
     assert claim.supported
+
+
+def test_a_sentence_pointing_back_is_of_the_previous_sentences_year():
+    question = "In OPM's FY 2017 annual performance report, what was the average number of days to process retirement cases in FY 2017?"
+    (claim,) = _check("It was 45 days [1].", PROSE, question=question).claims
+    assert claim.reason == Claim.OTHER_PERIOD  # "Those cases were processed in 45 days" are FY 2016's
+    plain = PROSE.replace("Those cases were", "Retirement cases are")
+    assert _check("It was 45 days [1].", plain, question=question).claims[0].supported
