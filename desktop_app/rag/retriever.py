@@ -268,14 +268,16 @@ class HybridRetriever:
 
 
 def _each_document_first(ranked: list[str], chunks: Mapping[str, StoredChunk], documents: Sequence[str], k: int) -> list[str]:
-    """For a comparison, the best passage of each named document first (up to ``k``), then the rest."""
+    """For a comparison, the named documents' passages in turns (each one's best, then each one's
+    second, ...) up to ``k``, then the rest."""
+    own = {doc: [cid for cid in ranked if chunks[cid].source == doc] for doc in documents[:k]}
     firsts: list[str] = []
-    for doc in documents[:k]:
-        best = next((cid for cid in ranked if chunks[cid].source == doc), None)
-        if best is not None:
-            firsts.append(best)
+    for turn in range(k):
+        for doc in documents[:k]:
+            if turn < len(own[doc]) and len(firsts) < k:
+                firsts.append(own[doc][turn])
     chosen = set(firsts)
-    return [cid for cid in ranked if cid in chosen] + [cid for cid in ranked if cid not in chosen]
+    return firsts + [cid for cid in ranked if cid not in chosen]
 
 
 MAX_MERGED = 3  # chunks of one page joined into one hit (~600 word pieces: still a passage, not a page dump)

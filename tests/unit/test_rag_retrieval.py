@@ -183,3 +183,14 @@ def test_grounded_prompt_shortens_the_last_passage_rather_than_dropping_it():
     text, cites = build_grounded_prompt("Q?", long_hit, 150, count_words)
     assert len(cites) == 1 and cites[0].text.endswith("…")
     assert count_words([Message("user", text)]) <= 150
+
+
+def test_a_comparison_takes_the_named_documents_passages_in_turns():
+    from desktop_app.rag.retriever import _each_document_first
+
+    # One document's passages outrank the other's: the other still gets as many of the first k.
+    chunks = {f"{doc}{i}": StoredChunk(f"{doc}{i}", f"/r/{doc}.pdf", i, "default", "text")
+              for doc in "ab" for i in range(1, 4)}
+    ranked = ["a1", "a2", "a3", "b1", "b2", "b3"]
+    assert _each_document_first(ranked, chunks, ["/r/a.pdf", "/r/b.pdf"], 5) == ["a1", "b1", "a2", "b2", "a3", "b3"]
+    assert _each_document_first(["a1", "a2", "b1"], chunks, ["/r/a.pdf", "/r/b.pdf"], 2) == ["a1", "b1", "a2"]
