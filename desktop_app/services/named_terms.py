@@ -4,7 +4,9 @@ Why: the retriever's relevance floor lets through passages that share a year or 
 with the question ("What was Apple's revenue in Q3 2023?" matches every page saying "2023"), and
 a small model then invents an answer from them ("$12,000"). A question that names a company, a
 place, a drug or an agency that none of the passages mention cannot be answered from them, so the
-Assistant says the documents do not contain it instead of asking the model. Pure text: no model.
+Assistant says the documents do not contain it instead of asking the model. A name counts as
+mentioned only as a name, capitalised or in capitals: the corpus's "central office" and "web
+services" do not mention the European Central Bank or Amazon Web Services. Pure text: no model.
 The same holds for a rare word the question names in lower case ("semaglutide", "glioblastoma":
 ``rag.word_rarity``) that no passage contains. Measured by benchmarks/decline_rule.py (which
 questions are declined before the model, on-topic vs off-topic, over ../shared/corpus) and
@@ -37,18 +39,21 @@ def named_terms(question: str) -> list[str]:
     A capitalised word counts unless it opens the sentence or is a common word; a word in capitals
     (2+ letters) always counts. A possessive "'s" is dropped.
     """
+    return list(dict.fromkeys(word.lower() for word in _names_as_written(question)))
+
+
+def _names_as_written(question: str) -> list[str]:
+    """The words ``named_terms`` picks, as the question writes them ("Amazon", "Web", "NTSB")."""
     starts = {m.group(1) for m in _SENTENCE_START.finditer(question)}
-    terms: list[str] = []
+    names: list[str] = []
     for match in _WORD.finditer(question):
         word = match.group(0).rstrip(".")
         base = re.sub(r"'s$", "", word)
         if len(base) < 2 or base.lower() in _COMMON:
             continue
-        acronym = base.isupper() and any(ch.isalpha() for ch in base)
-        capitalised = base[0].isupper() and word not in starts
-        if acronym or capitalised:
-            terms.append(base.lower())
-    return list(dict.fromkeys(terms))
+        if base.isupper() or (base[0].isupper() and word not in starts):
+            names.append(base)
+    return names
 
 
 def unmentioned_names(question: str, passages: Iterable[str]) -> list[str]:
@@ -58,17 +63,24 @@ def unmentioned_names(question: str, passages: Iterable[str]) -> list[str]:
 
 
 def names_nothing_here(question: str, passages: Iterable[str]) -> bool:
-    """True when the question names something and none of its names is in the passages, or it
-    names a rare word (a drug, a disease) that none of them contains."""
-    text = _joined(passages)
-    terms = named_terms(question)
-    if terms and len(_absent(terms, text)) == len(terms):
+    """True when the question names something and none of its names is in the passages as a name
+    (capitalised or in capitals: "European Central Bank" is not mentioned by "central office"), or
+    it names a rare word (a drug, a disease) that none of them contains."""
+    passages = list(passages)
+    if named_terms(question) and _absent_as_written(question, " ".join(passages)):
         return True
-    return bool(_absent(rare_words(question), text))
+    return bool(_absent(rare_words(question), _joined(passages)))
 
 
 def _joined(passages: Iterable[str]) -> str:
     return " ".join(p.lower() for p in passages)
+
+
+def _absent_as_written(question: str, passages: str) -> bool:
+    """None of the question's names is in ``passages`` as a name, capitalised or in capitals
+    (each by its first six letters): "Amazon Web Services" is not mentioned by "web services"."""
+    return not any(re.search(r"\b" + re.escape(w[:6]), passages) or re.search(r"\b" + re.escape(w[:6].upper()), passages)
+                   for w in _names_as_written(question))
 
 
 def _absent(terms: list[str], text: str) -> list[str]:

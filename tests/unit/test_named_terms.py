@@ -61,3 +61,17 @@ def test_rare_words_are_the_ones_the_vocabulary_splits_into_many_pieces():
 ])
 def test_a_rare_word_no_passage_contains_declines_as_a_missing_name_does(question, passages, declined):
     assert names_nothing_here(question, passages) is declined
+
+
+@pytest.mark.parametrize("question, passages, declined", [
+    # The name's words are ordinary words in the passages, never the name.
+    ("What was Amazon Web Services' operating income in 2022?",
+     ["Customers file claims through web services; shared services cut costs in 2022."], True),
+    ("What was Amazon Web Services' operating income in 2022?",
+     ["AMAZON WEB SERVICES SEGMENT RESULTS: operating income rose in 2022."], False),  # a heading in capitals
+    ("What interest rate did the European Central Bank set?",
+     ["OPM's central office set a rate for the Thrift Savings Plan bank accounts."], True),
+    ("How many measures did OPM meet in FY 2019?", [OPM], False),
+])
+def test_names_present_only_as_ordinary_words_do_not_ground_a_question(question, passages, declined):
+    assert names_nothing_here(question, passages) is declined
