@@ -86,7 +86,8 @@ def check_claims(answer: str, citations: Sequence[Citation], question: str = "")
         period = None
         if stating and years and mention.kind in ("number", "money", "percent"):
             # Among the statements as much on the subject as the first: which year each is for.
-            tier = [w for w in stating if (w[0].citation.source in on_subject) == (stating[0][0].citation.source in on_subject)]
+            first_on_subject = stating[0][0].citation.source in on_subject
+            tier = [w for w in stating if (w[0].citation.source in on_subject) == first_on_subject]
             chosen, period = other_period([(p.text, p.mentions, p.mention_at(s)) for p, (s, _) in tier], years)
             stating.insert(0, stating.pop(chosen))
         where = stating[0] if stating else None

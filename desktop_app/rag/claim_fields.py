@@ -21,7 +21,8 @@ _WORD_RE = re.compile(r"[A-Za-z][A-Za-z'’]+")
 SAID_FIELD_WORDS = 2  # words of a figure's own field the answer must use beside it to state that field
 FIELD_CHARS = 60  # at most this far from the figure on each side, within its neighbours
 _PLANNED_RE = re.compile(r"\b(?:target|goal)s?\b", re.IGNORECASE)
-_PLANNED_ASKED_RE = re.compile(r"\b(?:target|goal|aim|aimed|plan|planned|objective|expect|expected|projected|intend)", re.IGNORECASE)
+_PLANNED_ASKED_RE = re.compile(r"\b(?:target|goal|aim|aimed|plan|planned|objective|expect|expected|projected|intend)",
+                               re.IGNORECASE)
 _RESULT_RE = re.compile(r"\b(?:results?|actual)\b", re.IGNORECASE)
 _CLAUSE_END_RE = re.compile(r"[;…]|\.(?=\s)")  # a full stop, semicolon or ellipsis ends a field
 

@@ -4,14 +4,16 @@ An agency's yearly report gives this year's figures beside last year's: "During 
 processed 77.1 percent of the retirement cases within 60 days", on a page of the FY 2017 report.
 Asked for FY 2017, the bundled model answered 77.1 percent: a figure the passage states, for
 another year. When the figure's own sentence names fiscal years and none of them is a year the
-question names, the figure answers another period, unless another passage states it for an asked year.
+question names, the figure answers another period, unless another passage states it for an asked
+year.
 
 Only fiscal years ("FY 2016", "fiscal year 2016") mark a figure's period here: a bare year near a
 figure is as often a date of something else ("certified in 2005"). A fiscal year after "since",
 "from", "through", "until", "by", "between" or "to" bounds a span or a deadline ("by FY 2020"),
-so it does not say which year the figure is of. A table row as the page stores it has no year of its own (its years are in the column
-headers, elsewhere on the page), so it neither supports nor rules out a period; a row as the table
-reader writes it ("FY 2014 Results: 13.7") names each cell's year in the cell.
+so it does not say which year the figure is of. A table row as the page stores it has no year of
+its own (its years are in the column headers, elsewhere on the page), so it neither supports nor
+rules out a period; a row as the table reader writes it ("FY 2014 Results: 13.7") names each
+cell's year in the cell.
 """
 
 from __future__ import annotations

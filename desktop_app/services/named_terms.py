@@ -79,7 +79,8 @@ def _joined(passages: Iterable[str]) -> str:
 def _absent_as_written(question: str, passages: str) -> bool:
     """None of the question's names is in ``passages`` as a name, capitalised or in capitals
     (each by its first six letters): "Amazon Web Services" is not mentioned by "web services"."""
-    return not any(re.search(r"\b" + re.escape(w[:6]), passages) or re.search(r"\b" + re.escape(w[:6].upper()), passages)
+    return not any(re.search(r"\b" + re.escape(w[:6]), passages)
+                   or re.search(r"\b" + re.escape(w[:6].upper()), passages)
                    for w in _names_as_written(question))
 
 
