@@ -6,9 +6,12 @@ documents answer it: declining is a loss) and every off-topic one (they do not: 
 right), this retrieves the top 5 over the corpus index the way the Assistant does and applies:
 
   baseline — the names rule alone: every capitalised name or acronym of the question is absent;
-  now      — ``names_nothing_here`` as the app runs it: the names rule, or a rare lower-case
-             word (``rag.word_rarity``: "semaglutide", "glioblastoma") absent from every passage,
-             each passage read with its document's label ("Lutronic, Inc. · Clinical Protocol").
+  passages — ``names_nothing_here``: the names rule, or a rare lower-case word
+             (``rag.word_rarity``: "semaglutide", "glioblastoma") absent from every passage,
+             each passage read with its document's label ("Lutronic, Inc. · Clinical Protocol");
+  now      — as the app runs it: ``passages``, or a name the question writes as a name
+             (``named_terms.names_to_look_up``: "Honolulu", "Pfizer") that no passage of the whole
+             collection holds (``Library.unmentioned``, the keyword index).
 
 No model: it measures the rule, not the answers (answer_quality.py measures those end to end).
 
@@ -51,7 +54,13 @@ def main() -> int:
     questions = [("grounded", q) for q in load("corpus_questions.jsonl") if q.get("grounded", True)]
     questions += [("offtopic", q) for q in load("offtopic_questions.jsonl")]
     core = build_core(str(home))
-    rules = {"baseline": names_only, "now": names_nothing_here}
+    from desktop_app.services.named_terms import names_to_look_up
+
+    def as_the_app(question: str, passages: list[str]) -> bool:
+        names = names_to_look_up(question)
+        return names_nothing_here(question, passages) or bool(names and core.library.unmentioned(names, [COLLECTION]))
+
+    rules = {"baseline": names_only, "passages": names_nothing_here, "now": as_the_app}
     counts = {name: {"grounded_declined": [], "offtopic_declined": []} for name in rules}
     try:
         retriever = core.library.retriever()
@@ -72,7 +81,7 @@ def main() -> int:
         out[name] = {"grounded_declined": len(c["grounded_declined"]), "offtopic_declined": len(c["offtopic_declined"]),
                      "offtopic_declined_share": round(len(c["offtopic_declined"]) / offtopic, 3),
                      "grounded_declined_ids": c["grounded_declined"]}
-    out["newly_declined"] = {kind: sorted(set(counts["now"][f"{kind}_declined"]) - set(counts["baseline"][f"{kind}_declined"]))
+    out["newly_declined"] = {kind: sorted(set(counts["now"][f"{kind}_declined"]) - set(counts["passages"][f"{kind}_declined"]))
                              for kind in ("grounded", "offtopic")}
     print(json.dumps(out, indent=None if args.json else 1))
     return 0

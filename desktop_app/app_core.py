@@ -217,6 +217,7 @@ class Core:
                     gateway=self.gateway,
                     grounding=build_grounded_prompt,
                     observer=UsageRecorder(self.usage, off_by_policy).observe,
+                    unmentioned=lambda words, collections: self.library.unmentioned(words, collections),
                 )
             return self._assistant
 

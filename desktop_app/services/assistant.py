@@ -28,7 +28,7 @@ from desktop_app.llm.base import ChatBackend, GenerationRequest
 from desktop_app.rag.base import Retriever
 from desktop_app.routing.base import CloudGateway, HandoffPlan
 from desktop_app.services.answer_stream import KEPT_LOCAL, AnswerStream, fixed_answer
-from desktop_app.services.named_terms import names_nothing_here
+from desktop_app.services.named_terms import names_nothing_here, names_to_look_up
 from desktop_app.services.prepared_question import PreparedQuestion, overflow_error, title_from
 from desktop_app.services.prompt_budget import answer_reserve, fit_history
 from desktop_app.core.plurals import plural
@@ -47,6 +47,8 @@ class Assistant:
         gateway: the cloud gateway, or None when cloud routing is off / not configured.
         grounding: builds the grounded user message (``rag.prompting.build_grounded_prompt``).
         observer: wraps each answer's event stream (``services.usage.UsageRecorder.observe``).
+        unmentioned: ``(words, collections) -> words`` no indexed passage of those collections
+            holds (``DocumentLibrary.unmentioned``); a question naming one is declined.
     """
 
     def __init__(
@@ -58,6 +60,7 @@ class Assistant:
         gateway: CloudGateway | None = None,
         grounding: Callable[..., tuple[str, list[Citation]]] | None = None,
         observer: Callable[[PreparedQuestion, Iterator[AnswerEvent]], Iterator[AnswerEvent]] | None = None,
+        unmentioned: Callable[[list[str], list[str]], list[str]] | None = None,
     ) -> None:
         self.store = store
         self._observer = observer  # sees every answer's events on their way out (the usage ledger)
@@ -66,6 +69,7 @@ class Assistant:
         self._retriever_factory = retriever_factory
         self.gateway = gateway
         self._grounding = grounding
+        self._unmentioned = unmentioned
 
     @property
     def backend(self) -> ChatBackend:
@@ -119,6 +123,16 @@ class Assistant:
                     pass
             raise
 
+    def _named_nowhere(self, question: str, collections: list[str]) -> bool:
+        """True when a name the question writes as a name is in none of ``collections``' passages."""
+        names = names_to_look_up(question)
+        if not names or self._unmentioned is None:
+            return False
+        try:
+            return bool(self._unmentioned(names, collections))
+        except Exception:  # noqa: BLE001 - the check only ever declines: when it fails, it does not
+            return False
+
     def _build(self, question, conversation_id, forced, collections, backend, before_id, consult=()) -> PreparedQuestion:
         history = self._history(conversation_id, before_id)
         hits: list[Hit] = []
@@ -127,11 +141,13 @@ class Assistant:
             retriever = self._retriever_factory()
             if retriever is not None:
                 hits = list(retriever.retrieve(question, k=self.settings.rag.top_k, collections=searched))
-        if hits and names_nothing_here(question, (f"{h.document}\n{h.text}" for h in hits)):
+        if hits and (names_nothing_here(question, (f"{h.document}\n{h.text}" for h in hits))
+                     or self._named_nowhere(question, searched)):
             # The question names something (a company, a place, a drug) that no passage mentions
-            # (nor its document's label: "Lutronic, Inc. · Clinical Protocol"): the passages only
-            # share a year or a common word with it, and a small model would invent an answer
-            # from them. See services/named_terms.py and benchmarks/decline_rule.py.
+            # (nor its document's label: "Lutronic, Inc. · Clinical Protocol"), or a name that no
+            # document of the searched collections holds at all ("Honolulu" beside "NTSB"): the
+            # passages only share a year or a common word with it, and a small model would invent
+            # an answer from them. See services/named_terms.py and benchmarks/decline_rule.py.
             hits = []
         documents_in_play = bool(collections) or bool(hits)
 

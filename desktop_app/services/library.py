@@ -186,6 +186,10 @@ class Library:
     def search(self, query: str, k: int = 5, collections: Sequence[str] | None = None) -> list[Hit]:
         return self._reads.search(query, k, collections)
 
+    def unmentioned(self, words: Sequence[str], collections: Sequence[str] | None = None) -> list[str]:
+        """The ``words`` that no indexed passage of ``collections`` holds (``[]`` when unsure)."""
+        return self._reads.unmentioned(words, collections)
+
     def documents(self, collection: str | None = None) -> list[DocumentInfo]:
         return self._reads.documents(collection)
 

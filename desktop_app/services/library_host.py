@@ -30,7 +30,7 @@ from desktop_app.core.cancel import CancelToken
 from desktop_app.core.errors import AppError
 
 # Library methods the parent may call by name (anything else is refused).
-CALLS = frozenset({"search", "passages", "documents", "collections", "remove_document", "remove_collection",
+CALLS = frozenset({"search", "passages", "unmentioned", "documents", "collections", "remove_document", "remove_collection",
                    "set_document_meta", "set_on_device_only", "reset_index", "check", "warm_up", "stop_watching", "watch",
                    "retriever_ready", "ping"})
 JOIN_ON_EXIT_S = 10.0  # how long a cancelled index job may take to stop before the stores close

@@ -250,6 +250,9 @@ class LibraryProcess:
     def passages(self, path: str) -> list[Hit]:
         return self._call("passages", path)
 
+    def unmentioned(self, words: Sequence[str], collections: Sequence[str] | None = None) -> list[str]:
+        return self._call("unmentioned", list(words), collections=list(collections) if collections is not None else None)
+
     # ------------------------------------------------------------------ organising
 
     def documents(self, collection: str | None = None) -> list[DocumentInfo]:

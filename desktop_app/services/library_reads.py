@@ -59,6 +59,25 @@ class LibraryReads:
         retriever = self.retriever()
         return retriever.retrieve(query, k=k, collections=collections) if retriever else []
 
+    def unmentioned(self, words: Sequence[str], collections: Sequence[str] | None = None) -> list[str]:
+        """The ``words`` that no passage of ``collections`` (every public one when None) holds.
+
+        A check that cannot run (no index, a store being rebuilt) finds every word mentioned:
+        it only ever lets the Assistant decline, so in doubt it must not.
+        """
+        stores = self.stores
+        try:
+            with stores.reading:
+                if not stores.manifest.has_documents():
+                    return []
+                stores.refresh()
+                _vectors, keywords = stores.open()
+                if collections is None:
+                    collections = self._every_public_collection()
+                return keywords.unmentioned(list(words), collections)
+        except Exception:  # noqa: BLE001 - see above: no answer means no decline
+            return []
+
     def documents(self, collection: str | None = None) -> list[DocumentInfo]:
         from desktop_app.rag.records import document_info
 

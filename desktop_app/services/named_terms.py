@@ -8,7 +8,10 @@ Assistant says the documents do not contain it instead of asking the model. A na
 mentioned only as a name, capitalised or in capitals: the corpus's "central office" and "web
 services" do not mention the European Central Bank or Amazon Web Services. Pure text: no model.
 The same holds for a rare word the question names in lower case ("semaglutide", "glioblastoma":
-``rag.word_rarity``) that no passage contains. Measured by benchmarks/decline_rule.py (which
+``rag.word_rarity``) that no passage contains. And a question naming, as a name, something that
+no passage of the whole collection holds ("Honolulu" beside "NTSB", which every report names) is
+declined too (``names_to_look_up``; the keyword index answers, ``Library.unmentioned``).
+Measured by benchmarks/decline_rule.py (which
 questions are declined before the model, on-topic vs off-topic, over ../shared/corpus) and
 end to end in benchmarks/answer_quality.py.
 """
@@ -54,6 +57,31 @@ def _names_as_written(question: str) -> list[str]:
         if base.isupper() or (base[0].isupper() and word not in starts):
             names.append(base)
     return names
+
+
+# "Death Valley, California", "Alton, New Hampshire": the words after a name and a comma place it.
+_QUALIFIER = re.compile(r"[A-Z][\w'-]*,\s+((?:[A-Z][\w'-]*\s?)+)")
+# US states, which reports (NTSB's among them) write as postal codes: "Wausau, WI". A state name
+# followed by another name is part of that name ("Tennessee Valley Authority") and still counts.
+_STATES = re.compile(r"\b(?:" + "|".join("""Alabama Alaska Arizona Arkansas California Colorado Connecticut Delaware
+Florida Georgia Hawaii Idaho Illinois Indiana Iowa Kansas Kentucky Louisiana Maine Maryland Massachusetts Michigan
+Minnesota Mississippi Missouri Montana Nebraska Nevada New_Hampshire New_Jersey New_Mexico New_York North_Carolina
+North_Dakota Ohio Oklahoma Oregon Pennsylvania Rhode_Island South_Carolina South_Dakota Tennessee Texas Utah Vermont
+Virginia Washington West_Virginia Wisconsin Wyoming""".split()).replace("_", " ") + r")\b(?!\s+[A-Z])")
+
+
+def names_to_look_up(question: str) -> list[str]:
+    """The question's names that the whole library must hold somewhere for it to be answerable.
+
+    Written as names ("Honolulu", "Pfizer", "UnitedHealth"), not in capitals: an acronym or a
+    code ("FAA", "A23") may be spelled out or written otherwise in the documents. A place's
+    qualifier ("California" in "Death Valley, California") and a US state are left out:
+    reports write "CA".
+    """
+    qualifiers = {word for match in _QUALIFIER.finditer(question) for word in match.group(1).split()}
+    qualifiers |= {word for match in _STATES.finditer(question) for word in match.group(0).split()}
+    return list(dict.fromkeys(name for name in _names_as_written(question)
+                              if not name.isupper() and name not in qualifiers and len(name) >= 3))
 
 
 def unmentioned_names(question: str, passages: Iterable[str]) -> list[str]:

@@ -24,11 +24,12 @@ def store(tmp_path):
     s.close()
 
 
-def answer(store, question: str, document: str) -> tuple[FakeBackend, str]:
+def answer(store, question: str, document: str, unmentioned=None) -> tuple[FakeBackend, str]:
     backend = FakeBackend().enqueue("Up to 30 subjects [1].")
     hits = [Hit("/docs/NCT06152900_Prot_SAP_000.pdf", 12, PASSAGE, 0.9, "trials", document=document)]
     assistant = Assistant(store=store, backend_factory=lambda: backend, settings=Settings(),
-                          retriever_factory=lambda: FakeRetriever(hits), grounding=fake_grounding)
+                          retriever_factory=lambda: FakeRetriever(hits), grounding=fake_grounding,
+                          unmentioned=unmentioned)
     done = [e for e in ask(assistant, question, collections=["trials"]) if isinstance(e, DoneEvent)][-1]
     return backend, done.answer.text
 
@@ -41,3 +42,27 @@ def test_a_sponsor_named_only_in_the_documents_label_is_answered_from_it(store):
 def test_a_drug_no_passage_or_label_mentions_is_declined_without_the_model(store):
     backend, text = answer(store, "How many subjects did the semaglutide trial enroll?", LABEL)
     assert backend.history == [] and "do not contain" in text
+
+
+def test_a_name_that_no_document_of_the_collection_holds_is_declined_though_another_name_is_there(store):
+    asked = []
+
+    def library_lacks(words, collections):
+        asked.append((list(words), list(collections)))
+        return [w for w in words if w == "Pfizer"]
+
+    # "Lutronic" is in the label; the sponsor named beside it is nowhere in the collection.
+    backend, text = answer(store, "How many subjects did the Lutronic study run by Pfizer enroll?", LABEL, library_lacks)
+    assert backend.history == [] and "do not contain" in text
+    assert asked == [(["Lutronic", "Pfizer"], ["trials"])]
+
+
+def test_names_the_collection_holds_and_a_failing_lookup_leave_the_question_to_the_model(store):
+    backend, text = answer(store, "How many subjects will the Lutronic study enroll?", LABEL, lambda words, cols: [])
+    assert len(backend.history) == 1 and text == "Up to 30 subjects [1]."
+
+    def broken(words, collections):
+        raise OSError("index being rebuilt")
+
+    backend, text = answer(store, "How many subjects did the Lutronic study run by Pfizer enroll?", LABEL, broken)
+    assert len(backend.history) == 1 and text == "Up to 30 subjects [1]."

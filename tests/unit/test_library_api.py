@@ -20,7 +20,7 @@ def shape(function) -> list[tuple[str, object, object]]:
 
 
 def test_the_protocol_lists_the_whole_api():
-    assert "index" in MEMBERS and "watch" in MEMBERS and "close" in MEMBERS and len(MEMBERS) == 16
+    assert "index" in MEMBERS and "watch" in MEMBERS and "close" in MEMBERS and len(MEMBERS) == 17
 
 
 @pytest.mark.parametrize("implementation", [Library, LibraryProcess], ids=lambda c: c.__name__)

@@ -45,6 +45,10 @@ class FakeLibrary:
         self.on_report = None
         self.closed = False
 
+    def unmentioned(self, words, collections=None):
+        self.history.append(("unmentioned", list(words), collections))
+        return [w for w in words if w != "Harbour"]
+
     def index(self, paths, collection="default", cancel=None, rebuild=False):
         self.history.append(("index", list(paths), collection))
         if "index" in self.raise_on:
@@ -389,3 +393,8 @@ def test_core_builds_a_library_process_only_when_asked(isolated_home):
     assert library.settings is gui_core.settings  # the cloud gateway reads the same object
     gui_core.close()
     core.close()
+
+
+def test_names_no_document_holds_are_looked_up_in_the_child(lib):
+    assert lib.unmentioned(["Harbour", "Honolulu"], ("default",)) == ["Honolulu"]
+    assert lib.fakes[-1].history[-1] == ("unmentioned", ["Harbour", "Honolulu"], ["default"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from desktop_app.services.named_terms import named_terms, names_nothing_here, unmentioned_names
+from desktop_app.services.named_terms import named_terms, names_nothing_here, names_to_look_up, unmentioned_names
 
 NTSB = ("On December 8, 2007, about 1530 eastern standard time, a Piper PA-22-150, N1234P, was substantially "
         "damaged during a forced landing near Tallahassee, Florida. The private pilot was not injured.")
@@ -75,3 +75,15 @@ def test_a_rare_word_no_passage_contains_declines_as_a_missing_name_does(questio
 ])
 def test_names_present_only_as_ordinary_words_do_not_ground_a_question(question, passages, declined):
     assert names_nothing_here(question, passages) is declined
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("Which helicopter crashed near Honolulu in the NTSB report?", ["Honolulu"]),  # acronyms may be spelled out
+    ("What was the Beech A23 doing at Death Valley, California?", ["Beech", "Death", "Valley"]),  # reports write "CA"
+    ("What did the pilot near Alton, New Hampshire report?", ["Alton"]),
+    ("What happened in the Wisconsin accident?", []),  # a state: "WI" in the reports
+    ("How many employees did the Tennessee Valley Authority have?", ["Tennessee", "Valley", "Authority"]),
+    ("What was UnitedHealth Group's revenue in 2020?", ["UnitedHealth", "Group"]),
+])
+def test_names_to_look_up_across_the_library_are_names_not_codes_states_or_qualifiers(question, expected):
+    assert names_to_look_up(question) == expected
