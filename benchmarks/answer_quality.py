@@ -245,6 +245,9 @@ def main() -> int:
                              "'gemma' (the previous model) or GGUF paths; the first is the baseline. "
                              "Add '+recheck' to a name to score it with rag.recheck_unsupported on")
     parser.add_argument("--sets", nargs="+", default=["general", "grounded", "offtopic"])
+    parser.add_argument("--offtopic-file", default="offtopic_questions.jsonl",
+                        help="the off-topic set in benchmarks/data (offtopic_fresh_questions.jsonl: 19 written after "
+                             "the decline rules, to check them on questions they were not tuned on)")
     parser.add_argument("--limit", type=int, default=0, help="at most this many questions per set (0 = all)")
     parser.add_argument("--every", type=int, default=1, help="take every Nth question of each set (a spread-out sample)")
     parser.add_argument("--offset", type=int, default=0, help="with --every, start at this question (0-based): "
@@ -261,7 +264,7 @@ def main() -> int:
     grounded = [q for q in load("corpus_questions.jsonl") if q.get("grounded", True)]
     sets = {"general": load("general_questions.jsonl") if "general" in args.sets else [],
             "grounded": grounded if "grounded" in args.sets else [],
-            "offtopic": load("offtopic_questions.jsonl") if "offtopic" in args.sets else []}
+            "offtopic": load(args.offtopic_file) if "offtopic" in args.sets else []}
     if args.every > 1:
         sets = {k: v[args.offset:: args.every] for k, v in sets.items()}
     if args.limit:

@@ -44,6 +44,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--index-home", default=str(CACHE / "answer-quality-home"))
     parser.add_argument("--json", action="store_true", help="print only the JSON object")
+    parser.add_argument("--offtopic-file", default="offtopic_questions.jsonl",
+                        help="the off-topic set in benchmarks/data (offtopic_fresh_questions.jsonl: written after the rules)")
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     from desktop_app.app import build_core
@@ -52,7 +54,7 @@ def main() -> int:
     home = Path(args.index_home)
     build_index(home, None)
     questions = [("grounded", q) for q in load("corpus_questions.jsonl") if q.get("grounded", True)]
-    questions += [("offtopic", q) for q in load("offtopic_questions.jsonl")]
+    questions += [("offtopic", q) for q in load(args.offtopic_file)]
     core = build_core(str(home))
     from desktop_app.services.named_terms import names_to_look_up
 

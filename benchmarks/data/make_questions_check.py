@@ -10,7 +10,7 @@ It checks the text as plain ``extract_text()`` gives it (a miss fails the run) a
 --no-layout, as the app's loader reads it (layout mode); a layout-only miss is reported as a
 warning, because the app falls back to plain text on pages where layout mode is unsafe.
 
-For offtopic_questions.jsonl it checks that none of each question's ``absent`` terms occurs
+For offtopic_questions.jsonl and offtopic_fresh_questions.jsonl it checks that none of each question's ``absent`` terms occurs
 anywhere in the corpus, so "not in the documents" is the right answer. general_questions.jsonl
 is checked for shape only (its answers are general knowledge, not corpus text).
 
@@ -182,9 +182,10 @@ def main() -> int:
     corpus_qs = load_jsonl(HERE / "corpus_questions.jsonl")
     general = load_jsonl(HERE / "general_questions.jsonl")
     offtopic = load_jsonl(HERE / "offtopic_questions.jsonl")
+    fresh = load_jsonl(HERE / "offtopic_fresh_questions.jsonl")
     errors, warnings = check_corpus(corpus_qs, pages, layout=not args.no_layout)
     errors += check_general(general)
-    errors += check_offtopic(offtopic, pages)
+    errors += check_offtopic(offtopic, pages) + check_offtopic(fresh, pages)
     for w in warnings:
         print("warning:", w)
     for e in errors:
@@ -199,6 +200,7 @@ def main() -> int:
         "general_questions": len(general),
         "general_by_kind": dict(sorted(Counter(q.get("kind") for q in general).items())),
         "offtopic_questions": len(offtopic),
+        "offtopic_fresh_questions": len(fresh),
         "errors": len(errors),
         "layout_warnings": len(warnings),
     }
