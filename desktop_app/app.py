@@ -22,6 +22,9 @@ def enforce_offline_environment() -> None:
     """No telemetry, no hub downloads: set before any Hugging Face or Chroma import."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    # transformers 5.25+ fetches "Hub kernels" for a model's layers by default (code downloaded at
+    # run time); the embedder runs the layers it ships with.
+    os.environ.setdefault("USE_HUB_KERNELS", "0")
     os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
     os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")

@@ -10,6 +10,7 @@ import sys
 
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
+os.environ["USE_HUB_KERNELS"] = "0"  # transformers' run-time kernel downloads (the kernels package is not bundled)
 os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
 os.environ["HF_DATASETS_OFFLINE"] = "1"
 os.environ["ANONYMIZED_TELEMETRY"] = "False"  # Chroma
