@@ -189,3 +189,35 @@ def test_a_file_failing_midway_leaves_no_chunks_and_the_bar_ends_full(tmp_path, 
     assert report.files_indexed == 1
     assert progress[-1].pages_done == progress[-1].pages_total > 0
     assert_consistent(parts)
+
+
+def test_a_slow_reader_does_not_leave_the_embedder_waiting_for_a_full_batch(tmp_path, parts, monkeypatch):
+    """While the reader is behind (OCR, the first pages of every run), what waits is embedded
+    as soon as there is EAGER_BATCH of it, not only once a full batch has been read."""
+    import time
+
+    from desktop_app.rag import index_producer
+    from desktop_app.rag import indexer as indexer_module
+
+    make_docs(tmp_path / "docs", n=6, paragraphs=4)
+    read = []
+
+    def slow_rewrite(text):
+        time.sleep(0.05)  # a slow page: the queue to the embedder runs empty
+        read.append(1)
+        return text
+
+    monkeypatch.setattr(index_producer, "rewrite_tables", slow_rewrite)
+    monkeypatch.setattr(indexer_module, "EAGER_BATCH", 3)
+
+    class Watching(FakeEmbedder):
+        def embed(self, texts):
+            self.read_when_called = getattr(self, "read_when_called", []) + [len(read)]
+            return super().embed(texts)
+
+    embedder = Watching()
+    report, _ = drain(indexer(parts, embedder, batch_size=10_000).run([str(tmp_path / "docs")]))
+    assert report.ok and report.files_indexed == 6
+    assert embedder.read_when_called[0] < len(read), "embedding waited for the whole corpus to be read"
+    assert all(len(batch) >= 3 for batch in embedder.history[:-1])
+    assert_consistent(parts)
