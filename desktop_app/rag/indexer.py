@@ -46,13 +46,11 @@ from desktop_app.rag.manifest import Manifest
 from desktop_app.rag.records import FileProblem, IndexProgress, IndexReport, PartialFile
 from desktop_app.rag.vector_store import StoredChunk, VectorStore
 
-# Pages the producer may read ahead of the embedder. Enough for about one batch: while a batch
-# is embedded the reader prepares the next one (32 pages held it to a seventh of a 512-chunk
-# batch, and the embedder then waited while the rest was read). Page texts are a few KB each.
+# Pages (a few KB each) the reader may run ahead: about one batch, read while the previous one embeds.
 QUEUE_PAGES = 384
 WRITING = "writing"  # IndexProgress.phase once every page is read
 EMBED_SLICE = 64  # chunks per embedding call (progress and cancel are checked between slices)
-EAGER_BATCH = 64  # chunks embedded at once rather than waiting for a full batch while the reader is behind
+EAGER_BATCH = 64  # chunks embedded at once, not a full batch, while the reader is behind (see run)
 IDLE_FLUSH_S = 2.0  # a batch waiting this long for a slow reader is written (a cancel then keeps it)
 
 
@@ -143,14 +141,15 @@ class Indexer:
         reader = FileProducer(self.chunker, self.manifest, self.limits, self.options, self.metadata, self.ocr)
         producer = threading.Thread(target=reader.run, args=(files, collection, q, stop), name="index-producer", daemon=True)
         producer.start()
-        run = _Run(collection, cancel, report, progress, IndexWriter(), q)
+        run = _Run(collection, cancel, report, progress, IndexWriter())
         handlers = {Unchanged: self._on_unchanged, Failed: self._on_failed, Begin: self._on_begin,
                     Identified: self._on_identified, PageChunks: self._on_page, Note: self._on_note, End: self._on_end,
                     _Idle: self._on_idle}
         try:
             for item in self._drain(q, cancel, producer):
                 yield from handlers[type(item)](run, item)
-                if self._embedder_would_wait(run):
+                # The reader is behind (a run's start, OCR): embed what waits, not idle; batches then grow.
+                if len(run.batch) >= EAGER_BATCH and q.empty():
                     yield from self._flush_between_pages(run, run.batch[-1].source)
             if cancel.cancelled:
                 raise _Stop
@@ -248,16 +247,6 @@ class Indexer:
         if len(run.batch) >= self.batch_size:
             yield from self._flush_between_pages(run, item.path)
         yield run.progress.snapshot(item.path)
-
-    def _embedder_would_wait(self, run: "_Run") -> bool:
-        """True when the reader has nothing more queued and EAGER_BATCH chunks wait: embed them now.
-
-        Waiting for a full batch would leave this thread idle while the reader catches up (at
-        the start of every run, and all along when reading is the slow side). While this slice
-        embeds, the reader fills the queue, so the next batch is larger: a few small batches
-        at the start, full ones after (sorting by length works best on those).
-        """
-        return len(run.batch) >= EAGER_BATCH and run.pages.empty()
 
     def _on_note(self, run: "_Run", item: Note) -> Iterator[IndexProgress]:
         yield run.progress.snapshot(item.path, message=item.message)
@@ -404,7 +393,6 @@ class _Run:
     report: IndexReport
     progress: RunProgress
     writer: IndexWriter
-    pages: queue.Queue  # the producer's messages, to see whether it is ahead of this thread
     files: dict[str, FileTally] = field(default_factory=dict)  # begun and not yet handed to the writer as done
     batch: list[StoredChunk] = field(default_factory=list)
     batch_since: float = 0.0  # when the batch's first chunk arrived
