@@ -9,7 +9,7 @@ right), this retrieves the top 5 over the corpus index the way the Assistant doe
   passages — ``names_nothing_here``: the names rule, or a rare lower-case word
              (``rag.word_rarity``: "semaglutide", "glioblastoma") absent from every passage,
              each passage read with its document's label ("Lutronic, Inc. · Clinical Protocol");
-  now      — as the app runs it: ``passages``, or a name the question writes as a name
+  now      — ``named_terms.declines`` as the app runs it: ``passages``, or a name written as a name
              (``named_terms.names_to_look_up``: "Honolulu", "Pfizer") that no passage of the whole
              collection holds (``Library.unmentioned``, the keyword index).
 
@@ -56,11 +56,10 @@ def main() -> int:
     questions = [("grounded", q) for q in load("corpus_questions.jsonl") if q.get("grounded", True)]
     questions += [("offtopic", q) for q in load(args.offtopic_file)]
     core = build_core(str(home))
-    from desktop_app.services.named_terms import names_to_look_up
+    from desktop_app.services.named_terms import declines
 
     def as_the_app(question: str, passages: list[str]) -> bool:
-        names = names_to_look_up(question)
-        return names_nothing_here(question, passages) or bool(names and core.library.unmentioned(names, [COLLECTION]))
+        return declines(question, passages, lambda names: core.library.unmentioned(names, [COLLECTION]))
 
     rules = {"baseline": names_only, "passages": names_nothing_here, "now": as_the_app}
     counts = {name: {"grounded_declined": [], "offtopic_declined": []} for name in rules}

@@ -28,7 +28,7 @@ from desktop_app.llm.base import ChatBackend, GenerationRequest
 from desktop_app.rag.base import Retriever
 from desktop_app.routing.base import CloudGateway, HandoffPlan
 from desktop_app.services.answer_stream import KEPT_LOCAL, AnswerStream, fixed_answer
-from desktop_app.services.named_terms import names_nothing_here, names_to_look_up
+from desktop_app.services.named_terms import declines
 from desktop_app.services.prepared_question import PreparedQuestion, overflow_error, title_from
 from desktop_app.services.prompt_budget import answer_reserve, fit_history
 from desktop_app.core.plurals import plural
@@ -123,16 +123,6 @@ class Assistant:
                     pass
             raise
 
-    def _named_nowhere(self, question: str, collections: list[str]) -> bool:
-        """True when a name the question writes as a name is in none of ``collections``' passages."""
-        names = names_to_look_up(question)
-        if not names or self._unmentioned is None:
-            return False
-        try:
-            return bool(self._unmentioned(names, collections))
-        except Exception:  # noqa: BLE001 - the check only ever declines: when it fails, it does not
-            return False
-
     def _build(self, question, conversation_id, forced, collections, backend, before_id, consult=()) -> PreparedQuestion:
         history = self._history(conversation_id, before_id)
         hits: list[Hit] = []
@@ -141,8 +131,8 @@ class Assistant:
             retriever = self._retriever_factory()
             if retriever is not None:
                 hits = list(retriever.retrieve(question, k=self.settings.rag.top_k, collections=searched))
-        if hits and (names_nothing_here(question, (f"{h.document}\n{h.text}" for h in hits))
-                     or self._named_nowhere(question, searched)):
+        lookup = (lambda names: self._unmentioned(names, searched)) if self._unmentioned else None
+        if hits and declines(question, [f"{h.document}\n{h.text}" for h in hits], lookup):
             # The question names something (a company, a place, a drug) that no passage mentions
             # (nor its document's label: "Lutronic, Inc. · Clinical Protocol"), or a name that no
             # document of the searched collections holds at all ("Honolulu" beside "NTSB"): the

@@ -19,7 +19,7 @@ end to end in benchmarks/answer_quality.py.
 from __future__ import annotations
 
 import re
-from typing import Iterable
+from typing import Callable, Iterable
 
 from desktop_app.rag.word_rarity import rare_words
 
@@ -82,6 +82,22 @@ def names_to_look_up(question: str) -> list[str]:
     qualifiers |= {word for match in _STATES.finditer(question) for word in match.group(0).split()}
     return list(dict.fromkeys(name for name in _names_as_written(question)
                               if not name.isupper() and name not in qualifiers and len(name) >= 3))
+
+
+def declines(question: str, passages: Iterable[str],
+             unmentioned: Callable[[list[str]], list[str]] | None = None) -> bool:
+    """The Assistant's rule: ``names_nothing_here``, or a name of ``names_to_look_up`` that
+    ``unmentioned`` (names -> those no document of the searched collections holds) reports.
+    A lookup that fails declines nothing: in doubt, the model is asked."""
+    if names_nothing_here(question, passages):
+        return True
+    names = names_to_look_up(question)
+    if not names or unmentioned is None:
+        return False
+    try:
+        return bool(unmentioned(names))
+    except Exception:  # noqa: BLE001 - see above
+        return False
 
 
 def unmentioned_names(question: str, passages: Iterable[str]) -> list[str]:
