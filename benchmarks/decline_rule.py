@@ -13,6 +13,10 @@ right), this retrieves the top 5 over the corpus index the way the Assistant doe
              (``named_terms.names_to_look_up``: "Honolulu", "Pfizer") that no passage of the whole
              collection holds (``Library.unmentioned``, the keyword index).
 
+With nothing ticked (the default: documents consulted by relevance) a miss is plain chat, unless
+the question places its answer in a document ("... in the NTSB report": document_use.
+refers_to_documents); ``nothing_ticked`` counts the questions the app then declines.
+
 No model: it measures the rule, not the answers (answer_quality.py measures those end to end).
 
     python benchmarks/decline_rule.py [--json] [--index-home DIR]
@@ -82,6 +86,15 @@ def main() -> int:
         out[name] = {"grounded_declined": len(c["grounded_declined"]), "offtopic_declined": len(c["offtopic_declined"]),
                      "offtopic_declined_share": round(len(c["offtopic_declined"]) / offtopic, 3),
                      "grounded_declined_ids": c["grounded_declined"]}
+    # Nothing ticked: only the misses of questions that point at a document are declined.
+    from desktop_app.services.document_use import refers_to_documents
+
+    text_of = {q.get("id"): q["question"] for _, q in questions}
+    out["nothing_ticked"] = {
+        f"{kind}_declined": sum(refers_to_documents(text_of[i]) for i in counts["now"][f"{kind}_declined"])
+        for kind in ("grounded", "offtopic")}
+    out["nothing_ticked"]["offtopic_pointing_at_a_document"] = sum(
+        refers_to_documents(q["question"]) for kind, q in questions if kind == "offtopic")
     out["newly_declined"] = {kind: sorted(set(counts["now"][f"{kind}_declined"]) - set(counts["passages"][f"{kind}_declined"]))
                              for kind in ("grounded", "offtopic")}
     print(json.dumps(out, indent=None if args.json else 1))

@@ -12,6 +12,8 @@ Route = Literal["local", "cloud"]
 ROLES: tuple[str, ...] = get_args(Role)
 # What a StoredMessage's status may be (see its docstring).
 STATUSES = ("complete", "streaming", "stopped", "error")
+# The "model" of an answer no model wrote: the documents searched hold nothing for the question.
+DOCUMENT_SEARCH = "document search"
 
 
 @dataclass(frozen=True)

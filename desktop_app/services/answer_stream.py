@@ -22,6 +22,7 @@ from desktop_app.core.records import (
     AnswerEvent,
     ClaimCheck,
     ClaimsEvent,
+    DOCUMENT_SEARCH,
     DoneEvent,
     ErrorEvent,
     NoticeEvent,
@@ -252,8 +253,9 @@ class AnswerStream:
 
 def fixed_answer(store, prepared: PreparedQuestion, text: str, notices: list[str]) -> Iterator[AnswerEvent]:
     """An answer that no model writes (the documents hold nothing relevant), saved like any other."""
-    model = "document search"
-    reason = "Nothing relevant was found in the selected documents."
+    model = DOCUMENT_SEARCH
+    where = "the selected documents" if prepared.collections_chosen else "your documents"
+    reason = f"Nothing relevant was found in {where}."
     yield RouteEvent("local", model, reason)
     for note in notices:
         yield NoticeEvent(note)

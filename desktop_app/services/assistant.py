@@ -28,12 +28,15 @@ from desktop_app.llm.base import ChatBackend, GenerationRequest
 from desktop_app.rag.base import Retriever
 from desktop_app.routing.base import CloudGateway, HandoffPlan
 from desktop_app.services.answer_stream import KEPT_LOCAL, AnswerStream, fixed_answer
+from desktop_app.services.document_use import refers_to_documents
 from desktop_app.services.named_terms import declines
 from desktop_app.services.prepared_question import PreparedQuestion, overflow_error, title_from
 from desktop_app.services.prompt_budget import answer_reserve, fit_history
 from desktop_app.core.plurals import plural
 
 NOT_IN_DOCUMENTS = "The selected documents do not contain information about this, so I can't answer it from them."
+# Nothing was chosen, but the question pointed at a document ("in the NTSB report") none of them holds.
+NOT_IN_YOUR_DOCUMENTS = "Your documents do not contain information about this, so I can't answer it from them."
 
 
 class Assistant:
@@ -139,7 +142,9 @@ class Assistant:
             # passages only share a year or a common word with it, and a small model would invent
             # an answer from them. See services/named_terms.py and benchmarks/decline_rule.py.
             hits = []
-        documents_in_play = bool(collections) or bool(hits)
+        # With nothing chosen, a question that says where its answer is ("in the NTSB report") is
+        # still about the documents: a miss is declined, not answered by the model from nothing.
+        documents_in_play = bool(collections) or bool(hits) or (bool(consult) and refers_to_documents(question))
 
         context = backend.context_length
         budget = context - answer_reserve(context, self.settings.llm.max_tokens)
@@ -168,6 +173,7 @@ class Assistant:
             plan=plan,
             notices=tuple(notices) + tuple(plan.notices),
             documents_in_play=documents_in_play,
+            collections_chosen=bool(collections),
             prompt_tokens=prompt_tokens,
             fits_locally=fits,
         )
@@ -224,7 +230,8 @@ class Assistant:
             return
 
         if prepared.documents_in_play and not prepared.hits:
-            yield from fixed_answer(self.store, prepared, NOT_IN_DOCUMENTS, notices)
+            text = NOT_IN_DOCUMENTS if prepared.collections_chosen else NOT_IN_YOUR_DOCUMENTS
+            yield from fixed_answer(self.store, prepared, text, notices)
             return
         if not use_cloud and not prepared.fits_locally:
             yield ErrorEvent(overflow_error())

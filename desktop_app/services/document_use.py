@@ -9,6 +9,9 @@
   hold it.
 - "Not for this question" (the composer's "Don't use documents", ``--no-documents``) searches
   nothing.
+- A question that itself points at the documents ("... in the NTSB report", "according to the
+  protocol", "in my files") is about them even with nothing chosen: a miss then says the documents
+  do not hold it (``refers_to_documents``), as plain chat could only invent what "the report" says.
 
 A file asked about in the conversation only (dropped on the message box; its own private
 collection, ``services.conversation_files``) joins the choice: the answer comes from that file and
@@ -21,6 +24,7 @@ follows relevance again.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
@@ -50,6 +54,25 @@ class DocumentUse:
 
 
 NO_DOCUMENTS = DocumentUse()
+
+# Kinds of document a question can point at ("the NTSB report", "the DVRd protocol").
+_DOCUMENT_NOUNS = (r"reports?|documents?|protocols?|filings?|pdfs?|papers?|files?|manuals?|handbooks?|"
+                   r"studies|study|plans?|polic(?:y|ies)|contracts?|agreements?|statements?|forms?|"
+                   r"memos?|minutes|slides?|presentations?|spreadsheets?|sources?")
+# "in / from / according to / per / of the <up to four words> report": the question places its
+# answer in a document. General questions rarely do (none of the 120 in
+# benchmarks/data/general_questions.jsonl); "How do I write a report?" and "Write an introduction
+# for the report" do not match.
+_POINTS_AT_DOCUMENT = re.compile(
+    r"\b(?:in|from|according\s+to|per|of|within|inside)\s+(?:the|this|that|these|those|my|our)\s+"
+    r"(?:[\w.&'-]+\s+){0,4}?(?:" + _DOCUMENT_NOUNS + r")\b"
+    r"|\b(?:my|our)\s+(?:own\s+|uploaded\s+|indexed\s+)?(?:documents|files|pdfs|sources)\b",
+    re.IGNORECASE)
+
+
+def refers_to_documents(question: str) -> bool:
+    """True when ``question`` places its answer in a document ("in the NTSB report", "my files")."""
+    return bool(_POINTS_AT_DOCUMENT.search(question))
 
 
 def decide(indexed: Sequence[str], chosen: Sequence[str] = (), use_documents: bool = True,

@@ -28,6 +28,7 @@ class PreparedQuestion:
     plan: HandoffPlan
     notices: tuple[str, ...] = ()
     documents_in_play: bool = False
+    collections_chosen: bool = False  # the user chose the collections ("only these"), not relevance
     prompt_tokens: int = 0
     fits_locally: bool = True  # False only when the plan is cloud and the local prompt overflows
     question_message_id: int | None = None  # regenerate: the question is stored already

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 from desktop_app.core.errors import AppError
@@ -94,3 +97,25 @@ def test_not_for_this_question_reads_nothing(manifest):
     library = Library(["hr"])
     assert document_use.for_question(library, Store({1: ["hr"]}), manifest, 1, use_documents=False) == DocumentUse()
     assert library.listed == 0
+
+
+@pytest.mark.parametrize(("question", "points"), [
+    ("Which helicopter crashed near Honolulu in the NTSB report?", True),
+    ("According to the DOL 2022-2026 Strategic Plan, how many employees does EBSA have?", True),
+    ("What lenalidomide dose is given in the double-hit myeloma protocol?", True),
+    ("What do my files say about the refund window?", True),
+    ("How do I write a report?", False),  # a writing task, not a place to look
+    ("Write an introduction for the report on river pollution.", False),
+    ("What is the capital of France?", False),
+])
+def test_a_question_that_places_its_answer_in_a_document(question, points):
+    assert document_use.refers_to_documents(question) is points
+
+
+def test_no_general_question_of_the_benchmark_is_taken_for_a_documents_question():
+    # With nothing ticked such a question would be declined when the documents miss: the 120
+    # general questions of benchmarks/answer_quality.py must all stay plain chat.
+    path = Path(__file__).resolve().parents[2] / "benchmarks" / "data" / "general_questions.jsonl"
+    questions = [json.loads(line)["question"] for line in path.read_text().splitlines() if line.strip()]
+    assert len(questions) >= 100
+    assert [q for q in questions if document_use.refers_to_documents(q)] == []

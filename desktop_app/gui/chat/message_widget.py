@@ -10,7 +10,7 @@ from PySide6.QtCore import QEvent, QSize, Qt, QUrl, Signal
 from PySide6.QtGui import QColor, QCursor, QDesktopServices, QGuiApplication, QPalette
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QTextBrowser, QToolTip, QVBoxLayout, QWidget
 
-from desktop_app.core.records import Citation, ClaimCheck
+from desktop_app.core.records import DOCUMENT_SEARCH, Citation, ClaimCheck
 from desktop_app.gui.chat import claim_marks
 from desktop_app.gui.common.accessibility import describe
 from desktop_app.gui.chat.markdown_render import plain_to_html, render_markdown
@@ -149,10 +149,12 @@ class MessageWidget(QFrame):
         self.copy_button = None
         self.without_documents_button = None
         self._is_last = False
+        self._from_document_search = False
         if role == "assistant":
             actions = QHBoxLayout()
             actions.addStretch(1)
-            # Shown on the last answer when it used documents: the user can say "not for this question".
+            # Shown on the last answer when it used documents, or found nothing in them: the user can
+            # say "not for this question".
             self.without_documents_button = QPushButton("Answer without documents")
             self.without_documents_button.setObjectName("withoutDocumentsButton")
             self.without_documents_button.setFlat(True)
@@ -203,6 +205,8 @@ class MessageWidget(QFrame):
     def set_route(self, route: str, model: str, reason: str = "") -> None:
         where = "Cloud" if route == "cloud" else "On this device"
         self.route_label.setText(f"{where} · {model}" if model else where)
+        self._from_document_search = model == DOCUMENT_SEARCH  # "not in the documents": offer the model
+        self._update_without_documents()
         self.route_label.setVisible(True)
         self.route_label.setAccessibleName(f"Produced: {self.route_label.text()}")
         self.reason_label.setText(reason)
@@ -266,7 +270,7 @@ class MessageWidget(QFrame):
     def _update_without_documents(self) -> None:
         if self.without_documents_button is not None:
             self.without_documents_button.setVisible(
-                self._is_last and bool(self._citations) and self.status != "streaming")
+                self._is_last and (bool(self._citations) or self._from_document_search) and self.status != "streaming")
 
     def keyboard_stops(self) -> list[QWidget]:
         """What Tab visits in this message, in order: the message, its sources, its buttons."""

@@ -177,3 +177,25 @@ def test_not_for_this_question(qtbot, isolated_home, tmp_path, window_factory):
     stored = core.store.messages(window.controller.conversation_id)
     assert [m.role for m in stored] == ["user", "assistant", "user", "assistant"]
     assert stored[-1].content == "Without your documents I cannot say."
+
+
+def test_a_question_placed_in_the_documents_they_miss_says_so_and_offers_the_model(qtbot, isolated_home, tmp_path,
+                                                                                  window_factory):
+    core, library = indexed_core(isolated_home, tmp_path)
+    window = window_factory(core)
+    assert tree_ticks(window.documents_panel) == {"reports": False}
+    # Nothing ticked, and nothing in the reports about KPIs: the question says where its answer
+    # is, so the model is not asked to make up what "the report" says...
+    answer = ask(qtbot, window, "What is the definition of a KPI in the report?", None)
+    assert answer.text().startswith("Your documents do not contain")
+    # ...and the user can still have the model's own answer, with one click.
+    button = answer.without_documents_button
+    assert button.isVisibleTo(window)
+    searched = len(library.searched)
+    window.core.loaded_backend().enqueue("A KPI is a measure of progress toward a goal.")
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: answers(window)[-1] is not answer and answers(window)[-1].status == "complete",
+                    timeout=10000)
+    wait_idle(qtbot, window)
+    assert answers(window)[-1].text() == "A KPI is a measure of progress toward a goal."
+    assert len(library.searched) == searched
