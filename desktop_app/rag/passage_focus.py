@@ -1,15 +1,27 @@
-"""Keep the sentences of a retrieved passage that matter to the question.
+"""Keep the sentences of the retrieved passages that matter to the question.
 
 Why: a small model reading five whole chunks (about 1,000 tokens) is slower to its first token
 and easily distracted by the wrong figure; the sentence that holds the answer is usually one or
-two of a chunk's ten. We keep the best-matching sentences (question words, with a bonus for
-figures when the question asks for one) plus their immediate neighbours, in document order,
-marking cuts with "…". Pure text work: no model call, microseconds per passage.
+two of a chunk's ten. The sentences of all five passages are ranked together, and the best ones,
+each with its neighbours (a figure's label is often the sentence before, a finding the sentence
+after "determines the probable cause to be:"), fill one budget for all of them, kept in document
+order with "…" marking cuts. Question words count by how rare they are among those sentences: the
+subject ("Piper PA-22-150", "Muscle Shoals") is in most of them, the thing asked ("departed",
+"interviews") in few. Pure text work: no model call, well under a millisecond a passage.
+
+Measured on the 191 grounded corpus questions (their top 5 from the corpus index, a gold answer
+being kept when any focused passage still holds it): 320 characters per passage, each ranked on
+its own by shared question words, kept the answer for 118 (of 167 whose full passages hold it);
+ranking all sentences together by rare question words within the same 1,600 characters keeps it
+for 133.
 """
 
 from __future__ import annotations
 
+import math
 import re
+from collections import Counter
+from typing import Sequence
 
 _SENTENCE = re.compile(r"(?<=[.!?;:])\s+(?=[A-Z0-9(\"'])|\n+")
 _WORD = re.compile(r"[a-z0-9]+(?:[.,'][a-z0-9]+)*")
@@ -37,50 +49,77 @@ def split_sentences(text: str) -> list[str]:
     return [p for p in parts if p]
 
 
-def focus_passage(question: str, text: str, max_chars: int = 600) -> str:
-    """The sentences of ``text`` that best answer ``question``, at most about ``max_chars`` long.
+def focus_passages(question: str, texts: Sequence[str], budget_chars: int) -> list[str]:
+    """For each of ``texts`` (best passage first), the sentences kept for ``question``.
 
-    A passage already shorter than ``max_chars`` is returned whole (whitespace collapsed).
+    About ``budget_chars`` in all. Every passage keeps at least its best sentence (its citation
+    stays), then the best sentences overall, with their neighbours, take what is left. Passages
+    that fit the budget together are returned whole (whitespace collapsed).
     """
-    flat = " ".join(text.split())
-    if len(flat) <= max_chars:
+    flat = [" ".join(t.split()) for t in texts]
+    if sum(len(t) + 1 for t in flat) <= budget_chars:
         return flat
-    sentences = split_sentences(text)
-    if len(sentences) <= 1:
-        return flat[:max_chars].rstrip() + "…"
-    terms = question_terms(question)
-    wants_figure = any(cue in question.lower() for cue in _FIGURE_CUES)
-    scores = []
-    for sentence in sentences:
-        words = {_stem(w) for w in _WORD.findall(sentence.lower())}
-        score = len(terms & words)
-        if wants_figure and _NUMBER.search(sentence):
-            score += 0.5
-        scores.append(score)
-    order = sorted(range(len(sentences)), key=lambda i: (-scores[i], i))
-    keep: set[int] = set()
+    sentences = [_pieces(t, budget_chars) for t in texts]
+    scores = _scores(question, sentences)
+    ranked = sorted(((score, p, i) for p, row in enumerate(scores) for i, score in enumerate(row)),
+                    key=lambda c: (-c[0], c[1], c[2]))
+    keep: set[tuple[int, int]] = set()
     used = 0
-    for i in order:
-        if scores[i] <= 0 and keep:
+
+    def take(p: int, i: int) -> None:
+        nonlocal used
+        if 0 <= i < len(sentences[p]) and (p, i) not in keep and used + len(sentences[p][i]) <= budget_chars:
+            keep.add((p, i))
+            used += len(sentences[p][i]) + 1
+
+    for p in range(len(texts)):  # each passage's best sentence first
+        best = max(range(len(sentences[p])), key=lambda i: (scores[p][i], -i), default=None)
+        if best is not None:
+            take(p, best)
+    for score, p, i in ranked:
+        if score <= 0 or used >= budget_chars:
             break
-        # The best sentence and its neighbours: a figure's label is often the sentence before.
         for j in (i, i - 1, i + 1):
-            if 0 <= j < len(sentences) and j not in keep and used + len(sentences[j]) <= max_chars:
-                keep.add(j)
-                used += len(sentences[j]) + 1
-        if used >= max_chars:
-            break
-    if not keep:
-        keep.add(order[0])
+            take(p, j)
+    return [_joined(sentences[p], sorted(i for q, i in keep if q == p)) for p in range(len(texts))]
+
+
+def focus_passage(question: str, text: str, max_chars: int = 600) -> str:
+    """One passage's sentences that best answer ``question``, at most about ``max_chars`` long."""
+    return focus_passages(question, [text], max_chars)[0]
+
+
+def _pieces(text: str, longest: int) -> list[str]:
+    """The sentences of ``text``; one longer than ``longest`` (a table with no sentence end) is cut."""
+    return [s if len(s) <= longest else s[:longest - 1].rstrip() + "…" for s in split_sentences(text)]
+
+
+def _scores(question: str, sentences: list[list[str]]) -> list[list[float]]:
+    """Each sentence's score: its question words weighted by rarity among all the sentences, plus
+    a little for a figure when the question asks for one."""
+    terms = question_terms(question)
+    words = [[{_stem(w) for w in _WORD.findall(s.lower())} & terms for s in row] for row in sentences]
+    count = sum(len(row) for row in words)
+    frequency = Counter(t for row in words for found in row for t in found)
+    weight = {t: math.log((count + 1) / (frequency[t] + 0.5)) for t in frequency}
+    wants_figure = any(cue in question.lower() for cue in _FIGURE_CUES)
+    return [[sum(weight[t] for t in found) + (0.5 if wants_figure and _NUMBER.search(s) else 0.0)
+             for found, s in zip(found_row, row)] for found_row, row in zip(words, sentences)]
+
+
+def _joined(sentences: list[str], kept: list[int]) -> str:
+    """The kept sentences in document order, "…" where sentences were left out."""
+    if not kept:
+        return ""
     pieces, last = [], -1
-    for i in sorted(keep):
+    for i in kept:
         if last >= 0 and i != last + 1:
             pieces.append("…")
         pieces.append(sentences[i])
         last = i
     out = " ".join(pieces)
-    if min(keep) > 0:
+    if kept[0] > 0:
         out = "… " + out
-    if max(keep) < len(sentences) - 1:
+    if kept[-1] < len(sentences) - 1:
         out += " …"
     return out

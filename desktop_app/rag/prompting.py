@@ -11,15 +11,16 @@ import os
 from typing import Callable, Sequence
 
 from desktop_app.core.records import Citation, Hit, Message
-from desktop_app.rag.passage_focus import focus_passage
+from desktop_app.rag.passage_focus import focus_passages
 from desktop_app.rag.same_page import merge_same_page
 
 MIN_PASSAGE_CHARS = 200  # a passage cut shorter than this is not worth a source number
-# Each source is cut to the sentences that match the question (see passage_focus). Whole
+# The sources are cut to the sentences that match the question (see passage_focus). Whole
 # chunks made grounded prompts of 700-1,100 tokens: 15-50 s to the first token on a loaded 2-core
-# machine (benchmarks/answer_quality.py). About 320 characters keeps the matching sentence and
-# its neighbours, and roughly halves the prompt.
-FOCUS_CHARS = 320
+# machine (benchmarks/answer_quality.py). About 1,600 characters for all five (320 each, shared
+# by how well they match) keeps the matching sentences and their neighbours, and roughly halves
+# the prompt.
+FOCUS_BUDGET_CHARS = 1600
 
 INSTRUCTION = (
     "Answer the question using only the sources below, in one or two sentences. Copy names and "
@@ -56,9 +57,10 @@ def build_grounded_prompt(question: str, hits: Sequence[Hit], budget_tokens: int
     def fits(text: str) -> bool:
         return count_tokens([Message("user", text)]) <= budget_tokens
 
-    for hit in hits:
+    for hit, passage in zip(hits, focus_passages(question, [h.text for h in hits], FOCUS_BUDGET_CHARS)):
+        if not passage:
+            continue
         number = len(citations) + 1
-        passage = focus_passage(question, hit.text, FOCUS_CHARS)
         block = _block(number, hit, passage)
         if not fits(render(blocks + [block])):
             # Try a shortened passage before giving up: the start of a chunk carries its topic.

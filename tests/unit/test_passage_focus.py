@@ -1,0 +1,40 @@
+"""Which sentences of the retrieved passages the model reads (rag.passage_focus)."""
+
+from __future__ import annotations
+
+from desktop_app.rag.passage_focus import focus_passages
+
+FORM = ("The Piper PA-22-150 was a high-wing airplane. The Piper PA-22-150 had been inspected in 2007. "
+        "The pilot of the Piper PA-22-150 held a private certificate. The Piper PA-22-150 was substantially damaged. "
+        "The airplane departed Islas Secas at approximately 1145. The Piper PA-22-150 carried two people. "
+        "Weather near the Piper PA-22-150 was clear. The Piper PA-22-150 was owned by the pilot.")
+OTHER = ("The Piper PA-22-150 accident occurred near Boquete. The Piper PA-22-150 was registered in Panama. "
+         "The Piper PA-22-150 was built in 1956. The Piper PA-22-150 engine was a Lycoming.")
+
+
+def test_the_sentence_with_the_asked_word_wins_over_those_repeating_the_subject():
+    # Every sentence names the airplane; only one says where it departed from.
+    kept = focus_passages("Where did the Piper PA-22-150 that crashed near Boquete depart from?", [FORM, OTHER], 220)
+    assert "departed Islas Secas" in kept[0]
+    assert sum(len(k) for k in kept) <= 220 + 2 * len(" … ") * 2
+
+
+def test_every_passage_keeps_its_best_sentence_and_cuts_are_marked_in_document_order():
+    kept = focus_passages("Which engine did the Piper PA-22-150 have?", [FORM, OTHER], 200)
+    assert kept[1].startswith("… ") and "engine was a Lycoming" in kept[1]
+    assert kept[0]  # the first passage is still a source, with its best sentence
+    for text, original in zip(kept, [FORM, OTHER]):
+        parts = [p for p in text.split("…") if p.strip()]
+        positions = [original.index(p.strip()) for p in parts]
+        assert positions == sorted(positions)
+
+
+def test_passages_that_fit_together_are_kept_whole():
+    short = ["Revenue grew 3 percent.", "Costs fell."]
+    assert focus_passages("How much did revenue grow?", short, 1600) == short
+
+
+def test_a_passage_without_sentence_ends_is_cut_not_dropped():
+    table = "Measure FY2019 FY2020 FY2021 " + " ".join(f"Row{i} {i}.0 {i}.5 {i}.9" for i in range(200))
+    (kept,) = focus_passages("What was Row3 in FY2020?", [table], 300)
+    assert 0 < len(kept) <= 302 and kept.startswith("Measure FY2019")
