@@ -61,6 +61,18 @@ def ask(qtbot, window, question: str, reply: str | None):
     return answers(window)[-1]
 
 
+def answer_without_documents(qtbot, window, answer, reply: str):
+    """Click ``answer``'s "Answer without documents" (it must be shown); the model says ``reply``."""
+    button = answer.without_documents_button
+    assert button.isVisibleTo(window)
+    window.core.loaded_backend().enqueue(reply)
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: answers(window)[-1] is not answer and answers(window)[-1].status == "complete",
+                    timeout=10000)
+    wait_idle(qtbot, window)
+    return answers(window)[-1]
+
+
 @pytest.fixture
 def window_factory(qtbot):
     opened = []
@@ -162,15 +174,8 @@ def test_not_for_this_question(qtbot, isolated_home, tmp_path, window_factory):
     # An answer that used documents says so (its sources) and can be asked again without them.
     answer = ask(qtbot, window, REVENUE, "It grew by 3 percent [1].")
     assert answer.citations()
-    button = answer.without_documents_button
-    assert button.isVisibleTo(window)
     searched = len(library.searched)
-    window.core.loaded_backend().enqueue("Without your documents I cannot say.")
-    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: answers(window)[-1] is not answer and answers(window)[-1].status == "complete",
-                    timeout=10000)
-    wait_idle(qtbot, window)
-    again = answers(window)[-1]
+    again = answer_without_documents(qtbot, window, answer, "Without your documents I cannot say.")
     assert again.text() == "Without your documents I cannot say." and again.citations() == []
     assert len(library.searched) == searched
     assert not again.without_documents_button.isVisibleTo(window)
@@ -189,13 +194,7 @@ def test_a_question_placed_in_the_documents_they_miss_says_so_and_offers_the_mod
     answer = ask(qtbot, window, "What is the definition of a KPI in the report?", None)
     assert answer.text().startswith("Your documents do not contain")
     # ...and the user can still have the model's own answer, with one click.
-    button = answer.without_documents_button
-    assert button.isVisibleTo(window)
     searched = len(library.searched)
-    window.core.loaded_backend().enqueue("A KPI is a measure of progress toward a goal.")
-    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: answers(window)[-1] is not answer and answers(window)[-1].status == "complete",
-                    timeout=10000)
-    wait_idle(qtbot, window)
-    assert answers(window)[-1].text() == "A KPI is a measure of progress toward a goal."
+    again = answer_without_documents(qtbot, window, answer, "A KPI is a measure of progress toward a goal.")
+    assert again.text() == "A KPI is a measure of progress toward a goal."
     assert len(library.searched) == searched
