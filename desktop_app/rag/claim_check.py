@@ -103,7 +103,9 @@ def check_claims(answer: str, citations: Sequence[Citation], question: str = "")
                                     or planned_figure(passage.text, passage.mentions, found, question))
                 if better:
                     reason, (s, e) = Claim.OTHER_FIELD, (better.start, better.end)
-                elif period:
+                elif period and not sentences.names_year(mention, period.value[0]):
+                    # (An answer that itself gives the figure for that year, "eight days from the
+                    # average for FY 2017", states what the source states.)
                     reason, (s, e) = Claim.OTHER_PERIOD, (min(s, period.start), max(e, period.end))
             claims.append(Claim(mention.text, mention.kind, mention.start, mention.end, not reason,
                                 source=passage.citation.number, source_start=s, source_end=e, key=mention.key,
@@ -342,6 +344,11 @@ class _Sentences:
         a pointer says where a figure is, not what it counts."""
         return [m.group(0) for m in _WORD_RE.finditer(self.answer, start, end)
                 if not any(s <= m.start() < e for s, e in self.references)]
+
+    def names_year(self, mention: Mention, year: int) -> bool:
+        """True when the claim's own sentence names ``year`` ("... from the average for FY 2017")."""
+        before, after = self.around(mention.start, mention.end)
+        return re.search(rf"\b{year}\b", self.answer[before:after + 1]) is not None
 
     def cited_numbers(self, mention: Mention) -> set[int]:
         """The citation numbers of the claim's sentence, with markers just after its full stop."""

@@ -33,6 +33,13 @@ def test_last_years_figure_is_flagged_with_the_year_highlighted():
     assert "source [1]" in unsupported_reason(claim)
 
 
+def test_an_answer_giving_the_figure_for_the_sources_year_states_what_the_source_states():
+    # Seen in a real answer (q142): the asked year's figure, then last year's comparison, dated.
+    check = _check("In FY 2016, OPM processed 77.1% of retirement cases within 60 days [1].", PROSE)
+    (claim,) = [c for c in check.claims if c.text == "77.1%"]
+    assert claim.supported and not check.unsupported_key
+
+
 def test_a_table_row_without_its_year_does_not_outweigh_the_prose_that_names_one():
     # The row holds 77.1% too, but nothing in it says which year: the prose does (FY 2016).
     (claim,) = _check("The answer is 77.1% [2].", PROSE, ROW).claims
