@@ -1,0 +1,87 @@
+"""Does the grounded prompt still hold the answer? The sentences the model reads, against a baseline.
+
+For every grounded question of corpus_questions.jsonl, the top 5 passages over the corpus index
+(as the Assistant retrieves them, one per page: ``merge_same_page``) are cut the way the prompt
+cuts them (``rag.passage_focus.focus_passages`` within ``prompting.FOCUS_BUDGET_CHARS``), and
+the gold answer is looked for in what is left (answer_quality's ``fact_found``). A small model
+cannot state a fact its prompt lost, so this is the ceiling of the grounded score, measured in
+seconds and without the model. Reported beside it, on the same passages: the full passages (the
+retrieval's ceiling), today's selection at a smaller budget, and the baseline — ``passage_focus``
+as it was at ``--baseline`` (read with ``git show``, nothing checked out; default: 320 characters
+a passage, each ranked alone), with its own per-passage size.
+
+    python benchmarks/prompt_focus.py [--json] [--baseline a17ca82] [--index-home DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE))
+
+from answer_quality import CACHE, COLLECTION, build_index, fact_found, load  # noqa: E402
+
+
+def baseline_focus(revision: str):
+    """``focus_passage(question, text, max_chars)`` as it was at ``revision``."""
+    source = subprocess.run(["git", "show", f"{revision}:desktop_app/rag/passage_focus.py"], cwd=HERE.parent,
+                            capture_output=True, text=True, check=True).stdout
+    namespace: dict = {"__name__": "passage_focus_baseline"}
+    exec(compile(source, f"{revision}:passage_focus.py", "exec"), namespace)  # noqa: S102 - our own file, from git
+    return namespace["focus_passage"]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--index-home", default=str(CACHE / "answer-quality-home"))
+    parser.add_argument("--baseline", default="a17ca82", help="git revision of the baseline passage_focus")
+    parser.add_argument("--baseline-chars", type=int, default=320, help="the baseline's characters per passage")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    from desktop_app.app import build_core
+    from desktop_app.rag.passage_focus import focus_passages
+    from desktop_app.rag.prompting import FOCUS_BUDGET_CHARS
+    from desktop_app.rag.same_page import merge_same_page
+
+    home = Path(args.index_home)
+    build_index(home, None)
+    questions = [q for q in load("corpus_questions.jsonl") if q.get("grounded", True)]
+    core = build_core(str(home))
+    try:
+        retriever = core.library.retriever()
+        passages = [[h.text for h in merge_same_page(retriever.retrieve(q["question"], k=core.settings.rag.top_k,
+                                                                         collections=[COLLECTION]))]
+                    for q in questions]
+    finally:
+        core.close()
+    old_focus = baseline_focus(args.baseline)
+    ways = {
+        "full_passages": lambda q, texts: texts,
+        f"baseline_{args.baseline}_{args.baseline_chars}_a_passage": lambda q, texts: [
+            old_focus(q, t, args.baseline_chars) for t in texts],
+        f"now_{FOCUS_BUDGET_CHARS}": lambda q, texts: focus_passages(q, texts, FOCUS_BUDGET_CHARS),
+        "now_1400": lambda q, texts: focus_passages(q, texts, 1400),
+    }
+    out = {"benchmark": "prompt_focus", "questions": len(questions)}
+    for name, cut in ways.items():
+        kept = chars = 0
+        for q, texts in zip(questions, passages):
+            shown = cut(q["question"], texts)
+            kept += any(fact_found(t, q) for t in shown)
+            chars += sum(len(t) for t in shown)
+        out[name] = {"answer_kept": kept, "share": round(kept / len(questions), 3),
+                     "mean_chars": round(chars / len(questions))}
+    print(json.dumps(out, indent=None if args.json else 1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
