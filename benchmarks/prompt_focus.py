@@ -6,11 +6,12 @@ cuts them (``rag.passage_focus.focus_passages`` within ``prompting.FOCUS_BUDGET_
 the gold answer is looked for in what is left (answer_quality's ``fact_found``). A small model
 cannot state a fact its prompt lost, so this is the ceiling of the grounded score, measured in
 seconds and without the model. Reported beside it, on the same passages: the full passages (the
-retrieval's ceiling), today's selection at a smaller budget, and the baseline — ``passage_focus``
-as it was at ``--baseline`` (read with ``git show``, nothing checked out; default: 320 characters
-a passage, each ranked alone), with its own per-passage size.
+retrieval's ceiling), today's selection at a smaller budget, and the baselines — ``passage_focus``
+as it was at each ``--baseline`` revision (read with ``git show``, nothing checked out): a17ca82
+cut each passage alone to 320 characters; 008398d ranked the five passages' sentences together in
+the same shared budget, cutting lines at colons too, without weighting the words asked for.
 
-    python benchmarks/prompt_focus.py [--json] [--baseline a17ca82] [--index-home DIR]
+    python benchmarks/prompt_focus.py [--json] [--baseline a17ca82 008398d] [--index-home DIR]
 """
 
 from __future__ import annotations
@@ -29,20 +30,26 @@ sys.path.insert(0, str(HERE))
 from answer_quality import CACHE, COLLECTION, build_index, fact_found, load  # noqa: E402
 
 
-def baseline_focus(revision: str):
-    """``focus_passage(question, text, max_chars)`` as it was at ``revision``."""
+def baseline_focus(revision: str, chars: int, budget: int):
+    """The cut as it was at ``revision``: ``(question, texts) -> texts``. Where that version ranks
+    the passages together (``focus_passages``), with the shared ``budget``; before, each passage
+    alone with ``chars``."""
     source = subprocess.run(["git", "show", f"{revision}:desktop_app/rag/passage_focus.py"], cwd=HERE.parent,
                             capture_output=True, text=True, check=True).stdout
     namespace: dict = {"__name__": "passage_focus_baseline"}
     exec(compile(source, f"{revision}:passage_focus.py", "exec"), namespace)  # noqa: S102 - our own file, from git
-    return namespace["focus_passage"]
+    if "focus_passages" in namespace:
+        return f"baseline_{revision}_{budget}", lambda q, texts: namespace["focus_passages"](q, texts, budget)
+    return f"baseline_{revision}_{chars}_a_passage", lambda q, texts: [namespace["focus_passage"](q, t, chars) for t in texts]
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--index-home", default=str(CACHE / "answer-quality-home"))
-    parser.add_argument("--baseline", default="a17ca82", help="git revision of the baseline passage_focus")
-    parser.add_argument("--baseline-chars", type=int, default=320, help="the baseline's characters per passage")
+    parser.add_argument("--baseline", nargs="+", default=["a17ca82", "008398d"],
+                        help="git revisions of the baseline passage_focus")
+    parser.add_argument("--baseline-chars", type=int, default=320,
+                        help="characters per passage, for a baseline that cut each passage alone")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -62,14 +69,10 @@ def main() -> int:
                     for q in questions]
     finally:
         core.close()
-    old_focus = baseline_focus(args.baseline)
-    ways = {
-        "full_passages": lambda q, texts: texts,
-        f"baseline_{args.baseline}_{args.baseline_chars}_a_passage": lambda q, texts: [
-            old_focus(q, t, args.baseline_chars) for t in texts],
-        f"now_{FOCUS_BUDGET_CHARS}": lambda q, texts: focus_passages(q, texts, FOCUS_BUDGET_CHARS),
-        "now_1400": lambda q, texts: focus_passages(q, texts, 1400),
-    }
+    ways = {"full_passages": lambda q, texts: texts}
+    ways.update(baseline_focus(revision, args.baseline_chars, FOCUS_BUDGET_CHARS) for revision in args.baseline)
+    ways[f"now_{FOCUS_BUDGET_CHARS}"] = lambda q, texts: focus_passages(q, texts, FOCUS_BUDGET_CHARS)
+    ways["now_1400"] = lambda q, texts: focus_passages(q, texts, 1400)
     out = {"benchmark": "prompt_focus", "questions": len(questions)}
     for name, cut in ways.items():
         kept = chars = 0
