@@ -60,3 +60,11 @@ def test_the_words_asked_for_count_more_than_the_subject_and_match_their_label()
     kept = focus_passages("Who owned the Cessna 152 involved in the Madill, Oklahoma accident on November 30, 2007?",
                           [other, form], 300)
     assert "Registered Owner: Versatile Aviation Inc" in kept[1]
+
+
+def test_a_question_that_names_its_subject_first_boosts_no_word():
+    # "What did the NTSB find ...": its first content words say who found, not what was found.
+    text = ("NTSB investigators find facts. Weather was clear. The runway was dry. "
+            "The probable cause was misjudged clearance at the airstrip. The pilot held a private certificate.")
+    (kept,) = focus_passages("What did the NTSB find was the probable cause at the airstrip?", [text], 70)
+    assert "misjudged clearance" in kept and "investigators" not in kept
