@@ -17,10 +17,11 @@ for 133. Three changes then took it to 146 (each half of the questions gained: 7
 a line is cut at sentence ends and line breaks, no longer at colons ("FY 2022 Result: 3 .74 | FY
 2022 Target: 4 .00" and "Registered Owner: Versatile Aviation Inc" stay whole with their label;
 138); the question's first two content words, usually what it asks for ("destination", "owned"),
-weigh twice their rarity, unless the subject comes first ("What did the NTSB find ...") (142); and a plural or "-ing", "-ed", "-er" ending is taken off before
-words are compared ("owned" meets "Owner"; 145, 146 with the subject-first rule). Tried and not kept: sentences repeated across the
-passages (running headers) scored as nothing (134-136), since overlapping chunks repeat useful
-ones.
+weigh twice their rarity, unless the subject comes first ("What did the NTSB find ...") (142);
+and a plural or "-ing", "-ed", "-er" ending is taken off before words are compared ("owned" meets
+"Owner"; 145, then 146 with the subject-first rule). Tried and not kept: sentences repeated across
+the passages (running headers) scored as nothing (134-136), since overlapping chunks repeat
+useful ones.
 """
 
 from __future__ import annotations
@@ -63,9 +64,9 @@ ASKED_BOOST = 2.0  # weight of the words the question asks for, beside their rar
 ASKED_WORDS = 2
 
 
-_AUXILIARY = r"(did|does|do|will|would|can|could|should|has|have|had)"
-_SUBJECT_FIRST = re.compile(rf"^\s*((where|when|why)\s+({_AUXILIARY[1:-1]}|was|were|is|are)|(what|which|who|whom|how)\s+{_AUXILIARY})\b",
-                            re.I)
+_AUXILIARY = "did|does|do|will|would|can|could|should|has|have|had"
+_SUBJECT_FIRST = re.compile(rf"^\s*(?:(?:where|when|why)\s+(?:{_AUXILIARY}|was|were|is|are)"
+                            rf"|(?:what|which|who|whom|how)\s+(?:{_AUXILIARY}))\b", re.I)
 
 
 def _asked_for(question: str) -> list[str]:
