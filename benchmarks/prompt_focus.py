@@ -8,10 +8,11 @@ cannot state a fact its prompt lost, so this is the ceiling of the grounded scor
 seconds and without the model. Reported beside it, on the same passages: the full passages (the
 retrieval's ceiling), today's selection at a smaller budget, and the baselines — ``passage_focus``
 as it was at each ``--baseline`` revision (read with ``git show``, nothing checked out): a17ca82
-cut each passage alone to 320 characters; 008398d ranked the five passages' sentences together in
-the same shared budget, cutting lines at colons too, without weighting the words asked for.
+cut each passage alone to 320 characters; c76af8b (tried, not kept: see passage_focus) ranked
+the five passages' lines together in the same shared budget without cutting them at colons,
+weighting the words asked for twice.
 
-    python benchmarks/prompt_focus.py [--json] [--baseline a17ca82 008398d] [--index-home DIR]
+    python benchmarks/prompt_focus.py [--json] [--baseline a17ca82 c76af8b] [--index-home DIR]
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ def baseline_focus(revision: str, chars: int, budget: int):
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--index-home", default=str(CACHE / "answer-quality-home"))
-    parser.add_argument("--baseline", nargs="+", default=["a17ca82", "008398d"],
+    parser.add_argument("--baseline", nargs="+", default=["a17ca82", "c76af8b"],
                         help="git revisions of the baseline passage_focus")
     parser.add_argument("--baseline-chars", type=int, default=320,
                         help="characters per passage, for a baseline that cut each passage alone")

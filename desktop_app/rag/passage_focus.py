@@ -13,15 +13,15 @@ Measured on the 191 grounded corpus questions (their top 5 from the corpus index
 being kept when any focused passage still holds it): 320 characters per passage, each ranked on
 its own by shared question words, kept the answer for 118 (of 167 whose full passages hold it);
 ranking all sentences together by rare question words within the same 1,600 characters keeps it
-for 133. Three changes then took it to 146 (each half of the questions gained: 71 -> 77, 62 -> 69):
-a line is cut at sentence ends and line breaks, no longer at colons ("FY 2022 Result: 3 .74 | FY
-2022 Target: 4 .00" and "Registered Owner: Versatile Aviation Inc" stay whole with their label;
-138); the question's first two content words, usually what it asks for ("destination", "owned"),
-weigh twice their rarity, unless the subject comes first ("What did the NTSB find ...") (142);
-and a plural or "-ing", "-ed", "-er" ending is taken off before words are compared ("owned" meets
-"Owner"; 145, then 146 with the subject-first rule). Tried and not kept: sentences repeated across
-the passages (running headers) scored as nothing (134-136), since overlapping chunks repeat
-useful ones.
+for 133.
+
+Tried and not kept (c76af8b, measurable with ``benchmarks/prompt_focus.py --baseline c76af8b``):
+lines cut only at sentence ends and line breaks, not at colons (a form line keeps its label), the
+question's first two content words weighted twice, and plural/-ing/-ed/-er endings taken off. The
+prompt then kept the answer for 146 of the 191, but the bundled 0.5B model answered no better:
+50 vs 48 right on every 2nd question, 38 vs 42 on the other half (88 vs 90 of 191, greedy, same
+session). On the second half, with the answer in its prompt it was right 37 of 68 times vs 42 of
+61: longer form lines confused it ("[1] [2] [3] [4] [5]", a runway's length given as its width).
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ import re
 from collections import Counter
 from typing import Sequence
 
-_SENTENCE = re.compile(r"(?<=[.!?;])\s+(?=[A-Z0-9(\"'])|\n+")
+_SENTENCE = re.compile(r"(?<=[.!?;:])\s+(?=[A-Z0-9(\"'])|\n+")
 _WORD = re.compile(r"[a-z0-9]+(?:[.,'][a-z0-9]+)*")
 _NUMBER = re.compile(r"\d")
 _STOP = frozenset(
@@ -45,39 +45,11 @@ _FIGURE_CUES = ("how many", "how much", "what year", "when", "what date", "perce
 
 
 def _stem(word: str) -> str:
-    """A crude, language-light stem, enough to match a form's label to the question's verb or
-    plural: a plural or "-ing", "-ed", "-er" ending off, then the first six letters ("owned" and
-    "Owner" -> "own", "lasting" and "last" -> "last", "injuries" and "injured" -> "injur")."""
-    if not word.isalpha():
-        return word
-    for suffix in ("ies", "ing", "ed", "er", "es", "s"):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3 and not word.endswith("ss"):
-            return word[:-len(suffix)][:6]
-    return word[:6]
+    return word[:6]  # crude, language-light stemming: "injuries"/"injured" -> "injuri"/"injure"
 
 
 def question_terms(question: str) -> set[str]:
     return {_stem(w) for w in _WORD.findall(question.lower()) if w not in _STOP and len(w) > 1}
-
-
-ASKED_BOOST = 2.0  # weight of the words the question asks for, beside their rarity
-ASKED_WORDS = 2
-
-
-_AUXILIARY = "did|does|do|will|would|can|could|should|has|have|had"
-_SUBJECT_FIRST = re.compile(rf"^\s*(?:(?:where|when|why)\s+(?:{_AUXILIARY}|was|were|is|are)"
-                            rf"|(?:what|which|who|whom|how)\s+(?:{_AUXILIARY}))\b", re.I)
-
-
-def _asked_for(question: str) -> list[str]:
-    """The question's first content words: what it asks for ("destination" in "What was the
-    destination of the Aerostar 601 ...", "owned" in "Who owned the Cessna 152 ..."). None when
-    the subject comes first ("Where did the Piper PA-22-150 ... depart from?", "What did the NTSB
-    find was the probable cause ...?")."""
-    if _SUBJECT_FIRST.match(question):
-        return []
-    words = [w for w in _WORD.findall(question.lower()) if w not in _STOP and len(w) > 1]
-    return [_stem(w) for w in words[:ASKED_WORDS]]
 
 
 def split_sentences(text: str) -> list[str]:
@@ -138,9 +110,6 @@ def _scores(question: str, sentences: list[list[str]]) -> list[list[float]]:
     count = sum(len(row) for row in words)
     frequency = Counter(t for row in words for found in row for t in found)
     weight = {t: math.log((count + 1) / (frequency[t] + 0.5)) for t in frequency}
-    for t in _asked_for(question):
-        if t in weight:
-            weight[t] *= ASKED_BOOST
     wants_figure = any(cue in question.lower() for cue in _FIGURE_CUES)
     return [[sum(weight[t] for t in found) + (0.5 if wants_figure and _NUMBER.search(s) else 0.0)
              for found, s in zip(found_row, row)] for found_row, row in zip(words, sentences)]

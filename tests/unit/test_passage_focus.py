@@ -38,33 +38,3 @@ def test_a_passage_without_sentence_ends_is_cut_not_dropped():
     table = "Measure FY2019 FY2020 FY2021 " + " ".join(f"Row{i} {i}.0 {i}.5 {i}.9" for i in range(200))
     (kept,) = focus_passages("What was Row3 in FY2020?", [table], 300)
     assert 0 < len(kept) <= 302 and kept.startswith("Measure FY2019")
-
-
-def test_a_form_line_stays_whole_with_its_label_and_figure():
-    # Table rows and form lines are written "Label: value | Label: value"; cut at each colon, the
-    # figure "3 .74" was a sentence of its own, away from "FY 2022 Result" and the measure's name.
-    row = ("Average satisfaction score\n"
-           "Table: 3 .1 .003 | FY 2021 Result: 3 .92 | FY 2022 Result: 3 .74 | FY 2022 Target: 4 .00 | Not Met\n")
-    prose = " ".join(f"Retirement Services processed claims in week {i} of the fiscal year." for i in range(40))
-    kept = focus_passages("What FY 2022 result was reported for the average satisfaction score of Retirement Services?",
-                          [prose, row + prose], 400)
-    assert "FY 2022 Result: 3 .74 | FY 2022 Target: 4 .00" in kept[1]
-
-
-def test_the_words_asked_for_count_more_than_the_subject_and_match_their_label():
-    form = ("Location: Madill, OK Accident Number: DFW08CA044\n"
-            "Aircraft: Cessna 152 Aircraft Damage: Substantial\n"
-            "Registered Owner: Versatile Aviation Inc Rated Power: 115 hp\n"
-            "Flight Conducted Under: Part 91: General Aviation - Instructional\n")
-    other = " ".join(f"The Cessna 152 crashed near Madill, Oklahoma on November 30, 2007, report {i}." for i in range(20))
-    kept = focus_passages("Who owned the Cessna 152 involved in the Madill, Oklahoma accident on November 30, 2007?",
-                          [other, form], 300)
-    assert "Registered Owner: Versatile Aviation Inc" in kept[1]
-
-
-def test_a_question_that_names_its_subject_first_boosts_no_word():
-    # "What did the NTSB find ...": its first content words say who found, not what was found.
-    text = ("NTSB investigators find facts. Weather was clear. The runway was dry. "
-            "The probable cause was misjudged clearance at the airstrip. The pilot held a private certificate.")
-    (kept,) = focus_passages("What did the NTSB find was the probable cause at the airstrip?", [text], 70)
-    assert "misjudged clearance" in kept and "investigators" not in kept
