@@ -51,11 +51,17 @@ def norm(text: str) -> str:
 
 
 def contains(answer: str, wanted: str) -> bool:
+    """``wanted`` is in ``answer``; a figure only as a whole number ("100" is not in "10,000" or
+    "1,100"), as written or without thousands separators ("1,200" / "1200")."""
     a, w = norm(answer), norm(wanted)
-    if w in a:
-        return True
-    # Figures match as written or without thousands separators ("1,200" / "1200").
-    return bool(re.search(r"\d", w)) and w.replace(",", "") in a.replace(",", "")
+    if not re.search(r"\d", w):
+        return w in a
+    for hay, needle in ((a, w), (a.replace(",", ""), w.replace(",", ""))):
+        pattern = ((r"(?<!\d)(?<!\d[.,])" if needle[:1].isdigit() else "") + re.escape(needle)
+                   + (r"(?![.,]?\d)" if needle[-1:].isdigit() else ""))
+        if re.search(pattern, hay):
+            return True
+    return False
 
 
 def fact_found(text: str, q: dict) -> bool:
@@ -252,6 +258,8 @@ def main() -> int:
     parser.add_argument("--every", type=int, default=1, help="take every Nth question of each set (a spread-out sample)")
     parser.add_argument("--offset", type=int, default=0, help="with --every, start at this question (0-based): "
                                                               "--every 2 --offset 1 is the half --every 2 leaves out")
+    parser.add_argument("--ids", nargs="+", help="only these question ids (greedy answers are repeatable: a change that "
+                                                 "alters the prompts of a few questions is measured by asking only those)")
     parser.add_argument("--index-home", default=str(CACHE / "answer-quality-home"))
     parser.add_argument("--threads", type=int, default=0)
     parser.add_argument("--json", action="store_true", help="print only the JSON object")
@@ -265,6 +273,8 @@ def main() -> int:
     sets = {"general": load("general_questions.jsonl") if "general" in args.sets else [],
             "grounded": grounded if "grounded" in args.sets else [],
             "offtopic": load(args.offtopic_file) if "offtopic" in args.sets else []}
+    if args.ids:
+        sets = {k: [q for q in v if q.get("id") in args.ids] for k, v in sets.items()}
     if args.every > 1:
         sets = {k: v[args.offset:: args.every] for k, v in sets.items()}
     if args.limit:

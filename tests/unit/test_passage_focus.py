@@ -38,3 +38,11 @@ def test_a_passage_without_sentence_ends_is_cut_not_dropped():
     table = "Measure FY2019 FY2020 FY2021 " + " ".join(f"Row{i} {i}.0 {i}.5 {i}.9" for i in range(200))
     (kept,) = focus_passages("What was Row3 in FY2020?", [table], 300)
     assert 0 < len(kept) <= 302 and kept.startswith("Measure FY2019")
+
+
+def test_a_name_with_an_initial_is_not_cut_as_a_sentence_end():
+    # Cut after "Omar A.", the prompt held half a name and the model answered "Omar A.".
+    text = ("Site Contact Information: Primary Investigator Omar A. Ibrahimi, M.D., Ph.D. Connecticut Skin Institute. "
+            "Registered Owner: Mark G. Meehleis Operator: Dr. Anna Whelan. " + "Filler sentence about nothing. " * 30)
+    (kept,) = focus_passages("Who is the primary investigator and the registered owner?", [text], 200)
+    assert "Omar A. Ibrahimi" in kept and "Mark G. Meehleis" in kept
