@@ -10,23 +10,23 @@ subject ("Piper PA-22-150", "Muscle Shoals") is in most of them, the thing asked
 "interviews") in few. Pure text work: no model call, well under a millisecond a passage.
 
 Measured on the 191 grounded corpus questions (their top 5 from the corpus index, a gold answer
-being kept when any focused passage still holds it): 320 characters per passage, each ranked on
-its own by shared question words, kept the answer for 118 (of 167 whose full passages hold it);
-ranking all sentences together by rare question words within the same 1,600 characters keeps it
-for 133.
+being kept when any focused passage still holds it, a figure only as a whole number;
+``benchmarks/prompt_focus.py``): 320 characters per passage, each ranked on its own by shared
+question words, kept the answer for 115 (of 164 whose full passages hold it); ranking all
+sentences together by rare question words within the same 1,600 characters, for 131.
 
 A name's initial does not end a sentence ("Omar A. Ibrahimi", "Mark G. Meehleis", "Dr. Anna
-Whelan"): cut there, the prompt held half a name and the model answered "Omar A.". That kept the
-answer for 137 (4 more, none fewer); asked again, the 23 questions whose prompts changed gave 16
-right answers instead of 13 (94 of 191 in all, the others' prompts and greedy answers unchanged).
+Whelan"): cut there, the prompt held half a name and the model answered "Omar A.". That keeps the
+answer for 135 (4 more, none fewer); asked again, the 23 questions whose prompts changed gave 16
+right answers instead of 13 (94 of 191 in all; the others' prompts and greedy answers unchanged).
 
 Tried and not kept (c76af8b, measurable with ``benchmarks/prompt_focus.py --baseline c76af8b``):
 lines cut only at sentence ends and line breaks, not at colons (a form line keeps its label), the
 question's first two content words weighted twice, and plural/-ing/-ed/-er endings taken off. The
-prompt then kept the answer for 146 of the 191, but the bundled 0.5B model answered no better:
-50 vs 48 right on every 2nd question, 38 vs 42 on the other half (88 vs 90 of 191, greedy, same
-session). On the second half, with the answer in its prompt it was right 37 of 68 times vs 42 of
-61: longer form lines confused it ("[1] [2] [3] [4] [5]", a runway's length given as its width).
+prompt then kept the answer for 143 of the 191, but the bundled 0.5B model answered no better:
+50 vs 48 right on every 2nd question, 39 vs 43 on the other half (89 vs 91 of 191, greedy, same
+session). On the second half, with the answer in its prompt it was right 38 of 66 times vs 43 of
+60: longer form lines confused it ("[1] [2] [3] [4] [5]", a runway's length given as its width).
 """
 
 from __future__ import annotations
