@@ -46,3 +46,10 @@ def test_a_name_with_an_initial_is_not_cut_as_a_sentence_end():
             "Registered Owner: Mark G. Meehleis Operator: Dr. Anna Whelan. " + "Filler sentence about nothing. " * 30)
     (kept,) = focus_passages("Who is the primary investigator and the registered owner?", [text], 200)
     assert "Omar A. Ibrahimi" in kept and "Mark G. Meehleis" in kept
+
+
+def test_an_abbreviation_with_full_stops_does_not_end_a_sentence():
+    from desktop_app.rag.passage_focus import split_sentences
+
+    assert split_sentences("The Secretary of the U.S. Department of Commerce is Gina Raimondo. It has bureaus.") == [
+        "The Secretary of the U.S. Department of Commerce is Gina Raimondo.", "It has bureaus."]
