@@ -39,8 +39,10 @@ from collections import Counter
 from typing import Sequence
 
 # A sentence ends at . ! ? ; or : before a capital, a digit or an opening mark, but not after an
-# initial, a title or "U.S." ("Omar A. Ibrahimi", "Dr. Smith", "the U.S. Department"): the name stays whole.
-_SENTENCE = re.compile(r"(?<![A-Z]\.[A-Z]\.)(?<![\s(][A-Z]\.)(?<!\b(?:Dr|Mr|Ms|St|No)\.)(?<!\bMrs\.)(?<=[.!?;:])\s+(?=[A-Z0-9(\"'])|\n+")
+# initial, a title or "U.S." ("Omar A. Ibrahimi", "Dr. Smith", "the U.S. Department"): the name
+# stays whole. (Python's look-behinds have a fixed width, hence one for each length.)
+_NOT_AFTER_ABBREVIATION = r"(?<![A-Z]\.[A-Z]\.)(?<![\s(][A-Z]\.)(?<!\b(?:Dr|Mr|Ms|St|No)\.)(?<!\bMrs\.)"
+_SENTENCE = re.compile(_NOT_AFTER_ABBREVIATION + r"(?<=[.!?;:])\s+(?=[A-Z0-9(\"'])|\n+")
 _WORD = re.compile(r"[a-z0-9]+(?:[.,'][a-z0-9]+)*")
 _NUMBER = re.compile(r"\d")
 _STOP = frozenset(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from desktop_app.rag.passage_focus import focus_passages
+from desktop_app.rag.passage_focus import focus_passages, split_sentences
 
 FORM = ("The Piper PA-22-150 was a high-wing airplane. The Piper PA-22-150 had been inspected in 2007. "
         "The pilot of the Piper PA-22-150 held a private certificate. The Piper PA-22-150 was substantially damaged. "
@@ -49,7 +49,5 @@ def test_a_name_with_an_initial_is_not_cut_as_a_sentence_end():
 
 
 def test_an_abbreviation_with_full_stops_does_not_end_a_sentence():
-    from desktop_app.rag.passage_focus import split_sentences
-
     assert split_sentences("The Secretary of the U.S. Department of Commerce is Gina Raimondo. It has bureaus.") == [
         "The Secretary of the U.S. Department of Commerce is Gina Raimondo.", "It has bureaus."]
