@@ -10,7 +10,8 @@ change to the check is measured on what the model really wrote, in seconds and w
 Reported (the same measures as answer_quality's ``claim_check``): precision of "unsupported" (the
 flagged answers that are really wrong), recall on wrong answers that state a key figure or name,
 and how often an answer marked fully supported is right. ``--baseline`` names a git revision whose
-``claim_check`` is run on the same answers beside today's (from ``git show``, nothing checked out).
+``claim_check`` (with the other ``claim_*`` modules of that revision) is run on the same answers
+beside today's (from ``git show``, nothing checked out).
 """
 
 from __future__ import annotations
@@ -61,10 +62,17 @@ def baseline_checker(revision: str):
     package = folder / "baseline_rag"
     package.mkdir()
     (package / "__init__.py").write_text("")
-    for name in ("claim_check", "claim_extract"):
+    # Every claim_* module of that revision (the check's rules live in several), each importing the
+    # others from the same revision; the rest of the app is today's.
+    listed = subprocess.run(["git", "-C", str(ROOT), "ls-tree", "--name-only", revision, "desktop_app/rag/"],
+                            check=True, capture_output=True, text=True).stdout.split()
+    names = [Path(p).stem for p in listed if Path(p).name.startswith("claim_") and p.endswith(".py")]
+    for name in names:
         source = subprocess.run(["git", "-C", str(ROOT), "show", f"{revision}:desktop_app/rag/{name}.py"],
                                 check=True, capture_output=True, text=True).stdout
-        (package / f"{name}.py").write_text(source.replace("desktop_app.rag.claim_extract", "baseline_rag.claim_extract"))
+        for other in names:
+            source = source.replace(f"desktop_app.rag.{other}", f"baseline_rag.{other}")
+        (package / f"{name}.py").write_text(source)
     sys.path.insert(0, str(folder))
     spec = importlib.util.spec_from_file_location("baseline_rag.claim_check", package / "claim_check.py")
     importlib.import_module("baseline_rag")

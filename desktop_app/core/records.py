@@ -124,12 +124,14 @@ class Claim:
     passage states it in another field than the one asked about (``source_start``/``source_end``
     then point at the figure of the field asked about), OTHER_PERIOD when the passage states it for
     another fiscal year than the question asks about (the span then runs from that year to the
-    figure).
+    figure), OTHER_MEANING when the passage's figure counts or numbers something else than the
+    answer says ("6.4 million participants" for employees, "priority 2" for two objectives).
     """
 
     OTHER_SUBJECT = "other_subject"
     OTHER_FIELD = "other_field"
     OTHER_PERIOD = "other_period"
+    OTHER_MEANING = "other_meaning"
 
     text: str
     kind: str  # number, percent, money, range, date, ordinal, code, name

@@ -11,9 +11,11 @@ not claims (repeating the question proves nothing). A number that counts another
 ("two-year" for "2 objectives": ``claim_units``) does not support it. A figure stated only in a
 document about something other than the question's subject (``claim_subject``) is not supported
 either, nor one stated in another field than the one asked (``claim_fields``), nor one stated
-for another fiscal year than the question's (``claim_periods``): they are reported with
-``Claim.OTHER_SUBJECT`` / ``OTHER_FIELD`` / ``OTHER_PERIOD`` and where they were found. No model
-call: regexes only, a few ms.
+for another fiscal year than the question's (``claim_periods``), nor one the passage uses for
+something else than the answer does (``claim_counts``: "6.4 million participants" for employees,
+"priority 2" for two objectives, the end of "ranged from 79 to 95 days" as the value): they are
+reported with ``Claim.OTHER_SUBJECT`` / ``OTHER_FIELD`` / ``OTHER_PERIOD`` / ``OTHER_MEANING`` and
+where they were found. No model call: regexes only, a few ms.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ from typing import Sequence
 
 from desktop_app.core.records import Citation, Claim, ClaimCheck
 from desktop_app.rag.claim_extract import Mention, Quantity, acronym_of, extract, quantities
+from desktop_app.rag.claim_counts import (FigureMeaning, asked_count, asks_duration, counted_noun, naming_label,
+                                          not_a_measure, says_a_range)
 from desktop_app.rag.claim_fields import other_field, planned_figure
 from desktop_app.rag.claim_periods import other_period, question_years
 from desktop_app.rag.claim_subject import on_subject_sources
@@ -73,6 +77,8 @@ def check_claims(answer: str, citations: Sequence[Citation], question: str = "")
     sentences = _Sentences(answer, references)
     asked = frozenset(stem(w) for w in _WORD_RE.findall(question) if w.lower() not in _STOPWORDS)
     years = question_years(question)
+    counted_in_question = asked_count(question)
+    duration_asked = asks_duration(question)
     claims = []
     for mention in extract(answer):
         if _signature(mention) in echoed or any(s < mention.end and mention.start < e for s, e in references):
@@ -82,7 +88,21 @@ def check_claims(answer: str, citations: Sequence[Citation], question: str = "")
         order = sorted(passages, key=lambda p: (p.citation.source not in on_subject, p.citation.number not in cited))
         context = sentences.context_stems(mention)
         counted = word_after(answer, mention.end)
-        stating = [(p, span) for p in order if (span := p.find(mention, context, counted)) is not None]
+        meaning = _meaning(answer, mention, context, counted_in_question, asked, sentences)
+        stating = [(p, span) for p in order if (span := p.find(mention, context, counted, meaning)) is not None]
+        other_meaning = None
+        if not stating and meaning is not None:
+            # Stated, but of something else ("6.4 million participants" for "6.4 million employees").
+            other_meaning = next(((p, span) for p in order if (span := p.find(mention, context, counted)) is not None),
+                                 None)
+        elif stating and duration_asked and mention.key and not_a_measure(counted_noun(answer, mention.end)):
+            other_meaning = stating[0]  # asked how long, the answer gives a count: "4 questions"
+        if other_meaning is not None:
+            passage, (s, e) = other_meaning
+            claims.append(Claim(mention.text, mention.kind, mention.start, mention.end, False,
+                                source=passage.citation.number, source_start=s, source_end=e, key=mention.key,
+                                reason=Claim.OTHER_MEANING))
+            continue
         period = None
         if stating and years and mention.kind in ("number", "money", "percent"):
             # Among the statements as much on the subject as the first: which year each is for.
@@ -126,7 +146,8 @@ def unsupported_note(check: ClaimCheck | None) -> str:
     for reason, says in (("", "not found in the sources"),
                          (Claim.OTHER_SUBJECT, "stated only in a source about something else"),
                          (Claim.OTHER_FIELD, "not the figure the sources give for what was asked"),
-                         (Claim.OTHER_PERIOD, "stated in the sources for another year than the one asked")):
+                         (Claim.OTHER_PERIOD, "stated in the sources for another year than the one asked"),
+                         (Claim.OTHER_MEANING, "stated in the sources of something else")):
         texts = list(dict.fromkeys(c.text for c in check.unsupported_key if c.reason == reason))
         if texts:
             parts.append(f"{_quoted_list(texts)} {'is' if len(texts) == 1 else 'are'} {says}")
@@ -139,6 +160,8 @@ def unsupported_reason(claim: Claim) -> str:
         return f"stated only in source [{claim.source}], which is about something else"
     if claim.reason == Claim.OTHER_FIELD and claim.source is not None:
         return f"not the figure source [{claim.source}] gives for what was asked (see the highlighted one)"
+    if claim.reason == Claim.OTHER_MEANING and claim.source is not None:
+        return f"source [{claim.source}] states it of something else than the answer does (highlighted)"
     if claim.reason == Claim.OTHER_PERIOD and claim.source is not None:
         return f"source [{claim.source}] gives it for another year than the one asked (highlighted)"
     return "not found in the sources"
@@ -170,15 +193,17 @@ class _Passage:
         return next(m for m in self.mentions if m.start == start)
 
     def find(self, claim: Mention, context: frozenset[str] = frozenset(),
-             counted: tuple[str, bool] | None = None) -> tuple[int, int] | None:
+             counted: tuple[str, bool] | None = None, meaning: FigureMeaning | None = None) -> tuple[int, int] | None:
         """The span in this passage that states ``claim``, or None.
 
         ``context``: stems of the words beside the claim in the answer; a figure stated near one
         of them is preferred, and a small plain number needs one (see SMALL_NUMBER). ``counted``:
         the word after the claim in the answer (``claim_units.word_after``), what it counts.
+        ``meaning``: what the answer says the figure is (``claim_counts``); a figure of the passage
+        that counts or numbers something else does not state it.
         """
         if claim.kind in ("number", "percent", "money"):
-            return self._find_quantity(claim, context, counted)
+            return self._find_quantity(claim, context, counted, meaning)
         if claim.kind == "range":
             return self._find_range(claim)
         if claim.kind == "date":
@@ -194,11 +219,12 @@ class _Passage:
             return self._search(r"[\s-]?".join(re.escape(c) for c in claim.value))
         return self._find_name(claim)
 
-    def _find_quantity(self, claim: Mention, context: frozenset[str],
-                       counted: tuple[str, bool] | None) -> tuple[int, int] | None:
+    def _find_quantity(self, claim: Mention, context: frozenset[str], counted: tuple[str, bool] | None,
+                       meaning: FigureMeaning | None) -> tuple[int, int] | None:
         candidates = [m for m in self.mentions if not (m.kind == "date" and claim.value.step < 1)
                       and any(_same_quantity(claim.value, q) for q in quantities(m))
-                      and counts_the_same(counted, word_after(self.text, m.end))]
+                      and counts_the_same(counted, word_after(self.text, m.end))
+                      and (meaning is None or meaning.fits(self.text, m))]
         near = next((m for m in candidates if context and self._near(m, context)), None)
         if near is not None:
             return near.start, near.end
@@ -269,6 +295,20 @@ class _Passage:
     def _search(self, pattern: str, case: bool = False) -> tuple[int, int] | None:
         m = re.search(rf"(?<![A-Za-z0-9]){pattern}(?![A-Za-z0-9])", self.text, 0 if case else re.IGNORECASE)
         return m.span() if m else None
+
+
+def _meaning(answer: str, mention: Mention, context: frozenset[str], counted_in_question: frozenset[str],
+             asked: frozenset[str], sentences: "_Sentences") -> FigureMeaning | None:
+    """What the answer says its figure is (None for dates, names and codes)."""
+    if mention.kind not in ("number", "percent", "money"):
+        return None
+    noun = counted_noun(answer, mention.end)
+    nouns = frozenset({noun}) if noun else counted_in_question
+    value = mention.value.value
+    year = mention.kind == "number" and value == value.to_integral_value() and 1900 <= value <= 2100
+    before, after = sentences.around(mention.start, mention.end)
+    return FigureMeaning(nouns, context, not year, says_a_range(answer[before:after + 1]), counts=noun is not None,
+                         label=naming_label(answer, mention.start), question=asked)
 
 
 def _same_quantity(claim: Quantity, stated: Quantity) -> bool:

@@ -32,19 +32,28 @@ _REFERS_BACK_RE = re.compile(r"\s*(?:those|these|this|that|it|they|such)\b", re.
 CELL = " | "  # between a table row's cells (rag.table_rows)
 _SENTENCE_END_RE = re.compile(r"[.!?;](?=\s+[A-Z(])|…")
 _SPAN_WORD_RE = re.compile(r"\b(?:since|from|through|thru|until|till|by|between|to)\s*$", re.IGNORECASE)
+_LATEST = frozenset({"latest", "most recent", "newest", "current"})
+LATER_YEARS = 30
 _RELATIVE_RE = re.compile(r"\b(?:latest|most recent|newest|current|last|recent|previous|prior|preceding|earlier|"
                           r"before|next|following|later|since|between|compared?)\b", re.IGNORECASE)
 
 
 def question_years(question: str) -> frozenset[int]:
-    """The years a question names ("FY 2017", "its 2014 report"); none when it also asks relatively.
+    """The years a question asks about: those it names ("FY 2017", "its 2014 report").
 
-    "In FY 2018 and in its latest report" asks about a year it does not name: with a relative time
-    in the question, no year can be ruled out.
+    "In FY 2018 and in its latest report" also asks about a year it does not name, one no earlier
+    than 2018: with "latest" (or "most recent", "newest", "current") the named years and every later
+    one (up to LATER_YEARS on), so a figure the FY 2018 report gives "FY 2014 Results" for is of
+    another period. With any other relative time ("previous", "since", "between") no year can be
+    ruled out: none.
     """
-    if _RELATIVE_RE.search(question):
-        return frozenset()
-    return frozenset(query_hints.parse(question).years)
+    years = frozenset(query_hints.parse(question).years)
+    relative = {m.group(0).lower() for m in _RELATIVE_RE.finditer(question)}
+    if not relative:
+        return years
+    if years and relative <= _LATEST:
+        return frozenset(range(min(years), max(years) + LATER_YEARS + 1))
+    return frozenset()
 
 
 def other_period(statements: Sequence[tuple[str, Sequence[Mention], Mention]],

@@ -24,10 +24,12 @@ _NEXT_WORD_RE = re.compile(r"(?P<hyphen>\s*-\s*|\s+)(?P<word>[A-Za-z]+)")
 
 
 def stem(word: str) -> str:
-    """A crude stem that lets "knots"/"knot", "days"/"day" and "patients"/"patient" meet (no plural
-    "s", then the first 5 letters), with the abbreviations of units written out ("wks" = "weeks")."""
+    """A crude stem that lets "knots"/"knot", "days"/"day", "inches"/"inch" and "patients"/"patient"
+    meet (no plural "s" or "es", then the first 5 letters), with the abbreviations of units written out ("wks" = "weeks")."""
     word = word.lower()
-    if len(word) > 3 and word.endswith("s"):
+    if len(word) > 4 and word.endswith(("ches", "shes", "xes", "sses")):
+        word = word[:-2]  # "inches" / "inch", "boxes" / "box"
+    elif len(word) > 3 and word.endswith("s"):
         word = word[:-1]
     return _UNIT_ABBREVIATIONS.get(word, word)[:5]
 

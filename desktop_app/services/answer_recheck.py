@@ -54,6 +54,8 @@ def _why(check: ClaimCheck, sources: str) -> str:
         return f"which {sources} state only about something other than what the question asks"
     if reasons == {Claim.OTHER_FIELD}:
         return f"which {sources} give for something else than what the question asks"
+    if reasons == {Claim.OTHER_MEANING}:
+        return f"which {sources} state of something else than the answer does"
     if reasons == {Claim.OTHER_PERIOD}:
         return f"which {sources} give for another year than the one the question asks about"
     if "" in reasons:
