@@ -6,7 +6,8 @@ aircraft), 3 hours (Total, this make and model), 25 hours (Last 90 days)". Asked
 another field. Each figure's *field* is the words between it and its neighbouring figures; when
 another figure of the same unit has a field that shares more of the question's words, and the
 answer's figure's field shares none, the answer took the wrong field. A target is not a result
-either: "FY 2022 Target: 60.00" does not answer what the days to process a case were.
+either: "FY 2022 Target: 60.00" does not answer what the days to process a case were, nor does
+"By FY 2026, improve the customer satisfaction score to 4.2 out of 5" say what the score was.
 """
 
 from __future__ import annotations
@@ -21,8 +22,14 @@ _WORD_RE = re.compile(r"[A-Za-z][A-Za-z'’]+")
 SAID_FIELD_WORDS = 2  # words of a figure's own field the answer must use beside it to state that field
 FIELD_CHARS = 60  # at most this far from the figure on each side, within its neighbours
 _PLANNED_RE = re.compile(r"\b(?:target|goal)s?\b", re.IGNORECASE)
-_PLANNED_ASKED_RE = re.compile(r"\b(?:target|goal|aim|aimed|plan|planned|objective|expect|expected|projected|intend)",
+_PLANNED_ASKED_RE = re.compile(r"\b(?:target|goal|aim|aimed|plan|planned|objective|expect|expected|projected|intend|"
+                               r"must|should|criteri|threshold|requir|need)",
                                re.IGNORECASE)
+PLAN_CHARS = 120  # how far before a figure, within its clause, the plan's verb may stand
+_PLANNED_CHANGE_RE = re.compile(r"(?<!\ban )(?<!\bthe )(?<!\ba )\b(?:improv|increas|reduc|rais|decreas|lower|cut|grow|expand)"
+                                r"(?:e|es|ing)?\b[^.;:…]{0,100}?\b(?:to|by)\s+(?:an?\s+)?(?:average\s+of\s+)?[$€£]?$",
+                                re.IGNORECASE)
+_DONE_RE = re.compile(r"\b(?:has|have|had|was|were|been|be)\s+$", re.IGNORECASE)
 _RESULT_RE = re.compile(r"\b(?:results?|actual)\b", re.IGNORECASE)
 _CLAUSE_END_RE = re.compile(r"[;…]|\.(?=\s)")  # a full stop, semicolon or ellipsis ends a field
 
@@ -61,8 +68,12 @@ def planned_figure(text: str, figures: Sequence[Mention], found: Mention, questi
     A performance report states each measure's target next to its result, and the bundled model
     took the one for the other. Only a table row as the reader writes it names each cell's header.
     """
+    if _PLANNED_ASKED_RE.search(question):
+        return None
+    if _planned_in_prose(text, found.start):
+        return found
     header = _cell_header(text, found.start)
-    if not header or not _PLANNED_RE.search(header) or _PLANNED_ASKED_RE.search(question):
+    if not header or not _PLANNED_RE.search(header):
         return None
     row_start, row_end = text.rfind("\n", 0, found.start), text.find("\n", found.end)
     year = re.findall(r"\d{4}", header)
@@ -73,6 +84,18 @@ def planned_figure(text: str, figures: Sequence[Mention], found: Mention, questi
             if other and _RESULT_RE.search(other) and re.findall(r"\d{4}", other) == year:
                 return m
     return found
+
+
+def _planned_in_prose(text: str, start: int) -> bool:
+    """Is the figure at ``start`` what a plan would change something to ("By FY 2026, improve the
+    customer satisfaction score to 4.2 out of 5", "increasing OPM's ... score for targeted services
+    to 4.3")? A change said in the present or the -ing form is a plan; "reduced the inventory to
+    14,706" (past) is a result, and "an increase of 1.5 points" (a noun) is one too."""
+    before = text[max(0, start - PLAN_CHARS):start]
+    before = _CLAUSE_END_RE.split(before)[-1]
+    plan = _PLANNED_CHANGE_RE.search(before)
+    # "has cut the inventory by 25 percent": a perfect or passive is a result too.
+    return plan is not None and not _DONE_RE.search(before, 0, plan.start())
 
 
 def _cell_header(text: str, start: int) -> str:

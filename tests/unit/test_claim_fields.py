@@ -78,3 +78,27 @@ def test_a_target_is_not_the_result_asked_for():
     assert check_claims("It was 88.41 [1].", cite, question).claims[0].supported
     asked_target = "What was OPM's target for the average number of days to process retirement cases in FY 2022?"
     assert check_claims("The target was 60.00 [1].", cite, asked_target).claims[0].supported
+
+
+# 2022-annual-performance-report.pdf (OPM), page 29 and 88: goals written as prose (q128, q157)
+GOAL_PROSE = ("Deliver excellent customer service, increasing OPM's customer satisfaction index score for targeted "
+              "services to 4.3 out of 5 Strategic Objective 3.1")
+RESULT_PROSE = "Since January 2012, OPM reduced the retirement claims inventory from 61,108 cases to 14,706."
+
+
+def _prose(answer, text, question):
+    return check_claims(answer, [Citation(1, "apr.pdf", 29, text)], question)
+
+
+def test_a_goal_written_as_prose_is_not_the_result():
+    question = "What was the average satisfaction score for services received from Retirement Services?"
+    (claim, _) = _prose("The average satisfaction score was 4.3 out of 5 [1].", GOAL_PROSE, question).claims
+    assert (claim.text, claim.supported, claim.reason) == ("4.3", False, Claim.OTHER_FIELD)
+    # Asked for the goal, the goal answers.
+    (claim, _) = _prose("OPM aims for a customer satisfaction score of 4.3 out of 5 [1].", GOAL_PROSE,
+                        "What satisfaction score does OPM aim for?").claims
+    assert claim.supported
+    # A change in the past tense is a result.
+    (claim,) = [c for c in _prose("The inventory was 14,706 [1].", RESULT_PROSE,
+                                  "What was the retirement claims inventory?").claims if c.text == "14,706"]
+    assert claim.supported
