@@ -27,8 +27,8 @@ from typing import Sequence
 
 from desktop_app.core.records import Citation, Claim, ClaimCheck
 from desktop_app.rag.claim_extract import Mention, Quantity, acronym_of, extract, quantities
-from desktop_app.rag.claim_counts import (FigureMeaning, asked_count, asks_duration, counted_noun, naming_label,
-                                          not_a_measure, says_a_range)
+from desktop_app.rag.claim_counts import (FigureMeaning, asked_count, asks_duration, counted_noun, figure_meaning,
+                                          meaning_span, not_a_measure)
 from desktop_app.rag.claim_fields import other_field, planned_figure
 from desktop_app.rag.claim_periods import other_period, question_years
 from desktop_app.rag.claim_subject import on_subject_sources
@@ -88,7 +88,8 @@ def check_claims(answer: str, citations: Sequence[Citation], question: str = "")
         order = sorted(passages, key=lambda p: (p.citation.source not in on_subject, p.citation.number not in cited))
         context = sentences.context_stems(mention)
         counted = word_after(answer, mention.end)
-        meaning = _meaning(answer, mention, context, counted_in_question, asked, sentences)
+        before, after = sentences.around(mention.start, mention.end)
+        meaning = figure_meaning(answer, mention, context, counted_in_question, asked, answer[before:after + 1])
         stating = [(p, span) for p in order if (span := p.find(mention, context, counted, meaning)) is not None]
         other_meaning = None
         if not stating and meaning is not None:
@@ -99,6 +100,7 @@ def check_claims(answer: str, citations: Sequence[Citation], question: str = "")
             other_meaning = stating[0]  # asked how long, the answer gives a count: "4 questions"
         if other_meaning is not None:
             passage, (s, e) = other_meaning
+            s, e = meaning_span(passage.text, s, e)
             claims.append(Claim(mention.text, mention.kind, mention.start, mention.end, False,
                                 source=passage.citation.number, source_start=s, source_end=e, key=mention.key,
                                 reason=Claim.OTHER_MEANING))
@@ -147,7 +149,7 @@ def unsupported_note(check: ClaimCheck | None) -> str:
                          (Claim.OTHER_SUBJECT, "stated only in a source about something else"),
                          (Claim.OTHER_FIELD, "not the figure the sources give for what was asked"),
                          (Claim.OTHER_PERIOD, "stated in the sources for another year than the one asked"),
-                         (Claim.OTHER_MEANING, "stated in the sources of something else")):
+                         (Claim.OTHER_MEANING, "in the sources, but not for what the answer says")):
         texts = list(dict.fromkeys(c.text for c in check.unsupported_key if c.reason == reason))
         if texts:
             parts.append(f"{_quoted_list(texts)} {'is' if len(texts) == 1 else 'are'} {says}")
@@ -161,7 +163,7 @@ def unsupported_reason(claim: Claim) -> str:
     if claim.reason == Claim.OTHER_FIELD and claim.source is not None:
         return f"not the figure source [{claim.source}] gives for what was asked (see the highlighted one)"
     if claim.reason == Claim.OTHER_MEANING and claim.source is not None:
-        return f"source [{claim.source}] states it of something else than the answer does (highlighted)"
+        return f"in source [{claim.source}], but not for what the answer says (highlighted)"
     if claim.reason == Claim.OTHER_PERIOD and claim.source is not None:
         return f"source [{claim.source}] gives it for another year than the one asked (highlighted)"
     return "not found in the sources"
@@ -295,20 +297,6 @@ class _Passage:
     def _search(self, pattern: str, case: bool = False) -> tuple[int, int] | None:
         m = re.search(rf"(?<![A-Za-z0-9]){pattern}(?![A-Za-z0-9])", self.text, 0 if case else re.IGNORECASE)
         return m.span() if m else None
-
-
-def _meaning(answer: str, mention: Mention, context: frozenset[str], counted_in_question: frozenset[str],
-             asked: frozenset[str], sentences: "_Sentences") -> FigureMeaning | None:
-    """What the answer says its figure is (None for dates, names and codes)."""
-    if mention.kind not in ("number", "percent", "money"):
-        return None
-    noun = counted_noun(answer, mention.end)
-    nouns = frozenset({noun}) if noun else counted_in_question
-    value = mention.value.value
-    year = mention.kind == "number" and value == value.to_integral_value() and 1900 <= value <= 2100
-    before, after = sentences.around(mention.start, mention.end)
-    return FigureMeaning(nouns, context, not year, says_a_range(answer[before:after + 1]), counts=noun is not None,
-                         label=naming_label(answer, mention.start), question=asked)
 
 
 def _same_quantity(claim: Quantity, stated: Quantity) -> bool:

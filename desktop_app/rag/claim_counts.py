@@ -41,6 +41,7 @@ category type model""".split() for e in ("", "s"))
 _SAME_COUNT = [frozenset(stem(w) for w in group.split()) for group in (
     "participant individual patient subject person people volunteer enrollee respondent",
     "employee staff worker personnel")]
+LABEL_CHARS = 40  # how far back the label of a figure is looked for
 _NUMBER_WORDS = frozenset({"number", "no", "nos"})
 _LABEL_BEFORE_RE = re.compile(r"(?:(?P<qualifier>[A-Za-z]+)\s+)?(?P<label>[A-Za-z]+)\.?\s*#?\s*$")
 _ASKED_COUNT_RE = re.compile(r"\b(?:how\s+many|number\s+of|percent(?:age)?\s+of|share\s+of|proportion\s+of)\s+"
@@ -70,6 +71,20 @@ def counted_noun(text: str, end: int) -> str | None:
         return None  # a table's next cell ("195,389 Baseline"), a name, or a sentence without its full stop
     word = word.lower()
     return None if word in _FUNCTION or len(word) < 3 else stem(word)
+
+
+def meaning_span(text: str, start: int, end: int) -> tuple[int, int]:
+    """The span of a passage's figure with the words that say what it is there: "6.4 million
+    participants", "priority 2" (what a user is shown beside the answer's figure)."""
+    counted = _COUNTED_RE.match(text, end)
+    if counted is not None and counted_noun(text, end) is not None:
+        end = counted.end()
+    base = max(0, start - LABEL_CHARS)
+    label = _LABEL_BEFORE_RE.search(text[base:start])
+    if label is not None and naming_label(text, start) is not None:
+        qualified = label.group("qualifier") and label.group("label").lower() in _NUMBER_WORDS  # "serial number"
+        start = base + label.start("qualifier" if qualified else "label")
+    return start, end
 
 
 def asked_count(question: str) -> frozenset[str]:
@@ -105,7 +120,7 @@ def naming_label(text: str, start: int) -> str | None:
     """The noun right before a figure that numbers a thing rather than counts it ("priority" in
     "priority 2", "serial" in "serial number 21057478"), as a stem; None for "Age: 85" (a field
     label ends with a colon) or a figure with no such noun before it."""
-    m = _LABEL_BEFORE_RE.search(text[max(0, start - 40):start])
+    m = _LABEL_BEFORE_RE.search(text[max(0, start - LABEL_CHARS):start])
     if m is None or not text[start - 1:start].isspace() and text[start - 1:start] != "#":
         return None
     label = m.group("label").lower()
@@ -161,6 +176,23 @@ class FigureMeaning:
         return not self.counts and label in self.context
 
 
+def figure_meaning(answer: str, mention: Mention, context: frozenset[str], question_counts: frozenset[str],
+                   question_words: frozenset[str], sentence: str) -> FigureMeaning | None:
+    """What ``answer`` says its figure ``mention`` is (None for dates, names and codes).
+
+    ``context``: the stems beside it in the answer; ``question_counts``: what the question asks to
+    count (``asked_count``); ``question_words``: the stems of all the question's words;
+    ``sentence``: the answer's sentence holding it.
+    """
+    if mention.kind not in ("number", "percent", "money"):
+        return None
+    noun = counted_noun(answer, mention.end)
+    value = mention.value.value
+    year = mention.kind == "number" and value == value.to_integral_value() and 1900 <= value <= 2100
+    return FigureMeaning(frozenset({noun}) if noun else question_counts, context, not year, says_a_range(sentence),
+                         counts=noun is not None, label=naming_label(answer, mention.start), question=question_words)
+
+
 def _observed_span(text: str, figure: Mention) -> bool:
     """Is a passage range the span that observed values took ("times ranged from 79 to 95 days"),
     so that neither end is the figure itself? Not "between 45 and 60 minutes" (an estimate whose
@@ -170,5 +202,5 @@ def _observed_span(text: str, figure: Mention) -> bool:
         _SPAN_OF_VALUES_RE.search(text[max(0, figure.start - 30):figure.start]) is not None
 
 
-__all__ = ["FigureMeaning", "asked_count", "asks_duration", "counted_noun", "counts_another_thing", "naming_label",
-           "not_a_measure", "says_a_range"]
+__all__ = ["FigureMeaning", "asked_count", "asks_duration", "counted_noun", "counts_another_thing", "figure_meaning",
+           "meaning_span", "naming_label", "not_a_measure", "says_a_range"]

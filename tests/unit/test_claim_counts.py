@@ -44,7 +44,7 @@ def _only(check):
 def test_another_thing_counted_is_not_support():
     claim = _only(_check("EBSA has 6.4 million employees [1].", TSP, question="How many employees does EBSA have?"))
     assert (claim.supported, claim.reason, claim.source) == (False, Claim.OTHER_MEANING, 1)
-    assert TSP[claim.source_start:claim.source_end] == "6.4 million"
+    assert TSP[claim.source_start:claim.source_end] == "6.4 million participants"
     # The same figure for the same thing, or for the same people under another name, is.
     assert _only(_check("The plan has 6.4 million participants [1].", TSP, question="How big is the TSP?")).supported
     assert _only(_check("34 participants per arm [1].", "A minimum of 34 individuals per intervention arm was "
@@ -60,23 +60,24 @@ def test_an_answer_without_a_noun_is_read_with_what_the_question_asks_to_count()
     question = "What FY 2022 result did OPM give for the percent of vacancies using alternative assessments?"
     check = _check("In FY 2022, it was 78.6% [1].", FEVS, question=question)
     assert _only(check).reason == Claim.OTHER_MEANING
-    assert unsupported_note(check) == "Check: '78.6%' is stated in the sources of something else."
-    assert "source [1] states it of something else" in unsupported_reason(_only(check))
+    assert unsupported_note(check) == "Check: '78.6%' is in the sources, but not for what the answer says."
+    assert "in source [1], but not for what the answer says" in unsupported_reason(_only(check))
     # A question about the respondents is answered by it.
     assert _only(_check("78.6% [1].", FEVS, question="What percent of FEVS respondents agreed?")).supported
 
 
 def test_a_number_that_names_a_thing_does_not_state_a_count():
     question = "How many strategic objectives did OPM prioritize according to its most recent report?"
-    assert _only(_check("OPM prioritized 2 strategic objectives [1].", PRIORITIES, question=question)).reason \
-        == Claim.OTHER_MEANING
+    claim = _only(_check("OPM prioritized 2 strategic objectives [1].", PRIORITIES, question=question))
+    assert claim.reason == Claim.OTHER_MEANING and PRIORITIES[claim.source_start:claim.source_end] == "priority 2"
     # An answer that names it the same way states what the passage states.
     assert _only(_check("It contributes to priority 2 [1].", PRIORITIES, question="Which priorities?")).supported
 
 
 def test_a_serial_number_is_not_the_registration():
     question = "What was the registration of the Cessna 210 that hit mountainous terrain near Arteaga?"
-    assert _only(_check("The registration was 21057478 [1].", CESSNA, question=question)).reason == Claim.OTHER_MEANING
+    claim = _only(_check("The registration was 21057478 [1].", CESSNA, question=question))
+    assert claim.reason == Claim.OTHER_MEANING and CESSNA[claim.source_start:claim.source_end] == "serial number 21057478"
     assert _only(_check("Its serial number was 21057478 [1].", CESSNA, question="What was its serial?")).supported
 
 
