@@ -17,6 +17,7 @@ Each function here is a plain reading of the words beside a figure; ``claim_chec
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from desktop_app.rag.claim_extract import Mention
 from desktop_app.rag.claim_units import UNITS, stem
@@ -121,7 +122,7 @@ def naming_label(text: str, start: int) -> str | None:
     "priority 2", "serial" in "serial number 21057478"), as a stem; None for "Age: 85" (a field
     label ends with a colon) or a figure with no such noun before it."""
     m = _LABEL_BEFORE_RE.search(text[max(0, start - LABEL_CHARS):start])
-    if m is None or not text[start - 1:start].isspace() and text[start - 1:start] != "#":
+    if m is None or not (text[start - 1:start].isspace() or text[start - 1:start] == "#"):
         return None
     label = m.group("label").lower()
     if label in _NUMBER_WORDS:
@@ -146,19 +147,18 @@ def not_a_measure(noun: str | None) -> bool:
     return noun is not None and noun not in UNITS
 
 
+@dataclass(frozen=True)
 class FigureMeaning:
     """What the answer says one of its figures is: the noun it counts (or, when it names none, what
     the question asks to count), the words beside it, and whether it is given as a bound."""
 
-    def __init__(self, nouns: frozenset[str], context: frozenset[str], single: bool, ranged: bool,
-                 counts: bool = False, label: str | None = None, question: frozenset[str] = frozenset()) -> None:
-        self.nouns = nouns
-        self.question = question  # stems of the question's words
-        self.counts = counts  # the answer itself names what its figure counts ("2 strategic objectives")
-        self.label = label  # the answer numbers a thing with it ("Visit 4"): naming_label in the answer
-        self.context = context
-        self.single = single  # a single value, not a year (a year is often one end of a plan's span)
-        self.ranged = ranged
+    nouns: frozenset[str]  # stems of what it counts
+    context: frozenset[str]  # stems of the words beside it in the answer
+    single: bool  # a single value, not a year (a year is often one end of a plan's span)
+    ranged: bool  # its sentence gives it as a bound ("up to 95 days")
+    counts: bool = False  # the answer itself names what its figure counts ("2 strategic objectives")
+    label: str | None = None  # the answer numbers a thing with it ("Visit 4"): naming_label in the answer
+    question: frozenset[str] = frozenset()  # stems of the question's words
 
     def fits(self, text: str, figure: Mention) -> bool:
         """May the passage's ``figure`` in ``text`` be the answer's figure with this meaning?"""
@@ -166,7 +166,8 @@ class FigureMeaning:
             return False  # "95 days" on average is not stated by "ranged from 79 to 95 days"
         # Where the answer does not say what its figure counts, the question does ("how many
         # employees"), less precisely: a passage noun the question uses anywhere is taken as asked.
-        if counts_another_thing(self.nouns, text, figure.start, figure.end, frozenset() if self.counts else self.question):
+        asked = frozenset() if self.counts else self.question
+        if counts_another_thing(self.nouns, text, figure.start, figure.end, asked):
             return False
         label = naming_label(text, figure.start)
         if label is None or label == self.label:
