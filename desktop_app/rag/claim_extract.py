@@ -173,12 +173,12 @@ def extract(text: str, *, passage: bool = False) -> list[Mention]:
             word = (m.group("word") or "").lower()
             value = _ORDINALS[word] if word else int(m.group("num"))
             add(Mention("ordinal", m.start(), m.end(), m.group(0), value, key=word not in WEAK_ORDINALS))
-    if passage:
-        # "Protocol Number 2 (14/02/23)": a number glued to others by slashes is part of a date
-        # or a fraction, never the count an answer states ("14 months").
-        for m in _SLASHED_RE.finditer(text):
-            if free(*m.span()):
-                take(*m.span())
+    # "Protocol Number 2 (14/02/23)", "24/7": a number glued to others by slashes is part of a date,
+    # a fraction or a phrase, never a count; in a passage it does not support "14 months", and in an
+    # answer "24/7 carbon pollution-free electricity" claims no figure 24.
+    for m in _SLASHED_RE.finditer(text):
+        if free(*m.span()):
+            take(*m.span())
     amounts = [a for a in _amounts(text, passage) if free(a.start, a.end)]
     for a in _ranges(text, amounts):
         add(a)

@@ -262,3 +262,11 @@ def test_references_to_the_sources_are_not_claims():
     answer = "As 20080111X00040.pdf says on page 2 (pages 1-2 of the report), the landing was the seventh [5]."
     texts = [c.text for c in check_claims(answer, SOURCES).claims]
     assert texts == ["seventh"]
+
+
+def test_a_number_glued_by_slashes_in_an_answer_is_no_figure():
+    # A real answer (q182, GSA plan): "24/7" claims no figure 24.
+    passage = "100% carbon pollution-free electricity by 2030, including 50 percent 24/7 carbon pollution-free electricity."
+    check = check_claims("By 2030, including 50 percent 24/7 carbon pollution-free electricity [1].",
+                         [Citation(1, "GSA2022.pdf", 12, passage)], "By what year does the GSA plan aim for it?")
+    assert [c.text for c in check.claims if c.key] == ["2030", "50 percent"] and not check.unsupported_key
