@@ -91,6 +91,7 @@ _SENTENCE_OPENERS = re.compile(r"(?:^|[\n.!?:;]|\n\s*(?:[-*•]|\d+[.)]))\s*[\"'
 
 _MARKER_RE = re.compile(r"\[\d+(?:\s*[,–-]\s*\d+)*\]")  # citation markers [1], [1, 2], [1-3]
 _SLASHED_RE = re.compile(r"(?<![\w/])\d+(?:/\d+)+(?![\w/])")
+_DOTTED_RE = re.compile(r"(?<![\w.])\d+(?:\.\d+){2,}(?![\w]|\.\d)")
 _LIST_NUMBER_RE = re.compile(r"(?m)^[ \t]*(?:\d{1,2}[.)]|\(\d{1,2}\))(?=\s)")  # "1." "2)" "(3)" opening a line
 
 
@@ -175,8 +176,10 @@ def extract(text: str, *, passage: bool = False) -> list[Mention]:
             add(Mention("ordinal", m.start(), m.end(), m.group(0), value, key=word not in WEAK_ORDINALS))
     # "Protocol Number 2 (14/02/23)", "24/7": a number glued to others by slashes is part of a date,
     # a fraction or a phrase, never a count; in a passage it does not support "14 months", and in an
-    # answer "24/7 carbon pollution-free electricity" claims no figure 24.
-    for m in _SLASHED_RE.finditer(text):
+    # answer "24/7 carbon pollution-free electricity" claims no figure 24. So are three or more
+    # numbers joined by dots: a version ("G*Power 3.1.9.3" is no figure 3.1), a section ("2.3.1"),
+    # a date ("V2 14.02.23").
+    for m in (*_SLASHED_RE.finditer(text), *_DOTTED_RE.finditer(text)):
         if free(*m.span()):
             take(*m.span())
     amounts = [a for a in _amounts(text, passage) if free(a.start, a.end)]

@@ -270,3 +270,12 @@ def test_a_number_glued_by_slashes_in_an_answer_is_no_figure():
     check = check_claims("By 2030, including 50 percent 24/7 carbon pollution-free electricity [1].",
                          [Citation(1, "GSA2022.pdf", 12, passage)], "By what year does the GSA plan aim for it?")
     assert [c.text for c in check.claims if c.key] == ["2030", "50 percent"] and not check.unsupported_key
+
+
+def test_numbers_joined_by_dots_are_a_version_or_a_date_not_a_figure():
+    # A real answer (q065): the sample size "calculated according to G*Power software version 3.1.9.3"
+    # claims no figure 3.1; nor does a document version dated "14.02.23" (q089).
+    assert [m.text for m in extract("calculated by G*Power software version 3.1.9.3.") if m.kind != "name"] == []
+    assert [m.text for m in extract("V2 14.02.23 Understanding", passage=True)] == ["V2"]
+    assert [m.text for m in extract("It cost 3.5 million; Section 2.3.1 says 4.5 percent.")] == [
+        "3.5 million", "4.5 percent"]
