@@ -176,12 +176,18 @@ def extract(text: str, *, passage: bool = False) -> list[Mention]:
             add(Mention("ordinal", m.start(), m.end(), m.group(0), value, key=word not in WEAK_ORDINALS))
     # "Protocol Number 2 (14/02/23)", "24/7": a number glued to others by slashes is part of a date,
     # a fraction or a phrase, never a count; in a passage it does not support "14 months", and in an
-    # answer "24/7 carbon pollution-free electricity" claims no figure 24. So are three or more
-    # numbers joined by dots: a version ("G*Power 3.1.9.3" is no figure 3.1), a section ("2.3.1"),
-    # a date ("V2 14.02.23").
-    for m in (*_SLASHED_RE.finditer(text), *_DOTTED_RE.finditer(text)):
+    # answer "24/7 carbon pollution-free electricity" claims no figure 24. Three or more numbers
+    # joined by dots are a version ("G*Power 3.1.9.3" is no figure 3.1), a section ("2.3.1") or a
+    # date ("V2 14.02.23"): in an answer, a code checked whole.
+    for m in _SLASHED_RE.finditer(text):
         if free(*m.span()):
             take(*m.span())
+    for m in _DOTTED_RE.finditer(text):
+        if free(*m.span()):
+            if passage:
+                take(*m.span())  # a code is looked for in the passage's text, not among its figures
+            else:
+                add(Mention("code", m.start(), m.end(), m.group(0), _code_key(m.group(0))))
     amounts = [a for a in _amounts(text, passage) if free(a.start, a.end)]
     for a in _ranges(text, amounts):
         add(a)

@@ -273,9 +273,13 @@ def test_a_number_glued_by_slashes_in_an_answer_is_no_figure():
 
 
 def test_numbers_joined_by_dots_are_a_version_or_a_date_not_a_figure():
-    # A real answer (q065): the sample size "calculated according to G*Power software version 3.1.9.3"
-    # claims no figure 3.1; nor does a document version dated "14.02.23" (q089).
-    assert [m.text for m in extract("calculated by G*Power software version 3.1.9.3.") if m.kind != "name"] == []
+    # Real answers (q065, q066): "G*Power software version 3.1.9.3" claims no figure 3.1; the version
+    # is checked whole, as a code. A document version dated "14.02.23" (q089) is no figure 14.02.
+    assert [(m.kind, m.text) for m in extract("calculated by G*Power software version 3.1.9.3.")
+            if m.kind != "name"] == [("code", "3.1.9.3")]
     assert [m.text for m in extract("V2 14.02.23 Understanding", passage=True)] == ["V2"]
+    passage = [Citation(1, "NCT.pdf", 5, "The sample size was calculated according to G*Power software version 3.1.9.3.")]
+    assert check_claims("G*Power version 3.1.9.3 [1].", passage, "Which software?").claims[-1].supported
+    assert not check_claims("G*Power version 3.1.9.4 [1].", passage, "Which software?").claims[-1].supported
     assert [m.text for m in extract("It cost 3.5 million; Section 2.3.1 says 4.5 percent.")] == [
-        "3.5 million", "4.5 percent"]
+        "3.5 million", "2.3.1", "4.5 percent"]
