@@ -254,6 +254,9 @@ def main() -> int:
     parser.add_argument("--offtopic-file", default="offtopic_questions.jsonl",
                         help="the off-topic set in benchmarks/data (offtopic_fresh_questions.jsonl: 19 written after "
                              "the decline rules, to check them on questions they were not tuned on)")
+    parser.add_argument("--general-file", default="general_questions.jsonl",
+                        help="the general set in benchmarks/data (general_fresh_questions.jsonl: 30 arithmetic and unit "
+                             "questions written before the calculator, to check it on phrasings it was not built from)")
     parser.add_argument("--limit", type=int, default=0, help="at most this many questions per set (0 = all)")
     parser.add_argument("--every", type=int, default=1, help="take every Nth question of each set (a spread-out sample)")
     parser.add_argument("--offset", type=int, default=0, help="with --every, start at this question (0-based): "
@@ -270,7 +273,7 @@ def main() -> int:
     sys.path.insert(0, str(HERE.parent))
 
     grounded = [q for q in load("corpus_questions.jsonl") if q.get("grounded", True)]
-    sets = {"general": load("general_questions.jsonl") if "general" in args.sets else [],
+    sets = {"general": load(args.general_file) if "general" in args.sets else [],
             "grounded": grounded if "grounded" in args.sets else [],
             "offtopic": load(args.offtopic_file) if "offtopic" in args.sets else []}
     if args.ids:

@@ -14,6 +14,8 @@ ROLES: tuple[str, ...] = get_args(Role)
 STATUSES = ("complete", "streaming", "stopped", "error")
 # The "model" of an answer no model wrote: the documents searched hold nothing for the question.
 DOCUMENT_SEARCH = "document search"
+# The "model" of an answer the built-in calculator worked out (desktop_app.calc): no model was asked.
+CALCULATOR = "calculator"
 
 
 @dataclass(frozen=True)

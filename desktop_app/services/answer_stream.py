@@ -251,11 +251,13 @@ class AnswerStream:
         ))
 
 
-def fixed_answer(store, prepared: PreparedQuestion, text: str, notices: list[str]) -> Iterator[AnswerEvent]:
-    """An answer that no model writes (the documents hold nothing relevant), saved like any other."""
-    model = DOCUMENT_SEARCH
-    where = "the selected documents" if prepared.collections_chosen else "your documents"
-    reason = f"Nothing relevant was found in {where}."
+def fixed_answer(store, prepared: PreparedQuestion, text: str, notices: list[str], model: str = DOCUMENT_SEARCH,
+                 reason: str = "") -> Iterator[AnswerEvent]:
+    """An answer that no model writes, saved like any other: the documents hold nothing relevant
+    (the default ``model``), or the built-in calculator worked it out (``CALCULATOR``)."""
+    if not reason:
+        where = "the selected documents" if prepared.collections_chosen else "your documents"
+        reason = f"Nothing relevant was found in {where}."
     yield RouteEvent("local", model, reason)
     for note in notices:
         yield NoticeEvent(note)

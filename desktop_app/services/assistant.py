@@ -20,10 +20,11 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Callable, Iterator, Sequence
 
+from desktop_app.calc import Calculation, calculate
 from desktop_app.config.settings import Settings
 from desktop_app.core.cancel import CancelToken
 from desktop_app.core.errors import AppError
-from desktop_app.core.records import AnswerEvent, Citation, ErrorEvent, Hit, Message, Route, StoredMessage
+from desktop_app.core.records import CALCULATOR, AnswerEvent, Citation, ErrorEvent, Hit, Message, Route, StoredMessage
 from desktop_app.llm.base import ChatBackend, GenerationRequest
 from desktop_app.rag.base import Retriever
 from desktop_app.routing.base import CloudGateway, HandoffPlan
@@ -37,6 +38,7 @@ from desktop_app.core.plurals import plural
 NOT_IN_DOCUMENTS = "The selected documents do not contain information about this, so I can't answer it from them."
 # Nothing was chosen, but the question pointed at a document ("in the NTSB report") none of them holds.
 NOT_IN_YOUR_DOCUMENTS = "Your documents do not contain information about this, so I can't answer it from them."
+CALCULATED = "Worked out exactly by the built-in calculator; no model or document was needed."
 
 
 class Assistant:
@@ -106,7 +108,12 @@ class Assistant:
         if not question:
             raise AppError("Type a question first.")
         forced: Route | None = route if route in ("local", "cloud") else None  # "auto"/None: the router decides
-        backend = self.backend  # load first: a broken model must not leave an empty conversation behind
+        # Only arithmetic or a unit conversion, every word understood: exact, instant, and never
+        # sent to a cloud (desktop_app.calc), unless the user asked for the cloud. Anything else
+        # goes to the model as before.
+        calculation = calculate(question) if self.settings.llm.calculator and forced != "cloud" else None
+        # Load the model first: a broken one must not leave an empty conversation behind.
+        backend = self.backend if calculation is None else None
         created = conversation_id is None
         if created:
             conv = self.store.create_conversation(title_from(question), list(collections or ()))
@@ -116,6 +123,8 @@ class Assistant:
             if conv is None:
                 raise AppError("That conversation no longer exists.", "Start a new conversation.")
         try:
+            if calculation is not None:
+                return _calculated(conv.id, calculation)
             return self._build(question, conv.id, forced, conv.collections if collections is None else list(collections),
                                backend, before_id, consult)
         except BaseException:
@@ -229,6 +238,10 @@ class Assistant:
             yield ErrorEvent(exc)
             return
 
+        if prepared.calculation:
+            yield from fixed_answer(self.store, prepared, prepared.calculation, notices, model=CALCULATOR,
+                                    reason=CALCULATED)
+            return
         if prepared.documents_in_play and not prepared.hits:
             text = NOT_IN_DOCUMENTS if prepared.collections_chosen else NOT_IN_YOUR_DOCUMENTS
             yield from fixed_answer(self.store, prepared, text, notices)
@@ -275,6 +288,12 @@ class Assistant:
             if m.role in ("user", "assistant") and m.content and m.status != "error":
                 out.append(Message(m.role, m.content))
         return out
+
+
+def _calculated(conversation_id: int, calculation: Calculation) -> PreparedQuestion:
+    return PreparedQuestion(conversation_id=conversation_id, question=calculation.question, messages=(), citations=(),
+                            hits=(), plan=HandoffPlan(route="local", reason=CALCULATED),
+                            calculation=calculation.answer)
 
 
 __all__ = ["Assistant", "PreparedQuestion", "NOT_IN_DOCUMENTS", "KEPT_LOCAL", "StoredMessage"]

@@ -33,6 +33,7 @@ class PreparedQuestion:
     fits_locally: bool = True  # False only when the plan is cloud and the local prompt overflows
     question_message_id: int | None = None  # regenerate: the question is stored already
     replaces_message_ids: tuple[int, ...] = ()  # regenerate: old answers, removed when the new one starts
+    calculation: str = ""  # the built-in calculator's answer ("17 × 3 = 51"): no model, no documents
 
 
 def close_stream(pieces) -> None:
