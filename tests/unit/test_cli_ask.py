@@ -117,9 +117,9 @@ def test_route_cloud_when_policy_forbids_it_answers_locally_with_a_notice(fake_c
 def test_question_from_stdin(fake_core, capsys, monkeypatch):
     import io
 
-    monkeypatch.setattr("sys.stdin", io.StringIO("What is two plus two?\n"))
+    monkeypatch.setattr("sys.stdin", io.StringIO("What is the capital of Peru?\n"))
     code, out, _ = run_cli(capsys, "ask", "-")
-    assert code == 0 and out.strip() == "Echo: What is two plus two?"
+    assert code == 0 and out.strip() == "Echo: What is the capital of Peru?"
 
 
 def test_policy_ask_on_a_terminal_shows_reason_and_exact_text_then_obeys(fake_core, capsys, monkeypatch):
