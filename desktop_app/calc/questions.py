@@ -29,6 +29,7 @@ _CLOSINGS = re.compile(r"[\s,]*\b(?:please|thanks|thank you|exactly|equal|equals
 # Between "how many X" and the quantity it is asked of: "are there in", "is", "go into", "make up".
 _LINKS = {"are", "is", "there", "in", "to", "per", "make", "makes", "up", "equal", "equals", "go", "into", "fit",
           "does", "do", "it", "take", "of", "within", "inside"}
+_UNSPACED_PAIR = re.compile(r"\d+[/-]\d+")
 _TARGET_LINKS = ("in terms of", "expressed in", "converted to", "into", "in", "to", "as")
 
 
@@ -49,6 +50,8 @@ def calculate(question: str) -> Calculation | None:
     answer = _conversion(text)
     if answer is not None:
         return Calculation(question, answer, "conversion")
+    if _UNSPACED_PAIR.fullmatch(text):
+        return None  # "9/11", "24/7", "7-11": a date, a phrase or a name as often as a sum
     try:
         node = evaluate(text)
     except Undefined as exc:

@@ -14,6 +14,8 @@ from desktop_app.calc.numbers import format_value, number_word_value
     ("What is 17 times 3?", "17 × 3 = 51"),
     ("What is 99 plus 101?", "99 + 101 = 200"),
     ("What is 1,200 divided by 4?", "1,200 ÷ 4 = 300"),
+    ("What is 100 / 8?", "100 ÷ 8 = 12.5"),
+    ("What is 3/4 of 20?", "3/4 of 20 = 15"),
     ("what's 7 times 8, please?", "7 × 8 = 56"),
     ("Calculate 345 + 678.", "345 + 678 = 1,023"),
     ("What is 19 x 21?", "19 × 21 = 399"),
@@ -75,6 +77,9 @@ def test_conversions(question, answer):
     "How many metres are in 5 metres?",
     "Summarise the report in 3 sentences.",
     "What is 2 to the power of 100000?",  # too large to show
+    "What is 9/11?",  # a date as often as a fraction
+    "What does 24/7 mean?",
+    "What is 7-11?",
 ])
 def test_not_a_calculation(question):
     assert calculate(question) is None
