@@ -12,6 +12,8 @@ import re
 from functools import lru_cache
 from typing import Iterable
 
+from desktop_app.gui.chat.math_text import readable_math
+
 # "[2]", and the lists a model writes now and then: "[1, 3]", "[1; 2]".
 CITE_RE = re.compile(r"\[(\d{1,3}(?:\s*[,;]\s*\d{1,3})*)\]")
 SAFE_LINK = re.compile(r"^(https?:|mailto:|cite:)", re.IGNORECASE)
@@ -41,7 +43,8 @@ def render_markdown(text: str, citation_numbers: Iterable[int] = (), code_style:
     """Render ``text`` as HTML; ``[n]`` for a known citation number becomes a ``cite:n`` link."""
     md = _parser()
     numbers = {int(n) for n in citation_numbers}
-    tokens = _keep_visible(md.parse(text or ""), text or "")
+    text = readable_math(text or "")  # LaTeX a model wrote anyway, as Unicode (math_text)
+    tokens = _keep_visible(md.parse(text), text)
     if numbers:
         for token in tokens:
             if token.type == "inline" and token.children:
