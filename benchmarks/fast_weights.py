@@ -6,8 +6,10 @@ alternation, so a noisy machine slows both alike:
     as the app sends them), i.e. the time to first token of a document answer;
   - generation: tokens/s over 64 greedy tokens after it.
 Ratios are new/baseline (prompt: baseline time / new time, so > 1 means faster). Prints JSON.
+``--compare flash``: the Q8_0 copy with llama.cpp's fused attention off (the baseline) and on
+(``llm.flash_attention``, the app's default), measured the same way.
 
-    python benchmarks/fast_weights.py [--reps 5] [--threads 2]
+    python benchmarks/fast_weights.py [--reps 5] [--threads 2] [--compare weights|flash]
 """
 
 from __future__ import annotations
@@ -54,6 +56,7 @@ def main() -> int:
     ap.add_argument("--reps", type=int, default=5)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--gen-tokens", type=int, default=64)
+    ap.add_argument("--compare", choices=("weights", "flash"), default="weights")
     args = ap.parse_args()
     import llama_cpp
 
@@ -67,10 +70,13 @@ def main() -> int:
     if fast is None:
         print(json.dumps({"error": "the Q8_0 copy could not be made"}))
         return 1
+    runs = ((("baseline_q4_k_m", shipped, False), ("new_q8_0", fast, False)) if args.compare == "weights"
+            else (("baseline_no_flash", fast, False), ("new_flash", fast, True)))
     models = {name: llama_cpp.Llama(model_path=str(path), n_ctx=4096, n_batch=512, n_threads=args.threads,
-                                    n_threads_batch=args.threads, verbose=False)
-              for name, path in (("baseline_q4_k_m", shipped), ("new_q8_0", fast))}
-    tokens = models["baseline_q4_k_m"].tokenize(prompt_text().encode())
+                                    n_threads_batch=args.threads, flash_attn=flash, verbose=False)
+              for name, path, flash in runs}
+    baseline, new = (name for name, _, _ in runs)
+    tokens = models[baseline].tokenize(prompt_text().encode())
     results: dict[str, dict[str, list[float]]] = {name: {"prompt_s": [], "tokens_per_s": []} for name in models}
     for _ in range(args.reps):
         for name, llm in models.items():
@@ -79,12 +85,13 @@ def main() -> int:
             results[name]["tokens_per_s"].append(tps)
     out = {"benchmark": "fast_weights", "prompt_tokens": len(tokens), "threads": args.threads, "reps": args.reps,
            "copy_made_or_checked_s": round(made_s, 2), "load_average": os.getloadavg()[0],
-           "size_mb": {"baseline_q4_k_m": round(shipped.stat().st_size / 2**20), "new_q8_0": round(fast.stat().st_size / 2**20)}}
+           "compare": args.compare,
+           "size_mb": {name: round(path.stat().st_size / 2**20) for name, path, _ in runs}}
     for name, r in results.items():
         out[name] = {"prompt_s_median": round(statistics.median(r["prompt_s"]), 3),
                      "tokens_per_s_median": round(statistics.median(r["tokens_per_s"]), 1)}
-    out["prompt_speedup"] = round(out["baseline_q4_k_m"]["prompt_s_median"] / out["new_q8_0"]["prompt_s_median"], 2)
-    out["generation_ratio"] = round(out["new_q8_0"]["tokens_per_s_median"] / out["baseline_q4_k_m"]["tokens_per_s_median"], 2)
+    out["prompt_speedup"] = round(out[baseline]["prompt_s_median"] / out[new]["prompt_s_median"], 2)
+    out["generation_ratio"] = round(out[new]["tokens_per_s_median"] / out[baseline]["tokens_per_s_median"], 2)
     print(json.dumps(out, indent=1))
     return 0
 

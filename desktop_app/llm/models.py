@@ -226,6 +226,7 @@ class ModelManager:
             threads=llm.threads,
             info=info,
             repeat_penalty=llm.repeat_penalty,
+            flash_attention=llm.flash_attention,
         )
 
     def runnable(self, active: Path) -> tuple[Path, GgufInfo]:

@@ -105,7 +105,7 @@ class ProcessBackend:
     """A ChatBackend on a local GGUF file, run by llama.cpp in a child process.
 
     Args: as ``LocalLlamaBackend`` (model_path, context_length, gpu_offload, threads, info,
-    repeat_penalty). The model is loaded in the constructor (seconds: never on the GUI thread).
+    repeat_penalty, flash_attention). The model is loaded in the constructor (seconds: never on the GUI thread).
 
     Raises:
         ModelError: the file is missing, damaged, unsupported, or the model process could not start.
@@ -113,13 +113,13 @@ class ProcessBackend:
 
     def __init__(self, model_path: str | Path, context_length: int = 4096, gpu_offload: str = "auto",
                  threads: int = 0, info: GgufInfo | None = None, repeat_penalty: float = 1.0,
-                 prompt_format: PromptFormat | None = None) -> None:
+                 prompt_format: PromptFormat | None = None, flash_attention: bool = True) -> None:
         self.path = Path(model_path)
         self.info = info or read_gguf_info(self.path)
         self.prompt_format = prompt_format or select_format(self.info)
         self._spec = dict(model_path=str(self.path), context_length=context_length, gpu_offload=gpu_offload,
                           threads=threads, info=self.info, repeat_penalty=repeat_penalty,
-                          prompt_format=prompt_format)
+                          prompt_format=prompt_format, flash_attention=flash_attention)
         self._ids = itertools.count(1)
         self._gen_lock = threading.Lock()
         self._start_lock = threading.Lock()

@@ -199,3 +199,30 @@ def test_a_gguf_with_a_chat_template_is_prompted_through_it(tmp_path, base_model
         assert backend.last_stats.reused_prefix_tokens >= len(tokens) - 1
     finally:
         backend.close()
+
+
+def test_fused_attention_is_on_by_default_and_a_refusal_loads_without_it(base_model_path, monkeypatch):
+    """llm.flash_attention reaches llama.cpp; a model or device refusing it still loads, without it."""
+    import llama_cpp
+
+    import desktop_app.llm.local_backend as local_backend_mod
+
+    backend = LocalLlamaBackend(base_model_path, context_length=256, gpu_offload="cpu", threads=1)
+    try:
+        assert backend._llama.context_params.flash_attn_type == llama_cpp.LLAMA_FLASH_ATTN_TYPE_ENABLED
+        assert _ask(backend, [FRANCE], max_tokens=4).strip()
+    finally:
+        backend.close()
+
+    def refuse_fused(path, architecture="", **params):
+        if params.get("flash_attn"):
+            raise ModelError("fused attention is not supported here")
+        return load_llama(path, architecture, **params)
+
+    monkeypatch.setattr(local_backend_mod, "load_llama", refuse_fused)
+    backend = LocalLlamaBackend(base_model_path, context_length=256, gpu_offload="cpu", threads=1)
+    try:
+        assert backend.flash_attention is False
+        assert backend._llama.context_params.flash_attn_type == llama_cpp.LLAMA_FLASH_ATTN_TYPE_DISABLED
+    finally:
+        backend.close()
