@@ -67,7 +67,9 @@ class Node:
         if self.op == "%":
             return f"{self.args[0].show(4)}%"
         if self.op == "neg":
-            return f"−{self.args[0].show(4)}"
+            inner = self.args[0]
+            # "−3²" reads two ways; the value is −(3²), so say so.
+            return f"−({inner.show()})" if inner.op == "^" else f"−{inner.show(4)}"
         if self.op in ("sqrt", "cbrt"):
             return ("√" if self.op == "sqrt" else "∛") + self.args[0].show(4)
         if self.op in ("sum", "product"):
@@ -105,26 +107,37 @@ def tokens(text: str) -> list[str]:
 
 
 def _number_words(found: list[str]) -> list[str]:
+    """Number words as digits ("twenty five" -> "25"), and fractions in words as "n/d" items
+    ("a quarter" -> "1/4", "two thirds" -> "2/3", "3 quarters" -> "3/4")."""
     out: list[str] = []
     i = 0
     while i < len(found):
         word = found[i]
+        if word in ("a", "an") and i + 1 < len(found) and found[i + 1] in DENOMINATORS:
+            out.append(f"1/{DENOMINATORS[found[i + 1]]}")
+            i += 2
+            continue
         read = number_word_value(found[i:]) if word.isalpha() else None
+        if read is None and word.isdigit():
+            read = (Fraction(int(word)), 1)
         if read is not None:
             value, used = read
-            out.append(str(value))
+            following = found[i + used] if i + used < len(found) else ""
+            if following in DENOMINATORS and value.denominator == 1:
+                out.append(f"{value.numerator}/{DENOMINATORS[following]}")
+                i += used + 1
+                continue
+            out.append(str(value) if word.isalpha() else word)
             i += used
-            continue
-        if word in ARTICLE_FRACTIONS and i + 1 < len(found) and found[i + 1] in FRACTION_WORDS:
-            out.append(_fraction_text(FRACTION_WORDS[found[i + 1]]))  # "a quarter", "one half"
-            i += 2
             continue
         out.append(word)
         i += 1
     return out
 
 
-ARTICLE_FRACTIONS = ("a", "an", "one")
+# Fractions said in words, after "a" or a count: "a half", "two thirds", "3 quarters", "a tenth".
+DENOMINATORS = {"half": 2, "halves": 2, "third": 3, "thirds": 3, "quarter": 4, "quarters": 4, "fifth": 5,
+                "fifths": 5, "sixth": 6, "sixths": 6, "eighth": 8, "eighths": 8, "tenth": 10, "tenths": 10}
 
 
 def _fraction_text(value: Fraction) -> str:

@@ -24,7 +24,7 @@ _OPENINGS = re.compile(
     r"^(?:please|ok|okay|hey|so|now|quick question|can you|could you|would you|will you|tell me|let me know|"
     r"work out|calculate|compute|evaluate|solve|convert|what is|what's|whats|what are|how much is|how much are|"
     r"what does|what do|what would|how much would|how much does|do you know)\b[\s,:]*")
-_CLOSINGS = re.compile(r"[\s,]*\b(?:please|thanks|thank you|exactly|equal|equals|make|makes|come to|give|give me|"
+_CLOSINGS = re.compile(r"[\s,]*\b(?:please|thanks|thank you|exactly|equal to|equal|equals|make|makes|come to|give|give me|"
                        r"be|for me)$")
 # Between "how many X" and the quantity it is asked of: "are there in", "is", "go into", "make up".
 _LINKS = {"are", "is", "there", "in", "to", "per", "make", "makes", "up", "equal", "equals", "go", "into", "fit",

@@ -37,6 +37,11 @@ from desktop_app.calc.numbers import format_value, number_word_value
     ("What is 1 divided by 3?", "1 ÷ 3 ≈ 0.333333"),
     ("What is 100 divided by 8?", "100 ÷ 8 = 12.5"),
     ("What is 5 divided by 0?", "This has no value: division by zero is undefined."),
+    ("What is two thirds of 60?", "2/3 of 60 = 40"),
+    ("What is 3 quarters of 100?", "3/4 of 100 = 75"),
+    ("What is a quarter of 80?", "1/4 of 80 = 20"),
+    ("What is -3 squared?", "−(3²) = -9"),  # the reading is shown, not left ambiguous
+    ("What is 7 times 8 equal to?", "7 × 8 = 56"),
 ])
 def test_arithmetic(question, answer):
     assert calculate(question).answer == answer
