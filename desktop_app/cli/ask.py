@@ -28,6 +28,7 @@ from desktop_app.cli.terminal import silence_stdout
 from desktop_app.core.cancel import CancelToken
 from desktop_app.core.conversation_export import route_label
 from desktop_app.core.errors import AppError
+from desktop_app.core.math_text import StreamedMath
 from desktop_app.core.records import DoneEvent, ErrorEvent, NoticeEvent, RouteEvent, SourcesEvent, TokenEvent
 from desktop_app.rag.claim_check import unsupported_note
 from desktop_app.services import document_use
@@ -173,6 +174,7 @@ class _Output:
         self._mid_line = False
         self._routes = 0
         self.stdout_gone = False
+        self._math = StreamedMath()  # LaTeX the model writes, printed as readable text
         for stream in (sys.stdout, sys.stderr):
             # A console that cannot show some character must never stop an answer.
             reconfigure = getattr(stream, "reconfigure", None)
@@ -185,8 +187,10 @@ class _Output:
     def token(self, text: str) -> None:
         if self.json_mode or self.stdout_gone:
             return
-        self._write(text)
-        self._mid_line = not text.endswith("\n")
+        shown = self._math.feed(text)
+        if shown:
+            self._write(shown)
+            self._mid_line = not shown.endswith("\n")
 
     def route(self, event: RouteEvent) -> None:
         self._routes += 1
@@ -201,6 +205,10 @@ class _Output:
         print(f"Note: {text}", file=sys.stderr)
 
     def end_line(self) -> None:
+        rest = self._math.flush()
+        if rest:
+            self._write(rest)
+            self._mid_line = not rest.endswith("\n")
         if self._mid_line and not self.stdout_gone:
             self._write("\n")
         self._mid_line = False

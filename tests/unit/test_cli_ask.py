@@ -236,3 +236,11 @@ def test_a_conversation_forgets_collections_removed_from_the_index(fake_core, ca
         cid = s.create_conversation("leave", ["hr", "removed-since"]).id
     code, out, _ = run_cli(capsys, "ask", "--json", "--conversation", str(cid), "How much leave do I get?")
     assert code == 0 and retriever.calls[0][2] == ["hr"] and json.loads(out)["sources"]
+
+
+def test_latex_from_the_model_is_printed_readably_and_json_keeps_it(fake_core, capsys):
+    fake_core.backend_fake.enqueue("It is \\( \\frac{1}{4} \\times 80 = 20 \\).", "It is \\( \\frac{1}{4} \\times 80 = 20 \\).")
+    code, out, _ = run_cli(capsys, "ask", "Explain a quarter of eighty in a sentence")
+    assert code == 0 and out.strip() == "It is 1/4 × 80 = 20."
+    code, out, _ = run_cli(capsys, "ask", "--json", "Explain a quarter of eighty in a sentence")
+    assert json.loads(out)["answer"] == "It is \\( \\frac{1}{4} \\times 80 = 20 \\)."

@@ -12,7 +12,7 @@ import re
 from functools import lru_cache
 from typing import Iterable
 
-from desktop_app.gui.chat.math_text import readable_math
+from desktop_app.core.math_text import readable_math
 
 # "[2]", and the lists a model writes now and then: "[1, 3]", "[1; 2]".
 CITE_RE = re.compile(r"\[(\d{1,3}(?:\s*[,;]\s*\d{1,3})*)\]")

@@ -83,3 +83,9 @@ def test_code_blocks_get_the_code_style():
 
 def test_plain_questions_are_escaped_with_line_breaks():
     assert plain_to_html("a <b>\nc & d") == "<p>a &lt;b&gt;<br>c &amp; d</p>"
+
+
+def test_latex_is_rendered_readably():
+    """LaTeX from the model is shown as Unicode (core/math_text.py), citations still linked."""
+    html = render_markdown("So \\[ 12 \\times 5 = 60 \\] dollars [1].", [1])
+    assert "12 × 5 = 60" in html and "\\times" not in html and 'href="cite:1"' in html

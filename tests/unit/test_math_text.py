@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from desktop_app.gui.chat.markdown_render import render_markdown
-from desktop_app.gui.chat.math_text import readable_math
+from desktop_app.core.math_text import readable_math
 
 
 @pytest.mark.parametrize("latex, shown", [
@@ -40,6 +39,13 @@ def test_code_is_left_as_written():
                                    "which shows 1/2.")
 
 
-def test_the_window_renders_it():
-    html = render_markdown("So \\[ 12 \\times 5 = 60 \\] dollars [1].", [1])
-    assert "12 × 5 = 60" in html and "\\times" not in html and 'href="cite:1"' in html
+def test_streamed_pieces_are_converted_line_by_line_and_code_is_kept():
+    from desktop_app.core.math_text import StreamedMath
+
+    pieces = ["25 percent of 80:\n\n\\[ 25", "\\% \\text{ of } 80 = \\fr", "ac{25}{100} \\times 80 \\]\n\nSo ",
+              "the answer is \\( 20 \\", ").\n```latex\n\\frac{1}{2}\n```\nCost $12 and `a \\times b`", " ok"]
+    stream = StreamedMath()
+    shown = [stream.feed(piece) for piece in pieces]
+    assert shown[0] == "25 percent of 80:\n\n"  # plain text passes at once; the LaTeX line waits
+    assert "".join(shown) + stream.flush() == ("25 percent of 80:\n\n25% of 80 = 25/100 × 80\n\nSo the answer is 20.\n"
+                                               "```latex\n\\frac{1}{2}\n```\nCost $12 and `a \\times b` ok")

@@ -5,7 +5,8 @@ bundled model did in 3 of 120 general answers: "\\[ 25\\% \\text{ of } 80 = \\fr
 80 \\]"), and Markdown shows that as a tangle of backslashes. QTextBrowser cannot typeset math,
 so the common commands become Unicode: fractions with a slash, powers and indices as
 super/subscripts where Unicode has them, operators and Greek letters as their symbols. Code
-(fenced blocks and `inline code`) is left exactly as written. Pure functions: no Qt here.
+(fenced blocks and `inline code`) is left exactly as written. Used by the window
+(gui/chat/markdown_render.py) and, line by line as it streams, the CLI (``StreamedMath`` in cli/ask.py).
 """
 
 from __future__ import annotations
@@ -147,3 +148,40 @@ def _previous_is_math(out: list[str]) -> bool:
     """A ^ or _ after a number, letter or closing bracket is a power or an index, not prose."""
     previous = "".join(out[-3:]).rstrip(" ")
     return bool(previous) and (previous[-1].isalnum() or previous[-1] in ")]}°")
+
+
+class StreamedMath:
+    """``readable_math`` for text that arrives in pieces (the CLI prints an answer as it streams).
+
+    Text is passed on at once until a line shows a backslash or a backtick; from there the line is
+    held until it ends, then converted whole. Lines inside a fenced code block pass unchanged.
+    """
+
+    def __init__(self) -> None:
+        self._held = ""
+        self._in_code = False
+
+    def feed(self, piece: str) -> str:
+        """What can be printed now of ``piece`` (converted where needed)."""
+        self._held += piece
+        out: list[str] = []
+        while "\n" in self._held:
+            line, self._held = self._held.split("\n", 1)
+            out.append(self._line(line) + "\n")
+        cut = min((i for i in (self._held.find("\\"), self._held.find("`")) if i >= 0), default=len(self._held))
+        if not self._in_code and cut:
+            out.append(self._held[:cut])
+            self._held = self._held[cut:]
+        return "".join(out)
+
+    def flush(self) -> str:
+        """The rest, converted: the answer has ended."""
+        rest, self._held = self._held, ""
+        return self._line(rest) if rest else ""
+
+    def _line(self, line: str) -> str:
+        if line.lstrip().startswith("```"):
+            self._in_code = not self._in_code
+            return line
+        return line if self._in_code else readable_math(line)
+
