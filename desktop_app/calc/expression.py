@@ -254,6 +254,8 @@ def _written(item: str) -> str:
 def _apply(op: str, left: Node, right: Node) -> Node:
     exact = left.exact and right.exact
     a, b = left.value, right.value
+    if op in ("+", "-") and right.op == "%":
+        b = a * b  # "200 plus 15%" is 230, as on a calculator and a price tag, not 200.15
     if op == "+":
         value = a + b
     elif op == "-":
@@ -308,6 +310,15 @@ def _exact_root(value: Fraction, degree: int) -> Fraction | None:
 
     top, bottom = integer_root(value.numerator), integer_root(value.denominator)
     return Fraction(top, bottom) if top is not None and bottom is not None else None
+
+
+def value(text: str) -> Node:
+    """A number or an expression ("80", "1,200", "3 times 4"); raises NotArithmetic otherwise."""
+    parser = _Parser(tokens(text))
+    node = parser.expression()
+    if parser.peek() is not None:
+        raise NotArithmetic("words left over")
+    return node
 
 
 def evaluate(text: str) -> Node:

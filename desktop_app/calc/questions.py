@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from fractions import Fraction
 
-from desktop_app.calc.expression import NotArithmetic, Undefined, evaluate
+from desktop_app.calc.expression import NotArithmetic, Undefined, evaluate, value
 from desktop_app.calc.numbers import ARTICLES, FRACTION_WORDS, format_value, is_number, number_word_value, parse_number
 from desktop_app.calc.units import Unit, convert, find_unit
 
@@ -50,6 +50,9 @@ def calculate(question: str) -> Calculation | None:
     answer = _conversion(text)
     if answer is not None:
         return Calculation(question, answer, "conversion")
+    answer = _percentage(text)
+    if answer is not None:
+        return Calculation(question, answer, "arithmetic")
     if _UNSPACED_PAIR.fullmatch(text):
         return None  # "9/11", "24/7", "7-11": a date, a phrase or a name as often as a sum
     try:
@@ -75,6 +78,55 @@ def _core(question: str) -> str:
             previous = text
             text = pattern.sub("", text).strip(" ,")
     return text.replace("’", "'")
+
+
+# ---------------------------------------------------------------------------- percentages
+
+_PERCENT = r"(?:percent|per cent|percentage|%)"
+_SHARE = [  # (pattern, which group is the part, which the whole)
+    re.compile(rf"what {_PERCENT} of (?P<whole>.+?) is (?P<part>.+)"),
+    re.compile(rf"(?P<part>.+?) is what {_PERCENT} of (?P<whole>.+)"),
+    re.compile(rf"(?P<part>.+?) (?:as an?|in) {_PERCENT} of (?P<whole>.+)"),
+]
+_CHANGE = re.compile(rf"(?:the )?{_PERCENT} (?:increase|decrease|change|difference) (?:from|between) (?P<a>.+?) (?:to|and) (?P<b>.+)")
+_BY = re.compile(rf"(?P<verb>increase|raise|decrease|reduce|lower|cut) (?P<a>.+?) by (?P<p>.+?) ?{_PERCENT}")
+_MORE = re.compile(rf"(?P<p>.+?) ?{_PERCENT} (?P<dir>more|less|higher|lower) than (?P<a>.+)")
+
+
+def _percentage(text: str) -> str | None:
+    """ "What percent of 80 is 20?", "percentage increase from 50 to 75", "increase 200 by 15%"."""
+    try:
+        for pattern in _SHARE:
+            match = pattern.fullmatch(text)
+            if match:
+                part, whole = value(match.group("part")), value(match.group("whole"))
+                if whole.value == 0:
+                    return "This has no value: a share of zero is undefined."
+                share = part.value / whole.value * 100
+                return f"{part.show()} is {_percent(share)} of {whole.show()}"
+        match = _CHANGE.fullmatch(text)
+        if match:
+            a, b = value(match.group("a")), value(match.group("b"))
+            if a.value == 0:
+                return "This has no value: a change from zero has no percentage."
+            change = (b.value - a.value) / abs(a.value) * 100
+            kind = "an increase" if change > 0 else "a decrease" if change < 0 else "no change"
+            return f"From {a.show()} to {b.show()} is {kind}" + (f" of {_percent(abs(change))}" if change else "")
+        match = _BY.fullmatch(text) or _MORE.fullmatch(text)
+        if match:
+            a, p = value(match.group("a")), value(match.group("p"))
+            down = (match.groupdict().get("verb") in ("decrease", "reduce", "lower", "cut")
+                    or match.groupdict().get("dir") in ("less", "lower"))
+            result = a.value * (1 + (-p.value if down else p.value) / 100)
+            return f"{a.show()} {'−' if down else '+'} {p.show()}% = {format_value(result)}"
+    except (NotArithmetic, ArithmeticError, ValueError):
+        return None
+    return None
+
+
+def _percent(share: Fraction) -> str:
+    shown = format_value(share, max_decimals=2)
+    return f"{shown}%" if not shown.startswith("≈") else f"about {shown[2:]}%"
 
 
 # ---------------------------------------------------------------------------- conversions

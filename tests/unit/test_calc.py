@@ -42,6 +42,18 @@ from desktop_app.calc.numbers import format_value, number_word_value
     ("What is a quarter of 80?", "1/4 of 80 = 20"),
     ("What is -3 squared?", "−(3²) = -9"),  # the reading is shown, not left ambiguous
     ("What is 7 times 8 equal to?", "7 × 8 = 56"),
+    ("What is 200 plus 15%?", "200 + 15% = 230"),  # a percentage added to a number is of that number
+    ("What is 80 minus 25%?", "80 − 25% = 60"),
+    ("What is 10 + 5% of 200?", "10 + 5% of 200 = 20"),
+    ("What percent of 80 is 20?", "20 is 25% of 80"),
+    ("20 is what percentage of 80?", "20 is 25% of 80"),
+    ("What is 20 as a percentage of 80?", "20 is 25% of 80"),
+    ("What percent of 3 is 1?", "1 is about 33.33% of 3"),
+    ("What is the percentage increase from 50 to 75?", "From 50 to 75 is an increase of 50%"),
+    ("What is the percent change from 80 to 60?", "From 80 to 60 is a decrease of 25%"),
+    ("Increase 200 by 15%", "200 + 15% = 230"),
+    ("Reduce 80 by 25 percent", "80 − 25% = 60"),
+    ("What is 10 percent less than 50?", "50 − 10% = 45"),
 ])
 def test_arithmetic(question, answer):
     assert calculate(question).answer == answer
@@ -85,6 +97,7 @@ def test_conversions(question, answer):
     "What is 9/11?",  # a date as often as a fraction
     "What does 24/7 mean?",
     "What is 7-11?",
+    "What percentage of the budget is 20?",
 ])
 def test_not_a_calculation(question):
     assert calculate(question) is None
