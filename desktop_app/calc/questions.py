@@ -254,7 +254,7 @@ def _answer(quantity: _Quantity, target: Unit) -> str | None:
 
 
 _CALENDAR = {"month", "year", "decade", "century"}
-_BINARY = {"kilobyte": "kibibyte", "megabyte": "mebibyte", "gigabyte": "gibibyte", "terabyte": "tebibyte"}
+_BINARY = {"byte": "byte", "kilobyte": "kibibyte", "megabyte": "mebibyte", "gigabyte": "gibibyte", "terabyte": "tebibyte"}
 
 
 def _binary_note(quantity: _Quantity, target: Unit) -> str:
@@ -264,7 +264,7 @@ def _binary_note(quantity: _Quantity, target: Unit) -> str:
     if len(quantity.parts) != 1:
         return ""
     amount, source, text = quantity.parts[0]
-    if source.singular not in _BINARY or target.singular not in _BINARY:
+    if source.singular not in _BINARY or target.singular not in _BINARY or source == target:
         return ""
     binary_source, binary_target = UNITS[_BINARY[source.singular]], UNITS[_BINARY[target.singular]]
     value = convert(amount, binary_source, binary_target)

@@ -74,6 +74,7 @@ def test_arithmetic(question, answer):
     ("How many months are in 5 years?", "5 years = 60 months"),  # exact: no note on year length
     ("How many hours in a year?", "1 year = 8,760 hours (a year of 365 days)"),
     ("Convert 1 GB to MB", "1 gigabyte = 1,000 megabytes (in binary units, 1 gibibyte = 1,024 mebibytes)"),
+    ("How many bytes in a megabyte?", "1 megabyte = 1,000,000 bytes (in binary units, 1 mebibyte = 1,048,576 bytes)"),
     ("What is 60 mph in km/h?", "60 miles per hour = 96.56064 kilometres per hour"),
     ("How many US gallons are in 10 litres?", "10 litres ≈ 2.641721 US gallons"),
 ])
