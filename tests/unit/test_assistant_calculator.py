@@ -72,3 +72,11 @@ def test_anything_else_still_goes_to_the_model(store):
     events = list(ask(Assistant(store=store, backend_factory=lambda: backend, settings=Settings()),
                       "What is the capital of Australia?"))
     assert events[-1].answer.model == "tiny"
+
+
+def test_regenerating_a_calculation_replaces_it_without_a_second_question(store):
+    assistant = Assistant(store=store, backend_factory=never_loaded, settings=Settings())
+    first = list(ask(assistant, "What is 6 times 7?"))[-1].answer
+    again = list(assistant.answer(assistant.prepare_regenerate(first.conversation_id)))[-1].answer
+    assert again.text == "6 × 7 = 42"
+    assert [m.content for m in store.messages(first.conversation_id)] == ["What is 6 times 7?", "6 × 7 = 42"]
