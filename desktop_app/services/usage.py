@@ -139,8 +139,8 @@ class UsageRecorder:
                 close()
 
     def _record(self, prepared: PreparedQuestion, done: DoneEvent, first_route: str | None, fell_back: bool) -> None:
-        if prepared.documents_in_play and not prepared.hits:
-            return  # "the documents do not say": no model ran, nothing to count
+        if prepared.calculation or (prepared.documents_in_play and not prepared.hits):
+            return  # the calculator, or "the documents do not say": no model ran, nothing to count
         if not self.ledger.enabled:
             return
         try:

@@ -119,6 +119,12 @@ def test_not_in_documents_reply_is_not_counted(store, ledger):
     assert ledger.store().count() == 0
 
 
+def test_a_calculator_answer_is_not_counted(store, ledger):
+    a = assistant(store, ledger, FakeBackend())
+    assert done(list(ask(a, "What is 15% of 240?"))).answer.text == "15% of 240 = 36"
+    assert ledger.store().count() == 0  # no model ran: it would only pull the latency medians down
+
+
 def test_ledger_off_records_nothing_and_the_view_says_so(store, ledger):
     ledger.settings.usage.enabled = False
     done(list(ask(assistant(store, ledger, FakeBackend()), "hi")))
