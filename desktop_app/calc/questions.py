@@ -18,7 +18,7 @@ from fractions import Fraction
 
 from desktop_app.calc.expression import NotArithmetic, Undefined, evaluate, value
 from desktop_app.calc.numbers import ARTICLES, FRACTION_WORDS, format_value, is_number, number_word_value, parse_number
-from desktop_app.calc.units import Unit, convert, find_unit
+from desktop_app.calc.units import UNITS, Unit, convert, find_unit
 
 _OPENINGS = re.compile(
     r"^(?:please|ok|okay|hey|so|now|quick question|can you|could you|would you|will you|tell me|let me know|"
@@ -259,8 +259,6 @@ _BINARY = {"byte": "byte", "kilobyte": "kibibyte", "megabyte": "mebibyte", "giga
 
 def _binary_note(quantity: _Quantity, target: Unit) -> str:
     """Storage sizes: an operating system may count a gigabyte as 1,024 megabytes (a gibibyte)."""
-    from desktop_app.calc.units import UNITS
-
     if len(quantity.parts) != 1:
         return ""
     amount, source, text = quantity.parts[0]
