@@ -102,7 +102,7 @@ class Built:
         self.manifest = Manifest(folder / "manifest.sqlite3")
         self.metadata = DocumentMetaStore(folder / "manifest.sqlite3")
         self.keywords = KeywordStore(folder / "keywords.sqlite3")
-        self.vectors = ChromaVectorStore.local(folder / "chroma")
+        self.vectors = ChromaVectorStore.local(folder / "chroma", self.keywords.by_ids)  # as the app opens it
         self.indexer = Indexer(embedder, self.vectors, self.keywords, self.manifest, options=options,
                                metadata=self.metadata)
         self.retriever = HybridRetriever(embedder, self.vectors, self.keywords, config=config,

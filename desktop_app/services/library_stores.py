@@ -83,7 +83,7 @@ class LibraryStores:
                 from desktop_app.rag.vector_store import open_vector_store
 
                 self._seen_generation = self.manifest.get_meta(GENERATION_KEY)  # before: never newer than the data
-                self._vectors = open_vector_store(self.settings.rag, self.paths.index_dir)
+                self._vectors = open_vector_store(self.settings.rag, self.paths.index_dir, self._keywords.by_ids)
             return self._vectors, self._keywords
 
     @property
