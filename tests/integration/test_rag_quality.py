@@ -79,8 +79,10 @@ def test_unrelated_questions_find_nothing(indexed):
 def test_chunks_fit_the_model_window_and_keep_one_page(indexed):
     library, _, _, embedder = indexed
     vectors = library.indexer.vectors
-    stored = vectors._collection.get(include=["documents", "metadatas"])
-    counts = embedder.count_tokens(stored["documents"])
+    stored = vectors._collection.get(include=["metadatas"])
+    texts = library.indexer.keywords.by_ids(stored["ids"])  # Chroma keeps no texts (the keyword store does)
+    assert len(texts) == len(stored["ids"])
+    counts = embedder.count_tokens([c.text for c in texts.values()])
     assert max(counts) <= embedder.max_tokens - 2  # what the model reads besides [CLS] and [SEP]
     for meta in stored["metadatas"]:
         assert isinstance(meta["page"], int) and meta["page"] >= 1
