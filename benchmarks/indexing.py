@@ -11,11 +11,14 @@ Generates a corpus of realistic report PDFs (prose and financial tables, ``--pag
      machine other processes can only slow a run down, so this never flatters the pipeline);
      ratio = pipeline / raw (target >= 0.9: extraction, chunking and storage hide behind embedding);
   4. re-indexes the unchanged corpus -> reindex_unchanged_s and reindex_ratio (target < 0.05).
+``--library-chunks N`` first fills the stores with N chunks of other documents (random vectors,
+written directly, not measured), so the run adds documents to a library that is already large,
+as a user's is: a write that grows with the index shows here and not on an empty one.
 Memory: peak RSS, and RSS after the first quarter of the pages vs at the end (flat = streamed).
 On a shared machine wall-clock figures are noisy; cpu_ratio (bare-embedding CPU seconds over the
 pipeline's CPU seconds, same texts) shows what the pipeline adds regardless of other load.
 
-    python benchmarks/indexing.py --json [--pages 320] [--files 10]
+    python benchmarks/indexing.py --json [--pages 320] [--files 10] [--library-chunks 30000]
 """
 
 from __future__ import annotations
@@ -60,11 +63,39 @@ def run_index(library: Library, folder: Path, pages_expected: int) -> tuple[obje
             quarter_rss = rss_mb()
 
 
+def fill_library(indexer, chunks: int) -> None:
+    """Write ``chunks`` chunks of 200 documents straight into the stores (the run's existing library)."""
+    import random
+
+    from desktop_app.rag.vector_store import StoredChunk
+
+    rng = random.Random(5)
+    words = "runway aircraft pilot board probable cause measure target fiscal year percent protocol dose".split()
+    for start in range(0, chunks, 500):
+        part = [StoredChunk(f"library-{i}", f"/library/doc-{i % 200:03d}.pdf", i // 200 + 1, "default",
+                            " ".join(rng.choice(words) for _ in range(150))) for i in range(start, min(chunks, start + 500))]
+        vectors = []
+        for _ in part:
+            v = [rng.gauss(0, 1) for _ in range(int(indexer.embedder.dimension))]
+            norm = sum(x * x for x in v) ** 0.5
+            vectors.append([x / norm for x in v])
+        indexer.keywords.upsert(part)
+        indexer.vectors.upsert(part, vectors)
+    # The manifest lists them, as indexing would have: otherwise the run's consistency check
+    # removes them as orphans before it starts.
+    for doc in range(min(200, chunks)):
+        path, count = f"/library/doc-{doc:03d}.pdf", len(range(doc, chunks, 200))  # a chunk per page
+        indexer.manifest.begin(path, f"sha-{doc}", "default")
+        indexer.manifest.finish(path, count, count)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--pages", type=int, default=320)
     parser.add_argument("--files", type=int, default=10)
+    parser.add_argument("--library-chunks", type=int, default=0,
+                        help="chunks of other documents in the library before the run (default: an empty library)")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="slm-index-bench-") as tmp:
@@ -81,6 +112,7 @@ def main() -> int:
         embedder.embed(["warm-up sentence for the embedding model"])
         library = Library(AppPaths.resolve(root / "home"), Settings(), MachinePolicy(), embedder=embedder)
         indexer = library.indexer  # opens Chroma, FTS5 and the manifest
+        fill_library(indexer, args.library_chunks)
         setup_seconds = time.perf_counter() - started
 
         cpu_seconds: list[float] = []
@@ -118,6 +150,7 @@ def main() -> int:
     result = {
         "pages": pages,
         "files": args.files,
+        "library_chunks_before": args.library_chunks,
         "chunks": chunks,
         "seconds": round(seconds, 2),
         "pages_per_s": round(pages / seconds, 2),
