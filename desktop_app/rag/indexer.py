@@ -50,8 +50,12 @@ from desktop_app.rag.vector_store import StoredChunk, VectorStore
 QUEUE_PAGES = 384
 WRITING = "writing"  # IndexProgress.phase once every page is read
 EMBED_SLICE = 64  # chunks per embedding call (progress and cancel are checked between slices)
-EAGER_BATCH = 64  # chunks embedded at once, not a full batch, while the reader is behind (see run)
-IDLE_FLUSH_S = 2.0  # a batch waiting this long for a slow reader is written (a cancel then keeps it)
+# A batch waiting this long for a slow reader (OCR, heavy pages) is embedded and written without
+# waiting to be full: the embedder does not idle, and a cancel keeps it. A fast reader fills the
+# batch first, alone: embedding beside it on two cores made both slower (the reader holds the GIL
+# between torch's operations); 64 chunks embedded as soon as the queue ran empty cost 1.2 CPU s
+# more and 0.2-0.3 s of wall time on benchmarks/indexing.py.
+READER_WAIT_S = 1.0
 
 
 def chunk_id(path: str, sha: str, page: int, index: int) -> str:
@@ -148,8 +152,7 @@ class Indexer:
         try:
             for item in self._drain(q, cancel, producer):
                 yield from handlers[type(item)](run, item)
-                # The reader is behind (a run's start, OCR): embed what waits, not idle; batches then grow.
-                if len(run.batch) >= EAGER_BATCH and q.empty():
+                if run.batch and q.empty() and time.monotonic() - run.batch_since >= READER_WAIT_S:
                     yield from self._flush_between_pages(run, run.batch[-1].source)
             if cancel.cancelled:
                 raise _Stop
@@ -271,7 +274,7 @@ class Indexer:
 
     def _on_idle(self, run: "_Run", item: "_Idle") -> Iterator[IndexProgress]:
         # The reader is the slow side (OCR: seconds a page): write what waits, so a cancel keeps it.
-        if run.batch and time.monotonic() - run.batch_since >= IDLE_FLUSH_S:
+        if run.batch and time.monotonic() - run.batch_since >= READER_WAIT_S:
             yield from self._flush_between_pages(run, run.batch[-1].source)
 
     def _flush_between_pages(self, run: "_Run", current: str) -> Iterator[IndexProgress]:

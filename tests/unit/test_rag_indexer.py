@@ -192,8 +192,8 @@ def test_a_file_failing_midway_leaves_no_chunks_and_the_bar_ends_full(tmp_path, 
 
 
 def test_a_slow_reader_does_not_leave_the_embedder_waiting_for_a_full_batch(tmp_path, parts, monkeypatch):
-    """While the reader is behind (OCR, the first pages of every run), what waits is embedded
-    as soon as there is EAGER_BATCH of it, not only once a full batch has been read."""
+    """While the reader is behind (OCR, heavy pages), a batch that has waited READER_WAIT_S is
+    embedded, not only once it is full."""
     import time
 
     from desktop_app.rag import index_producer
@@ -203,12 +203,12 @@ def test_a_slow_reader_does_not_leave_the_embedder_waiting_for_a_full_batch(tmp_
     read = []
 
     def slow_rewrite(text):
-        time.sleep(0.05)  # a slow page: the queue to the embedder runs empty
+        time.sleep(0.1)  # a slow page: the queue to the embedder runs empty
         read.append(1)
         return text
 
     monkeypatch.setattr(index_producer, "rewrite_tables", slow_rewrite)
-    monkeypatch.setattr(indexer_module, "EAGER_BATCH", 3)
+    monkeypatch.setattr(indexer_module, "READER_WAIT_S", 0.15)
 
     class Watching(FakeEmbedder):
         def embed(self, texts):
@@ -219,5 +219,5 @@ def test_a_slow_reader_does_not_leave_the_embedder_waiting_for_a_full_batch(tmp_
     report, _ = drain(indexer(parts, embedder, batch_size=10_000).run([str(tmp_path / "docs")]))
     assert report.ok and report.files_indexed == 6
     assert embedder.read_when_called[0] < len(read), "embedding waited for the whole corpus to be read"
-    assert all(len(batch) >= 3 for batch in embedder.history[:-1])
+    assert len(embedder.history) >= 2  # embedded as it was read, not in one batch at the end
     assert_consistent(parts)
