@@ -50,11 +50,9 @@ from desktop_app.rag.vector_store import StoredChunk, VectorStore
 QUEUE_PAGES = 384
 WRITING = "writing"  # IndexProgress.phase once every page is read
 EMBED_SLICE = 64  # chunks per embedding call (progress and cancel are checked between slices)
-# A batch waiting this long for a slow reader (OCR, heavy pages) is embedded and written without
-# waiting to be full: the embedder does not idle, and a cancel keeps it. A fast reader fills the
-# batch first, alone: embedding beside it on two cores made both slower (the reader holds the GIL
-# between torch's operations); 64 chunks embedded as soon as the queue ran empty cost 1.2 CPU s
-# more and 0.2-0.3 s of wall time on benchmarks/indexing.py.
+# A batch that waited this long for a slow reader (OCR) is embedded and written unfilled (a cancel
+# keeps it). A fast reader fills it alone: embedding beside it on 2 cores made both slower (1.2 CPU s
+# and 0.2-0.3 s more on benchmarks/indexing.py; the reader holds the GIL between torch's operations).
 READER_WAIT_S = 1.0
 
 
