@@ -57,6 +57,9 @@ class VectorStore(Protocol):
 # (benchmarks/vector_recall.py); indexes built earlier keep their own settings.
 HNSW_GRAPH = {"max_neighbors": 32, "ef_construction": 200, "ef_search": 200}
 
+# Chunk ids -> the stored chunks with their texts (KeywordStore.by_ids); see ChromaVectorStore.
+ChunkTexts = Callable[[Sequence[str]], dict[str, StoredChunk]]
+
 class ChromaVectorStore:
     """Chroma-backed VectorStore; ``client`` is a PersistentClient or an HttpClient.
 
@@ -67,13 +70,13 @@ class ChromaVectorStore:
     stay readable.
     """
 
-    def __init__(self, client: Any, texts: Callable[[Sequence[str]], dict[str, StoredChunk]] | None = None) -> None:
+    def __init__(self, client: Any, texts: ChunkTexts | None = None) -> None:
         self._client = client
         self._texts = texts
         self._collection = self._open()
 
     @classmethod
-    def local(cls, directory: Path, texts: Callable[[Sequence[str]], dict[str, StoredChunk]] | None = None) -> "ChromaVectorStore":
+    def local(cls, directory: Path, texts: ChunkTexts | None = None) -> "ChromaVectorStore":
         """A store on this device under ``directory``; see the class for ``texts``."""
         os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
         import chromadb
@@ -229,7 +232,7 @@ def _chunk(cid: str, doc: str | None, meta: dict | None) -> StoredChunk:
 
 
 def open_vector_store(settings_rag, index_dir: Path,
-                      texts: Callable[[Sequence[str]], dict[str, StoredChunk]] | None = None) -> ChromaVectorStore:
+                      texts: ChunkTexts | None = None) -> ChromaVectorStore:
     """The store chosen by settings (``rag.store``: local or http).
 
     ``texts`` serves chunk texts to a local store (see ChromaVectorStore). A shared server keeps
