@@ -58,7 +58,9 @@ def main() -> int:
     ap.add_argument("--gen-tokens", type=int, default=64)
     ap.add_argument("--compare", choices=("weights", "flash"), default="weights")
     args = ap.parse_args()
-    import llama_cpp
+    from desktop_app.llm.llama_runtime import llama_cpp_module
+
+    llama_cpp = llama_cpp_module()  # with the CPU backend for this processor registered
 
     from desktop_app.llm.bundled import DEFAULT_MODEL, ensure_bundled_model
     from desktop_app.llm.fast_weights import ensure_fast_copy

@@ -19,12 +19,13 @@ if "$PYTHON" -c "import sys, torch; sys.exit(0 if torch.version.cuda else 1)" 2>
 fi
 
 # The bundle must run on every x86-64 CPU: refuse a llama.cpp runtime built natively (AMX kernels
-# crash, AVX-512 dies on older CPUs). scripts/install-llama-runtime.sh builds the portable one.
+# crash, AVX-512 dies on older CPUs) or holding the AMX variant. scripts/install-llama-runtime.sh
+# builds the portable one (run-time CPU dispatch); llama_runtime.portability_problem says why not.
 if ! "$PYTHON" - <<'PY'
-import re, sys, llama_cpp
-info = llama_cpp.llama_print_system_info().decode(errors="replace")
-bad = re.findall(r"(AMX\w*|AVX512\w*) = 1", info)
-sys.exit(f"llama-cpp-python was built with {', '.join(bad)}; run scripts/install-llama-runtime.sh" if bad else 0)
+import sys
+from desktop_app.llm.llama_runtime import portability_problem
+problem = portability_problem()
+sys.exit(f"{problem}; run scripts/install-llama-runtime.sh" if problem else 0)
 PY
 then
   exit 1

@@ -7,8 +7,11 @@
 # whatever CMAKE_ARGS say, so we build the wheel ourselves, with pip's cache off, into a folder
 # whose name is a hash of the flags, and install from there only.
 #
-# Baseline: x86-64 with AVX2/FMA/F16C (every Intel CPU since 2013, AMD since 2015); AVX-512 and
-# AMX off. Apple silicon and other arm64 machines use llama.cpp's NEON defaults (no x86 flags).
+# x86-64: run-time CPU dispatch, as llama.cpp's own release builds do. The CPU code is built once
+# per CPU generation (GGML_CPU_ALL_VARIANTS: x64, SSE4.2, AVX, AVX2, AVX-512, AVX-VNNI, ...), each
+# a library loaded at run time (GGML_BACKEND_DL); desktop_app/llm/llama_runtime.py loads the best
+# one this CPU can run. The AMX variant (sapphirerapids) is deleted after install: those kernels
+# are the ones that crash. Apple silicon and other arm64 machines use llama.cpp's NEON defaults.
 # Usage: scripts/install-llama-runtime.sh PATH/TO/python
 set -euo pipefail
 PY=${1:?usage: install-llama-runtime.sh PYTHON}
@@ -18,9 +21,7 @@ VERSION=$(sed -n 's/^llama-cpp-python==\([0-9.]*\).*/\1/p' constraints.txt)
 
 case "$(uname -m)" in
   x86_64|amd64)
-    FLAGS="-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON \
--DGGML_AVX512=OFF -DGGML_AVX512_VBMI=OFF -DGGML_AVX512_VNNI=OFF -DGGML_AVX512_BF16=OFF \
--DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF -DGGML_OPENMP=OFF -DLLAMA_CURL=OFF" ;;
+    FLAGS="-DGGML_NATIVE=OFF -DGGML_BACKEND_DL=ON -DGGML_CPU_ALL_VARIANTS=ON -DGGML_OPENMP=OFF -DLLAMA_CURL=OFF" ;;
   *)
     FLAGS="-DGGML_NATIVE=OFF -DGGML_OPENMP=OFF -DLLAMA_CURL=OFF" ;;
 esac
@@ -44,7 +45,7 @@ if [ "$installed_tag" = "$TAG" ]; then
 fi
 
 if ! ls "$WHEELS"/llama_cpp_python-*.whl >/dev/null 2>&1; then
-  echo "Building llama-cpp-python $VERSION portably (about 7 minutes on 2 cores, once)…" >&2
+  echo "Building llama-cpp-python $VERSION portably (about 8 minutes on 2 cores, once)…" >&2
   mkdir -p "$WHEELS"
   CMAKE_ARGS="$FLAGS" FORCE_CMAKE=1 "$PY" -m pip wheel -q --no-cache-dir --no-deps \
     --no-binary llama-cpp-python -w "$WHEELS.tmp" "llama-cpp-python==$VERSION"
@@ -54,14 +55,31 @@ fi
 # Its pure-Python dependencies, from the registry as usual.
 "$PY" -m pip install -q -c constraints.txt "typing-extensions>=4.5" "numpy>=1.20" "diskcache>=5.6.1" "jinja2>=2.11.3"
 
-# Refuse a runtime that would crash here or elsewhere: no AMX, no AVX-512 compiled in.
+# The backend libraries (CPU variants, a GPU backend) go beside libllama, where llama_runtime.py
+# looks and the installers' PyInstaller hook collects them; the AMX variant is removed.
+"$PY" - <<'PY'
+import pathlib, shutil
+import importlib.metadata as md
+from desktop_app.llm.llama_runtime import AMX_VARIANTS
+dist = md.distribution("llama-cpp-python")
+lib = pathlib.Path(dist.locate_file("llama_cpp")) / "lib"
+for entry in dist.files or []:
+    path = pathlib.Path(dist.locate_file(entry))
+    library = path.suffix in (".so", ".dll", ".dylib")
+    if library and path.name.startswith(("libggml-", "ggml-")) and path.parent != lib and path.is_file():
+        shutil.move(str(path), lib / path.name)
+for path in lib.glob("*ggml-cpu-*"):
+    if any(name in path.name for name in AMX_VARIANTS):
+        path.unlink()
+PY
+# Refuse a runtime that would crash here or elsewhere (llama_runtime.portability_problem).
 "$PY" - "$TAG" <<'PY'
-import pathlib, re, sys
+import pathlib, sys
 import llama_cpp
-info = llama_cpp.llama_print_system_info().decode(errors="replace")
-bad = [m for m in re.findall(r"(AMX\w*|AVX512\w*) = 1", info)]
-if bad:
-    sys.exit(f"llama-cpp-python was built with {', '.join(bad)}: not portable ({info})")
+from desktop_app.llm.llama_runtime import portability_problem
+problem = portability_problem()
+if problem:
+    sys.exit(problem)
 pathlib.Path(llama_cpp.__file__).with_name(".slm_build_tag").write_text(sys.argv[1] + "\n")
-print("llama.cpp runtime:", info.strip(), file=sys.stderr)
+print("llama.cpp runtime:", llama_cpp.llama_print_system_info().decode(errors="replace").strip(), file=sys.stderr)
 PY

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Set up SLM Assistant in .venv (first run builds llama.cpp: ~7 minutes) and open the window.
+# Set up SLM Assistant in .venv (first run builds llama.cpp: about 8 minutes) and open the window.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # The window needs Qt's X11 libraries (scripts/qt-runtime-packages.txt); a fresh Debian/Ubuntu

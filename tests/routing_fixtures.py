@@ -241,13 +241,23 @@ class RecordingProxy:
         self.httpd.server_close()
 
 
+# ``python -m llama_cpp.server``, after registering the CPU code for this processor: the runtime is
+# built with its CPU backends as loadable libraries (scripts/install-llama-runtime.sh), which
+# llama-cpp-python does not load itself ("no backends are loaded"); the app does it in
+# llm/llama_runtime.py, and so does this stand-in cloud server.
+_SERVER_WITH_CPU_BACKEND = (
+    "import runpy; from desktop_app.llm.llama_runtime import llama_cpp_module; llama_cpp_module(); "
+    "runpy.run_module('llama_cpp.server', run_name='__main__', alter_sys=True)"
+)
+
+
 @pytest.fixture(scope="session")
 def llama_server(bundled_model_path, tmp_path_factory):
     """llama-cpp-python's OpenAI-compatible server on the bundled model (port of 127.0.0.1)."""
     pytest.importorskip("llama_cpp.server")
     port = free_port()
     log = tmp_path_factory.mktemp("llama-server") / "server.log"
-    cmd = [sys.executable, "-m", "llama_cpp.server", "--model", str(bundled_model_path), "--host", "127.0.0.1",
+    cmd = [sys.executable, "-c", _SERVER_WITH_CPU_BACKEND, "--model", str(bundled_model_path), "--host", "127.0.0.1",
            "--port", str(port), "--n_ctx", "2048", "--n_threads", "2", "--model_alias", "gemma-cloud-test"]
     with open(log, "wb") as out:
         proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env={**os.environ, "NO_PROXY": "127.0.0.1"})

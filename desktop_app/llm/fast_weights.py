@@ -83,8 +83,9 @@ def _quantize(source: str, output: str) -> None:
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)
     os.dup2(devnull, 2)
-    import llama_cpp
+    from desktop_app.llm.llama_runtime import llama_cpp_module
 
+    llama_cpp = llama_cpp_module()  # with its CPU backend registered (a dispatching runtime has none until then)
     params = llama_cpp.llama_model_quantize_default_params()
     params.ftype = llama_cpp.LLAMA_FTYPE_MOSTLY_Q8_0
     params.allow_requantize = True

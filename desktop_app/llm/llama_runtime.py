@@ -1,4 +1,4 @@
-"""The one place that imports llama_cpp: quiet logging, loading, and plain-language load errors.
+"""The one place that imports llama_cpp: CPU dispatch, quiet logging, loading, and plain-language load errors.
 
 llama.cpp writes its logs to stderr from C (and llama-cpp-python's own callback maps the log
 levels of this llama.cpp wrongly, so warnings leak). We install our own callback that keeps the
@@ -9,6 +9,10 @@ from __future__ import annotations
 
 import collections
 import ctypes
+import logging
+import os
+import re
+import sys
 import threading
 from pathlib import Path
 from typing import Any
@@ -21,14 +25,120 @@ _recent: collections.deque[str] = collections.deque(maxlen=80)
 _state = {"installed": False, "last_level": 0, "callback": None}
 _install_lock = threading.Lock()
 _load_lock = threading.Lock()
+_log = logging.getLogger(__name__)
+# The CPU backends of a runtime with run-time dispatch: one library per CPU generation, named
+# like libggml-cpu-haswell.so (ggml-cpu-haswell.dll on Windows), beside libllama.
+_CPU_VARIANT_GLOB = "*ggml-cpu-*.dll" if sys.platform == "win32" else "libggml-cpu-*.*"
+# Pins the CPU variant ("haswell": the AVX2 baseline) instead of the best one: for support, when
+# a variant misbehaves on some processor, and for benchmarks/cpu_dispatch.py's baseline.
+VARIANT_ENV = "SLM_LLAMA_CPU_VARIANT"
+# CPU variants with llama.cpp's AMX kernels, which segfault on the first token (llama.cpp issue
+# 20824): the install script deletes them, and a runtime holding one is refused.
+AMX_VARIANTS = ("sapphirerapids",)
 
 
 def llama_cpp_module():
-    """Import llama_cpp lazily (heavy: loads the native library) with quiet logging."""
+    """Import llama_cpp lazily (heavy: loads the native library) with quiet logging, and the CPU
+    backend that suits this CPU."""
     import llama_cpp
 
     _install_quiet_logging(llama_cpp)
+    _load_cpu_backend(llama_cpp)
     return llama_cpp
+
+
+def _load_cpu_backend(llama_cpp: Any) -> None:
+    """Register the best CPU backend for this processor, once.
+
+    scripts/install-llama-runtime.sh builds llama.cpp the way its own releases are built on x86:
+    the CPU code once per CPU generation (GGML_CPU_ALL_VARIANTS), each a library loaded at run
+    time (GGML_BACKEND_DL), so an AVX-512 or VNNI machine runs its faster kernels (a grounded
+    prompt read 1.29x faster than with the AVX2 code on a 2-core Xeon: benchmarks/cpu_dispatch.py)
+    and an older CPU still gets code it can run. Such a build registers no backend until asked:
+    ``ggml_backend_load_all_from_path`` scores every variant in the library folder against this
+    CPU and loads the best. The variant with AMX is not
+    installed (it crashes on the first token: llama.cpp issue 20824). A runtime with its CPU code
+    linked in (macOS, or an older install) already has a backend, and nothing is done.
+    ``SLM_LLAMA_CPU_VARIANT=haswell`` (a variant's name) loads that variant instead.
+    """
+    with _install_lock:
+        if _state.get("backends_loaded"):
+            return
+        _state["backends_loaded"] = True
+        lib_dir, variants = cpu_variants(llama_cpp)
+        if not variants:
+            return
+        ggml = _ggml_library(lib_dir)
+        if ggml is None or ggml.ggml_backend_reg_count() > 0:
+            return
+        want = os.environ.get(VARIANT_ENV, "").strip().lower()
+        pinned = next((v for v in variants if want and v.name.split(".")[0].endswith(f"ggml-cpu-{want}")), None)
+        if want and pinned is None:
+            _log.warning("%s=%s names no installed CPU variant; using the best one.", VARIANT_ENV, want)
+        if pinned is not None:
+            ggml.ggml_backend_load(str(pinned).encode())
+        else:
+            ggml.ggml_backend_load_all_from_path(str(lib_dir).encode())
+        if ggml.ggml_backend_reg_count() == 0:
+            _log.error("No llama.cpp CPU backend suits this processor (tried %s).", ", ".join(v.name for v in variants))
+
+
+def cpu_variants(llama_cpp: Any) -> tuple[Path, list[Path]]:
+    """The package's library folder and the CPU variant libraries in it (none: CPU code linked in)."""
+    lib_dir = Path(llama_cpp.__file__).resolve().parent / "lib"
+    return lib_dir, (sorted(lib_dir.glob(_CPU_VARIANT_GLOB)) if lib_dir.is_dir() else [])
+
+
+def portability_problem() -> str:
+    """Why this llama.cpp runtime must not be used or shipped, in one line; "" when it is fine.
+
+    Run by scripts/install-llama-runtime.sh and the installers. A dispatching runtime must hold no
+    AMX variant and must have registered a backend with no AMX; a runtime with its CPU code linked
+    in must have been built without AVX-512 or AMX (a native build crashes on AMX Xeons and dies
+    with an illegal instruction on older CPUs).
+    """
+    llama_cpp = llama_cpp_module()
+    info = llama_cpp.llama_print_system_info().decode(errors="replace")
+    _, variants = cpu_variants(llama_cpp)
+    if variants:
+        amx = [v.name for v in variants if any(name in v.name for name in AMX_VARIANTS)]
+        if amx:
+            return f"the runtime holds CPU code with AMX kernels ({', '.join(amx)}), which crash on the first token"
+        if re.search(r"AMX\w* = 1", info) or "CPU :" not in info:
+            return f"no usable CPU backend was registered ({info.strip() or 'none'})"
+        return ""
+    native = re.findall(r"(AMX\w*|AVX512\w*) = 1", info)
+    return f"llama-cpp-python was built with {', '.join(native)}: not portable ({info.strip()})" if native else ""
+
+
+def ggml_library_path(lib_dir: Path) -> Path | None:
+    """The libggml file libllama was linked to (its soname: libggml.so.0 on Linux).
+
+    Wheels hold copies, not links: libggml.so, libggml.so.0 and libggml.so.0.25.3 are three files,
+    and a library opened under another name than libllama's would be a second copy with an empty
+    backend registry of its own (backends loaded there are never seen by llama.cpp).
+    """
+    if sys.platform == "win32":
+        names = ["ggml.dll"]
+    else:
+        sonames = sorted(p.name for p in lib_dir.glob("libggml.so.*") if re.fullmatch(r"libggml\.so\.\d+", p.name))
+        names = sonames + ["libggml.0.dylib", "libggml.dylib", "libggml.so"]
+    return next((lib_dir / n for n in names if (lib_dir / n).is_file()), None)
+
+
+def _ggml_library(lib_dir: Path) -> Any:
+    """libggml as libllama loaded it (the same handle), with the registry's signatures."""
+    path = ggml_library_path(lib_dir)
+    if path is None:
+        return None
+    ggml = ctypes.CDLL(str(path))
+    ggml.ggml_backend_reg_count.restype = ctypes.c_size_t
+    ggml.ggml_backend_reg_count.argtypes = []
+    ggml.ggml_backend_load.restype = ctypes.c_void_p
+    ggml.ggml_backend_load.argtypes = [ctypes.c_char_p]
+    ggml.ggml_backend_load_all_from_path.restype = None
+    ggml.ggml_backend_load_all_from_path.argtypes = [ctypes.c_char_p]
+    return ggml
 
 
 def _install_quiet_logging(llama_cpp: Any) -> None:
@@ -92,6 +202,11 @@ def explain_failure(path: Path, architecture: str, log_lines: list[str], exc: Ba
     """Turn llama.cpp's log and exception into one plain sentence."""
     log = "\n".join(log_lines).lower()
     name = path.name
+    if "no backends are loaded" in log:  # a dispatching runtime with no CPU variant for this processor
+        return ModelError(
+            "The model runtime (llama.cpp) has no code that runs on this processor.",
+            "Reinstall SLM Assistant; if this happens again, tell your IT team which processor this computer has.",
+        )
     if "unknown model architecture" in log or "unknown architecture" in log:
         arch = architecture or _quoted_after(log, "unknown model architecture") or "of this model"
         return ModelError(

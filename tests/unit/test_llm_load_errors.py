@@ -25,8 +25,11 @@ FAIL = ValueError("Failed to load model from file: /m/model.gguf")
         ("llama", [], ValueError("Failed to create llama_context"), "working memory could not be set up"),
         ("llama", ["some new failure nobody mapped yet"], FAIL, "could not be loaded (some new failure nobody mapped yet)"),
         ("llama", [], FAIL, "could not be loaded."),
+        ("llama", ["llama_model_load_from_file_impl: no backends are loaded. hint: use ggml_backend_load()"], FAIL,
+         "has no code that runs on this processor"),
     ],
-    ids=["unsupported-arch", "arch-from-log", "truncated", "out-of-memory", "context", "unknown-reason", "no-log"],
+    ids=["unsupported-arch", "arch-from-log", "truncated", "out-of-memory", "context", "unknown-reason", "no-log",
+         "no-cpu-backend"],
 )
 def test_explain_failure(arch, log, exc, expected):
     error = explain_failure(Path("/m/model.gguf"), arch, log, exc)
