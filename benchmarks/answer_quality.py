@@ -35,6 +35,7 @@ CACHE = Path(os.environ.get("SLM_TEST_CACHE", "/tmp/slm-test-cache"))
 COLLECTION = "corpus"
 RECHECK = "+recheck"
 NO_FLASH = "+noflash"
+NO_FILL = "+nofill"
 DECLINE = re.compile(r"(do(es)? not|don't|doesn't|cannot|can't|no) (contain|include|mention|provide|have|find|answer|information)"
                      r"|not (found|mentioned|provided|available|stated) in", re.I)
 
@@ -173,9 +174,14 @@ def score_model(name: str, index_home: Path, sets: dict[str, list[dict]], thread
     from desktop_app.app import build_core
 
     # "<model>+recheck": the same model with rag.recheck_unsupported on (issue 16's retry);
-    # "<model>+noflash": with llm.flash_attention off (the baseline of that setting).
-    base_name, recheck = (name[: -len(RECHECK)], True) if name.endswith(RECHECK) else (name, False)
-    base_name, no_flash = (base_name[: -len(NO_FLASH)], True) if base_name.endswith(NO_FLASH) else (base_name, False)
+    # "<model>+noflash": with llm.flash_attention off (the baseline of that setting);
+    # "<model>+nofill": with rag.ask_again_number_only off (the baseline of that retry).
+    base_name, variant = name, set()
+    for suffix in (NO_FILL, RECHECK, NO_FLASH):  # taken off from the end, in this order
+        if base_name.endswith(suffix):
+            base_name = base_name[: -len(suffix)]
+            variant.add(suffix)
+    recheck, no_flash, no_fill = RECHECK in variant, NO_FLASH in variant, NO_FILL in variant
     path = model_path(base_name)
     result: dict = {"model": name, "file": path.name, "size_mb": round(path.stat().st_size / 2**20)}
     with tempfile.TemporaryDirectory(prefix="slm-aq-") as plain_home:
@@ -188,6 +194,7 @@ def score_model(name: str, index_home: Path, sets: dict[str, list[dict]], thread
             core.settings.llm.model_path = str(path)
             core.settings.llm.threads = threads
             core.settings.rag.recheck_unsupported = recheck
+            core.settings.rag.ask_again_number_only = not no_fill
             core.settings.llm.flash_attention = not no_flash
             right, details, ttfts, tps, pages_ok, marker_ok, peak, asked_again = 0, [], [], [], 0, 0, 0.0, 0
             claim_rows: list[dict] = []
@@ -254,7 +261,7 @@ def main() -> int:
                         help="'default' (the bundled Q4_K_M file), 'default-fast' (its Q8_0 copy, what the app runs on a CPU), "
                              "'gemma' (the previous model) or GGUF paths; the first is the baseline. "
                              "Add '+recheck' to a name to score it with rag.recheck_unsupported on, '+noflash' with "
-                             "llm.flash_attention off")
+                             "llm.flash_attention off, '+nofill' with rag.ask_again_number_only off (order: +noflash+recheck+nofill)")
     parser.add_argument("--sets", nargs="+", default=["general", "grounded", "offtopic"])
     parser.add_argument("--offtopic-file", default="offtopic_questions.jsonl",
                         help="the off-topic set in benchmarks/data (offtopic_fresh_questions.jsonl: 19 written after "

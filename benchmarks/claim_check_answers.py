@@ -9,7 +9,8 @@ change to the check is measured on what the model really wrote, in seconds and w
 
 Reported (the same measures as answer_quality's ``claim_check``): precision of "unsupported" (the
 flagged answers that are really wrong), recall on wrong answers that state a key figure or name,
-and how often an answer marked fully supported is right. ``--baseline`` names a git revision whose
+and how often an answer marked fully supported is right; and the inline ``[n]`` markers as written
+vs with the ones the app adds where the model wrote none (``rag.claim_markers``). ``--baseline`` names a git revision whose
 ``claim_check`` (with the other ``claim_*`` modules of that revision) is run on the same answers
 beside today's (from ``git show``, nothing checked out).
 """
@@ -19,6 +20,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
+import re
 import subprocess
 import sys
 import tempfile
@@ -28,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from answer_quality import claim_check_quality  # noqa: E402
+from answer_quality import claim_check_quality, gold_pages, load  # noqa: E402
 from desktop_app.core.records import Citation  # noqa: E402
 
 
@@ -82,6 +84,28 @@ def baseline_checker(revision: str):
     return module.check_claims
 
 
+def marker_quality(rows: list[dict]) -> dict:
+    """Inline [n] markers as the model wrote them vs with ``claim_markers`` added (what the app saves):
+    how many answers carry one, and how many right answers carry one that opens a gold page."""
+    from desktop_app.rag.claim_check import check_claims
+    from desktop_app.rag.claim_markers import with_source_markers
+
+    questions = {q["id"]: q for q in load("corpus_questions.jsonl")}
+    out = {}
+    for name, text_of in (("as_written", lambda r: r["answer"]),
+                          ("with_added_markers", lambda r: with_source_markers(
+                              r["answer"], check_claims(r["answer"], r["citations"], r["question"])))):
+        with_marker = right_on_gold = 0
+        for row in rows:
+            cited = {int(n) for n in re.findall(r"\[(\d+)\]", text_of(row))}
+            gold = gold_pages(questions[row["id"]]) if row["id"] in questions else set()
+            with_marker += bool(cited)
+            right_on_gold += row["fact_right"] and any((Path(c.source).name, c.page) in gold
+                                                       for c in row["citations"] if c.number in cited)
+        out[name] = {"answers_with_a_marker": with_marker, "right_with_a_marker_on_a_gold_page": right_on_gold}
+    return out
+
+
 def show(results: list[dict], which: str) -> None:
     pick = {"missed": lambda r: r["checked"] and not r["right"] and not r["flagged"],
             "flagged": lambda r: r["flagged"],
@@ -109,7 +133,7 @@ def main() -> int:
     rows = [row for path in args.answers for row in load_answers(path)]
     results = verdicts(check_claims, rows)
     out = {"benchmark": "claim_check_answers", "answers": len(rows), "models": sorted({r["model"] for r in rows}),
-           "now": claim_check_quality(results)}
+           "now": claim_check_quality(results), "source_markers": marker_quality(rows)}
     if args.baseline:
         out["baseline"] = {"revision": args.baseline,
                            **claim_check_quality(verdicts(baseline_checker(args.baseline), rows))}

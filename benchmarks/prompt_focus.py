@@ -12,7 +12,7 @@ cut each passage alone to 320 characters; c76af8b (tried, not kept: see passage_
 the five passages' lines together in the same shared budget without cutting them at colons,
 weighting the words asked for twice.
 
-    python benchmarks/prompt_focus.py [--json] [--baseline a17ca82 c76af8b] [--index-home DIR]
+    python benchmarks/prompt_focus.py [--json] [--baseline a17ca82 c76af8b] [--budgets 1400 1000] [--diff] [--index-home DIR]
 """
 
 from __future__ import annotations
@@ -51,6 +51,11 @@ def main() -> int:
                         help="git revisions of the baseline passage_focus")
     parser.add_argument("--baseline-chars", type=int, default=320,
                         help="characters per passage, for a baseline that cut each passage alone")
+    parser.add_argument("--budgets", nargs="*", type=int, default=[1400],
+                        help="smaller shared budgets (characters) to measure today's selection at")
+    parser.add_argument("--diff", action="store_true",
+                        help="also list, per baseline, the question ids whose sentences differ from today's and "
+                             "those whose answer only one of them keeps (to ask the model just those again)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -73,16 +78,26 @@ def main() -> int:
     ways = {"full_passages": lambda q, texts: texts}
     ways.update(baseline_focus(revision, args.baseline_chars, FOCUS_BUDGET_CHARS) for revision in args.baseline)
     ways[f"now_{FOCUS_BUDGET_CHARS}"] = lambda q, texts: focus_passages(q, texts, FOCUS_BUDGET_CHARS)
-    ways["now_1400"] = lambda q, texts: focus_passages(q, texts, 1400)
+    for budget in args.budgets:
+        ways[f"now_{budget}"] = lambda q, texts, budget=budget: focus_passages(q, texts, budget)
     out = {"benchmark": "prompt_focus", "questions": len(questions)}
+    shown_by = {}
     for name, cut in ways.items():
         kept = chars = 0
+        shown_by[name] = []
         for q, texts in zip(questions, passages):
             shown = cut(q["question"], texts)
-            kept += any(fact_found(t, q) for t in shown)
+            shown_by[name].append((shown, any(fact_found(t, q) for t in shown)))
+            kept += shown_by[name][-1][1]
             chars += sum(len(t) for t in shown)
         out[name] = {"answer_kept": kept, "share": round(kept / len(questions), 3),
                      "mean_chars": round(chars / len(questions))}
+    now = shown_by[f"now_{FOCUS_BUDGET_CHARS}"]
+    for name in (n for n in ways if args.diff and n.startswith("baseline_")):
+        pairs = list(zip(questions, shown_by[name], now))
+        out[name]["differs_from_now"] = [q["id"] for q, old, new in pairs if old[0] != new[0]]
+        out[name]["kept_only_by_now"] = [q["id"] for q, old, new in pairs if new[1] and not old[1]]
+        out[name]["kept_only_by_it"] = [q["id"] for q, old, new in pairs if old[1] and not new[1]]
     print(json.dumps(out, indent=None if args.json else 1))
     return 0
 

@@ -61,6 +61,8 @@ class RagSettings:
     watch_folders: list = _f([], "Folders watched for new or changed documents.")
     recheck_unsupported: bool = _f(False, "When a grounded answer states a key figure its sources do not, ask the model once more "
                                    "with a stricter instruction (the second answer replaces the first; measured in the README).")
+    ask_again_number_only: bool = _f(True, "When a grounded answer gives only a source's number where the answer belongs "
+                                     "(\"The Secretary is [1].\"), ask the model once more for the answer itself.")
     ocr: bool = _f(True, "Read scanned PDF pages and images (PNG, JPEG, TIFF) by OCR on this device while indexing.")
     ocr_languages: list = _f(["en"], "Languages OCR reads: en (English and other Latin-script text) and zh (Chinese, simplified); "
                                      "the bundled model knows no others. Without zh, Chinese characters in the result are dropped.",

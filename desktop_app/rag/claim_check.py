@@ -15,13 +15,15 @@ for another fiscal year than the question's (``claim_periods``), nor one the pas
 something else than the answer does (``claim_counts``: "6.4 million participants" for employees,
 "priority 2" for two objectives, the end of "ranged from 79 to 95 days" as the value): they are
 reported with ``Claim.OTHER_SUBJECT`` / ``OTHER_FIELD`` / ``OTHER_PERIOD`` / ``OTHER_MEANING`` and
-where they were found. No model call: regexes only, a few ms.
+where they were found. A name is a key claim (its absence warned of) when the question asks who.
+No model call: regexes only, a few ms.
 """
 
 from __future__ import annotations
 
 import bisect
 import re
+from dataclasses import replace
 from decimal import Decimal
 from typing import Sequence
 
@@ -33,6 +35,7 @@ from desktop_app.rag.claim_fields import other_field, planned_figure
 from desktop_app.rag.claim_periods import other_period, question_years
 from desktop_app.rag.claim_subject import on_subject_sources
 from desktop_app.rag.claim_units import counts_the_same, stem, word_after
+from desktop_app.rag.passage_focus import asks_who
 
 RANGE_ENDS_WITHIN = 80  # characters: a range's ends stated apart ("from 10 ... to 12") must be this close
 # A small count ("4 knots", "Visit 2") is on almost every page somewhere: below this value a plain
@@ -79,8 +82,11 @@ def check_claims(answer: str, citations: Sequence[Citation], question: str = "")
     years = question_years(question)
     counted_in_question = asked_count(question)
     duration_asked = asks_duration(question)
+    name_asked = asks_who(question)
     claims = []
     for mention in extract(answer):
+        if name_asked and mention.kind == "name":
+            mention = replace(mention, key=True)  # asked who: the name is the answer
         if _signature(mention) in echoed or any(s < mention.end and mention.start < e for s, e in references):
             continue
         cited = sentences.cited_numbers(mention)

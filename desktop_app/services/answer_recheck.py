@@ -1,9 +1,18 @@
-"""Asking the local model once more when its grounded answer states a key figure the sources do not.
+"""Asking the local model once more when its grounded answer states a key figure the sources do not,
+or gives a source's number where the answer belongs.
 
 The claim check (``rag.claim_check``) finds such figures after the answer is written. Issue 16
 allows one retry with a stricter prompt, kept only if measured to help: the setting
 ``rag.recheck_unsupported`` turns it on, and ``benchmarks/answer_quality.py --recheck`` measures it
 against the same questions without it.
+
+The model also sometimes writes the source's number in place of the answer: "The Secretary of
+Education named in the plan is [1]." or only "[1] [2] [3] [4] [5]" (10 of 191 grounded answers of
+``benchmarks/answer_quality.py``, 9 of them wrong, 8 to "who" questions). Such an answer says
+nothing, so it is asked again whatever ``rag.recheck_unsupported`` says
+(``rag.ask_again_number_only``, on by default). Measured on those 10: none became right, 3 became
+"The documents do not contain this" (for 2 of them the passages indeed lacked the name); an answer
+that is still only a number says so in a notice.
 
 The retry repeats the conversation unchanged and appends one instruction to the question's
 message, so the model process reuses its KV cache for everything before it (only the new
@@ -12,6 +21,7 @@ instruction is read again).
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 from desktop_app.core.records import Claim, ClaimCheck, Message
@@ -21,6 +31,29 @@ from desktop_app.llm.base import GenerationRequest
 # prompt still fits the context the first request was sized for.
 INSTRUCTION_TOKENS = 96
 MAX_QUOTED_CLAIMS = 3
+
+
+_MARKERS = r"(?:\[\d+(?:\s*[,–-]\s*\d+)*\][\s,;]*)+"
+# "... is [1]." at the answer's end: a linking word, then only source numbers.
+_LINK_THEN_MARKERS_RE = re.compile(rf"\b(?:is|are|was|were|named)\s*:?\s*{_MARKERS}\.?\s*$", re.IGNORECASE)
+# Only source numbers, maybe with a stray fragment of letters ("[1] ES"); "[1] 90" is an answer.
+_ONLY_MARKERS_RE = re.compile(rf"^\s*{_MARKERS}\s*(?:[A-Za-z]{{1,3}})?\s*\.?\s*$")
+FILL_IN_NOTICE = "The first answer gave a source's number where the answer belongs; this answer was asked again."
+STILL_NUMBER_ONLY_NOTICE = ("This answer gives only a source's number: the passages found may not state what was "
+                            "asked. Open the source to check, or ask with other words.")
+
+
+def gives_only_a_source_number(text: str) -> bool:
+    """True when the answer is a source number standing where the answer should be."""
+    return bool(_ONLY_MARKERS_RE.match(text) or _LINK_THEN_MARKERS_RE.search(text))
+
+
+def fill_in_request(request: GenerationRequest) -> GenerationRequest:
+    """``request`` with an instruction after the question: write the answer itself, then its number."""
+    return _with_instruction(request, (
+        "\n\nYour first answer gave only a source's number where the answer belongs. Answer again in one "
+        "sentence that states the name, figure or words themselves, copied from the source, followed by the "
+        "source's number. If no source states the answer, say that the documents do not contain it."))
 
 
 def wants_recheck(check: ClaimCheck | None) -> bool:
@@ -36,12 +69,17 @@ def recheck_notice(check: ClaimCheck) -> str:
 
 def stricter_request(request: GenerationRequest, check: ClaimCheck) -> GenerationRequest:
     """``request`` with a stricter instruction after the question: copy the figure, or decline."""
+    return _with_instruction(request, (
+        f"\n\nYour first answer stated {_quoted(check)}, {_why(check, 'the sources above')}. "
+        "Answer again in one or two sentences. Copy each figure, date and name exactly as a "
+        "source writes it and cite that source like [1]. If no source states the answer, "
+        "say that the documents do not contain it."))
+
+
+def _with_instruction(request: GenerationRequest, instruction: str) -> GenerationRequest:
+    """The same conversation, ``instruction`` appended to the last message (its KV cache reused)."""
     if not request.messages:
         return request
-    instruction = (f"\n\nYour first answer stated {_quoted(check)}, {_why(check, 'the sources above')}. "
-                   "Answer again in one or two sentences. Copy each figure, date and name exactly as a "
-                   "source writes it and cite that source like [1]. If no source states the answer, "
-                   "say that the documents do not contain it.")
     *earlier, last = request.messages
     messages = (*earlier, Message(last.role, last.content + instruction))
     return replace(request, messages=messages, max_tokens=max(1, request.max_tokens - INSTRUCTION_TOKENS))

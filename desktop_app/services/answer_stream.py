@@ -34,7 +34,10 @@ from desktop_app.core.records import (
 )
 from desktop_app.llm.base import ChatBackend, GenerationRequest
 from desktop_app.rag.claim_check import check_claims
-from desktop_app.services.answer_recheck import recheck_notice, stricter_request, wants_recheck
+from desktop_app.rag.claim_markers import with_source_markers
+from desktop_app.services.answer_recheck import (FILL_IN_NOTICE, STILL_NUMBER_ONLY_NOTICE, fill_in_request,
+                                                 gives_only_a_source_number, recheck_notice, stricter_request,
+                                                 wants_recheck)
 from desktop_app.routing.base import CloudGateway
 from desktop_app.services.prepared_question import PreparedQuestion, close_stream, quietly
 
@@ -53,11 +56,12 @@ class AnswerStream:
         notices: the notices to show; a fallback's notice is appended (it is saved with the answer).
         recheck: ask the local model once more, with a stricter instruction, when its grounded
             answer states a key figure the sources do not (``services.answer_recheck``).
+        fill_in: ask it once more when its grounded answer is only a source's number ("... is [1].").
     """
 
     def __init__(self, store, backend: ChatBackend, gateway: CloudGateway | None, prepared: PreparedQuestion,
                  cancel: CancelToken, use_cloud: bool, notices: list[str],
-                 request: Callable[[], GenerationRequest], recheck: bool = False) -> None:
+                 request: Callable[[], GenerationRequest], recheck: bool = False, fill_in: bool = False) -> None:
         self.store = store
         self.backend = backend
         self.gateway = gateway
@@ -74,6 +78,7 @@ class AnswerStream:
                      "sources": [c.to_json() for c in prepared.citations]}
         self.message_id: int | None = None
         self._recheck = recheck
+        self._fill_in = fill_in
         self._retry_request: GenerationRequest | None = None
         self._first: tuple | None = None  # (text, claims, note, timings) of the answer a recheck replaces
         self._restart()
@@ -195,18 +200,25 @@ class AnswerStream:
             prompt_tokens=stats.prompt_tokens if stats else self.prepared.prompt_tokens,
         )
 
-    def _may_recheck(self, claims: ClaimCheck | None) -> bool:
-        return self._recheck and self._first is None and not self.use_cloud and wants_recheck(claims)
+    def _retry(self, text: str, claims: ClaimCheck | None) -> tuple[str, GenerationRequest] | None:
+        """(notice, request) for one more local answer, or None: only once, only grounded local answers."""
+        if self._first is not None or self.use_cloud or not self.prepared.citations:
+            return None
+        if self._fill_in and gives_only_a_source_number(text):
+            return FILL_IN_NOTICE, fill_in_request(self._request())
+        if self._recheck and claims is not None and wants_recheck(claims):
+            return recheck_notice(claims), stricter_request(self._request(), claims)
+        return None
 
-    def _ask_again(self, text: str, claims: ClaimCheck, timings: Timings) -> Iterator[AnswerEvent]:
-        """One more local answer with a stricter instruction; it replaces this one (issue 16)."""
-        note = recheck_notice(claims)
+    def _ask_again(self, text: str, claims: ClaimCheck | None, timings: Timings,
+                   note: str, request: GenerationRequest) -> Iterator[AnswerEvent]:
+        """One more local answer to ``request`` (a stricter or a fill-in instruction); it replaces this one."""
         self._first = (text, claims, note, timings)
         self.meta["rechecked"] = True
         self.notices.append(note)
         yield NoticeEvent(note)
         yield RouteEvent(self.route, self.model, self.reason)  # tokens after this start the answer afresh
-        self._retry_request = stricter_request(self._request(), claims)
+        self._retry_request = request
         self._restart()
         natural_end, error = yield from self._pump()
         yield from self._finish(natural_end, error)
@@ -228,9 +240,19 @@ class AnswerStream:
             stopped = self.cancel.cancelled and error is None
             text = self.text.strip()  # completion-style models open with a space and may end with a newline
             claims = _check_claims(text, prepared) if error is None else None
-            if natural_end and not stopped and self._may_recheck(claims):
-                yield from self._ask_again(text, claims, timings)
+            retry = self._retry(text, claims) if natural_end and not stopped and error is None else None
+            if retry is not None:
+                yield from self._ask_again(text, claims, timings, *retry)
                 return
+            if self._fill_in and not stopped and self.prepared.citations and gives_only_a_source_number(text):
+                # Still only a number (the second try, or one not asked again): say so.
+                self.notices.append(STILL_NUMBER_ONLY_NOTICE)
+                yield NoticeEvent(STILL_NUMBER_ONLY_NOTICE)
+        if claims is not None and error is None and not stopped:
+            marked = with_source_markers(text, claims)  # the model wrote no [n]: the check's sources
+            if marked != text:
+                text, claims = marked, _check_claims(marked, prepared)  # spans moved: check again
+                meta["markers_added"] = True
         if claims is not None:
             meta["claims"] = claims.to_json()  # saved with the message: a reopened answer keeps its marks
         meta.update(timings=timings.to_json(), notices=self.notices)

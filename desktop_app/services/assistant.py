@@ -251,7 +251,8 @@ class Assistant:
             return
         stream = AnswerStream(self.store, self.backend, self.gateway, prepared, cancel, use_cloud, notices,
                               request=lambda: self._request(prepared),
-                              recheck=self.settings.rag.recheck_unsupported)
+                              recheck=self.settings.rag.recheck_unsupported,
+                              fill_in=self.settings.rag.ask_again_number_only)
         yield from stream.events()
 
     def prepare_regenerate(self, conversation_id: int, route: Route | str | None = None,

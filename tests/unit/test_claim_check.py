@@ -283,3 +283,21 @@ def test_numbers_joined_by_dots_are_a_version_or_a_date_not_a_figure():
     assert not check_claims("G*Power version 3.1.9.4 [1].", passage, "Which software?").claims[-1].supported
     assert [m.text for m in extract("It cost 3.5 million; Section 2.3.1 says 4.5 percent.")] == [
         "3.5 million", "2.3.1", "4.5 percent"]
+
+
+def test_asked_who_a_name_no_source_states_is_a_key_claim():
+    # HHS2022.pdf, page 160: the plan's submitter, which the bundled model gave as the Secretary.
+    from desktop_app.core.records import Citation
+    from desktop_app.rag.claim_check import check_claims, unsupported_note
+
+    form = "Source: https://www.hhs.gov/about/strategic-plan Submitter: Given Name: Owen Surname: Ambur Email:"
+    citations = [Citation(1, "/docs/HHS2022.pdf", 160, form),
+                 Citation(2, "/docs/HHS2022.pdf", 9, "Stakeholder(s): Xavier Becerra : Secretary, Health and Human Services")]
+    wrong = check_claims("The Secretary is Owen Surname Ambur.", citations, "Who is the Secretary of HHS?")
+    assert [c.text for c in wrong.unsupported_key] == ["Owen Surname Ambur"]
+    assert "Owen Surname Ambur" in unsupported_note(wrong)
+    right = check_claims("The Secretary is Xavier Becerra.", citations, "Who is the Secretary of HHS?")
+    assert not right.unsupported_key and [c.source for c in right.claims if c.text == "Xavier Becerra"] == [2]
+    # Not asked who: a name is context, its absence no warning.
+    other = check_claims("Owen Surname Ambur wrote it.", citations, "What does the plan say?")
+    assert other.claims and not other.unsupported_key

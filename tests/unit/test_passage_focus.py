@@ -51,3 +51,26 @@ def test_a_name_with_an_initial_is_not_cut_as_a_sentence_end():
 def test_an_abbreviation_with_full_stops_does_not_end_a_sentence():
     assert split_sentences("The Secretary of the U.S. Department of Commerce is Gina Raimondo. It has bureaus.") == [
         "The Secretary of the U.S. Department of Commerce is Gina Raimondo.", "It has bureaus."]
+
+
+FORM_PAGE = ("Stakeholder(s):\nMiguel A. Cardona, Ed.D. School Districts\nRole: Secretary of Education "
+             "Institutions of Higher Education\n" + "The Department funds programs for states and districts. " * 30)
+
+
+def test_asked_who_a_form_line_brings_the_fragments_next_to_it_not_only_one():
+    # A page laid out as a form is split into fragments: one neighbour of "Secretary of Education"
+    # was "Role:", and the model, shown the role without the name, answered "... is [1]."
+    (kept,) = focus_passages("Who is the Secretary of Education named in the plan?", [FORM_PAGE], 200)
+    assert "Miguel A. Cardona" in kept
+
+
+def test_other_questions_keep_one_piece_on_each_side():
+    (kept,) = focus_passages("What is the role of the Secretary of Education in the plan?", [FORM_PAGE], 200)
+    assert "Cardona" not in kept and "Role: Secretary of Education" in kept
+
+
+def test_prose_keeps_one_whole_sentence_on_each_side_even_asked_who():
+    sentences = [f"Sentence number {i} says something long enough about the plan." for i in range(20)]
+    sentences[10] = "The airport manager was Dana Smith."
+    (kept,) = focus_passages("Who was the airport manager?", [" ".join(sentences)], 200)
+    assert kept == f"… {sentences[9]} {sentences[10]} {sentences[11]} …"

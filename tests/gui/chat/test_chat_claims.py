@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
 from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QTextCharFormat
 
@@ -156,33 +157,38 @@ def test_window_marks_a_wrong_figure_and_keeps_the_marks_when_reopened(qtbot, is
         core.close()
 
 
-def test_window_replaces_an_unsupported_answer_when_asked_again(qtbot, isolated_home, monkeypatch):
-    """rag.recheck_unsupported on: the second try replaces the first in the bubble (not appended),
-    with the reason as a notice, and the saved answer is the second one."""
+@pytest.mark.parametrize("recheck, first, reason", [
+    (True, "Patients must be 14-18 years old [1].", "14-18"),  # rag.recheck_unsupported: a figure no source states
+    (False, "The age range of the patients is [1].", "source's number"),  # rag.ask_again_number_only (default on)
+])
+def test_window_replaces_a_first_answer_that_is_asked_again(qtbot, isolated_home, monkeypatch, recheck, first, reason):
+    """The second try replaces the first in the bubble (not appended), with the reason as a notice,
+    and the saved answer is the second one."""
     from desktop_app.gui.chat.message_widget import MessageWidget
 
     shown: list[str] = []
     original = MessageWidget.set_text
     monkeypatch.setattr(MessageWidget, "set_text", lambda self, text: (shown.append(text), original(self, text))[1])
     core = make_core(isolated_home)
-    core.settings.rag.recheck_unsupported = True
+    core.settings.rag.recheck_unsupported = recheck
     core.provide(library=ProtocolLibrary())
     window = open_window(qtbot, core)
     try:
         panel = window.documents_panel
         qtbot.waitUntil(lambda: panel.tree.topLevelItemCount() == 1)
         panel.tree.topLevelItem(0).setCheckState(0, Qt.CheckState.Checked)
-        core.loaded_backend().enqueue("Patients must be 14-18 years old [1].", "Patients must be 13-18 years old [1].")
+        core.loaded_backend().enqueue(first, "Patients must be 13-18 years old [1].")
         send(qtbot, window, "Who can take part in the open bite trial?")
         qtbot.waitUntil(lambda: bool(answers(window)) and answers(window)[-1].status == "complete", timeout=10000)
         wait_idle(qtbot, window)
         answer = answers(window)[-1]
         assert answer.text() == "Patients must be 13-18 years old [1]."
-        assert "asked again" in answer.notices_label.text() and "14-18" in answer.notices_label.text()
+        assert "asked again" in answer.notices_label.text() and reason in answer.notices_label.text()
         assert not answer.claims_note.isVisibleTo(answer)  # the second answer's figure is in the source
         assert len(core.loaded_backend().history) == 2
+        assert core.store.messages(window.controller.conversation_id)[-1].content == answer.text()
         # Never the two tries run together in one bubble.
-        assert not [t for t in shown if "14-18" in t and "13-18" in t]
+        assert not [t for t in shown if first.split(" [")[0] in t and "13-18" in t]
     finally:
         window.close()
         core.close()

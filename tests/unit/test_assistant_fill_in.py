@@ -1,0 +1,109 @@
+"""Asking again when a grounded answer gives a source's number where the answer belongs.
+
+The small model sometimes writes "The Secretary of Education named in the plan is [1]." or only
+"[1] [2] [3]": the answer says nothing. ``rag.ask_again_number_only`` (on by default) asks once
+more for the answer itself; the second answer replaces the first and says why.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from desktop_app.config.settings import Settings
+from desktop_app.core.conversation_store import ConversationStore
+from desktop_app.core.records import DoneEvent, Hit, NoticeEvent
+from desktop_app.llm.fake import FakeBackend
+from desktop_app.services.answer_recheck import gives_only_a_source_number
+from desktop_app.services.assistant import Assistant
+from tests.assistant_helpers import ask
+from tests.unit.assistant_fakes import FakeRetriever, fake_grounding
+
+PASSAGE = "Miguel A. Cardona, Ed.D., Secretary of Education, signed the plan on February 14, 2022."
+NUMBER_ONLY = "The Secretary of Education named in the plan is [1]."
+ANSWER = "The Secretary of Education is Miguel A. Cardona [1]."
+
+
+@pytest.mark.parametrize("text", [
+    NUMBER_ONLY,
+    "The Secretary of Education named in the plan is [1].",
+    "[1] [2] [3] [4] [5]",
+    "[1]",
+    "[1] ES",
+    "[1], [2].",
+    "The agencies named are [1, 2].",
+    "The authors were: [3]",
+])
+def test_a_source_number_standing_for_the_answer_is_found(text):
+    assert gives_only_a_source_number(text)
+
+
+@pytest.mark.parametrize("text", [
+    ANSWER,
+    "[1] 90",
+    "90 [1]",
+    "The probable cause was the pilot's failure to maintain airspeed [2].",
+    "The documents do not contain the name of the Secretary.",
+    "It is stated in [1] that the plan began in 2022.",
+    "The total was 1,204 [1] [2].",
+    "",
+])
+def test_an_answer_that_states_something_is_left_alone(text):
+    assert not gives_only_a_source_number(text)
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = ConversationStore(tmp_path / "c.sqlite3")
+    yield s
+    s.close()
+
+
+def assistant(store, backend: FakeBackend, fill_in: bool = True, hits=None) -> Assistant:
+    settings = Settings()
+    settings.rag.ask_again_number_only = fill_in
+    hits = [Hit("/docs/ED2022.pdf", 3, PASSAGE, 0.9, "plans")] if hits is None else hits
+    return Assistant(store=store, backend_factory=lambda: backend, settings=settings,
+                     retriever_factory=lambda: FakeRetriever(hits), grounding=fake_grounding)
+
+
+def test_on_by_default():
+    assert Settings().rag.ask_again_number_only is True
+
+
+def test_a_number_only_answer_is_asked_again_and_the_answer_replaces_it(store):
+    backend = FakeBackend().enqueue(NUMBER_ONLY, ANSWER)
+    events = list(ask(assistant(store, backend), "Who is the Secretary of Education?", collections=["plans"]))
+    assert len(backend.history) == 2
+    first, second = backend.history
+    assert first.messages[:-1] == second.messages[:-1]  # the KV cache is reused up to the instruction
+    added = second.messages[-1].content[len(first.messages[-1].content):]
+    assert "states the name, figure or words themselves" in added
+    done = events[-1]
+    assert isinstance(done, DoneEvent) and done.answer.text == ANSWER
+    assert any("source's number" in e.text for e in events if isinstance(e, NoticeEvent))
+    saved = store.messages(done.answer.conversation_id)[-1]
+    assert saved.content == ANSWER and saved.meta["rechecked"] is True
+
+
+def test_asked_only_once_and_a_second_number_only_answer_says_what_it_is(store):
+    backend = FakeBackend().enqueue(NUMBER_ONLY, "[1]")
+    events = list(ask(assistant(store, backend), "Who is the Secretary?", collections=["plans"]))
+    done = events[-1]
+    assert len(backend.history) == 2 and done.answer.text == "[1]"
+    notes = [e.text for e in events if isinstance(e, NoticeEvent)]
+    assert any("gives only a source's number" in n for n in notes)
+    assert any("gives only a source's number" in n for n in done.answer.notices)
+
+
+def test_turned_off_the_model_is_asked_once(store):
+    backend = FakeBackend().enqueue(NUMBER_ONLY, ANSWER)
+    done = list(ask(assistant(store, backend, fill_in=False), "Who is the Secretary?", collections=["plans"]))[-1]
+    assert len(backend.history) == 1 and done.answer.text == NUMBER_ONLY
+    assert not any("source's number" in n for n in done.answer.notices)
+
+
+def test_an_answer_without_sources_is_not_asked_again(store):
+    # "[1]" from a chat without documents is odd but there is no source to fill it in from.
+    backend = FakeBackend().enqueue("[1]", ANSWER)
+    done = list(ask(assistant(store, backend, hits=[]), "Who is the Secretary?"))[-1]
+    assert len(backend.history) == 1 and done.answer.text == "[1]"
