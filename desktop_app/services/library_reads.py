@@ -24,6 +24,10 @@ from desktop_app.services.guarded_retriever import GuardedRetriever
 from desktop_app.services.library_stores import LibraryStores
 
 
+# How far down the ranking a search looks (times k) when documents being written hide its hits.
+UNLISTED_LOOKAHEAD = 8
+
+
 class LibraryReads:
     """Search and list the index of one Library.
 
@@ -147,12 +151,17 @@ class LibraryReads:
         hybrid.vectors, hybrid.keywords = self.stores.open()
         if collections is None:
             collections = self._every_public_collection()
-        hits = hybrid.retrieve(query, k=k, collections=collections)
-        if collections is None:  # a conversation's file written since the names were read
-            hits = [h for h in hits if not is_private(h.collection)]
         manifest = self.stores.manifest
-        listed = {h.source for h in hits if _is_listed(manifest.get(h.source))}
-        return named_by_user([h for h in hits if h.source in listed], is_private)
+        wanted = k
+        while True:
+            found = hybrid.retrieve(query, k=wanted, collections=collections)
+            hits = [h for h in found if _is_listed(manifest.get(h.source))
+                    and not (collections is None and is_private(h.collection))]  # a file written since
+            # A document being written ranks like any other but is not shown: when its passages
+            # filled the top k, look further down rather than answer with fewer (or none).
+            if len(hits) >= k or len(found) < wanted or wanted >= k * UNLISTED_LOOKAHEAD:
+                return named_by_user(hits[:k], is_private)
+            wanted = min(wanted * 2, k * UNLISTED_LOOKAHEAD)
 
     def _every_public_collection(self) -> list[str] | None:
         """What "every collection" searches: the user's own collections, not conversations' files.

@@ -53,3 +53,40 @@ def test_every_collection_returns_k_of_the_users_hits_when_a_conversations_file_
         assert {h.source for h in hits} <= set(own)
     finally:
         library.close()
+
+
+def test_a_search_during_a_write_returns_k_listed_hits_when_documents_being_written_match_better(
+        isolated_home, tmp_path):
+    """A document another run is writing is not shown until it is done; its passages must not take
+    the k places either (CI saw a search return nothing while the matching reports were written)."""
+    library = Library(AppPaths.resolve(isolated_home), Settings(), MachinePolicy())
+    try:
+        own = []
+        for team in _TEAMS:
+            path = tmp_path / "mine" / f"{team}-handbook.md"
+            path.parent.mkdir(exist_ok=True)
+            path.write_text(f"# {team.title()} team handbook\n\nMembers of the {team} team receive annual "
+                            f"leave under the company holiday policy.\n", encoding="utf-8")
+            own.append(str(path))
+        drain(library.index(own, "hr"))
+        writing = []
+        for n in range(30):
+            path = tmp_path / "new" / f"leave-note-{n:02d}.md"
+            path.parent.mkdir(exist_ok=True)
+            path.write_text(f"# Leave note {n}\n\nHow many days of annual leave do staff get? Staff get "
+                            f"{20 + n} days of annual leave per year.\n", encoding="utf-8")
+            writing.append(str(path))
+        drain(library.index(writing, "notes"))
+        question = "How many days of annual leave do staff get?"
+        assert {h.source for h in library.search(question, k=5)} <= set(writing)  # they match best
+        manifest = library.stores.manifest
+        for path in writing:  # as a run that has written their chunks but not yet finished them
+            row = manifest.get(path)
+            manifest.begin(path, row.sha256, "notes")
+
+        hits = library.search(question, k=5)
+
+        assert len(hits) == 5, [h.source for h in hits]
+        assert {h.source for h in hits} <= set(own)
+    finally:
+        library.close()
