@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Callable, Literal, Mapping, Sequence
 
 from desktop_app.core.records import Hit
-from desktop_app.rag import query_hints
+from desktop_app.rag import query_hints, role_holders
 from desktop_app.rag.doc_meta import DocumentMeta, document_label, strip_header
 from desktop_app.rag.embedder import Embedder
 from desktop_app.rag.keyword_store import KeywordStore
@@ -214,6 +214,17 @@ class HybridRetriever:
                     similarity[cid] = sum(a * b for a, b in zip(q, emb))
             rankings += [[m.chunk.id for m in svec], [c.id for c, _ in skw]]
             weights += [1.0, cfg.keyword_weight]
+        if cfg.mode == "hybrid" and (role := role_holders.asked_role(query)) is not None:
+            # Within the documents the question names, else the best match's document only: the
+            # holders of the same title in other documents (another department's Secretary) are
+            # the wrong answer, ranked high.
+            best = max(reciprocal_rank_fusion(rankings[:2]).items(), key=lambda item: item[1], default=None)
+            named = preferred if hints is not None and hints.strong else []  # not by a year alone
+            scope = named or ([chunks[best[0]].source] if best else [])
+            holders = self._role_holders(role, q, collections, scope, chunks, similarity)
+            if holders:
+                rankings.append(holders)
+                weights.append(ROLE_WEIGHT)
         exact: list[str] = []
         if cfg.mode == "hybrid":
             exact = exact_ranking(query, base_chunks, rankings[:2])
@@ -267,6 +278,24 @@ class HybridRetriever:
         return hits
 
 
+    def _role_holders(self, role: role_holders.AskedRole, q: Sequence[float], collections: Sequence[str] | None,
+                      scope: Sequence[str], chunks: dict[str, StoredChunk], similarity: dict[str, float]) -> list[str]:
+        """Chunks of the ``scope`` documents that write a name next to the title a "who" question
+        asks about (``rag.role_holders``), best keyword match first; added to ``chunks`` and
+        ``similarity`` (they still have to pass the floor)."""
+        found = self.keywords.search(role.search_words(), ROLE_CANDIDATES, collections, sources=scope)
+        common = frozenset().union(*(role_holders.lower_case_words(chunk.text) for chunk, _score in found))
+        named = [(chunk, [signed for _name, signed in role.holders(chunk.text, common)]) for chunk, _score in found]
+        # A letter's signature block (a date after the title) first, then by keyword rank.
+        holders = [chunk for chunk, marks in sorted((n for n in named if n[1]), key=lambda n: not any(n[1]))]
+        for chunk in holders:
+            chunks.setdefault(chunk.id, chunk)
+        late = [c.id for c in holders if c.id not in similarity]
+        for cid, emb in (self.vectors.embeddings(late).items() if late else ()):
+            similarity[cid] = sum(a * b for a, b in zip(q, emb))
+        return [c.id for c in holders[:ROLE_HOLDERS_RANKED]]
+
+
 def _each_document_first(ranked: list[str], chunks: Mapping[str, StoredChunk], documents: Sequence[str], k: int) -> list[str]:
     """For a comparison, the named documents' passages in turns (each one's best, then each one's
     second, ...) up to ``k``, then the rest."""
@@ -280,6 +309,12 @@ def _each_document_first(ranked: list[str], chunks: Mapping[str, StoredChunk], d
     return firsts + [cid for cid in ranked if cid not in chosen]
 
 
+# A "who" question naming a title: the chunks holding a name beside it, among this many keyword
+# matches of the title in the documents asked about, form one more ranking of this weight
+# (rag.role_holders).
+ROLE_CANDIDATES = 40
+ROLE_HOLDERS_RANKED = 3  # the best few: never five passages of names and titles
+ROLE_WEIGHT = 3.0
 MAX_MERGED = 3  # chunks of one page joined into one hit (~600 word pieces: still a passage, not a page dump)
 
 

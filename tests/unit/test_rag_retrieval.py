@@ -194,3 +194,29 @@ def test_a_comparison_takes_the_named_documents_passages_in_turns():
     ranked = ["a1", "a2", "a3", "b1", "b2", "b3"]
     assert _each_document_first(ranked, chunks, ["/r/a.pdf", "/r/b.pdf"], 5) == ["a1", "b1", "a2", "b2", "a3", "b3"]
     assert _each_document_first(["a1", "a2", "b1"], chunks, ["/r/a.pdf", "/r/b.pdf"], 2) == ["a1", "b1", "a2"]
+
+
+def test_who_signed_brings_the_letters_signature_block_among_the_first_hits(tmp_path, monkeypatch):
+    """The signature shares no word with "who signed ... report": only the role ranking finds it."""
+    from desktop_app.rag import retriever as retriever_module
+
+    emb = FakeEmbedder()
+    vectors = InMemoryVectorStore()
+    keywords = KeywordStore(tmp_path / "kw.sqlite3")
+    pages = [chunk(f"r{n}", f"The annual performance report for fiscal year 2019 describes goal {n}: the agency "
+                            f"report on retirement services, hiring and the annual performance of programs.", page=n + 10)
+             for n in range(8)]
+    pages.append(chunk("office", "Questions about this report go to the Office of the Director, Retirement Services.", page=3))
+    signature = chunk("sig", "drawing on lessons learned from our performance.\nDale Cabaniss\nDirector\nFebruary 10, 2020",
+                      page=5)
+    everything = [*pages, signature]
+    vectors.upsert(everything, emb.embed([c.text for c in everything]))
+    keywords.upsert(everything)
+    no_floor = RetrievalConfig(min_similarity=-1, min_best_similarity=-1)
+    search = HybridRetriever(emb, vectors, keywords, config=no_floor)
+    question = "Who signed the agency's annual performance report for fiscal year 2019?"
+
+    assert "sig" in [h.chunk_id for h in search.retrieve(question, k=3)][:1]
+    assert "office" not in [h.chunk_id for h in search.retrieve(question, k=3)]  # an office, not a name
+    monkeypatch.setattr(retriever_module, "ROLE_WEIGHT", 0.0)
+    assert "sig" not in [h.chunk_id for h in search.retrieve(question, k=3)]  # what the ranking adds

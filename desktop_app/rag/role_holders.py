@@ -1,0 +1,119 @@
+"""Who holds a role: the passages where a person's name stands next to the title asked about.
+
+"Who signed OPM's FY 2019 report?", "Who is the Director in the latest report?", "Who is listed
+as Acting Secretary?": the answer is a name beside a title, in a signature block ("Dale Cabaniss /
+Director / February 10, 2020"), a heading ("Kiran Ahuja, Director") or a list of people
+("Xavier Becerra : Secretary, Health and Human Services"). Such a page shares few words with
+the question (the name is what is asked; "signed" is not written anywhere), so neither search
+ranks it: on the corpus questions, 9 of the 31 "who" questions had no page holding the answer
+among their five sources, 7 of them a signature or a letter's heading.
+
+For a "who" question that names a title (or asks who signed), this module gives the keyword
+search's words for the title and recognises a chunk where a name is written next to it; the
+retriever adds those chunks, within the documents the question is about, as one more ranking.
+Pure text work: no model call.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from desktop_app.rag.passage_focus import asks_who
+
+# Titles of the people who lead or sign for an organisation. A question naming one of them asks
+# for its holder; "signed"/"signature" asks for whichever of them signs.
+TITLES = ("director", "secretary", "administrator", "commissioner", "chairman", "chairwoman", "chairperson",
+          "chair", "president", "chief executive officer", "ceo", "chief financial officer", "cfo",
+          "governor", "mayor", "minister", "treasurer", "comptroller", "inspector general", "chancellor",
+          "principal investigator")
+_SIGNED_RE = re.compile(r"\bsign(?:ed|s|ature|atory)?\b", re.IGNORECASE)
+_TITLE_RE = re.compile(r"\b(" + "|".join(sorted((re.escape(t) for t in TITLES), key=len, reverse=True)) + r")\b",
+                       re.IGNORECASE)
+# A title qualified by one of these is another role ("Associate Director" is not "the Director").
+_OTHER_ROLE_RE = re.compile(r"\b(?:associate|assistant|deputy|regional|program|project|executive|under|vice)[ \t]*$",
+                            re.IGNORECASE)
+# A person's name: a first name, maybe an initial, a last name ("Kiran Ahuja", "Beth F. Cobert",
+# "MARTIN J. WALSH"), case-sensitive so "the Office of" is never one. Two-column pages come out of
+# the PDF reader interleaved: a line break may split the name ("Beth F.\nCobert"), and a heading
+# of the other column in capitals may stand between the name and its title ("Michael Rigas\n
+# CUSTOMER SERVICE Acting Director"): _CAPS_GAP lets up to four such words through.
+_NAME = r"[A-Z][a-zA-Z'’-]+(?:\s+[A-Z]\.)?\s+[A-Z][a-zA-Z'’-]+"
+_CAPS_GAP = r"(?:[A-Z]{2,}[ \t]+){0,4}"
+_SEPARATOR = r"[ \t]*[,:]?[ \t]*\n?[ \t]*" + _CAPS_GAP  # "Name, Director", "Name :\nSecretary", "Name\nDirector"
+_ACTING = r"(?i:(?:acting|interim)[ \t]+)?"
+_NOT_NAMES = frozenset("message from the office of department united states annual performance report plan "
+                       "strategic fiscal year letter table contents acting interim".split())
+# A date just after the title: the signature block of a letter ("Director / February 10, 2020").
+_DATE_AFTER_RE = re.compile(r"[\s,]{0,6}(?:[A-Z]{2,}\s+){0,4}(?i:january|february|march|april|may|june|july|august|september|october|"
+                            r"november|december)\s+\d{1,2}\s*,\s*\d{4}")
+# The name follows "of", "the", "and" or "for": part of an organisation's name.
+_ORGANISATION_BEFORE_RE = re.compile(r"\b(?:of|the|and|for|to)\s+$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class AskedRole:
+    """The title a "who" question asks about; ``title`` is "" when it asks who signed."""
+
+    title: str
+
+    def search_words(self) -> str:
+        """The words a keyword search for the title's holders looks for."""
+        return self.title or " ".join(t for t in TITLES if " " not in t)
+
+    def held_in(self, text: str) -> bool:
+        """True when ``text`` writes a person's name next to the title (for "who signed", any
+        title of TITLES)."""
+        return any(True for _ in self.holders(text))
+
+    def holders(self, text: str, common: frozenset[str] = frozenset()):
+        """(name, signed) for each name written next to the title in ``text``; ``signed`` when a
+        date follows the title (a letter's signature block). ``common``: words written in lower
+        case around it (the other passages searched); a name's last word is not one of them
+        ("Civil Service", "Business Utilization", "Data Limitations" are not people)."""
+        common = common | lower_case_words(text)
+        titles = "|".join(re.escape(t) for t in ([self.title] if self.title else TITLES))
+        title = rf"(?i:{titles})\b"
+        # The name, then its title ("Kiran Ahuja, Director"); or the title, then the name
+        # ("Secretary Pete Buttigieg"; not across a line break, nor after a comma or colon:
+        # "Director, Retirement Services" names an office, "Secretary : All Bureaus :" a list).
+        for pattern, title_group in ((rf"({_NAME}){_SEPARATOR}({_ACTING}{title})", 2),
+                                     (rf"(?<![\w.])({_ACTING}{title})[ \t]+({_NAME})", 1)):
+            for match in re.finditer(pattern, text):
+                name_group = 3 - title_group
+                name = match.group(name_group)
+                signed = bool(_DATE_AFTER_RE.match(text, match.end(title_group)))
+                if not _is_a_name(name) or name.split()[-1].lower() in common or _OTHER_ROLE_RE.search(text[max(0, match.start(title_group) - 30):
+                                                                       match.start(title_group)]):
+                    continue
+                if _ORGANISATION_BEFORE_RE.search(text[max(0, match.start(name_group) - 12):match.start(name_group)]):
+                    continue  # "Office of Personnel Management Director": an office
+                yield name, signed
+
+
+def asked_role(question: str) -> AskedRole | None:
+    """The role a "who" question asks for ("Who is the EPA Administrator ...?" -> administrator),
+    AskedRole("") for "Who signed ...?" naming no title, None for other questions ("Who owned the
+    airplane?")."""
+    if not asks_who(question):
+        return None
+    found = _TITLE_RE.search(question)
+    if found:  # "Who signed ... as Acting Director?" asks for the Director's signature
+        return AskedRole(found.group(1).lower())
+    return AskedRole("") if _SIGNED_RE.search(question) else None
+
+
+def lower_case_words(text: str) -> frozenset[str]:
+    """The words ``text`` writes in lower case (common words, not names)."""
+    return frozenset(re.findall(r"(?<![\w-])[a-z][a-z'’-]+", text))
+
+
+def _is_a_name(words: str) -> bool:
+    """A person's name, not a heading ("Message From The Director"), a possessive ("Obama's
+    Memorandum") or a phrase in capitals ("CUSTOMER SERVICE"; one with an initial, "MARTIN J.
+    WALSH", is a name)."""
+    parts = [w.strip(".").lower() for w in words.split()]
+    if any(p in _NOT_NAMES or p in TITLES for p in parts) or re.search(r"['’]s\b", words):
+        return False
+    capitals = all(w.isupper() for w in words.split() if len(w) > 2)
+    return not capitals or re.search(r"\b[A-Z]\.", words) is not None
