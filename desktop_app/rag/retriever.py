@@ -277,12 +277,11 @@ class HybridRetriever:
                             document=document_label(best.text, best.page, best.unit)))
         return hits
 
-
     def _role_holders(self, role: role_holders.AskedRole, q: Sequence[float], collections: Sequence[str] | None,
                       scope: Sequence[str], chunks: dict[str, StoredChunk], similarity: dict[str, float]) -> list[str]:
         """Chunks of the ``scope`` documents that write a name next to the title a "who" question
-        asks about (``rag.role_holders``), best keyword match first; added to ``chunks`` and
-        ``similarity`` (they still have to pass the floor)."""
+        asks about (``rag.role_holders``): signature blocks first, then by keyword rank. They are
+        added to ``chunks`` and ``similarity``, and still have to pass the relevance floor."""
         found = self.keywords.search(role.search_words(), ROLE_CANDIDATES, collections, sources=scope)
         common = frozenset().union(*(role_holders.lower_case_words(chunk.text) for chunk, _score in found))
         named = [(chunk, [signed for _name, signed in role.holders(chunk.text, common)]) for chunk, _score in found]

@@ -5,13 +5,15 @@ as Acting Secretary?": the answer is a name beside a title, in a signature block
 Director / February 10, 2020"), a heading ("Kiran Ahuja, Director") or a list of people
 ("Xavier Becerra : Secretary, Health and Human Services"). Such a page shares few words with
 the question (the name is what is asked; "signed" is not written anywhere), so neither search
-ranks it: on the corpus questions, 9 of the 31 "who" questions had no page holding the answer
-among their five sources, 7 of them a signature or a letter's heading.
+ranks it: of the 24 corpus questions asking who holds a title or signed, 9 had no page holding
+the answer among their five sources, 6 of them a signature block or a letter's heading.
 
 For a "who" question that names a title (or asks who signed), this module gives the keyword
 search's words for the title and recognises a chunk where a name is written next to it; the
 retriever adds those chunks, within the documents the question is about, as one more ranking.
-Pure text work: no model call.
+Measured (``HybridRetriever`` with that ranking weighted 3 vs 0, 208 corpus questions): the gold
+page among the top 5 for 188 vs 182, and 21 of those 24 questions vs 15. Pure text work: no
+model call.
 """
 
 from __future__ import annotations
@@ -53,7 +55,7 @@ _ORGANISATION_BEFORE_RE = re.compile(r"\b(?:of|the|and|for|to)\s+$", re.IGNORECA
 
 @dataclass(frozen=True)
 class AskedRole:
-    """The title a "who" question asks about; ``title`` is "" when it asks who signed."""
+    """The title a "who" question asks about; ``title`` is "" when it asks who signed, naming none."""
 
     title: str
 
