@@ -20,26 +20,38 @@ pytestmark = pytest.mark.slow
 _TEAMS = ["finance", "legal", "sales", "support", "engineering", "marketing"]
 
 
+def _handbooks(folder) -> list[str]:
+    """Six of the user's files, each answering the leave question less directly."""
+    folder.mkdir(exist_ok=True)
+    paths = []
+    for team in _TEAMS:
+        path = folder / f"{team}-handbook.md"
+        path.write_text(f"# {team.title()} team handbook\n\nMembers of the {team} team receive annual "
+                        f"leave under the company holiday policy; book holidays with your manager.\n",
+                        encoding="utf-8")
+        paths.append(str(path))
+    return paths
+
+
+def _leave_notes(folder) -> list[str]:
+    """30 notes, every one stating the answer word for word."""
+    folder.mkdir(exist_ok=True)
+    paths = []
+    for n in range(30):
+        path = folder / f"leave-note-{n:02d}.md"
+        path.write_text(f"# Leave note {n}\n\nHow many days of annual leave do staff get? Staff get "
+                        f"{20 + n} days of annual leave per year.\n", encoding="utf-8")
+        paths.append(str(path))
+    return paths
+
+
 def test_every_collection_returns_k_of_the_users_hits_when_a_conversations_file_matches_better(
         isolated_home, tmp_path):
     library = Library(AppPaths.resolve(isolated_home), Settings(), MachinePolicy())
     try:
-        own = []
-        for team in _TEAMS:  # six of the user's files, each answering the question less directly
-            path = tmp_path / "mine" / f"{team}-handbook.md"
-            path.parent.mkdir(exist_ok=True)
-            path.write_text(f"# {team.title()} team handbook\n\nMembers of the {team} team receive annual "
-                            f"leave under the company holiday policy; book holidays with your manager.\n",
-                            encoding="utf-8")
-            own.append(str(path))
+        own = _handbooks(tmp_path / "mine")
         drain(library.index(own, "hr"))
-        dropped = []
-        for n in range(30):  # a conversation's files, every one stating the answer word for word
-            path = tmp_path / "dropped" / f"leave-note-{n:02d}.md"
-            path.parent.mkdir(exist_ok=True)
-            path.write_text(f"# Leave note {n}\n\nHow many days of annual leave do staff get? Staff get "
-                            f"{20 + n} days of annual leave per year.\n", encoding="utf-8")
-            dropped.append(str(path))
+        dropped = _leave_notes(tmp_path / "dropped")  # a conversation's files
         name = conversation_collection(3)
         drain(conversation_files.attach(library, library.paths.index_dir, name, dropped))
         question = "How many days of annual leave do staff get?"
@@ -61,21 +73,9 @@ def test_a_search_during_a_write_returns_k_listed_hits_when_documents_being_writ
     the k places either (CI saw a search return nothing while the matching reports were written)."""
     library = Library(AppPaths.resolve(isolated_home), Settings(), MachinePolicy())
     try:
-        own = []
-        for team in _TEAMS:
-            path = tmp_path / "mine" / f"{team}-handbook.md"
-            path.parent.mkdir(exist_ok=True)
-            path.write_text(f"# {team.title()} team handbook\n\nMembers of the {team} team receive annual "
-                            f"leave under the company holiday policy.\n", encoding="utf-8")
-            own.append(str(path))
+        own = _handbooks(tmp_path / "mine")
         drain(library.index(own, "hr"))
-        writing = []
-        for n in range(30):
-            path = tmp_path / "new" / f"leave-note-{n:02d}.md"
-            path.parent.mkdir(exist_ok=True)
-            path.write_text(f"# Leave note {n}\n\nHow many days of annual leave do staff get? Staff get "
-                            f"{20 + n} days of annual leave per year.\n", encoding="utf-8")
-            writing.append(str(path))
+        writing = _leave_notes(tmp_path / "new")
         drain(library.index(writing, "notes"))
         question = "How many days of annual leave do staff get?"
         assert {h.source for h in library.search(question, k=5)} <= set(writing)  # they match best
