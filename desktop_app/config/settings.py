@@ -44,7 +44,7 @@ class LlmSettings:
     )
     user_models: list = _f([], "GGUF files the user added (paths).")
     fast_bundled_weights: bool = _f(True, "Run the bundled model from a Q8_0 copy of its weights, made once on this device: "
-                                          "faster on CPUs (about 1.4x to the first word), same answers, about 185 MB more disk.")
+                                          "the first word comes sooner on CPUs (1.1x to 1.2x), same answers, about 175 MB more disk.")
     flash_attention: bool = _f(True, "Use llama.cpp's fused attention: about 15% less time to the first word of a "
                                      "grounded answer on a 2-core CPU; its rounding differs, so a few answers change.")
     calculator: bool = _f(True, "Answer a question that is only arithmetic or a unit conversion (\"What is 15% of 240?\", "

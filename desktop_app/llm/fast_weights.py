@@ -1,10 +1,12 @@
 """A faster copy of the bundled model for CPUs: its Q4_K_M weights rewritten as Q8_0, once.
 
 Why: on x86 CPUs llama.cpp multiplies Q8_0 (and Q4_0) weights with its fast tiled kernels
-(llamafile sgemm); Q4_K has no such path. For the bundled 0.5B model the Q8_0 copy reads a
-grounded prompt about 1.4x faster and writes about 1.2x faster, and, being a finer grid than the
-Q4_K_M it is made from, answers the same (benchmarks/answer_quality.py, README). It costs about
-185 MB of disk and a few seconds once, at the first model load after install.
+(llamafile sgemm); the shipped file's Q5_0 and Q4_K tensors have no such path. For the bundled
+0.5B model the Q8_0 copy reads a grounded prompt faster: 1.22x with llama.cpp's AVX2 code, 1.08x
+with its AVX-512 code (an AMD EPYC, 2 cores), and writes 6-8 % slower (benchmarks/fast_weights.py,
+README). Being a finer grid than the Q4_K_M it is made from, it answers the same
+(benchmarks/answer_quality.py). It costs about 175 MB of disk and a few seconds once, at the
+first model load after install.
 
 The conversion runs llama.cpp's own quantizer (``llama_model_quantize``) in a child process: a
 native crash there costs only the speed-up (the app loads the Q4_K_M file), never the app. The
