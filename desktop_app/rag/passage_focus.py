@@ -36,6 +36,14 @@ prompt then kept the answer for 143 of the 191, but the bundled 0.5B model answe
 50 vs 48 right on every 2nd question, 39 vs 43 on the other half (89 vs 91 of 191, greedy, same
 session). On the second half, with the answer in its prompt it was right 38 of 66 times vs 43 of
 60: longer form lines confused it ("[1] [2] [3] [4] [5]", a runway's length given as its width).
+Also tried (stop 27): a table row as the table reader writes it ("… | FY 2021 Result: 3 .92 | FY
+2022 Result: 3 .74 | FY 2022 Target: …") kept as one piece instead of cut at its colons, where each
+value lands beside the next column's header. The prompt kept the answer for 142 (2 more, 1 fewer),
+but the 17 questions whose prompts changed (all agency tables) were answered right 7 times instead
+of 9: given the whole row, the model took another year's column ("FY 2019 … 58.6"). What was kept
+instead: the row cut to the asked year's columns (``table_focus``), kept whole and scored with the
+lines beside it (its label): answer kept for 145 of 191 (5 more, 1 fewer: a who-question); the 19
+questions whose prompts changed, asked again: 10 right instead of 8 (106 of 191 in all).
 """
 
 from __future__ import annotations
@@ -44,6 +52,8 @@ import math
 import re
 from collections import Counter
 from typing import Sequence
+
+from desktop_app.rag.table_focus import asked_years, keep_asked_columns
 
 # A sentence ends at . ! ? ; or : before a capital, a digit or an opening mark, but not after an
 # initial, a title or "U.S." ("Omar A. Ibrahimi", "Dr. Smith", "the U.S. Department"): the name
@@ -92,11 +102,15 @@ def focus_passages(question: str, texts: Sequence[str], budget_chars: int) -> li
     stays), then the best sentences overall, with their neighbours, take what is left. Passages
     that fit the budget together are returned whole (whitespace collapsed).
     """
+    # A table row keeps the asked years' columns, and stays one piece (see table_focus).
+    years, latest = asked_years(question)
+    cut = [keep_asked_columns(t, years, latest) for t in texts]
+    texts, whole_rows = [t for t, _ in cut], set().union(*(rows for _, rows in cut))
     flat = [" ".join(t.split()) for t in texts]
     if sum(len(t) + 1 for t in flat) <= budget_chars:
         return flat
-    sentences = [_pieces(t, budget_chars) for t in texts]
-    scores = _scores(question, sentences)
+    sentences = [_pieces(t, budget_chars, whole_rows) for t in texts]
+    scores = _scores(question, sentences, whole_rows)
     ranked = sorted(((score, p, i) for p, row in enumerate(scores) for i, score in enumerate(row)),
                     key=lambda c: (-c[0], c[1], c[2]))
     keep: set[tuple[int, int]] = set()
@@ -136,16 +150,27 @@ def focus_passage(question: str, text: str, max_chars: int = 600) -> str:
     return focus_passages(question, [text], max_chars)[0]
 
 
-def _pieces(text: str, longest: int) -> list[str]:
-    """The sentences of ``text``; one longer than ``longest`` (a table with no sentence end) is cut."""
-    return [s if len(s) <= longest else s[:longest - 1].rstrip() + "…" for s in split_sentences(text)]
+def _pieces(text: str, longest: int, whole: set[str] = frozenset()) -> list[str]:
+    """The sentences of ``text``; one longer than ``longest`` (a table with no sentence end) is cut.
+    A line in ``whole`` (whitespace collapsed) is one piece."""
+    pieces: list[str] = []
+    for line in text.split("\n"):
+        flat = " ".join(line.split())
+        pieces.extend([flat] if flat in whole else split_sentences(line))
+    return [s if len(s) <= longest else s[:longest - 1].rstrip() + "…" for s in pieces if s]
 
 
-def _scores(question: str, sentences: list[list[str]]) -> list[list[float]]:
+def _scores(question: str, sentences: list[list[str]], whole: set[str] = frozenset()) -> list[list[float]]:
     """Each sentence's score: its question words weighted by rarity among all the sentences, plus
-    a little for a figure when the question asks for one."""
+    a little for a figure when the question asks for one. A table row cut to the asked year's
+    columns (in ``whole``) counts the words of the lines on each side too: its label is often
+    written above or below it ("Average satisfaction score" / row / "Retirement Services")."""
     terms = question_terms(question)
     words = [[{_stem(w) for w in _WORD.findall(s.lower())} & terms for s in row] for row in sentences]
+    for row, found_row in zip(sentences, words):
+        own = list(found_row)
+        for i in [i for i, s in enumerate(row) if s in whole]:
+            found_row[i] = set().union(*own[max(0, i - 1): i + 2])
     count = sum(len(row) for row in words)
     frequency = Counter(t for row in words for found in row for t in found)
     weight = {t: math.log((count + 1) / (frequency[t] + 0.5)) for t in frequency}

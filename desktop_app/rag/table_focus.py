@@ -1,0 +1,61 @@
+"""A table row in a grounded prompt keeps the columns of the year the question asks about.
+
+Why: an agency's performance table gives one measure for five years in a row, which the table
+reader writes as "Table: 3.1.003 | FY 2018 Result: - | … | FY 2021 Result: 3 .92 | FY 2022 Result:
+3 .74 | FY 2022 Target: 4 .00 | Not Met". Asked for FY 2022, the bundled 0.5B model took another
+year's value from such a row (shown whole, it answered 7 of 17 such questions right instead of 9),
+and cut at its colons as prose is, each value sat beside the next column's header. So when the
+question names years (or asks for the latest report), a row keeps its cells for those years and
+its cells without a year (the label, "Not Met"), and the sentence cutter keeps the shortened row
+whole. A row with no cell for an asked year is left as it is: its table is of other years.
+"""
+
+from __future__ import annotations
+
+import re
+
+from desktop_app.rag import query_hints
+
+CELL = " | "  # between a table row's cells (rag.table_rows)
+_YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
+
+
+def asked_years(question: str) -> tuple[frozenset[int], bool]:
+    """The years ``question`` names, and whether it asks for the latest (report, result...)."""
+    hints = query_hints.parse(question)
+    return frozenset(hints.years), hints.relative == "latest"
+
+
+def keep_asked_columns(text: str, years: frozenset[int], latest: bool) -> tuple[str, set[str]]:
+    """``text`` with each table row cut to the asked years' cells, and the rows so cut.
+
+    ``latest`` adds each row's latest year to ``years``. Rows whose cells name none of them, and
+    every other line, are unchanged.
+    """
+    if not years and not latest:
+        return text, set()
+    lines, cut = [], set()
+    for line in text.split("\n"):
+        row = _kept_cells(line, years, latest) if CELL in line else None
+        if row is not None:
+            cut.add(" ".join(row.split()))
+            line = row
+        lines.append(line)
+    return "\n".join(lines), cut
+
+
+def _kept_cells(line: str, years: frozenset[int], latest: bool) -> str | None:
+    cells = line.split(CELL)
+    cell_years = [{int(y) for y in _YEAR.findall(_header(c))} for c in cells]
+    present = set().union(*cell_years)
+    wanted = set(years) | ({max(present)} if latest and present else set())
+    if not present & wanted or len([y for y in cell_years if y]) < 2:
+        return None  # not a row of years, or none of them is asked for
+    kept = [c for c, ys in zip(cells, cell_years) if not ys or ys & wanted]
+    return CELL.join(kept) if len(kept) < len(cells) else None
+
+
+def _header(cell: str) -> str:
+    """The part of a cell that names its column ("FY 2022 Result" of "FY 2022 Result: 3 .74")."""
+    head, colon, _value = cell.partition(": ")
+    return head if colon else ""
