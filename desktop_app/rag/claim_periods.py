@@ -23,13 +23,13 @@ from typing import Sequence
 
 from desktop_app.rag import query_hints
 from desktop_app.rag.claim_extract import Mention
+from desktop_app.rag.table_rows import CELL
 
 # Characters before / after the figure within its sentence where the fiscal year that qualifies
 # it is written ("During FY 2016, OPM processed 77.1 percent" / "77.1 percent in FY 2016").
 BEFORE_CHARS = 160
 AFTER_CHARS = 60
 _REFERS_BACK_RE = re.compile(r"\s*(?:those|these|this|that|it|they|such)\b", re.IGNORECASE)
-CELL = " | "  # between a table row's cells (rag.table_rows)
 _SENTENCE_END_RE = re.compile(r"[.!?;](?=\s+[A-Z(])|…")
 _SPAN_WORD_RE = re.compile(r"\b(?:since|from|through|thru|until|till|by|between|to)\s*$", re.IGNORECASE)
 _LATEST = frozenset({"latest", "most recent", "newest", "current"})

@@ -42,7 +42,8 @@ value lands beside the next column's header. The prompt kept the answer for 142 
 but the 17 questions whose prompts changed (all agency tables) were answered right 7 times instead
 of 9: given the whole row, the model took another year's column ("FY 2019 … 58.6"). What was kept
 instead: the row cut to the asked year's columns (``table_focus``), kept whole and scored with the
-lines beside it (its label): answer kept for 145 of 191 (5 more, 1 fewer: a who-question); the 19
+lines beside it (its label): answer kept for 146 of 191 vs 141 (5 more, none fewer, graded with
+"Kiran A. Ahuja" accepted); the 19
 questions whose prompts changed, asked again: 10 right instead of 8 (106 of 191 in all).
 """
 

@@ -15,8 +15,8 @@ from __future__ import annotations
 import re
 
 from desktop_app.rag import query_hints
+from desktop_app.rag.table_rows import CELL
 
-CELL = " | "  # between a table row's cells (rag.table_rows)
 _YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
 
 
@@ -49,7 +49,7 @@ def _kept_cells(line: str, years: frozenset[int], latest: bool) -> str | None:
     cell_years = [{int(y) for y in _YEAR.findall(_header(c))} for c in cells]
     present = set().union(*cell_years)
     wanted = set(years) | ({max(present)} if latest and present else set())
-    if not present & wanted or len([y for y in cell_years if y]) < 2:
+    if not present & wanted or sum(1 for ys in cell_years if ys) < 2:
         return None  # not a row of years, or none of them is asked for
     kept = [c for c, ys in zip(cells, cell_years) if not ys or ys & wanted]
     return CELL.join(kept) if len(kept) < len(cells) else None

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 
 _FIGURE = re.compile(r"^[\(\-–$€£≥≤<>~]*\d[\d,.]*%?\)?[*†]*$|^-\*?$|^n/?a\*?$", re.I)
+CELL = " | "  # between a rewritten row's cells; claim_periods and table_focus split rows at it
 MAX_HEADER_LINES = 4
 MAX_COLUMNS = 14
 
@@ -117,7 +118,7 @@ def _rewrite(row, header, lines, cells, figure, i) -> str:
         parts.append(f"{' '.join(names)}: {value}")
     rest = [c[2] for c in row if c[0] > values[0][0] and not _is_figure(c[2])]
     label = " ".join(labels).strip()
-    return " | ".join(([label] if label else []) + parts + rest)
+    return CELL.join(([label] if label else []) + parts + rest)
 
 
 def _label_above(lines, cells, figure, i, first_value_start: int) -> list[str]:
