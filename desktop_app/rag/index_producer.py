@@ -42,8 +42,14 @@ class IndexOptions:
 
     @property
     def format(self) -> int:
-        """The index format these options write; documents written in an older one are re-indexed."""
-        return 2 if (self.metadata or self.headers or self.table_rows) else 1
+        """The index format these options write; documents written in an older one are re-indexed.
+
+        2: document identity and table rows with their headers; 3: table rows whose header
+        extraction sets off from the figures are read too (``table_rows._counted_spans``).
+        """
+        if self.table_rows:
+            return 3
+        return 2 if (self.metadata or self.headers) else 1
 
     @classmethod
     def baseline(cls) -> "IndexOptions":

@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import re
 
-_FIGURE = re.compile(r"^[\(\-–$€£≥≤<>~]*\d[\d,.]*%?\)?[*†]*$|^-\*?$|^n/?a\*?$", re.I)
+# A cell holding one figure: "65.1%", "$128.15", "≥4.9", "(3)", ".95%", "99.9%~" (a footnote mark), "N/A*".
+_FIGURE = re.compile(r"^[\(\-–$€£≥≤<>~]*\.?\d[\d,.]*%?\)?[*†~^]*$|^[-–]\*?$|^n/?a\*?$", re.I)
+_YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")  # "FY 2019", "FY2019"
+_FIGURE_CHARS = re.compile(r"^[\d\s,.%$€£≥≤<>~*^†()\-–]+$")
 CELL = " | "  # between a rewritten row's cells; claim_periods and table_focus split rows at it
 MAX_HEADER_LINES = 4
 MAX_COLUMNS = 14
@@ -87,38 +90,122 @@ def _looks_like_header(cells: list[tuple[int, int, str]]) -> bool:
 
 
 def _rewrite(row, header, lines, cells, figure, i) -> str:
-    """The row as "label | header: value | ...", or "" unless every figure sits under its own column.
+    """The row as "label | header: value | ...", or "" unless each figure has its own column.
 
-    A wrong header is worse than none (it would pair a figure with another year), so the
-    alignment must be exact: each figure overlaps exactly one cell of the header line with the
-    most columns, and no two figures share one, in left-to-right order.
+    A wrong header is worse than none (it would pair a figure with another year), so a figure
+    gets a column only when the alignment is exact (``_aligned_spans``) or when the row has one
+    cell for each column and their positions follow the header's evenly (``_counted_spans``).
     """
     values = [c for c in row if _is_figure(c[2])]
     if not values:
         return ""
     main = max(header, key=len)
-    if len(main) < len(values):
+    if any(_figure_like(c[2]) for c in main):
+        return ""  # a row of figures ("41,176 ^", "≤ 13,142") taken for the header: not one
+    spans = _aligned_spans(values, main)
+    counted = not spans
+    if counted:
+        spans = _counted_spans(row, values, main)
+    if not spans:
         return ""
+    labels = [c[2] for c in row if c[1] <= values[0][0] and not _is_figure(c[2])]
+    if not labels:
+        labels = _label_above(lines, cells, figure, i, values[0][0])
+    headings = [_heading(header, start, end, main, counted) for start, end in spans]
+    if counted and len(set(headings)) < len(headings):
+        return ""  # "Results: 4.62 | Results: 4.33": columns that say nothing apart
+    parts = [f"{name}: {value}" for name, (_s, _e, value) in zip(headings, values)]
+    rest = [c[2] for c in row if c[0] > values[0][0] and not _is_figure(c[2])]
+    label = " ".join(labels).strip()
+    return CELL.join(([label] if label else []) + parts + rest)
+
+
+def _figure_like(text: str) -> bool:
+    """A cell of figures, no words: a value, never a column's name."""
+    return _is_figure(text) or bool(_FIGURE_CHARS.match(text))
+
+
+def _aligned_spans(values, main) -> list[tuple[int, int]]:
+    """Each figure's own span, when it overlaps exactly one header cell, a different one each,
+    in left-to-right order; else []."""
+    if len(main) < len(values):
+        return []
     columns = []
     for start, end, _value in values:
         over = [n for n, (hs, he, _t) in enumerate(main) if hs <= end and he >= start]
         if len(over) != 1 or (columns and over[0] <= columns[-1]):
-            return ""
+            return []
         columns.append(over[0])
-    labels = [c[2] for c in row if c[1] <= values[0][0] and not _is_figure(c[2])]
-    if not labels:
-        labels = _label_above(lines, cells, figure, i, values[0][0])
-    parts = []
-    for (start, end, value) in values:
-        names = []
-        for line in header:
+    return [(start, end) for start, end, _value in values]
+
+
+def _counted_spans(row, values, main) -> list[tuple[int, int]]:
+    """The header cell's span for each figure, matched by counting; else [].
+
+    Some reports set the header in another font, and layout extraction then places it a few
+    characters off, or stretched (values 20 characters apart under headers 25 apart), so no
+    figure overlaps its header. Read as a person reads such a table: the row's cells from the
+    first figure on (figures, "Met", "↔Stable") are the header's columns right of the label
+    column, one for one. Kept only when the counts agree, there are three figures or more, the
+    positions follow the header's along a straight line (a blank cell made up for by an extra
+    one would not); ``_rewrite`` also wants the columns' names to tell them apart.
+    """
+    first = values[0][0]
+    label_end = max((c[1] for c in row if c[1] <= first), default=0)
+    middle = (label_end + first) / 2
+    columns = [c for c in main if (c[0] + c[1]) / 2 > middle]
+    trailing = [c for c in row if c[0] >= first]
+    if len(values) < 3 or len(columns) != len(trailing):
+        return []
+    centres = [((c[0] + c[1]) / 2, (t[0] + t[1]) / 2) for c, t in zip(columns, trailing)]
+    if _worst_misfit(centres) > 0.4 * _median_gap([h for h, _v in centres]):
+        return []
+    by_cell = {t: (c[0], c[1]) for c, t in zip(columns, trailing)}
+    return [by_cell[v] for v in values]
+
+
+def _heading(header, start: int, end: int, counted_main=None, counted=False) -> str:
+    """The column's name: on each header line, the one cell over ``start``–``end`` ("FY 2019" "Results").
+
+    ``counted_main``: the header line the column was counted on. The other lines are then set
+    off from it as much as the figures are, so they only lend what its own cell lacks, the year
+    ("FY 2010" above "Results") or the word ("Results" below "FY 2010"), from a cell at least
+    half over the column, and only when they are full lines: a stray "Target" over "FY 2017
+    Results" (the top of a two-line header beside it) would name the column wrongly.
+    """
+    if counted_main is not None:
+        own = " ".join(t for hs, he, t in counted_main if hs <= end and he >= start)
+        needs_year = not _YEAR.search(own)
+        needs_word = not re.sub(r"\bFY\b", "", _YEAR.sub("", own)).strip()
+    names: list[str] = []
+    for line in header:
+        if counted_main is None or line is counted_main:
             over = [t for hs, he, t in line if hs <= end and he >= start]
-            if len(over) == 1 and over[0] not in names:
-                names.append(over[0])
-        parts.append(f"{' '.join(names)}: {value}")
-    rest = [c[2] for c in row if c[0] > values[0][0] and not _is_figure(c[2])]
-    label = " ".join(labels).strip()
-    return CELL.join(([label] if label else []) + parts + rest)
+        elif counted and 2 * len(line) < len(counted_main):
+            continue
+        else:
+            over = [t for hs, he, t in line if (2 * (min(he, end) - max(hs, start)) >= he - hs if counted else hs <= end and he >= start)
+                    and (needs_year if _YEAR.search(t) else needs_word)]
+        if len(over) == 1 and over[0] not in names:
+            names.append(over[0])
+    return " ".join(names)
+
+
+def _worst_misfit(points: list[tuple[float, float]]) -> float:
+    """The largest distance of a point from the least-squares line through them (x: header, y: row)."""
+    n = len(points)
+    mx = sum(x for x, _y in points) / n
+    my = sum(y for _x, y in points) / n
+    sxx = sum((x - mx) ** 2 for x, _y in points)
+    if not sxx:
+        return float("inf")
+    slope = sum((x - mx) * (y - my) for x, y in points) / sxx
+    return max(abs(y - (my + slope * (x - mx))) for x, y in points)
+
+
+def _median_gap(xs: list[float]) -> float:
+    gaps = sorted(b - a for a, b in zip(xs, xs[1:]))
+    return gaps[len(gaps) // 2] if gaps else 0.0
 
 
 def _label_above(lines, cells, figure, i, first_value_start: int) -> list[str]:

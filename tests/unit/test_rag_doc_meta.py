@@ -90,6 +90,25 @@ def test_table_rows_get_their_column_headers_only_when_aligned():
     assert rewrite_tables(shifted) == shifted
 
 
+def test_a_header_set_off_from_its_figures_is_matched_by_counting_its_columns():
+    # Each header cell lies 10-15 characters right of its figure (set in another font): no overlap.
+    page = "\n".join([
+        "  Measure                FY 2017 Result   FY 2018 Result   FY 2019 Result   FY 2019 Target   Met/Not Met",
+        "  Days to process   55.2            58.6            55.7            ≤60              Met",
+    ])
+    row = rewrite_tables(page).split("\n")[1]
+    assert row == "Days to process | FY 2017 Result: 55.2 | FY 2018 Result: 58.6 | FY 2019 Result: 55.7 | FY 2019 Target: ≤60 | Met"
+    # One cell short (a blank column): counting cannot tell which, so the row stays as it was.
+    short = page.split("\n")[0] + "\n  Days to process   55.2            58.6            ≤60              Met"
+    assert rewrite_tables(short) == short
+    # Columns whose names do not tell them apart ("Result", "Result") say nothing: left alone.
+    nameless = "\n".join([
+        "  Measure                Result           Result           Result           Target           Met/Not Met",
+        "  Days to process   55.2            58.6            55.7            ≤60              Met",
+    ])
+    assert rewrite_tables(nameless) == nameless
+
+
 def test_question_hints_resolve_years_organisations_and_latest():
     docs = {f"/r/{y}.pdf": DocumentMeta(title=f"Annual Performance Report Fiscal Year {y}", organisation="Office of Personnel Management",
                                         doc_type="Annual Performance Report", period=f"FY {y}", year_from=y, year_to=y,
