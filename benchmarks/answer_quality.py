@@ -266,6 +266,9 @@ def main() -> int:
     parser.add_argument("--offtopic-file", default="offtopic_questions.jsonl",
                         help="the off-topic set in benchmarks/data (offtopic_fresh_questions.jsonl: 19 written after "
                              "the decline rules, to check them on questions they were not tuned on)")
+    parser.add_argument("--grounded-file", default="corpus_questions.jsonl",
+                        help="grounded questions from this file of benchmarks/data (table_questions.jsonl: tables "
+                             "whose header extraction sets off from the figures)")
     parser.add_argument("--general-file", default="general_questions.jsonl",
                         help="the general set in benchmarks/data (general_fresh_questions.jsonl: 30 arithmetic and unit "
                              "questions written before the calculator, to check it on phrasings it was not built from)")
@@ -284,7 +287,7 @@ def main() -> int:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     sys.path.insert(0, str(HERE.parent))
 
-    grounded = [q for q in load("corpus_questions.jsonl") if q.get("grounded", True)]
+    grounded = [q for q in load(args.grounded_file) if q.get("grounded", True)]
     sets = {"general": load(args.general_file) if "general" in args.sets else [],
             "grounded": grounded if "grounded" in args.sets else [],
             "offtopic": load(args.offtopic_file) if "offtopic" in args.sets else []}

@@ -56,6 +56,8 @@ def main() -> int:
     parser.add_argument("--diff", action="store_true",
                         help="also list, per baseline, the question ids whose sentences differ from today's and "
                              "those whose answer only one of them keeps (to ask the model just those again)")
+    parser.add_argument("--grounded-file", default="corpus_questions.jsonl",
+                        help="the questions, from this file of benchmarks/data")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -66,7 +68,7 @@ def main() -> int:
 
     home = Path(args.index_home)
     build_index(home, None)
-    questions = [q for q in load("corpus_questions.jsonl") if q.get("grounded", True)]
+    questions = [q for q in load(args.grounded_file) if q.get("grounded", True)]
     core = build_core(str(home))
     try:
         retriever = core.library.retriever()

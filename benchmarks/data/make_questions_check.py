@@ -2,7 +2,7 @@
 
 Usage: python benchmarks/data/make_questions_check.py [--corpus ../shared/corpus] [--no-layout]
 
-For every question in corpus_questions.jsonl it re-extracts each cited page with pypdf and
+For every question in corpus_questions.jsonl and table_questions.jsonl it re-extracts each cited page with pypdf and
 checks that each answer string is on a cited page (case-insensitive, whitespace collapsed):
 - one file: every answer must be on at least one of the cited pages of that file;
 - several files (``answers_all``): pages[i] belongs to files[i] and answers[i] must be on it.
@@ -180,10 +180,11 @@ def main() -> int:
     logging.getLogger("pypdf").setLevel(logging.ERROR)  # font-encoding chatter, not misses
     pages = Pages(corpus)
     corpus_qs = load_jsonl(HERE / "corpus_questions.jsonl")
+    tables = load_jsonl(HERE / "table_questions.jsonl")
     general = load_jsonl(HERE / "general_questions.jsonl")
     offtopic = load_jsonl(HERE / "offtopic_questions.jsonl")
     fresh = load_jsonl(HERE / "offtopic_fresh_questions.jsonl")
-    errors, warnings = check_corpus(corpus_qs, pages, layout=not args.no_layout)
+    errors, warnings = check_corpus(corpus_qs + tables, pages, layout=not args.no_layout)
     errors += check_general(general)
     errors += check_offtopic(offtopic, pages) + check_offtopic(fresh, pages)
     for w in warnings:
