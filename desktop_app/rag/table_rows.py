@@ -15,6 +15,7 @@ import re
 # A cell holding one figure: "65.1%", "$128.15", "≥4.9", "(3)", ".95%", "99.9%~" (a footnote mark), "N/A*".
 _FIGURE = re.compile(r"^[\(\-–$€£≥≤<>~]*\.?\d[\d,.]*%?\)?[*†~^]*$|^[-–]\*?$|^n/?a\*?$", re.I)
 _YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")  # "FY 2019", "FY2019"
+_STATUS_COLUMN = re.compile(r"\bMet\b|\bTrend\b|\bStatus\b", re.I)  # columns of words, never of figures
 _FIGURE_CHARS = re.compile(r"^[\d\s,.%$€£≥≤<>~*^†()\-–]+$")
 CELL = " | "  # between a rewritten row's cells; claim_periods and table_focus split rows at it
 MAX_HEADER_LINES = 4
@@ -114,8 +115,15 @@ def _rewrite(row, header, lines, cells, figure, i) -> str:
     headings = [_heading(header, start, end, main, counted) for start, end in spans]
     if counted and len(set(headings)) < len(headings):
         return ""  # "Results: 4.62 | Results: 4.33": columns that say nothing apart
-    parts = [f"{name}: {value}" for name, (_s, _e, value) in zip(headings, values)]
-    rest = [c[2] for c in row if c[0] > values[0][0] and not _is_figure(c[2])]
+    # A figure under "Met/ Not Met" or "Trend" (columns of words) is not that column's: counted,
+    # the row's cells are out of order, so none is trusted; aligned, the header line lacks the
+    # figure's own column (a "FY 2016 Target" lost in extraction), so that figure goes unnamed.
+    status = [bool(_STATUS_COLUMN.search(name)) for name in headings]
+    if counted and any(status):
+        return ""
+    parts = [f"{name}: {value}" for name, (_s, _e, value), odd in zip(headings, values, status) if not odd]
+    unnamed = {id(v) for v, odd in zip(values, status) if odd}
+    rest = [c[2] for c in row if c[0] > values[0][0] and (not _is_figure(c[2]) or id(c) in unnamed)]
     label = " ".join(labels).strip()
     return CELL.join(([label] if label else []) + parts + rest)
 

@@ -96,6 +96,14 @@ def test_a_line_of_figures_above_a_row_is_never_its_header():
     assert " | " not in row
 
 
+def test_a_figure_under_a_met_column_is_not_named_after_it():
+    # 2015, page 73: the FY 2016 target's header is lost in extraction, so "≤ $128.47" lies under
+    # "Met/Not Met"; it stays in the row unnamed instead of being called the Met/Not Met value.
+    row = next(r for r in _rows(2015, 73) if "$124.48" in r)
+    assert "FY 2015 Results: $124.48 | FY 2015 Target: ≤ $129.01" in row
+    assert "Met/Not Met:" not in row and row.endswith("| Met | ≤ $128.47")
+
+
 def test_a_question_naming_a_year_or_latest_finds_that_report(tmp_path):
     folder = tmp_path / "reports"
     folder.mkdir()
