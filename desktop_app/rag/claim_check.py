@@ -15,8 +15,8 @@ for another fiscal year than the question's (``claim_periods``), nor one the pas
 something else than the answer does (``claim_counts``: "6.4 million participants" for employees,
 "priority 2" for two objectives, the end of "ranged from 79 to 95 days" as the value): they are
 reported with ``Claim.OTHER_SUBJECT`` / ``OTHER_FIELD`` / ``OTHER_PERIOD`` / ``OTHER_MEANING`` and
-where they were found. A name is a key claim (its absence warned of) when the question asks who.
-No model call: regexes only, a few ms.
+where they were found. A name is a key claim (its absence warned of) when the question asks who,
+and a title alone ("the Acting Director") does not answer it. No model call: regexes, a few ms.
 """
 
 from __future__ import annotations
@@ -36,15 +36,15 @@ from desktop_app.rag.claim_periods import other_period, question_years
 from desktop_app.rag.claim_subject import on_subject_sources
 from desktop_app.rag.claim_units import counts_the_same, stem, word_after
 from desktop_app.rag.passage_focus import asks_who
+from desktop_app.rag.role_holders import names_a_person, only_a_title
 
 RANGE_ENDS_WITHIN = 80  # characters: a range's ends stated apart ("from 10 ... to 12") must be this close
 # A small count ("4 knots", "Visit 2") is on almost every page somewhere: below this value a plain
 # number is supported only where the passage states it near a word the answer uses beside it.
 SMALL_NUMBER = 1000
 # Words each side of a figure in the answer (within its sentence) that may say what it counts.
-# Measured on the corpus questions (benchmarks/claim_check.py): 4 words flagged 3 % of right
-# answers that restate the question, 12 none, at the cost of fewer figures caught that were
-# taken from elsewhere on the right page.
+# On the corpus questions (benchmarks/claim_check.py) 4 words flagged 3 % of right answers that
+# restate the question, 12 none, at the cost of fewer figures caught from elsewhere on the page.
 CONTEXT_WORDS = 12
 CONTEXT_CHARS = 80  # characters each side of a figure in a passage searched for those words
 _WORD_RE = re.compile(r"[A-Za-z][A-Za-z'’]+")
@@ -104,6 +104,9 @@ def check_claims(answer: str, citations: Sequence[Citation], question: str = "")
                                  None)
         elif stating and duration_asked and mention.key and not_a_measure(counted_noun(answer, mention.end)):
             other_meaning = stating[0]  # asked how long, the answer gives a count: "4 questions"
+        elif stating and name_asked and mention.kind == "name" and only_a_title(mention.text) \
+                and not names_a_person(answer):  # asked who, the answer names a role: "the Acting Director"
+            other_meaning = stating[0]
         if other_meaning is not None:
             passage, (s, e) = other_meaning
             s, e = meaning_span(passage.text, s, e)

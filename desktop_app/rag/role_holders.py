@@ -32,6 +32,9 @@ TITLES = ("director", "secretary", "administrator", "commissioner", "chairman", 
 _SIGNED_RE = re.compile(r"\bsign(?:ed|s|ature|atory)?\b", re.IGNORECASE)
 _TITLE_RE = re.compile(r"\b(" + "|".join(sorted((re.escape(t) for t in TITLES), key=len, reverse=True)) + r")\b",
                        re.IGNORECASE)
+# Words that qualify a title or join it to an office ("Acting Deputy Director of the").
+_ROLE_WORDS_RE = r"\b(?:acting|interim|associate|assistant|deputy|regional|program|project|executive|under|vice|senior|" \
+                 r"chief|general|the|of|and)\b"
 # A title qualified by one of these is another role ("Associate Director" is not "the Director").
 _OTHER_ROLE_RE = re.compile(r"\b(?:associate|assistant|deputy|regional|program|project|executive|under|vice)[ \t]*$",
                             re.IGNORECASE)
@@ -103,6 +106,24 @@ def asked_role(question: str) -> AskedRole | None:
     if found:  # "Who signed ... as Acting Director?" asks for the Director's signature
         return AskedRole(found.group(1).lower())
     return AskedRole("") if _SIGNED_RE.search(question) else None
+
+
+def only_a_title(name: str) -> bool:
+    """Is ``name`` a role, not a person ("Acting Director", "Deputy Secretary", "the Administrator")?
+
+    Asked who signed, the bundled model answered "the Acting Director" from "Since I became Acting
+    Director of OPM": a title the source states, but no answer to "who".
+    """
+    rest = re.sub(_ROLE_WORDS_RE, " ", _TITLE_RE.sub(" ", name).lower())
+    return bool(_TITLE_RE.search(name)) and not re.search(r"[a-z]", rest)
+
+
+def names_a_person(text: str) -> bool:
+    """Does ``text``, its titles taken out, name a person ("Kenneth Zawodny, Jr., Associate
+    Director"; not "OPM's FY 2015 report", "the Acting Director")? Two capitalised words that
+    are not a heading's or a report's count as one ("Retirement Services" too: when unsure, yes)."""
+    rest = " ".join(_TITLE_RE.sub(" ", text).split())
+    return any(_is_a_name(m.group(0)) for m in re.finditer(_NAME, rest))
 
 
 def lower_case_words(text: str) -> frozenset[str]:

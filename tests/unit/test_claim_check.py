@@ -301,3 +301,18 @@ def test_asked_who_a_name_no_source_states_is_a_key_claim():
     # Not asked who: a name is context, its absence no warning.
     other = check_claims("Owen Surname Ambur wrote it.", citations, "What does the plan say?")
     assert other.claims and not other.unsupported_key
+
+
+def test_asked_who_a_title_alone_is_no_answer():
+    # OPM FY 2015 report: asked who signed, the bundled model answered with the signer's title.
+    from desktop_app.core.records import Citation, Claim
+    from desktop_app.rag.claim_check import check_claims
+
+    letter = ("Message from the Director Since I became Acting Director of OPM in July 2015, it has been my "
+              "privilege to work with our talented workforce. Beth F. Cobert Acting Director")
+    citations = [Citation(1, "/docs/2015-annual-performance-report.pdf", 3, letter)]
+    question = "Who signed the message in OPM's FY 2015 annual performance report?"
+    role = check_claims("The message was signed by the Acting Director [1].", citations, question)
+    assert [(c.text, c.reason) for c in role.unsupported_key] == [("Acting Director", Claim.OTHER_MEANING)]
+    person = check_claims("Beth F. Cobert, Acting Director, signed it [1].", citations, question)
+    assert not person.unsupported_key
