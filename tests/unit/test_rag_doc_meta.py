@@ -198,6 +198,18 @@ def test_user_edits_survive_reindexing_and_reset_the_format(tmp_path):
         meta.set_user(path, colour="red")
 
 
+def test_documents_indexed_in_an_older_format_are_read_again(tmp_path):
+    # Format 2 documents (before tables whose header is set off were read) are re-indexed once.
+    manifest, meta, keywords, vectors = _parts(tmp_path)
+    _write_reports(tmp_path / "docs")
+    drain(Indexer(FakeEmbedder(), vectors, keywords, manifest, metadata=meta).run([str(tmp_path / "docs")]))
+    path = str(tmp_path / "docs" / "opm-2018.md")
+    assert meta.format(path) == IndexOptions().format == 3
+    meta.put_auto(path, meta.get(path), 2)
+    report = drain(Indexer(FakeEmbedder(), vectors, keywords, manifest, metadata=meta).run([str(tmp_path / "docs")]))
+    assert report.files_indexed == 1 and meta.format(path) == 3
+
+
 def test_a_year_and_latest_in_one_question_name_both_documents():
     docs = {f"/r/{y}.pdf": DocumentMeta(title=f"Annual Performance Report Fiscal Year {y}", organisation="Office of Personnel Management",
                                         doc_type="Annual Performance Report", period=f"FY {y}", year_from=y, year_to=y,
