@@ -20,6 +20,9 @@ _FIGURE_CHARS = re.compile(r"^[\d\s,.%$€£≥≤<>~*^†()\-–]+$")
 CELL = " | "  # between a rewritten row's cells; claim_periods and table_focus split rows at it
 MAX_HEADER_LINES = 4
 MAX_COLUMNS = 14
+_OPEN_END = re.compile(r"\b(?:of|the|a|an|to|in|for|with|and|or|on|by|from|that|than)$", re.I)
+MAX_LABEL_LINES = 6  # lines of a wrapped row label joined to its row, each side
+_REFERENCE = re.compile(r"^\s*\d+(?:\.\s?\d+)*\s?[A-Z]?(?=\s|$)")  # a measure's number: "7.02B", "4.3 A", "8.01"
 
 
 def _cells(line: str) -> list[tuple[int, int, str]]:
@@ -54,6 +57,7 @@ def rewrite_tables(text: str) -> str:
     lines = [all_lines[i] for i in where]
     cells = [_cells(line) for line in lines]
     figure = [_figure_row(c) for c in cells]
+    taken: set[int] = set()  # label lines already joined to a row
     for i in range(len(lines)):
         if not figure[i]:
             continue
@@ -63,6 +67,12 @@ def rewrite_tables(text: str) -> str:
         rewritten = _rewrite(cells[i], header, lines, cells, figure, i)
         if rewritten:
             out[where[i]] = rewritten
+            label_lines = _wrapped_label(cells, figure, i, taken)
+            if label_lines:
+                out[where[i]] = _with_label(rewritten, cells, i, label_lines)
+                for k in label_lines:
+                    out[where[k]] = ""
+                    taken.add(k)
     return "\n".join(out)
 
 
@@ -214,6 +224,63 @@ def _worst_misfit(points: list[tuple[float, float]]) -> float:
 def _median_gap(xs: list[float]) -> float:
     gaps = sorted(b - a for a, b in zip(xs, xs[1:]))
     return gaps[len(gaps) // 2] if gaps else 0.0
+
+
+def _wrapped_label(cells, figure, i: int, taken: set[int]) -> list[int]:
+    """The lines around row ``i`` that hold the rest of its label, wrapped in the label column.
+
+    A performance table's measure is written over several short lines with the figures beside
+    the middle one ("Percent of retirement" / "7.02B and survivor claims  92%  94% ..." /
+    "processed accurately"). A label begins with a capital ("Percent"), so: upward while the
+    label so far begins in lower case, up to and including a line that begins with a capital;
+    downward while lines begin in lower case. Only lines whose every cell lies left of the first
+    figure (the label column) and that no earlier row took; a reference alone ("8.02A") is kept.
+    A row whose own words begin with a capital still reaches up when the line above ends
+    mid-phrase ("... respond to the" / "Officer (CHCO) survey").
+    """
+    first = next((c[0] for c in cells[i] if _is_figure(c[2])), 0)
+
+    def label_only(k: int) -> bool:
+        return 0 <= k < len(cells) and k not in taken and not figure[k] and bool(cells[k]) \
+            and all(c[1] < first for c in cells[k])
+
+    own = " ".join(c[2] for c in cells[i] if c[1] <= first and not _is_figure(c[2]))
+    # The row's own words begin its label, unless the line above stops mid-phrase ("... in the").
+    begun = _starts_label(own) and not (label_only(i - 1) and _OPEN_END.search(" ".join(c[2] for c in cells[i - 1])))
+    above: list[int] = []
+    k = i - 1
+    while not begun and label_only(k) and len(above) < MAX_LABEL_LINES:
+        above.insert(0, k)
+        if _starts_label(" ".join(c[2] for c in cells[k])):
+            break
+        k -= 1
+    else:
+        if above and not _starts_label(" ".join(c[2] for c in cells[above[0]])):
+            above = []  # no line above begins the label: those lines are not this row's
+    below: list[int] = []
+    k = i + 1
+    while label_only(k) and len(below) < MAX_LABEL_LINES and not _starts_label(" ".join(c[2] for c in cells[k])):
+        below.append(k)
+        k += 1
+    return above + below
+
+
+def _starts_label(text: str) -> bool:
+    """Does the label text begin a label (a capital after any reference "7.02B", "4.3 A")?"""
+    words = _REFERENCE.sub("", text).strip()
+    return bool(words) and words[0].isupper()
+
+
+def _with_label(rewritten: str, cells, i: int, label_lines: list[int]) -> str:
+    """``rewritten`` with its label made whole from ``label_lines`` (the measure's number first)."""
+    head, _sep, tail = rewritten.partition(CELL)
+    own = head if tail and ":" not in head else ""
+    texts = [" ".join(c[2] for c in cells[k]) for k in label_lines if k < i] + [own] + \
+            [" ".join(c[2] for c in cells[k]) for k in label_lines if k > i]
+    refs = [m.group(0).strip() for t in texts if (m := _REFERENCE.match(t))]
+    words = " ".join(_REFERENCE.sub("", t, count=1).strip() for t in texts).split()
+    label = " ".join(refs + words)
+    return f"{label}{CELL}{tail if own else rewritten}"
 
 
 def _label_above(lines, cells, figure, i, first_value_start: int) -> list[str]:

@@ -89,6 +89,18 @@ def test_tables_whose_headers_extraction_sets_off_are_read_by_counting_columns()
     assert quality.endswith("FY 2017 Result: 99.9%~ | FY 2017 Target: ≥99%")
 
 
+def test_a_row_label_wrapped_over_several_lines_is_joined_to_its_row():
+    # 2014, page 40: "Percent of retirement" / "7.02B and survivor claims  98% ..." / "processed accurately".
+    rows = _rows(2014, 40)
+    accurate = next(r for r in rows if r.startswith("7.02B "))
+    assert accurate.startswith("7.02B Percent of retirement and survivor claims processed accurately | FY 2010 Results: 98%")
+    assert not any(r.strip() == "processed accurately" for r in rows)  # the wrapped lines are in the row now
+    # 2019, page 31: the measure's number stays first, its words in reading order.
+    score = next(r for r in _rows(2019, 31) if r.startswith("4.3 A"))
+    assert score.startswith("4.3 A Average satisfaction score for financial management quality from OPM senior "
+                            "supervisory employees | FY 2015 Results: 4.62")
+
+
 def test_a_line_of_figures_above_a_row_is_never_its_header():
     # 2015, page 28: the line above the row holds other figures ("41,176 ^", "≤ 13,142"); read as a
     # header it paired "79%" with "12,767" (before). The row is left as extracted.
