@@ -55,6 +55,7 @@ from collections import Counter
 from typing import Sequence
 
 from desktop_app.rag.table_focus import asked_years, keep_asked_columns
+from desktop_app.rag.table_rows import CELL
 
 # A sentence ends at . ! ? ; or : before a capital, a digit or an opening mark, but not after an
 # initial, a title or "U.S." ("Omar A. Ibrahimi", "Dr. Smith", "the U.S. Department"): the name
@@ -69,6 +70,8 @@ _STOP = frozenset(
     "their they them his her he she you your we our i me my not no yes any all each about into over "
     "under after before during between also only can could would should may might will shall".split()
 )
+# Pieces above a table row without a label whose words score it: its header lines and the title.
+LABELLESS_ROW_REACH = 3
 # A question asking who: a kept sentence brings its neighbours on each side up to this many
 # characters, not only the next piece ("Miguel A. Cardona, Ed.D." | "School Districts" | "Role:" |
 # "Secretary of Education"); why only for "who", and what it measured: the module's docstring.
@@ -171,7 +174,10 @@ def _scores(question: str, sentences: list[list[str]], whole: set[str] = frozens
     for row, found_row in zip(sentences, words):
         own = list(found_row)
         for i in [i for i, s in enumerate(row) if s in whole]:
-            found_row[i] = set().union(*own[max(0, i - 1): i + 2])
+            # A row with no label of its own ("FY 2010 Results: 69% | …") is named by the table's
+            # title above its header lines ("PERFORMANCE MEASURE: … Engagement Index score").
+            above = LABELLESS_ROW_REACH if ": " in row[i].split(CELL, 1)[0] else 1
+            found_row[i] = set().union(*own[max(0, i - above): i + 2])
     count = sum(len(row) for row in words)
     frequency = Counter(t for row in words for found in row for t in found)
     weight = {t: math.log((count + 1) / (frequency[t] + 0.5)) for t in frequency}

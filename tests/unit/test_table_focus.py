@@ -43,3 +43,19 @@ def test_the_prompt_keeps_the_asked_years_value_beside_its_header_and_label():
     (shown,) = focus_passages(question, [f"{filler}\n{PAGE}\n{filler}"], 600)
     assert "FY 2022 Result: 3 .74 | FY 2022 Target: 4 .00" in shown and "Average satisfaction score" in shown
     assert "3 .92" not in shown
+
+
+def test_a_row_without_a_label_is_scored_with_its_tables_title():
+    # OPM FY 2014 report, page 45: the measure is named above the header lines, the row has no label.
+    table = "\n".join([
+        "Table 1.02A PERFORMANCE MEASURE: OPM's Federal Employee Viewpoint Survey Employee Engagement Index score",
+        "FY 2010 FY 2011 FY 2012 FY 2013 FY 2014 FY 2014",
+        "Results Results Results Results Results Target Met/ Not Met",
+        "FY 2010 Results: 69% | FY 2011 Results: 72% | FY 2012 Results: 71% | FY 2013 Results: 72% | "
+        "FY 2014 Results: 72% | New Measure | New Measure",
+    ])
+    other = "\n".join(f"The agency reported on {w} in FY 2014, its results and targets for FY 2010 to FY 2014."
+                      for w in ("hiring", "training", "retirement", "claims", "security", "budgets") * 6)
+    question = "What was OPM's Employee Engagement Index score in FY 2010, according to OPM's FY 2014 annual performance report?"
+    (shown,) = focus_passages(question, [f"{other}\n{table}\n{other}"], 300)
+    assert "FY 2010 Results: 69%" in shown
