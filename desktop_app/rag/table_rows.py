@@ -15,6 +15,7 @@ import re
 # A cell holding one figure: "65.1%", "$128.15", "≥4.9", "(3)", ".95%", "99.9%~" (a footnote mark), "N/A*".
 _FIGURE = re.compile(r"^[\(\-–$€£≥≤<>~]*\.?\d[\d,.]*%?\)?[*†~^]*$|^[-–]\*?$|^n/?a\*?$", re.I)
 _YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")  # "FY 2019", "FY2019"
+_GLUED = re.compile(r"[a-z]{3}(?=[A-Z][a-z]{2})")  # "TargetMet": two words run together
 _STATUS_COLUMN = re.compile(r"\bMet\b|\bTrend\b|\bStatus\b", re.I)  # columns of words, never of figures
 _FIGURE_CHARS = re.compile(r"^[\d\s,.%$€£≥≤<>~*^†()\-–]+$")
 CELL = " | "  # between a rewritten row's cells; claim_periods and table_focus split rows at it
@@ -114,28 +115,53 @@ def _rewrite(row, header, lines, cells, figure, i) -> str:
     if any(_figure_like(c[2]) for c in main):
         return ""  # a row of figures ("41,176 ^", "≤ 13,142") taken for the header: not one
     spans = _aligned_spans(values, main)
+    if not spans and _unglued(main) != main and (spans := _aligned_spans(values, _unglued(main))):
+        glued, main = main, _unglued(main)
+        header = [main if line is glued else line for line in header]
     counted = not spans
     if counted:
-        spans = _counted_spans(row, values, main)
-    if not spans:
-        return ""
+        found = _counted(row, values, header, main)
+        if found is None:
+            return ""
+        header, main, spans = found
     labels = [c[2] for c in row if c[1] <= values[0][0] and not _is_figure(c[2])]
     if not labels:
         labels = _label_above(lines, cells, figure, i, values[0][0])
     headings = [_heading(header, start, end, main, counted) for start, end in spans]
-    if counted and len(set(headings)) < len(headings):
-        return ""  # "Results: 4.62 | Results: 4.33": columns that say nothing apart
-    # A figure under "Met/ Not Met" or "Trend" (columns of words) is not that column's: counted,
-    # the row's cells are out of order, so none is trusted; aligned, the header line lacks the
-    # figure's own column (a "FY 2016 Target" lost in extraction), so that figure goes unnamed.
+    # Aligned, a figure under "Met/ Not Met" or "Trend" (columns of words) is not that column's:
+    # the header line lacks the figure's own column (a "FY 2016 Target" lost in extraction), so
+    # the figure goes unnamed. (Counted, ``_counted`` refuses such a reading.)
     status = [bool(_STATUS_COLUMN.search(name)) for name in headings]
-    if counted and any(status):
-        return ""
     parts = [f"{name}: {value}" for name, (_s, _e, value), odd in zip(headings, values, status) if not odd]
     unnamed = {id(v) for v, odd in zip(values, status) if odd}
     rest = [c[2] for c in row if c[0] > values[0][0] and (not _is_figure(c[2]) or id(c) in unnamed)]
     label = " ".join(labels).strip()
     return CELL.join(([label] if label else []) + parts + rest)
+
+
+def _counted(row, values, header, main):
+    """(header, main, spans) of the first reading by counting that makes sense, or None.
+
+    Tried in turn: the header line as extracted, then with cells run together split apart
+    (``_unglued``); each with the label's column found by position (left of the middle between
+    the row's label and its first figure) and then as whatever the row's cells leave over on the
+    left. A reading makes sense when its columns' names tell them apart, no figure falls under
+    a column of words ("Met/ Not Met", "Trend"), and where the header names years, every figure's
+    column has one ("Measure: 54.1" is the label's column taken for the first year's).
+    """
+    lines = [main] + ([_unglued(main)] if _unglued(main) != main else [])
+    for line in lines:
+        for by_position in (True, False):
+            spans = _counted_spans(row, values, line, by_position)
+            if not spans:
+                continue
+            lined = [line if h is main else h for h in header]
+            names = [_heading(lined, start, end, line, True) for start, end in spans]
+            dated = [bool(_YEAR.search(n)) for n in names]
+            if len(set(names)) == len(names) and not any(_STATUS_COLUMN.search(n) for n in names) \
+                    and (all(dated) or not any(dated)):
+                return lined, line, spans
+    return None
 
 
 def _figure_like(text: str) -> bool:
@@ -157,23 +183,29 @@ def _aligned_spans(values, main) -> list[tuple[int, int]]:
     return [(start, end) for start, end, _value in values]
 
 
-def _counted_spans(row, values, main) -> list[tuple[int, int]]:
+def _counted_spans(row, values, main, by_position: bool = True) -> list[tuple[int, int]]:
     """The header cell's span for each figure, matched by counting; else [].
 
     Some reports set the header in another font, and layout extraction then places it a few
     characters off, or stretched (values 20 characters apart under headers 25 apart), so no
     figure overlaps its header. Read as a person reads such a table: the row's cells from the
-    first figure on (figures, "Met", "↔Stable") are the header's columns right of the label
-    column, one for one. Kept only when the counts agree, there are three figures or more, the
+    first figure on (figures, "Met", "↔Stable") are the header's last columns, one for one, and
+    the columns left over are the label's. Kept only when there are three figures or more, the
     positions follow the header's along a straight line (a blank cell made up for by an extra
     one would not); ``_rewrite`` also wants the columns' names to tell them apart.
     """
     first = values[0][0]
-    label_end = max((c[1] for c in row if c[1] <= first), default=0)
-    middle = (label_end + first) / 2
-    columns = [c for c in main if (c[0] + c[1]) / 2 > middle]
     trailing = [c for c in row if c[0] >= first]
-    if len(values) < 3 or len(columns) != len(trailing):
+    if len(values) < 3 or len(main) < len(trailing):
+        return []
+    if by_position:  # the label's column: header cells left of midway to the first figure
+        middle = (max((c[1] for c in row if c[1] <= first), default=0) + first) / 2
+        columns = [c for c in main if (c[0] + c[1]) / 2 > middle]
+        left_over = [c for c in main if (c[0] + c[1]) / 2 <= middle]
+    else:  # the last columns, one per cell; what is left over is the label's
+        columns, left_over = main[len(main) - len(trailing):], main[:len(main) - len(trailing)]
+    # Never a year's column left over: a row one cell short (an empty "Trend") would shift them all.
+    if len(columns) != len(trailing) or any(_YEAR.search(c[2]) for c in left_over):
         return []
     centres = [((c[0] + c[1]) / 2, (t[0] + t[1]) / 2) for c, t in zip(columns, trailing)]
     if _worst_misfit(centres) > 0.4 * _median_gap([h for h, _v in centres]):
@@ -207,6 +239,18 @@ def _heading(header, start: int, end: int, counted_main=None, counted=False) -> 
         if len(over) == 1 and over[0] not in names:
             names.append(over[0])
     return " ".join(names)
+
+
+def _unglued(line: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """The header line with cells that extraction ran together split apart: "FY 2020
+    TargetMet/Trend" (no space where one word ends in lower case and the next begins with a
+    capital) is the "FY 2020 Target" and "Met/Trend" columns."""
+    out = []
+    for start, end, text in line:
+        cuts = [0] + [m.start() + 3 for m in _GLUED.finditer(text)] + [len(text)]
+        # Parts keep a character apart, so a figure under one never touches the next.
+        out.extend((start + a, start + b - (b < len(text)), text[a:b]) for a, b in zip(cuts, cuts[1:]))
+    return out
 
 
 def _worst_misfit(points: list[tuple[float, float]]) -> float:
@@ -250,6 +294,9 @@ def _wrapped_label(cells, figure, i: int, taken: set[int]) -> list[int]:
     above: list[int] = []
     k = i - 1
     while not begun and label_only(k) and len(above) < MAX_LABEL_LINES:
+        line_text = " ".join(c[2] for c in cells[k])
+        if not (_continues(line_text) or _starts_label(line_text) or _REFERENCE.fullmatch(line_text.strip())):
+            break  # a footnote ("*Rounded"), a bullet: not part of a label
         above.insert(0, k)
         if _starts_label(" ".join(c[2] for c in cells[k])):
             break
@@ -259,7 +306,7 @@ def _wrapped_label(cells, figure, i: int, taken: set[int]) -> list[int]:
             above = []  # no line above begins the label: those lines are not this row's
     below: list[int] = []
     k = i + 1
-    while label_only(k) and len(below) < MAX_LABEL_LINES and not _starts_label(" ".join(c[2] for c in cells[k])):
+    while label_only(k) and len(below) < MAX_LABEL_LINES and _continues(" ".join(c[2] for c in cells[k])):
         below.append(k)
         k += 1
     return above + below
@@ -269,6 +316,12 @@ def _starts_label(text: str) -> bool:
     """Does the label text begin a label (a capital after any reference "7.02B", "4.3 A")?"""
     words = _REFERENCE.sub("", text).strip()
     return bool(words) and words[0].isupper()
+
+
+def _continues(text: str) -> bool:
+    """Does the text go on with a label begun above (it starts with a lower-case letter)?"""
+    words = _REFERENCE.sub("", text).strip()
+    return bool(words) and words[0].islower()
 
 
 def _with_label(rewritten: str, cells, i: int, label_lines: list[int]) -> str:

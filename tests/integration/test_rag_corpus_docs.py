@@ -101,6 +101,13 @@ def test_a_row_label_wrapped_over_several_lines_is_joined_to_its_row():
                             "supervisory employees | FY 2015 Results: 4.62")
 
 
+def test_a_heading_cell_extraction_ran_together_is_split_into_its_columns():
+    # 2020, page 29: "FY 2020 TargetMet/Trend" is two columns; the FY 2020 result is 68.5, the target ≤60.
+    days = next(r for r in _rows(2020, 29) if r.startswith("4.4 B"))
+    assert days == ("4.4 B Average number of days to process retirement cases | FY 2016 Results: 54.1 | FY 2017 Results: 67.0"
+                    " | FY 2018 Results: 58.6 | FY 2019 Results: 55.7 | FY 2020 Results: 68.5 | FY 2020 Target: ≤60 | Not Met")
+
+
 def test_a_line_of_figures_above_a_row_is_never_its_header():
     # 2015, page 28: the line above the row holds other figures ("41,176 ^", "≤ 13,142"); read as a
     # header it paired "79%" with "12,767" (before). The row is left as extracted.
