@@ -114,13 +114,13 @@ def _rewrite(row, header, lines, cells, figure, i) -> str:
     main = max(header, key=len)
     if any(_figure_like(c[2]) for c in main):
         return ""  # a row of figures ("41,176 ^", "≤ 13,142") taken for the header: not one
+    unglued = _unglued(main)
     spans = _aligned_spans(values, main)
-    if not spans and _unglued(main) != main and (spans := _aligned_spans(values, _unglued(main))):
-        glued, main = main, _unglued(main)
-        header = [main if line is glued else line for line in header]
+    if not spans and unglued != main and (spans := _aligned_spans(values, unglued)):
+        header, main = [unglued if line is main else line for line in header], unglued
     counted = not spans
     if counted:
-        found = _counted(row, values, header, main)
+        found = _counted(row, values, header, main, unglued)
         if found is None:
             return ""
         header, main, spans = found
@@ -139,7 +139,7 @@ def _rewrite(row, header, lines, cells, figure, i) -> str:
     return CELL.join(([label] if label else []) + parts + rest)
 
 
-def _counted(row, values, header, main):
+def _counted(row, values, header, main, unglued):
     """(header, main, spans) of the first reading by counting that makes sense, or None.
 
     Tried in turn: the header line as extracted, then with cells run together split apart
@@ -149,8 +149,7 @@ def _counted(row, values, header, main):
     a column of words ("Met/ Not Met", "Trend"), and where the header names years, every figure's
     column has one ("Measure: 54.1" is the label's column taken for the first year's).
     """
-    lines = [main] + ([_unglued(main)] if _unglued(main) != main else [])
-    for line in lines:
+    for line in [main] + ([unglued] if unglued != main else []):
         for by_position in (True, False):
             spans = _counted_spans(row, values, line, by_position)
             if not spans:
@@ -214,24 +213,23 @@ def _counted_spans(row, values, main, by_position: bool = True) -> list[tuple[in
     return [by_cell[v] for v in values]
 
 
-def _heading(header, start: int, end: int, counted_main=None, counted=False) -> str:
+def _heading(header, start: int, end: int, main, counted: bool) -> str:
     """The column's name: on each header line, the one cell over ``start``–``end`` ("FY 2019" "Results").
 
-    ``counted_main``: the header line the column was counted on. The other lines are then set
-    off from it as much as the figures are, so they only lend what its own cell lacks, the year
-    ("FY 2010" above "Results") or the word ("Results" below "FY 2010"), from a cell at least
-    half over the column, and only when they are full lines: a stray "Target" over "FY 2017
-    Results" (the top of a two-line header beside it) would name the column wrongly.
+    ``main``: the header line with the most columns. The other lines only lend what its cell
+    lacks, the year ("FY 2010" above "Results") or the word ("Results" below "FY 2010"). When the
+    column was ``counted``, they are set off from it as much as the figures are, so they lend
+    only from a cell at least half over the column, and only when they are full lines: a stray
+    "Target" over "FY 2017 Results" (the top of a two-line header beside it) would name it wrongly.
     """
-    if counted_main is not None:
-        own = " ".join(t for hs, he, t in counted_main if hs <= end and he >= start)
-        needs_year = not _YEAR.search(own)
-        needs_word = not re.sub(r"\bFY\b", "", _YEAR.sub("", own)).strip()
+    own = " ".join(t for hs, he, t in main if hs <= end and he >= start)
+    needs_year = not _YEAR.search(own)
+    needs_word = not re.sub(r"\bFY\b", "", _YEAR.sub("", own)).strip()
     names: list[str] = []
     for line in header:
-        if counted_main is None or line is counted_main:
+        if line is main:
             over = [t for hs, he, t in line if hs <= end and he >= start]
-        elif counted and 2 * len(line) < len(counted_main):
+        elif counted and 2 * len(line) < len(main):
             continue
         else:
             over = [t for hs, he, t in line if (2 * (min(he, end) - max(hs, start)) >= he - hs if counted else hs <= end and he >= start)
@@ -290,26 +288,30 @@ def _wrapped_label(cells, figure, i: int, taken: set[int]) -> list[int]:
 
     own = " ".join(c[2] for c in cells[i] if c[1] <= first and not _is_figure(c[2]))
     # The row's own words begin its label, unless the line above stops mid-phrase ("... in the").
-    begun = _starts_label(own) and not (label_only(i - 1) and _OPEN_END.search(" ".join(c[2] for c in cells[i - 1])))
+    begun = _starts_label(own) and not (label_only(i - 1) and _OPEN_END.search(_line_text(cells, i - 1)))
     above: list[int] = []
     k = i - 1
     while not begun and label_only(k) and len(above) < MAX_LABEL_LINES:
-        line_text = " ".join(c[2] for c in cells[k])
+        line_text = _line_text(cells, k)
         if not (_continues(line_text) or _starts_label(line_text) or _REFERENCE.fullmatch(line_text.strip())):
             break  # a footnote ("*Rounded"), a bullet: not part of a label
         above.insert(0, k)
-        if _starts_label(" ".join(c[2] for c in cells[k])):
+        if _starts_label(line_text):
             break
         k -= 1
     else:
-        if above and not _starts_label(" ".join(c[2] for c in cells[above[0]])):
+        if above and not _starts_label(_line_text(cells, above[0])):
             above = []  # no line above begins the label: those lines are not this row's
     below: list[int] = []
     k = i + 1
-    while label_only(k) and len(below) < MAX_LABEL_LINES and _continues(" ".join(c[2] for c in cells[k])):
+    while label_only(k) and len(below) < MAX_LABEL_LINES and _continues(_line_text(cells, k)):
         below.append(k)
         k += 1
     return above + below
+
+
+def _line_text(cells, k: int) -> str:
+    return " ".join(c[2] for c in cells[k])
 
 
 def _starts_label(text: str) -> bool:
@@ -328,8 +330,8 @@ def _with_label(rewritten: str, cells, i: int, label_lines: list[int]) -> str:
     """``rewritten`` with its label made whole from ``label_lines`` (the measure's number first)."""
     head, _sep, tail = rewritten.partition(CELL)
     own = head if tail and ":" not in head else ""
-    texts = [" ".join(c[2] for c in cells[k]) for k in label_lines if k < i] + [own] + \
-            [" ".join(c[2] for c in cells[k]) for k in label_lines if k > i]
+    texts = [_line_text(cells, k) for k in label_lines if k < i] + [own] + \
+            [_line_text(cells, k) for k in label_lines if k > i]
     refs = [m.group(0).strip() for t in texts if (m := _REFERENCE.match(t))]
     words = " ".join(_REFERENCE.sub("", t, count=1).strip() for t in texts).split()
     label = " ".join(refs + words)
