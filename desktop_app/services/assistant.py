@@ -30,6 +30,7 @@ from desktop_app.rag.base import Retriever
 from desktop_app.routing.base import CloudGateway, HandoffPlan
 from desktop_app.services.answer_stream import KEPT_LOCAL, AnswerStream, fixed_answer
 from desktop_app.services.document_use import refers_to_documents
+from desktop_app.services.follow_up import refers_back, search_text
 from desktop_app.services.named_terms import declines
 from desktop_app.services.prepared_question import PreparedQuestion, overflow_error, title_from
 from desktop_app.services.prompt_budget import answer_reserve, fit_history
@@ -139,12 +140,14 @@ class Assistant:
         history = self._history(conversation_id, before_id)
         hits: list[Hit] = []
         searched = list(collections) or list(consult)
+        # A follow-up ("What was its registration?") is searched with the question it follows.
+        query = search_text(question, history)
         if searched and self._retriever_factory is not None:
             retriever = self._retriever_factory()
             if retriever is not None:
-                hits = list(retriever.retrieve(question, k=self.settings.rag.top_k, collections=searched))
+                hits = list(retriever.retrieve(query, k=self.settings.rag.top_k, collections=searched))
         lookup = (lambda names: self._unmentioned(names, searched)) if self._unmentioned else None
-        if hits and declines(question, [f"{h.document}\n{h.text}" for h in hits], lookup):
+        if hits and declines(query, [f"{h.document}\n{h.text}" for h in hits], lookup):
             # The question names something (a company, a place, a drug) that no passage mentions
             # (nor its document's label: "Lutronic, Inc. · Clinical Protocol"), or a name that no
             # document of the searched collections holds at all ("Honolulu" beside "NTSB"): the
@@ -155,6 +158,11 @@ class Assistant:
         # still about the documents: a miss is declined, not answered by the model from nothing.
         documents_in_play = bool(collections) or bool(hits) or (bool(consult) and refers_to_documents(question))
 
+        if hits and not refers_back(question):
+            # A document question that stands alone is answered from its sources alone: shown the
+            # earlier turns, the small model repeated the previous answer's figure for a new
+            # question (benchmarks/follow_ups.py). A follow-up keeps them to know what "its" is.
+            history = []
         context = backend.context_length
         budget = context - answer_reserve(context, self.settings.llm.max_tokens)
         system = Message("system", self.settings.llm.system_prompt)
