@@ -30,7 +30,7 @@ from desktop_app.core.conversation_export import route_label
 from desktop_app.core.errors import AppError
 from desktop_app.core.math_text import StreamedMath
 from desktop_app.core.records import DoneEvent, ErrorEvent, NoticeEvent, RouteEvent, SourcesEvent, TokenEvent
-from desktop_app.rag.claim_check import unsupported_note
+from desktop_app.rag.claim_notes import unsupported_note
 from desktop_app.services import document_use
 
 

@@ -13,7 +13,9 @@ document about something other than the question's subject (``claim_subject``) i
 either, nor one stated in another field than the one asked (``claim_fields``), nor one stated
 for another fiscal year than the question's (``claim_periods``), nor one the passage uses for
 something else than the answer does (``claim_counts``: "6.4 million participants" for employees,
-"priority 2" for two objectives, the end of "ranged from 79 to 95 days" as the value): they are
+"priority 2" for two objectives, the end of "ranged from 79 to 95 days" as the value, a version
+"3.1.9.3" for a sample size, "1 mile from the airport" for a crack's length; and one year's figure
+given for two asked years): they are
 reported with ``Claim.OTHER_SUBJECT`` / ``OTHER_FIELD`` / ``OTHER_PERIOD`` / ``OTHER_MEANING`` and
 where they were found. A name is a key claim (its absence warned of) when the question asks who,
 and a title alone ("the Acting Director") does not answer it. No model call: regexes, a few ms.
@@ -29,10 +31,11 @@ from typing import Sequence
 
 from desktop_app.core.records import Citation, Claim, ClaimCheck
 from desktop_app.rag.claim_extract import Mention, Quantity, acronym_of, extract, quantities
-from desktop_app.rag.claim_counts import (FigureMeaning, asked_count, asks_duration, counted_noun, figure_meaning,
-                                          meaning_span, not_a_measure)
+from desktop_app.rag.claim_counts import (FigureMeaning, asked_count, asks_duration, asks_size, counted_noun,
+                                          distance_from_a_place, figure_meaning, meaning_span, not_a_measure,
+                                          version_cannot_answer, version_label)
 from desktop_app.rag.claim_fields import other_field, planned_figure
-from desktop_app.rag.claim_periods import other_period, question_years
+from desktop_app.rag.claim_periods import other_period, question_years, stated_for_one
 from desktop_app.rag.claim_subject import on_subject_sources
 from desktop_app.rag.claim_units import counts_the_same, stem, word_after
 from desktop_app.rag.passage_focus import asks_who
@@ -83,8 +86,12 @@ def check_claims(answer: str, citations: Sequence[Citation], question: str = "")
     counted_in_question = asked_count(question)
     duration_asked = asks_duration(question)
     name_asked = asks_who(question)
+    version_wrong = version_cannot_answer(question)
+    size_asked = asks_size(question)
     claims = []
-    for mention in extract(answer):
+    mentions = extract(answer)
+    answer_figures = [m for m in mentions if m.kind in ("number", "money", "percent") and _signature(m) not in echoed]
+    for mention in mentions:
         if name_asked and mention.kind == "name":
             mention = replace(mention, key=True)  # asked who: the name is the answer
         if _signature(mention) in echoed or any(s < mention.end and mention.start < e for s, e in references):
@@ -107,6 +114,10 @@ def check_claims(answer: str, citations: Sequence[Citation], question: str = "")
         elif stating and name_asked and mention.kind == "name" and only_a_title(mention.text) \
                 and not names_a_person(answer):  # asked who, the answer names a role: "the Acting Director"
             other_meaning = stating[0]
+        elif stating and mention.key and version_wrong and all(version_label(p.text, s) for p, (s, _) in stating):
+            other_meaning = stating[0]  # a version for a sample size: "G*Power software version 3.1.9.3"
+        elif stating and mention.key and size_asked and all(distance_from_a_place(p.text, e) for p, (_, e) in stating):
+            other_meaning = stating[0]  # a place for a size: "1 mile from the airport" for a crack's length
         if other_meaning is not None:
             passage, (s, e) = other_meaning
             s, e = meaning_span(passage.text, s, e)
@@ -114,13 +125,18 @@ def check_claims(answer: str, citations: Sequence[Citation], question: str = "")
                                 source=passage.citation.number, source_start=s, source_end=e, key=mention.key,
                                 reason=Claim.OTHER_MEANING))
             continue
-        period = None
+        period = several_years = None
         if stating and years and mention.kind in ("number", "money", "percent"):
             # Among the statements as much on the subject as the first: which year each is for.
             first_on_subject = stating[0][0].citation.source in on_subject
             tier = [w for w in stating if (w[0].citation.source in on_subject) == first_on_subject]
-            chosen, period = other_period([(p.text, p.mentions, p.mention_at(s)) for p, (s, _) in tier], years)
+            statements = [(p.text, p.mentions, p.mention_at(s)) for p, (s, _) in tier]
+            chosen, period = other_period(statements, years)
             stating.insert(0, stating.pop(chosen))
+            said_for = sentences.years_given(mention, years, answer_figures)
+            if period is None and len(said_for) > 1:
+                # One figure for several asked years: "79% in FY 2014 and in FY 2016", stated for one.
+                period = several_years = stated_for_one(statements, said_for)
         where = stating[0] if stating else None
         if where is None:
             claims.append(Claim(mention.text, mention.kind, mention.start, mention.end, False, key=mention.key))
@@ -134,7 +150,7 @@ def check_claims(answer: str, citations: Sequence[Citation], question: str = "")
                                     or planned_figure(passage.text, passage.mentions, found, question))
                 if better:
                     reason, (s, e) = Claim.OTHER_FIELD, (better.start, better.end)
-                elif period and not sentences.names_year(mention, period.value[0]):
+                elif period and (several_years or not sentences.names_year(mention, period.value[0])):
                     # (An answer that itself gives the figure for that year, "eight days from the
                     # average for FY 2017", states what the source states.)
                     reason, (s, e) = Claim.OTHER_PERIOD, (min(s, period.start), max(e, period.end))
@@ -142,48 +158,6 @@ def check_claims(answer: str, citations: Sequence[Citation], question: str = "")
                                 source=passage.citation.number, source_start=s, source_end=e, key=mention.key,
                                 reason=reason))
     return ClaimCheck(tuple(claims))
-
-
-def unsupported_note(check: ClaimCheck | None) -> str:
-    """One line naming the key figures the sources do not state ("" when there are none).
-
-    E.g. "Check: '14-18' is not found in the sources." or "Check: '435' is stated only in a
-    source about something else." The CLI prints it on stderr; the window shows it at the top of
-    the answer.
-    """
-    if check is None:
-        return ""
-    parts = []
-    for reason, says in (("", "not found in the sources"),
-                         (Claim.OTHER_SUBJECT, "stated only in a source about something else"),
-                         (Claim.OTHER_FIELD, "not the figure the sources give for what was asked"),
-                         (Claim.OTHER_PERIOD, "stated in the sources for another year than the one asked"),
-                         (Claim.OTHER_MEANING, "in the sources, but not for what the answer says")):
-        texts = list(dict.fromkeys(c.text for c in check.unsupported_key if c.reason == reason))
-        if texts:
-            parts.append(f"{_quoted_list(texts)} {'is' if len(texts) == 1 else 'are'} {says}")
-    return f"Check: {'; '.join(parts)}." if parts else ""
-
-
-def unsupported_reason(claim: Claim) -> str:
-    """Why one claim is marked, in a few words ("not found in the sources")."""
-    if claim.reason == Claim.OTHER_SUBJECT and claim.source is not None:
-        return f"stated only in source [{claim.source}], which is about something else"
-    if claim.reason == Claim.OTHER_FIELD and claim.source is not None:
-        return f"not the figure source [{claim.source}] gives for what was asked (see the highlighted one)"
-    if claim.reason == Claim.OTHER_MEANING and claim.source is not None:
-        return f"in source [{claim.source}], but not for what the answer says (highlighted)"
-    if claim.reason == Claim.OTHER_PERIOD and claim.source is not None:
-        return f"source [{claim.source}] gives it for another year than the one asked (highlighted)"
-    return "not found in the sources"
-
-
-def _quoted_list(texts: list[str]) -> str:
-    """"'10'", "'10' and '12'", "'1', '2', '3' and 2 more"."""
-    quoted = [f"'{text}'" for text in texts[:3]]
-    if len(texts) > 3:
-        quoted.append(f"{len(texts) - 3} more")
-    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " and " + quoted[-1]
 
 
 class _Passage:
@@ -387,6 +361,15 @@ class _Sentences:
         before, after = self.around(mention.start, mention.end)
         return re.search(rf"\b{year}\b", self.answer[before:after + 1]) is not None
 
+    def years_given(self, mention: Mention, years: frozenset[int], figures: Sequence[Mention]) -> frozenset[int]:
+        """Of ``years``, those the claim's sentence gives it for: every one the sentence names when
+        the claim is its only figure ("79% in FY 2014 and in FY 2016"); none when the sentence
+        states other figures too (each may go with its own year)."""
+        before, after = self.around(mention.start, mention.end)
+        if any(f is not mention and before <= f.start < after for f in figures):
+            return frozenset()
+        return frozenset(y for y in years if self.names_year(mention, y))
+
     def cited_numbers(self, mention: Mention) -> set[int]:
         """The citation numbers of the claim's sentence, with markers just after its full stop."""
         before, after = self.around(mention.start, mention.end)
@@ -397,4 +380,4 @@ class _Sentences:
                 for n in _MARKER_NUMBERS_RE.findall(marker.group(0))}
 
 
-__all__ = ["check_claims", "unsupported_note", "unsupported_reason"]
+__all__ = ["check_claims"]

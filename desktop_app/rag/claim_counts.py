@@ -9,7 +9,10 @@ these slipped through as "supported":
 - a number that names, not counts: "OPM prioritized 2 strategic objectives" from "priority 2 to
   deliver ...", a registration "21057478" from "serial number 21057478";
 - one end of a range as the value: "95 days" on average from "ranged from 79 to 95 days";
-- a count of something else where a duration was asked: a study lasting "4 questions".
+- a count of something else where a duration was asked: a study lasting "4 questions";
+- a version or a version's date where an amount or a span was asked: a sample size of "3.1.9.3"
+  ("G*Power software version 3.1.9.3"), a study period of "14.02.23" ("V2 14.02.23");
+- a distance from a place where a size was asked: a crack "1 mile from the airport".
 
 Each function here is a plain reading of the words beside a figure; ``claim_check`` decides.
 """
@@ -55,6 +58,16 @@ _ASKS_DURATION_RE = re.compile(r"\bhow\s+long\b|\bduration\b|\bhow\s+many\s+(?:d
 _ASKS_RE = re.compile(r"\b(?:how\s+(?:long|many|much|often|old|far)|what|which|when|who|where)\b", re.IGNORECASE)
 _SPAN_OF_VALUES_RE = re.compile(r"\b(?:range[sd]?|ranging|var(?:y|ies|ied|ying))\s+(?:from\s+|between\s+)?$",
                                 re.IGNORECASE)
+_VERSION_BEFORE_RE = re.compile(r"(?:\b(?:version|ver\.?)|(?<![\w.])v\.?\s?\d+(?:\.\d+)*)\s*[:#]?\s*$", re.IGNORECASE)
+_ASKS_VERSION_RE = re.compile(r"\b(?:version|revision|release|dated?|when)\b", re.IGNORECASE)
+_ASKS_AMOUNT_RE = re.compile(r"\bhow\s+(?:many|much|long|old|far|often|large|big)\b|\bwhat\b[^?]{0,60}?\b(?:number|size|"
+                             r"period|duration|rate|percent(?:age)?|amount|dose|score)\b", re.IGNORECASE)
+_FROM_A_PLACE_RE = re.compile(r"[\s-]*(?:statute\s+|nautical\s+)?(?:miles?|mi|feet|foot|ft|yards?|kilomet(?:er|re)s?|km|"
+                              r"meters?|metres?|m|nm)\b\s+(?:away\s+)?(?:from|(?:north|south|east|west|northeast|northwest|"
+                              r"southeast|southwest)\s+of)\b", re.IGNORECASE)
+_ASKS_SIZE_RE = re.compile(r"\bhow\s+(?:long|wide|tall|high|deep|large|big)\b|\b(?:length|width|height|depth)\b",
+                           re.IGNORECASE)
+_ASKS_DISTANCE_RE = re.compile(r"\bhow\s+far\b|\bdistance\b|\b(?:from|away)\b", re.IGNORECASE)
 _RANGE_SAID_RE = re.compile(r"\b(?:up\s+to|as\s+(?:many|much|high|low|few|long)\s+as|at\s+(?:most|least)|ranged?|"
                             r"ranging|between|from|maximum|minimum|peak|highest|lowest|longest|shortest)\b",
                             re.IGNORECASE)
@@ -129,6 +142,32 @@ def naming_label(text: str, start: int) -> str | None:
         qualifier = (m.group("qualifier") or "").lower()
         return stem(qualifier) if len(qualifier) > 2 and qualifier not in _FUNCTION | _SKIPPED else "number"
     return stem(label) if label in _NAMING_WORDS else None
+
+
+def version_label(text: str, start: int) -> bool:
+    """Is the figure at ``text[start]`` a version, or the date of one? "G*Power software version
+    3.1.9.3", "Ver. 2", and a document's control line "V2 14.02.23" (its second version's date):
+    a protocol's header states them on every page, and a small model asked for a sample size or a
+    study period copied them ("3.1.9.3", "14.02.23")."""
+    return _VERSION_BEFORE_RE.search(text[max(0, start - LABEL_CHARS):start]) is not None
+
+
+def version_cannot_answer(question: str) -> bool:
+    """Does the question ask for an amount or a span ("How many", "sample size", "study period")
+    and not for a version or a date? Then a version label does not answer it; asked "Which
+    software …?", "G*Power version 3.1.9.3" does."""
+    return _ASKS_AMOUNT_RE.search(question) is not None and _ASKS_VERSION_RE.search(question) is None
+
+
+def distance_from_a_place(text: str, end: int) -> bool:
+    """Is the figure ending at ``text[end]`` a distance from a place ("approximately 1 mile from
+    the airport", "3 miles north of")? That places an event; it is not the size of a thing."""
+    return _FROM_A_PLACE_RE.match(text, end) is not None
+
+
+def asks_size(question: str) -> bool:
+    """Does the question ask how long, wide or high a thing is (not how far it is from another)?"""
+    return _ASKS_SIZE_RE.search(question) is not None and _ASKS_DISTANCE_RE.search(question) is None
 
 
 def says_a_range(sentence: str) -> bool:

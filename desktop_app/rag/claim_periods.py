@@ -78,6 +78,24 @@ def other_period(statements: Sequence[tuple[str, Sequence[Mention], Mention]],
     return other or (0, None)
 
 
+def stated_for_one(statements: Sequence[tuple[str, Sequence[Mention], Mention]],
+                   said_for: frozenset[int]) -> Mention | None:
+    """An answer gives one figure for several asked years ("79% in FY 2014 and in FY 2016"); is it
+    stated for just one of them? ``said_for``: those years (two or more); ``statements`` as for
+    ``other_period``. When a statement names fiscal years and just one of ``said_for`` among them
+    ("FY 2014 Results: 79%") and none names two, that year's mention in the first such statement;
+    otherwise None (statements naming no year say nothing of it).
+    """
+    first = None
+    for text, figures, found in statements:
+        named = [m for m in fiscal_years(text, figures, found) if m.value[0] in said_for]
+        if len({m.value[0] for m in named}) > 1:
+            return None
+        if named and first is None:
+            first = named[0]
+    return first
+
+
 def fiscal_years(text: str, figures: Sequence[Mention], found: Mention) -> list[Mention]:
     """The fiscal years that ``found``'s sentence in ``text`` states it for (spans and deadlines left out).
 
@@ -113,4 +131,4 @@ def _sentence(text: str, start: int, end: int) -> tuple[int, int]:
     return begin, (after.start() if after else len(text))
 
 
-__all__ = ["fiscal_years", "other_period", "question_years"]
+__all__ = ["fiscal_years", "other_period", "question_years", "stated_for_one"]

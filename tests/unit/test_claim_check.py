@@ -288,7 +288,8 @@ def test_numbers_joined_by_dots_are_a_version_or_a_date_not_a_figure():
 def test_asked_who_a_name_no_source_states_is_a_key_claim():
     # HHS2022.pdf, page 160: the plan's submitter, which the bundled model gave as the Secretary.
     from desktop_app.core.records import Citation
-    from desktop_app.rag.claim_check import check_claims, unsupported_note
+    from desktop_app.rag.claim_check import check_claims
+    from desktop_app.rag.claim_notes import unsupported_note
 
     form = "Source: https://www.hhs.gov/about/strategic-plan Submitter: Given Name: Owen Surname: Ambur Email:"
     citations = [Citation(1, "/docs/HHS2022.pdf", 160, form),

@@ -7,7 +7,8 @@ from __future__ import annotations
 import pytest
 
 from desktop_app.core.records import Citation, Claim
-from desktop_app.rag.claim_check import check_claims, unsupported_note, unsupported_reason
+from desktop_app.rag.claim_check import check_claims
+from desktop_app.rag.claim_notes import unsupported_note, unsupported_reason
 from desktop_app.rag.claim_counts import asked_count, asks_duration, counted_noun, naming_label
 from desktop_app.rag.claim_units import stem
 

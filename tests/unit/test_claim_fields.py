@@ -5,7 +5,8 @@ Passages are what the bundled model was given for real benchmark questions (corp
 from __future__ import annotations
 
 from desktop_app.core.records import Citation, Claim
-from desktop_app.rag.claim_check import check_claims, unsupported_note, unsupported_reason
+from desktop_app.rag.claim_check import check_claims
+from desktop_app.rag.claim_notes import unsupported_note, unsupported_reason
 
 # ntsb-aviation-incident-accident-reports/20080109X00035.pdf, page 3 (q025: the model answered 475)
 LATROBE = ("Pilot Information Certificate: … Instrument Rating(s): None Second Pilot Present: No … 03/01/2006 "

@@ -6,7 +6,8 @@ annual performance report in the corpus), where it answered with FY 2016's figur
 from __future__ import annotations
 
 from desktop_app.core.records import Citation, Claim
-from desktop_app.rag.claim_check import check_claims, unsupported_note, unsupported_reason
+from desktop_app.rag.claim_check import check_claims
+from desktop_app.rag.claim_notes import unsupported_note, unsupported_reason
 from desktop_app.rag.claim_periods import question_years
 
 REPORT = "us-fed-agency-reports/2017-annual-performance-report.pdf"

@@ -8,7 +8,8 @@ reports in /work/shared/corpus; the model answered "435 hours", another pilot's 
 from __future__ import annotations
 
 from desktop_app.core.records import Citation, Claim, ClaimCheck
-from desktop_app.rag.claim_check import check_claims, unsupported_note, unsupported_reason
+from desktop_app.rag.claim_check import check_claims
+from desktop_app.rag.claim_notes import unsupported_note, unsupported_reason
 from desktop_app.rag.claim_subject import describing_words, on_subject_sources, subject_terms
 
 DEATH_VALLEY = "ntsb-aviation-incident-accident-reports/20071231X02009.pdf"

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from desktop_app.core.records import Claim, ClaimCheck, Hit
-from desktop_app.rag.claim_check import unsupported_note
+from desktop_app.rag.claim_notes import unsupported_note
 from tests.unit.assistant_fakes import FakeRetriever
 from tests.unit.cli_fakes import fake_core, run_cli  # noqa: F401 (fixture)
 

@@ -16,7 +16,7 @@ from typing import Sequence
 from PySide6.QtGui import QColor, QTextCharFormat, QTextCursor, QTextDocument
 
 from desktop_app.core.records import Claim
-from desktop_app.rag.claim_check import unsupported_reason
+from desktop_app.rag.claim_notes import unsupported_reason
 
 CLAIM_SCHEME = "claim"
 _OPEN, _CLOSE, _BASE = "\ue000", "\ue001", 0xE100  # marker characters; claim i is chr(_BASE + i)

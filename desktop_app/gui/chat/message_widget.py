@@ -14,7 +14,7 @@ from desktop_app.core.records import DOCUMENT_SEARCH, Citation, ClaimCheck
 from desktop_app.gui.chat import claim_marks
 from desktop_app.gui.common.accessibility import describe
 from desktop_app.gui.chat.markdown_render import plain_to_html, render_markdown
-from desktop_app.rag.claim_check import unsupported_note
+from desktop_app.rag.claim_notes import unsupported_note
 
 STATUS_LABELS = {"stopped": "Stopped", "error": "Not finished: an error occurred", "streaming": "Writing…"}
 
