@@ -19,6 +19,7 @@ cell's year in the cell.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Sequence
 
 from desktop_app.rag import query_hints
@@ -29,8 +30,10 @@ from desktop_app.rag.table_rows import CELL
 # it is written ("During FY 2016, OPM processed 77.1 percent" / "77.1 percent in FY 2016").
 BEFORE_CHARS = 160
 AFTER_CHARS = 60
+AS_OF_REACH = 30  # characters: an "as of" date this close before a figure dates it alone
 _REFERS_BACK_RE = re.compile(r"\s*(?:those|these|this|that|it|they|such)\b", re.IGNORECASE)
 _SENTENCE_END_RE = re.compile(r"[.!?;](?=\s+[A-Z(])|…")
+_AS_OF_RE = re.compile(r"\bas\s+of\s*$", re.IGNORECASE)
 _SPAN_WORD_RE = re.compile(r"\b(?:since|from|through|thru|until|till|by|between|to)\s*$", re.IGNORECASE)
 _LATEST = frozenset({"latest", "most recent", "newest", "current"})
 LATER_YEARS = 30
@@ -109,6 +112,9 @@ def fiscal_years(text: str, figures: Sequence[Mention], found: Mention) -> list[
     end = cell_end if cell_end >= 0 else end
     lo, hi = max(start, found.start - BEFORE_CHARS), min(end, found.end + AFTER_CHARS)
     years = _years_between(text, figures, lo, hi)
+    dated = [m for m in years if not m.value[3] and found.start - AS_OF_REACH <= m.start < found.start]
+    if dated:  # "(as of March 2015, 70.1 percent": that date, whatever year the sentence names farther off
+        return dated
     if not years and cell_start < 0 and start > 0 and _REFERS_BACK_RE.match(text, start):
         # "During FY 2016, OPM processed 77.1 percent … Those cases were processed in 45 days":
         # a sentence that opens by pointing back is of the previous sentence's year.
@@ -118,8 +124,19 @@ def fiscal_years(text: str, figures: Sequence[Mention], found: Mention) -> list[
 
 
 def _years_between(text: str, figures: Sequence[Mention], lo: int, hi: int) -> list[Mention]:
-    return [m for m in figures if m.kind == "date" and m.value[3] and lo <= m.start and m.end <= hi
-            and not _SPAN_WORD_RE.search(text[max(lo, m.start - 12):m.start])]
+    years = []
+    for m in figures:
+        if m.kind != "date" or not (lo <= m.start and m.end <= hi):
+            continue
+        if m.value[3] and not _SPAN_WORD_RE.search(text[max(lo, m.start - 12):m.start]):
+            years.append(m)
+        elif m.value[1] and _AS_OF_RE.search(text[max(lo, m.start - 8):m.start]):
+            # "as of March 2015, 70.1 percent": a figure dated by its month is of that calendar
+            # year, or of the fiscal year that month falls in (a federal FY starts in October).
+            years.append(m)
+            if m.value[1] >= 10:
+                years.append(replace(m, value=(m.value[0] + 1, *m.value[1:])))
+    return years
 
 
 def _sentence(text: str, start: int, end: int) -> tuple[int, int]:

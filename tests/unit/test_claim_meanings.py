@@ -82,3 +82,17 @@ def test_the_rules_read_the_words_beside_a_figure():
     assert distance_from_a_place("1 mile from the airport", 1) and distance_from_a_place("3 nautical miles north of X", 1)
     assert not distance_from_a_place("13,110 feet long", 6)
     assert asks_size("How long was runway 10?") and not asks_size("How far from the airport did it crash?")
+
+
+def test_a_figure_dated_as_of_a_month_is_of_that_time():
+    # Two columns of the FY 2016 report run together by extraction: "FY 2016" is farther off in the
+    # same sentence, "as of March 2015" dates the figure (q146).
+    text = ("In FY 2016, OPM continued to expand access for agency human resources and payroll offices "
+            "(as of March 2015, 70.1 percent of cases were handled by the shared service centers).")
+    question = "In OPM's FY 2016 annual performance report, what percent of retirement cases were processed within 60 days?"
+    check = _check("In FY 2016, 70.1 percent of cases were processed within 60 days [1].", text, question,
+                   "2016-annual-performance-report.pdf")
+    assert [(c.text, c.reason) for c in _key(check)] == [("70.1 percent", Claim.OTHER_PERIOD)]
+    # A month at the start of a fiscal year dates it in that year too (FY 2016 began in October 2015).
+    october = text.replace("March 2015", "October 2015")
+    assert all(c.supported for c in _key(_check("In FY 2016, 70.1 percent of cases [1].", october, question)))
