@@ -14,6 +14,11 @@ nothing, so it is asked again whatever ``rag.recheck_unsupported`` says
 "The documents do not contain this" (for 2 of them the passages indeed lacked the name); an answer
 that is still only a number says so in a notice.
 
+An answer that only repeats the question's words ("The Piper PA-22-150 hit on final approach …
+before the utility wires.", asked what it hit: 14 of 191, all wrong) is not asked again: told that
+it only repeated the question, the model was right on none of the 14 (two became declines). It is
+marked with a notice instead (``restates_the_question``).
+
 The retry repeats the conversation unchanged and appends one instruction to the question's
 message, so the model process reuses its KV cache for everything before it (only the new
 instruction is read again).
@@ -38,7 +43,15 @@ _MARKERS = r"(?:\[\d+(?:\s*[,–-]\s*\d+)*\][\s,;]*)+"
 _LINK_THEN_MARKERS_RE = re.compile(rf"\b(?:is|are|was|were|named)\s*:?\s*{_MARKERS}\.?\s*$", re.IGNORECASE)
 # Only source numbers, maybe with a stray fragment of letters ("[1] ES"); "[1] 90" is an answer.
 _ONLY_MARKERS_RE = re.compile(rf"^\s*{_MARKERS}\s*(?:[A-Za-z]{{1,3}})?\s*\.?\s*$")
+_TOKEN_RE = re.compile(r"[a-z0-9]+(?:[.,'’-][a-z0-9]+)*")
+# Words that add nothing to what a question already says.
+_FILLER = frozenset("""a an the and or of to in on at by for with from as is are was were be been it its this that
+these those what which who whom when where how did does do according per s""".split())
+_DECLINES_RE = re.compile(r"\b(?:do(?:es)?\s+not|don't|doesn't|cannot|can't|no)\s+(?:contain|state|say|mention|give|"
+                          r"provide|include|specify)", re.IGNORECASE)
 FILL_IN_NOTICE = "The first answer gave a source's number where the answer belongs; this answer was asked again."
+ECHO_NOTICE = ("This answer only repeats the question: the passages found may not state what was asked. Open the "
+               "sources to check, or ask with other words.")
 STILL_NUMBER_ONLY_NOTICE = ("This answer gives only a source's number: the passages found may not state what was "
                             "asked. Open the source to check, or ask with other words.")
 
@@ -54,6 +67,19 @@ def fill_in_request(request: GenerationRequest) -> GenerationRequest:
         "\n\nYour first answer gave only a source's number where the answer belongs. Answer again in one "
         "sentence that states the name, figure or words themselves, copied from the source, followed by the "
         "source's number. If no source states the answer, say that the documents do not contain it."))
+
+
+def restates_the_question(text: str, question: str) -> bool:
+    """True when the answer only repeats the question's words: "The Piper PA-22-150 hit on final
+    approach … before the utility wires." (asked what it hit). A decline is an answer."""
+    if _DECLINES_RE.search(text):
+        return False
+    return bool(text.strip()) and not (_content_words(text) - _content_words(question))
+
+
+def _content_words(text: str) -> set[str]:
+    text = re.sub(_MARKERS, " ", text.lower())
+    return {re.sub(r"['’]s$", "", w) for w in _TOKEN_RE.findall(text)} - _FILLER
 
 
 def wants_recheck(check: ClaimCheck | None) -> bool:

@@ -35,8 +35,9 @@ from desktop_app.core.records import (
 from desktop_app.llm.base import ChatBackend, GenerationRequest
 from desktop_app.rag.claim_check import check_claims
 from desktop_app.rag.claim_markers import with_source_markers
-from desktop_app.services.answer_recheck import (FILL_IN_NOTICE, STILL_NUMBER_ONLY_NOTICE, fill_in_request,
-                                                 gives_only_a_source_number, recheck_notice, stricter_request,
+from desktop_app.services.answer_recheck import (ECHO_NOTICE, FILL_IN_NOTICE, STILL_NUMBER_ONLY_NOTICE,
+                                                 fill_in_request, gives_only_a_source_number,
+                                                 recheck_notice, restates_the_question, stricter_request,
                                                  wants_recheck)
 from desktop_app.routing.base import CloudGateway
 from desktop_app.services.prepared_question import PreparedQuestion, close_stream, quietly
@@ -248,6 +249,10 @@ class AnswerStream:
                 # Still only a number (the second try, or one not asked again): say so.
                 self.notices.append(STILL_NUMBER_ONLY_NOTICE)
                 yield NoticeEvent(STILL_NUMBER_ONLY_NOTICE)
+            elif not stopped and self.prepared.citations and restates_the_question(text, prepared.question):
+                # Asking again did not help (0 of 14 such answers became right): say what it is.
+                self.notices.append(ECHO_NOTICE)
+                yield NoticeEvent(ECHO_NOTICE)
         if claims is not None and error is None and not stopped:
             marked = with_source_markers(text, claims)  # the model wrote no [n]: the check's sources
             if marked != text:

@@ -13,7 +13,7 @@ from desktop_app.config.settings import Settings
 from desktop_app.core.conversation_store import ConversationStore
 from desktop_app.core.records import DoneEvent, Hit, NoticeEvent
 from desktop_app.llm.fake import FakeBackend
-from desktop_app.services.answer_recheck import gives_only_a_source_number
+from desktop_app.services.answer_recheck import gives_only_a_source_number, restates_the_question
 from desktop_app.services.assistant import Assistant
 from tests.assistant_helpers import ask
 from tests.unit.assistant_fakes import FakeRetriever, fake_grounding
@@ -107,3 +107,34 @@ def test_an_answer_without_sources_is_not_asked_again(store):
     backend = FakeBackend().enqueue("[1]", ANSWER)
     done = list(ask(assistant(store, backend, hits=[]), "Who is the Secretary?"))[-1]
     assert len(backend.history) == 1 and done.answer.text == "[1]"
+
+
+ECHO_QUESTION = "What did the Piper PA-22-150 hit on final approach, before the utility wires?"
+ECHO_PASSAGE = "On final approach the Piper PA-22-150 struck trees, then utility wires, and came to rest in a field."
+
+
+@pytest.mark.parametrize("answer, echoes", [
+    ("The Piper PA-22-150 hit on final approach, before the utility wires.", True),   # q004, as the model wrote it
+    ("The Piper PA-22-150's hit on final approach before the utility wires [1].", True),
+    ("The Piper PA-22-150 hit trees on final approach [1].", False),
+    ("The documents do not contain what the Piper hit.", False),
+    ("", False),
+])
+def test_an_answer_that_only_repeats_the_question_is_found(answer, echoes):
+    assert restates_the_question(answer, ECHO_QUESTION) is echoes
+
+
+def test_an_answer_that_only_repeats_the_question_is_marked_not_asked_again(store):
+    echo = "The Piper PA-22-150 hit on final approach, before the utility wires."
+    hits = [Hit("/docs/ntsb.pdf", 1, ECHO_PASSAGE, 0.9, "ntsb")]
+    backend = FakeBackend().enqueue(echo, "It hit trees [1].")
+    events = list(ask(assistant(store, backend, hits=hits), ECHO_QUESTION, collections=["ntsb"]))
+    done = events[-1]
+    assert len(backend.history) == 1 and done.answer.text == echo
+    assert any("only repeats the question" in e.text for e in events if isinstance(e, NoticeEvent))
+    saved = store.messages(done.answer.conversation_id)[-1]
+    assert any("only repeats the question" in n for n in saved.meta["notices"])
+    # An answer that says something gets no such notice.
+    backend = FakeBackend().enqueue("It hit trees [1].")
+    done = list(ask(assistant(store, backend, hits=hits), ECHO_QUESTION, collections=["ntsb"]))[-1]
+    assert not any("only repeats" in n for n in done.answer.notices)
