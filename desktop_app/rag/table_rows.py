@@ -201,6 +201,9 @@ def _counted_spans(row, values, main, by_position: bool = True) -> list[tuple[in
         middle = (max((c[1] for c in row if c[1] <= first), default=0) + first) / 2
         columns = [c for c in main if (c[0] + c[1]) / 2 > middle]
         left_over = [c for c in main if (c[0] + c[1]) / 2 <= middle]
+        if len(columns) == len(trailing) + 1 and _empty_trend(columns[-1][2], trailing):
+            # The last column, a trend drawn as an arrow, is empty: the row ends before it.
+            columns = columns[:-1]
     else:  # the last columns, one per cell; what is left over is the label's
         columns, left_over = main[len(main) - len(trailing):], main[:len(main) - len(trailing)]
     # Never a year's column left over: a row one cell short (an empty "Trend") would shift them all.
@@ -211,6 +214,14 @@ def _counted_spans(row, values, main, by_position: bool = True) -> list[tuple[in
         return []
     by_cell = {t: (c[0], c[1]) for c, t in zip(columns, trailing)}
     return [by_cell[v] for v in values]
+
+
+def _empty_trend(name: str, trailing) -> bool:
+    """Is the header's last column, ``name``, a trend the row leaves empty (an arrow, not text)?
+    Not when it is also the "Met/ Not Met" column and the row says "Met": that cell is there."""
+    if not re.search(r"\bTrend\b", name, re.I):
+        return False
+    return not (re.search(r"\bMet\b", name) and any(re.fullmatch(r"(?:Not\s+)?Met", c[2], re.I) for c in trailing))
 
 
 def _heading(header, start: int, end: int, main, counted: bool) -> str:

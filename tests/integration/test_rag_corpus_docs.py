@@ -123,6 +123,16 @@ def test_a_figure_under_a_met_column_is_not_named_after_it():
     assert "Met/Not Met:" not in row and row.endswith("| Met | ≤ $128.47")
 
 
+def test_a_row_that_ends_before_an_empty_trend_column_is_read():
+    # 2015, page 82: the FY 2011-FY 2015 trend is an arrow, so the row has one cell fewer than the header.
+    quality = next(r for r in _rows(2015, 82) if "FY 2012 Results: 99.9%" in r)
+    assert quality.endswith("FY 2014 Results: 99.9% | FY 2015 Results: 99.9% | FY 2015 Target: ≥ 99% | "
+                            "FY 2016 Target: 99% | Met")
+    # 2020, page 35: a FY 2019 target, then the FY 2020 result written in words.
+    fehb = next(r for r in _rows(2020, 35) if "FEHB enrollees" in r)
+    assert "FY 2019 Results: 80.9% | FY 2019 Target: ≥75% | Met" in fehb
+
+
 def test_a_question_naming_a_year_or_latest_finds_that_report(tmp_path):
     folder = tmp_path / "reports"
     folder.mkdir()

@@ -109,6 +109,18 @@ def test_a_header_set_off_from_its_figures_is_matched_by_counting_its_columns():
     assert rewrite_tables(nameless) == nameless
 
 
+def test_a_row_one_cell_short_of_an_empty_trend_column_is_counted_without_it():
+    page = "\n".join([
+        "  Measure                FY 2017 Result   FY 2018 Result   FY 2019 Result   FY 2019 Target   FY 2015-2019 Trend",
+        "  Days to process   55.2            58.6            55.7            ≤60",
+    ])
+    row = rewrite_tables(page).split("\n")[1]
+    assert row == "Days to process | FY 2017 Result: 55.2 | FY 2018 Result: 58.6 | FY 2019 Result: 55.7 | FY 2019 Target: ≤60"
+    # Short of another column than the trend, the row stays as it was.
+    short = page.replace("FY 2015-2019 Trend", "FY 2020 Target")
+    assert rewrite_tables(short) == short
+
+
 def test_question_hints_resolve_years_organisations_and_latest():
     docs = {f"/r/{y}.pdf": DocumentMeta(title=f"Annual Performance Report Fiscal Year {y}", organisation="Office of Personnel Management",
                                         doc_type="Annual Performance Report", period=f"FY {y}", year_from=y, year_to=y,
