@@ -45,10 +45,11 @@ class IndexOptions:
         """The index format these options write; documents written in an older one are re-indexed.
 
         2: document identity and table rows with their headers; 3: table rows whose header
-        extraction sets off from the figures are read too (``table_rows._counted_spans``).
+        extraction sets off from the figures are read too (``table_rows._counted_spans``); 4: and
+        those whose header runs cells together or stacks a column's year on a partial line.
         """
         if self.table_rows:
-            return 3
+            return 4
         return 2 if (self.metadata or self.headers) else 1
 
     @classmethod

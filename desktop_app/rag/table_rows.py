@@ -151,7 +151,7 @@ def _counted(row, values, header, main, unglued):
     """
     for line in [main] + ([unglued] if unglued != main else []):
         for by_position in (True, False):
-            spans = _counted_spans(row, values, line, by_position)
+            spans = _counted_spans(row, values, line, by_position, estimated=set(line) - set(main))
             if not spans:
                 continue
             lined = [line if h is main else h for h in header]
@@ -182,7 +182,7 @@ def _aligned_spans(values, main) -> list[tuple[int, int]]:
     return [(start, end) for start, end, _value in values]
 
 
-def _counted_spans(row, values, main, by_position: bool = True) -> list[tuple[int, int]]:
+def _counted_spans(row, values, main, by_position: bool = True, estimated=frozenset()) -> list[tuple[int, int]]:
     """The header cell's span for each figure, matched by counting; else [].
 
     Some reports set the header in another font, and layout extraction then places it a few
@@ -209,8 +209,10 @@ def _counted_spans(row, values, main, by_position: bool = True) -> list[tuple[in
     # Never a year's column left over: a row one cell short (an empty "Trend") would shift them all.
     if len(columns) != len(trailing) or any(_YEAR.search(c[2]) for c in left_over):
         return []
-    centres = [((c[0] + c[1]) / 2, (t[0] + t[1]) / 2) for c, t in zip(columns, trailing)]
-    if _worst_misfit(centres) > 0.4 * _median_gap([h for h, _v in centres]):
+    # The parts of a cell run together (``estimated``) have no position of their own, only a share
+    # of the cell's characters: the columns extraction placed fit the line, the parts only keep order.
+    centres = [((c[0] + c[1]) / 2, (t[0] + t[1]) / 2) for c, t in zip(columns, trailing) if c not in estimated]
+    if len(centres) < 3 or _worst_misfit(centres) > 0.4 * _median_gap([h for h, _v in centres]):
         return []
     by_cell = {t: (c[0], c[1]) for c, t in zip(columns, trailing)}
     return [by_cell[v] for v in values]
@@ -240,11 +242,12 @@ def _heading(header, start: int, end: int, main, counted: bool) -> str:
     for line in header:
         if line is main:
             over = [t for hs, he, t in line if hs <= end and he >= start]
-        elif counted and 2 * len(line) < len(main):
-            continue
         else:
+            # A partial line (the top of a two-line header beside) lends only a year: "FY 2012"
+            # stacked over "Results" names that column; a stray "Target" would misname one.
+            partial = counted and 2 * len(line) < len(main)
             over = [t for hs, he, t in line if (2 * (min(he, end) - max(hs, start)) >= he - hs if counted else hs <= end and he >= start)
-                    and (needs_year if _YEAR.search(t) else needs_word)]
+                    and (needs_year if _YEAR.search(t) else needs_word and not partial)]
         if len(over) == 1 and over[0] not in names:
             names.append(over[0])
     return " ".join(names)

@@ -121,6 +121,25 @@ def test_a_row_one_cell_short_of_an_empty_trend_column_is_counted_without_it():
     assert rewrite_tables(short) == short
 
 
+def test_a_year_stacked_over_one_heading_names_that_column_only():
+    # As the FY 2016 report lays it out: "FY 2012" over "Results", the target's "FY 2016" and the
+    # trend's "FY 2012-" over headings run together, a status line between header and row.
+    page = "\n".join([
+        " " * 144 + "FY 2016              FY 2012-",
+        "               FY 2012" + " " * 106 + "Target               FY 2016",
+        "               Results                FY 2013 Results                FY 2014 Results                FY 2015 Results"
+        "                FY 2016 Results                FY 2016 TargetMet/Trend",
+        " " * 143 + "Not Met",
+        "                 N/A*                        91%                        88%                       85%"
+        "                      92.5%                    ≥85%                      Met",
+    ])
+    row = rewrite_tables(page).split("\n")[4]
+    assert row == ("FY 2012 Results: N/A* | FY 2013 Results: 91% | FY 2014 Results: 88% | FY 2015 Results: 85% | "
+                   "FY 2016 Results: 92.5% | FY 2016 Target: ≥85% | Met")
+    # A word on such a partial line ("Target") never names a column by itself.
+    assert "Target Results" not in row and "Target FY" not in row
+
+
 def test_question_hints_resolve_years_organisations_and_latest():
     docs = {f"/r/{y}.pdf": DocumentMeta(title=f"Annual Performance Report Fiscal Year {y}", organisation="Office of Personnel Management",
                                         doc_type="Annual Performance Report", period=f"FY {y}", year_from=y, year_to=y,
@@ -211,15 +230,15 @@ def test_user_edits_survive_reindexing_and_reset_the_format(tmp_path):
 
 
 def test_documents_indexed_in_an_older_format_are_read_again(tmp_path):
-    # Format 2 documents (before tables whose header is set off were read) are re-indexed once.
+    # Documents of an older format (2: before tables whose header is set off were read) are re-indexed once.
     manifest, meta, keywords, vectors = _parts(tmp_path)
     _write_reports(tmp_path / "docs")
     drain(Indexer(FakeEmbedder(), vectors, keywords, manifest, metadata=meta).run([str(tmp_path / "docs")]))
     path = str(tmp_path / "docs" / "opm-2018.md")
-    assert meta.format(path) == IndexOptions().format == 3
+    assert meta.format(path) == IndexOptions().format == 4
     meta.put_auto(path, meta.get(path), 2)
     report = drain(Indexer(FakeEmbedder(), vectors, keywords, manifest, metadata=meta).run([str(tmp_path / "docs")]))
-    assert report.files_indexed == 1 and meta.format(path) == 3
+    assert report.files_indexed == 1 and meta.format(path) == 4
 
 
 def test_a_year_and_latest_in_one_question_name_both_documents():
