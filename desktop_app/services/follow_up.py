@@ -42,11 +42,11 @@ def refers_back(question: str) -> bool:
 
 
 def previous_question(history: Sequence[Message]) -> str:
-    """The last question the user asked in ``history`` ("" when there is none)."""
-    for message in reversed(history):
-        if message.role == "user" and message.content.strip():
-            return message.content.strip()
-    return ""
+    """The question a follow-up leans on: the user's last one in ``history`` that names its subject
+    ("Who sponsors the CMT4J study?" before "Who is its lead investigator?" and "How many subjects
+    will it enroll?"), else the last one asked ("" when there is none)."""
+    asked = [m.content.strip() for m in history if m.role == "user" and m.content.strip()]
+    return next((q for q in reversed(asked) if not refers_back(q)), asked[-1] if asked else "")
 
 
 def search_text(question: str, history: Sequence[Message]) -> str:

@@ -57,6 +57,10 @@ def test_a_follow_up_is_searched_with_the_question_before_it():
     assert search_text("Who is its lead investigator?", history) == "Who sponsors the CMT4J study?\nWho is its lead investigator?"
     assert search_text("Who leads the EPA?", history) == "Who leads the EPA?"
     assert search_text("Who is its lead investigator?", []) == "Who is its lead investigator?"
+    # A second follow-up still leans on the question that named the study.
+    chain = history + [Message("user", "Who is its lead investigator?"), Message("assistant", "Susan T. Iannaccone [1].")]
+    assert previous_question(chain) == "Who sponsors the CMT4J study?"
+    assert previous_question([Message("user", "And its budget?")]) == "And its budget?"
 
 
 @pytest.fixture
