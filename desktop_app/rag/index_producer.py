@@ -46,7 +46,8 @@ class IndexOptions:
 
         2: document identity and table rows with their headers; 3: table rows whose header
         extraction sets off from the figures are read too (``table_rows._counted_spans``); 4: and
-        those whose header runs cells together or stacks a column's year on a partial line.
+        those whose header runs cells together ("FY 2016 TargetMet/Trend", "FY 2017 Target Met/
+        Trend") or stacks a column's year on a partial line.
         """
         if self.table_rows:
             return 4

@@ -16,6 +16,7 @@ import re
 _FIGURE = re.compile(r"^[\(\-–$€£≥≤<>~]*\.?\d[\d,.]*%?\)?[*†~^]*$|^[-–]\*?$|^n/?a\*?$", re.I)
 _YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")  # "FY 2019", "FY2019"
 _GLUED = re.compile(r"[a-z]{3}(?=[A-Z][a-z]{2})")  # "TargetMet": two words run together
+_STATUS_AFTER = re.compile(r"(?<=[a-z])(?<!Not)\s(?=(?:Met|Trend|Status)\b)")  # "FY 2017 Target Met/ Trend": two headings
 _STATUS_COLUMN = re.compile(r"\bMet\b|\bTrend\b|\bStatus\b", re.I)  # columns of words, never of figures
 _FIGURE_CHARS = re.compile(r"^[\d\s,.%$€£≥≤<>~*^†()\-–]+$")
 CELL = " | "  # between a rewritten row's cells; claim_periods and table_focus split rows at it
@@ -256,12 +257,17 @@ def _heading(header, start: int, end: int, main, counted: bool) -> str:
 def _unglued(line: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
     """The header line with cells that extraction ran together split apart: "FY 2020
     TargetMet/Trend" (no space where one word ends in lower case and the next begins with a
-    capital) is the "FY 2020 Target" and "Met/Trend" columns."""
+    capital) is the "FY 2020 Target" and "Met/Trend" columns; "FY 2017 Target Met/ Trend" (one
+    space before a status heading) the "FY 2017 Target", "Met/" and "Trend" columns."""
     out = []
     for start, end, text in line:
-        cuts = [0] + [m.start() + 3 for m in _GLUED.finditer(text)] + [len(text)]
-        # Parts keep a character apart, so a figure under one never touches the next.
-        out.extend((start + a, start + b - (b < len(text)), text[a:b]) for a, b in zip(cuts, cuts[1:]))
+        cuts = sorted({0, len(text)} | {m.start() + 3 for m in _GLUED.finditer(text)}
+                      | {m.start() for m in _STATUS_AFTER.finditer(text)})
+        for a, b in zip(cuts, cuts[1:]):
+            part = text[a:b]
+            a += len(part) - len(part.lstrip())
+            # Parts keep a character apart, so a figure under one never touches the next.
+            out.append((start + a, start + b - (b < len(text)), part.strip()))
     return out
 
 

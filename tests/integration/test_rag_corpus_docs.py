@@ -141,6 +141,13 @@ def test_a_measure_table_with_a_stacked_year_and_run_together_headings_is_read()
                    "FY 2016 Results: 92.5% | FY 2016 Target: ≥85% | Met")
 
 
+def test_a_heading_cell_holding_target_and_status_headings_is_split():
+    # 2017, page 55: "FY 2017 Target Met/ Trend" is the target's column and the status's.
+    row = next(r for r in _rows(2017, 55) if "57.3%" in r)
+    assert row == ("FY 2013 Results: –* | FY 2014 Results: 79% | FY 2015 Results: 70.1% | FY 2016 Results: 77.1% | "
+                   "FY 2017 Results: 57.3% | FY 2017 Target: ≥90% | Not Met")
+
+
 def test_a_question_naming_a_year_or_latest_finds_that_report(tmp_path):
     folder = tmp_path / "reports"
     folder.mkdir()

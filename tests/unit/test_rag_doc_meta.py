@@ -140,6 +140,13 @@ def test_a_year_stacked_over_one_heading_names_that_column_only():
     assert "Target Results" not in row and "Target FY" not in row
 
 
+def test_a_heading_cell_is_split_before_a_status_heading_but_not_inside_one():
+    from desktop_app.rag.table_rows import _unglued
+    parts = [t for _s, _e, t in _unglued([(10, 35, "FY 2017 Target Met/ Trend"), (40, 63, "FY 2020 TargetMet/Trend"),
+                                          (70, 82, "Met/ Not Met"), (90, 105, "FY 2016 Results")])]
+    assert parts == ["FY 2017 Target", "Met/ Trend", "FY 2020 Target", "Met/Trend", "Met/ Not Met", "FY 2016 Results"]
+
+
 def test_question_hints_resolve_years_organisations_and_latest():
     docs = {f"/r/{y}.pdf": DocumentMeta(title=f"Annual Performance Report Fiscal Year {y}", organisation="Office of Personnel Management",
                                         doc_type="Annual Performance Report", period=f"FY {y}", year_from=y, year_to=y,
