@@ -64,18 +64,21 @@ _MARKER_RE = re.compile(r"\[[\d,\s–-]+\]")
 _NAME_IN_PASSAGE_RE = re.compile(r"[A-Z][A-Za-z'’]*(?:\s+(?:(?:of|and|for|the|on|in|de|&)\s+){0,2}[A-Z][A-Za-z'’]*)+")
 
 
-def check_claims(answer: str, citations: Sequence[Citation], question: str = "") -> ClaimCheck:
+def check_claims(answer: str, citations: Sequence[Citation], question: str = "", known: str = "") -> ClaimCheck:
     """Every figure and name in ``answer``, each marked supported (with where) or not.
 
     Args:
         answer: the answer's text, with its ``[n]`` markers.
         citations: the numbered passages the answer was given.
         question: the question; its own figures and names are not checked in the answer.
+        known: more text the user wrote, whose figures and names are not checked either: the
+            question a follow-up leans on ("What did the Piper PA-22-150 hit?" before "What was
+            its registration?"; the passages cut for the follow-up need not repeat "PA-22-150").
 
     Returns:
         A ClaimCheck whose claims are in the order they appear in the answer.
     """
-    in_question = extract(question)
+    in_question = extract(question) + (extract(known) if known else [])
     echoed = {_signature(m) for m in in_question} | {_year_signature(m) for m in in_question}
     passages = [_Passage(c) for c in citations]
     on_subject = on_subject_sources(question, citations)

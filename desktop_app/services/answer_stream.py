@@ -309,7 +309,7 @@ def _check_claims(text: str, prepared: PreparedQuestion) -> ClaimCheck | None:
     if not prepared.citations or not text:
         return None
     try:
-        return check_claims(text, prepared.citations, prepared.question)
+        return check_claims(text, prepared.citations, prepared.question, known=prepared.follows)
     except Exception:  # noqa: BLE001 - see the docstring: never lose an answer over its check
         log.exception("Checking the answer's figures against its sources failed")
         return None

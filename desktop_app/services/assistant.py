@@ -142,6 +142,7 @@ class Assistant:
         searched = list(collections) or list(consult)
         # A follow-up ("What was its registration?") is searched with the question it follows.
         query = search_text(question, history)
+        follows = query[: -len(question)].strip()  # the question a follow-up leans on, or ""
         if searched and self._retriever_factory is not None:
             retriever = self._retriever_factory()
             if retriever is not None:
@@ -193,6 +194,7 @@ class Assistant:
             collections_chosen=bool(collections),
             prompt_tokens=prompt_tokens,
             fits_locally=fits,
+            follows=follows,
         )
 
     def _plan(self, question, messages, hits, forced, context, prompt_tokens) -> HandoffPlan:

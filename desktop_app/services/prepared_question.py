@@ -34,6 +34,7 @@ class PreparedQuestion:
     question_message_id: int | None = None  # regenerate: the question is stored already
     replaces_message_ids: tuple[int, ...] = ()  # regenerate: old answers, removed when the new one starts
     calculation: str = ""  # the built-in calculator's answer ("17 × 3 = 51"): no model, no documents
+    follows: str = ""  # a follow-up's earlier question ("What did the Piper PA-22-150 hit?"): already said
 
 
 def close_stream(pieces) -> None:

@@ -106,3 +106,23 @@ def test_plain_chat_keeps_its_history(store):
     first = list(ask(a, "Capital of France?"))[-1].answer
     list(ask(a, "How many people live in Paris?", conversation_id=first.conversation_id))
     assert [m.content for m in backend.history[-1].messages[1:]] == ["Capital of France?", "Paris.", "How many people live in Paris?"]
+
+
+def test_a_follow_up_carries_the_question_it_leans_on_to_the_claim_check(store):
+    from desktop_app.rag.claim_check import check_claims
+
+    backend = FakeBackend().enqueue("Trees [1].", "The Piper PA-22-150 registration was N5921D [1].")
+    retriever = FakeRetriever([Hit("/docs/ntsb.pdf", 1, "Tallahassee. Registration: N5921D. The Piper PA-22-150 hit trees.",
+                                   0.9, "ntsb")])
+    a = _assistant(store, backend, retriever)
+    first = list(ask(a, "What did the Piper PA-22-150 hit near Tallahassee?", collections=["ntsb"]))[-1].answer
+    prepared = a.prepare("What was its registration?", conversation_id=first.conversation_id)
+    assert prepared.follows == "What did the Piper PA-22-150 hit near Tallahassee?"
+    assert a.prepare("Who owned the Piper PA-22-150?", conversation_id=first.conversation_id).follows == ""
+    # The passage cut for the follow-up keeps the registration line only; the model knew the
+    # airplane's model from the question before, so naming it is no unsupported claim.
+    from desktop_app.core.records import Citation
+    cut = [Citation(1, "/docs/ntsb.pdf", 1, "Registration: N5921D")]
+    answer = "The Piper PA-22-150 registration was N5921D [1]."
+    assert [c.text for c in check_claims(answer, cut, "What was its registration?").claims if not c.supported] == ["PA-22-150"]
+    assert all(c.supported for c in check_claims(answer, cut, "What was its registration?", known=prepared.follows).claims)
