@@ -30,7 +30,7 @@ from desktop_app.rag.base import Retriever
 from desktop_app.routing.base import CloudGateway, HandoffPlan
 from desktop_app.services.answer_stream import KEPT_LOCAL, AnswerStream, fixed_answer
 from desktop_app.services.document_use import refers_to_documents
-from desktop_app.services.follow_up import refers_back, search_text
+from desktop_app.services.follow_up import leans_on, refers_back, search_text
 from desktop_app.services.named_terms import declines
 from desktop_app.services.prepared_question import PreparedQuestion, overflow_error, title_from
 from desktop_app.services.prompt_budget import answer_reserve, fit_history
@@ -141,8 +141,8 @@ class Assistant:
         hits: list[Hit] = []
         searched = list(collections) or list(consult)
         # A follow-up ("What was its registration?") is searched with the question it follows.
+        follows = leans_on(question, history)
         query = search_text(question, history)
-        follows = query[: -len(question)].strip()  # the question a follow-up leans on, or ""
         if searched and self._retriever_factory is not None:
             retriever = self._retriever_factory()
             if retriever is not None:

@@ -49,10 +49,15 @@ def previous_question(history: Sequence[Message]) -> str:
     return next((q for q in reversed(asked) if not refers_back(q)), asked[-1] if asked else "")
 
 
+def leans_on(question: str, history: Sequence[Message]) -> str:
+    """The earlier question a follow-up leans on; "" for a question that stands alone."""
+    return previous_question(history) if refers_back(question) else ""
+
+
 def search_text(question: str, history: Sequence[Message]) -> str:
     """What the documents are searched with: a follow-up with the question it follows."""
-    before = previous_question(history) if refers_back(question) else ""
+    before = leans_on(question, history)
     return f"{before}\n{question}" if before else question
 
 
-__all__ = ["refers_back", "previous_question", "search_text"]
+__all__ = ["leans_on", "previous_question", "refers_back", "search_text"]
