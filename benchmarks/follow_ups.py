@@ -81,14 +81,15 @@ def rule(name: str):
     """``today``: services/follow_up as it is; ``baseline``: every turn kept, search by the question alone."""
     import desktop_app.services.assistant as assistant
 
-    saved = assistant.refers_back, assistant.search_text
+    saved = assistant.refers_back, assistant.search_text, assistant.leans_on
     if name == "baseline":
         assistant.refers_back = lambda question: True
         assistant.search_text = lambda question, history: question
+        assistant.leans_on = lambda question, history: ""
     try:
         yield
     finally:
-        assistant.refers_back, assistant.search_text = saved
+        assistant.refers_back, assistant.search_text, assistant.leans_on = saved
 
 
 def standalone_after_another(core, questions: list[dict]) -> dict:
