@@ -258,7 +258,8 @@ def _unglued(line: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
     """The header line with cells that extraction ran together split apart: "FY 2020
     TargetMet/Trend" (no space where one word ends in lower case and the next begins with a
     capital) is the "FY 2020 Target" and "Met/Trend" columns; "FY 2017 Target Met/ Trend" (one
-    space before a status heading) the "FY 2017 Target", "Met/" and "Trend" columns."""
+    space before a status heading) the "FY 2017 Target" and "Met/ Trend" columns ("Met/ Not Met"
+    stays whole)."""
     out = []
     for start, end, text in line:
         cuts = sorted({0, len(text)} | {m.start() + 3 for m in _GLUED.finditer(text)}
