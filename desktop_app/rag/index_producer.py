@@ -47,10 +47,11 @@ class IndexOptions:
         2: document identity and table rows with their headers; 3: table rows whose header
         extraction sets off from the figures are read too (``table_rows._counted_spans``); 4: and
         those whose header runs cells together ("FY 2016 TargetMet/Trend", "FY 2017 Target Met/
-        Trend") or stacks a column's year on a partial line.
+        Trend") or stacks a column's year on a partial line; 5: and a target stacked above its
+        comparator, and rows whose labels wrap so far that the header is up to 16 lines above.
         """
         if self.table_rows:
-            return 4
+            return 5
         return 2 if (self.metadata or self.headers) else 1
 
     @classmethod

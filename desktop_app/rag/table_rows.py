@@ -12,31 +12,19 @@ from __future__ import annotations
 
 import re
 
-# A cell holding one figure: "65.1%", "$128.15", "≥4.9", "(3)", ".95%", "99.9%~" (a footnote mark), "N/A*".
-_FIGURE = re.compile(r"^[\(\-–$€£≥≤<>~]*\.?\d[\d,.]*%?\)?[*†~^]*$|^[-–]\*?$|^n/?a\*?$", re.I)
+from desktop_app.rag.table_cells import CELL, cells as _cells, is_figure as _is_figure
+from desktop_app.rag.table_row_lines import label_above, line_text, stacked_target, with_label, wrapped_label
+
 _YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")  # "FY 2019", "FY2019"
 _GLUED = re.compile(r"[a-z]{3}(?=[A-Z][a-z]{2})")  # "TargetMet": two words run together
 _STATUS_AFTER = re.compile(r"(?<=[a-z])(?<!Not)\s(?=(?:Met|Trend|Status)\b)")  # "FY 2017 Target Met/ Trend": two headings
 _STATUS_COLUMN = re.compile(r"\bMet\b|\bTrend\b|\bStatus\b", re.I)  # columns of words, never of figures
 _FIGURE_CHARS = re.compile(r"^[\d\s,.%$€£≥≤<>~*^†()\-–]+$")
-CELL = " | "  # between a rewritten row's cells; claim_periods and table_focus split rows at it
 MAX_HEADER_LINES = 4
+# How many lines above a row its header is looked for past lines of labels and notes (rows of figures
+# never stop the search): a table whose labels wrap over three to five lines needs more than 12.
+HEADER_REACH = 16
 MAX_COLUMNS = 14
-_OPEN_END = re.compile(r"\b(?:of|the|a|an|to|in|for|with|and|or|on|by|from|that|than)$", re.I)
-MAX_LABEL_LINES = 6  # lines of a wrapped row label joined to its row, each side
-_REFERENCE = re.compile(r"^\s*\d+(?:\.\s?\d+)*\s?[A-Z]?(?=\s|$)")  # a measure's number: "7.02B", "4.3 A", "8.01"
-
-
-def _cells(line: str) -> list[tuple[int, int, str]]:
-    """(start, end, text) of each run of text separated by two or more spaces."""
-    out = []
-    for m in re.finditer(r"\S+(?: \S+)*", line):
-        out.append((m.start(), m.end(), m.group(0)))
-    return out
-
-
-def _is_figure(text: str) -> bool:
-    return bool(_FIGURE.match(text.replace(" ", "")))
 
 
 def _figure_row(cells: list[tuple[int, int, str]]) -> bool:
@@ -63,25 +51,36 @@ def rewrite_tables(text: str) -> str:
     for i in range(len(lines)):
         if not figure[i]:
             continue
-        header = _header_lines(lines, cells, figure, i)
-        if not header:
-            continue
-        rewritten = _rewrite(cells[i], header, lines, cells, figure, i)
+        stacked = stacked_target(cells[i], cells[i - 1]) if i and i - 1 not in taken else None
+        rewritten = ""
+        if stacked is not None:  # read with the target made whole first, else as extracted
+            kept, (cells[i], cells[i - 1]) = (cells[i], cells[i - 1]), stacked
+            rewritten = _read_row(lines, cells, figure, i)
+            if rewritten:
+                out[where[i - 1]] = line_text(cells, i - 1)  # its target moved into the row
+            else:
+                cells[i], cells[i - 1] = kept
+        rewritten = rewritten or _read_row(lines, cells, figure, i)
         if rewritten:
             out[where[i]] = rewritten
-            label_lines = _wrapped_label(cells, figure, i, taken)
+            label_lines = wrapped_label(cells, figure, i, taken)
             if label_lines:
-                out[where[i]] = _with_label(rewritten, cells, i, label_lines)
+                out[where[i]] = with_label(rewritten, cells, i, label_lines)
                 for k in label_lines:
                     out[where[k]] = ""
                     taken.add(k)
     return "\n".join(out)
 
 
+def _read_row(lines, cells, figure, i) -> str:
+    header = _header_lines(lines, cells, figure, i)
+    return _rewrite(cells[i], header, lines, cells, figure, i) if header else ""
+
+
 def _header_lines(lines, cells, figure, i) -> list[list[tuple[int, int, str]]]:
     """The column-header lines of the table row ``i`` belongs to: non-figure lines right above its block."""
     j = i
-    while j > 0 and (figure[j - 1] or (not _looks_like_header(cells[j - 1]) and j - 1 > i - 12)):
+    while j > 0 and (figure[j - 1] or (not _looks_like_header(cells[j - 1]) and j - 1 > i - HEADER_REACH)):
         j -= 1
     header: list[list[tuple[int, int, str]]] = []
     k = j - 1
@@ -127,7 +126,7 @@ def _rewrite(row, header, lines, cells, figure, i) -> str:
         header, main, spans = found
     labels = [c[2] for c in row if c[1] <= values[0][0] and not _is_figure(c[2])]
     if not labels:
-        labels = _label_above(lines, cells, figure, i, values[0][0])
+        labels = label_above(lines, cells, figure, i, values[0][0])
     headings = [_heading(header, start, end, main, counted) for start, end in spans]
     # Aligned, a figure under "Met/ Not Met" or "Trend" (columns of words) is not that column's:
     # the header line lacks the figure's own column (a "FY 2016 Target" lost in extraction), so
@@ -287,82 +286,3 @@ def _worst_misfit(points: list[tuple[float, float]]) -> float:
 def _median_gap(xs: list[float]) -> float:
     gaps = sorted(b - a for a, b in zip(xs, xs[1:]))
     return gaps[len(gaps) // 2] if gaps else 0.0
-
-
-def _wrapped_label(cells, figure, i: int, taken: set[int]) -> list[int]:
-    """The lines around row ``i`` that hold the rest of its label, wrapped in the label column.
-
-    A performance table's measure is written over several short lines with the figures beside
-    the middle one ("Percent of retirement" / "7.02B and survivor claims  92%  94% ..." /
-    "processed accurately"). A label begins with a capital ("Percent"), so: upward while the
-    label so far begins in lower case, up to and including a line that begins with a capital;
-    downward while lines begin in lower case. Only lines whose every cell lies left of the first
-    figure (the label column) and that no earlier row took; a reference alone ("8.02A") is kept.
-    A row whose own words begin with a capital still reaches up when the line above ends
-    mid-phrase ("... respond to the" / "Officer (CHCO) survey").
-    """
-    first = next((c[0] for c in cells[i] if _is_figure(c[2])), 0)
-
-    def label_only(k: int) -> bool:
-        return 0 <= k < len(cells) and k not in taken and not figure[k] and bool(cells[k]) \
-            and all(c[1] < first for c in cells[k])
-
-    own = " ".join(c[2] for c in cells[i] if c[1] <= first and not _is_figure(c[2]))
-    # The row's own words begin its label, unless the line above stops mid-phrase ("... in the").
-    begun = _starts_label(own) and not (label_only(i - 1) and _OPEN_END.search(_line_text(cells, i - 1)))
-    above: list[int] = []
-    k = i - 1
-    while not begun and label_only(k) and len(above) < MAX_LABEL_LINES:
-        line_text = _line_text(cells, k)
-        if not (_continues(line_text) or _starts_label(line_text) or _REFERENCE.fullmatch(line_text.strip())):
-            break  # a footnote ("*Rounded"), a bullet: not part of a label
-        above.insert(0, k)
-        if _starts_label(line_text):
-            break
-        k -= 1
-    else:
-        if above and not _starts_label(_line_text(cells, above[0])):
-            above = []  # no line above begins the label: those lines are not this row's
-    below: list[int] = []
-    k = i + 1
-    while label_only(k) and len(below) < MAX_LABEL_LINES and _continues(_line_text(cells, k)):
-        below.append(k)
-        k += 1
-    return above + below
-
-
-def _line_text(cells, k: int) -> str:
-    return " ".join(c[2] for c in cells[k])
-
-
-def _starts_label(text: str) -> bool:
-    """Does the label text begin a label (a capital after any reference "7.02B", "4.3 A")?"""
-    words = _REFERENCE.sub("", text).strip()
-    return bool(words) and words[0].isupper()
-
-
-def _continues(text: str) -> bool:
-    """Does the text go on with a label begun above (it starts with a lower-case letter)?"""
-    words = _REFERENCE.sub("", text).strip()
-    return bool(words) and words[0].islower()
-
-
-def _with_label(rewritten: str, cells, i: int, label_lines: list[int]) -> str:
-    """``rewritten`` with its label made whole from ``label_lines`` (the measure's number first)."""
-    head, _sep, tail = rewritten.partition(CELL)
-    own = head if tail and ":" not in head else ""
-    texts = [_line_text(cells, k) for k in label_lines if k < i] + [own] + \
-            [_line_text(cells, k) for k in label_lines if k > i]
-    refs = [m.group(0).strip() for t in texts if (m := _REFERENCE.match(t))]
-    words = " ".join(_REFERENCE.sub("", t, count=1).strip() for t in texts).split()
-    label = " ".join(refs + words)
-    return f"{label}{CELL}{tail if own else rewritten}"
-
-
-def _label_above(lines, cells, figure, i, first_value_start: int) -> list[str]:
-    # A wrapped row label sits on the lines around the figures ("Percent of employees" above).
-    k = i - 1
-    if k >= 0 and not figure[k]:
-        left = [c[2] for c in cells[k] if c[1] < first_value_start]
-        return left
-    return []

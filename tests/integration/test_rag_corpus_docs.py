@@ -148,6 +148,19 @@ def test_a_heading_cell_holding_target_and_status_headings_is_split():
                    "FY 2017 Results: 57.3% | FY 2017 Target: ≥90% | Not Met")
 
 
+def test_a_target_stacked_above_its_comparator_and_a_label_wrapped_far_below_the_header_are_read():
+    # 2017, page 26: "$128.15~  Not Met" sits on the label's line, the "≤" on the results' line; the
+    # 7.03B row lies 14 lines below its header, its label over four lines.
+    rows = _rows(2017, 26)
+    cost = next(r for r in rows if "$135.05" in r)
+    assert cost.endswith("FY 2017 Results: $135.05 | FY 2017 Target: ≤$128.15~ | Not Met")
+    assert not any("$128.15~" in r and "$135.05" not in r for r in rows)
+    accuracy = next(r for r in rows if "93.6%" in r)
+    assert accuracy == ("7.03B Percent of retirement and survivor claims processed accurately | FY 2013 Results: 93% | "
+                        "FY 2014 Results: 94% | FY 2015 Results: 94.1% | FY 2016 Results: 95.6% | "
+                        "FY 2017 Results: 93.6% | FY 2017 Target: ≥95% | Not Met")
+
+
 def test_a_question_naming_a_year_or_latest_finds_that_report(tmp_path):
     folder = tmp_path / "reports"
     folder.mkdir()

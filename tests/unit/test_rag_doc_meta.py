@@ -140,6 +140,25 @@ def test_a_year_stacked_over_one_heading_names_that_column_only():
     assert "Target Results" not in row and "Target FY" not in row
 
 
+def test_a_target_stacked_on_the_line_above_its_comparator_is_read_with_the_row():
+    # As the FY 2017 report lays it out: the target's value and its Met/Not Met on the label's
+    # line, its "≤" on the line of the results.
+    header = ("                          Measure                   FY 2013 Results     FY 2014 Results      "
+              "FY 2015 Results      FY 2016 Results      FY 2017 Results        FY 2017 Target Met/ Trend")
+    above = (" 7.03A        Average unit cost (direct labor only) for processing" + " " * 64 + "$128.15~"
+             + " " * 26 + "Not Met")
+    row = ("             retirement claims                              $91.37        $129.83        $124.48        "
+           "$127.86        $135.05      ≤")
+    lines = rewrite_tables("\n".join([header, above, row])).split("\n")
+    assert lines[2] == ("retirement claims | FY 2013 Results: $91.37 | FY 2014 Results: $129.83 | FY 2015 Results: "
+                        "$124.48 | FY 2016 Results: $127.86 | FY 2017 Results: $135.05 | FY 2017 Target: ≤$128.15~ | Not Met")
+    # The label's line keeps its words only: no reader takes the target for another column's figure.
+    assert lines[1] == "7.03A Average unit cost (direct labor only) for processing"
+    # A lone comparator with no figure above it, or a line above holding two figures, stays as it was.
+    for other in (above.replace("$128.15~", "        "), above.replace("Not Met", "$1.00  ")):
+        assert rewrite_tables("\n".join([header, other, row])).split("\n")[2].endswith("$135.05 | ≤")
+
+
 def test_a_heading_cell_is_split_before_a_status_heading_but_not_inside_one():
     from desktop_app.rag.table_rows import _unglued
     parts = [t for _s, _e, t in _unglued([(10, 35, "FY 2017 Target Met/ Trend"), (40, 63, "FY 2020 TargetMet/Trend"),
@@ -242,10 +261,10 @@ def test_documents_indexed_in_an_older_format_are_read_again(tmp_path):
     _write_reports(tmp_path / "docs")
     drain(Indexer(FakeEmbedder(), vectors, keywords, manifest, metadata=meta).run([str(tmp_path / "docs")]))
     path = str(tmp_path / "docs" / "opm-2018.md")
-    assert meta.format(path) == IndexOptions().format == 4
+    assert meta.format(path) == IndexOptions().format == 5
     meta.put_auto(path, meta.get(path), 2)
     report = drain(Indexer(FakeEmbedder(), vectors, keywords, manifest, metadata=meta).run([str(tmp_path / "docs")]))
-    assert report.files_indexed == 1 and meta.format(path) == 4
+    assert report.files_indexed == 1 and meta.format(path) == 5
 
 
 def test_a_year_and_latest_in_one_question_name_both_documents():
