@@ -76,6 +76,7 @@ LABELLESS_ROW_REACH = 3
 # characters, not only the next piece ("Miguel A. Cardona, Ed.D." | "School Districts" | "Role:" |
 # "Secretary of Education"); why only for "who", and what it measured: the module's docstring.
 NAME_NEIGHBOUR_CHARS = 40
+LONGEST_QUOTED = 400  # characters of a line ``closest_line`` returns (a table row may run longer)
 _ASKS_WHO = re.compile(r"^\W*(?:who|whom)\b", re.IGNORECASE)  # asks for a person, not "the airplane whose wing"
 _FIGURE_CUES = ("how many", "how much", "what year", "when", "what date", "percent", "%", "number",
                 "rate", "total", "amount", "age", "how old", "how long", "dose", "target", "size")
@@ -138,6 +139,29 @@ def focus_passages(question: str, texts: Sequence[str], budget_chars: int) -> li
         for step in (-1, 1):
             _take_neighbours(sentences[p], i, step, reach, lambda j, p=p: take(p, j))
     return [_joined(sentences[p], sorted(i for q, i in keep if q == p)) for p in range(len(texts))]
+
+
+def closest_line(question: str, texts: Sequence[str]) -> tuple[int, str] | None:
+    """(index of the text, line) of the sentence among ``texts`` that best matches ``question``,
+    by the same scores that choose a prompt's sentences; None when no sentence shares a telling
+    word with it or every such sentence only repeats the question's own words."""
+    years, latest = asked_years(question)
+    cut = [keep_asked_columns(t, years, latest) for t in texts]
+    whole = set().union(*(rows for _, rows in cut))
+    sentences = [_pieces(t, LONGEST_QUOTED, whole) for t, _ in cut]
+    asked = set(_WORD.findall(question.lower()))
+    # The words of what is asked ("depart", "registration") decide, not the subject's names and
+    # codes ("Piper PA-22-150", "Boquete"): the user knows the subject, and the line naming it
+    # most is rarely the one that answers. Names alone (nothing else asked) still count.
+    words = question.split()
+    plain = " ".join(w for i, w in enumerate(words) if i == 0 or not (w[:1].isupper() or _NUMBER.search(w)))
+    for wording in (plain, question):
+        best = max(((score, -p, -i) for p, row in enumerate(_scores(wording, sentences, whole))
+                    for i, score in enumerate(row)
+                    if score > 0 and set(_WORD.findall(sentences[p][i].lower())) - asked - _STOP), default=None)
+        if best is not None:
+            return -best[1], sentences[-best[1]][-best[2]]
+    return None
 
 
 def _take_neighbours(row: list[str], i: int, step: int, reach: int, take) -> None:

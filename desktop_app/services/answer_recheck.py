@@ -29,8 +29,11 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from desktop_app.core.records import Claim, ClaimCheck, Message
+from typing import Sequence
+
+from desktop_app.core.records import Citation, Claim, ClaimCheck, Message
 from desktop_app.llm.base import GenerationRequest
+from desktop_app.rag.passage_focus import closest_line
 
 # Tokens the added instruction may take; the answer's budget shrinks by this much so the longer
 # prompt still fits the context the first request was sized for.
@@ -52,6 +55,8 @@ _DECLINES_RE = re.compile(r"\b(?:do(?:es)?\s+not|don't|doesn't|cannot|can't|no)\
 FILL_IN_NOTICE = "The first answer gave a source's number where the answer belongs; this answer was asked again."
 ECHO_NOTICE = ("This answer only repeats the question: the passages found may not state what was asked. Open the "
                "sources to check, or ask with other words.")
+ECHO_QUOTED_NOTICE = ("The model's answer only repeated the question, so the line of the sources closest to the "
+                      "question is shown instead, word for word. Check that it answers what you asked.")
 STILL_NUMBER_ONLY_NOTICE = ("This answer gives only a source's number: the passages found may not state what was "
                             "asked. Open the source to check, or ask with other words.")
 
@@ -75,6 +80,17 @@ def restates_the_question(text: str, question: str) -> bool:
     if _DECLINES_RE.search(text):
         return False
     return bool(text.strip()) and not (_content_words(text) - _content_words(question))
+
+
+def closest_line_answer(question: str, citations: Sequence[Citation]) -> str | None:
+    """What to show instead of an answer that only repeats the question: the source line that
+    best matches the question, quoted with its number; None when no line says more than the
+    question does."""
+    found = closest_line(question, [c.text for c in citations])
+    if found is None:
+        return None
+    index, line = found
+    return f"The closest line in the sources [{citations[index].number}]: “{line.strip(' …')}”"
 
 
 def _content_words(text: str) -> set[str]:

@@ -35,10 +35,10 @@ from desktop_app.core.records import (
 from desktop_app.llm.base import ChatBackend, GenerationRequest
 from desktop_app.rag.claim_check import check_claims
 from desktop_app.rag.claim_markers import with_source_markers
-from desktop_app.services.answer_recheck import (ECHO_NOTICE, FILL_IN_NOTICE, STILL_NUMBER_ONLY_NOTICE,
-                                                 fill_in_request, gives_only_a_source_number,
-                                                 recheck_notice, restates_the_question, stricter_request,
-                                                 wants_recheck)
+from desktop_app.services.answer_recheck import (ECHO_NOTICE, ECHO_QUOTED_NOTICE, FILL_IN_NOTICE,
+                                                 STILL_NUMBER_ONLY_NOTICE, closest_line_answer, fill_in_request,
+                                                 gives_only_a_source_number, recheck_notice, restates_the_question,
+                                                 stricter_request, wants_recheck)
 from desktop_app.routing.base import CloudGateway
 from desktop_app.services.prepared_question import PreparedQuestion, close_stream, quietly
 
@@ -250,9 +250,15 @@ class AnswerStream:
                 self.notices.append(STILL_NUMBER_ONLY_NOTICE)
                 yield NoticeEvent(STILL_NUMBER_ONLY_NOTICE)
             elif not stopped and self.prepared.citations and restates_the_question(text, prepared.question):
-                # Asking again did not help (0 of 14 such answers became right): say what it is.
-                self.notices.append(ECHO_NOTICE)
-                yield NoticeEvent(ECHO_NOTICE)
+                # Asking again did not help (0 of 14 such answers became right): the source line
+                # closest to the question says more (see answer_recheck), or say what it is.
+                quoted = closest_line_answer(prepared.question, prepared.citations)
+                if quoted is not None:
+                    self.meta["echo"] = text
+                    text, claims = quoted, _check_claims(quoted, prepared)
+                note = ECHO_NOTICE if quoted is None else ECHO_QUOTED_NOTICE
+                self.notices.append(note)
+                yield NoticeEvent(note)
         if claims is not None and error is None and not stopped:
             marked = with_source_markers(text, claims)  # the model wrote no [n]: the check's sources
             if marked != text:

@@ -74,3 +74,12 @@ def test_prose_keeps_one_whole_sentence_on_each_side_even_asked_who():
     sentences[10] = "The airport manager was Dana Smith."
     (kept,) = focus_passages("Who was the airport manager?", [" ".join(sentences)], 200)
     assert kept == f"… {sentences[9]} {sentences[10]} {sentences[11]} …"
+
+
+def test_the_closest_line_is_the_best_scored_sentence_that_says_more_than_the_question():
+    from desktop_app.rag.passage_focus import closest_line
+    assert closest_line("Where did the Piper PA-22-150 that crashed near Boquete depart from?", [OTHER, FORM]) == \
+        (1, "The airplane departed Islas Secas at approximately 1145.")
+    # A line that only repeats the question's words is no answer: nothing is returned.
+    assert closest_line("Where did the Piper PA-22-150 depart?", ["The Piper PA-22-150 did depart."]) is None
+    assert closest_line("What is the capital of France?", [FORM]) is None  # no telling word in common
