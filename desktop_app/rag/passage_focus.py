@@ -77,6 +77,9 @@ LABELLESS_ROW_REACH = 3
 # "Secretary of Education"); why only for "who", and what it measured: the module's docstring.
 NAME_NEIGHBOUR_CHARS = 40
 LONGEST_QUOTED = 400  # characters of a line ``closest_line`` returns (a table row may run longer)
+QUOTED_MIN_WORDS = 6
+_QUANTITY_CUES = ("how many", "how much", "how long", "how far", "how old", "what year", "when", "what date",
+                  "percent", "%", "what number", "what score", "what rate")
 _ASKS_WHO = re.compile(r"^\W*(?:who|whom)\b", re.IGNORECASE)  # asks for a person, not "the airplane whose wing"
 _FIGURE_CUES = ("how many", "how much", "what year", "when", "what date", "percent", "%", "number",
                 "rate", "total", "amount", "age", "how old", "how long", "dose", "target", "size")
@@ -144,7 +147,12 @@ def focus_passages(question: str, texts: Sequence[str], budget_chars: int) -> li
 def closest_line(question: str, texts: Sequence[str]) -> tuple[int, str] | None:
     """(index of the text, line) of the sentence among ``texts`` that best matches ``question``,
     by the same scores that choose a prompt's sentences; None when no sentence shares a telling
-    word with it or every such sentence only repeats the question's own words."""
+    word with it and says more than it.
+
+    Saying more: words the question does not use, at least ``QUOTED_MIN_WORDS`` words (a running
+    title "OPM Fiscal Year 2018 Annual Performance Report 8" is none), and, when the question asks
+    how many, how much, when or what percent, a figure the question does not give.
+    """
     years, latest = asked_years(question)
     cut = [keep_asked_columns(t, years, latest) for t in texts]
     whole = set().union(*(rows for _, rows in cut))
@@ -157,11 +165,20 @@ def closest_line(question: str, texts: Sequence[str]) -> tuple[int, str] | None:
     plain = " ".join(w for i, w in enumerate(words) if i == 0 or not (w[:1].isupper() or _NUMBER.search(w)))
     for wording in (plain, question):
         best = max(((score, -p, -i) for p, row in enumerate(_scores(wording, sentences, whole))
-                    for i, score in enumerate(row)
-                    if score > 0 and set(_WORD.findall(sentences[p][i].lower())) - asked - _STOP), default=None)
+                    for i, score in enumerate(row) if score > 0 and _says_more(question, asked, sentences[p][i])),
+                   default=None)
         if best is not None:
             return -best[1], sentences[-best[1]][-best[2]]
     return None
+
+
+def _says_more(question: str, asked: set[str], line: str) -> bool:
+    words = _WORD.findall(line.lower())
+    if len(words) < QUOTED_MIN_WORDS or not set(words) - asked - _STOP:
+        return False
+    if any(cue in question.lower() for cue in _QUANTITY_CUES):
+        return any(w not in asked for w in words if _NUMBER.search(w))
+    return True
 
 
 def _take_neighbours(row: list[str], i: int, step: int, reach: int, take) -> None:

@@ -16,8 +16,13 @@ that is still only a number says so in a notice.
 
 An answer that only repeats the question's words ("The Piper PA-22-150 hit on final approach …
 before the utility wires.", asked what it hit: 14 of 191, all wrong) is not asked again: told that
-it only repeated the question, the model was right on none of the 14 (two became declines). It is
-marked with a notice instead (``restates_the_question``).
+it only repeated the question, the model was right on none of the 14 (two became declines).
+Instead the source line closest to the question is shown in its place, quoted word for word with
+its number and a notice (``closest_line_answer``; the line chosen by the prompt's sentence scores,
+``passage_focus.closest_line``). On the 11 such answers of a run over the 191 corpus questions
+(not a number-only answer, which is asked again first): 8 quoted, 4 of them holding the answer on
+its page ("… the airplane contacted trees, then utility wires …"), 3 left as echoes because the
+question asks about two things or no line says more than it.
 
 The retry repeats the conversation unchanged and appends one instruction to the question's
 message, so the model process reuses its KV cache for everything before it (only the new
@@ -55,6 +60,7 @@ _DECLINES_RE = re.compile(r"\b(?:do(?:es)?\s+not|don't|doesn't|cannot|can't|no)\
 FILL_IN_NOTICE = "The first answer gave a source's number where the answer belongs; this answer was asked again."
 ECHO_NOTICE = ("This answer only repeats the question: the passages found may not state what was asked. Open the "
                "sources to check, or ask with other words.")
+_ASKS_TWO_THINGS = re.compile(r",\s+and\s+(?:who|what|when|where|how|in)\b|\bthe two\b", re.IGNORECASE)
 ECHO_QUOTED_NOTICE = ("The model's answer only repeated the question, so the line of the sources closest to the "
                       "question is shown instead, word for word. Check that it answers what you asked.")
 STILL_NUMBER_ONLY_NOTICE = ("This answer gives only a source's number: the passages found may not state what was "
@@ -85,7 +91,9 @@ def restates_the_question(text: str, question: str) -> bool:
 def closest_line_answer(question: str, citations: Sequence[Citation]) -> str | None:
     """What to show instead of an answer that only repeats the question: the source line that
     best matches the question, quoted with its number; None when no line says more than the
-    question does."""
+    question does, or the question asks about two things (one line cannot answer both)."""
+    if _ASKS_TWO_THINGS.search(question):
+        return None  # "Who heads the EPA, and who heads the GSA?": no one line answers both
     found = closest_line(question, [c.text for c in citations])
     if found is None:
         return None

@@ -151,3 +151,22 @@ def test_an_echo_stays_marked_when_no_source_line_says_more_than_the_question(st
     done = list(ask(assistant(store, backend, hits=hits), ECHO_QUESTION, collections=["ntsb"]))[-1]
     assert done.answer.text == echo
     assert any("only repeats the question" in n for n in done.answer.notices)
+
+
+@pytest.mark.parametrize("question, passage, quoted", [
+    # Asks about two things: no one line answers both.
+    ("Who heads the EPA, and who heads the GSA?", "Michael Regan is the Administrator of the EPA since 2021.", False),
+    ("What are the durations of the two interview studies?", "The study will last 10 months in all sites.", False),
+    # Asks how many: a line without a figure of its own is no answer.
+    ("How many hours had the pilot flown?", "The pilot had flown often in the local area before.", False),
+    ("How many hours had the pilot flown?", "The pilot had flown 1,364 hours in all aircraft.", True),
+    # A running title is too short to quote.
+    ("What did the report find about retirement claims?", "Annual Performance Report retirement 8", False),
+])
+def test_the_closest_line_is_quoted_only_when_it_can_answer(question, passage, quoted):
+    from desktop_app.core.records import Citation
+    from desktop_app.services.answer_recheck import closest_line_answer
+    text = closest_line_answer(question, [Citation(1, "/docs/a.pdf", 3, passage)])
+    assert (text is not None) is quoted
+    if quoted:
+        assert text == f"The closest line in the sources [1]: “{passage}”"
