@@ -39,7 +39,7 @@ from desktop_app.rag.claim_periods import other_period, question_years, stated_f
 from desktop_app.rag.claim_subject import on_subject_sources
 from desktop_app.rag.claim_units import counts_the_same, stem, word_after
 from desktop_app.rag.passage_focus import asks_who
-from desktop_app.rag.role_holders import names_a_person, only_a_title
+from desktop_app.rag.role_holders import asked_role, names_a_person, only_a_title
 
 RANGE_ENDS_WITHIN = 80  # characters: a range's ends stated apart ("from 10 ... to 12") must be this close
 # A small count ("4 knots", "Visit 2") is on almost every page somewhere: below this value a plain
@@ -89,6 +89,7 @@ def check_claims(answer: str, citations: Sequence[Citation], question: str = "",
     counted_in_question = asked_count(question)
     duration_asked = asks_duration(question)
     name_asked = asks_who(question)
+    role_asked = name_asked and asked_role(question) is not None  # who holds a title, or who signed
     version_wrong = version_cannot_answer(question)
     size_asked = asks_size(question)
     claims = []
@@ -114,8 +115,8 @@ def check_claims(answer: str, citations: Sequence[Citation], question: str = "",
                                  None)
         elif stating and duration_asked and mention.key and not_a_measure(counted_noun(answer, mention.end)):
             other_meaning = stating[0]  # asked how long, the answer gives a count: "4 questions"
-        elif stating and name_asked and mention.kind == "name" and only_a_title(mention.text) \
-                and not names_a_person(answer):  # asked who, the answer names a role: "the Acting Director"
+        elif stating and name_asked and mention.kind == "name" and (role_asked or only_a_title(mention.text)) \
+                and not names_a_person(answer):  # asked who, the answer names a role or an office: "the Acting Director", "ES"
             other_meaning = stating[0]
         elif stating and mention.key and version_wrong and all(version_label(p.text, s) for p, (s, _) in stating):
             other_meaning = stating[0]  # a version for a sample size: "G*Power software version 3.1.9.3"

@@ -317,3 +317,22 @@ def test_asked_who_a_title_alone_is_no_answer():
     assert [(c.text, c.reason) for c in role.unsupported_key] == [("Acting Director", Claim.OTHER_MEANING)]
     person = check_claims("Beth F. Cobert, Acting Director, signed it [1].", citations, question)
     assert not person.unsupported_key
+
+
+def test_asked_who_signed_an_office_is_no_answer_but_an_operator_may_be_a_company():
+    # OPM FY 2020 report: asked who signed, the bundled model answered "[1] ES" (Employee Services).
+    from desktop_app.core.records import Citation, Claim
+    from desktop_app.rag.claim_check import check_claims
+
+    page = ("In response to the COVID-19 pandemic, ES worked with agencies on hiring flexibilities. "
+            "Kiran A. Ahuja, Director, February 2021")
+    citations = [Citation(1, "/docs/2020-annual-performance-report.pdf", 4, page)]
+    signed = "Who signed OPM's fiscal year 2020 annual performance report?"
+    office = check_claims("[1] ES", citations, signed)
+    assert [(c.text, c.reason) for c in office.unsupported_key] == [("ES", Claim.OTHER_MEANING)]
+    assert not check_claims("Kiran A. Ahuja signed it [1].", citations, signed).unsupported_key
+    # Asked who operated an airplane (no title, nothing signed), a company is an answer.
+    form = "Registered Owner: Wausau Flying Service Operator: Wausau Flying Service"
+    operator = check_claims("Wausau Flying Service [1]", [Citation(1, "/docs/ntsb.pdf", 2, form)],
+                            "Who was the operator of the Cessna 172?")
+    assert not operator.unsupported_key
