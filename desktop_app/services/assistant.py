@@ -27,6 +27,7 @@ from desktop_app.core.errors import AppError
 from desktop_app.core.records import CALCULATOR, AnswerEvent, Citation, ErrorEvent, Hit, Message, Route, StoredMessage
 from desktop_app.llm.base import ChatBackend, GenerationRequest
 from desktop_app.rag.base import Retriever
+from desktop_app.rag.claim_subject import on_subject_hits
 from desktop_app.routing.base import CloudGateway, HandoffPlan
 from desktop_app.services.answer_stream import KEPT_LOCAL, AnswerStream, fixed_answer
 from desktop_app.services.document_use import refers_to_documents
@@ -155,6 +156,9 @@ class Assistant:
             # passages only share a year or a common word with it, and a small model would invent
             # an answer from them. See services/named_terms.py and benchmarks/decline_rule.py.
             hits = []
+        # Passages of documents the question's names rule out (another accident's report) are
+        # not shown to the model: it took its figures from them (rag.claim_subject).
+        hits = on_subject_hits(query, hits)
         # With nothing chosen, a question that says where its answer is ("in the NTSB report") is
         # still about the documents: a miss is declined, not answered by the model from nothing.
         documents_in_play = bool(collections) or bool(hits) or (bool(consult) and refers_to_documents(question))

@@ -113,3 +113,30 @@ def test_the_document_label_names_the_subject_when_the_passage_does_not():
     assert on_subject_sources(question, citations) == {DEATH_VALLEY}
     (claim,) = check_claims("The pilot had 435 hours [2].", citations, question).claims
     assert (claim.supported, claim.reason) == (False, Claim.OTHER_SUBJECT)
+
+
+def test_the_model_is_not_shown_passages_of_a_document_the_question_rules_out(tmp_path):
+    # q007: the model answered "435 hours" from the other accident's form; that passage no longer
+    # reaches it (nor the sources listed under the answer). A question whose names tell no
+    # document apart keeps every passage.
+    from desktop_app.config.settings import Settings
+    from desktop_app.core.conversation_store import ConversationStore
+    from desktop_app.core.records import DoneEvent, Hit
+    from desktop_app.llm.fake import FakeBackend
+    from desktop_app.rag.claim_subject import on_subject_hits
+    from desktop_app.services.assistant import Assistant
+    from tests.assistant_helpers import ask
+    from tests.unit.assistant_fakes import FakeRetriever, fake_grounding
+
+    hits = [Hit(c.source, c.page, c.text, 1.0 - c.number / 10, "ntsb") for c in CITATIONS]
+    assert [h.source for h in on_subject_hits(QUESTION, hits)] == [DEATH_VALLEY, DEATH_VALLEY]
+    assert on_subject_hits("How many total flight hours did the pilot have?", hits) == hits
+    store = ConversationStore(tmp_path / "c.sqlite3")
+    backend = FakeBackend().enqueue("The pilot had 119 hours [2].")
+    assistant = Assistant(store=store, backend_factory=lambda: backend, settings=Settings(),
+                          retriever_factory=lambda: FakeRetriever(hits), grounding=fake_grounding)
+    done = [e for e in ask(assistant, QUESTION, collections=["ntsb"]) if isinstance(e, DoneEvent)][-1]
+    prompt = backend.history[-1].messages[-1].content
+    assert "119 hours" in prompt and "435 hours" not in prompt
+    assert {c.source for c in done.answer.sources} == {DEATH_VALLEY}
+    store.close()
