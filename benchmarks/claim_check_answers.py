@@ -49,8 +49,15 @@ def load_answers(path: Path) -> list[dict]:
 
 def verdicts(check_claims, rows: list[dict]) -> list[dict]:
     """One row per answer in answer_quality's shape, plus the claims for --show."""
+    from desktop_app.services.answer_recheck import is_quoted_line
+
     out = []
     for row in rows:
+        if is_quoted_line(row["answer"]):
+            # A source line quoted in place of an echo: the app checks and marks nothing in it.
+            out.append({"right": row["fact_right"], "checked": False, "flagged": False, "fully_supported": False,
+                        "row": row, "claims": []})
+            continue
         check = check_claims(row["answer"], row["citations"], row["question"])
         key = [c for c in check.claims if c.key]
         out.append({"right": row["fact_right"], "checked": bool(key), "flagged": bool(check.unsupported_key),

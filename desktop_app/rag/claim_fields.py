@@ -39,8 +39,10 @@ def other_field(text: str, figures: Sequence[Mention], found: Mention, question_
     """The figure of ``text`` whose field matches the question better than ``found``'s, or None.
 
     Only figures counting the same unit as ``found`` compete ("hours" with "hours"), and only
-    when ``found``'s own field shares no word with the question: a field that names what the
-    question asks is never overruled. Nor is an answer that says which field its figure is of
+    one whose field shares more words with the question than ``found``'s (and than any field
+    stating ``found``'s value) overrules it: "Total, this make and model" over "Total, all
+    aircraft" asked the hours in that make and model, "total flight experience" over "Pilot In
+    Command" asked the total. Nor is an answer that says which field its figure is of
     (``said``: the stems of the words beside the figure in the answer share SAID_FIELD_WORDS of
     its field's words): "7 hours (Last 30 days, all aircraft)" copied from the form is true as
     stated, beside the figure that answers.
@@ -53,12 +55,18 @@ def other_field(text: str, figures: Sequence[Mention], found: Mention, question_
         return None
     asked = question_stems - {unit[0]}  # "hours" is in every competing field
     fields = {id(m): _field(text, same, i) & asked for i, m in enumerate(same)}
-    if id(found) not in fields or fields[id(found)]:
+    if id(found) not in fields:
         return None
-    if len((_field(text, same, same.index(found)) - {unit[0]}) & said) >= SAID_FIELD_WORDS:
+    # Words the answer only repeats from the question ("the pilot … a total of") say no field.
+    if len((_field(text, same, same.index(found)) - {unit[0]}) & (said - question_stems)) >= SAID_FIELD_WORDS:
         return None
     best = max(same, key=lambda m: len(fields[id(m)]))
-    return best if fields[id(best)] and best is not found else None
+    # Overruled by a field that names more of what is asked ("Total, this make and model" over
+    # "Total, all aircraft", which shares only "pilot" from the form's label with the question),
+    # unless the passage also states the same figure in a field as telling ("20 minutes" of the
+    # pilot study and of the intervention group).
+    own = max(len(fields[id(m)]) for m in same if m.value == found.value)
+    return best if len(fields[id(best)]) > own and best.value != found.value else None
 
 
 def planned_figure(text: str, figures: Sequence[Mention], found: Mention, question: str) -> Mention | None:
@@ -105,6 +113,9 @@ def _cell_header(text: str, start: int) -> str:
     return head[:-1] if head.endswith(":") else ""
 
 
+_PARENTHESISED_FIELD_RE = re.compile(r"\s*[A-Za-z]+\s*\(")  # "hours (Total, this make and model)"
+
+
 def _field(text: str, same: Sequence[Mention], i: int) -> frozenset[str]:
     """Stems of figure ``i``'s field: what is written just before it in its own clause ("Runway
     Length:", "a total flight experience of") and just after it up to the clause's end or the next
@@ -113,6 +124,13 @@ def _field(text: str, same: Sequence[Mention], i: int) -> frozenset[str]:
     after_end = same[i + 1].start if i + 1 < len(same) else min(len(text), same[i].end + FIELD_CHARS)
     after = _CLAUSE_END_RE.split(_without_label(text[same[i].end:after_end]), 1)[0]
     lead = before[len(_without_label(before)):] if before.rstrip().endswith(":") else _CLAUSE_END_RE.split(before)[-1]
+    if _PARENTHESISED_FIELD_RE.match(text, same[i].end):
+        # "…, 10740 hours (Pilot In Command, all aircraft)": the brackets hold the field (with any
+        # figure inside, "Last 24 hours"); the words before are the previous figure's, unless a
+        # label ends there ("Flight Time: 11000 hours (Total, …)").
+        close = text.find(")", same[i].end, same[i].end + FIELD_CHARS)
+        after = text[same[i].end:close] if close > 0 else after
+        lead = lead if before.rstrip().endswith(":") else ""
     words = _WORD_RE.findall(lead[-FIELD_CHARS:]) + _WORD_RE.findall(after[:FIELD_CHARS])
     return frozenset(stem(w) for w in words)
 

@@ -60,6 +60,7 @@ _DECLINES_RE = re.compile(r"\b(?:do(?:es)?\s+not|don't|doesn't|cannot|can't|no)\
 FILL_IN_NOTICE = "The first answer gave a source's number where the answer belongs; this answer was asked again."
 ECHO_NOTICE = ("This answer only repeats the question: the passages found may not state what was asked. Open the "
                "sources to check, or ask with other words.")
+QUOTED_LINE = "The closest line in the sources"
 _ASKS_TWO_THINGS = re.compile(r",\s+and\s+(?:who|what|when|where|how|in)\b|\bthe two\b", re.IGNORECASE)
 ECHO_QUOTED_NOTICE = ("The model's answer only repeated the question, so the line of the sources closest to the "
                       "question is shown instead, word for word. Check that it answers what you asked.")
@@ -98,7 +99,12 @@ def closest_line_answer(question: str, citations: Sequence[Citation]) -> str | N
     if found is None:
         return None
     index, line = found
-    return f"The closest line in the sources [{citations[index].number}]: “{line.strip(' …')}”"
+    return f"{QUOTED_LINE} [{citations[index].number}]: “{line.strip(' …')}”"
+
+
+def is_quoted_line(text: str) -> bool:
+    """True for what ``closest_line_answer`` writes: a source's own words, no claim of the model's."""
+    return text.startswith(QUOTED_LINE + " [")
 
 
 def _content_words(text: str) -> set[str]:

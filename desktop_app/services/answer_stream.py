@@ -254,8 +254,9 @@ class AnswerStream:
                 # closest to the question says more (see answer_recheck), or say what it is.
                 quoted = closest_line_answer(prepared.question, prepared.citations)
                 if quoted is not None:
+                    # The source's own words: no claim of the model's to check or mark.
                     self.meta["echo"] = text
-                    text, claims = quoted, _check_claims(quoted, prepared)
+                    text, claims = quoted, None
                 note = ECHO_NOTICE if quoted is None else ECHO_QUOTED_NOTICE
                 self.notices.append(note)
                 yield NoticeEvent(note)

@@ -45,10 +45,26 @@ def test_in_prose_the_words_before_the_figure_are_its_field():
     question = "How many hours of total flight experience did the 85-year-old pilot in the Tallahassee accident have?"
     (claim,) = check_claims("The answer is 2,319 hours [1].", cite, question).claims
     assert claim.supported
-    # "17 hours" (the last 90 days) shares "pilot" and "accident" with the question: the check does
-    # not overrule a field that shares any word with it, so this wrong figure passes (a known limit).
+    # "17 hours" (the last 90 days) shares "pilot" and "accident" with the question, but "2,319
+    # hours" shares more ("total flight experience"): the field of 17 is overruled.
     (claim,) = check_claims("The answer is 17 hours [1].", cite, question).claims
-    assert claim.supported
+    assert (claim.supported, claim.reason) == (False, Claim.OTHER_FIELD)
+    assert TALLAHASSEE[claim.source_start:claim.source_end] == "2,319"
+
+
+def test_a_form_label_naming_the_pilot_does_not_make_another_field_the_asked_one():
+    # q039 (Soledad, 20080116X00055.pdf): "Occupational Pilot: … Flight Time:" runs into the first
+    # figure's field and "Pilot In Command" names the pilot too; asked the total, the model gave 10740.
+    form = ("Occupational Pilot: Last Flight Review or Equivalent: 10/01/2007 Flight Time: 11000 hours (Total, all "
+            "aircraft), 240 hours (Total, this make and model), 10740 hours (Pilot In Command, all aircraft), 300 "
+            "hours (Last 90 days, all aircraft)")
+    cite = [Citation(1, "ntsb-aviation-incident-accident-reports/20080116X00055.pdf", 3, form)]
+    question = "How many total flight hours did the pilot of the Air Tractor AT-401 that crashed near Soledad have?"
+    (wrong,) = check_claims("The pilot had a total of 10740 hours [1].", cite, question).claims
+    assert (wrong.supported, wrong.reason) == (False, Claim.OTHER_FIELD)
+    assert form[wrong.source_start:wrong.source_end] == "11000"
+    (right,) = check_claims("The pilot had a total of 11000 hours [1].", cite, question).claims
+    assert right.supported
 
 
 # ntsb-aviation-incident-accident-reports/20080111X00041.pdf, page 3 (q032): the model copied the form's line.
