@@ -30,7 +30,11 @@ time: less dependent on the machine's load than wall time), and, as the baseline
 same run, text-layer extraction pages/s (pypdf, as indexing does). Install size: the site-packages
 folders each engine adds. The load average is printed with the result: the machine is shared.
 
-    python benchmarks/ocr.py [--corpus DIR] [--pages 30] [--dpi 150]
+With ``--per-page``, the JSON also has ``per_page``: each page's file, page number, folder and,
+per engine, its edits, reference characters and CER, and the same for ``cer_sorted_lines``
+(a page whose sorted-lines CER is far below its CER lost mostly order, not characters).
+
+    python benchmarks/ocr.py [--corpus DIR] [--pages 30] [--dpi 150] [--per-page]
 """
 
 from __future__ import annotations
@@ -253,6 +257,7 @@ def main() -> None:
     parser.add_argument("--corpus", type=Path, default=ROOT.parent / "shared" / "corpus")
     parser.add_argument("--pages", type=int, default=30)
     parser.add_argument("--dpi", type=int, default=150)
+    parser.add_argument("--per-page", action="store_true", help="add each page's edits and CER to the JSON")
     args = parser.parse_args()
     load_start = os.getloadavg()
     pages = pick_pages(args.corpus, args.pages)
@@ -309,7 +314,19 @@ def main() -> None:
         "cpu_count": os.cpu_count(), "loadavg_start": [round(x, 2) for x in load_start],
         "loadavg_end": [round(x, 2) for x in os.getloadavg()],
         "targets": {"cer_max": 0.03, "pages_per_s_min": 1.0},
+        **({"per_page": [per_page(row, readers) for row in rows]} if args.per_page else {}),
     }, indent=2))
+
+
+def per_page(row: dict, readers) -> dict:
+    """One page's figures for ``--per-page``: where the edits come from."""
+    out = {"file": row["file"], "page": row["page"], "folder": row["folder"]}
+    for name in readers:
+        r = row[name]
+        out[name] = {"edits": r["edits"], "chars": r["chars"], "cer": r["cer"],
+                     "edits_sorted": r["edits_sorted"],
+                     "cer_sorted_lines": round(r["edits_sorted"] / max(1, r["chars_sorted"]), 4)}
+    return out
 
 
 if __name__ == "__main__":

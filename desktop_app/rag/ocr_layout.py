@@ -9,7 +9,13 @@ the corpus's PDFs reads them so:
 On the 30 corpus pages of benchmarks/ocr.py, Tesseract's own block order had a CER of 12.1 %;
 rows for everything, 16.8 % (two-column report pages 36 %); ``reading_order``, 6.9 % (NTSB forms
 19 % -> 5 %, report pages 16 % -> 12 %); with a cell's wrapped lines kept with it, 6.0 % (NTSB
-4.8 % -> 4.2 %, report pages 11.8 % -> 9.7 %). Pure functions: no engine is imported here.
+4.8 % -> 4.2 %, report pages 11.8 % -> 9.7 %); with a table read row by row but cell by cell
+(``bands``: a report's header "FY 2018 / Result" as "FY 2018 Result", not "FY 2018 FY 2019 ...
+Result Result"), its rules read as "|" taken for cell gaps, and the ocr_fills step, 4.2 % (NTSB
+4.1 %, report pages 5.6 %); with a form's long labels and section titles told apart from prose
+and from wrapped cells, 4.0 % (NTSB 3.4 %, report pages 5.5 %). Half of what is left is where a
+running footer goes: the text layer stores it first, a reader (and pypdf's layout extraction,
+which indexes text-layer pages) reads it last, as this does. Pure functions: no engine is imported here.
 """
 
 from __future__ import annotations
@@ -23,6 +29,11 @@ PROSE_CHARS = 30  # a line of running text is longer than a form field or a tabl
 WRAP_GAP = 0.8  # a cell's wrapped lines are closer than this many line heights...
 ROW_GAP_SHARE = 0.5  # ...and than this share of the gaps between the rows above and below
 ROW_REACH = 3.0  # a line further than this many line heights away is not the next row of a table
+# One line this many times the other's height is another size of print, not the next line of a
+# cell: a section title over a form's first value ("Meteorological Information" over "Visual
+# Conditions": NTSB 3.6 -> 3.4 %). Lines of one font differ by their ascenders and descenders: 1.4.
+SAME_FONT = 1.6
+BAND_GAP = 0.25  # lines of a table closer than this many line heights are one row (a cell's wrapped lines)
 COLUMN_GAP = "   "  # three spaces: a gap between cells, as layout text extraction writes it
 _MARKER = re.compile(r"^(\(?\d{1,3}[.)]|\(?[A-Za-z][.)]|[-•●▪·*–])$")  # "78.", "(a)", "b.", a bullet
 
@@ -73,6 +84,44 @@ def rows(lines: Iterable[TextLine], page: Sequence[TextLine] = (), wrapped_cells
     return out
 
 
+def bands(lines: Sequence[TextLine]) -> list[str]:
+    """A table or form as rows, each read cell by cell: the order of a table's own text layer.
+
+    Lines closer than ``BAND_GAP`` line heights above and below are one row (a band): a header
+    whose cells wrap onto two or four lines, centred, is one row, not four. Within a row, lines
+    that overlap left to right are one cell, read top to bottom ("FY 2018 Result"), and cells
+    are read left to right, apart by ``COLUMN_GAP``, one row to a line of text. A cell's lines
+    further apart come joined already by ``_wrapped_cells``, which weighs a gap against the rows
+    around it: a wider ``BAND_GAP`` joined an NTSB form's close rows (0.35: NTSB 4.1 -> 4.6 %).
+    """
+    lines = [ln for ln in lines if ln.text.strip()]
+    if not lines:
+        return []
+    reach = BAND_GAP * statistics.median(ln.height for ln in lines)
+    grouped: list[list[TextLine]] = []
+    bottom = 0.0  # the lowest bottom of the band so far
+    for line in sorted(lines, key=lambda ln: ln.top):
+        if grouped and line.top - bottom < reach:
+            grouped[-1].append(line)
+        else:
+            grouped.append([line])
+            bottom = line.bottom
+        bottom = max(bottom, line.bottom)
+    out = []
+    for band in grouped:
+        cells: list[list[TextLine]] = []
+        right = 0.0
+        for line in sorted(band, key=lambda ln: ln.left):
+            if cells and line.left < right:
+                cells[-1].append(line)
+            else:
+                cells.append([line])
+                right = line.right
+            right = max(right, line.right)
+        out.append(COLUMN_GAP.join(" ".join(ln.text for ln in sorted(cell, key=lambda ln: ln.top)) for cell in cells))
+    return out
+
+
 def _wrapped_cells(lines: Iterable[TextLine], page: Sequence[TextLine] = ()) -> list[TextLine]:
     """Lines with each cell's wrapped lines joined: "Class 3 Without" + "Waivers/Limitations".
 
@@ -99,7 +148,8 @@ def _wrapped_cells(lines: Iterable[TextLine], page: Sequence[TextLine] = ()) -> 
         joined = None
         for index, above in last.items():
             gap = line.top - above.bottom
-            if not under(above, line) or gap >= WRAP_GAP * min(above.height, line.height):
+            if not under(above, line) or gap >= WRAP_GAP * min(above.height, line.height) or \
+                    max(above.height, line.height) > SAME_FONT * min(above.height, line.height):
                 continue
             if any(ln is not above and under(ln, line) and ln.bottom > above.bottom for ln in ordered):
                 continue  # another line sits between them
@@ -170,10 +220,10 @@ def reading_order(lines: Sequence[TextLine], wrapped_cells: bool = True) -> str:
 
     A block is prose when its median line has ``PROSE_CHARS`` characters or more and it has more
     than one line, or it is one such line in the column of a prose block (Tesseract sometimes
-    makes a block of a column's single line); other blocks are fields. Field blocks whose vertical
+    makes a block of a column's single line) with no field beside it; other blocks are fields. Field blocks whose vertical
     extents overlap are one group, read as rows. Prose blocks and field groups are then ordered
     by ``_xy_order``: bands top to bottom, columns within a band left to right. With
-    ``wrapped_cells`` (Tesseract's tight boxes), a cell's wrapped lines are read with it (``rows``);
+    ``wrapped_cells`` (Tesseract's tight boxes), a cell's wrapped lines are read with it (``bands``);
     RapidOCR's padded boxes leave rows as close as wrapped lines, and it joined rows (NTSB 5.8 -> 7.4 %).
     """
     blocks: dict[int, list[TextLine]] = {}
@@ -183,7 +233,11 @@ def reading_order(lines: Sequence[TextLine], wrapped_cells: bool = True) -> str:
     box = {b: _box(members) for b, members in blocks.items()}
     long = {b for b, members in blocks.items() if statistics.median(len(ln.text) for ln in members) >= PROSE_CHARS}
     columns = [box[b] for b in long if len(blocks[b]) > 1]
-    prose = {b for b in long if len(blocks[b]) > 1 or any(_within_columns(box[b], c) for c in columns)}
+    # ...but a long label on a row of fields ("Observation Facility, Elevation:" beside its value)
+    # is a field, though it lies over a prose column further down the form (NTSB 4.1 -> 3.6 %).
+    short = [box[b] for b in blocks if b not in long]
+    prose = {b for b in long if len(blocks[b]) > 1 or (
+        any(_within_columns(box[b], c) for c in columns) and not any(_on_row(box[b], s) for s in short))}
     # Field blocks whose vertical extents overlap belong together (a form's label and value
     # columns, a table's cells): union them, then read each group as rows.
     group = {b: b for b in blocks}
@@ -202,11 +256,27 @@ def reading_order(lines: Sequence[TextLine], wrapped_cells: bool = True) -> str:
                 group[root(b)] = root(a)
     units: list[tuple[tuple[float, float, float, float], list[str]]] = []
     for b in prose:
-        units.append((box[b], [ln.text for ln in blocks[b]]))
+        units.append((box[b], _prose_lines(blocks[b])))
     for r in {root(f) for f in fields}:
         members = [ln for f in fields if root(f) == r for ln in blocks[f]]
-        units.append((_box(members), rows(members, lines, wrapped_cells)))
+        text = bands(_wrapped_cells(members, lines)) if wrapped_cells else rows(members, lines, wrapped_cells=False)
+        units.append((_box(members), text))
     return "\n".join(text for unit in _xy_order(units) for text in unit[1])
+
+
+def _prose_lines(lines: Sequence[TextLine]) -> list[str]:
+    """A prose block's lines as the engine gave them, pieces of one line (cut at a wide gap, as
+    after a heading's number: "6.5.1   Subject Preparation") put back together on one line."""
+    out: list[str] = []
+    previous = None
+    for line in lines:
+        if previous is not None and line.left >= previous.right and \
+                min(line.bottom, previous.bottom) - max(line.top, previous.top) > 0.5 * min(line.height, previous.height):
+            out[-1] += " " + line.text
+        else:
+            out.append(line.text)
+        previous = line
+    return out
 
 
 def _stacked(upper, lower, line_height: float) -> bool:
@@ -220,6 +290,11 @@ def _stacked(upper, lower, line_height: float) -> bool:
 def _box(lines: Sequence[TextLine]) -> tuple[float, float, float, float]:
     return (min(ln.left for ln in lines), min(ln.top for ln in lines),
             max(ln.right for ln in lines), max(ln.bottom for ln in lines))
+
+
+def _on_row(line, other) -> bool:
+    """True when box ``other`` spans half the height of one-line box ``line`` or more: same row."""
+    return min(line[3], other[3]) - max(line[1], other[1]) > 0.5 * (line[3] - line[1])
 
 
 def _within_columns(inner, outer) -> bool:
