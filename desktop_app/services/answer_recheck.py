@@ -44,6 +44,7 @@ from desktop_app.rag.passage_focus import closest_line
 # prompt still fits the context the first request was sized for.
 INSTRUCTION_TOKENS = 96
 MAX_QUOTED_CLAIMS = 3
+ECHO_MIN_WORDS = 6  # question words an answer repeats before one added abbreviation makes it no answer
 
 
 _MARKERS = r"(?:\[\d+(?:\s*[,–-]\s*\d+)*\][\s,;]*)+"
@@ -86,7 +87,14 @@ def restates_the_question(text: str, question: str) -> bool:
     approach … before the utility wires." (asked what it hit). A decline is an answer."""
     if _DECLINES_RE.search(text):
         return False
-    return bool(text.strip()) and not (_content_words(text) - _content_words(question))
+    words, asked = _content_words(text), _content_words(question)
+    new = words - asked
+    if not new:
+        return bool(text.strip())
+    # One added abbreviation ("… near Tallahassee, FL before the utility wires.") says nothing
+    # either, in a long restatement; a short answer may be only that ("It happened in CA.").
+    (added,) = new if len(new) == 1 else ("",)
+    return added.isalpha() and len(added) <= 2 and len(words & asked) >= ECHO_MIN_WORDS
 
 
 def closest_line_answer(question: str, citations: Sequence[Citation]) -> str | None:

@@ -117,6 +117,11 @@ ECHO_PASSAGE = "On final approach the Piper PA-22-150 struck trees, then utility
     ("The Piper PA-22-150 hit on final approach, before the utility wires.", True),   # q004, as the model wrote it
     ("The Piper PA-22-150's hit on final approach before the utility wires [1].", True),
     ("The Piper PA-22-150 hit trees on final approach [1].", False),
+    # Seen in a real window: one added state code in a long restatement is still no answer...
+    ("The Piper PA-22-150 in FL hit on final approach, before the utility wires [1].", True),
+    # ...but a short answer may be just that, and an added word besides it is an answer.
+    ("The Piper hit FL.", False),
+    ("The Piper PA-22-150 hit trees on final approach before the utility wires, FL [1].", False),
     ("The documents do not contain what the Piper hit.", False),
     ("", False),
 ])
