@@ -34,7 +34,7 @@ from desktop_app.rag.claim_extract import Mention, Quantity, acronym_of, extract
 from desktop_app.rag.claim_counts import (FigureMeaning, asked_count, asks_duration, asks_size, counted_noun,
                                           distance_from_a_place, figure_meaning, meaning_span, not_a_measure,
                                           version_cannot_answer, version_label)
-from desktop_app.rag.claim_fields import other_field, planned_figure
+from desktop_app.rag.claim_fields import code_of_another_field, other_field, planned_figure
 from desktop_app.rag.claim_periods import other_period, question_years, stated_for_one
 from desktop_app.rag.claim_subject import on_subject_sources
 from desktop_app.rag.claim_units import counts_the_same, stem, word_after
@@ -122,6 +122,9 @@ def check_claims(answer: str, citations: Sequence[Citation], question: str = "",
             other_meaning = stating[0]  # a version for a sample size: "G*Power software version 3.1.9.3"
         elif stating and mention.key and size_asked and all(distance_from_a_place(p.text, e) for p, (_, e) in stating):
             other_meaning = stating[0]  # a place for a size: "1 mile from the airport" for a crack's length
+        elif stating and mention.key and mention.kind == "code" and all(
+                code_of_another_field(p.text, s, asked) for p, (s, _) in stating):
+            other_meaning = stating[0]  # a form's other field: "Accident Number: DFW08WA050" as a registration
         if other_meaning is not None:
             passage, (s, e) = other_meaning
             s, e = meaning_span(passage.text, s, e)

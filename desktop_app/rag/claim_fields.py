@@ -69,6 +69,20 @@ def other_field(text: str, figures: Sequence[Mention], found: Mention, question_
     return best if len(fields[id(best)]) > own and best.value != found.value else None
 
 
+def code_of_another_field(text: str, start: int, question_stems: frozenset[str]) -> bool:
+    """Is the code at ``text[start:]`` a form's value under a label that names nothing the question
+    asks, while another label of the same passage does ("Accident Number: DFW08WA050" beside an
+    empty "Registration:", asked the registration)? A code without a label of its own (prose:
+    "driving a McCauley D2A36C33 propeller") never is."""
+    lo = max(0, start - FORM_LABEL_CHARS)
+    own = _OWN_LABEL_RE.search(text[lo:start])
+    # The label's last two words: a form runs on from the value before ("Boquete, Panama Accident Number:").
+    if own is None or {stem(w) for w in _WORD_RE.findall(" ".join(own.group(1).split()[-2:]))} & question_stems:
+        return False
+    return any({stem(w) for w in _WORD_RE.findall(m.group(1))} & question_stems
+               for m in _FORM_LABEL_RE.finditer(text) if m.start() != lo + own.start())
+
+
 def planned_figure(text: str, figures: Sequence[Mention], found: Mention, question: str) -> Mention | None:
     """When ``found`` is a target ("FY 2022 Target: 60.00") and the question asks for no target: the
     result the row gives beside it ("FY 2022 Results: 88.41"), or ``found`` itself; else None.
@@ -113,6 +127,10 @@ def _cell_header(text: str, start: int) -> str:
     return head[:-1] if head.endswith(":") else ""
 
 
+FORM_LABEL_CHARS = 40
+# A form's label right before its value: "Accident Number: ", "Registration: " (capitalised words).
+_FORM_LABEL_RE = re.compile(r"\b([A-Z][A-Za-z]*(?:[ /&][A-Z][A-Za-z]*){0,3}):[ \t]*")
+_OWN_LABEL_RE = re.compile(_FORM_LABEL_RE.pattern + "$")
 _PARENTHESISED_FIELD_RE = re.compile(r"\s*[A-Za-z]+\s*\(")  # "hours (Total, this make and model)"
 
 
@@ -144,4 +162,4 @@ def _without_label(span: str) -> str:
     return span[:cut + 1] if cut >= 0 else ""
 
 
-__all__ = ["other_field", "planned_figure"]
+__all__ = ["code_of_another_field", "other_field", "planned_figure"]

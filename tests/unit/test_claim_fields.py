@@ -119,3 +119,17 @@ def test_a_goal_written_as_prose_is_not_the_result():
     (claim,) = [c for c in _prose("The inventory was 14,706 [1].", RESULT_PROSE,
                                   "What was the retirement claims inventory?").claims if c.text == "14,706"]
     assert claim.supported
+
+
+def test_a_code_under_another_form_label_is_not_the_one_asked():
+    # q022 (Boquete, Panama): the form's Registration field is empty (the registration, HP762, is in
+    # the narrative); the model gave the accident number as the registration.
+    form = ("Location: Boquete, Panama Accident Number: DFW08WA050 Date & Time: 12/23/2007, 1200 CST Registration: "
+            "Aircraft: Cessna 172 … a Panama registered Cessna 172, HP762, was destroyed")
+    cite = [Citation(1, "ntsb-aviation-incident-accident-reports/20080102X00001.pdf", 1, form)]
+    question = "What was the registration of the Panama-registered Cessna 172 that crashed near Boquete?"
+    (wrong,) = check_claims("The registration was DFW08WA050 [1].", cite, question).claims
+    assert (wrong.supported, wrong.reason) == (False, Claim.OTHER_MEANING)
+    assert check_claims("The registration was HP762 [1].", cite, question).claims[0].supported
+    asked_number = "What was the NTSB accident number of the Cessna 172 that crashed near Boquete?"
+    assert check_claims("It was DFW08WA050 [1].", cite, asked_number).claims[0].supported
