@@ -18,12 +18,9 @@ beside today's (from ``git show``, nothing checked out).
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import re
-import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -31,6 +28,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from answer_quality import claim_check_quality, gold_pages, load  # noqa: E402
+from git_modules import module_at  # noqa: E402
 from desktop_app.core.records import Citation  # noqa: E402
 
 
@@ -66,29 +64,9 @@ def verdicts(check_claims, rows: list[dict]) -> list[dict]:
 
 
 def baseline_checker(revision: str):
-    """``check_claims`` as it was at ``revision``: its claim_check/claim_extract loaded from git."""
-    folder = Path(tempfile.mkdtemp(prefix="slm-claim-baseline-"))
-    package = folder / "baseline_rag"
-    package.mkdir()
-    (package / "__init__.py").write_text("")
-    # Every claim_* module of that revision (the check's rules live in several), each importing the
-    # others from the same revision; the rest of the app is today's.
-    listed = subprocess.run(["git", "-C", str(ROOT), "ls-tree", "--name-only", revision, "desktop_app/rag/"],
-                            check=True, capture_output=True, text=True).stdout.split()
-    names = [Path(p).stem for p in listed if Path(p).name.startswith("claim_") and p.endswith(".py")]
-    for name in names:
-        source = subprocess.run(["git", "-C", str(ROOT), "show", f"{revision}:desktop_app/rag/{name}.py"],
-                                check=True, capture_output=True, text=True).stdout
-        for other in names:
-            source = source.replace(f"desktop_app.rag.{other}", f"baseline_rag.{other}")
-        (package / f"{name}.py").write_text(source)
-    sys.path.insert(0, str(folder))
-    spec = importlib.util.spec_from_file_location("baseline_rag.claim_check", package / "claim_check.py")
-    importlib.import_module("baseline_rag")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["baseline_rag.claim_check"] = module
-    spec.loader.exec_module(module)
-    return module.check_claims
+    """``check_claims`` as it was at ``revision``: its claim_* modules (the check's rules live in
+    several) loaded from git, the rest of the app today's."""
+    return module_at(revision, "claim_", "claim_check", "baseline_rag").check_claims
 
 
 def marker_quality(rows: list[dict]) -> dict:

@@ -19,15 +19,15 @@ Pure text work after extraction: extraction takes a few minutes for the 19 agenc
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
-import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from git_modules import module_at  # noqa: E402
 CORPUS = next((p for p in (ROOT.parent / "shared" / "corpus", Path("/work/shared/corpus")) if p.is_dir()), ROOT)
 
 
@@ -51,26 +51,7 @@ def pages(folder: Path) -> list[tuple[str, int, str]]:
 
 def baseline_rewriter(revision: str):
     """``rewrite_tables`` as it was at ``revision``: its table_* modules loaded from git."""
-    folder = Path(tempfile.mkdtemp(prefix="slm-table-baseline-"))
-    package = folder / "baseline_tables"
-    package.mkdir()
-    (package / "__init__.py").write_text("")
-    listed = subprocess.run(["git", "-C", str(ROOT), "ls-tree", "--name-only", revision, "desktop_app/rag/"],
-                            check=True, capture_output=True, text=True).stdout.split()
-    names = [Path(p).stem for p in listed if Path(p).name.startswith("table_") and p.endswith(".py")]
-    for name in names:
-        source = subprocess.run(["git", "-C", str(ROOT), "show", f"{revision}:desktop_app/rag/{name}.py"],
-                                check=True, capture_output=True, text=True).stdout
-        for other in names:
-            source = source.replace(f"desktop_app.rag.{other}", f"baseline_tables.{other}")
-        (package / f"{name}.py").write_text(source)
-    sys.path.insert(0, str(folder))
-    importlib.import_module("baseline_tables")
-    spec = importlib.util.spec_from_file_location("baseline_tables.table_rows", package / "table_rows.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["baseline_tables.table_rows"] = module
-    spec.loader.exec_module(module)
-    return module.rewrite_tables
+    return module_at(revision, "table_", "table_rows", "baseline_tables").rewrite_tables
 
 
 def count(rewrite, extracted) -> tuple[dict, list[list[str]]]:

@@ -116,7 +116,7 @@ def check_claims(answer: str, citations: Sequence[Citation], question: str = "",
         elif stating and duration_asked and mention.key and not_a_measure(counted_noun(answer, mention.end)):
             other_meaning = stating[0]  # asked how long, the answer gives a count: "4 questions"
         elif stating and name_asked and mention.kind == "name" and (role_asked or only_a_title(mention.text)) \
-                and not names_a_person(answer):  # asked who, the answer names a role or an office: "the Acting Director", "ES"
+                and not names_a_person(answer):  # asked who, it names a role or an office: "the Acting Director", "ES"
             other_meaning = stating[0]
         elif stating and mention.key and version_wrong and all(version_label(p.text, s) for p, (s, _) in stating):
             other_meaning = stating[0]  # a version for a sample size: "G*Power software version 3.1.9.3"

@@ -94,9 +94,6 @@ def _holds(text: str, term: str) -> bool:
     return re.search(rf"(?<![a-z0-9]){pattern}(?![a-z0-9])", text) is not None
 
 
-__all__ = ["describing_words", "on_subject_sources", "subject_terms"]
-
-
 def on_subject_hits(question: str, hits: Sequence[Hit]) -> list[Hit]:
     """The retrieved passages whose documents are about the question's subject, in their order.
 
@@ -110,3 +107,5 @@ def on_subject_hits(question: str, hits: Sequence[Hit]) -> list[Hit]:
     keep = on_subject_sources(question, hits)
     return [h for h in hits if h.source in keep]
 
+
+__all__ = ["describing_words", "on_subject_hits", "on_subject_sources", "subject_terms"]

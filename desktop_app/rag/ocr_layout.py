@@ -15,7 +15,8 @@ Result Result"), its rules read as "|" taken for cell gaps, and the ocr_fills st
 4.1 %, report pages 5.6 %); with a form's long labels and section titles told apart from prose
 and from wrapped cells, 4.0 % (NTSB 3.4 %, report pages 5.5 %). Half of what is left is where a
 running footer goes: the text layer stores it first, a reader (and pypdf's layout extraction,
-which indexes text-layer pages) reads it last, as this does. Pure functions: no engine is imported here.
+which indexes text-layer pages) reads it last, as this does. Pure functions: no engine is
+imported here.
 """
 
 from __future__ import annotations
@@ -98,28 +99,28 @@ def bands(lines: Sequence[TextLine]) -> list[str]:
     if not lines:
         return []
     reach = BAND_GAP * statistics.median(ln.height for ln in lines)
-    grouped: list[list[TextLine]] = []
-    bottom = 0.0  # the lowest bottom of the band so far
-    for line in sorted(lines, key=lambda ln: ln.top):
-        if grouped and line.top - bottom < reach:
-            grouped[-1].append(line)
-        else:
-            grouped.append([line])
-            bottom = line.bottom
-        bottom = max(bottom, line.bottom)
     out = []
-    for band in grouped:
-        cells: list[list[TextLine]] = []
-        right = 0.0
-        for line in sorted(band, key=lambda ln: ln.left):
-            if cells and line.left < right:
-                cells[-1].append(line)
-            else:
-                cells.append([line])
-                right = line.right
-            right = max(right, line.right)
+    for band in _overlapping(lines, lambda ln: (ln.top, ln.bottom), reach):
+        cells = _overlapping(band, lambda ln: (ln.left, ln.right), 0.0)
         out.append(COLUMN_GAP.join(" ".join(ln.text for ln in sorted(cell, key=lambda ln: ln.top)) for cell in cells))
     return out
+
+
+def _overlapping(lines: Sequence[TextLine], extent, reach: float) -> list[list[TextLine]]:
+    """``lines`` in runs along one axis: sorted by where each starts (``extent(line)`` gives its
+    start and end), a line joins the run before it when it starts less than ``reach`` past the
+    run's furthest end so far."""
+    runs: list[list[TextLine]] = []
+    end = 0.0
+    for line in sorted(lines, key=lambda ln: extent(ln)[0]):
+        start, stop = extent(line)
+        if runs and start - end < reach:
+            runs[-1].append(line)
+        else:
+            runs.append([line])
+            end = stop
+        end = max(end, stop)
+    return runs
 
 
 def _wrapped_cells(lines: Iterable[TextLine], page: Sequence[TextLine] = ()) -> list[TextLine]:
@@ -220,8 +221,8 @@ def reading_order(lines: Sequence[TextLine], wrapped_cells: bool = True) -> str:
 
     A block is prose when its median line has ``PROSE_CHARS`` characters or more and it has more
     than one line, or it is one such line in the column of a prose block (Tesseract sometimes
-    makes a block of a column's single line) with no field beside it; other blocks are fields. Field blocks whose vertical
-    extents overlap are one group, read as rows. Prose blocks and field groups are then ordered
+    makes a block of a column's single line) with no field beside it; other blocks are fields.
+    Field blocks whose vertical extents overlap are one group, read as rows. Prose blocks and field groups are then ordered
     by ``_xy_order``: bands top to bottom, columns within a band left to right. With
     ``wrapped_cells`` (Tesseract's tight boxes), a cell's wrapped lines are read with it (``bands``);
     RapidOCR's padded boxes leave rows as close as wrapped lines, and it joined rows (NTSB 5.8 -> 7.4 %).

@@ -78,6 +78,9 @@ LABELLESS_ROW_REACH = 3
 NAME_NEIGHBOUR_CHARS = 40
 LONGEST_QUOTED = 400  # characters of a line ``closest_line`` returns (a table row may run longer)
 QUOTED_MIN_WORDS = 6
+# Narrower than _FIGURE_CUES (which only adds to a sentence's score): a question with one of these
+# asks for a figure outright, so a quoted line without one cannot answer it ("what dose", "total"
+# may be answered in words).
 _QUANTITY_CUES = ("how many", "how much", "how long", "how far", "how old", "what year", "when", "what date",
                   "percent", "%", "what number", "what score", "what rate")
 _ASKS_WHO = re.compile(r"^\W*(?:who|whom)\b", re.IGNORECASE)  # asks for a person, not "the airplane whose wing"
@@ -163,22 +166,21 @@ def closest_line(question: str, texts: Sequence[str]) -> tuple[int, str] | None:
     # most is rarely the one that answers. Names alone (nothing else asked) still count.
     words = question.split()
     plain = " ".join(w for i, w in enumerate(words) if i == 0 or not (w[:1].isupper() or _NUMBER.search(w)))
+    wants_figure = any(cue in question.lower() for cue in _QUANTITY_CUES)
     for wording in (plain, question):
         best = max(((score, -p, -i) for p, row in enumerate(_scores(wording, sentences, whole))
-                    for i, score in enumerate(row) if score > 0 and _says_more(question, asked, sentences[p][i])),
+                    for i, score in enumerate(row) if score > 0 and _says_more(asked, wants_figure, sentences[p][i])),
                    default=None)
         if best is not None:
             return -best[1], sentences[-best[1]][-best[2]]
     return None
 
 
-def _says_more(question: str, asked: set[str], line: str) -> bool:
+def _says_more(asked: set[str], wants_figure: bool, line: str) -> bool:
     words = _WORD.findall(line.lower())
     if len(words) < QUOTED_MIN_WORDS or not set(words) - asked - _STOP:
         return False
-    if any(cue in question.lower() for cue in _QUANTITY_CUES):
-        return any(w not in asked for w in words if _NUMBER.search(w))
-    return True
+    return not wants_figure or any(w not in asked for w in words if _NUMBER.search(w))
 
 
 def _take_neighbours(row: list[str], i: int, step: int, reach: int, take) -> None:

@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-
 from typing import Sequence
 
 from desktop_app.core.records import Citation, Claim, ClaimCheck, Message
