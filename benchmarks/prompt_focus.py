@@ -12,6 +12,9 @@ cut each passage alone to 320 characters; c76af8b (tried, not kept: see passage_
 the five passages' lines together in the same shared budget without cutting them at colons,
 weighting the words asked for twice.
 
+Passages are those the Assistant shows: the top 5 less other documents' (``on_subject_hits``), with
+their documents' labels (today's cut weighs the words naming the document less).
+
     python benchmarks/prompt_focus.py [--json] [--baseline a17ca82 c76af8b] [--budgets 1400 1000] [--diff] [--index-home DIR]
 """
 
@@ -40,8 +43,9 @@ def baseline_focus(revision: str, chars: int, budget: int):
     namespace: dict = {"__name__": "passage_focus_baseline"}
     exec(compile(source, f"{revision}:passage_focus.py", "exec"), namespace)  # noqa: S102 - our own file, from git
     if "focus_passages" in namespace:
-        return f"baseline_{revision}_{budget}", lambda q, texts: namespace["focus_passages"](q, texts, budget)
-    return f"baseline_{revision}_{chars}_a_passage", lambda q, texts: [namespace["focus_passage"](q, t, chars) for t in texts]
+        return f"baseline_{revision}_{budget}", lambda q, texts: namespace["focus_passages"](q["question"], texts, budget)
+    return f"baseline_{revision}_{chars}_a_passage", lambda q, texts: [namespace["focus_passage"](q["question"], t, chars)
+                                                                         for t in texts]
 
 
 def main() -> int:
@@ -62,6 +66,7 @@ def main() -> int:
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     from desktop_app.app import build_core
+    from desktop_app.rag.claim_subject import on_subject_hits
     from desktop_app.rag.passage_focus import focus_passages
     from desktop_app.rag.prompting import FOCUS_BUDGET_CHARS
     from desktop_app.rag.same_page import merge_same_page
@@ -72,23 +77,27 @@ def main() -> int:
     core = build_core(str(home))
     try:
         retriever = core.library.retriever()
-        passages = [[h.text for h in merge_same_page(retriever.retrieve(q["question"], k=core.settings.rag.top_k,
-                                                                         collections=[COLLECTION]))]
-                    for q in questions]
+        # As the Assistant shows them: other documents' passages out (on_subject_hits), one per page.
+        hits = [merge_same_page(on_subject_hits(q["question"], retriever.retrieve(
+            q["question"], k=core.settings.rag.top_k, collections=[COLLECTION]))) for q in questions]
     finally:
         core.close()
+    passages = [[h.text for h in found] for found in hits]
+    labels = {q["id"]: [h.document for h in found] for q, found in zip(questions, hits)}
     ways = {"full_passages": lambda q, texts: texts}
     ways.update(baseline_focus(revision, args.baseline_chars, FOCUS_BUDGET_CHARS) for revision in args.baseline)
-    ways[f"now_{FOCUS_BUDGET_CHARS}"] = lambda q, texts: focus_passages(q, texts, FOCUS_BUDGET_CHARS)
+    ways[f"now_{FOCUS_BUDGET_CHARS}"] = lambda q, texts: focus_passages(q["question"], texts, FOCUS_BUDGET_CHARS,
+                                                                         labels[q["id"]])
     for budget in args.budgets:
-        ways[f"now_{budget}"] = lambda q, texts, budget=budget: focus_passages(q, texts, budget)
+        ways[f"now_{budget}"] = lambda q, texts, budget=budget: focus_passages(q["question"], texts, budget,
+                                                                                labels[q["id"]])
     out = {"benchmark": "prompt_focus", "questions": len(questions)}
     shown_by = {}
     for name, cut in ways.items():
         kept = chars = 0
         shown_by[name] = []
         for q, texts in zip(questions, passages):
-            shown = cut(q["question"], texts)
+            shown = cut(q, texts)
             shown_by[name].append((shown, any(fact_found(t, q) for t in shown)))
             kept += shown_by[name][-1][1]
             chars += sum(len(t) for t in shown)

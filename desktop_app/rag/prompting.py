@@ -57,7 +57,8 @@ def build_grounded_prompt(question: str, hits: Sequence[Hit], budget_tokens: int
     def fits(text: str) -> bool:
         return count_tokens([Message("user", text)]) <= budget_tokens
 
-    for hit, passage in zip(hits, focus_passages(question, [h.text for h in hits], FOCUS_BUDGET_CHARS)):
+    focused = focus_passages(question, [h.text for h in hits], FOCUS_BUDGET_CHARS, [h.document for h in hits])
+    for hit, passage in zip(hits, focused):
         if not passage:
             continue
         number = len(citations) + 1

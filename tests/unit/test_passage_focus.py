@@ -83,3 +83,44 @@ def test_the_closest_line_is_the_best_scored_sentence_that_says_more_than_the_qu
     # A line that only repeats the question's words is no answer: nothing is returned.
     assert closest_line("Where did the Piper PA-22-150 depart?", ["The Piper PA-22-150 did depart."]) is None
     assert closest_line("What is the capital of France?", [FORM]) is None  # no telling word in common
+
+
+def test_an_ending_does_not_hide_the_asked_word_owned_is_owner():
+    from desktop_app.rag.passage_focus import question_terms
+    assert {"own", "cas", "sign"} <= question_terms("Who owned it, how many cases, who signed?")
+    assert question_terms("the Owner and the case") >= {"own", "cas"}
+    assert question_terms("in FY 2019 with 435 hours") >= {"2019", "435", "hour"}
+
+
+PROTOCOL = [
+    "The Feasibility of Virtual Reality-Based Activities for Upper Limb Rehabilitation of People with Tetraplegia. "
+    "Virtual Reality technology for upper limb rehabilitation of tetraplegia is promising. "
+    "Participants with tetraplegia use virtual reality for upper limb rehabilitation at the unit.",
+    "Recruitment of participants: The study aims to recruit 24 participants using convenience sampling. "
+    "Upper limb function in tetraplegia will be measured with GRASSP. Virtual reality sessions last 30 minutes.",
+]
+LABEL = "Glasgow Caledonian University · Study Protocol · The Feasibility of Virtual Reality-Based Activities for " \
+        "Upper Limb Rehabilitation of People with Tetraplegia"
+
+
+def test_words_naming_the_document_count_less_than_the_words_asked():
+    # Every sentence repeats the study's subject ("virtual reality", "upper limb", "tetraplegia");
+    # the one that answers says "recruit". Scored alike, the title took the room.
+    question = "How many participants does the Glasgow study of virtual reality upper limb rehabilitation for " \
+               "tetraplegia aim to recruit?"
+    from desktop_app.rag.passage_focus import subject_terms
+    subject = subject_terms(question, PROTOCOL, [LABEL, LABEL])
+    assert {"virtua", "tetrap", "limb"} <= subject and "recrui" not in subject
+    assert "glasgo" not in subject_terms(question, PROTOCOL)  # only its label says Glasgow
+    assert "glasgo" in subject
+    kept = focus_passages(question, PROTOCOL, 200, [LABEL, LABEL])
+    assert "24 participants" in kept[1]
+
+
+def test_a_long_piece_next_to_a_kept_label_lends_only_its_start():
+    # "ASCT pretreatment protocol:" was kept, but its value opens a 400-character piece that did
+    # not fit what was left: the dose never reached the prompt.
+    long_value = "Melphalan (Mel) 200 mg/m2 Efficacy evaluation parameters include " + "serum immunoglobulin quantification, " * 12
+    text = "Some unrelated opening sentence of the page. ASCT pretreatment protocol: " + long_value + " Closing words."
+    kept, _ = focus_passages("What melphalan dose is used as the ASCT pretreatment?", [text, "Another passage. " * 20], 320)
+    assert "ASCT pretreatment protocol: Melphalan (Mel) 200 mg/m2" in kept and kept.count("immunoglobulin") < 6
