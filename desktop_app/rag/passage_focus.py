@@ -125,6 +125,11 @@ def _stem(word: str) -> str:
     return word[:6]
 
 
+def word_stems(text: str) -> list[str]:
+    """The stems of ``text``'s words in order, common words included."""
+    return [_stem(w) for w in _WORD.findall(text.lower())]
+
+
 def question_terms(question: str) -> set[str]:
     return {_stem(w) for w in _WORD.findall(question.lower()) if w not in _STOP and len(w) > 1}
 

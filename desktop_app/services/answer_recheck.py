@@ -24,6 +24,12 @@ its number and a notice (``closest_line_answer``; the line chosen by the prompt'
 its page ("… the airplane contacted trees, then utility wires …"), 3 left as echoes because the
 question asks about two things or no line says more than it.
 
+The model also declines ("The documents do not contain this") with the answer in a form field of
+its prompt ("Registered Owner: Versatile Aviation Inc"): 16 of 24 grounded declines in one run had
+the answer in their prompt. When a source has a field named for what is asked, it is quoted in
+the decline's place with a notice (``field_answer``, ``rag.form_fields``): 8 of those 24 declines,
+all 8 holding the gold answer; no off-topic question got one.
+
 The retry repeats the conversation unchanged and appends one instruction to the question's
 message, so the model process reuses its KV cache for everything before it (only the new
 instruction is read again).
@@ -37,6 +43,7 @@ from typing import Sequence
 
 from desktop_app.core.records import Citation, Claim, ClaimCheck, Message
 from desktop_app.llm.base import GenerationRequest
+from desktop_app.rag.form_fields import asked_field
 from desktop_app.rag.passage_focus import closest_line
 
 # Tokens the added instruction may take; the answer's budget shrinks by this much so the longer
@@ -64,6 +71,8 @@ QUOTED_LINE = "The closest line in the sources"
 _ASKS_TWO_THINGS = re.compile(r",\s+and\s+(?:who|what|when|where|how|in)\b|\bthe two\b", re.IGNORECASE)
 ECHO_QUOTED_NOTICE = ("The model's answer only repeated the question, so the line of the sources closest to the "
                       "question is shown instead, word for word. Check that it answers what you asked.")
+FIELD_QUOTED_NOTICE = ("The model found no answer in the passages, but one of them has a field named for what you "
+                       "asked; it is shown word for word. Check that it answers your question.")
 STILL_NUMBER_ONLY_NOTICE = ("This answer gives only a source's number: the passages found may not state what was "
                             "asked. Open the source to check, or ask with other words.")
 
@@ -107,6 +116,22 @@ def closest_line_answer(question: str, citations: Sequence[Citation]) -> str | N
         return None
     index, line = found
     return f"{QUOTED_LINE} [{citations[index].number}]: “{line.strip(' …')}”"
+
+
+def declines(text: str) -> bool:
+    """True when the answer says the sources do not hold what was asked."""
+    return bool(_DECLINES_RE.search(text))
+
+
+def field_answer(question: str, citations: Sequence[Citation]) -> str | None:
+    """What to show instead of a decline when a source has a form field named for what is asked
+    ("Registered Owner: Versatile Aviation Inc" for "Who owned …?"), quoted with its number; None
+    when none has (see ``rag.form_fields``)."""
+    found = asked_field(question, [c.text for c in citations], [c.document for c in citations])
+    if found is None:
+        return None
+    index, line = found
+    return f"{QUOTED_LINE} [{citations[index].number}]: “{line}”"
 
 
 def is_quoted_line(text: str) -> bool:

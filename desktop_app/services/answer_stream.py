@@ -35,10 +35,11 @@ from desktop_app.core.records import (
 from desktop_app.llm.base import ChatBackend, GenerationRequest
 from desktop_app.rag.claim_check import check_claims
 from desktop_app.rag.claim_markers import with_source_markers
-from desktop_app.services.answer_recheck import (ECHO_NOTICE, ECHO_QUOTED_NOTICE, FILL_IN_NOTICE,
-                                                 STILL_NUMBER_ONLY_NOTICE, closest_line_answer, fill_in_request,
-                                                 gives_only_a_source_number, recheck_notice, restates_the_question,
-                                                 stricter_request, wants_recheck)
+from desktop_app.services.answer_recheck import (ECHO_NOTICE, ECHO_QUOTED_NOTICE, FIELD_QUOTED_NOTICE,
+                                                 FILL_IN_NOTICE, STILL_NUMBER_ONLY_NOTICE, closest_line_answer, declines,
+                                                 field_answer, fill_in_request, gives_only_a_source_number,
+                                                 recheck_notice, restates_the_question, stricter_request,
+                                                 wants_recheck)
 from desktop_app.routing.base import CloudGateway
 from desktop_app.services.prepared_question import PreparedQuestion, close_stream, quietly
 
@@ -260,6 +261,15 @@ class AnswerStream:
                 note = ECHO_NOTICE if quoted is None else ECHO_QUOTED_NOTICE
                 self.notices.append(note)
                 yield NoticeEvent(note)
+            elif not stopped and not self.use_cloud and self.prepared.citations and declines(text):
+                # The small model declines with the answer in a form field of its prompt
+                # ("Registered Owner: …"): that field, quoted (see answer_recheck.field_answer).
+                quoted = field_answer(prepared.question, prepared.citations)
+                if quoted is not None:
+                    self.meta["declined"] = text
+                    text, claims = quoted, None
+                    self.notices.append(FIELD_QUOTED_NOTICE)
+                    yield NoticeEvent(FIELD_QUOTED_NOTICE)
         if claims is not None and error is None and not stopped:
             marked = with_source_markers(text, claims)  # the model wrote no [n]: the check's sources
             if marked != text:

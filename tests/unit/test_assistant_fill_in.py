@@ -175,3 +175,25 @@ def test_the_closest_line_is_quoted_only_when_it_can_answer(question, passage, q
     assert (text is not None) is quoted
     if quoted:
         assert text == f"The closest line in the sources [1]: “{passage}”"
+
+
+FORM_PASSAGE = ("Aircraft Make: Cessna Registration: N6135M Model/Series: 152 Registered Owner: Versatile Aviation Inc "
+                "Rated Power: 115 hp")
+
+
+def test_a_decline_gives_way_to_the_form_field_named_for_what_was_asked(store):
+    hits = [Hit("/docs/ntsb.pdf", 2, FORM_PASSAGE, 0.9, "ntsb")]
+    decline = "The documents do not contain this."
+    backend = FakeBackend().enqueue(decline)
+    events = list(ask(assistant(store, backend, hits=hits), "Who owned the Cessna 152 at Madill?", collections=["ntsb"]))
+    done = events[-1]
+    assert len(backend.history) == 1  # not asked again
+    assert done.answer.text == "The closest line in the sources [1]: “Registered Owner: Versatile Aviation Inc”"
+    assert done.answer.claims is None
+    assert any("field named for what you asked" in e.text for e in events if isinstance(e, NoticeEvent))
+    saved = store.messages(done.answer.conversation_id)[-1]
+    assert saved.content == done.answer.text and saved.meta["declined"] == decline
+    # No field named for what is asked: the decline stands, without a notice.
+    backend = FakeBackend().enqueue(decline)
+    done = list(ask(assistant(store, backend, hits=hits), "What did the Cessna 152 hit?", collections=["ntsb"]))[-1]
+    assert done.answer.text == decline and not done.answer.notices
