@@ -30,7 +30,7 @@ INSTRUCTION = (
 
 
 def build_grounded_prompt(question: str, hits: Sequence[Hit], budget_tokens: int,
-                          count_tokens: Callable[[list[Message]], int]) -> tuple[str, list[Citation]]:
+                          count_tokens: Callable[[list[Message]], int], first_number: int = 1) -> tuple[str, list[Citation]]:
     """Build the user message and its citations.
 
     Args:
@@ -38,9 +38,10 @@ def build_grounded_prompt(question: str, hits: Sequence[Hit], budget_tokens: int
         hits: retrieved passages, best first; the best ones get the budget first.
         budget_tokens: tokens the whole user message may take.
         count_tokens: the model's counter over a list of messages.
+        first_number: the first source's number (a question's second part goes on from the first's).
 
     Returns:
-        (user message text, citations numbered from 1 in the order they appear). When not even
+        (user message text, citations numbered from ``first_number`` in the order they appear). When not even
         one passage fits, the question alone and no citations.
     """
     # One number per file and page: two chunks of one page were [1] and [2] for the same place.
@@ -52,7 +53,8 @@ def build_grounded_prompt(question: str, hits: Sequence[Hit], budget_tokens: int
         sources = "\n\n".join(parts)
         # No trailing "Answer:": both prompt formats add their own answer cue, and a doubled cue
         # ("Answer:\nA:") made the bundled base model invent multiple-choice lines ("B: ...").
-        return f"{INSTRUCTION}\n\nSources:\n{sources}\n\nQuestion: {question.strip()}"
+        instruction = INSTRUCTION.replace("[1]", f"[{first_number}]")  # the example is a number it has
+        return f"{instruction}\n\nSources:\n{sources}\n\nQuestion: {question.strip()}"
 
     def fits(text: str) -> bool:
         return count_tokens([Message("user", text)]) <= budget_tokens
@@ -61,7 +63,7 @@ def build_grounded_prompt(question: str, hits: Sequence[Hit], budget_tokens: int
     for hit, passage in zip(hits, focused):
         if not passage:
             continue
-        number = len(citations) + 1
+        number = len(citations) + first_number
         block = _block(number, hit, passage)
         if not fits(render(blocks + [block])):
             # Try a shortened passage before giving up: the start of a chunk carries its topic.

@@ -29,7 +29,9 @@ TITLES = ("director", "secretary", "administrator", "commissioner", "chairman", 
           "chair", "president", "chief executive officer", "ceo", "chief financial officer", "cfo",
           "governor", "mayor", "minister", "treasurer", "comptroller", "inspector general", "chancellor",
           "principal investigator")
-_SIGNED_RE = re.compile(r"\bsign(?:ed|s|ature|atory)?\b", re.IGNORECASE)
+# Asks for whoever signs or leads, naming no title: "Who signed …?", "Who heads the EPA?", "Who leads
+# the Department of Labor?" (its holder is the Administrator, the Secretary or the Director).
+_SIGNED_RE = re.compile(r"\b(?:sign(?:ed|s|ature|atory)?|heads?|headed|leads?|led|runs?|ran)\b", re.IGNORECASE)
 _TITLE_RE = re.compile(r"\b(" + "|".join(sorted((re.escape(t) for t in TITLES), key=len, reverse=True)) + r")\b",
                        re.IGNORECASE)
 # Words that qualify a title or join it to an office ("Acting Deputy Director of the").
@@ -98,8 +100,8 @@ class AskedRole:
 
 def asked_role(question: str) -> AskedRole | None:
     """The role a "who" question asks for ("Who is the EPA Administrator ...?" -> administrator),
-    AskedRole("") for "Who signed ...?" naming no title, None for other questions ("Who owned the
-    airplane?")."""
+    AskedRole("") for "Who signed ...?" or "Who heads the EPA?" naming no title, None for other
+    questions ("Who owned the airplane?")."""
     if not asks_who(question):
         return None
     found = _TITLE_RE.search(question)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Callable, Iterator
+from typing import Callable, Iterator, Sequence
 
 from desktop_app.core.cancel import CancelToken
 from desktop_app.core.errors import AppError, CloudError, StorageError
@@ -59,11 +59,15 @@ class AnswerStream:
         recheck: ask the local model once more, with a stricter instruction, when its grounded
             answer states a key figure the sources do not (``services.answer_recheck``).
         fill_in: ask it once more when its grounded answer is only a source's number ("... is [1].").
+        parts: a question about two documents asked as one question each (``rag.question_parts``):
+            each part's request (or its fixed text when nothing was found for it), answered locally
+            one after another into this one message, a blank line between them.
     """
 
     def __init__(self, store, backend: ChatBackend, gateway: CloudGateway | None, prepared: PreparedQuestion,
                  cancel: CancelToken, use_cloud: bool, notices: list[str],
-                 request: Callable[[], GenerationRequest], recheck: bool = False, fill_in: bool = False) -> None:
+                 request: Callable[[], GenerationRequest], recheck: bool = False, fill_in: bool = False,
+                 parts: Sequence[Callable[[], GenerationRequest] | str] = ()) -> None:
         self.store = store
         self.backend = backend
         self.gateway = gateway
@@ -81,6 +85,7 @@ class AnswerStream:
         self.message_id: int | None = None
         self._recheck = recheck
         self._fill_in = fill_in
+        self._parts = list(parts)
         self._retry_request: GenerationRequest | None = None
         self._first: tuple | None = None  # (text, claims, note, timings) of the answer a recheck replaces
         self._restart()
@@ -151,7 +156,24 @@ class AnswerStream:
     def _pieces(self) -> Iterator[str]:
         if self.use_cloud:
             return self.gateway.stream(self.prepared.plan, self.cancel)  # type: ignore[union-attr]
+        if self._parts:
+            return self._part_pieces()
         return self.backend.stream(self._retry_request or self._request(), self.cancel)
+
+    def _part_pieces(self) -> Iterator[str]:
+        for i, part in enumerate(self._parts):
+            if self.cancel.cancelled:
+                return
+            if i:
+                yield "\n\n"
+            if isinstance(part, str):
+                yield part
+                continue
+            pieces = self.backend.stream(part(), self.cancel)
+            try:
+                yield from pieces
+            finally:
+                close_stream(pieces)
 
     def _fall_back_to_local(self, exc: CloudError) -> Iterator[AnswerEvent]:
         """The user always gets an answer: the local model's, with a one-line notice."""
@@ -191,8 +213,9 @@ class AnswerStream:
 
     def _timings(self, natural_end: bool) -> Timings:
         end = time.perf_counter()
-        # The backend's own figures are stale after a cut-short stream, and a cloud has none.
-        stats = self.backend.last_stats if (natural_end and not self.use_cloud) else None
+        # The backend's own figures are stale after a cut-short stream, a cloud has none, and with
+        # parts they are the last part's only.
+        stats = self.backend.last_stats if (natural_end and not self.use_cloud and not self._parts) else None
         first_at, count = self.first_at, self.count
         return Timings(
             ttft_s=stats.ttft_s if stats else ((first_at - self.started) if first_at else 0.0),
@@ -204,7 +227,7 @@ class AnswerStream:
 
     def _retry(self, text: str, claims: ClaimCheck | None) -> tuple[str, GenerationRequest] | None:
         """(notice, request) for one more local answer, or None: only once, only grounded local answers."""
-        if self._first is not None or self.use_cloud or not self.prepared.citations:
+        if self._first is not None or self.use_cloud or not self.prepared.citations or self._parts:
             return None
         if self._fill_in and gives_only_a_source_number(text):
             return FILL_IN_NOTICE, fill_in_request(self._request())
@@ -246,7 +269,9 @@ class AnswerStream:
             if retry is not None:
                 yield from self._ask_again(text, claims, timings, *retry)
                 return
-            if self._fill_in and not stopped and self.prepared.citations and gives_only_a_source_number(text):
+            if self._parts and not self.use_cloud:
+                pass  # each part says its own; the checks below read one answer to one question
+            elif self._fill_in and not stopped and self.prepared.citations and gives_only_a_source_number(text):
                 # Still only a number (the second try, or one not asked again): say so.
                 self.notices.append(STILL_NUMBER_ONLY_NOTICE)
                 yield NoticeEvent(STILL_NUMBER_ONLY_NOTICE)
@@ -293,6 +318,11 @@ class AnswerStream:
             timings=timings, stopped=stopped, notices=self.notices, message_id=self.message_id,
             conversation_id=prepared.conversation_id, claims=claims,
         ))
+
+
+def not_found_part(question: str) -> str:
+    """What a part of a question says when nothing was found for it."""
+    return f"Nothing in your documents answers “{question}”."
 
 
 def fixed_answer(store, prepared: PreparedQuestion, text: str, notices: list[str], model: str = DOCUMENT_SEARCH,

@@ -28,8 +28,9 @@ from desktop_app.core.records import CALCULATOR, AnswerEvent, Citation, ErrorEve
 from desktop_app.llm.base import ChatBackend, GenerationRequest
 from desktop_app.rag.base import Retriever
 from desktop_app.rag.claim_subject import on_subject_hits
+from desktop_app.rag.question_parts import split_question
 from desktop_app.routing.base import CloudGateway, HandoffPlan
-from desktop_app.services.answer_stream import KEPT_LOCAL, AnswerStream, fixed_answer
+from desktop_app.services.answer_stream import KEPT_LOCAL, AnswerStream, fixed_answer, not_found_part
 from desktop_app.services.document_use import refers_to_documents
 from desktop_app.services.follow_up import leans_on, refers_back, search_text
 from desktop_app.services.named_terms import declines
@@ -138,7 +139,30 @@ class Assistant:
             raise
 
     def _build(self, question, conversation_id, forced, collections, backend, before_id, consult=()) -> PreparedQuestion:
-        history = self._history(conversation_id, before_id)
+        prepared = self._build_one(question, conversation_id, forced, collections, backend, before_id, consult)
+        parts = split_question(question)
+        if len(parts) < 2 or not prepared.hits or prepared.follows or prepared.plan.route != "local":
+            return prepared
+        # Asked about two documents at once, the small model answered one side or mixed them (1 of
+        # 15 corpus questions right): each part is searched and answered on its own
+        # (rag.question_parts), its sources numbered on from the part before.
+        built: list[PreparedQuestion] = []
+        for part in parts:
+            earlier = [Message("user", p.question) for p in built]
+            built.append(self._build_one(part, conversation_id, forced, collections, backend, before_id, consult,
+                                         first_number=1 + sum(len(p.citations) for p in built), earlier=earlier))
+        if not all(p.fits_locally for p in built):
+            return prepared
+        return replace(prepared, parts=tuple(built), citations=tuple(c for p in built for c in p.citations),
+                       hits=tuple(h for p in built for h in p.hits),
+                       prompt_tokens=max(p.prompt_tokens for p in built))
+
+    def _build_one(self, question, conversation_id, forced, collections, backend, before_id, consult=(),
+                   first_number: int = 1, earlier: Sequence[Message] = ()) -> PreparedQuestion:
+        """One question's sources, prompt and plan. ``earlier``: the parts of the same question asked
+        before this one, which a part that points back ("the most recent one") is searched with."""
+        # ``earlier`` stands in for the conversation in the search only: a part's prompt has no earlier turns.
+        history = list(earlier) if earlier else self._history(conversation_id, before_id)
         hits: list[Hit] = []
         searched = list(collections) or list(consult)
         # A follow-up ("What was its registration?") is searched with the question it follows.
@@ -163,7 +187,9 @@ class Assistant:
         # still about the documents: a miss is declined, not answered by the model from nothing.
         documents_in_play = bool(collections) or bool(hits) or (bool(consult) and refers_to_documents(question))
 
-        if hits and not refers_back(question):
+        if earlier:
+            history = []
+        elif hits and not refers_back(question):
             # A document question that stands alone is answered from its sources alone: shown the
             # earlier turns, the small model repeated the previous answer's figure for a new
             # question (benchmarks/follow_ups.py). A follow-up keeps them to know what "its" is.
@@ -175,7 +201,9 @@ class Assistant:
         if hits and self._grounding is not None:
             # The sources may take all the user message's room; older turns give way first.
             frame = backend.count_tokens([system, Message("user", "")])
-            user_content, citations = self._grounding(question, hits, max(0, budget - frame), backend.count_tokens)
+            room = max(0, budget - frame)
+            user_content, citations = (self._grounding(question, hits, room, backend.count_tokens) if first_number == 1
+                                       else self._grounding(question, hits, room, backend.count_tokens, first_number))
 
         messages, dropped = fit_history(system, history, Message("user", user_content), budget, backend.count_tokens)
         notices: list[str] = []
@@ -266,7 +294,9 @@ class Assistant:
         stream = AnswerStream(self.store, self.backend, self.gateway, prepared, cancel, use_cloud, notices,
                               request=lambda: self._request(prepared),
                               recheck=self.settings.rag.recheck_unsupported,
-                              fill_in=self.settings.rag.ask_again_number_only)
+                              fill_in=self.settings.rag.ask_again_number_only,
+                              parts=[(lambda p=p: self._request(p)) if p.hits else not_found_part(p.question)
+                                     for p in prepared.parts])
         yield from stream.events()
 
     def prepare_regenerate(self, conversation_id: int, route: Route | str | None = None,

@@ -35,6 +35,9 @@ class PreparedQuestion:
     replaces_message_ids: tuple[int, ...] = ()  # regenerate: old answers, removed when the new one starts
     calculation: str = ""  # the built-in calculator's answer ("17 × 3 = 51"): no model, no documents
     follows: str = ""  # a follow-up's earlier question ("What did the Piper PA-22-150 hit?"): already said
+    # A question about two documents, asked as one question each (rag.question_parts): each part's
+    # own prompt and sources (numbered on from the part before); answered locally one after another.
+    parts: tuple["PreparedQuestion", ...] = ()
 
 
 def close_stream(pieces) -> None:

@@ -66,9 +66,10 @@ class FakeRetriever:
         return self.hits[:k]
 
 
-def fake_grounding(question: str, hits: Sequence[Hit], budget_tokens: int, count_tokens) -> tuple[str, list[Citation]]:
+def fake_grounding(question: str, hits: Sequence[Hit], budget_tokens: int, count_tokens,
+                   first_number: int = 1) -> tuple[str, list[Citation]]:
     """Numbers the hits like the real builder does, within the budget."""
-    citations = [Citation(i + 1, h.source, h.page, h.text, h.score) for i, h in enumerate(hits)]
+    citations = [Citation(i + first_number, h.source, h.page, h.text, h.score) for i, h in enumerate(hits)]
     blocks = "\n".join(f"[{c.number}] {c.text}" for c in citations)
     text = f"Sources:\n{blocks}\nQuestion: {question}"
     assert count_tokens([Message("user", text)]) <= budget_tokens
