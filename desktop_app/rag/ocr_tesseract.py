@@ -13,6 +13,7 @@ no better than 150.
 from __future__ import annotations
 
 import logging
+import statistics
 import threading
 from pathlib import Path
 
@@ -32,6 +33,18 @@ CELL_GAP = 1.0
 # corpus page's text layer has one. It marks a cell boundary, however narrow the gap around it
 # (CER 4.5 -> 4.2 % on benchmarks/ocr.py's pages).
 RULE_GLYPHS = frozenset("|¦[]{}")
+# Ink that no recognised word covers is read again, piece by piece (``_missed``): Tesseract's
+# layout analysis drops some short cells outright ("N/A*", "7", a whole row of "70%  69%  ..."
+# in a ruled table), as if they were pictures. A piece is glyph-sized ink (``MISSED_HEIGHT``:
+# 0.3 to 2 line heights tall) and its neighbours within ``MISSED_JOIN`` line heights on its row;
+# what Tesseract reads there with less than ``MISSED_CONF`` confidence, or without a letter or
+# digit, is dropped (a chart's bars, a logo, specks of a scan). At most ``MISSED_PIECES`` pieces
+# a page, so a noisy scan costs a bounded time. On benchmarks/ocr.py's pages: CER 4.01 -> 3.97 %
+# (report pages 5.48 -> 5.38 %), word recall 97.9 -> 98.0 %, about 0.1 CPU s a page more.
+MISSED_HEIGHT = (0.3, 2.0)
+MISSED_JOIN = 0.8
+MISSED_CONF = 60
+MISSED_PIECES = 100
 
 
 class TesseractOcrEngine:
@@ -57,6 +70,7 @@ class TesseractOcrEngine:
             api.SetImage(image)
             api.Recognize()
             lines = _cells(api, tesserocr)
+            lines += _missed(api, tesserocr, image, lines)
             api.Clear()
         return reading_order(lines)
 
@@ -168,6 +182,76 @@ def _cells(api, tesserocr) -> list[TextLine]:
             words.append((box, text))
     flush()
     return lines
+
+
+def _missed(api, tesserocr, image, lines: list[TextLine]) -> list[TextLine]:
+    """Lines read from the ink that the page's recognised words do not cover (see ``MISSED_HEIGHT``).
+
+    Each piece is read on its own as one line of text (``PSM.SINGLE_LINE`` within a rectangle of
+    the page already set); the API is left in automatic page segmentation, as it was.
+    """
+    if not lines:
+        return []
+    try:
+        import numpy as np
+        from scipy import ndimage  # installed with sentence-transformers; the second pass is skipped without it
+    except ImportError:
+        return []
+    height = statistics.median(line.height for line in lines)
+    pieces = _uncovered_pieces(np.asarray(image) < 128, _word_boxes(api, tesserocr), height, ndimage)
+    found: list[TextLine] = []
+    block = max(line.block for line in lines) + 1
+    api.SetPageSegMode(tesserocr.PSM.SINGLE_LINE)
+    try:
+        for left, top, right, bottom in pieces[:MISSED_PIECES]:
+            api.SetRectangle(left, top, right - left, bottom - top)
+            text = " ".join((api.GetUTF8Text() or "").split())
+            if api.MeanTextConf() >= MISSED_CONF and any(ch.isalnum() for ch in text):
+                found.append(TextLine(left, top, right, bottom, text, block))
+                block += 1  # a block of its own: reading_order puts it with the cells on its row
+    finally:
+        api.SetPageSegMode(tesserocr.PSM.AUTO)
+    return found
+
+
+def _word_boxes(api, tesserocr) -> list[tuple[int, int, int, int]]:
+    """Every recognised word's box, rules read as "|" included: the ink they cover was read."""
+    boxes = []
+    for item in tesserocr.iterate_level(api.GetIterator(), tesserocr.RIL.WORD):
+        box = item.BoundingBox(tesserocr.RIL.WORD)
+        if box:
+            boxes.append(box)
+    return boxes
+
+
+def _uncovered_pieces(ink, boxes, height: float, ndimage) -> list[tuple[int, int, int, int]]:
+    """Boxes (left, top, right, bottom, with a margin) of glyph-sized ink outside ``boxes``, each
+    joined with such ink beside it on its row; top to bottom. ``ink`` is a 2-D boolean array."""
+    import numpy as np
+
+    ink = ink.copy()
+    for left, top, right, bottom in boxes:  # a margin: a word's box can clip its antialiased edge
+        ink[max(0, top - 2):bottom + 2, max(0, left - 2):right + 2] = False
+    glyphs = np.zeros_like(ink)
+    labels, _count = ndimage.label(ink)
+    low, high = MISSED_HEIGHT
+    for i, where in enumerate(ndimage.find_objects(labels), start=1):
+        tall, wide = where[0].stop - where[0].start, where[1].stop - where[1].start
+        # Not a speck, a rule, a bar or a dark band: the size of a character, or of a few joined.
+        if low * height <= tall <= high * height and wide <= 2 * high * height:
+            glyphs[where] |= labels[where] == i
+    joined, _count = ndimage.label(ndimage.binary_dilation(glyphs, np.ones((1, max(1, int(MISSED_JOIN * height))))))
+    pad, reach = 4, MISSED_JOIN * height
+    rows, cols = ink.shape
+    out = []
+    for where in ndimage.find_objects(joined):
+        top, bottom, left, right = where[0].start, where[0].stop, where[1].start, where[1].stop
+        # Ink this close to a word on its row is that word's: a letter its box clipped, not a
+        # missed cell (read alone, such pieces gave "al", "ert", "ida": CER 4.0 -> 4.1 %).
+        if any(min(bottom, b) > max(top, t) and left - reach < r and right + reach > l for l, t, r, b in boxes):
+            continue
+        out.append((max(0, left - pad), max(0, top - pad), min(cols, right + pad), min(rows, bottom + pad)))
+    return sorted(out, key=lambda box: (box[1], box[0]))
 
 
 def _is_rule(text: str) -> bool:

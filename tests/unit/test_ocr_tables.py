@@ -157,3 +157,70 @@ def test_a_section_title_does_not_take_the_value_under_it_for_its_second_line(mo
     assert reading_order(form).splitlines()[:2] == expected
     monkeypatch.setattr("desktop_app.rag.ocr_layout.SAME_FONT", 100.0)  # as before: a field joined the title
     assert reading_order(form).splitlines()[0].startswith("Meteorological Information and Flight Plan C")
+
+
+def _ink(*rects):
+    """A 300 x 400 boolean page with ink in the given (left, top, right, bottom) rectangles."""
+    import numpy as np
+
+    ink = np.zeros((300, 400), dtype=bool)
+    for left, top, right, bottom in rects:
+        ink[top:bottom, left:right] = True
+    return ink
+
+
+def test_only_glyph_sized_ink_away_from_the_words_read_is_read_again():
+    from scipy import ndimage
+
+    from desktop_app.rag.ocr_tesseract import _uncovered_pieces
+
+    words = [(20, 20, 120, 40)]  # one recognised word, 20 px high; the line height is 20
+    ink = _ink((20, 20, 120, 40),  # the word's own ink: covered
+               (122, 24, 128, 38),  # a letter its box clipped, 2 px past it: part of that word
+               (300, 22, 312, 38), (316, 22, 328, 38),  # a cell Tesseract dropped: two glyphs, one piece
+               (20, 100, 380, 102),  # a rule: too thin
+               (200, 150, 230, 290),  # a chart's bar: too tall
+               (50, 200, 52, 202))  # a speck
+    assert _uncovered_pieces(ink, words, 20.0, ndimage) == [(288, 18, 339, 42)]  # with the margins of joining and reading
+
+
+class _PieceApi:
+    """A stand-in for tesserocr's API reading pieces: ``replies`` maps a rectangle's left edge to (text, conf)."""
+
+    def __init__(self, replies, words):
+        self.replies, self.words, self.modes, self.left = replies, words, [], None
+
+    def GetIterator(self):
+        return None
+
+    def SetPageSegMode(self, mode):
+        self.modes.append(mode)
+
+    def SetRectangle(self, left, top, width, height):
+        self.left = left
+
+    def GetUTF8Text(self):
+        return self.replies[self.left][0]
+
+    def MeanTextConf(self):
+        return self.replies[self.left][1]
+
+
+def test_a_dropped_cell_is_read_and_noise_is_not():
+    pytest.importorskip("scipy")
+    import numpy as np
+
+    from desktop_app.rag.ocr_tesseract import _missed
+
+    words = [(20, 20, 120, 40)]
+    ink = _ink((20, 20, 120, 40), (100, 100, 140, 118), (200, 100, 240, 118), (300, 100, 340, 118))
+    image = np.where(ink, 0, 255).astype(np.uint8)
+    api = _PieceApi({88: ("70%\n", 94), 188: ("~=-", 90), 288: ("ert", 30)}, words)
+    item = SimpleNamespace(BoundingBox=lambda level: words[0])
+    tesserocr = SimpleNamespace(RIL=SimpleNamespace(WORD="WORD"), PSM=SimpleNamespace(AUTO="AUTO", SINGLE_LINE="LINE"),
+                                iterate_level=lambda iterator, level: iter([item]))
+    found = _missed(api, tesserocr, image, [line(20, 20, 120, 40, "Results", block=3)])
+    # Read: a confident piece with a letter or digit, as a block of its own; not a chart's
+    # symbols, nor what Tesseract is unsure of. The API is back in automatic segmentation.
+    assert [(ln.text, ln.block, ln.left) for ln in found] == [("70%", 4, 88)]
+    assert api.modes == ["LINE", "AUTO"]
