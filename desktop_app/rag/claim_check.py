@@ -34,7 +34,7 @@ from desktop_app.rag.claim_extract import Mention, Quantity, acronym_of, extract
 from desktop_app.rag.claim_counts import (FigureMeaning, asked_count, asks_duration, asks_size, counted_noun,
                                           distance_from_a_place, figure_meaning, meaning_span, not_a_measure,
                                           version_cannot_answer, version_label)
-from desktop_app.rag.claim_fields import code_of_another_field, other_field, planned_figure
+from desktop_app.rag.claim_fields import code_of_another_field, labelled_as_asked, other_field, planned_figure
 from desktop_app.rag.claim_periods import other_period, question_years, stated_for_one
 from desktop_app.rag.claim_subject import on_subject_sources
 from desktop_app.rag.claim_units import counts_the_same, stem, word_after
@@ -217,7 +217,8 @@ class _Passage:
                       and any(_same_quantity(claim.value, q) for q in quantities(m))
                       and counts_the_same(counted, word_after(self.text, m.end))
                       and (meaning is None or meaning.fits(self.text, m))]
-        near = next((m for m in candidates if context and self._near(m, context)), None)
+        near = next((m for m in candidates if (context and self._near(m, context)) or (
+            meaning is not None and labelled_as_asked(self.text, m.start, meaning.question))), None)
         if near is not None:
             return near.start, near.end
         small = claim.kind == "number" and claim.value.value < SMALL_NUMBER

@@ -83,6 +83,18 @@ def code_of_another_field(text: str, start: int, question_stems: frozenset[str])
                for m in _FORM_LABEL_RE.finditer(text) if m.start() != lo + own.start())
 
 
+def labelled_as_asked(text: str, start: int, question_stems: frozenset[str]) -> bool:
+    """Is the figure at ``text[start:]`` a form's value under a label whose words the question all
+    uses ("Sample size: 15", asked the sample size of a study)? Then it is stated for what is
+    asked, whatever words stand beside it in the answer: a small figure otherwise needs one of
+    them near it in the passage (claim_check's SMALL_NUMBER)."""
+    label = _ANY_LABEL_RE.search(text[max(0, start - FORM_LABEL_CHARS):start])
+    if label is None:
+        return False
+    words = {stem(w) for w in _WORD_RE.findall(label.group(1)) if w.lower() not in _LABEL_FILLER}
+    return bool(words) and words <= question_stems
+
+
 def planned_figure(text: str, figures: Sequence[Mention], found: Mention, question: str) -> Mention | None:
     """When ``found`` is a target ("FY 2022 Target: 60.00") and the question asks for no target: the
     result the row gives beside it ("FY 2022 Results: 88.41"), or ``found`` itself; else None.
@@ -131,6 +143,9 @@ FORM_LABEL_CHARS = 40
 # A form's label right before its value: "Accident Number: ", "Registration: " (capitalised words).
 _FORM_LABEL_RE = re.compile(r"\b([A-Z][A-Za-z]*(?:[ /&][A-Z][A-Za-z]*){0,3}):[ \t]*")
 _OWN_LABEL_RE = re.compile(_FORM_LABEL_RE.pattern + "$")
+# A label of any case right before its value: "Sample size: ", "Number of participants: ".
+_ANY_LABEL_RE = re.compile(r"\b([A-Z][A-Za-z]*(?:[ \t]+[A-Za-z]+){0,3})[ \t]*[:：][ \t]*$")
+_LABEL_FILLER = frozenset("of the and for in to a an".split())
 _PARENTHESISED_FIELD_RE = re.compile(r"\s*[A-Za-z]+\s*\(")  # "hours (Total, this make and model)"
 
 

@@ -133,3 +133,29 @@ def test_a_code_under_another_form_label_is_not_the_one_asked():
     assert check_claims("The registration was HP762 [1].", cite, question).claims[0].supported
     asked_number = "What was the NTSB accident number of the Cessna 172 that crashed near Boquete?"
     assert check_claims("It was DFW08WA050 [1].", cite, asked_number).claims[0].supported
+
+
+PROTOCOL_PAGE = ("Study Protocol Title Comparison of outcomes between low dose Emicizumab and low dose factor VIII "
+                 "prophylaxis in clinically severe hemophilia A. Study site: Pediatric Hematology-Oncology Unit, King "
+                 "Chulalongkorn Memorial Hospital - Sample size: 15 …")
+SAMPLE_QUESTION = ("What is the sample size of the King Chulalongkorn Memorial Hospital study of low dose emicizumab "
+                   "versus low dose factor VIII in severe hemophilia A?")
+
+
+def test_a_small_figure_under_a_label_the_question_names_is_supported():
+    # The answer's words beside "15" are the study's ("... in severe hemophilia A is 15"), none of
+    # them near "15" on the page; the label before it, "Sample size:", is what was asked.
+    answer = ("The sample size of the King Chulalongkorn Memorial Hospital study of low dose emicizumab versus low "
+              "dose factor VIII in severe hemophilia A is 15.")
+    check = check_claims(answer, [Citation(1, "/docs/p.pdf", 1, PROTOCOL_PAGE)], question=SAMPLE_QUESTION)
+    (claim,) = [c for c in check.claims if c.text == "15"]
+    assert claim.supported and claim.source == 1
+
+
+def test_a_small_figure_under_a_label_the_question_does_not_name_still_needs_its_words():
+    page = PROTOCOL_PAGE.replace("Sample size: 15", "Visit window: 15")
+    answer = ("The sample size of the King Chulalongkorn Memorial Hospital study of low dose emicizumab versus low "
+              "dose factor VIII in severe hemophilia A is 15.")
+    check = check_claims(answer, [Citation(1, "/docs/p.pdf", 1, page)], question=SAMPLE_QUESTION)
+    (claim,) = [c for c in check.claims if c.text == "15"]
+    assert not claim.supported
