@@ -27,6 +27,7 @@ import re
 from typing import Iterator, Sequence
 
 from desktop_app.rag.passage_focus import question_terms, subject_terms, word_stems
+from desktop_app.rag.question_parts import ASKS_TWO_THINGS
 
 LONGEST_VALUE = 160  # characters of a value shown (a row of flight times runs on)
 _COLON = re.compile(r"[ \t]*[:：][ \t]*")
@@ -37,7 +38,7 @@ _GENERIC = frozenset(word_stems("point number name date time type information de
 _ARTICLES = frozenset("the a an its their this that these those each every".split())
 _AUXILIARY = re.compile(r"\b(?:did|does|do|will|would|can|could|should)\b", re.IGNORECASE)
 _PARTICLES = frozenset("from to in on at with for of by".split())
-_ASKS_TWO_THINGS = re.compile(r",\s+and\s+(?:who|what|when|where|how|in)\b|\bthe two\b|\bboth\b", re.IGNORECASE)
+_BOTH = re.compile(r"\bboth\b", re.IGNORECASE)
 
 
 def asked_words(question: str) -> frozenset[str]:
@@ -83,7 +84,7 @@ def fields(text: str) -> Iterator[tuple[list[str], str]]:
 def asked_field(question: str, texts: Sequence[str], labels: Sequence[str] = ()) -> tuple[int, str] | None:
     """(index of the text, "Label: value") of the field in ``texts`` named for what ``question``
     asks, or None. ``labels``: the documents' labels, whose words are the subject's."""
-    if _ASKS_TWO_THINGS.search(question):
+    if ASKS_TWO_THINGS.search(question) or _BOTH.search(question):
         return None
     asked = asked_words(question) - subject_terms(question, (), labels)
     best: tuple[tuple[float, int], int, str] | None = None

@@ -33,6 +33,9 @@ from __future__ import annotations
 import re
 
 MOST_PARTS = 3
+# A question about two things that one line or one field of a source cannot answer ("…, and who
+# heads the GSA?", "the two studies"): the closest line and the form field are not quoted for it.
+ASKS_TWO_THINGS = re.compile(r",\s+and\s+(?:who|what|when|where|how|in)\b|\bthe two\b", re.IGNORECASE)
 _CLAUSE = re.compile(r",\s+and\s+(?=(?:who|what|when|where|which|how)\b)", re.IGNORECASE)
 _ACCORDING = re.compile(r",?\s+according to\b.*$", re.IGNORECASE)
 _YEAR = r"(?:19|20)\d\d"

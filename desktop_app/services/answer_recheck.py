@@ -45,6 +45,7 @@ from desktop_app.core.records import Citation, Claim, ClaimCheck, Message
 from desktop_app.llm.base import GenerationRequest
 from desktop_app.rag.form_fields import asked_field
 from desktop_app.rag.passage_focus import closest_line
+from desktop_app.rag.question_parts import ASKS_TWO_THINGS
 
 # Tokens the added instruction may take; the answer's budget shrinks by this much so the longer
 # prompt still fits the context the first request was sized for.
@@ -68,7 +69,6 @@ FILL_IN_NOTICE = "The first answer gave a source's number where the answer belon
 ECHO_NOTICE = ("This answer only repeats the question: the passages found may not state what was asked. Open the "
                "sources to check, or ask with other words.")
 QUOTED_LINE = "The closest line in the sources"
-_ASKS_TWO_THINGS = re.compile(r",\s+and\s+(?:who|what|when|where|how|in)\b|\bthe two\b", re.IGNORECASE)
 ECHO_QUOTED_NOTICE = ("The model's answer only repeated the question, so the line of the sources closest to the "
                       "question is shown instead, word for word. Check that it answers what you asked.")
 FIELD_QUOTED_NOTICE = ("The model found no answer in the passages, but one of them has a field named for what you "
@@ -109,7 +109,7 @@ def closest_line_answer(question: str, citations: Sequence[Citation]) -> str | N
     """What to show instead of an answer that only repeats the question: the source line that
     best matches the question, quoted with its number; None when no line says more than the
     question does, or the question asks about two things (one line cannot answer both)."""
-    if _ASKS_TWO_THINGS.search(question):
+    if ASKS_TWO_THINGS.search(question):
         return None  # "Who heads the EPA, and who heads the GSA?": no one line answers both
     found = closest_line(question, [c.text for c in citations])
     if found is None:

@@ -140,22 +140,20 @@ PROTOCOL_PAGE = ("Study Protocol Title Comparison of outcomes between low dose E
                  "Chulalongkorn Memorial Hospital - Sample size: 15 …")
 SAMPLE_QUESTION = ("What is the sample size of the King Chulalongkorn Memorial Hospital study of low dose emicizumab "
                    "versus low dose factor VIII in severe hemophilia A?")
+SAMPLE_ANSWER = ("The sample size of the King Chulalongkorn Memorial Hospital study of low dose emicizumab versus low "
+                 "dose factor VIII in severe hemophilia A is 15.")
 
 
 def test_a_small_figure_under_a_label_the_question_names_is_supported():
     # The answer's words beside "15" are the study's ("... in severe hemophilia A is 15"), none of
     # them near "15" on the page; the label before it, "Sample size:", is what was asked.
-    answer = ("The sample size of the King Chulalongkorn Memorial Hospital study of low dose emicizumab versus low "
-              "dose factor VIII in severe hemophilia A is 15.")
-    check = check_claims(answer, [Citation(1, "/docs/p.pdf", 1, PROTOCOL_PAGE)], question=SAMPLE_QUESTION)
+    check = check_claims(SAMPLE_ANSWER, [Citation(1, "/docs/p.pdf", 1, PROTOCOL_PAGE)], question=SAMPLE_QUESTION)
     (claim,) = [c for c in check.claims if c.text == "15"]
     assert claim.supported and claim.source == 1
 
 
 def test_a_small_figure_under_a_label_the_question_does_not_name_still_needs_its_words():
     page = PROTOCOL_PAGE.replace("Sample size: 15", "Visit window: 15")
-    answer = ("The sample size of the King Chulalongkorn Memorial Hospital study of low dose emicizumab versus low "
-              "dose factor VIII in severe hemophilia A is 15.")
-    check = check_claims(answer, [Citation(1, "/docs/p.pdf", 1, page)], question=SAMPLE_QUESTION)
+    check = check_claims(SAMPLE_ANSWER, [Citation(1, "/docs/p.pdf", 1, page)], question=SAMPLE_QUESTION)
     (claim,) = [c for c in check.claims if c.text == "15"]
     assert not claim.supported
