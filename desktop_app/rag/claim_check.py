@@ -118,8 +118,11 @@ def check_claims(answer: str, citations: Sequence[Citation], question: str = "",
         elif stating and name_asked and mention.kind == "name" and (role_asked or only_a_title(mention.text)) \
                 and not names_a_person(answer):  # asked who, it names a role or an office: "the Acting Director", "ES"
             other_meaning = stating[0]
-        elif stating and mention.key and version_wrong and all(version_label(p.text, s) for p, (s, _) in stating):
-            other_meaning = stating[0]  # a version for a sample size: "G*Power software version 3.1.9.3"
+        elif stating and mention.key and version_wrong and all(version_label(p.text, s) for p, (s, _) in stating) \
+                and not (version_label(answer, mention.start) and answer_figures):
+            # A version for a sample size: "G*Power software version 3.1.9.3". An answer that calls it
+            # a version and gives an amount beside it (a source line copied whole) does not offer it as one.
+            other_meaning = stating[0]
         elif stating and mention.key and size_asked and all(distance_from_a_place(p.text, e) for p, (_, e) in stating):
             other_meaning = stating[0]  # a place for a size: "1 mile from the airport" for a crack's length
         elif stating and mention.key and mention.kind == "code" and all(

@@ -55,6 +55,10 @@ def other_field(text: str, figures: Sequence[Mention], found: Mention, question_
         return None
     asked = question_stems - {unit[0]}  # "hours" is in every competing field
     fields = {id(m): _field(text, same, i) & asked for i, m in enumerate(same)}
+    for group in _listed_together(text, same):
+        # "follow up visits … at 30 days and 90 days": one field for all the figures of a list.
+        shared = frozenset().union(*(fields[id(m)] for m in group))
+        fields.update((id(m), shared) for m in group)
     if id(found) not in fields:
         return None
     # Words the answer only repeats from the question ("the pilot … a total of") say no field.
@@ -147,6 +151,7 @@ _OWN_LABEL_RE = re.compile(_FORM_LABEL_RE.pattern + "$")
 _ANY_LABEL_RE = re.compile(r"\b([A-Z][A-Za-z]*(?:[ \t]+[A-Za-z]+){0,3})[ \t]*[:：][ \t]*$")
 _LABEL_FILLER = frozenset("of the and for in to a an".split())
 _PARENTHESISED_FIELD_RE = re.compile(r"\s*[A-Za-z]+\s*\(")  # "hours (Total, this make and model)"
+_LIST_JOINT_RE = re.compile(r"(?:\s*[A-Za-z]+)?\s*(?:,\s*(?:and|or)?|and|or|to|&)\s*", re.IGNORECASE)
 
 
 def _field(text: str, same: Sequence[Mention], i: int) -> frozenset[str]:
@@ -166,6 +171,19 @@ def _field(text: str, same: Sequence[Mention], i: int) -> frozenset[str]:
         lead = lead if before.rstrip().endswith(":") else ""
     words = _WORD_RE.findall(lead[-FIELD_CHARS:]) + _WORD_RE.findall(after[:FIELD_CHARS])
     return frozenset(stem(w) for w in words)
+
+
+def _listed_together(text: str, same: Sequence[Mention]) -> list[list[Mention]]:
+    """Runs of figures written as one list ("at 30 days and 90 days", "30, 60 or 90 days"): only
+    their unit and a comma, "and", "or" or "to" stand between them. A form's figures, each with its
+    own field in brackets ("475 hours (Total, all aircraft), 3 hours (…)"), are no list."""
+    groups: list[list[Mention]] = []
+    for i, m in enumerate(same):
+        if i and _LIST_JOINT_RE.fullmatch(text, same[i - 1].end, m.start):
+            groups[-1].append(m)
+        else:
+            groups.append([m])
+    return [g for g in groups if len(g) > 1]
 
 
 def _without_label(span: str) -> str:

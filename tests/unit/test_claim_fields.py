@@ -157,3 +157,18 @@ def test_a_small_figure_under_a_label_the_question_does_not_name_still_needs_its
     check = check_claims(SAMPLE_ANSWER, [Citation(1, "/docs/p.pdf", 1, page)], question=SAMPLE_QUESTION)
     (claim,) = [c for c in check.claims if c.text == "15"]
     assert not claim.supported
+
+
+# nih-clinical-trial-protocols/NCT06152900_Prot_SAP_000.pdf, page 19 (q096: the model gave both visits)
+VISITS = ("Subjects will be asked to return for follow up visits post-final treatment at 30 days and 90 days. At 1st "
+          "and all follow up visits weight, dynamometer measurements, circumferential measurements, subject "
+          "satisfaction survey, adverse events and photography will be completed and assessed.")
+
+
+def test_figures_of_one_list_share_its_field():
+    cite = [Citation(1, "nih-clinical-trial-protocols/NCT06152900_Prot_SAP_000.pdf", 19, VISITS)]
+    question = "In the Accufit muscle stimulation study, at which visits are dynamometer measurements taken?"
+    check = check_claims("At follow up visits post-final treatment at 30 days and 90 days [1].", cite, question)
+    assert [(c.text, c.supported) for c in check.claims] == [("30", True), ("90", True)]
+    # A form's figures, each with its own field in brackets, stay apart (see the Latrobe tests above).
+    assert not check_claims("The pilot had flown 475 hours [1].", CITE, MAKE_AND_MODEL).claims[0].supported

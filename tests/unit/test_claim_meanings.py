@@ -38,6 +38,15 @@ def test_a_version_number_does_not_answer_a_sample_size():
     assert all(c.supported for c in _key(right))
 
 
+def test_a_source_line_copied_whole_gives_the_version_as_a_version():
+    # q065, stop 32: the model copied the page's line, the sample size and then the version it was
+    # calculated with; the version is stated as what it is, beside the amount asked for.
+    question = "What minimum total sample size was calculated for the anterior open bite study?"
+    check = _check("A minimum total sample size of 10 participants will be sufficient. The sample size was "
+                   "calculated according to G*Power software version 3.1.9.3 [1].", SAMPLE, question)
+    assert all(c.supported for c in check.claims)
+
+
 def test_a_version_answers_a_question_about_the_software_or_the_version():
     for question in ("Which software was used for the sample size calculation?",
                      "What version of G*Power was used for the sample size?"):
