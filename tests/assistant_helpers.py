@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Iterator, Sequence
 
 from desktop_app.core.cancel import CancelToken
-from desktop_app.core.records import AnswerEvent
+from desktop_app.core.records import AnswerEvent, RouteEvent, TokenEvent
 
 
 def ask(assistant, question: str, conversation_id: int | None = None, route: str | None = None,
@@ -18,3 +18,10 @@ def ask(assistant, question: str, conversation_id: int | None = None, route: str
     """
     prepared = assistant.prepare(question, conversation_id, route, collections)
     return assistant.answer(prepared, cancel, approved)
+
+
+def streamed_last(events: Sequence[AnswerEvent]) -> str:
+    """The answer a streaming front-end ends with (the CLI, the API): the tokens after the last
+    route, which starts the answer afresh."""
+    last = max(i for i, e in enumerate(events) if isinstance(e, RouteEvent))
+    return "".join(e.text for e in events[last:] if isinstance(e, TokenEvent)).strip()

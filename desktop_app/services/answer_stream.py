@@ -35,11 +35,11 @@ from desktop_app.core.records import (
 from desktop_app.llm.base import ChatBackend, GenerationRequest
 from desktop_app.rag.claim_check import check_claims
 from desktop_app.rag.claim_markers import with_source_markers
-from desktop_app.services.answer_recheck import (ECHO_NOTICE, ECHO_QUOTED_NOTICE, FIELD_QUOTED_NOTICE,
-                                                 FILL_IN_NOTICE, STILL_NUMBER_ONLY_NOTICE, closest_line_answer, declines,
+from desktop_app.services.answer_recheck import (ECHO_NOTICE, ECHO_QUOTED_NOTICE, EVIDENCE_QUOTED_NOTICE,
+                                                 FIELD_QUOTED_NOTICE, FILL_IN_NOTICE, STILL_NUMBER_ONLY_NOTICE, closest_line_answer, declines,
                                                  field_answer, fill_in_request, gives_only_a_source_number,
-                                                 recheck_notice, restates_the_question, stricter_request,
-                                                 wants_recheck)
+                                                 evidence_line, recheck_notice, restates_the_question,
+                                                 stricter_request, wants_recheck)
 from desktop_app.routing.base import CloudGateway
 from desktop_app.services.prepared_question import PreparedQuestion, close_stream, quietly
 
@@ -248,6 +248,12 @@ class AnswerStream:
         natural_end, error = yield from self._pump()
         yield from self._finish(natural_end, error)
 
+    def _replaced_by(self, text: str) -> Iterator[AnswerEvent]:
+        """The streamed answer gives way to ``text``: a route starts it afresh (the window clears
+        the words shown, the API and the CLI begin a new paragraph), then ``text`` as its tokens."""
+        yield RouteEvent(self.route, self.model, self.reason)
+        yield TokenEvent(text)
+
     def _finish(self, natural_end: bool, error: AppError | None) -> Iterator[AnswerEvent]:
         timings = self._timings(natural_end)
         prepared, meta = self.prepared, self.meta
@@ -286,6 +292,8 @@ class AnswerStream:
                 note = ECHO_NOTICE if quoted is None else ECHO_QUOTED_NOTICE
                 self.notices.append(note)
                 yield NoticeEvent(note)
+                if quoted is not None:
+                    yield from self._replaced_by(quoted)
             elif not stopped and not self.use_cloud and self.prepared.citations and declines(text):
                 # The small model declines with the answer in a form field of its prompt
                 # ("Registered Owner: …"): that field, quoted (see answer_recheck.field_answer).
@@ -295,11 +303,22 @@ class AnswerStream:
                     text, claims = quoted, None
                     self.notices.append(FIELD_QUOTED_NOTICE)
                     yield NoticeEvent(FIELD_QUOTED_NOTICE)
+                    yield from self._replaced_by(quoted)
         if claims is not None and error is None and not stopped:
             marked = with_source_markers(text, claims)  # the model wrote no [n]: the check's sources
             if marked != text:
                 text, claims = marked, _check_claims(marked, prepared)  # spans moved: check again
                 meta["markers_added"] = True
+        if claims is not None and error is None and not stopped and not self._parts:
+            # A flagged figure or name: the source line closest to the question, quoted under the
+            # answer (its marks keep their places in the text before it).
+            quoted = evidence_line(prepared.question, prepared.citations, text, claims)
+            if quoted is not None:
+                text += "\n\n" + quoted
+                meta["evidence_line"] = True
+                yield TokenEvent("\n\n" + quoted)
+                self.notices.append(EVIDENCE_QUOTED_NOTICE)
+                yield NoticeEvent(EVIDENCE_QUOTED_NOTICE)
         if claims is not None:
             meta["claims"] = claims.to_json()  # saved with the message: a reopened answer keeps its marks
         meta.update(timings=timings.to_json(), notices=self.notices)

@@ -15,7 +15,7 @@ from desktop_app.core.records import DoneEvent, Hit, NoticeEvent
 from desktop_app.llm.fake import FakeBackend
 from desktop_app.services.answer_recheck import gives_only_a_source_number, restates_the_question
 from desktop_app.services.assistant import Assistant
-from tests.assistant_helpers import ask
+from tests.assistant_helpers import ask, streamed_last
 from tests.unit.assistant_fakes import FakeRetriever, fake_grounding
 
 PASSAGE = "Miguel A. Cardona, Ed.D., Secretary of Education, signed the plan on February 14, 2022."
@@ -98,8 +98,10 @@ def test_asked_only_once_and_a_second_number_only_answer_says_what_it_is(store):
 def test_turned_off_the_model_is_asked_once(store):
     backend = FakeBackend().enqueue(NUMBER_ONLY, ANSWER)
     done = list(ask(assistant(store, backend, fill_in=False), "Who is the Secretary?", collections=["plans"]))[-1]
-    assert len(backend.history) == 1 and done.answer.text == NUMBER_ONLY
+    assert len(backend.history) == 1 and done.answer.text.startswith(NUMBER_ONLY)
     assert not any("source's number" in n for n in done.answer.notices)
+    # The claim check marks the title given for who holds it: the closest source line follows.
+    assert done.answer.text.endswith("“Miguel A. Cardona, Ed.D., Secretary of Education, signed the plan on February 14, 2022.”")
 
 
 def test_an_answer_without_sources_is_not_asked_again(store):
@@ -140,6 +142,7 @@ def test_an_answer_that_only_repeats_the_question_shows_the_closest_source_line_
     assert done.answer.text == f"The closest line in the sources [1]: “{ECHO_PASSAGE}”"
     assert done.answer.claims is None  # the source's own words: nothing of the model's to check
     assert any("only repeated the question" in e.text for e in events if isinstance(e, NoticeEvent))
+    assert streamed_last(events) == done.answer.text  # what the CLI and the API show, too
     saved = store.messages(done.answer.conversation_id)[-1]
     assert saved.content == done.answer.text and saved.meta["echo"] == echo
     assert any("only repeated the question" in n for n in saved.meta["notices"])
@@ -191,6 +194,7 @@ def test_a_decline_gives_way_to_the_form_field_named_for_what_was_asked(store):
     assert done.answer.text == "The closest line in the sources [1]: “Registered Owner: Versatile Aviation Inc”"
     assert done.answer.claims is None
     assert any("field named for what you asked" in e.text for e in events if isinstance(e, NoticeEvent))
+    assert streamed_last(events) == done.answer.text
     saved = store.messages(done.answer.conversation_id)[-1]
     assert saved.content == done.answer.text and saved.meta["declined"] == decline
     # No field named for what is asked: the decline stands, without a notice.

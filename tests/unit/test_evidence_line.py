@@ -1,0 +1,111 @@
+"""The source line closest to the question, quoted under an answer the claim check flags.
+
+The passage and answer are what the bundled model was given and wrote for corpus question q018
+(NTSB DFW08WA043): it gave the serial number as the registration. The answer stays with its
+marks; the line under it, word for word, holds the registration. Every consumer of the answer's
+events (the window, the CLI, the API) must end with the text that is saved.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from desktop_app.config.settings import Settings
+from desktop_app.core.conversation_store import ConversationStore
+from desktop_app.core.records import Claim, Hit, NoticeEvent
+from desktop_app.llm.fake import FakeBackend
+from desktop_app.services.answer_recheck import evidence_line
+from desktop_app.services.assistant import Assistant
+from tests.assistant_helpers import ask, streamed_last
+from tests.unit.assistant_fakes import FakeRetriever, fake_grounding
+from tests.unit.cli_fakes import fake_core, run_cli  # noqa: F401 (fixture)
+
+QUESTION = "What was the registration of the Cessna 210 that hit mountainous terrain near Arteaga, Mexico?"
+LINE = ("On December 6, 2007, at 1308 central standard time, a Cessna 210, XB-GTS, serial number 21057478, was "
+        "destroyed upon impact with mountainous terrain in the area of Mesa de las Tablas.")
+PASSAGE = "Location: Arteaga, Mexico Accident Number: DFW08WA043 Registration: Aircraft: Cessna 210.\n" + LINE
+WRONG = "The registration of the Cessna 210 was 21057478 [1]."
+QUOTED = f"The closest line in the sources [1]: “{LINE}”"
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = ConversationStore(tmp_path / "c.sqlite3")
+    yield s
+    s.close()
+
+
+def _assistant(store, backend: FakeBackend) -> Assistant:
+    hits = [Hit("/docs/ntsb-arteaga.pdf", 1, PASSAGE, 0.9, "ntsb")]
+    return Assistant(store=store, backend_factory=lambda: backend, settings=Settings(),
+                     retriever_factory=lambda: FakeRetriever(hits), grounding=fake_grounding)
+
+
+def test_a_flagged_answer_is_followed_by_the_closest_source_line(store):
+    events = list(ask(_assistant(store, FakeBackend().enqueue(WRONG)), QUESTION, collections=["ntsb"]))
+    done = events[-1].answer
+    assert done.text == f"{WRONG}\n\n{QUOTED}"
+    assert streamed_last(events) == done.text
+    # The model's figure keeps its mark, in its place.
+    (claim,) = [c for c in done.claims.claims if c.text == "21057478"]
+    assert (claim.supported, claim.reason) == (False, Claim.OTHER_MEANING)
+    assert done.text[claim.start:claim.end] == "21057478"
+    assert any("quoted under it" in e.text for e in events if isinstance(e, NoticeEvent))
+    saved = store.messages(done.conversation_id)[-1]
+    assert saved.content == done.text and saved.meta["evidence_line"] is True
+
+
+def test_a_supported_answer_gets_no_line(store):
+    right = "The Cessna 210 was registered XB-GTS [1]."
+    done = list(ask(_assistant(store, FakeBackend().enqueue(right)), QUESTION, collections=["ntsb"]))[-1].answer
+    assert done.text == right and not done.notices
+
+
+def test_no_line_when_the_answer_already_quotes_it():
+    from desktop_app.core.records import Citation
+    from desktop_app.rag.claim_check import check_claims
+
+    cites = [Citation(1, "/docs/ntsb-arteaga.pdf", 1, PASSAGE)]
+    copied = f"The registration was 21057478 [1]. {LINE}"
+    check = check_claims(copied, cites, QUESTION)
+    assert check.unsupported_key  # still flagged: the answer's own sentence gives the serial number
+    assert evidence_line(QUESTION, cites, copied, check) is None
+    assert evidence_line(QUESTION, cites, WRONG, check_claims(WRONG, cites, QUESTION)) == QUOTED
+
+
+def test_the_cli_prints_the_line_after_the_answer(fake_core, capsys, monkeypatch):  # noqa: F811
+    import desktop_app.app as app
+    from desktop_app.rag.records import CollectionInfo
+
+    retriever = FakeRetriever([Hit("/docs/ntsb-arteaga.pdf", 1, PASSAGE, 0.9, "ntsb")])
+
+    class Library:
+        def retriever(self):
+            return retriever
+
+        def collections(self):
+            return [CollectionInfo("ntsb", 1, 1, 1)]
+
+        def close(self):
+            pass
+
+    build = app.build_core
+
+    def build_with_library(home=None):
+        core = build(home)
+        core.provide(library=Library())
+        core.paths.index_manifest.parent.mkdir(parents=True, exist_ok=True)
+        core.paths.index_manifest.touch()
+        return core
+
+    monkeypatch.setattr(app, "build_core", build_with_library)
+    fake_core.backend_fake.enqueue(WRONG)
+    code, out, err = run_cli(capsys, "ask", "--collection", "ntsb", QUESTION)
+    assert code == 0
+    assert out.startswith(f"{WRONG}\n\n{QUOTED}\n")
+    assert "quoted under it" in err and "21057478" in err  # the notice and the check's warning
+    fake_core.backend_fake.enqueue(WRONG)
+    code, out, _ = run_cli(capsys, "ask", "--json", "--collection", "ntsb", QUESTION)
+    assert json.loads(out)["answer"] == f"{WRONG}\n\n{QUOTED}"
