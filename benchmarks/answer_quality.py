@@ -172,6 +172,7 @@ def gold_pages(q: dict) -> set[tuple[str, int]]:
 
 def score_model(name: str, index_home: Path, sets: dict[str, list[dict]], threads: int, dump=None) -> dict:
     from desktop_app.app import build_core
+    from desktop_app.services.answer_recheck import is_quoted_line, split_evidence_line
 
     # "<model>+recheck": the same model with rag.recheck_unsupported on (issue 16's retry);
     # "<model>+noflash": with llm.flash_attention off (the baseline of that setting);
@@ -197,6 +198,7 @@ def score_model(name: str, index_home: Path, sets: dict[str, list[dict]], thread
             core.settings.rag.ask_again_number_only = not no_fill
             core.settings.llm.flash_attention = not no_flash
             right, details, ttfts, tps, pages_ok, marker_ok, peak, asked_again = 0, [], [], [], 0, 0, 0.0, 0
+            by_quote = 0  # right only through a source line quoted word for word
             claim_rows: list[dict] = []
             try:
                 for q in questions:
@@ -220,7 +222,12 @@ def score_model(name: str, index_home: Path, sets: dict[str, list[dict]], thread
                         ok = fact and page
                         pages_ok += page
                         marker_ok += fact and marker
-                        claim_rows.append(claim_row(answer, fact))
+                        # The claim check reads the model's own words: a source line quoted under
+                        # them (answer_recheck.evidence_line) or in their place is not the model's.
+                        own = "" if is_quoted_line(text) else split_evidence_line(text)[0]
+                        own_fact = fact_found(own, q)
+                        claim_rows.append(claim_row(answer, own_fact))
+                        by_quote += ok and not own_fact
                     else:
                         ok = bool(DECLINE.search(text))
                     right += ok
@@ -249,6 +256,7 @@ def score_model(name: str, index_home: Path, sets: dict[str, list[dict]], thread
             if kind == "grounded":
                 entry["right_page_in_sources"] = round(pages_ok / len(questions), 3)
                 entry["fact_and_inline_marker_on_gold_page"] = round(marker_ok / len(questions), 3)
+                entry["right_only_by_a_quoted_source_line"] = by_quote
                 entry["claim_check"] = claim_check_quality(claim_rows)
             result[kind] = entry
             result["model_process_peak_mb"] = max(result.get("model_process_peak_mb", 0.0), peak)

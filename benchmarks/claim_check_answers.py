@@ -27,13 +27,15 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from answer_quality import claim_check_quality, gold_pages, load  # noqa: E402
+from answer_quality import claim_check_quality, fact_found, gold_pages, load  # noqa: E402
 from git_modules import module_at  # noqa: E402
 from desktop_app.core.records import Citation  # noqa: E402
+from desktop_app.services.answer_recheck import split_evidence_line  # noqa: E402
 
 
 def load_answers(path: Path) -> list[dict]:
     """The grounded answers of a dump, each with its Citation objects."""
+    questions = {q["id"]: q for q in load("corpus_questions.jsonl")}
     rows = []
     for line in path.read_text(encoding="utf-8").splitlines():
         row = json.loads(line)
@@ -41,6 +43,11 @@ def load_answers(path: Path) -> list[dict]:
             continue
         row["citations"] = [Citation(s["n"], s["source"], s["page"], s["text"], document=s.get("document", ""))
                             for s in row["sources"]]
+        own, quoted = split_evidence_line(row["answer"])
+        if quoted:
+            # The check reads the model's own words, not the source line the app quoted under them
+            # (answer_recheck.evidence_line), and is measured on whether those words are right.
+            row["answer"], row["fact_right"] = own, fact_found(own, questions[row["id"]])
         rows.append(row)
     return rows
 

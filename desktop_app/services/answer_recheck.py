@@ -161,6 +161,12 @@ def is_quoted_line(text: str) -> bool:
     return text.startswith(QUOTED_LINE + " [")
 
 
+def split_evidence_line(text: str) -> tuple[str, str]:
+    """(the model's answer, the source line ``evidence_line`` quoted under it, or "")."""
+    model, mark, quoted = text.partition("\n\n" + QUOTED_LINE + " [")
+    return (model, (mark + quoted).strip()) if mark else (text, "")
+
+
 def _content_words(text: str) -> set[str]:
     text = re.sub(_MARKERS, " ", text.lower())
     return {re.sub(r"['’]s$", "", w) for w in _TOKEN_RE.findall(text)} - _FILLER

@@ -16,7 +16,7 @@ from desktop_app.config.settings import Settings
 from desktop_app.core.conversation_store import ConversationStore
 from desktop_app.core.records import Claim, Hit, NoticeEvent
 from desktop_app.llm.fake import FakeBackend
-from desktop_app.services.answer_recheck import evidence_line
+from desktop_app.services.answer_recheck import evidence_line, split_evidence_line
 from desktop_app.services.assistant import Assistant
 from tests.assistant_helpers import ask, streamed_last
 from tests.unit.assistant_fakes import FakeRetriever, fake_grounding
@@ -109,3 +109,10 @@ def test_the_cli_prints_the_line_after_the_answer(fake_core, capsys, monkeypatch
     fake_core.backend_fake.enqueue(WRONG)
     code, out, _ = run_cli(capsys, "ask", "--json", "--collection", "ntsb", QUESTION)
     assert json.loads(out)["answer"] == f"{WRONG}\n\n{QUOTED}"
+
+
+def test_the_models_words_and_the_quoted_line_come_apart():
+    # The benchmarks judge the claim check on the model's own words, not on the line quoted under them.
+    assert split_evidence_line(f"{WRONG}\n\n{QUOTED}") == (WRONG, QUOTED)
+    assert split_evidence_line(WRONG) == (WRONG, "")
+    assert split_evidence_line(QUOTED) == (QUOTED, "")  # a quote in the answer's place is not one under it
