@@ -219,6 +219,12 @@ def test_date_forms(text, value):
     assert mention.value == value and mention.text == text
 
 
+def test_a_date_run_into_a_word_or_without_a_space_after_its_comma_is_a_date():
+    # A protocol's header as pypdf reads it (NCT06150378, page 1): the day is no figure "10".
+    assert [(m.kind, m.text) for m in extract("VersionOctober 10,2023 Comparison between")] == [("date", "October 10,2023")]
+    assert [m.kind for m in extract("in May 5,000 people")] == ["number"]
+
+
 @pytest.mark.parametrize(("text", "kind"), [
     ("COVID-19", "code"), ("DFW08CA044", "code"), ("O-235", "code"), ("N6135M", "code"),
     ("28-hour", "number"), ("mid-2020", "number"), ("5mg", "number"),
