@@ -38,7 +38,7 @@ from desktop_app.rag.claim_fields import code_of_another_field, labelled_as_aske
 from desktop_app.rag.claim_periods import other_period, question_years, stated_for_one
 from desktop_app.rag.claim_subject import on_subject_sources
 from desktop_app.rag.claim_units import counts_the_same, stem, word_after
-from desktop_app.rag.passage_focus import asks_who
+from desktop_app.rag.question_kinds import asks_who
 from desktop_app.rag.role_holders import asked_role, names_a_person, only_a_title
 
 RANGE_ENDS_WITHIN = 80  # characters: a range's ends stated apart ("from 10 ... to 12") must be this close

@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from desktop_app.rag.passage_focus import asks_who
+from desktop_app.rag.question_kinds import asks_who
 
 # Titles of the people who lead or sign for an organisation. A question naming one of them asks
 # for its holder; "signed"/"signature" asks for whichever of them signs.

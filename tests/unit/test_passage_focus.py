@@ -124,3 +124,20 @@ def test_a_long_piece_next_to_a_kept_label_lends_only_its_start():
     text = "Some unrelated opening sentence of the page. ASCT pretreatment protocol: " + long_value + " Closing words."
     kept, _ = focus_passages("What melphalan dose is used as the ASCT pretreatment?", [text, "Another passage. " * 20], 320)
     assert "ASCT pretreatment protocol: Melphalan (Mel) 200 mg/m2" in kept and kept.count("immunoglobulin") < 6
+
+
+# us-fed-agency-reports/EPA2022.pdf, page 7 as the index holds it: a plan's list of stakeholders.
+STAKEHOLDERS = ("Strategic Plan U.S. Environmental Protection Agency U.S. Environmental Protection Agency (EPA) "
+                "Stakeholder(s): Michael Regan :\nAdministrator Vision Healthy environment, healthy people. "
+                "Mission To protect human health and the environment. The EPA Strategic Plan communicates the "
+                "Agency's priorities for fiscal years 2022 to 2026 and the roadmap for achieving its mission. "
+                "The EPA Strategic Plan was developed with input from states, tribes and communities across the nation.")
+PLAN = ("In 2021, EPA issued a Policy Statement and a Climate Adaptation Action Plan under the Strategic Plan. "
+        "The FY 2022-2026 EPA Strategic Plan sets goals and objectives for the Agency. "
+        "The Strategic Plan also describes how the EPA will measure progress each fiscal year.")
+
+
+def test_asked_who_holds_a_title_the_name_beside_it_is_kept():
+    question = "Who is the EPA Administrator named in EPA's FY 2022-2026 Strategic Plan?"
+    kept = focus_passages(question, [STAKEHOLDERS, PLAN], 320)
+    assert "Michael Regan" in kept[0] and "Administrator" in kept[0]
