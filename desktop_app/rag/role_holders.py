@@ -78,6 +78,17 @@ class AskedRole:
         date follows the title (a letter's signature block). ``common``: words written in lower
         case around it (the other passages searched); a name's last word is not one of them
         ("Civil Service", "Business Utilization", "Data Limitations" are not people)."""
+        for name, signed, _line in self._found(text, common):
+            yield name, signed
+
+    def holder_line(self, text: str, common: frozenset[str] = frozenset()) -> str | None:
+        """The words of ``text`` that name a holder with the title, and the date of a signature
+        ("Katherine Archuleta Director March 7, 2014"); a signature first. None when none does."""
+        found = sorted(self._found(text, common), key=lambda f: not f[1])
+        return " ".join(found[0][2].split()) if found else None
+
+    def _found(self, text: str, common: frozenset[str]):
+        """(name, signed, the words from the name through the title and its date) for each holder."""
         common = common | lower_case_words(text)
         titles = "|".join(re.escape(t) for t in ([self.title] if self.title else TITLES))
         title = rf"(?i:{titles})\b"
@@ -89,13 +100,14 @@ class AskedRole:
             for match in re.finditer(pattern, text):
                 name_group = 3 - title_group
                 name = match.group(name_group)
-                signed = bool(_DATE_AFTER_RE.match(text, match.end(title_group)))
+                date = _DATE_AFTER_RE.match(text, match.end(title_group))
+                signed = date is not None
                 if not _is_a_name(name) or name.split()[-1].lower() in common or _OTHER_ROLE_RE.search(text[max(0, match.start(title_group) - 30):
                                                                        match.start(title_group)]):
                     continue
                 if _ORGANISATION_BEFORE_RE.search(text[max(0, match.start(name_group) - 12):match.start(name_group)]):
                     continue  # "Office of Personnel Management Director": an office
-                yield name, signed
+                yield name, signed, text[match.start():date.end() if date else match.end()]
 
 
 def asked_role(question: str) -> AskedRole | None:

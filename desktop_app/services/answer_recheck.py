@@ -28,7 +28,11 @@ The model also declines ("The documents do not contain this") with the answer in
 its prompt ("Registered Owner: Versatile Aviation Inc"): 16 of 24 grounded declines in one run had
 the answer in their prompt. When a source has a field named for what is asked, it is quoted in
 the decline's place with a notice (``field_answer``, ``rag.form_fields``): 8 of those 24 declines,
-all 8 holding the gold answer; no off-topic question got one.
+all 8 holding the gold answer; no off-topic question got one. Asked who holds a title or who
+signed, the words of a source that name a person beside that title are quoted the same way
+(``holder_answer``, ``rag.role_holders``; a signature block first), for a decline and, in place of
+the closest line, under a flagged answer: on stop 33's answers 2 more right (q131 "Katherine
+Archuleta Director March 7, 2014", q139), none lost, off-topic declines unchanged (41/45).
 
 When the check flags a key figure or name of an answer (not asked again: asking again helped none
 of 22 such answers), the source line closest to the question is quoted under the answer, word
@@ -53,6 +57,7 @@ from desktop_app.llm.base import GenerationRequest
 from desktop_app.rag.form_fields import asked_field
 from desktop_app.rag.passage_focus import closest_line
 from desktop_app.rag.question_parts import ASKS_TWO_THINGS
+from desktop_app.rag.role_holders import asked_role, lower_case_words
 
 # Tokens the added instruction may take; the answer's budget shrinks by this much so the longer
 # prompt still fits the context the first request was sized for.
@@ -72,6 +77,7 @@ _FILLER = frozenset("""a an the and or of to in on at by for with from as is are
 these those what which who whom when where how did does do according per s""".split())
 _DECLINES_RE = re.compile(r"\b(?:do(?:es)?\s+not|don't|doesn't|cannot|can't|no)\s+(?:contain|state|say|mention|give|"
                           r"provide|include|specify)", re.IGNORECASE)
+_DATED_RE = re.compile(r"\d{4}$")  # a holder line that ends with a date is a signature block
 FILL_IN_NOTICE = "The first answer gave a source's number where the answer belongs; this answer was asked again."
 ECHO_NOTICE = ("This answer only repeats the question: the passages found may not state what was asked. Open the "
                "sources to check, or ask with other words.")
@@ -79,7 +85,8 @@ QUOTED_LINE = "The closest line in the sources"
 ECHO_QUOTED_NOTICE = ("The model's answer only repeated the question, so the line of the sources closest to the "
                       "question is shown instead, word for word. Check that it answers what you asked.")
 FIELD_QUOTED_NOTICE = ("The model found no answer in the passages, but one of them has a field named for what you "
-                       "asked; it is shown word for word. Check that it answers your question.")
+                       "asked, or a name beside the title you asked about; it is shown word for word. Check that it "
+                       "answers your question.")
 EVIDENCE_QUOTED_NOTICE = ("The check did not find all of this answer in its sources as stated: the line of the sources "
                           "closest to your question is quoted under it, word for word.")
 STILL_NUMBER_ONLY_NOTICE = ("This answer gives only a source's number: the passages found may not state what was "
@@ -133,7 +140,7 @@ def evidence_line(question: str, citations: Sequence[Citation], text: str, check
     the answer already holds the line."""
     if not wants_recheck(check):
         return None
-    quoted = closest_line_answer(question, citations)
+    quoted = holder_answer(question, citations) or closest_line_answer(question, citations)
     if quoted is None:
         return None
     line = quoted.split("“", 1)[1].rstrip("”")
@@ -147,13 +154,30 @@ def declines(text: str) -> bool:
 
 def field_answer(question: str, citations: Sequence[Citation]) -> str | None:
     """What to show instead of a decline when a source has a form field named for what is asked
-    ("Registered Owner: Versatile Aviation Inc" for "Who owned …?"), quoted with its number; None
-    when none has (see ``rag.form_fields``)."""
+    ("Registered Owner: Versatile Aviation Inc" for "Who owned …?", see ``rag.form_fields``) or,
+    asked who holds a title or signed, writes a name beside the title (``holder_answer``), quoted
+    with its number; None when none has."""
     found = asked_field(question, [c.text for c in citations], [c.document for c in citations])
     if found is None:
-        return None
+        return holder_answer(question, citations)
     index, line = found
     return f"{QUOTED_LINE} [{citations[index].number}]: “{line}”"
+
+
+def holder_answer(question: str, citations: Sequence[Citation]) -> str | None:
+    """Asked who holds a title or who signed, the first source words naming a person with such a
+    title (a signature block first: "Katherine Archuleta Director March 7, 2014"), quoted with the
+    source's number; None for other questions, or when no source has them (``rag.role_holders``)."""
+    role = asked_role(question)
+    if role is None or ASKS_TWO_THINGS.search(question):
+        return None
+    common = frozenset().union(*(lower_case_words(c.text) for c in citations))
+    lines = [(c, line) for c in citations if (line := role.holder_line(c.text, common))]
+    signed = [(c, line) for c, line in lines if _DATED_RE.search(line)]
+    if not lines:
+        return None
+    citation, line = (signed or lines)[0]
+    return f"{QUOTED_LINE} [{citation.number}]: “{line}”"
 
 
 def is_quoted_line(text: str) -> bool:

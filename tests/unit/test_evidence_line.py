@@ -116,3 +116,35 @@ def test_the_models_words_and_the_quoted_line_come_apart():
     assert split_evidence_line(f"{WRONG}\n\n{QUOTED}") == (WRONG, QUOTED)
     assert split_evidence_line(WRONG) == (WRONG, "")
     assert split_evidence_line(QUOTED) == (QUOTED, "")  # a quote in the answer's place is not one under it
+
+
+# us-fed-agency-reports: the FY 2013 report's message from the Director ends with its signature.
+SIGNED = ("Only by focusing on measured results can we further our ability to meet the unique human resource "
+          "challenges of the Federal Government and ensure a world-class 21st Century civilian workforce.\n"
+          "Katherine Archuleta Director\nMarch 7, 2014\n4")
+SIGNER_QUESTION = "Who signed the Director's message in OPM's annual performance report for fiscal year 2013?"
+
+
+def _opm_assistant(store, backend: FakeBackend, text: str) -> Assistant:
+    hits = [Hit("/docs/2013-annual-performance-report.pdf", 4, text, 0.9, "opm")]
+    return Assistant(store=store, backend_factory=lambda: backend, settings=Settings(),
+                     retriever_factory=lambda: FakeRetriever(hits), grounding=fake_grounding)
+
+
+def test_a_decline_to_who_signed_gives_way_to_the_signature(store):
+    # q131, stop 33: the model declined with the signature block in its prompt.
+    backend = FakeBackend().enqueue("The documents do not contain this.")
+    events = list(ask(_opm_assistant(store, backend, SIGNED), SIGNER_QUESTION, collections=["opm"]))
+    done = events[-1].answer
+    assert done.text == "The closest line in the sources [1]: “Katherine Archuleta Director March 7, 2014”"
+    assert streamed_last(events) == done.text and done.claims is None
+
+
+def test_asked_who_holds_a_title_the_line_under_a_flagged_answer_names_the_holder(store):
+    # q139, stop 33: asked who signed, the model gave the title; the check marks it (no person named).
+    backend = FakeBackend().enqueue("The message was signed by the Acting Director [1].")
+    passage = ("Message from the Director. Since I became Acting Director of OPM in July 2015, it has been my "
+               "privilege to work with the agency's talented and dedicated workforce. Beth F. Cobert\nActing Director")
+    done = list(ask(_opm_assistant(store, backend, passage), "Who signed the message in OPM's FY 2015 report?",
+                    collections=["opm"]))[-1].answer
+    assert done.text.endswith("\n\nThe closest line in the sources [1]: “Beth F. Cobert Acting Director”")
