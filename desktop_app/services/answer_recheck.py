@@ -54,6 +54,7 @@ from typing import Sequence
 
 from desktop_app.core.records import Citation, Claim, ClaimCheck, Message
 from desktop_app.llm.base import GenerationRequest
+from desktop_app.rag.claim_check import check_claims
 from desktop_app.rag.form_fields import asked_field
 from desktop_app.rag.passage_focus import closest_line
 from desktop_app.rag.question_parts import ASKS_TWO_THINGS
@@ -145,6 +146,21 @@ def evidence_line(question: str, citations: Sequence[Citation], text: str, check
         return None
     line = quoted.split("“", 1)[1].rstrip("”")
     return None if " ".join(line.split()) in " ".join(text.split()) else quoted
+
+
+def part_rechecked(question: str, citations: Sequence[Citation], text: str) -> tuple[str, str | None]:
+    """One part of a question about two documents (``rag.question_parts``), its answer ``text``
+    rechecked as a whole answer is, without the model: a decline gives way to a form field or a
+    role's holder, an echo to the closest line, and a flagged answer gets the line under it.
+    Returns (the part's text, the notice to show) or (``text``, None) when nothing changes."""
+    if declines(text):
+        quoted = field_answer(question, citations)
+        return (quoted, FIELD_QUOTED_NOTICE) if quoted else (text, None)
+    if restates_the_question(text, question):
+        quoted = closest_line_answer(question, citations)
+        return (quoted, ECHO_QUOTED_NOTICE) if quoted else (text, None)
+    line = evidence_line(question, citations, text, check_claims(text, citations, question))
+    return (f"{text}\n\n{line}", EVIDENCE_QUOTED_NOTICE) if line else (text, None)
 
 
 def declines(text: str) -> bool:

@@ -35,11 +35,10 @@ from desktop_app.core.records import (
 from desktop_app.llm.base import ChatBackend, GenerationRequest
 from desktop_app.rag.claim_check import check_claims
 from desktop_app.rag.claim_markers import with_source_markers
-from desktop_app.services.answer_recheck import (ECHO_NOTICE, ECHO_QUOTED_NOTICE, EVIDENCE_QUOTED_NOTICE,
-                                                 FIELD_QUOTED_NOTICE, FILL_IN_NOTICE, STILL_NUMBER_ONLY_NOTICE, closest_line_answer, declines,
-                                                 field_answer, fill_in_request, gives_only_a_source_number,
-                                                 evidence_line, recheck_notice, restates_the_question,
-                                                 stricter_request, wants_recheck)
+from desktop_app.services.answer_recheck import (
+    ECHO_NOTICE, ECHO_QUOTED_NOTICE, EVIDENCE_QUOTED_NOTICE, FIELD_QUOTED_NOTICE, FILL_IN_NOTICE, STILL_NUMBER_ONLY_NOTICE,
+    closest_line_answer, declines, evidence_line, field_answer, fill_in_request, gives_only_a_source_number,
+    part_rechecked, recheck_notice, restates_the_question, stricter_request, wants_recheck)
 from desktop_app.routing.base import CloudGateway
 from desktop_app.services.prepared_question import PreparedQuestion, close_stream, quietly
 
@@ -86,6 +85,7 @@ class AnswerStream:
         self._recheck = recheck
         self._fill_in = fill_in
         self._parts = list(parts)
+        self._part_starts: list[int] = []  # where each part's answer starts in self.text
         self._retry_request: GenerationRequest | None = None
         self._first: tuple | None = None  # (text, claims, note, timings) of the answer a recheck replaces
         self._restart()
@@ -161,11 +161,13 @@ class AnswerStream:
         return self.backend.stream(self._retry_request or self._request(), self.cancel)
 
     def _part_pieces(self) -> Iterator[str]:
+        self._part_starts = []
         for i, part in enumerate(self._parts):
             if self.cancel.cancelled:
                 return
             if i:
                 yield "\n\n"
+            self._part_starts.append(len(self.text))  # the pieces yielded so far are in self.text
             if isinstance(part, str):
                 yield part
                 continue
@@ -248,6 +250,22 @@ class AnswerStream:
         natural_end, error = yield from self._pump()
         yield from self._finish(natural_end, error)
 
+    def _recheck_parts(self, text: str, claims: ClaimCheck | None):
+        """Each part's answer rechecked against its own question and sources (``part_rechecked``);
+        the message's (text, claims), changed only when a part's did."""
+        ends = self._part_starts[1:] + [len(self.text)]
+        said = [self.text[a:b].strip() for a, b in zip(self._part_starts, ends)]
+        rechecked = [part_rechecked(p.question, p.citations, t) if p.hits and t else (t, None)
+                     for p, t in zip(self.prepared.parts, said)]
+        new = "\n\n".join(t for t, _ in rechecked)
+        if new == "\n\n".join(said):
+            return text, claims
+        for note in dict.fromkeys(n for _, n in rechecked if n):
+            self.notices.append(note)
+            yield NoticeEvent(note)
+        yield from self._replaced_by(new)
+        return new, _check_claims(new, self.prepared)
+
     def _replaced_by(self, text: str) -> Iterator[AnswerEvent]:
         """The streamed answer gives way to ``text``: a route starts it afresh (the window clears
         the words shown, the API and the CLI begin a new paragraph), then ``text`` as its tokens."""
@@ -276,7 +294,8 @@ class AnswerStream:
                 yield from self._ask_again(text, claims, timings, *retry)
                 return
             if self._parts and not self.use_cloud:
-                pass  # each part says its own; the checks below read one answer to one question
+                if not stopped and error is None:  # each part is rechecked as one answer to its question
+                    text, claims = yield from self._recheck_parts(text, claims)
             elif self._fill_in and not stopped and self.prepared.citations and gives_only_a_source_number(text):
                 # Still only a number (the second try, or one not asked again): say so.
                 self.notices.append(STILL_NUMBER_ONLY_NOTICE)

@@ -10,7 +10,7 @@ from desktop_app.core.records import Hit
 from desktop_app.llm.fake import FakeBackend
 from desktop_app.rag.question_parts import split_question
 from desktop_app.services.assistant import Assistant
-from tests.assistant_helpers import ask
+from tests.assistant_helpers import ask, streamed_last
 from tests.unit.assistant_fakes import fake_grounding
 
 
@@ -115,3 +115,20 @@ def test_who_heads_or_leads_asks_for_the_holder_of_any_title(question):
     from desktop_app.rag.role_holders import AskedRole, asked_role
     assert asked_role(question) == AskedRole("")
     assert asked_role("Who owned the airplane?") is None
+
+
+def test_each_parts_answer_is_rechecked_against_its_own_sources(tmp_path):
+    # q155/q158, stop 33: one part declined (or gave the wrong name) with the holder beside the title
+    # in its own sources: that part gives way to the source's words; the other part stays as written.
+    store = ConversationStore(tmp_path / "c.sqlite3")
+    backend = FakeBackend().enqueue("The documents do not contain this.", "Robin Carnahan heads the GSA [2].")
+    assistant = Assistant(store=store, backend_factory=lambda: backend, settings=Settings(),
+                          retriever_factory=ByAgencyRetriever, grounding=fake_grounding)
+    events = list(ask(assistant, "Who heads the EPA, and who heads the GSA?", collections=["plans"]))
+    answer = events[-1].answer
+    assert answer.text == ("The closest line in the sources [1]: “Michael S. Regan, Administrator”\n\n"
+                           "Robin Carnahan heads the GSA [2].")
+    assert streamed_last(events) == answer.text
+    assert any("name beside the title" in n for n in answer.notices)
+    assert store.messages(answer.conversation_id)[-1].content == answer.text
+    store.close()
