@@ -65,7 +65,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from typing import Sequence
+from typing import Callable, Sequence
 
 from desktop_app.rag.question_kinds import asks_who
 from desktop_app.rag.role_holders import asked_role
@@ -187,14 +187,16 @@ def focus_passages(question: str, texts: Sequence[str], budget_chars: int, label
     return [_joined(sentences[p], sorted(i for q, i in keep if q == p)) for p in range(len(texts))]
 
 
-def closest_line(question: str, texts: Sequence[str]) -> tuple[int, str] | None:
+def closest_line(question: str, texts: Sequence[str],
+                 accept: Callable[[str], bool] | None = None) -> tuple[int, str] | None:
     """(index of the text, line) of the sentence among ``texts`` that best matches ``question``,
     by the same scores that choose a prompt's sentences; None when no sentence shares a telling
     word with it and says more than it.
 
     Saying more: words the question does not use, at least ``QUOTED_MIN_WORDS`` words (a running
     title "OPM Fiscal Year 2018 Annual Performance Report 8" is none), and, when the question asks
-    how many, how much, when or what percent, a figure the question does not give.
+    how many, how much, when or what percent, a figure the question does not give. ``accept``:
+    a further test a line must pass (a line under a flagged figure must offer another figure).
     """
     years, latest = asked_years(question)
     cut = [keep_asked_columns(t, years, latest) for t in texts]
@@ -209,7 +211,8 @@ def closest_line(question: str, texts: Sequence[str]) -> tuple[int, str] | None:
     wants_figure = any(cue in question.lower() for cue in _QUANTITY_CUES)
     for wording in (plain, question):
         best = max(((score, -p, -i) for p, row in enumerate(_scores(wording, sentences, whole))
-                    for i, score in enumerate(row) if score > 0 and _says_more(asked, wants_figure, sentences[p][i])),
+                    for i, score in enumerate(row) if score > 0 and _says_more(asked, wants_figure, sentences[p][i])
+                    and (accept is None or accept(sentences[p][i]))),
                    default=None)
         if best is not None:
             return -best[1], sentences[-best[1]][-best[2]]

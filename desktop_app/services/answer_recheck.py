@@ -39,7 +39,9 @@ of 22 such answers), the source line closest to the question is quoted under the
 for word, with its number and a notice (``evidence_line``); the answer itself stays, with its marks.
 Over three runs' answers to the 191 corpus questions (573 answers, 73 flagged, 69 of them wrong),
 the quoted line holds the gold answer on a gold page for 16 of the 69 ("… a Cessna 210, XB-GTS,
-serial number 21057478 …" under "The registration … was 21057478").
+serial number 21057478 …" under "The registration … was 21057478"). For a flagged figure or code the
+line must offer one of its own (the best such line; a protocol's running header or a title offers
+none): on stop 33's final answers 4 of 19 lines change, none holding the gold answer before or after.
 
 The retry repeats the conversation unchanged and appends one instruction to the question's
 message, so the model process reuses its KV cache for everything before it (only the new
@@ -50,11 +52,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from typing import Sequence
+from typing import Callable, Sequence
 
 from desktop_app.core.records import Citation, Claim, ClaimCheck, Message
 from desktop_app.llm.base import GenerationRequest
 from desktop_app.rag.claim_check import check_claims
+from desktop_app.rag.claim_extract import extract
 from desktop_app.rag.form_fields import asked_field
 from desktop_app.rag.passage_focus import closest_line
 from desktop_app.rag.question_parts import ASKS_TWO_THINGS
@@ -78,6 +81,7 @@ _FILLER = frozenset("""a an the and or of to in on at by for with from as is are
 these those what which who whom when where how did does do according per s""".split())
 _DECLINES_RE = re.compile(r"\b(?:do(?:es)?\s+not|don't|doesn't|cannot|can't|no)\s+(?:contain|state|say|mention|give|"
                           r"provide|include|specify)", re.IGNORECASE)
+_KIND_CLASS = {"number": "figure", "money": "figure", "percent": "figure", "range": "figure"}
 _DATED_RE = re.compile(r"\d{4}$")  # a holder line that ends with a date is a signature block
 FILL_IN_NOTICE = "The first answer gave a source's number where the answer belongs; this answer was asked again."
 ECHO_NOTICE = ("This answer only repeats the question: the passages found may not state what was asked. Open the "
@@ -122,13 +126,14 @@ def restates_the_question(text: str, question: str) -> bool:
     return added.isalpha() and len(added) <= 2 and len(words & asked) >= ECHO_MIN_WORDS
 
 
-def closest_line_answer(question: str, citations: Sequence[Citation]) -> str | None:
+def closest_line_answer(question: str, citations: Sequence[Citation],
+                        accept: Callable[[str], bool] | None = None) -> str | None:
     """What to show instead of an answer that only repeats the question: the source line that
     best matches the question, quoted with its number; None when no line says more than the
     question does, or the question asks about two things (one line cannot answer both)."""
     if ASKS_TWO_THINGS.search(question):
         return None  # "Who heads the EPA, and who heads the GSA?": no one line answers both
-    found = closest_line(question, [c.text for c in citations])
+    found = closest_line(question, [c.text for c in citations], accept)
     if found is None:
         return None
     index, line = found
@@ -141,11 +146,25 @@ def evidence_line(question: str, citations: Sequence[Citation], text: str, check
     the answer already holds the line."""
     if not wants_recheck(check):
         return None
-    quoted = holder_answer(question, citations) or closest_line_answer(question, citations)
+    quoted = holder_answer(question, citations) or closest_line_answer(
+        question, citations, lambda line: _offers_another(line, check, question))
     if quoted is None:
         return None
     line = quoted.split("“", 1)[1].rstrip("”")
     return None if " ".join(line.split()) in " ".join(text.split()) else quoted
+
+
+def _offers_another(line: str, check: ClaimCheck, question: str) -> bool:
+    """For a flagged figure, date or code: does ``line`` state one of that kind other than the
+    flagged value and the question's own? A running header or a title ("Natural History Study
+    CMT4J Protocol Number:") offers nothing to compare. (A flagged name is not tested: names in a
+    passage are matched, not read out, so any line may hold one.)"""
+    flagged = check.unsupported_key
+    kinds = {_KIND_CLASS.get(c.kind, c.kind) for c in flagged}
+    if "name" in kinds:
+        return True
+    known = {c.text for c in flagged} | {m.text for m in extract(question)}
+    return any(_KIND_CLASS.get(m.kind, m.kind) in kinds and m.text not in known for m in extract(line, passage=True))
 
 
 def part_rechecked(question: str, citations: Sequence[Citation], text: str) -> tuple[str, str | None]:

@@ -148,3 +148,25 @@ def test_asked_who_holds_a_title_the_line_under_a_flagged_answer_names_the_holde
     done = list(ask(_opm_assistant(store, backend, passage), "Who signed the message in OPM's FY 2015 report?",
                     collections=["opm"]))[-1].answer
     assert done.text.endswith("\n\nThe closest line in the sources [1]: “Beth F. Cobert Acting Director”")
+
+
+def test_no_line_that_offers_nothing_of_the_flagged_kind():
+    # q071, stop 33: a flagged dose, and the closest line is the protocol's running header (a date,
+    # no figure): quoting it under the answer only adds noise.
+    from desktop_app.core.records import Citation
+    from desktop_app.rag.claim_check import check_claims
+
+    question = ("In the trial comparing platelet-rich plasma with corticosteroids for rotator cuff tendinopathy, "
+                "what corticosteroid dose does the control group receive?")
+    header = ("VersionOctober 10,2023 Comparison between Platelet Rich Plasma and Corticosteroids for the Treatment "
+              "of Rotator Cuff Tendinopathy Randomized Controlled Double Blind Clinical Trial")
+    cites = [Citation(1, "/docs/NCT06150378.pdf", 1, header)]
+    answer = "The control group receives corticosteroids at a dose of 1000 mg [1]."
+    check = check_claims(answer, cites, question)
+    assert check.unsupported_key
+    assert evidence_line(question, cites, answer, check) is None
+    # A line with a dose of its own is quoted.
+    cites = [Citation(1, "/docs/NCT06150378.pdf", 4, header + ". The control group receives a subacromial "
+                      "infiltration with corticosteroids (betamethasone 2 mg) under ultrasound control.")]
+    check = check_claims(answer, cites, question)
+    assert "betamethasone 2 mg" in (evidence_line(question, cites, answer, check) or "")
