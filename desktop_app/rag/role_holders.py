@@ -81,11 +81,11 @@ class AskedRole:
         for name, signed, _line in self._found(text, common):
             yield name, signed
 
-    def holder_line(self, text: str, common: frozenset[str] = frozenset()) -> str | None:
-        """The words of ``text`` that name a holder with the title, and the date of a signature
-        ("Katherine Archuleta Director March 7, 2014"); a signature first. None when none does."""
+    def holder_line(self, text: str, common: frozenset[str] = frozenset()) -> tuple[str, bool] | None:
+        """(the words of ``text`` that name a holder with the title, and the date of a signature:
+        "Katherine Archuleta Director March 7, 2014"; signed), a signature first. None when none does."""
         found = sorted(self._found(text, common), key=lambda f: not f[1])
-        return " ".join(found[0][2].split()) if found else None
+        return (" ".join(found[0][2].split()), found[0][1]) if found else None
 
     def _found(self, text: str, common: frozenset[str]):
         """(name, signed, the words from the name through the title and its date) for each holder."""

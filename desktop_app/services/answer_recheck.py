@@ -82,7 +82,6 @@ these those what which who whom when where how did does do according per s""".sp
 _DECLINES_RE = re.compile(r"\b(?:do(?:es)?\s+not|don't|doesn't|cannot|can't|no)\s+(?:contain|state|say|mention|give|"
                           r"provide|include|specify)", re.IGNORECASE)
 _KIND_CLASS = {"number": "figure", "money": "figure", "percent": "figure", "range": "figure"}
-_DATED_RE = re.compile(r"\d{4}$")  # a holder line that ends with a date is a signature block
 FILL_IN_NOTICE = "The first answer gave a source's number where the answer belongs; this answer was asked again."
 ECHO_NOTICE = ("This answer only repeats the question: the passages found may not state what was asked. Open the "
                "sources to check, or ask with other words.")
@@ -137,7 +136,7 @@ def closest_line_answer(question: str, citations: Sequence[Citation],
     if found is None:
         return None
     index, line = found
-    return f"{QUOTED_LINE} [{citations[index].number}]: “{line.strip(' …')}”"
+    return _source_quote(citations[index], line.strip(" …"))
 
 
 def evidence_line(question: str, citations: Sequence[Citation], text: str, check: ClaimCheck | None) -> str | None:
@@ -196,7 +195,7 @@ def field_answer(question: str, citations: Sequence[Citation]) -> str | None:
     if found is None:
         return holder_answer(question, citations)
     index, line = found
-    return f"{QUOTED_LINE} [{citations[index].number}]: “{line}”"
+    return _source_quote(citations[index], line)
 
 
 def holder_answer(question: str, citations: Sequence[Citation]) -> str | None:
@@ -207,11 +206,15 @@ def holder_answer(question: str, citations: Sequence[Citation]) -> str | None:
     if role is None or ASKS_TWO_THINGS.search(question):
         return None
     common = frozenset().union(*(lower_case_words(c.text) for c in citations))
-    lines = [(c, line) for c in citations if (line := role.holder_line(c.text, common))]
-    signed = [(c, line) for c, line in lines if _DATED_RE.search(line)]
-    if not lines:
+    found = [(c, held) for c in citations if (held := role.holder_line(c.text, common))]
+    if not found:
         return None
-    citation, line = (signed or lines)[0]
+    citation, (line, _signed) = min(found, key=lambda f: not f[1][1])  # a signature first, then in order
+    return _source_quote(citation, line)
+
+
+def _source_quote(citation: Citation, line: str) -> str:
+    """A source's own words, quoted with its number: "The closest line in the sources [2]: “…”"."""
     return f"{QUOTED_LINE} [{citation.number}]: “{line}”"
 
 
