@@ -52,3 +52,35 @@ def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
     code = main(list(argv))
     out, err = capsys.readouterr()
     return code, out, err
+
+
+def with_library(monkeypatch, hits, collections=("hr",)):
+    """Every core the CLI builds gets a library with ``collections`` indexed and ``hits`` to find."""
+    from desktop_app.rag.records import CollectionInfo
+    from tests.unit.assistant_fakes import FakeRetriever
+
+    retriever = FakeRetriever(hits)
+
+    class FakeLibrary:
+        def retriever(self):
+            return retriever
+
+        def collections(self):
+            return [CollectionInfo(name, 1, 3, 9) for name in collections]
+
+        def close(self):
+            pass
+
+    import desktop_app.app as app
+
+    build = app.build_core
+
+    def build_with_library(home=None):
+        core = build(home)
+        core.provide(library=FakeLibrary())
+        core.paths.index_manifest.parent.mkdir(parents=True, exist_ok=True)
+        core.paths.index_manifest.touch()  # "something was indexed"
+        return core
+
+    monkeypatch.setattr(app, "build_core", build_with_library)
+    return retriever

@@ -11,7 +11,7 @@ from desktop_app.core.conversation_store import ConversationStore
 from desktop_app.core.errors import ModelError
 from desktop_app.llm.fake import FakeBackend
 from tests.unit.assistant_fakes import FakeGateway
-from tests.unit.cli_fakes import fake_core, run_cli  # noqa: F401 (fixture)
+from tests.unit.cli_fakes import fake_core, run_cli, with_library  # noqa: F401 (fixture)
 
 
 def _store() -> ConversationStore:
@@ -143,38 +143,6 @@ def test_policy_ask_on_a_terminal_shows_reason_and_exact_text_then_obeys(fake_co
     assert code == 0 and json.loads(out)["route"] == "cloud" and len(gateway.streamed) == 1
 
 
-def with_library(monkeypatch, hits, collections=("hr",)):
-    """Every core the CLI builds gets a library with ``collections`` indexed and ``hits`` to find."""
-    from desktop_app.rag.records import CollectionInfo
-    from tests.unit.assistant_fakes import FakeRetriever
-
-    retriever = FakeRetriever(hits)
-
-    class FakeLibrary:
-        def retriever(self):
-            return retriever
-
-        def collections(self):
-            return [CollectionInfo(name, 1, 3, 9) for name in collections]
-
-        def close(self):
-            pass
-
-    import desktop_app.app as app
-
-    build = app.build_core
-
-    def build_with_library(home=None):
-        core = build(home)
-        core.provide(library=FakeLibrary())
-        core.paths.index_manifest.parent.mkdir(parents=True, exist_ok=True)
-        core.paths.index_manifest.touch()  # "something was indexed"
-        return core
-
-    monkeypatch.setattr(app, "build_core", build_with_library)
-    return retriever
-
-
 LEAVE = "Staff get 25 days of paid leave."
 
 
@@ -224,7 +192,6 @@ def test_no_documents_skips_the_index(fake_core, capsys, monkeypatch):
     fake_core.backend_fake.enqueue("Paris.")
     code, out, _ = run_cli(capsys, "ask", "--no-documents", "What is the capital of France?")
     assert code == 0 and out.startswith("Paris.") and retriever.calls == []
-
 
 
 def test_a_conversation_forgets_collections_removed_from_the_index(fake_core, capsys, monkeypatch):

@@ -20,7 +20,7 @@ from desktop_app.services.answer_recheck import evidence_line, split_evidence_li
 from desktop_app.services.assistant import Assistant
 from tests.assistant_helpers import ask, streamed_last
 from tests.unit.assistant_fakes import FakeRetriever, fake_grounding
-from tests.unit.cli_fakes import fake_core, run_cli  # noqa: F401 (fixture)
+from tests.unit.cli_fakes import fake_core, run_cli, with_library  # noqa: F401 (fixture)
 
 QUESTION = "What was the registration of the Cessna 210 that hit mountainous terrain near Arteaga, Mexico?"
 LINE = ("On December 6, 2007, at 1308 central standard time, a Cessna 210, XB-GTS, serial number 21057478, was "
@@ -37,8 +37,10 @@ def store(tmp_path):
     s.close()
 
 
-def _assistant(store, backend: FakeBackend) -> Assistant:
-    hits = [Hit("/docs/ntsb-arteaga.pdf", 1, PASSAGE, 0.9, "ntsb")]
+ARTEAGA = Hit("/docs/ntsb-arteaga.pdf", 1, PASSAGE, 0.9, "ntsb")
+
+
+def _assistant(store, backend: FakeBackend, hits=(ARTEAGA,)) -> Assistant:
     return Assistant(store=store, backend_factory=lambda: backend, settings=Settings(),
                      retriever_factory=lambda: FakeRetriever(hits), grounding=fake_grounding)
 
@@ -76,31 +78,7 @@ def test_no_line_when_the_answer_already_quotes_it():
 
 
 def test_the_cli_prints_the_line_after_the_answer(fake_core, capsys, monkeypatch):  # noqa: F811
-    import desktop_app.app as app
-    from desktop_app.rag.records import CollectionInfo
-
-    retriever = FakeRetriever([Hit("/docs/ntsb-arteaga.pdf", 1, PASSAGE, 0.9, "ntsb")])
-
-    class Library:
-        def retriever(self):
-            return retriever
-
-        def collections(self):
-            return [CollectionInfo("ntsb", 1, 1, 1)]
-
-        def close(self):
-            pass
-
-    build = app.build_core
-
-    def build_with_library(home=None):
-        core = build(home)
-        core.provide(library=Library())
-        core.paths.index_manifest.parent.mkdir(parents=True, exist_ok=True)
-        core.paths.index_manifest.touch()
-        return core
-
-    monkeypatch.setattr(app, "build_core", build_with_library)
+    with_library(monkeypatch, [ARTEAGA], ("ntsb",))
     fake_core.backend_fake.enqueue(WRONG)
     code, out, err = run_cli(capsys, "ask", "--collection", "ntsb", QUESTION)
     assert code == 0
@@ -126,9 +104,7 @@ SIGNER_QUESTION = "Who signed the Director's message in OPM's annual performance
 
 
 def _opm_assistant(store, backend: FakeBackend, text: str) -> Assistant:
-    hits = [Hit("/docs/2013-annual-performance-report.pdf", 4, text, 0.9, "opm")]
-    return Assistant(store=store, backend_factory=lambda: backend, settings=Settings(),
-                     retriever_factory=lambda: FakeRetriever(hits), grounding=fake_grounding)
+    return _assistant(store, backend, [Hit("/docs/2013-annual-performance-report.pdf", 4, text, 0.9, "opm")])
 
 
 def test_a_decline_to_who_signed_gives_way_to_the_signature(store):
