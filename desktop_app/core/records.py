@@ -127,13 +127,16 @@ class Claim:
     then point at the figure of the field asked about), OTHER_PERIOD when the passage states it for
     another fiscal year than the question asks about (the span then runs from that year to the
     figure), OTHER_MEANING when the passage's figure counts or numbers something else than the
-    answer says ("6.4 million participants" for employees, "priority 2" for two objectives).
+    answer says ("6.4 million participants" for employees, "priority 2" for two objectives),
+    OTHER_KIND when the question asks for a percent and the answer gives only counts, or asks how
+    many and the answer gives only a percent (``source`` points at where the figure is stated).
     """
 
     OTHER_SUBJECT = "other_subject"
     OTHER_FIELD = "other_field"
     OTHER_PERIOD = "other_period"
     OTHER_MEANING = "other_meaning"
+    OTHER_KIND = "other_kind"
 
     text: str
     kind: str  # number, percent, money, range, date, ordinal, code, name

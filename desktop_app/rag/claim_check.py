@@ -34,7 +34,9 @@ from desktop_app.rag.claim_extract import Mention, Quantity, acronym_of, extract
 from desktop_app.rag.claim_counts import (FigureMeaning, asked_count, asks_duration, asks_size, counted_noun,
                                           distance_from_a_place, figure_meaning, meaning_span, not_a_measure,
                                           version_cannot_answer, version_label)
+from desktop_app.rag.claim_kinds import asks_count_of_things, given_twice, in_its_paragraph, unit_asked, wrong_kind
 from desktop_app.rag.claim_fields import code_of_another_field, labelled_as_asked, other_field, planned_figure
+from desktop_app.rag.claim_sentences import STOPWORDS, WORD_RE, AnswerSentences, reference_spans
 from desktop_app.rag.claim_periods import other_period, question_years, stated_for_one
 from desktop_app.rag.claim_subject import on_subject_sources
 from desktop_app.rag.claim_units import counts_the_same, stem, word_after
@@ -45,22 +47,8 @@ RANGE_ENDS_WITHIN = 80  # characters: a range's ends stated apart ("from 10 ... 
 # A small count ("4 knots", "Visit 2") is on almost every page somewhere: below this value a plain
 # number is supported only where the passage states it near a word the answer uses beside it.
 SMALL_NUMBER = 1000
-# Words each side of a figure in the answer (within its sentence) that may say what it counts.
-# On the corpus questions (benchmarks/claim_check.py) 4 words flagged 3 % of right answers that
-# restate the question, 12 none, at the cost of fewer figures caught from elsewhere on the page.
-CONTEXT_WORDS = 12
 CONTEXT_CHARS = 80  # characters each side of a figure in a passage searched for those words
-_WORD_RE = re.compile(r"[A-Za-z][A-Za-z'’]+")
-_STOPWORDS = frozenset("""a an the and or of to in on at by for with from as is are was were be been being it its this
-that these those there their they he she his her we our you your not no than then so such also which who whom what
-when where how all any each per about over under up down into out more less most least only answer answers document
-documents source sources state states stated says said according some other""".split())
 _PASSAGE_SENTENCE_END_RE = re.compile(r"[.!?](?=\s+[A-Z(])")
-_SENTENCE_END_RE = re.compile(r"[.!?](?=\s|$)|\n")
-_MARKERS_AFTER_RE = re.compile(r"(?:\s*\[\d+(?:\s*[,–-]\s*\d+)*\])+")
-_MARKER_NUMBERS_RE = re.compile(r"\d+")
-_PAGE_REF_RE = re.compile(r"\b(?:pages?|pp?\.)\s*\d+(?:\s*(?:[-–]|to|and)\s*\d+)?", re.IGNORECASE)
-_MARKER_RE = re.compile(r"\[[\d,\s–-]+\]")
 _NAME_IN_PASSAGE_RE = re.compile(r"[A-Z][A-Za-z'’]*(?:\s+(?:(?:of|and|for|the|on|in|de|&)\s+){0,2}[A-Z][A-Za-z'’]*)+")
 
 
@@ -82,9 +70,9 @@ def check_claims(answer: str, citations: Sequence[Citation], question: str = "",
     echoed = {_signature(m) for m in in_question} | {_year_signature(m) for m in in_question}
     passages = [_Passage(c) for c in citations]
     on_subject = on_subject_sources(question, citations)
-    references = _reference_spans(answer, citations)
-    sentences = _Sentences(answer, references)
-    asked = frozenset(stem(w) for w in _WORD_RE.findall(question) if w.lower() not in _STOPWORDS)
+    references = reference_spans(answer, citations)
+    sentences = AnswerSentences(answer, references)
+    asked = frozenset(stem(w) for w in WORD_RE.findall(question) if w.lower() not in STOPWORDS)
     years = question_years(question)
     counted_in_question = asked_count(question)
     duration_asked = asks_duration(question)
@@ -92,6 +80,8 @@ def check_claims(answer: str, citations: Sequence[Citation], question: str = "",
     role_asked = name_asked and asked_role(question) is not None  # who holds a title, or who signed
     version_wrong = version_cannot_answer(question)
     size_asked = asks_size(question)
+    unit = unit_asked(question)  # what a bare figure counts: "how many days": 14 [2] (not "14 months")
+    things_asked = asks_count_of_things(question)  # "the sample size is 10" (not "10 years")
     claims = []
     mentions = extract(answer)
     answer_figures = [m for m in mentions if m.kind in ("number", "money", "percent") and _signature(m) not in echoed]
@@ -104,10 +94,20 @@ def check_claims(answer: str, citations: Sequence[Citation], question: str = "",
         # On-subject documents first, then the passages the sentence cites (stable).
         order = sorted(passages, key=lambda p: (p.citation.source not in on_subject, p.citation.number not in cited))
         context = sentences.context_stems(mention)
-        counted = word_after(answer, mention.end)
+        counted = word_after(answer, mention.end) or unit
         before, after = sentences.around(mention.start, mention.end)
         meaning = figure_meaning(answer, mention, context, counted_in_question, asked, answer[before:after + 1])
+        if meaning is not None and things_asked:
+            meaning = replace(meaning, things=True)
         stating = [(p, span) for p in order if (span := p.find(mention, context, counted, meaning)) is not None]
+        if stating and wrong_kind(mention, stating[0][0].kind_at(stating[0][1][0]), question,
+                                  in_its_paragraph(answer, mention, answer_figures)):
+            # Asked a percent, the answer gives only counts ("72,913 of 94,545 claims"), or the reverse.
+            passage, (s, e) = stating[0]
+            claims.append(Claim(mention.text, mention.kind, mention.start, mention.end, False,
+                                source=passage.citation.number, source_start=s, source_end=e, key=True,
+                                reason=Claim.OTHER_KIND))
+            continue
         other_meaning = None
         if not stating and meaning is not None:
             # Stated, but of something else ("6.4 million participants" for "6.4 million employees").
@@ -123,6 +123,8 @@ def check_claims(answer: str, citations: Sequence[Citation], question: str = "",
             # A version for a sample size: "G*Power software version 3.1.9.3". An answer that calls it
             # a version and gives an amount beside it (a source line copied whole) does not offer it as one.
             other_meaning = stating[0]
+        elif stating and mention.key and given_twice(answer, mention):
+            other_meaning = stating[0]  # one registration given for two airplanes: "N6135M and N6135M"
         elif stating and mention.key and size_asked and all(distance_from_a_place(p.text, e) for p, (_, e) in stating):
             other_meaning = stating[0]  # a place for a size: "1 mile from the airport" for a crack's length
         elif stating and mention.key and mention.kind == "code" and all(
@@ -177,7 +179,7 @@ class _Passage:
         self.citation = citation
         self.text = citation.text
         self.mentions = extract(citation.text, passage=True)
-        self._words = [(m.start(), stem(m.group(0))) for m in _WORD_RE.finditer(citation.text)]
+        self._words = [(m.start(), stem(m.group(0))) for m in WORD_RE.finditer(citation.text)]
         # Full stops before a capital: page text often has none (form fields), but where it has
         # them, "at 8 knots. Student Age: 32" keeps "knots" away from the 32.
         self._sentence_ends = [m.end() for m in _PASSAGE_SENTENCE_END_RE.finditer(citation.text)]
@@ -186,6 +188,10 @@ class _Passage:
     def mention_at(self, start: int) -> Mention:
         """The passage's mention that begins at ``start`` (where ``find`` found a figure)."""
         return next(m for m in self.mentions if m.start == start)
+
+    def kind_at(self, start: int) -> str:
+        """The kind of the passage's mention that begins at ``start`` ("" where none does: a name)."""
+        return next((m.kind for m in self.mentions if m.start == start), "")
 
     def find(self, claim: Mention, context: frozenset[str] = frozenset(),
              counted: tuple[str, bool] | None = None, meaning: FigureMeaning | None = None) -> tuple[int, int] | None:
@@ -326,69 +332,6 @@ def _year_signature(m: Mention) -> tuple:
     if m.kind == "date" and m.value[0] is not None:
         return ("q", Decimal(m.value[0]).normalize())
     return ("none",)
-
-
-def _reference_spans(answer: str, citations: Sequence[Citation]) -> list[tuple[int, int]]:
-    """Where the answer names its sources ("page 7", "DOT2022.pdf"): pointers, not claims."""
-    spans = [m.span() for m in _PAGE_REF_RE.finditer(answer)]
-    for citation in citations:
-        name = re.split(r"[\\/]", citation.source)[-1]
-        for form in {name, name.rsplit(".", 1)[0]} - {""}:
-            spans += [m.span() for m in re.finditer(re.escape(form), answer)]
-    return spans
-
-
-class _Sentences:
-    """The answer's sentence ends, found once: each claim looks up its own sentence by bisection."""
-
-    def __init__(self, answer: str, references: Sequence[tuple[int, int]] = ()) -> None:
-        self.answer = answer
-        self.ends = [m.end() for m in _SENTENCE_END_RE.finditer(answer)]
-        self.references = references
-
-    def around(self, start: int, end: int) -> tuple[int, int]:
-        """(where the sentence holding [start, end) begins, where its closing mark is)."""
-        i = bisect.bisect_right(self.ends, start)
-        j = bisect.bisect_right(self.ends, end)
-        return (self.ends[i - 1] if i else 0), (self.ends[j] - 1 if j < len(self.ends) else len(self.answer))
-
-    def context_stems(self, mention: Mention) -> frozenset[str]:
-        """The content words within CONTEXT_WORDS of a figure, in its own sentence."""
-        if mention.kind not in ("number", "percent", "money"):
-            return frozenset()
-        before, after = self.around(mention.start, mention.end)
-        left = self._words(before, mention.start)[-CONTEXT_WORDS:]
-        right = self._words(mention.end, after)[:CONTEXT_WORDS]
-        return frozenset(stem(w) for w in left + right if w.lower() not in _STOPWORDS)
-
-    def _words(self, start: int, end: int) -> list[str]:
-        """The words of answer[start:end], less those naming a source ("DOT2022.pdf, page 7"):
-        a pointer says where a figure is, not what it counts."""
-        return [m.group(0) for m in _WORD_RE.finditer(self.answer, start, end)
-                if not any(s <= m.start() < e for s, e in self.references)]
-
-    def names_year(self, mention: Mention, year: int) -> bool:
-        """True when the claim's own sentence names ``year`` ("... from the average for FY 2017")."""
-        before, after = self.around(mention.start, mention.end)
-        return re.search(rf"\b{year}\b", self.answer[before:after + 1]) is not None
-
-    def years_given(self, mention: Mention, years: frozenset[int], figures: Sequence[Mention]) -> frozenset[int]:
-        """Of ``years``, those the claim's sentence gives it for: every one the sentence names when
-        the claim is its only figure ("79% in FY 2014 and in FY 2016"); none when the sentence
-        states other figures too (each may go with its own year)."""
-        before, after = self.around(mention.start, mention.end)
-        if any(f is not mention and before <= f.start < after for f in figures):
-            return frozenset()
-        return frozenset(y for y in years if self.names_year(mention, y))
-
-    def cited_numbers(self, mention: Mention) -> set[int]:
-        """The citation numbers of the claim's sentence, with markers just after its full stop."""
-        before, after = self.around(mention.start, mention.end)
-        after = min(after + 1, len(self.answer))
-        trailing = _MARKERS_AFTER_RE.match(self.answer, after)
-        end = trailing.end() if trailing else after
-        return {int(n) for marker in _MARKER_RE.finditer(self.answer, before, end)
-                for n in _MARKER_NUMBERS_RE.findall(marker.group(0))}
 
 
 __all__ = ["check_claims"]

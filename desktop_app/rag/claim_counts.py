@@ -23,7 +23,7 @@ import re
 from dataclasses import dataclass
 
 from desktop_app.rag.claim_extract import Mention
-from desktop_app.rag.claim_units import UNITS, stem
+from desktop_app.rag.claim_units import UNITS, stem, word_after
 
 _WORD_RE = re.compile(r"[A-Za-z][A-Za-z'’]*")
 # Words between a figure and the noun it counts ("78.6 percent of the respondents", "6.4 million
@@ -198,11 +198,14 @@ class FigureMeaning:
     counts: bool = False  # the answer itself names what its figure counts ("2 strategic objectives")
     label: str | None = None  # the answer numbers a thing with it ("Visit 4"): naming_label in the answer
     question: frozenset[str] = frozenset()  # stems of the question's words
+    things: bool = False  # the question asks how many of something that is no unit (people, cases)
 
     def fits(self, text: str, figure: Mention) -> bool:
         """May the passage's ``figure`` in ``text`` be the answer's figure with this meaning?"""
         if figure.kind == "range" and self.single and not self.ranged and _observed_span(text, figure):
             return False  # "95 days" on average is not stated by "ranged from 79 to 95 days"
+        if self.things and not self.counts and (word_after(text, figure.end) or ("", False))[0] in UNITS:
+            return False  # a sample size "10" is not stated by "used for more than 10 years"
         # Where the answer does not say what its figure counts, the question does ("how many
         # employees"), less precisely: a passage noun the question uses anywhere is taken as asked.
         asked = frozenset() if self.counts else self.question

@@ -24,7 +24,8 @@ def unsupported_note(check: ClaimCheck | None) -> str:
                          (Claim.OTHER_SUBJECT, "stated only in a source about something else"),
                          (Claim.OTHER_FIELD, "not the figure the sources give for what was asked"),
                          (Claim.OTHER_PERIOD, "stated in the sources for another year than the one asked"),
-                         (Claim.OTHER_MEANING, "in the sources, but not for what the answer says")):
+                         (Claim.OTHER_MEANING, "in the sources, but not for what the answer says"),
+                         (Claim.OTHER_KIND, "not the kind of figure the question asks for")):
         texts = list(dict.fromkeys(c.text for c in check.unsupported_key if c.reason == reason))
         if texts:
             parts.append(f"{_quoted_list(texts)} {'is' if len(texts) == 1 else 'are'} {says}")
@@ -39,6 +40,9 @@ def unsupported_reason(claim: Claim) -> str:
         return f"not the figure source [{claim.source}] gives for what was asked (see the highlighted one)"
     if claim.reason == Claim.OTHER_MEANING and claim.source is not None:
         return f"in source [{claim.source}], but not for what the answer says (highlighted)"
+    if claim.reason == Claim.OTHER_KIND:
+        return "a percent, and the question asks how many" if claim.kind == "percent" \
+            else "a count, and the question asks for a percent"
     if claim.reason == Claim.OTHER_PERIOD and claim.source is not None:
         return f"source [{claim.source}] gives it for another year than the one asked (highlighted)"
     return "not found in the sources"

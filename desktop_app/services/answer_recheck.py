@@ -163,7 +163,12 @@ def _offers_another(line: str, check: ClaimCheck, question: str) -> bool:
     if "name" in kinds:
         return True
     known = {c.text for c in flagged} | {m.text for m in extract(question)}
-    return any(_KIND_CLASS.get(m.kind, m.kind) in kinds and m.text not in known for m in extract(line, passage=True))
+    offered = [m for m in extract(line, passage=True) if m.text not in known]
+    kind_asked = {c.kind == "percent" for c in flagged if c.reason == Claim.OTHER_KIND}
+    if kind_asked:  # a count where a percent is asked: the line must offer a percent (and the reverse)
+        return any(m.kind in ("number", "money", "percent") and (m.kind == "percent") not in kind_asked
+                   for m in offered)
+    return any(_KIND_CLASS.get(m.kind, m.kind) in kinds for m in offered)
 
 
 def part_rechecked(question: str, citations: Sequence[Citation], text: str) -> tuple[str, str | None]:
@@ -274,6 +279,8 @@ def _why(check: ClaimCheck, sources: str) -> str:
         return f"which {sources} state of something else than the answer does"
     if reasons == {Claim.OTHER_PERIOD}:
         return f"which {sources} give for another year than the one the question asks about"
+    if reasons == {Claim.OTHER_KIND}:
+        return "which is not the kind of figure the question asks for (a percent or a count)"
     if "" in reasons:
         return f"which {sources} do not contain"
     return f"which {sources} do not give for what the question asks"
