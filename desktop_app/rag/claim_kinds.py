@@ -29,6 +29,11 @@ _ASKS_PERCENT_RE = re.compile(r"\bwhat\s+(?:percent(?:age)?|share|proportion|fra
 # not; nor "the serial number of", which names a thing).
 _ASKS_COUNT_RE = re.compile(r"\bhow\s+many\b(?!\s+percent)|\b(?:the|a|total)\s+number\s+of\b|\bsample\s+size\b",
                             re.IGNORECASE)
+_ASKS_FIGURE_RE = re.compile(r"\bhow\s+(?:many|much|long|old|far|large|big)\b|\bsample\s+size\b|"
+                             r"\bwhat\s+(?:percent(?:age)?|share|proportion|number|amount|rate|score|dose|size)\b",
+                             re.IGNORECASE)
+_ASKS_WHEN_RE = re.compile(r"^\W*when\b|\b(?:what|which)\s+(?:year|date|day|month)\b|\bin\s+which\s+year\b",
+                           re.IGNORECASE)
 _ASKS_SAMPLE_RE = re.compile(r"\bsample\s+size\b|\benrol(?:l)?(?:ment|ed)\b", re.IGNORECASE)
 # A figure below 1 written with decimals ("79 / 83 ≈ 0.98") is a fraction: a share, not a count.
 _FRACTION_MAX = 1
@@ -91,6 +96,23 @@ def unit_asked(question: str) -> tuple[str, bool] | None:
     return (units[0], False) if units else None
 
 
+def asks_when(question: str) -> bool:
+    """Does the question ask when ("When were …", "In which year …", "What date …")?"""
+    return _ASKS_WHEN_RE.search(question) is not None
+
+
+def asks_a_figure(question: str) -> bool:
+    """Does the question ask for a figure outright (how many, how much, how long, what percent,
+    what dose or score)? Not "What was the registration number …", answered by a code."""
+    return _ASKS_FIGURE_RE.search(question) is not None
+
+
+def gives_a_year(figures: list[Mention]) -> bool:
+    """Is a date or a year (a whole number from 1000 to 2199: "established in 1789") among ``figures``?"""
+    return any(m.kind == "date" or (m.kind == "number" and m.value.value == m.value.value.to_integral_value()
+                                    and 1000 <= m.value.value < 2200) for m in figures)
+
+
 def asks_count_of_things(question: str) -> bool:
     """Does the question ask how many of something that is not a unit ("how many patients", the
     sample size)? Then a bare figure of the answer is not stated by a source's "10 years"."""
@@ -105,8 +127,10 @@ def given_twice(answer: str, mention: Mention) -> bool:
 
 
 def _a_year(mention: Mention) -> bool:
+    if mention.kind != "number":
+        return False
     value = mention.value.value
-    return mention.kind == "number" and value == value.to_integral_value() and 1900 <= value <= 2100
+    return value == value.to_integral_value() and 1900 <= value <= 2100
 
 
-__all__ = ["asks_count", "asks_count_of_things", "asks_percent", "given_twice", "in_its_paragraph", "gives_a_count", "gives_a_share", "unit_asked", "wrong_kind"]
+__all__ = ["asks_a_figure", "asks_count", "asks_count_of_things", "asks_percent", "asks_when", "gives_a_year", "given_twice", "in_its_paragraph", "gives_a_count", "gives_a_share", "unit_asked", "wrong_kind"]

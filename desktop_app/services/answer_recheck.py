@@ -58,10 +58,12 @@ from desktop_app.core.records import Citation, Claim, ClaimCheck, Message
 from desktop_app.llm.base import GenerationRequest
 from desktop_app.rag.claim_check import check_claims
 from desktop_app.rag.claim_extract import extract
+from desktop_app.rag.claim_kinds import asks_a_figure, asks_when, gives_a_count, gives_a_share, gives_a_year
 from desktop_app.rag.form_fields import asked_field
 from desktop_app.rag.passage_focus import closest_line
 from desktop_app.rag.question_parts import ASKS_TWO_THINGS
-from desktop_app.rag.role_holders import asked_role, lower_case_words
+from desktop_app.rag.question_kinds import asks_who
+from desktop_app.rag.role_holders import asked_role, lower_case_words, names_a_person
 
 # Tokens the added instruction may take; the answer's budget shrinks by this much so the longer
 # prompt still fits the context the first request was sized for.
@@ -132,11 +134,27 @@ def closest_line_answer(question: str, citations: Sequence[Citation],
     question does, or the question asks about two things (one line cannot answer both)."""
     if ASKS_TWO_THINGS.search(question):
         return None  # "Who heads the EPA, and who heads the GSA?": no one line answers both
-    found = closest_line(question, [c.text for c in citations], accept)
+    found = closest_line(question, [c.text for c in citations],
+                         lambda line: offers_what_is_asked(question, line) and (accept is None or accept(line)))
     if found is None:
         return None
     index, line = found
     return _source_quote(citations[index], line.strip(" …"))
+
+
+def offers_what_is_asked(question: str, line: str) -> bool:
+    """Could ``line`` answer what the question asks? Asked who: it names a person; asked when: it
+    gives a date or a year; asked how many, how much or what percent: it gives a figure (not a
+    year) the question does not. Other questions: any line. On stop 33's answers the quoted lines
+    that failed this were a report's running header, a GUID or a purpose statement, never a right answer."""
+    offered = [m for m in extract(line, passage=True) if m.text not in {m.text for m in extract(question)}]
+    if asks_who(question):
+        return names_a_person(line)
+    if asks_when(question):
+        return gives_a_year(offered)
+    if asks_a_figure(question):
+        return gives_a_share(offered) or gives_a_count(offered) or any(m.kind == "range" for m in offered)
+    return True
 
 
 def evidence_line(question: str, citations: Sequence[Citation], text: str, check: ClaimCheck | None) -> str | None:
