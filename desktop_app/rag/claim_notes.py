@@ -25,8 +25,9 @@ def unsupported_note(check: ClaimCheck | None) -> str:
                          (Claim.OTHER_FIELD, "not the figure the sources give for what was asked"),
                          (Claim.OTHER_PERIOD, "stated in the sources for another year than the one asked"),
                          (Claim.OTHER_MEANING, "in the sources, but not for what the answer says"),
-                         (Claim.OTHER_KIND, "not the kind of figure the question asks for")):
-        texts = list(dict.fromkeys(c.text for c in check.unsupported_key if c.reason == reason))
+                         (Claim.OTHER_KIND + "percent", "a percent, and the question asks how many"),
+                         (Claim.OTHER_KIND, "not the percent the question asks for")):
+        texts = list(dict.fromkeys(c.text for c in check.unsupported_key if _reason_of(c) == reason))
         if texts:
             parts.append(f"{_quoted_list(texts)} {'is' if len(texts) == 1 else 'are'} {says}")
     return f"Check: {'; '.join(parts)}." if parts else ""
@@ -46,6 +47,11 @@ def unsupported_reason(claim: Claim) -> str:
     if claim.reason == Claim.OTHER_PERIOD and claim.source is not None:
         return f"source [{claim.source}] gives it for another year than the one asked (highlighted)"
     return "not found in the sources"
+
+
+def _reason_of(claim: Claim) -> str:
+    """The claim's reason, a percent given for a count told apart from a count given for a percent."""
+    return claim.reason + "percent" if claim.reason == Claim.OTHER_KIND and claim.kind == "percent" else claim.reason
 
 
 def _quoted_list(texts: list[str]) -> str:

@@ -49,7 +49,7 @@ def test_counts_given_where_a_percent_is_asked_are_flagged():
     check = _check("In FY 2016, OPM processed 72,913 of 94,545 claims within 60 days, an increase of more than "
                    "seven percentage points from the FY 2015 results [1].", RETIREMENT, question=PERCENT_Q)
     assert _unsupported(check) == [("72,913", Claim.OTHER_KIND), ("94,545", Claim.OTHER_KIND)]
-    assert unsupported_note(check) == "Check: '72,913' and '94,545' are not the kind of figure the question asks for."
+    assert unsupported_note(check) == "Check: '72,913' and '94,545' are not the percent the question asks for."
     assert unsupported_reason(check.unsupported_key[0]) == "a count, and the question asks for a percent"
     assert "not the kind of figure the question asks for" in recheck_notice(check)
 
@@ -78,6 +78,7 @@ def test_a_percent_given_where_a_count_is_asked_is_flagged():
                    "determined to be quality complete in FY 2019 [1].", QUALITY, question=COUNT_Q)
     assert _unsupported(check) == [("99.9%", Claim.OTHER_KIND)]
     assert unsupported_reason(check.unsupported_key[0]) == "a percent, and the question asks how many"
+    assert unsupported_note(check) == "Check: '99.9%' is a percent, and the question asks how many."
     right = _check("The inventory held 303,000 cases, 99.9% of investigations being quality complete [1].", QUALITY,
                    question=COUNT_Q)
     assert right.unsupported_key == ()
