@@ -10,7 +10,8 @@ When the model declines, the field is shown instead, quoted word for word
 What is asked is read from the question's own words, not from the subject it describes: the words
 before the subject's first article, name or figure ("How many total flight hours did | the pilot
 of the Sorrell SNJ-7 …", "Who owned | the Cessna 152 …"), and a verb it ends on after an
-auxiliary ("Where did the Cessna … depart from?"). A field matches when its label ends with one
+auxiliary ("Where did the Cessna … depart from?"); an article right after "What was/were" opens what
+is asked ("What was the registration of | the Cessna 152 …"). A field matches when its label ends with one
 of those words (a generic last word such as "Point" or "Time" set aside: "Departure Point",
 "Flight Time") and at least half of the label's words are asked. Words of the documents' labels
 (the accident's place, the report's name) never count as asked. A question about two things
@@ -37,6 +38,7 @@ _LABEL_WORDS = 3  # a label is at most this many capitalised words before its co
 _GENERIC = frozenset(word_stems("point number name date time type information details"))
 _ARTICLES = frozenset("the a an its their this that these those each every".split())
 _AUXILIARY = re.compile(r"\b(?:did|does|do|will|would|can|could|should)\b", re.IGNORECASE)
+_LEAD = frozenset("what which was were is are".split())  # "What was the …", "Which are the …"
 _PARTICLES = frozenset("from to in on at with for of by".split())
 _BOTH = re.compile(r"\bboth\b", re.IGNORECASE)
 
@@ -46,6 +48,8 @@ def asked_words(question: str) -> frozenset[str]:
     words = question.rstrip(" ?.!").split()
     head: list[str] = []
     for i, word in enumerate(words):
+        if word.lower() in _ARTICLES and head and all(w.lower() in _LEAD for w in head) and i == len(head):
+            continue  # "What was the registration of | the Cessna …": the first article opens what is asked
         if word.lower() in _ARTICLES or word.endswith(("'s", "’s")) or (
                 i > 0 and (word[:1].isupper() or any(c.isdigit() for c in word))):
             break

@@ -36,12 +36,14 @@ MOST_PARTS = 3
 # A question about two things that one line or one field of a source cannot answer ("…, and who
 # heads the GSA?", "the two studies"): the closest line and the form field are not quoted for it.
 ASKS_TWO_THINGS = re.compile(r",\s+and\s+(?:who|what|when|where|how|in)\b|\bthe two\b", re.IGNORECASE)
+_THE_TWO = re.compile(r"\b(the|these|those)\s+two\s+", re.IGNORECASE)
+_BOTH = re.compile(r"\bboth\s+(?=(?:the|of|in|at)\b)", re.IGNORECASE)
 _CLAUSE = re.compile(r",\s+and\s+(?=(?:who|what|when|where|which|how)\b)", re.IGNORECASE)
 _ACCORDING = re.compile(r",?\s+according to\b.*$", re.IGNORECASE)
 _YEAR = r"(?:19|20)\d\d"
 # "in FY 2014 and in FY 2016", "FY 2019 and FY 2020", "fiscal years 2014 and 2018", "in 2021 and 2022"
 _PERIODS = re.compile(
-    rf"\b(?P<lead>(?:in|for)\s+)?(?P<kind>FY\s*|fiscal\s+years?\s+)(?P<y1>{_YEAR})\s+and\s+(?:(?:in|for)\s+)?(?:FY\s*)?(?P<y2>{_YEAR})\b"
+    rf"\b(?P<lead>(?:in|for)\s+)?(?P<kind>FY\s*|fiscal\s+years?\s+)(?P<y1>{_YEAR})\s+and\s+(?:(?:in|for)\s+)?(?:the\s+)?(?:FY\s*)?(?P<y2>{_YEAR})\b"
     rf"|\b(?P<lead2>in\s+)(?P<y3>{_YEAR})\s+and\s+(?:in\s+)?(?P<y4>{_YEAR})\b",
     re.IGNORECASE)
 _JOIN = re.compile(r"\s+and\s+(?P<lead>the|of|in the|at the)\s+")
@@ -128,4 +130,7 @@ def _by_places(text: str) -> list[str] | None:
 def _as_question(part: str) -> str:
     part = part.strip().rstrip("?.").strip()
     part = re.sub(r"^compare\s+", "What was ", part, flags=re.IGNORECASE)  # "Compare X in FY 2019 and …"
+    # A part is about one of the two: "the registrations of the two airplanes … at Venice" asked
+    # the model for two registrations, and it gave one twice ("N6135M and N6135M").
+    part = _BOTH.sub("", _THE_TWO.sub(r"\1 ", part))
     return part[:1].upper() + part[1:] + "?"

@@ -58,6 +58,7 @@ from desktop_app.core.records import Citation, Claim, ClaimCheck, Message
 from desktop_app.llm.base import GenerationRequest
 from desktop_app.rag.claim_check import check_claims
 from desktop_app.rag.claim_extract import extract
+from desktop_app.rag.claim_subject import on_subject_sources
 from desktop_app.rag.claim_kinds import asks_a_figure, asks_when, gives_a_count, gives_a_share, gives_a_year
 from desktop_app.rag.form_fields import asked_field
 from desktop_app.rag.passage_focus import closest_line
@@ -163,7 +164,7 @@ def evidence_line(question: str, citations: Sequence[Citation], text: str, check
     the answer already holds the line."""
     if not wants_recheck(check):
         return None
-    quoted = holder_answer(question, citations) or closest_line_answer(
+    quoted = field_answer(question, citations) or closest_line_answer(
         question, citations, lambda line: _offers_another(line, check, question))
     if quoted is None:
         return None
@@ -214,11 +215,15 @@ def field_answer(question: str, citations: Sequence[Citation]) -> str | None:
     ("Registered Owner: Versatile Aviation Inc" for "Who owned …?", see ``rag.form_fields``) or,
     asked who holds a title or signed, writes a name beside the title (``holder_answer``), quoted
     with its number; None when none has."""
-    found = asked_field(question, [c.text for c in citations], [c.document for c in citations])
+    # Only the documents about the question's subject: with five look-alike accident reports among
+    # the sources, another report's "Registration: N2151J" is no answer for the Panama Cessna.
+    on_subject = on_subject_sources(question, citations)
+    kept = [c for c in citations if c.source in on_subject]
+    found = asked_field(question, [c.text for c in kept], [c.document for c in kept])
     if found is None:
         return holder_answer(question, citations)
     index, line = found
-    return _source_quote(citations[index], line)
+    return _source_quote(kept[index], line)
 
 
 def holder_answer(question: str, citations: Sequence[Citation]) -> str | None:

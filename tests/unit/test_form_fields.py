@@ -31,6 +31,9 @@ def test_a_value_runs_to_the_next_label_whose_words_are_taken_off_its_end():
     ("What age range is eligible for the platelet-rich plasma trial?", {"age", "rang", "eligib"}),
     ("Who sponsors the qualitative study of day-case surgery?", {"sponso"}),
     ("What was OPM's FY 2022 result?", set()),
+    # The article right after "What was" opens what is asked, not the subject.
+    ("What was the registration of the Cessna 152 at Venice?", {"regist"}),
+    ("What were the registrations of the Cessna 152 airplanes at Venice?", {"regist"}),
 ])
 def test_what_is_asked_is_read_before_the_subject_and_from_a_final_verb(question, words):
     assert asked_words(question) == words
@@ -45,6 +48,7 @@ def test_what_is_asked_is_read_before_the_subject_and_from_a_final_verb(question
     ("How many total flight hours did the pilot of the Cessna 152 have?",
      "Flight Time: 1364 hours (Total, all aircraft), 14 hours (Total, this make and model) Aircraft and "
      "Owner/Operator Information"),
+    ("What was the registration of the Cessna 152 in the Madill, Oklahoma accident?", "Cessna Registration: N6135M"),
 ])
 def test_the_field_named_for_what_is_asked_is_found(question, field):
     assert asked_field(question, ["An unrelated passage without fields.", NTSB_FORM], LABELS) == (1, field)

@@ -39,6 +39,12 @@ from tests.unit.assistant_fakes import fake_grounding
     ("What were the registrations in the accidents at Madill, Oklahoma and Venice, Florida in November 2007?",
      ["What were the registrations in the accidents at Madill, Oklahoma in November 2007?",
       "What were the registrations in the accidents at Venice, Florida in November 2007?"]),
+    # Each part is about one of the two: "the two airplanes … at Venice" asked for two registrations.
+    ("What were the registrations of the two Cessna 152 airplanes at Madill, Oklahoma and Venice, Florida?",
+     ["What were the registrations of the Cessna 152 airplanes at Madill, Oklahoma?",
+      "What were the registrations of the Cessna 152 airplanes at Venice, Florida?"]),
+    ("Who signed both the FY 2014 and the FY 2018 reports?", ["Who signed the FY 2014 reports?",
+                                                              "Who signed the FY 2018 reports?"]),
 ])
 def test_a_question_about_two_documents_is_split_where_its_wording_joins_them(question, parts):
     assert split_question(question) == parts

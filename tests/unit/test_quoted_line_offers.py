@@ -6,7 +6,8 @@ running header with a GUID, a report's purpose statement, a page heading."""
 from __future__ import annotations
 
 from desktop_app.core.records import Citation
-from desktop_app.services.answer_recheck import closest_line_answer, offers_what_is_asked
+from desktop_app.rag.claim_check import check_claims
+from desktop_app.services.answer_recheck import closest_line_answer, evidence_line, field_answer, offers_what_is_asked
 
 # DOS2022.pdf's running header as pypdf reads it, and a line of its first pages (q191)
 HEADER = ("Strategic Plan U.S. Department of State, U.S. Agency for International Development U.S. Department of "
@@ -46,3 +47,30 @@ def test_an_echo_is_replaced_only_by_a_line_that_offers_what_is_asked():
     assert closest_line_answer(HOW_MANY_Q, purpose_only) is None
     both = [Citation(1, "2022-annual-performance-report.pdf", 3, PURPOSE + " " + PRIORITISED)]
     assert "prioritized 4" in (closest_line_answer(HOW_MANY_Q, both) or "")
+
+
+# The sources of q022 in an earlier run: the Boquete report's pages (its "Registration:" field is empty,
+# the registration HP762 is in the narrative) and another Cessna 172's form (20080104X00020.pdf, page 3).
+BOQUETE = ("… Location: Boquete, Panama Accident Number: DFW08WA050 Date & Time: 12/23/2007, 1200 CST Registration: "
+           "Aircraft: Cessna 172 Aircraft Damage: Destroyed … Non-U.S., Non-Commercial On December 23, 2007, a Panama "
+           "registered Cessna 172, HP762, was destroyed upon impact with terrain in the mountainous region.")
+OTHER_FORM = ("Aircraft Make: Cessna Registration: N2151J Model/Series: Skyhawk 172 Aircraft Category: Airplane … IO-360 "
+              "Registered Owner: Wausau Flying Service Rated Power: …")
+MADILL_FORM = "Location: Madill, OK Accident Number: DFW08CA044 Registration: N6135M Aircraft: Cessna 152"
+
+
+def test_a_form_field_is_quoted_only_from_a_document_about_the_question():
+    question = "What was the registration of the Panama-registered Cessna 172 that crashed near Boquete?"
+    sources = [Citation(1, "20080108X00031.pdf", 1, BOQUETE), Citation(2, "20080104X00020.pdf", 3, OTHER_FORM)]
+    assert field_answer(question, sources) is None  # not "Registration: N2151J" of the other report
+    asked = "What was the registration of the Cessna 152 at Madill, Oklahoma?"
+    assert field_answer(asked, [Citation(1, "20080111X00040.pdf", 1, MADILL_FORM)]) == \
+        "The closest line in the sources [1]: “Registration: N6135M”"
+
+
+def test_under_a_flagged_code_the_asked_field_is_quoted():
+    question = "What was the registration of the Cessna 152 at Madill, Oklahoma?"
+    sources = [Citation(1, "20080111X00040.pdf", 1, MADILL_FORM)]
+    answer = "The registrations were N6135M and N6135M."
+    line = evidence_line(question, sources, answer, check_claims(answer, sources, question))
+    assert line == "The closest line in the sources [1]: “Registration: N6135M”"
