@@ -15,10 +15,12 @@ for another fiscal year than the question's (``claim_periods``), nor one the pas
 something else than the answer does (``claim_counts``: "6.4 million participants" for employees,
 "priority 2" for two objectives, the end of "ranged from 79 to 95 days" as the value, a version
 "3.1.9.3" for a sample size, "1 mile from the airport" for a crack's length; and one year's figure
-given for two asked years): they are
-reported with ``Claim.OTHER_SUBJECT`` / ``OTHER_FIELD`` / ``OTHER_PERIOD`` / ``OTHER_MEANING`` and
-where they were found. A name is a key claim (its absence warned of) when the question asks who,
-and a title alone ("the Acting Director") does not answer it. No model call: regexes, a few ms.
+given for two asked years; one code given for two things, "N6135M and N6135M"), nor a figure of
+another kind than asked (``claim_kinds``: counts where a percent is asked, a percent where a count
+is, a bare count stated only as "10 years"): they are reported with ``Claim.OTHER_SUBJECT`` /
+``OTHER_FIELD`` / ``OTHER_PERIOD`` / ``OTHER_MEANING`` / ``OTHER_KIND`` and where they were found.
+A name is a key claim (its absence warned of) when the question asks who, and a title alone ("the
+Acting Director") does not answer it. No model call: regexes, a few ms.
 """
 
 from __future__ import annotations
