@@ -54,7 +54,8 @@ _PASSAGE_SENTENCE_END_RE = re.compile(r"[.!?](?=\s+[A-Z(])")
 _NAME_IN_PASSAGE_RE = re.compile(r"[A-Z][A-Za-z'’]*(?:\s+(?:(?:of|and|for|the|on|in|de|&)\s+){0,2}[A-Z][A-Za-z'’]*)+")
 
 
-def check_claims(answer: str, citations: Sequence[Citation], question: str = "", known: str = "") -> ClaimCheck:
+def check_claims(answer: str, citations: Sequence[Citation], question: str = "", known: str = "",
+                 quoted: Sequence[tuple[int, int]] = ()) -> ClaimCheck:
     """Every figure and name in ``answer``, each marked supported (with where) or not.
 
     Args:
@@ -64,6 +65,8 @@ def check_claims(answer: str, citations: Sequence[Citation], question: str = "",
         known: more text the user wrote, whose figures and names are not checked either: the
             question a follow-up leans on ("What did the Piper PA-22-150 hit?" before "What was
             its registration?"; the passages cut for the follow-up need not repeat "PA-22-150").
+        quoted: spans of ``answer`` that quote a source word for word (a line the app put in a
+            part's place or under it): the source's words, not the answer's claims.
 
     Returns:
         A ClaimCheck whose claims are in the order they appear in the answer.
@@ -72,7 +75,8 @@ def check_claims(answer: str, citations: Sequence[Citation], question: str = "",
     echoed = {_signature(m) for m in in_question} | {_year_signature(m) for m in in_question}
     passages = [_Passage(c) for c in citations]
     on_subject = on_subject_sources(question, citations)
-    references = reference_spans(answer, citations)
+    references = reference_spans(answer, citations) + list(quoted)
+    own = "".join(" " if any(s <= i < e for s, e in quoted) else c for i, c in enumerate(answer)) if quoted else answer
     sentences = AnswerSentences(answer, references)
     asked = frozenset(stem(w) for w in WORD_RE.findall(question) if w.lower() not in STOPWORDS)
     years = question_years(question)
@@ -118,7 +122,7 @@ def check_claims(answer: str, citations: Sequence[Citation], question: str = "",
         elif stating and duration_asked and mention.key and not_a_measure(counted_noun(answer, mention.end)):
             other_meaning = stating[0]  # asked how long, the answer gives a count: "4 questions"
         elif stating and name_asked and mention.kind == "name" and (role_asked or only_a_title(mention.text)) \
-                and not names_a_person(answer):  # asked who, it names a role or an office: "the Acting Director", "ES"
+                and not names_a_person(own):  # asked who, it names a role or an office: "the Acting Director", "ES"
             other_meaning = stating[0]
         elif stating and mention.key and version_wrong and all(version_label(p.text, s) for p, (s, _) in stating) \
                 and not (version_label(answer, mention.start) and answer_figures):

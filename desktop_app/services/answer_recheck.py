@@ -251,6 +251,12 @@ def is_quoted_line(text: str) -> bool:
     return text.startswith(QUOTED_LINE + " [")
 
 
+def quoted_spans(text: str) -> list[tuple[int, int]]:
+    """Where ``text`` holds source lines the app quoted (``QUOTED_LINE`` paragraphs, in a part's
+    place or under it): the source's words, not the model's, so the claim check skips them."""
+    return [m.span() for m in re.finditer(rf"(?:^|(?<=\n\n)){re.escape(QUOTED_LINE)} \[[^\n]*", text)]
+
+
 def split_evidence_line(text: str) -> tuple[str, str]:
     """(the model's answer, the source line ``evidence_line`` quoted under it, or "")."""
     model, mark, quoted = text.partition("\n\n" + QUOTED_LINE + " [")

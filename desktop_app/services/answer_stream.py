@@ -38,7 +38,7 @@ from desktop_app.rag.claim_markers import with_source_markers
 from desktop_app.services.answer_recheck import (
     ECHO_NOTICE, ECHO_QUOTED_NOTICE, EVIDENCE_QUOTED_NOTICE, FIELD_QUOTED_NOTICE, FILL_IN_NOTICE, STILL_NUMBER_ONLY_NOTICE,
     closest_line_answer, declines, evidence_line, field_answer, fill_in_request, gives_only_a_source_number,
-    part_rechecked, recheck_notice, restates_the_question, stricter_request, wants_recheck)
+    part_rechecked, quoted_spans, recheck_notice, restates_the_question, stricter_request, wants_recheck)
 from desktop_app.routing.base import CloudGateway
 from desktop_app.services.prepared_question import PreparedQuestion, close_stream, quietly
 
@@ -264,7 +264,7 @@ class AnswerStream:
             self.notices.append(note)
             yield NoticeEvent(note)
         yield from self._replaced_by(new)
-        return new, _check_claims(new, self.prepared)
+        return new, _check_claims(new, self.prepared, quoted_spans(new))  # the quoted lines are not checked
 
     def _replaced_by(self, text: str) -> Iterator[AnswerEvent]:
         """The streamed answer gives way to ``text``: a route starts it afresh (the window clears
@@ -384,7 +384,7 @@ def fixed_answer(store, prepared: PreparedQuestion, text: str, notices: list[str
                            message_id=msg.id, conversation_id=prepared.conversation_id))
 
 
-def _check_claims(text: str, prepared: PreparedQuestion) -> ClaimCheck | None:
+def _check_claims(text: str, prepared: PreparedQuestion, quoted: list[tuple[int, int]] | None = None) -> ClaimCheck | None:
     """A grounded answer's figures and names checked against its cited passages (issue 16).
 
     Regexes only, a few ms, no model call; in the GUI this runs on the answer's worker thread.
@@ -394,7 +394,7 @@ def _check_claims(text: str, prepared: PreparedQuestion) -> ClaimCheck | None:
     if not prepared.citations or not text:
         return None
     try:
-        return check_claims(text, prepared.citations, prepared.question, known=prepared.follows)
+        return check_claims(text, prepared.citations, prepared.question, known=prepared.follows, quoted=quoted or ())
     except Exception:  # noqa: BLE001 - see the docstring: never lose an answer over its check
         log.exception("Checking the answer's figures against its sources failed")
         return None

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from desktop_app.core.records import Citation
 from desktop_app.rag.claim_check import check_claims
-from desktop_app.services.answer_recheck import closest_line_answer, evidence_line, field_answer, offers_what_is_asked
+from desktop_app.services.answer_recheck import (closest_line_answer, evidence_line, field_answer, offers_what_is_asked,
+                                                quoted_spans)
 
 # DOS2022.pdf's running header as pypdf reads it, and a line of its first pages (q191)
 HEADER = ("Strategic Plan U.S. Department of State, U.S. Agency for International Development U.S. Department of "
@@ -74,3 +75,16 @@ def test_under_a_flagged_code_the_asked_field_is_quoted():
     answer = "The registrations were N6135M and N6135M."
     line = evidence_line(question, sources, answer, check_claims(answer, sources, question))
     assert line == "The closest line in the sources [1]: “Registration: N6135M”"
+
+
+def test_a_quoted_line_is_not_checked_as_the_models_words():
+    """Asked who leads a department, a part that names only the department is flagged, though the
+    line quoted under it names the Secretary: the line is the source's, not the model's (q189)."""
+    question = "Who leads the Department of Transportation, according to its FY 2022-2026 strategic plan?"
+    sources = [Citation(1, "DOT2022.pdf", 2, "Pete Buttigieg Secretary of Transportation. The Department of "
+                                             "Transportation's Office of the Secretary leads the strategic goals.")]
+    text = ("The Office of the Secretary leads the strategic goals [1].\n\n"
+            "The closest line in the sources [1]: “Pete Buttigieg Secretary of Transportation”")
+    assert quoted_spans(text) == [(text.index("The closest"), len(text))]
+    assert check_claims(text, sources, question, quoted=quoted_spans(text)).unsupported_key
+    assert not check_claims(text, sources, question).unsupported_key  # read whole, the quote's name counted
