@@ -34,7 +34,6 @@ _ASKS_FIGURE_RE = re.compile(r"\bhow\s+(?:many|much|long|old|far|large|big)\b|\b
                              re.IGNORECASE)
 _ASKS_WHEN_RE = re.compile(r"^\W*when\b|\b(?:what|which)\s+(?:year|date|day|month)\b|\bin\s+which\s+year\b",
                            re.IGNORECASE)
-_ASKS_SAMPLE_RE = re.compile(r"\bsample\s+size\b|\benrol(?:l)?(?:ment|ed)\b", re.IGNORECASE)
 # A figure below 1 written with decimals ("79 / 83 ≈ 0.98") is a fraction: a share, not a count.
 _FRACTION_MAX = 1
 _PERCENT_MAX = 100
@@ -54,7 +53,8 @@ def asks_count(question: str) -> bool:
 def gives_a_share(figures: list[Mention]) -> bool:
     """Does the answer give a percent or a fraction among ``figures`` (its own, not the question's)?
     A change in percentage points ("up seven percentage points") is not the share itself."""
-    return any((m.kind == "percent" and "point" not in m.text.lower()) or (m.kind == "number" and 0 < m.value.value < _FRACTION_MAX) for m in figures)
+    return any((m.kind == "percent" and "point" not in m.text.lower())
+               or (m.kind == "number" and 0 < m.value.value < _FRACTION_MAX) for m in figures)
 
 
 def gives_a_count(figures: list[Mention]) -> bool:
@@ -77,8 +77,9 @@ def wrong_kind(mention: Mention, stated_kind: str, question: str, figures: list[
     Asked a percent, an answer that gives only counts ("72,913 of 94,545 claims"); asked how
     many, an answer that gives only a percent ("99.9% of investigations"). ``stated_kind``: the
     kind of the source's figure that states it; a bare "77.1" the source writes as "77.1 percent"
-    is the share asked. ``figures``: the answer's own figures in its paragraph (the question's left out). An answer giving both
-    kinds is left to the rest of the check: "77.1 percent (72,913 of 94,545)" answers either question.
+    is the share asked. ``figures``: the answer's own figures in its paragraph (the question's left
+    out). An answer giving both kinds is left to the rest of the check: "77.1 percent (72,913 of
+    94,545)" answers either question.
     """
     if not mention.key or mention.kind not in ("number", "money", "percent"):
         return False
@@ -133,4 +134,5 @@ def _a_year(mention: Mention) -> bool:
     return value == value.to_integral_value() and 1900 <= value <= 2100
 
 
-__all__ = ["asks_a_figure", "asks_count", "asks_count_of_things", "asks_percent", "asks_when", "gives_a_year", "given_twice", "in_its_paragraph", "gives_a_count", "gives_a_share", "unit_asked", "wrong_kind"]
+__all__ = ["asks_a_figure", "asks_count", "asks_count_of_things", "asks_percent", "asks_when", "gives_a_count",
+           "gives_a_share", "gives_a_year", "given_twice", "in_its_paragraph", "unit_asked", "wrong_kind"]

@@ -148,7 +148,8 @@ def offers_what_is_asked(question: str, line: str) -> bool:
     gives a date or a year; asked how many, how much or what percent: it gives a figure (not a
     year) the question does not. Other questions: any line. On stop 33's answers the quoted lines
     that failed this were a report's running header, a GUID or a purpose statement, never a right answer."""
-    offered = [m for m in extract(line, passage=True) if m.text not in {m.text for m in extract(question)}]
+    known = {m.text for m in extract(question)}
+    offered = [m for m in extract(line, passage=True) if m.text not in known]
     if asks_who(question):
         return names_a_person(line)
     if asks_when(question):
