@@ -140,12 +140,34 @@ def ask(core, question: str, collections) -> tuple[object | None, str]:
     return answer, error
 
 
-def claim_row(answer, fact_right: bool) -> dict:
-    """What the claim check said of one grounded answer, next to whether its fact was right."""
+def claim_row(answer, fact_right: bool, shown_right: bool | None = None) -> dict:
+    """What the claim check said of one grounded answer, next to whether its fact was right: in the
+    model's own words (``fact_right``) and as shown, with the source lines the app quoted
+    (``shown_right``; the same when not given)."""
     claims = getattr(answer, "claims", None) if answer is not None else None
     key = [c for c in (claims.claims if claims else ()) if c.key]
-    return {"right": bool(fact_right), "checked": bool(key),
-            "flagged": bool(claims and claims.unsupported_key), "fully_supported": bool(key) and all(c.supported for c in key)}
+    return {"right": bool(fact_right), "shown_right": bool(fact_right if shown_right is None else shown_right),
+            "checked": bool(key), "flagged": bool(claims and claims.unsupported_key),
+            "fully_supported": bool(key) and all(c.supported for c in key)}
+
+
+def parts_of(core, answer) -> list[dict]:
+    """Where each part of an answer given part by part lies, with its question and sources
+    (``part_claims.CheckedParts.meta``, saved with the message); [] for other answers."""
+    if answer is None or answer.message_id is None:
+        return []
+    message = core.store.get_message(answer.message_id)
+    return list((message.meta or {}).get("parts") or []) if message else []
+
+
+def own_words(text: str) -> str:
+    """The model's own words in an answer: without the source lines the app quoted in its place,
+    in a part's place or under it (``answer_recheck.quoted_spans``, what the app's check skips)."""
+    from desktop_app.services.answer_recheck import quoted_spans
+
+    for start, end in reversed(quoted_spans(text)):
+        text = text[:start] + text[end:]
+    return text
 
 
 def claim_check_quality(rows: list[dict]) -> dict:
@@ -160,7 +182,10 @@ def claim_check_quality(rows: list[dict]) -> dict:
             "unsupported_precision": share([r for r in flagged if not r["right"]], flagged),
             "wrong_recall": share([r for r in wrong_checked if r["flagged"]], wrong_checked),
             "fully_supported": len(supported),
-            "fully_supported_right": share([r for r in supported if r["right"]], supported)}
+            "fully_supported_right": share([r for r in supported if r["right"]], supported),
+            # As the reader sees it: a part the app quoted in place of the model's decline counts.
+            "fully_supported_right_as_shown": share([r for r in supported if r.get("shown_right", r["right"])],
+                                                    supported)}
 
 
 def gold_pages(q: dict) -> set[tuple[str, int]]:
@@ -172,7 +197,6 @@ def gold_pages(q: dict) -> set[tuple[str, int]]:
 
 def score_model(name: str, index_home: Path, sets: dict[str, list[dict]], threads: int, dump=None) -> dict:
     from desktop_app.app import build_core
-    from desktop_app.services.answer_recheck import is_quoted_line, split_evidence_line
 
     # "<model>+recheck": the same model with rag.recheck_unsupported on (issue 16's retry);
     # "<model>+noflash": with llm.flash_attention off (the baseline of that setting);
@@ -224,9 +248,8 @@ def score_model(name: str, index_home: Path, sets: dict[str, list[dict]], thread
                         marker_ok += fact and marker
                         # The claim check reads the model's own words: a source line quoted under
                         # them (answer_recheck.evidence_line) or in their place is not the model's.
-                        own = "" if is_quoted_line(text) else split_evidence_line(text)[0]
-                        own_fact = fact_found(own, q)
-                        claim_rows.append(claim_row(answer, own_fact))
+                        own_fact = fact_found(own_words(text), q)
+                        claim_rows.append(claim_row(answer, own_fact, fact))
                         by_quote += ok and not own_fact
                     else:
                         ok = bool(DECLINE.search(text))
@@ -240,7 +263,8 @@ def score_model(name: str, index_home: Path, sets: dict[str, list[dict]], thread
                         # Everything the claim check needs, to measure it again without the model.
                         dump.write(json.dumps({"model": name, "set": kind, "id": q.get("id"), "question": q["question"],
                                                "answer": text, "ok": bool(ok), "fact_right": bool(kind == "grounded" and fact_found(text, q)),
-                                               "sources": [c.to_json() for c in (answer.sources if answer else [])]}) + "\n")
+                                               "sources": [c.to_json() for c in (answer.sources if answer else [])],
+                                               "parts": parts_of(core, answer)}) + "\n")
                         dump.flush()
                 stats = core.backend().last_stats
                 peak = float((stats.extra or {}).get("model_process_peak_mb", 0.0)) if stats else 0.0

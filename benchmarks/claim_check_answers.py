@@ -27,10 +27,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from answer_quality import claim_check_quality, fact_found, gold_pages, load  # noqa: E402
+from answer_quality import claim_check_quality, fact_found, gold_pages, load, own_words  # noqa: E402
 from git_modules import module_at  # noqa: E402
 from desktop_app.core.records import Citation  # noqa: E402
-from desktop_app.services.answer_recheck import split_evidence_line  # noqa: E402
+from desktop_app.services.answer_recheck import quoted_spans, split_evidence_line  # noqa: E402
+from desktop_app.services.part_claims import check_by_part  # noqa: E402
 
 
 def load_answers(path: Path) -> list[dict]:
@@ -43,31 +44,50 @@ def load_answers(path: Path) -> list[dict]:
             continue
         row["citations"] = [Citation(s["n"], s["source"], s["page"], s["text"], document=s.get("document", ""))
                             for s in row["sources"]]
-        own, quoted = split_evidence_line(row["answer"])
-        if quoted:
-            # The check reads the model's own words, not the source line the app quoted under them
-            # (answer_recheck.evidence_line), and is measured on whether those words are right.
-            row["answer"], row["fact_right"] = own, fact_found(own, questions[row["id"]])
+        # The check reads the model's own words, not the source lines the app quoted in their
+        # place, in a part's place or under them (answer_recheck.quoted_spans), and is measured on
+        # whether those words are right; "as shown" counts the quoted lines too.
+        question = questions[row["id"]]
+        row["shown_right"] = fact_found(row["answer"], question)
+        row["fact_right"] = fact_found(own_words(row["answer"]), question)
         rows.append(row)
     return rows
 
 
 def verdicts(check_claims, rows: list[dict]) -> list[dict]:
     """One row per answer in answer_quality's shape, plus the claims for --show."""
-    from desktop_app.services.answer_recheck import is_quoted_line
-
     out = []
     for row in rows:
-        if is_quoted_line(row["answer"]):
-            # A source line quoted in place of an echo: the app checks and marks nothing in it.
-            out.append({"right": row["fact_right"], "checked": False, "flagged": False, "fully_supported": False,
-                        "row": row, "claims": []})
+        text = row["answer"]
+        if not own_words(text).strip():
+            # Only source lines, quoted in place of an echo or a decline: nothing of the model's to check.
+            out.append({"right": row["fact_right"], "shown_right": row["shown_right"], "checked": False,
+                        "flagged": False, "fully_supported": False, "row": row, "claims": []})
             continue
-        check = check_claims(row["answer"], row["citations"], row["question"])
+        check = checked_as_the_app_does(check_claims, row)
         key = [c for c in check.claims if c.key]
-        out.append({"right": row["fact_right"], "checked": bool(key), "flagged": bool(check.unsupported_key),
-                    "fully_supported": bool(key) and all(c.supported for c in key), "row": row, "claims": key})
+        out.append({"right": row["fact_right"], "shown_right": row["shown_right"], "checked": bool(key),
+                    "flagged": bool(check.unsupported_key), "fully_supported": bool(key) and all(c.supported for c in key),
+                    "row": row, "claims": key})
     return out
+
+
+def checked_as_the_app_does(check_claims, row: dict):
+    """The answer's check as the app ran it: part by part for an answer given so (its parts saved
+    in the dump since stop 35), the quoted source lines skipped. A baseline ``check_claims`` too old
+    to skip quoted lines is given the text before the first one, as the benchmark did before."""
+    text = row["answer"]
+    if row.get("parts"):
+        return check_by_part(text, row["parts"], row["citations"],
+                             lambda t, q, c, quoted: _check(check_claims, t, c, q, quoted))
+    return _check(check_claims, text, row["citations"], row["question"], quoted_spans(text))
+
+
+def _check(check_claims, text, citations, question, quoted):
+    try:
+        return check_claims(text, citations, question, quoted=quoted)
+    except TypeError:  # a revision before check_claims took ``quoted``
+        return check_claims(split_evidence_line(text)[0], citations, question)
 
 
 def baseline_checker(revision: str):
@@ -84,15 +104,16 @@ def marker_quality(rows: list[dict]) -> dict:
 
     questions = {q["id"]: q for q in load("corpus_questions.jsonl")}
     out = {}
-    for name, text_of in (("as_written", lambda r: r["answer"]),
+    own = lambda r: split_evidence_line(r["answer"])[0]  # noqa: E731 - the text before a line quoted under it
+    for name, text_of in (("as_written", own),
                           ("with_added_markers", lambda r: with_source_markers(
-                              r["answer"], check_claims(r["answer"], r["citations"], r["question"])))):
+                              own(r), check_claims(own(r), r["citations"], r["question"])))):
         with_marker = right_on_gold = 0
         for row in rows:
             cited = {int(n) for n in re.findall(r"\[(\d+)\]", text_of(row))}
             gold = gold_pages(questions[row["id"]]) if row["id"] in questions else set()
             with_marker += bool(cited)
-            right_on_gold += row["fact_right"] and any((Path(c.source).name, c.page) in gold
+            right_on_gold += fact_found(own(row), questions[row["id"]]) and any((Path(c.source).name, c.page) in gold
                                                        for c in row["citations"] if c.number in cited)
         out[name] = {"answers_with_a_marker": with_marker, "right_with_a_marker_on_a_gold_page": right_on_gold}
     return out

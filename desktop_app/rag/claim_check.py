@@ -17,10 +17,14 @@ something else than the answer does (``claim_counts``: "6.4 million participants
 "3.1.9.3" for a sample size, "1 mile from the airport" for a crack's length; and one year's figure
 given for two asked years; one code given for two things, "N6135M and N6135M"), nor a figure of
 another kind than asked (``claim_kinds``: counts where a percent is asked, a percent where a count
-is, a bare count stated only as "10 years"): they are reported with ``Claim.OTHER_SUBJECT`` /
+is, a bare count stated only as "10 years"), nor one whose passage sentence names nothing asked
+while the sentence beside it names it, with a figure (``claim_prose``: "173,000 miles" of highways
+for a transit backlog): they are reported with ``Claim.OTHER_SUBJECT`` /
 ``OTHER_FIELD`` / ``OTHER_PERIOD`` / ``OTHER_MEANING`` / ``OTHER_KIND`` and where they were found.
 A name is a key claim (its absence warned of) when the question asks who, and a title alone ("the
-Acting Director") does not answer it. No model call: regexes, a few ms.
+Acting Director") does not answer it, nor does a law's name ("the Civil Service Act"). An answer given
+part by part is checked part by part, each against its own question and sources
+(``services.part_claims``). No model call: regexes, a few ms.
 """
 
 from __future__ import annotations
@@ -34,10 +38,11 @@ from typing import Sequence
 from desktop_app.core.records import Citation, Claim, ClaimCheck
 from desktop_app.rag.claim_extract import Mention, Quantity, acronym_of, extract, quantities
 from desktop_app.rag.claim_counts import (FigureMeaning, asked_count, asks_duration, asks_size, counted_noun,
-                                          distance_from_a_place, figure_meaning, meaning_span, not_a_measure,
+                                          distance_from_a_place, figure_meaning, meaning_span, naming_label, not_a_measure,
                                           version_cannot_answer, version_label)
 from desktop_app.rag.claim_kinds import asks_count_of_things, given_twice, in_its_paragraph, unit_asked, wrong_kind
 from desktop_app.rag.claim_fields import code_of_another_field, labelled_as_asked, other_field, planned_figure
+from desktop_app.rag.claim_prose import asked_words, other_sentence
 from desktop_app.rag.claim_sentences import STOPWORDS, WORD_RE, AnswerSentences, reference_spans
 from desktop_app.rag.claim_periods import other_period, question_years, stated_for_one
 from desktop_app.rag.claim_subject import on_subject_sources
@@ -88,6 +93,8 @@ def check_claims(answer: str, citations: Sequence[Citation], question: str = "",
     size_asked = asks_size(question)
     unit = unit_asked(question)  # what a bare figure counts: "how many days": 14 [2] (not "14 months")
     things_asked = asks_count_of_things(question)  # "the sample size is 10" (not "10 years")
+    prose_asked = asked_words(question)  # what a passage's sentence must name to state the answer (claim_prose)
+    question_figures = frozenset(m.text for m in in_question)
     claims = []
     mentions = extract(answer)
     answer_figures = [m for m in mentions if m.kind in ("number", "money", "percent") and _signature(m) not in echoed]
@@ -119,8 +126,9 @@ def check_claims(answer: str, citations: Sequence[Citation], question: str = "",
             # Stated, but of something else ("6.4 million participants" for "6.4 million employees").
             other_meaning = next(((p, span) for p in order if (span := p.find(mention, context, counted)) is not None),
                                  None)
-        elif stating and duration_asked and mention.key and not_a_measure(counted_noun(answer, mention.end)):
-            other_meaning = stating[0]  # asked how long, the answer gives a count: "4 questions"
+        elif stating and duration_asked and mention.key and (not_a_measure(counted_noun(answer, mention.end))
+                                                             or naming_label(answer, mention.start) is not None):
+            other_meaning = stating[0]  # asked how long, the answer gives a count or a label: "4 questions", "Visit 4"
         elif stating and name_asked and mention.kind == "name" and (role_asked or only_a_title(mention.text)) \
                 and not names_a_person(own):  # asked who, it names a role or an office: "the Acting Director", "ES"
             other_meaning = stating[0]
@@ -165,7 +173,9 @@ def check_claims(answer: str, citations: Sequence[Citation], question: str = "",
                 # The figure is stated, but maybe in another field than the one asked about.
                 found = passage.mention_at(s)
                 better = found and (other_field(passage.text, passage.mentions, found, asked, context)
-                                    or planned_figure(passage.text, passage.mentions, found, question))
+                                    or planned_figure(passage.text, passage.mentions, found, question)
+                                    or other_sentence(passage.text, passage.mentions, found, prose_asked, context,
+                                                      question_figures))
                 if better:
                     reason, (s, e) = Claim.OTHER_FIELD, (better.start, better.end)
                 elif period and (several_years or not sentences.names_year(mention, period.value[0])):

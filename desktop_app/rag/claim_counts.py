@@ -31,6 +31,8 @@ _WORD_RE = re.compile(r"[A-Za-z][A-Za-z'’]*")
 _SKIPPED = frozenset("of the all total more fewer additional new other such".split())
 _COUNTED_RE = re.compile(rf"(?:[ \t\n-]+(?:{'|'.join(sorted(_SKIPPED))})\b)*[ \t\n-]+(?P<word>[A-Za-z][A-Za-z'’]*)",
                          re.IGNORECASE)
+# The noun a figure counts opening a list: ", retirees and their families", ", staff, and contractors".
+_LIST_AFTER_RE = re.compile(r",\s+[a-z][a-z'’-]+(?:,\s+[a-z][a-z'’-]+)*,?\s+(?:and|or)\s+(?:their\s+|other\s+)?[a-z]")
 _FUNCTION = frozenset("""a an and or to in on at by for with from as is are was were be been it its this that these
 those than then so not no per less into over under up about after before during while which who when where if but
 also each every out off only percent cent""".split())
@@ -53,7 +55,7 @@ _ASKED_COUNT_RE = re.compile(r"\b(?:how\s+many|number\s+of|percent(?:age)?\s+of|
                              r"(?=\s+(?:did|does|do|was|were|is|are|has|have|had|will|would|could|can|in|on|at|for|"
                              r"from|by|with|that|who|which|to|of|using|per|during|according)\b|\s*[?,.;:]|\s*$)",
                              re.IGNORECASE)
-_ASKS_DURATION_RE = re.compile(r"\bhow\s+long\b|\bduration\b|\bhow\s+many\s+(?:days|weeks|months|years|hours|minutes)\b",
+_ASKS_DURATION_RE = re.compile(r"\bhow\s+long\b|\bduration\b|\bwindow\b|\bhow\s+many\s+(?:days|weeks|months|years|hours|minutes)\b",
                                re.IGNORECASE)
 _ASKS_RE = re.compile(r"\b(?:how\s+(?:long|many|much|often|old|far)|what|which|when|who|where)\b", re.IGNORECASE)
 _SPAN_OF_VALUES_RE = re.compile(r"\b(?:range[sd]?|ranging|var(?:y|ies|ied|ying))\s+(?:from\s+|between\s+)?$",
@@ -110,19 +112,25 @@ def asked_count(question: str) -> frozenset[str]:
 
 
 def counts_another_thing(nouns: frozenset[str], text: str, start: int, end: int,
-                         asked: frozenset[str] = frozenset()) -> bool:
+                         asked: frozenset[str] = frozenset(), beside: frozenset[str] = frozenset()) -> bool:
     """Does the passage's figure ending at ``end`` count something other than ``nouns`` (the
     stems of what the answer says it counts)?
 
     Yes when the passage names what its figure counts, it is not a unit (``claim_units`` compares
     units), not one of ``asked`` (the question's words), and none of ``nouns`` is among the next
-    NOUN_WORDS_AFTER words or the CONTENT_WORDS_BEFORE content words before the figure.
+    NOUN_WORDS_AFTER words or the CONTENT_WORDS_BEFORE content words before the figure. Also
+    when it counts ``nouns`` and more that it lists ("workers, retirees and their families"), and
+    the answer names none of the others (``beside``: the stems beside the answer's figure).
     """
     if not nouns or nouns & UNITS:
         return False
     noun = counted_noun(text, end)
-    if noun is None or noun in UNITS or noun in nouns or noun in asked \
-            or any(noun in g and nouns & g for g in _SAME_COUNT):
+    if noun is not None and (noun in nouns or any(noun in g and nouns & g for g in _SAME_COUNT)):
+        # "more than 154 million workers, retirees and their families" counts more than workers
+        # (unless the answer names the others beside its figure too).
+        listed = _LIST_AFTER_RE.match(text, _COUNTED_RE.match(text, end).end())
+        return listed is not None and not {stem(w) for w in _WORD_RE.findall(listed.group(0))} & beside
+    if noun is None or noun in UNITS or noun in asked:
         return False
     following = {stem(w) for w in _WORD_RE.findall(text[end:end + 80])[:NOUN_WORDS_AFTER + 2]}
     leading = [w for w in _WORD_RE.findall(text[max(0, start - 80):start]) if w.lower() not in _FUNCTION | _SKIPPED]
@@ -209,7 +217,7 @@ class FigureMeaning:
         # Where the answer does not say what its figure counts, the question does ("how many
         # employees"), less precisely: a passage noun the question uses anywhere is taken as asked.
         asked = frozenset() if self.counts else self.question
-        if counts_another_thing(self.nouns, text, figure.start, figure.end, asked):
+        if counts_another_thing(self.nouns, text, figure.start, figure.end, asked, self.context):
             return False
         label = naming_label(text, figure.start)
         if label is None or label == self.label:

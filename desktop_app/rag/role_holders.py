@@ -51,6 +51,10 @@ _SEPARATOR = r"[ \t]*[,:]?[ \t]*\n?[ \t]*" + _CAPS_GAP  # "Name, Director", "Nam
 _ACTING = r"(?i:(?:acting|interim)[ \t]+)?"
 _NOT_NAMES = frozenset("message from the office of department united states annual performance report plan "
                        "strategic fiscal year letter table contents acting interim".split())
+# Words that make a run of capitalised words a law's or a body's name ("Civil Service Act").
+_INSTITUTION_WORDS = frozenset("act acts law code amendment agency administration commission bureau council "
+                               "committee".split())
+_NEXT_CAPITAL_RE = re.compile(r"(?:\s+[A-Z][a-zA-Z'’-]+)?")  # the word right after: "Civil Service" + "Act"
 # A date just after the title: the signature block of a letter ("Director / February 10, 2020").
 _DATE_AFTER_RE = re.compile(r"[\s,]{0,6}(?:[A-Z]{2,}\s+){0,4}(?i:january|february|march|april|may|june|july|august|september|october|"
                             r"november|december)\s+\d{1,2}\s*,\s*\d{4}")
@@ -135,9 +139,16 @@ def only_a_title(name: str) -> bool:
 def names_a_person(text: str) -> bool:
     """Does ``text``, its titles taken out, name a person ("Kenneth Zawodny, Jr., Associate
     Director"; not "OPM's FY 2015 report", "the Acting Director")? Two capitalised words that
-    are not a heading's or a report's count as one ("Retirement Services" too: when unsure, yes)."""
+    are not a heading's or a report's count as one ("Retirement Services" too: when unsure, yes),
+    unless the capitalised words they open name a law or a body ("the Civil Service Act of 1883",
+    which the bundled model gave as who signed a report)."""
     rest = " ".join(_TITLE_RE.sub(" ", text).split())
-    return any(_is_a_name(m.group(0)) for m in re.finditer(_NAME, rest))
+    return any(_is_a_name(m.group(0)) and not _names_an_institution(rest, m) for m in re.finditer(_NAME, rest))
+
+
+def _names_an_institution(text: str, name: re.Match) -> bool:
+    run = name.group(0) + _NEXT_CAPITAL_RE.match(text, name.end()).group(0)
+    return any(w.lower() in _INSTITUTION_WORDS for w in run.split())
 
 
 def lower_case_words(text: str) -> frozenset[str]:

@@ -38,8 +38,9 @@ from desktop_app.rag.claim_markers import with_source_markers
 from desktop_app.services.answer_recheck import (
     ECHO_NOTICE, ECHO_QUOTED_NOTICE, EVIDENCE_QUOTED_NOTICE, FIELD_QUOTED_NOTICE, FILL_IN_NOTICE, STILL_NUMBER_ONLY_NOTICE,
     closest_line_answer, declines, evidence_line, field_answer, fill_in_request, gives_only_a_source_number,
-    part_rechecked, quoted_spans, recheck_notice, restates_the_question, stricter_request, wants_recheck)
+    part_rechecked, recheck_notice, restates_the_question, stricter_request, wants_recheck)
 from desktop_app.routing.base import CloudGateway
+from desktop_app.services.part_claims import checked_parts
 from desktop_app.services.prepared_question import PreparedQuestion, close_stream, quietly
 
 SAVE_EVERY_S = 0.5  # how often a streaming answer is written to disk
@@ -250,21 +251,23 @@ class AnswerStream:
         natural_end, error = yield from self._pump()
         yield from self._finish(natural_end, error)
 
-    def _recheck_parts(self, text: str, claims: ClaimCheck | None):
-        """Each part's answer rechecked against its own question and sources (``part_rechecked``);
-        the message's (text, claims), changed only when a part's did."""
+    def _recheck_parts(self, text: str):
+        """Each part's answer rechecked against its own question and sources (``part_rechecked``),
+        then its claims checked the same way (``part_claims``); the message's (text, claims)."""
         ends = self._part_starts[1:] + [len(self.text)]
         said = [self.text[a:b].strip() for a, b in zip(self._part_starts, ends)]
         rechecked = [part_rechecked(p.question, p.citations, t) if p.hits and t else (t, None)
                      for p, t in zip(self.prepared.parts, said)]
-        new = "\n\n".join(t for t, _ in rechecked)
-        if new == "\n\n".join(said):
-            return text, claims
-        for note in dict.fromkeys(n for _, n in rechecked if n):
-            self.notices.append(note)
-            yield NoticeEvent(note)
-        yield from self._replaced_by(new)
-        return new, _check_claims(new, self.prepared, quoted_spans(new))  # the quoted lines are not checked
+        done = checked_parts(self.prepared.parts, [t for t, _ in rechecked], _check_claims)
+        self.meta["parts"] = done.meta(self.prepared.parts)
+        if done.markers_added:
+            self.meta["markers_added"] = True
+        if [t for t, _ in rechecked] != said:
+            for note in dict.fromkeys(n for _, n in rechecked if n):
+                self.notices.append(note)
+                yield NoticeEvent(note)
+            yield from self._replaced_by(done.text)
+        return done.text, done.claims
 
     def _replaced_by(self, text: str) -> Iterator[AnswerEvent]:
         """The streamed answer gives way to ``text``: a route starts it afresh (the window clears
@@ -295,7 +298,7 @@ class AnswerStream:
                 return
             if self._parts and not self.use_cloud:
                 if not stopped and error is None:  # each part is rechecked as one answer to its question
-                    text, claims = yield from self._recheck_parts(text, claims)
+                    text, claims = yield from self._recheck_parts(text)
             elif self._fill_in and not stopped and self.prepared.citations and gives_only_a_source_number(text):
                 # Still only a number (the second try, or one not asked again): say so.
                 self.notices.append(STILL_NUMBER_ONLY_NOTICE)
@@ -323,7 +326,7 @@ class AnswerStream:
                     self.notices.append(FIELD_QUOTED_NOTICE)
                     yield NoticeEvent(FIELD_QUOTED_NOTICE)
                     yield from self._replaced_by(quoted)
-        if claims is not None and error is None and not stopped:
+        if claims is not None and error is None and not stopped and not self._parts:  # (parts: part_claims)
             marked = with_source_markers(text, claims)  # the model wrote no [n]: the check's sources
             if marked != text:
                 text, claims = marked, _check_claims(marked, prepared)  # spans moved: check again
@@ -356,11 +359,6 @@ class AnswerStream:
             timings=timings, stopped=stopped, notices=self.notices, message_id=self.message_id,
             conversation_id=prepared.conversation_id, claims=claims,
         ))
-
-
-def not_found_part(question: str) -> str:
-    """What a part of a question says when nothing was found for it."""
-    return f"Nothing in your documents answers “{question}”."
 
 
 def fixed_answer(store, prepared: PreparedQuestion, text: str, notices: list[str], model: str = DOCUMENT_SEARCH,

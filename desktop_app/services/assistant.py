@@ -30,7 +30,8 @@ from desktop_app.rag.base import Retriever
 from desktop_app.rag.claim_subject import on_subject_hits
 from desktop_app.rag.question_parts import split_question
 from desktop_app.routing.base import CloudGateway, HandoffPlan
-from desktop_app.services.answer_stream import KEPT_LOCAL, AnswerStream, fixed_answer, not_found_part
+from desktop_app.services.answer_stream import KEPT_LOCAL, AnswerStream, fixed_answer
+from desktop_app.services.part_claims import not_found_part
 from desktop_app.services.document_use import refers_to_documents
 from desktop_app.services.follow_up import leans_on, refers_back, search_text
 from desktop_app.services.named_terms import declines

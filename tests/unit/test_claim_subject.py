@@ -100,8 +100,11 @@ def test_a_number_inside_a_slashed_date_does_not_support_a_count():
     question = "How long is the study duration of the qualitative interview study with healthcare professionals?"
     (claim,) = check_claims("The study duration is 14 months [1].", citations, question).claims
     assert not claim.supported
-    (claim,) = check_claims("This is protocol number 2 [1].", citations, question).claims
+    (claim,) = check_claims("This is protocol number 2 [1].", citations, "What is the protocol's number?").claims
     assert claim.supported
+    # Asked how long, the number that names the protocol is no duration (claim_check: a label, "Visit 4").
+    (claim,) = check_claims("This is protocol number 2 [1].", citations, question).claims
+    assert not claim.supported and claim.reason == Claim.OTHER_MEANING
 
 
 def test_the_document_label_names_the_subject_when_the_passage_does_not():
