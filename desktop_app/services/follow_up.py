@@ -20,6 +20,7 @@ import re
 from typing import Sequence
 
 from desktop_app.core.records import Message
+from desktop_app.rag.role_holders import TITLES
 from desktop_app.services.named_terms import named_terms
 
 _OPENS_ON = re.compile(r"^\s*(?:and|also|but|so|then|what about|how about|same for|now)\b", re.IGNORECASE)
@@ -30,15 +31,21 @@ _POINTS_BACK = re.compile(
     r"\b(?:it|its|it's|they|them|their|theirs|he|him|his|she|her|hers|the same|"
     r"(?:that|this|these|those)\s+(?:study|studies|trial|trials|report|reports|plan|plans|document|documents|"
     r"protocol|protocols|accident|accidents|flight|airplane|aircraft|year|years|period|figure|figures|number|"
-    r"measure|measures|table|page|make|one|ones|agency|department|company|person|patient|patients|drug|case|cases))\b",
+    r"measure|measures|table|page|make|one|ones|agency|department|company|person|patient|patients|drug|case|cases)|"
+    # "the most recent one", "the earlier one": a document or thing named before, picked by when.
+    r"the\s+(?:most\s+)?(?:recent|latest|newest|newer|earlier|earliest|older|oldest|previous|last|first|next|other)"
+    r"\s+ones?)\b",
     re.IGNORECASE)
+_LATEST = re.compile(r"\b(?:latest|most\s+recent|newest|current)\b", re.IGNORECASE)
+_YEAR = re.compile(r"\b(?:FY\s?|fiscal\s+(?:years?\s+)?)?(?:19|20)\d\d\b", re.IGNORECASE)
 
 
 def refers_back(question: str) -> bool:
     """``question`` leans on the turns before it ("What was its registration?")."""
     if _OPENS_ON.search(question):
         return True
-    return bool(_POINTS_BACK.search(question)) and not named_terms(question)
+    # A title ("Who is Director in the most recent one?") names a role, not what is asked about.
+    return bool(_POINTS_BACK.search(question)) and not [t for t in named_terms(question) if t not in TITLES]
 
 
 def previous_question(history: Sequence[Message]) -> str:
@@ -57,6 +64,10 @@ def leans_on(question: str, history: Sequence[Message]) -> str:
 def search_text(question: str, history: Sequence[Message]) -> str:
     """What the documents are searched with: a follow-up with the question it follows."""
     before = leans_on(question, history)
+    if before and _LATEST.search(question):
+        # "Who is Director in the most recent one?" after "Who signed OPM's FY 2019 report?": the
+        # report, not its year, which would bring the FY 2019 report back among the sources.
+        before = " ".join(_YEAR.sub(" ", before).split())
     return f"{before}\n{question}" if before else question
 
 

@@ -27,6 +27,10 @@ DATA = Path(__file__).resolve().parents[2] / "benchmarks" / "data"
     "What about the previous year?",
     "Who signed it?",
     "How many antivirals does it aim to advance by 2026?",
+    # The second part of q158 in a real window (stop 35): a title names no subject, so "the most
+    # recent one" points back to the report the first part named; searched alone it found nothing.
+    "Who is Director in the most recent one?",
+    "What did the earlier one report?",
 ])
 def test_a_question_that_points_back_is_a_follow_up(question):
     assert refers_back(question)
@@ -38,6 +42,7 @@ def test_a_question_that_points_back_is_a_follow_up(question):
     "What was the registration of the Cessna 210 that hit terrain near Arteaga?",
     "Is there a deadline for filing?",
     "What does the report say about staffing?",
+    "Who is the Director of OPM in the latest one?",  # names its subject beside the title
 ])
 def test_a_question_that_names_what_it_asks_about_stands_alone(question):
     assert not refers_back(question)
@@ -126,3 +131,13 @@ def test_a_follow_up_carries_the_question_it_leans_on_to_the_claim_check(store):
     answer = "The Piper PA-22-150 registration was N5921D [1]."
     assert [c.text for c in check_claims(answer, cut, "What was its registration?").claims if not c.supported] == ["PA-22-150"]
     assert all(c.supported for c in check_claims(answer, cut, "What was its registration?", known=prepared.follows).claims)
+
+
+def test_the_latest_one_is_searched_with_the_report_asked_before_but_not_its_year():
+    # With "FY 2019" in the search, the FY 2019 report came back among the sources of "the most
+    # recent one" and the model's answer quoted its signer; the year "previous" is counted from stays.
+    before = [Message("user", "Who signed OPM's FY 2019 annual performance report?")]
+    assert search_text("Who is Director in the most recent one?", before) == (
+        "Who signed OPM's annual performance report?\nWho is Director in the most recent one?")
+    assert search_text("What did the previous one report?", before) == (
+        "Who signed OPM's FY 2019 annual performance report?\nWhat did the previous one report?")
