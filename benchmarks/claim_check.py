@@ -304,7 +304,7 @@ def _files(row: dict) -> list[str]:
 
 
 def speed(texts: dict[tuple[str, int], str], rows: list[dict], reps: int = 50) -> dict:
-    pages = list(texts.items())[:6]
+    pages = sorted(texts.items())[:6]  # sorted: a set of pages iterates in a different order each run
     citations = [Citation(i + 1, name, page, text) for i, ((name, page), text) in enumerate(pages)]
     sentences: list[str] = []
     for row in rows:

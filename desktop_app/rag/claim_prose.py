@@ -23,6 +23,7 @@ Pure text work, no model.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Sequence
 
 from desktop_app.rag.claim_extract import Mention
@@ -57,24 +58,30 @@ def other_sentence(text: str, figures: Sequence[Mention], found: Mention, asked:
     """
     if len(asked) < ASKED_WORDS:
         return None
-    sentences = _sentences(text)
-    own = next(((s, e) for s, e in sentences if s <= found.start < e), None)
-    if own is None:
+    sentences = _read(text)  # the same passage is read for every figure of the answer: once
+    at = next((i for i, ((s, e), _) in enumerate(sentences) if s <= found.start < e), None)
+    if at is None:
         return None
-    own_words = set(_stems(text[own[0]:own[1]]))
+    own_words = sentences[at][1]
     said = frozenset(_trimmed(w) for w in said)
-    unit = _stems(text[found.end:found.end + 20])[:1]
-    if len(own_words - set(unit)) < OWN_WORDS or own_words & asked or len((own_words - set(unit)) & said) >= DESCRIBED:
+    unit = set(_stems(text[found.end:found.end + 20])[:1])
+    if len(own_words - unit) < OWN_WORDS or own_words & asked or len((own_words - unit) & said) >= DESCRIBED:
         return None
-    at = sentences.index(own)
-    for start, end in sentences[max(0, at - 1):at + 2]:  # the sentences right before and after it
-        if (start, end) == own or len(set(_stems(text[start:end])) & asked) < ASKED_WORDS:
+    for i in (at - 1, at + 1):  # the sentences right before and after it
+        if not 0 <= i < len(sentences) or len(sentences[i][1] & asked) < ASKED_WORDS:
             continue
+        start, end = sentences[i][0]
         for m in figures:
             if start <= m.start < end and m.kind in ("number", "money", "percent") and m.text not in known \
                     and not _a_year(m):
                 return m
     return None
+
+
+@lru_cache(maxsize=64)
+def _read(text: str) -> tuple[tuple[tuple[int, int], frozenset[str]], ...]:
+    """Each sentence of a passage: its span and the roots of its words."""
+    return tuple(((s, e), frozenset(_stems(text[s:e]))) for s, e in _sentences(text))
 
 
 def _sentences(text: str) -> list[tuple[int, int]]:
