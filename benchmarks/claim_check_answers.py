@@ -18,6 +18,7 @@ beside today's (from ``git show``, nothing checked out).
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 import re
 import sys
@@ -84,10 +85,9 @@ def checked_as_the_app_does(check_claims, row: dict):
 
 
 def _check(check_claims, text, citations, question, quoted):
-    try:
+    if "quoted" in inspect.signature(check_claims).parameters:
         return check_claims(text, citations, question, quoted=quoted)
-    except TypeError:  # a revision before check_claims took ``quoted``
-        return check_claims(split_evidence_line(text)[0], citations, question)
+    return check_claims(split_evidence_line(text)[0], citations, question)  # a revision before it took ``quoted``
 
 
 def baseline_checker(revision: str):

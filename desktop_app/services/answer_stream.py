@@ -251,7 +251,7 @@ class AnswerStream:
         natural_end, error = yield from self._pump()
         yield from self._finish(natural_end, error)
 
-    def _recheck_parts(self, text: str):
+    def _recheck_parts(self):
         """Each part's answer rechecked against its own question and sources (``part_rechecked``),
         then its claims checked the same way (``part_claims``); the message's (text, claims)."""
         ends = self._part_starts[1:] + [len(self.text)]
@@ -298,7 +298,7 @@ class AnswerStream:
                 return
             if self._parts and not self.use_cloud:
                 if not stopped and error is None:  # each part is rechecked as one answer to its question
-                    text, claims = yield from self._recheck_parts(text)
+                    text, claims = yield from self._recheck_parts()
             elif self._fill_in and not stopped and self.prepared.citations and gives_only_a_source_number(text):
                 # Still only a number (the second try, or one not asked again): say so.
                 self.notices.append(STILL_NUMBER_ONLY_NOTICE)

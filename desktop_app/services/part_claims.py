@@ -75,7 +75,7 @@ def checked_parts(parts: Sequence[Part], texts: Sequence[str], check: Check) -> 
                 text, marked_any = marked, True
                 result = check(text, part, quoted_spans(text)) or result  # spans moved: check again
             checked = True
-            claims.extend(replace(c, start=c.start + at, end=c.end + at) for c in result.claims)
+            claims.extend(_moved(result.claims, at))
         pieces.append(text)
         spans.append((at, at + len(text)))
         at += len(text) + len(JOIN)
@@ -95,9 +95,13 @@ def check_by_part(message: str, meta: Sequence[dict], citations: Sequence[Citati
         text = message[part["start"]:part["end"]]
         own = [c for c in citations if c.number in set(part["sources"])]
         if text and own:
-            claims.extend(replace(c, start=c.start + part["start"], end=c.end + part["start"])
-                          for c in check(text, part["question"], own, quoted_spans(text)).claims)
+            claims.extend(_moved(check(text, part["question"], own, quoted_spans(text)).claims, part["start"]))
     return ClaimCheck(tuple(claims))
+
+
+def _moved(claims, at: int) -> list:
+    """A part's claims placed where the part starts in the message."""
+    return [replace(c, start=c.start + at, end=c.end + at) for c in claims]
 
 
 __all__ = ["JOIN", "CheckedParts", "check_by_part", "checked_parts", "not_found_part"]
