@@ -167,7 +167,10 @@ class Indexer:
         finally:
             stop.set()
             run.writer.close()
-        producer.join(timeout=30)
+            # On every way out, an error too (a full disk): the reader's open PDF is closed by its
+            # own thread before the caller goes on. A CLI that exited with it still open printed
+            # PDFium's "object was still open" warning under its one plain sentence.
+            producer.join(timeout=30)
         report.seconds = time.monotonic() - started
         return report
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from pathlib import Path
 
@@ -115,6 +116,25 @@ def test_crash_mid_run_leaves_no_orphans_and_next_run_finishes(tmp_path, parts):
     clean = (InMemoryVectorStore(), KeywordStore(tmp_path / "kw2.sqlite3"), Manifest(tmp_path / "m2.sqlite3"))
     drain(indexer(clean).run([str(tmp_path / "docs")]))
     assert clean[0].ids() == vectors.ids()
+
+
+class FullDiskEmbedder(FakeEmbedder):
+    """Raises the error a full disk gives on its second batch (the writes fail mid-run)."""
+
+    def embed(self, texts):
+        if len(self.history) == 1:
+            raise OSError(28, "No space left on device")
+        return super().embed(texts)
+
+
+def test_an_error_mid_run_ends_the_reader_thread_before_it_reaches_the_caller(tmp_path, parts):
+    # The reader thread holds the open file (a PDF with PDFium for OCR): left running, it was
+    # still open when the CLI exited on a full disk, and PDFium's warning followed the plain
+    # sentence on the terminal (tests/integration/test_rag_writers.py).
+    make_docs(tmp_path / "docs", n=40)
+    with pytest.raises(OSError):
+        drain(indexer(parts, FullDiskEmbedder(), batch_size=2).run([str(tmp_path / "docs")]))
+    assert not [t for t in threading.enumerate() if t.name == "index-producer"]
 
 
 def test_cancel_stops_and_leaves_a_consistent_index(tmp_path, parts):
