@@ -167,10 +167,7 @@ class Indexer:
         finally:
             stop.set()
             run.writer.close()
-            # On every way out, an error too (a full disk): the reader's open PDF is closed by its
-            # own thread before the caller goes on. A CLI that exited with it still open printed
-            # PDFium's "object was still open" warning under its one plain sentence.
-            producer.join(timeout=30)
+            producer.join(timeout=30)  # on every way out (a full disk too): the reader closes its PDF first
         report.seconds = time.monotonic() - started
         return report
 
