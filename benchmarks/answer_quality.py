@@ -47,6 +47,14 @@ def load(name: str) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
+# Every grounded question set, for the scripts that re-check a dump of any of them by id.
+GROUNDED_FILES = ("corpus_questions.jsonl", "table_questions.jsonl", "corpus_fresh_questions.jsonl")
+
+
+def grounded_by_id() -> dict[str, dict]:
+    return {q["id"]: q for name in GROUNDED_FILES for q in load(name)}
+
+
 def norm(text: str) -> str:
     text = text.lower().replace("\u2019", "'").replace("\u2013", "-").replace("\u2014", "-")
     return " ".join(text.split())

@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from answer_quality import claim_check_quality, fact_found, gold_pages, load, own_words  # noqa: E402
+from answer_quality import claim_check_quality, fact_found, gold_pages, grounded_by_id, own_words  # noqa: E402
 from git_modules import module_at  # noqa: E402
 from desktop_app.core.records import Citation  # noqa: E402
 from desktop_app.services.answer_recheck import quoted_spans, split_evidence_line  # noqa: E402
@@ -37,7 +37,7 @@ from desktop_app.services.part_claims import check_by_part  # noqa: E402
 
 def load_answers(path: Path) -> list[dict]:
     """The grounded answers of a dump, each with its Citation objects."""
-    questions = {q["id"]: q for q in load("corpus_questions.jsonl")}
+    questions = grounded_by_id()
     rows = []
     for line in path.read_text(encoding="utf-8").splitlines():
         row = json.loads(line)
@@ -102,7 +102,7 @@ def marker_quality(rows: list[dict]) -> dict:
     from desktop_app.rag.claim_check import check_claims
     from desktop_app.rag.claim_markers import with_source_markers
 
-    questions = {q["id"]: q for q in load("corpus_questions.jsonl")}
+    questions = grounded_by_id()
     out = {}
     own = lambda r: split_evidence_line(r["answer"])[0]  # noqa: E731 - the text before a line quoted under it
     for name, text_of in (("as_written", own),

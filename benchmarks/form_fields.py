@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from answer_quality import DECLINE, fact_found, load  # noqa: E402
+from answer_quality import DECLINE, fact_found, grounded_by_id  # noqa: E402
 from desktop_app.rag.form_fields import asked_field  # noqa: E402
 from desktop_app.services.answer_recheck import is_quoted_line  # noqa: E402
 
@@ -60,7 +60,7 @@ def main() -> int:
     parser.add_argument("answers", type=Path, nargs="+", help="dumps written by answer_quality.py --dump")
     parser.add_argument("--show", action="store_true", help="list each decline's field on stderr")
     args = parser.parse_args()
-    questions = {q["id"]: q for q in load("corpus_questions.jsonl")}
+    questions = grounded_by_id()
     print(json.dumps({"benchmark": "form_fields", "runs": [score(p, questions, args.show) for p in args.answers]},
                      indent=1))
     return 0
