@@ -48,7 +48,8 @@ def load(name: str) -> list[dict]:
 
 
 # Every grounded question set, for the scripts that re-check a dump of any of them by id.
-GROUNDED_FILES = ("corpus_questions.jsonl", "table_questions.jsonl", "corpus_fresh_questions.jsonl")
+GROUNDED_FILES = ("corpus_questions.jsonl", "table_questions.jsonl", "corpus_fresh_questions.jsonl",
+                  "corpus_holdout_questions.jsonl")
 
 
 def grounded_by_id() -> dict[str, dict]:
