@@ -79,13 +79,17 @@ class ModelManager:
         self.settings = settings
         self.policy = policy
         self._bundled = bundled
+        self._bundled_for: str | None = None if bundled is None else "injected"
 
     # ------------------------------------------------------------------ bundled / active
 
     @property
     def bundled_source(self) -> BundledSource:
-        if self._bundled is None:
-            self._bundled = BundledSource.default()
+        # Chosen again when the user changes ``llm.bundled_model`` (the model is then reloaded).
+        preference = self.settings.llm.bundled_model
+        if self._bundled is None or self._bundled_for not in ("injected", preference):
+            self._bundled = BundledSource.default(preference=preference)
+            self._bundled_for = preference
         return self._bundled
 
     @property

@@ -26,3 +26,40 @@ def test_the_chunked_models_add_up_to_their_published_sizes():
     assert QWEN_CODER_0_5B.installed()  # a dependency of the app
     paths = QWEN_CODER_0_5B.chunk_paths()
     assert sum(p.stat().st_size for p in paths) == QWEN_CODER_0_5B.size
+
+
+@pytest.mark.parametrize("preference, cores, ram, gpu, large, expected, said", [
+    ("fast", 16, 64, True, True, QWEN_CODER_0_5B, "faster bundled model (your choice"),
+    ("accurate", 2, 8, False, True, QWEN_CODER_1_5B, "your choice in Settings: more accurate, slower"),
+    ("accurate", 2, 8, False, False, QWEN_CODER_0_5B, "not installed (pip install"),
+    ("auto", 2, 24, False, True, QWEN_CODER_0_5B, "this machine: 2 cores"),
+    ("auto", 8, 32, False, True, QWEN_CODER_1_5B, "8 cores and 32 GB"),
+])
+def test_the_users_choice_of_bundled_model_wins_over_the_machines(preference, cores, ram, gpu, large, expected, said):
+    model, reason = choose_bundled(cores, ram, gpu, large, preference)
+    assert model is expected and said in reason
+
+
+def test_the_bundled_model_is_chosen_again_when_the_preference_changes(tmp_path, monkeypatch):
+    from desktop_app.config.paths import AppPaths
+    from desktop_app.config.policy import MachinePolicy
+    from desktop_app.config.settings import Settings
+    from desktop_app.llm.bundled import ChunkedModel
+    from desktop_app.llm.models import ModelManager
+
+    monkeypatch.setattr(ChunkedModel, "installed", lambda self: False)
+    settings = Settings()
+    models = ModelManager(AppPaths.resolve(tmp_path), settings, MachinePolicy())
+    settings.llm.bundled_model = "accurate"
+    assert models.bundled_source.file_name == QWEN_CODER_0_5B.file_name
+    assert "not installed" in models.bundled_source.reason
+    settings.llm.bundled_model = "fast"
+    assert "your choice" in models.bundled_source.reason
+
+
+def test_an_unknown_bundled_model_choice_is_refused_plainly():
+    from desktop_app.config.settings import Settings
+    from desktop_app.core.errors import SettingsError
+
+    with pytest.raises(SettingsError, match="not a valid value"):
+        Settings().set("llm.bundled_model", "fastest")

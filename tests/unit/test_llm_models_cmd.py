@@ -23,7 +23,7 @@ def fake_bundled(monkeypatch):
         open(output_path, "wb").write(BUNDLED)
 
     source = bundled_mod.BundledSource("bundled.gguf", hashlib.sha256(BUNDLED).hexdigest(), assemble)
-    monkeypatch.setattr(bundled_mod.BundledSource, "default", classmethod(lambda cls: source))
+    monkeypatch.setattr(bundled_mod.BundledSource, "default", classmethod(lambda cls, *args, **kwargs: source))
     monkeypatch.setattr(llama_runtime, "probe_loadable", lambda path, arch="": None)
 
 

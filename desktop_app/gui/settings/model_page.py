@@ -29,11 +29,16 @@ from desktop_app.core.errors import AppError
 from desktop_app.gui.common.accessibility import describe
 from desktop_app.gui.common.wording import plural
 from desktop_app.gui.settings.widgets import add_row, lock_if_managed
+from desktop_app.llm.bundled import LARGE_MODEL_INSTALL, QWEN_CODER_1_5B
 
 PATH_ROLE = Qt.ItemDataRole.UserRole
 OFFLOAD_CHOICES = (("Automatic (GPU when available)", "auto"), ("CPU only", "cpu"), ("All layers on the GPU", "all"), ("A number of layers…", "n"))
+# llm.bundled_model: which bundled model answers (see llm.bundled.choose_bundled).
+BUNDLED_CHOICES = (("Automatic (chosen for this computer)", "auto"), ("Faster: Qwen2.5 Coder 0.5B", "fast"),
+                   ("More accurate: Qwen2.5 Coder 1.5B (slower)", "accurate"))
+ACCURATE_INDEX = 2
 # Settings whose change needs the model to be loaded again.
-RELOAD_KEYS = ("llm.model_path", "llm.gpu_offload", "llm.threads", "llm.context_length")
+RELOAD_KEYS = ("llm.model_path", "llm.bundled_model", "llm.gpu_offload", "llm.threads", "llm.context_length")
 
 
 def human_size(size: int) -> str:
@@ -80,6 +85,13 @@ class ModelSettingsPage(QWidget):
             self.models_status.setText(MANAGED_LABEL)
 
         form = QFormLayout()
+        self.bundled_model = QComboBox()
+        for label, _value in BUNDLED_CHOICES:
+            self.bundled_model.addItem(label)
+        self.bundled_model.setCurrentIndex(next((i for i, (_l, v) in enumerate(BUNDLED_CHOICES)
+                                                 if v == llm.bundled_model), 0))
+        add_row(form, "Bundled model:", self.bundled_model, core.settings.describe("llm.bundled_model"),
+                "llm.bundled_model", policy)
         self.offload = QComboBox()
         for label, _value in OFFLOAD_CHOICES:
             self.offload.addItem(label)
@@ -160,6 +172,20 @@ class ModelSettingsPage(QWidget):
             self.models_status.setText(str(error))
 
         self.pool.run(self.core.models.list_models, pass_cancel=False, on_returned=listed, on_errored=failed)
+        # Whether the larger model's packages are installed (they are found on disk: a worker).
+        self.pool.run(QWEN_CODER_1_5B.installed, pass_cancel=False, on_returned=self._show_large_installed)
+
+    def _show_large_installed(self, installed: bool) -> None:
+        """Offer "More accurate" only when the larger model is installed, and say how to add it."""
+        item = self.bundled_model.model().item(ACCURATE_INDEX)
+        if installed or item is None:
+            return
+        item.setEnabled(False)
+        item.setToolTip(f"Not installed. Add it with: {LARGE_MODEL_INSTALL}")
+        if self.bundled_model.currentIndex() == ACCURATE_INDEX:
+            # Chosen earlier (or by IT) but not installed: the bundled 0.5B answers, and Settings says so.
+            self.bundled_model.setToolTip(f"The larger model is not installed, so the faster one answers. "
+                                          f"Add it with: {LARGE_MODEL_INSTALL}")
 
     def _fill(self, infos) -> None:
         self.table.setRowCount(0)
@@ -233,6 +259,7 @@ class ModelSettingsPage(QWidget):
         if offload == "n":
             offload = str(self.offload_layers.value())
         out: dict[str, object] = {
+            "llm.bundled_model": BUNDLED_CHOICES[self.bundled_model.currentIndex()][1],
             "llm.gpu_offload": offload,
             "llm.threads": self.threads.value(),
             "llm.context_length": self.context.value(),

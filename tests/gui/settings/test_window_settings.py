@@ -85,3 +85,23 @@ def test_theme_setting_switches_the_palette(qtbot, main_window):
         assert not is_dark(QApplication.instance().palette())
     finally:
         apply_theme_setting("system")
+
+
+def test_choosing_the_faster_or_more_accurate_bundled_model_reloads_it(qtbot, main_window, gui_core, monkeypatch):
+    from desktop_app.llm.bundled import LARGE_MODEL_INSTALL, ChunkedModel
+    from desktop_app.gui.settings.model_page import ACCURATE_INDEX
+
+    monkeypatch.setattr(ChunkedModel, "installed", lambda self: False)  # as on a machine without the extra
+    dialog = open_settings(qtbot, main_window)
+    page = dialog.model_page
+    assert page.bundled_model.currentText().startswith("Automatic")
+    accurate = page.bundled_model.model().item(ACCURATE_INDEX)
+    # Not installed: offered greyed, saying how to add it (found on a worker).
+    qtbot.waitUntil(lambda: not accurate.isEnabled(), timeout=5000)
+    assert LARGE_MODEL_INSTALL in accurate.toolTip()
+    page.bundled_model.setCurrentIndex(1)  # Faster
+    with qtbot.waitSignal(dialog.settingsApplied) as applied:
+        assert dialog.apply()
+    assert applied.args == [True]  # another bundled model: loaded again
+    assert gui_core.settings.llm.bundled_model == "fast"
+    assert SettingsStore(gui_core.paths.settings_file).load().llm.bundled_model == "fast"
