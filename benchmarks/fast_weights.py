@@ -9,7 +9,7 @@ Ratios are new/baseline (prompt: baseline time / new time, so > 1 means faster).
 ``--compare flash``: the Q8_0 copy with llama.cpp's fused attention off (the baseline) and on
 (``llm.flash_attention``, the app's default), measured the same way.
 
-    python benchmarks/fast_weights.py [--reps 5] [--threads 2] [--compare weights|flash]
+    python benchmarks/fast_weights.py [--reps 5] [--threads 2] [--compare weights|flash] [--model default|large]
 """
 
 from __future__ import annotations
@@ -60,17 +60,20 @@ def main() -> int:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--gen-tokens", type=int, default=64)
     ap.add_argument("--compare", choices=("weights", "flash"), default="weights")
+    ap.add_argument("--model", choices=("default", "large"), default="default",
+                    help="the bundled 0.5B (default) or the larger 1.5B (with the large-model extra)")
     args = ap.parse_args()
     from desktop_app.llm.llama_runtime import llama_cpp_module
 
     llama_cpp = llama_cpp_module()  # with the CPU backend for this processor registered
 
-    from desktop_app.llm.bundled import DEFAULT_MODEL, ensure_bundled_model
+    from desktop_app.llm.bundled import DEFAULT_MODEL, QWEN_CODER_1_5B, BundledSource, ensure_bundled_model
     from desktop_app.llm.fast_weights import ensure_fast_copy
 
-    shipped = ensure_bundled_model(CACHE)
+    model = DEFAULT_MODEL if args.model == "default" else QWEN_CODER_1_5B
+    shipped = ensure_bundled_model(CACHE, BundledSource(model.file_name, model.sha256, model.assemble))
     started = time.perf_counter()
-    fast = ensure_fast_copy(shipped, DEFAULT_MODEL.sha256)
+    fast = ensure_fast_copy(shipped, model.sha256)
     made_s = time.perf_counter() - started
     if fast is None:
         print(json.dumps({"error": "the Q8_0 copy could not be made"}))
@@ -88,7 +91,7 @@ def main() -> int:
             prompt_s, tps = measure(llm, tokens, args.gen_tokens)
             results[name]["prompt_s"].append(prompt_s)
             results[name]["tokens_per_s"].append(tps)
-    out = {"benchmark": "fast_weights", "prompt_tokens": len(tokens), "threads": args.threads, "reps": args.reps,
+    out = {"benchmark": "fast_weights", "model": model.name, "prompt_tokens": len(tokens), "threads": args.threads, "reps": args.reps,
            "copy_made_or_checked_s": round(made_s, 2), "load_average": os.getloadavg()[0],
            "compare": args.compare,
            "size_mb": {name: round(path.stat().st_size / 2**20) for name, path, _ in runs}}

@@ -23,7 +23,7 @@ from desktop_app.config.policy import MachinePolicy
 from desktop_app.config.settings import Settings
 from desktop_app.core.cancel import CancelToken
 from desktop_app.core.errors import AppError, ModelError, PolicyError
-from desktop_app.llm.bundled import DEFAULT_MODEL, BundledSource, ensure_bundled_model, record_verified, shipped_name
+from desktop_app.llm.bundled import DEFAULT_MODEL, BundledSource, ensure_bundled_model, fast_copy_pays, record_verified, shipped_name
 from desktop_app.llm.catalogue import CATALOGUE, CatalogueEntry, find_entry
 from desktop_app.llm.fast_weights import is_fast_copy
 from desktop_app.llm.gguf_info import GgufInfo, read_gguf_info
@@ -204,7 +204,8 @@ class ModelManager:
         """The file to run for ``path``: the bundled model's faster Q8_0 copy when that is on
         (``llm.fast_bundled_weights``) and can be made, else ``path`` itself. Seconds the first
         time (the copy is made once): never on the GUI thread."""
-        if not (self.settings.llm.fast_bundled_weights and self._is_bundled(path)):
+        if not (self.settings.llm.fast_bundled_weights and self._is_bundled(path)
+                and fast_copy_pays(self.bundled_source.sha256)):
             return path
         from desktop_app.llm.fast_weights import ensure_fast_copy
 

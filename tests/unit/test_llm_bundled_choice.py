@@ -63,3 +63,21 @@ def test_an_unknown_bundled_model_choice_is_refused_plainly():
 
     with pytest.raises(SettingsError, match="not a valid value"):
         Settings().set("llm.bundled_model", "fastest")
+
+
+@pytest.mark.parametrize("model, copied", [(QWEN_CODER_0_5B, True), (QWEN_CODER_1_5B, False)])
+def test_only_a_model_whose_q8_copy_was_measured_faster_runs_from_it(tmp_path, monkeypatch, model, copied):
+    """The 1.5B's Q8_0 copy read prompts 0.75x as fast and wrote 0.51x (benchmarks/fast_weights.py --model large)."""
+    from desktop_app.config.paths import AppPaths
+    from desktop_app.config.policy import MachinePolicy
+    from desktop_app.config.settings import Settings
+    from desktop_app.llm import fast_weights
+    from desktop_app.llm.bundled import BundledSource
+    from desktop_app.llm.models import ModelManager
+
+    paths = AppPaths.resolve(tmp_path)
+    models = ModelManager(paths, Settings(), MachinePolicy(), BundledSource(model.file_name, model.sha256, lambda *a, **k: None))
+    shipped = models.bundled_path
+    copy = tmp_path / "copy.gguf"
+    monkeypatch.setattr(fast_weights, "ensure_fast_copy", lambda source, sha: copy)
+    assert models.runnable_path(shipped) == (copy if copied else shipped)
