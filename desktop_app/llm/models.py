@@ -51,7 +51,9 @@ class ModelInfo:
     @classmethod
     def from_gguf(cls, info: GgufInfo, bundled: bool = False, active: bool = False) -> "ModelInfo":
         return cls(
-            name=(shipped_name(Path(info.path).name) if bundled else None) or info.name,
+            # Named as shipped also when not the bundled model now: the 1.5B's file stays in the
+            # models folder after "Faster" is chosen again ("… Instruct GGUF" in its header).
+            name=shipped_name(Path(info.path).name) or info.name,
             path=info.path,
             size_bytes=info.size_bytes,
             context_length=info.context_length,

@@ -81,3 +81,19 @@ def test_only_a_model_whose_q8_copy_was_measured_faster_runs_from_it(tmp_path, m
     copy = tmp_path / "copy.gguf"
     monkeypatch.setattr(fast_weights, "ensure_fast_copy", lambda source, sha: copy)
     assert models.runnable_path(shipped) == (copy if copied else shipped)
+
+
+def _header(path, name, arch="qwen2"):
+    from desktop_app.llm.gguf_info import GgufInfo
+
+    return GgufInfo(path=path, size_bytes=1, version=3, name=name, architecture=arch, context_length=32768, file_type=None,
+                    quantization="Q4_K_M", chat_template="{{ messages }}", bos_token_id=None, eos_token_id=None,
+                    bos_token="", eos_token="", add_bos_token=False, tensor_count=1)
+
+
+def test_a_bundled_models_file_is_listed_by_its_shipped_name_even_when_another_answers(tmp_path):
+    from desktop_app.llm.models import ModelInfo
+
+    large = _header(tmp_path / QWEN_CODER_1_5B.file_name, "Qwen2.5 Coder 1.5B Instruct GGUF")
+    assert ModelInfo.from_gguf(large, bundled=False).name == QWEN_CODER_1_5B.name
+    assert ModelInfo.from_gguf(_header(tmp_path / "mine.gguf", "My Model", "llama")).name == "My Model"
