@@ -89,7 +89,12 @@ def fact_found(text: str, q: dict) -> bool:
     return any(contains(text, f) for f in list(answers) + [a for a in accept if isinstance(a, str)])
 
 
-def model_path(name: str) -> Path:
+def model_path(name: str) -> Path | None:
+    if name == "app":
+        # No model chosen: the app's own choice for this machine (llm.bundled_model auto). On a
+        # small machine with the large-model extra installed, that is two models: the 0.5B for
+        # document questions, the 1.5B for questions without documents (Core.general_backend).
+        return None
     if name in ("default", "default-fast"):
         from desktop_app.llm.bundled import DEFAULT_MODEL, ensure_bundled_model
 
@@ -228,7 +233,8 @@ def score_model(name: str, index_home: Path, sets: dict[str, list[dict]], thread
             variant.add(suffix)
     recheck, no_flash, no_fill = RECHECK in variant, NO_FLASH in variant, NO_FILL in variant
     path = model_path(base_name)
-    result: dict = {"model": name, "file": path.name, "size_mb": round(path.stat().st_size / 2**20)}
+    result: dict = ({"model": name, "file": path.name, "size_mb": round(path.stat().st_size / 2**20)} if path is not None
+                    else {"model": name, "file": "the app's own choice (no llm.model_path)"})
     with tempfile.TemporaryDirectory(prefix="slm-aq-") as plain_home:
         # General questions in a home without documents; grounded ones over the indexed corpus.
         for kind, home in (("general", Path(plain_home)), ("grounded", index_home), ("offtopic", index_home)):
@@ -236,7 +242,8 @@ def score_model(name: str, index_home: Path, sets: dict[str, list[dict]], thread
             if not questions:
                 continue
             core = build_core(str(home))
-            core.settings.llm.model_path = str(path)
+            if path is not None:
+                core.settings.llm.model_path = str(path)
             core.settings.llm.threads = threads
             core.settings.rag.recheck_unsupported = recheck
             core.settings.rag.ask_again_number_only = not no_fill
@@ -244,11 +251,14 @@ def score_model(name: str, index_home: Path, sets: dict[str, list[dict]], thread
             right, details, ttfts, tps, pages_ok, marker_ok, peak, asked_again = 0, [], [], [], 0, 0, 0.0, 0
             by_quote = 0  # right only through a source line quoted word for word
             claim_rows: list[dict] = []
+            answered_by: dict[str, int] = {}  # model name -> answers (two with "app" on a small machine)
             try:
                 for q in questions:
                     conv = None
                     answer, error = ask(core, q["question"], [COLLECTION] if kind != "general" else None)
                     text = answer.text if answer is not None else ""
+                    if answer is not None:
+                        answered_by[answer.model] = answered_by.get(answer.model, 0) + 1
                     asked_again += bool(answer and any("asked again" in n for n in answer.notices))
                     ok = False
                     if kind == "general":
@@ -286,8 +296,13 @@ def score_model(name: str, index_home: Path, sets: dict[str, list[dict]], thread
                                                "sources": [c.to_json() for c in (answer.sources if answer else [])],
                                                "parts": parts_of(core, answer)}) + "\n")
                         dump.flush()
-                stats = core.backend().last_stats
-                peak = float((stats.extra or {}).get("model_process_peak_mb", 0.0)) if stats else 0.0
+                for loaded in (core.loaded_backend(), core.loaded_general_backend()):
+                    stats = loaded.last_stats if loaded is not None else None
+                    if stats:
+                        mb = float((stats.extra or {}).get("model_process_peak_mb", 0.0))
+                        peak = max(peak, mb)
+                        peaks = result.setdefault("model_process_peak_mb_by_model", {})
+                        peaks[loaded.model_name] = max(peaks.get(loaded.model_name, 0.0), mb)
                 result["device"] = getattr(core.backend(), "device_label", "")
             finally:
                 core.close()
@@ -295,7 +310,7 @@ def score_model(name: str, index_home: Path, sets: dict[str, list[dict]], thread
                      "ttft_median_s": round(statistics.median(ttfts), 3) if ttfts else None,
                      "ttft_p90_s": round(sorted(ttfts)[int(0.9 * (len(ttfts) - 1))], 3) if ttfts else None,
                      "tokens_per_s_median": round(statistics.median(tps), 1) if tps else None,
-                     "asked_again": asked_again,
+                     "asked_again": asked_again, "answered_by": answered_by,
                      "wrong": [d for d in details if not d["ok"]][:15]}
             if kind == "grounded":
                 entry["right_page_in_sources"] = round(pages_ok / len(questions), 3)
@@ -310,7 +325,8 @@ def score_model(name: str, index_home: Path, sets: dict[str, list[dict]], thread
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--models", nargs="+", default=["gemma", "default"],
-                        help="'default' (the bundled Q4_K_M file), 'default-fast' (its Q8_0 copy, what the app runs on a CPU), "
+                        help="'app' (no model chosen: the app's own choice, two models on a small machine with the large-model extra), "
+                             "'default' (the bundled Q4_K_M file), 'default-fast' (its Q8_0 copy, what the app runs on a CPU), "
                              "'large' (the larger bundled 1.5B model as the app runs it, with the large-model extra; 'large-q8': its Q8_0 copy), "
                              "'gemma' (the previous model) or GGUF paths; the first is the baseline. "
                              "Add '+recheck' to a name to score it with rag.recheck_unsupported on, '+noflash' with "

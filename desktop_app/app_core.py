@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import logging
 import threading
-from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
 from desktop_app.config.paths import AppPaths
 from desktop_app.config.policy import MachinePolicy
 from desktop_app.config.settings import Settings, SettingsStore
+from desktop_app.core.lazy_load import LazyLoad, close_quietly
 
 if TYPE_CHECKING:  # the Library's imports (Chroma, the embedder) stay lazy at run time
     from desktop_app.services.library_api import DocumentLibrary
@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 # The components a Core builds on first use, which ``Core.provide`` may replace.
-COMPONENTS = ("store", "models", "backend", "library", "assistant", "gateway", "usage")
+COMPONENTS = ("store", "models", "backend", "general_backend", "library", "assistant", "gateway", "usage")
 
 
 @dataclass
@@ -40,23 +40,27 @@ class Core:
     # The GUI sets this: its Library then runs in a child process (LibraryProcess), whose
     # imports and Chroma writes cannot hold the window's GIL. The CLI keeps it in-process.
     library_in_subprocess: bool = False
-    # Two locks: ``_lock`` guards the quick-to-build components (the GUI thread takes it);
-    # ``_backend_lock`` guards only the model's bookkeeping and is never held during a load.
+    # ``_lock`` guards the quick-to-build components (the GUI thread takes it); the models have
+    # their own (``LazyLoad``), never held during a load.
     _lock: threading.RLock = field(default_factory=threading.RLock)
-    _backend_lock: threading.Lock = field(default_factory=threading.Lock)
     # Every change-and-save of the settings file in this process holds this (update_settings,
     # and the Library's on-device-only switch): one writer at a time, no lost changes.
     _settings_lock: threading.RLock = field(default_factory=threading.RLock)
-    _backend_loading: Any = None  # a Future while a load runs
-    _backend_generation: int = 0  # bumped by reload_backend: a load started before is stale
-    _closed: bool = False
+    # Why the separate model for questions without documents did not load ("" when it did,
+    # or there is none): self-test names it; the main model answers those questions meanwhile.
+    general_problem: str = ""
     _store: Any = None
     _models: Any = None
-    _backend: Any = None
     _library: Any = None
     _assistant: Any = None
     _gateway: Any = None
     _usage: Any = None
+
+    def __post_init__(self) -> None:
+        # The main model answers document questions (and everything, where it is the only one);
+        # the general one, where there is one, answers questions with no documents in play.
+        self._main_model = LazyLoad(lambda: self.models.load_backend(), "model")
+        self._general_model = LazyLoad(lambda: self.models.load_general_backend(), "general-model")
 
     # Each accessor builds its component on first use, under a lock, because the GUI's
     # workers may ask for the same component from two threads at once.
@@ -84,72 +88,58 @@ class Core:
 
         The load runs outside ``_lock``, which the GUI thread takes to reach the store, the
         library and the settings: holding it for a model load would freeze the window. A second
-        caller during a load waits for the same load (``_backend_loading``), never starts another.
+        caller during a load waits for the same load, never starts another (``LazyLoad``).
 
         Raises:
             ModelError, AppError: the model cannot be loaded (every waiting caller gets the error).
         """
-        with self._backend_lock:
-            if self._backend is not None:
-                return self._backend
-            loading = self._backend_loading
-            if loading is not None:
-                owner = False
-            else:
-                loading = self._backend_loading = Future()
-                generation = self._backend_generation
-                owner = True
-        if not owner:
-            return loading.result()
+        return self._main_model.get()
+
+    def general_backend(self):
+        """The model for a question with no documents in play: the larger bundled model where
+        ``ModelManager.load_general_backend`` gives one (a small machine with it installed),
+        else ``backend()``. Loads on first call; never on the GUI thread.
+
+        If the larger model cannot be loaded (memory, damaged files), the main model answers
+        and the reason is logged: a general question still gets its answer.
+
+        Raises:
+            ModelError, AppError: the main model cannot be loaded.
+        """
+        main = self.backend()
         try:
-            backend = self._load_current_backend(generation)
-        except BaseException as exc:
-            loading.set_exception(exc)
-            raise
-        else:
-            loading.set_result(backend)
-            return backend
-        finally:
-            with self._backend_lock:
-                if self._backend_loading is loading:
-                    self._backend_loading = None
+            general = self._general_model.get()
+        except Exception as exc:  # noqa: BLE001 - any failure of the extra model falls back
+            log.warning("The model for questions without documents did not load: %s", exc)
+            self._general_model.set(None)  # not retried on every question; a reload tries again
+            self.general_problem = str(exc)
+            general = None
+        return general or main
+
+    def load_models(self):
+        """Load the main model, then the one for questions without documents (the window's
+        start-up worker: the first chat question then waits for no load). Returns the main one."""
+        main = self.backend()
+        self.general_backend()
+        return main
 
     def loaded_backend(self):
         """The model if it is loaded already, else None (never loads: diagnostics, status)."""
-        with self._backend_lock:
-            return self._backend
+        return self._main_model.loaded()
 
-    def _load_current_backend(self, generation: int):
-        """Load; if the model was reloaded (or the app closed) meanwhile, drop that stale one."""
-        while True:
-            backend = self.models.load_backend()
-            with self._backend_lock:
-                if self._closed:
-                    stale, backend = backend, None
-                elif self._backend_generation == generation:
-                    self._backend = backend
-                    return backend
-                else:  # the settings changed during the load: load again with the new ones
-                    stale, generation = backend, self._backend_generation
-            _close_quietly(stale)
-            if backend is None:
-                from desktop_app.core.errors import AppError
-
-                raise AppError("The app is closing.")
+    def loaded_general_backend(self):
+        """The separate model for questions without documents if it is loaded, else None."""
+        return self._general_model.loaded()
 
     def reload_backend(self) -> None:
-        """Forget the loaded model (after the model or offload settings changed).
+        """Forget the loaded models (after the model or offload settings changed).
 
         Never waits (the GUI thread calls this): a load in progress notices and loads again
-        with the new settings, and the old model is closed on a thread of its own, since closing
-        waits for the model's process to exit (about 0.35 s, measured by
-        benchmarks/gui_model_load_latency.py). Not a daemon: the interpreter waits for it at exit.
+        with the new settings, and the old models are closed on threads of their own.
         """
-        with self._backend_lock:
-            old, self._backend = self._backend, None
-            self._backend_generation += 1
-        if old is not None:
-            threading.Thread(target=_close_quietly, args=(old,), name="model-close", daemon=False).start()
+        self._main_model.reset()
+        self._general_model.reset()
+        self.general_problem = ""
 
     @property
     def library(self) -> DocumentLibrary:
@@ -188,7 +178,7 @@ class Core:
         with self._lock:
             old, self._gateway = self._gateway, None
             self._assistant = None
-        _close_quietly(old)
+        close_quietly(old)
 
     @property
     def usage(self):
@@ -212,6 +202,7 @@ class Core:
                 self._assistant = Assistant(
                     store=self.store,
                     backend_factory=self.backend,
+                    general_backend_factory=self.general_backend,
                     settings=self.settings,
                     retriever_factory=lambda: self.library.retriever(),
                     gateway=self.gateway,
@@ -224,10 +215,11 @@ class Core:
     def provide(self, **components: Any) -> "Core":
         """Use ready-made components instead of the ones this Core builds (tests, benchmarks, tools).
 
-        Each keyword names a component (``COMPONENTS``: store, models, backend, library,
-        assistant, gateway, usage). Its value replaces the one built or to be built; ``None``
-        forgets it, so the next use builds it again from the settings. An unknown name raises
-        TypeError rather than quietly setting nothing.
+        Each keyword names a component (``COMPONENTS``: store, models, backend, general_backend,
+        library, assistant, gateway, usage). Its value replaces the one built or to be built;
+        ``None`` forgets it, so the next use builds it again from the settings. A provided
+        ``backend`` also answers questions without documents unless ``general_backend`` is given
+        too. An unknown name raises TypeError rather than quietly setting nothing.
 
         Returns:
             This Core, so a test can write ``core = build_core(home).provide(backend=fake)``.
@@ -236,9 +228,14 @@ class Core:
         if unknown:
             raise TypeError(f"Core has no component named {', '.join(unknown)}")
         if "backend" in components:
-            with self._backend_lock:  # the model's own lock, as in backend() and close()
-                self._backend = components.pop("backend")
-                self._backend_generation += 1  # a load still running is stale now
+            # A provided model answers every question (no separate general model is loaded);
+            # None forgets it, and the next question loads both from the settings again.
+            backend = components.pop("backend")
+            self._main_model.set(backend, ready=backend is not None)
+            self._general_model.set(None, ready=backend is not None)
+        if "general_backend" in components:  # the separate model for questions without documents
+            general = components.pop("general_backend")
+            self._general_model.set(general, ready=general is not None)
         with self._lock:
             for name, value in components.items():
                 setattr(self, f"_{name}", value)
@@ -271,18 +268,9 @@ class Core:
             self.settings_store.save(self.settings)
 
     def close(self) -> None:
-        with self._backend_lock:
-            backend, self._backend, self._closed = self._backend, None, True
+        self._main_model.close()
+        self._general_model.close()
         with self._lock:
-            for obj in (backend, self._gateway, self._library, self._store, self._usage):
-                _close_quietly(obj)
+            for obj in (self._gateway, self._library, self._store, self._usage):
+                close_quietly(obj)
             self._gateway = self._library = self._store = self._usage = None
-
-
-def _close_quietly(obj) -> None:
-    if obj is None:
-        return
-    try:
-        obj.close()
-    except Exception:  # closing must never stop shutdown
-        log.warning("Closing %s failed", type(obj).__name__, exc_info=True)

@@ -14,7 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
-DEMO_MODEL = "Gemma 3 270m Q4_K_M"  # the name the bundled GGUF reports
+DEMO_MODEL = "Qwen2.5 Coder 0.5B Instruct"  # the name the app shows for the bundled model
 MARKDOWN_ANSWER = """Here is a short plan for the **quarterly report**:
 
 1. Collect the revenue figures per region.
@@ -67,17 +67,18 @@ class _ScriptedLibrary:
 
 
 class _ScriptedModels:
-    """Model list for the settings picture (no 240 MB bundled model assembly in a temp folder)."""
+    """Model list for the settings picture (no 490 MB bundled model assembly in a temp folder)."""
 
     def list_models(self):
         from desktop_app.llm.models import ModelInfo
 
         return [
-            ModelInfo(name="Gemma 3 270M (bundled)", path=Path("/models/gemma-3-270m-q4_k_m.gguf"), size_bytes=253_105_440,
-                      context_length=32768, quantization="Q4_K_M", architecture="gemma3", has_chat_template=False,
-                      bundled=True, active=True),
-            ModelInfo(name="Qwen2.5 3B Instruct", path=Path("/models/qwen2.5-3b-instruct-q4_k_m.gguf"), size_bytes=2_104_932_768,
-                      context_length=32768, quantization="Q4_K_M", architecture="qwen2", has_chat_template=True),
+            ModelInfo(name="Qwen2.5 Coder 0.5B Instruct", path=Path("/models/qwen2.5-coder-0.5b-instruct-q4_k_m.gguf"),
+                      size_bytes=491_400_064, context_length=32768, quantization="Q4_K_M", architecture="qwen2",
+                      has_chat_template=True, bundled=True, active=True),
+            ModelInfo(name="Qwen2.5 Coder 1.5B Instruct", path=Path("/models/qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"),
+                      size_bytes=1_117_320_768, context_length=32768, quantization="Q4_K_M", architecture="qwen2",
+                      has_chat_template=True),
             ModelInfo(name="Llama 3.2 3B Instruct", path=Path("/models/llama-3.2-3b-instruct-q4_k_m.gguf"), size_bytes=2_019_377_696,
                       context_length=131072, quantization="Q4_K_M", architecture="llama", has_chat_template=True),
         ]
@@ -105,9 +106,8 @@ def _core(home: Path, delay_s: float = 0.01):
 
     core = build_core(str(home))
     core.settings.ui.theme = "light"
-    core._backend = FakeBackend(model_name=DEMO_MODEL, context_length=4096, delay_s=delay_s)
-    core._library = _ScriptedLibrary()
-    core._models = _ScriptedModels()
+    core.provide(backend=FakeBackend(model_name=DEMO_MODEL, context_length=4096, delay_s=delay_s),
+                 library=_ScriptedLibrary(), models=_ScriptedModels())
     return core
 
 
@@ -150,7 +150,7 @@ def render(out_dir: str | os.PathLike[str]) -> list[Path]:
         written.append(_save(window, out, "01-empty-start.png"))
 
         # 2. A streamed answer with Markdown, through the real Assistant and window.
-        core._backend.enqueue(MARKDOWN_ANSWER)
+        core.loaded_backend().enqueue(MARKDOWN_ANSWER)
         window.controller.send("How should I prepare the quarterly report? Include a Python helper and a table.")
         _wait(app, lambda: not window.controller.busy)
         _settle(app)
@@ -159,7 +159,7 @@ def render(out_dir: str | os.PathLike[str]) -> list[Path]:
         # 3. The sidebar with several conversations, filtered by a search.
         for question, answer in CONVERSATIONS:
             window.new_chat()
-            core._backend.enqueue(answer)
+            core.loaded_backend().enqueue(answer)
             window.controller.send(question)
             _wait(app, lambda: not window.controller.busy)
         _settle(app)
@@ -187,8 +187,7 @@ def render(out_dir: str | os.PathLike[str]) -> list[Path]:
         broken = Path(tmp) / "notes-not-a-model.gguf"
         broken.write_bytes(b"These are meeting notes, not a model.\n" * 20)
         core = _core(home)
-        core._backend = None
-        core._models = None  # the real model loader reads the file and explains the problem
+        core.provide(backend=None, models=None)  # the real model loader reads the file and explains the problem
         core.settings.llm.model_path = str(broken)
         window = _window(app, core)
         _wait(app, window.banner.isVisible)

@@ -26,6 +26,11 @@ def isolated_home(tmp_path, monkeypatch):
     monkeypatch.setattr(policy_sources, "LINUX_POLICY", tmp_path / "etc-policy.json")
     monkeypatch.setattr(policy_sources, "MACOS_MANAGED_DIR", tmp_path / "managed-preferences")
     monkeypatch.setattr(policy_sources, "MACOS_POLICY", tmp_path / "library-policy.json")
+    # As on CI, where the [large-model] extra is not installed: one bundled model, the 0.5B, answers
+    # every question whatever is installed here; tests of the larger one inject it themselves.
+    from desktop_app.llm import bundled
+
+    monkeypatch.setattr(bundled, "_large_installed", lambda: False)
     monkeypatch.delenv("SLM_ASSISTANT_CLOUD_API_KEY", raising=False)
     monkeypatch.delenv("SLM_ASSISTANT_CLOUD_BASE_URL", raising=False)
     monkeypatch.delenv("SLM_ASSISTANT_CLOUD_MODEL", raising=False)

@@ -45,6 +45,7 @@ class ApiService:
         """Load the model and build the answer pipeline now (seconds), not in the first request:
         in the window, imports on the first request would hold the GUI thread up."""
         ids = self.model_ids()
+        self.core.general_backend()  # the model for questions without documents, where there is one
         self.core.assistant  # noqa: B018 - builds the Assistant (and the cloud gateway, if configured)
         return ids
 

@@ -69,6 +69,7 @@ def run_checks(core):
         ("model present", lambda: _model_present(core, state)),
         ("model loads", lambda: _model_loads(core, state)),
         ("model generates", lambda: _generates(state)),
+        ("model for questions without documents", lambda: _general_model(core, state)),
         ("document embedder installed", _embedder),
     ]
     for name, check in checks:
@@ -181,6 +182,25 @@ def _runtime_features(system_info: str) -> str:
     import re
 
     return " ".join(re.findall(r"\b([A-Z][A-Z0-9_]*) = 1", system_info))
+
+
+def _general_model(core, state: dict) -> str:
+    """The separate model for questions without documents (the larger bundled model on a small
+    machine), loaded and asked the same question; or which model answers them instead."""
+    main = state.get("backend")
+    if main is None:
+        raise _Skip("the model did not load")
+    source = core.models.general_source()
+    if source is None:
+        return f"none: {main.model_name} answers every question"
+    started = time.perf_counter()
+    general = core.general_backend()
+    if general is main:
+        raise AppError(f"{source.file_name} did not load: {core.general_problem or 'see the log'}. "
+                       f"{main.model_name} answers every question meanwhile.")
+    loaded = time.perf_counter() - started
+    text = _generates({"backend": general})
+    return f"{general.model_name} ({source.reason}), {loaded:.1f} s to load; {text}"
 
 
 def _generates(state: dict) -> str:

@@ -32,9 +32,12 @@ def _f(default: Any, description: str, choices: tuple[str, ...] | None = None):
 class LlmSettings:
     model_path: str = _f("", "Path of the active GGUF model; empty means the bundled model (Qwen2.5 Coder 0.5B Instruct).")
     bundled_model: str = _f("auto", "Which bundled model answers when no other is chosen: auto (the larger one on machines "
-                                    "with 8 cores and 16 GB or a GPU), fast (Qwen2.5 Coder 0.5B), or accurate (Qwen2.5 Coder "
-                                    "1.5B, when installed: more right answers on average, its first word about 2.5 times later "
-                                    "on a CPU; measured in the README).", ("auto", "fast", "accurate"))
+                                    "with 8 cores and 16 GB or a GPU; elsewhere, when installed and with 8 GB of memory, "
+                                    "the larger one for questions without documents and the smaller one for document "
+                                    "questions), fast (Qwen2.5 Coder 0.5B for everything), or accurate (Qwen2.5 Coder "
+                                    "1.5B for everything, when installed: more right answers on average, its first word "
+                                    "on a document question about 2.5 times later on a CPU; measured in the README).",
+                            ("auto", "fast", "accurate"))
     context_length: int = _f(4096, "Context window in tokens (capped at what the model was trained for).")
     gpu_offload: str = _f("auto", "Where to run the model: auto (GPU when available), cpu, all, or a number of layers.")
     threads: int = _f(0, "CPU threads for generation; 0 means the number of physical cores.")

@@ -83,6 +83,7 @@ class ModelManager:
         self._bundled = bundled
         self._injected = bundled is not None  # a test's source stays, whatever the settings say
         self._bundled_for = ""  # the llm.bundled_model the source was chosen for
+        self._general: tuple[str, BundledSource | None] | None = None  # (preference, source)
 
     # ------------------------------------------------------------------ bundled / active
 
@@ -223,9 +224,42 @@ class ModelManager:
         Raises:
             ModelError: the model is missing, damaged or cannot be loaded.
         """
+        path, info = self.runnable(self.active_model_path())
+        return self._process_backend(path, info)
+
+    def general_source(self) -> BundledSource | None:
+        """The bundled model that answers questions with no documents in play, when it is not
+        the active one (``bundled.choose_general``: the 1.5B beside the 0.5B on a small machine);
+        None when the active model answers everything: a model of the user's or IT's, a test's
+        injected source, a ``fast`` or ``accurate`` choice, or the larger model not installed."""
+        if self._injected or self._chosen_path() is not None:
+            return None
+        preference = self.settings.llm.bundled_model
+        if self._general is None or self._general[0] != preference:
+            try:
+                source = BundledSource.general(preference)
+            except ModelError:  # its chunks went missing: the active model answers everything
+                source = None
+            self._general = (preference, source)
+        return self._general[1]
+
+    def load_general_backend(self):
+        """Load the model for questions without documents, or return None when the active model
+        answers those too (``general_source``). Seconds: never on the GUI thread.
+
+        Raises:
+            ModelError, StorageError: the model cannot be assembled or loaded.
+        """
+        source = self.general_source()
+        if source is None:
+            return None
+        path = ensure_bundled_model(self.paths.models_dir, source)
+        info = read_gguf_info(path)
+        return self._process_backend(path, dataclasses.replace(info, name=shipped_name(source.file_name) or info.name))
+
+    def _process_backend(self, path: Path, info: GgufInfo):
         from desktop_app.llm.process_backend import ProcessBackend
 
-        path, info = self.runnable(self.active_model_path())
         llm = self.settings.llm
         return ProcessBackend(
             path,

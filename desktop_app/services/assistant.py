@@ -70,10 +70,12 @@ class Assistant:
         grounding: Callable[..., tuple[str, list[Citation]]] | None = None,
         observer: Callable[[PreparedQuestion, Iterator[AnswerEvent]], Iterator[AnswerEvent]] | None = None,
         unmentioned: Callable[[list[str], list[str]], list[str]] | None = None,
+        general_backend_factory: Callable[[], ChatBackend] | None = None,
     ) -> None:
         self.store = store
         self._observer = observer  # sees every answer's events on their way out (the usage ledger)
         self._backend_factory = backend_factory
+        self._general_backend_factory = general_backend_factory
         self.settings = settings
         self._retriever_factory = retriever_factory
         self.gateway = gateway
@@ -129,8 +131,9 @@ class Assistant:
         try:
             if calculation is not None:
                 return _calculated(conv.id, calculation)
-            return self._build(question, conv.id, forced, conv.collections if collections is None else list(collections),
-                               backend, before_id, consult)
+            prepared = self._build(question, conv.id, forced, conv.collections if collections is None else list(collections),
+                                   backend, before_id, consult)
+            return self._with_general_model(prepared, backend)
         except BaseException:
             if created:
                 try:
@@ -138,6 +141,26 @@ class Assistant:
                 except AppError:
                     pass
             raise
+
+    def _with_general_model(self, prepared: PreparedQuestion, backend: ChatBackend) -> PreparedQuestion:
+        """Hand a question with no documents in play to the general model, where there is a
+        separate one (``general_backend_factory``) and the prompt fits it as it fits the main one."""
+        if (self._general_backend_factory is None or prepared.hits or prepared.documents_in_play
+                or prepared.plan.route != "local" or not prepared.fits_locally):
+            return prepared
+        general = self._general_backend_factory()
+        if general is backend:
+            return prepared
+        budget = general.context_length - answer_reserve(general.context_length, self.settings.llm.max_tokens)
+        prompt_tokens = general.count_tokens(list(prepared.messages))
+        if prompt_tokens > budget:
+            return prepared
+        return replace(prepared, general_model=True, prompt_tokens=prompt_tokens)
+
+    def _backend_for(self, prepared: PreparedQuestion) -> ChatBackend:
+        if prepared.general_model and self._general_backend_factory is not None:
+            return self._general_backend_factory()
+        return self.backend
 
     def _build(self, question, conversation_id, forced, collections, backend, before_id, consult=()) -> PreparedQuestion:
         prepared = self._build_one(question, conversation_id, forced, collections, backend, before_id, consult)
@@ -292,8 +315,13 @@ class Assistant:
         if not use_cloud and not prepared.fits_locally:
             yield ErrorEvent(overflow_error())
             return
-        stream = AnswerStream(self.store, self.backend, self.gateway, prepared, cancel, use_cloud, notices,
-                              request=lambda: self._request(prepared),
+        try:
+            backend = self._backend_for(prepared)
+        except AppError as exc:
+            yield ErrorEvent(exc)
+            return
+        stream = AnswerStream(self.store, backend, self.gateway, prepared, cancel, use_cloud, notices,
+                              request=lambda: self._request(prepared, backend),
                               recheck=self.settings.rag.recheck_unsupported,
                               fill_in=self.settings.rag.ask_again_number_only,
                               parts=[(lambda p=p: self._request(p)) if p.hits else not_found_part(p.question)
@@ -320,9 +348,9 @@ class Assistant:
 
     # ---------------------------------------------------------------- helpers
 
-    def _request(self, prepared: PreparedQuestion) -> GenerationRequest:
+    def _request(self, prepared: PreparedQuestion, backend: ChatBackend | None = None) -> GenerationRequest:
         llm = self.settings.llm
-        room = self.backend.context_length - prepared.prompt_tokens
+        room = (backend or self.backend).context_length - prepared.prompt_tokens
         return GenerationRequest(prepared.messages, max_tokens=max(1, min(llm.max_tokens, room)),
                                  temperature=llm.temperature)
 

@@ -38,6 +38,9 @@ class PreparedQuestion:
     # A question about two documents, asked as one question each (rag.question_parts): each part's
     # own prompt and sources (numbered on from the part before); answered locally one after another.
     parts: tuple["PreparedQuestion", ...] = ()
+    # Answered by the separate model for questions with no documents in play (the larger bundled
+    # model beside the 0.5B on a small machine: ``Core.general_backend``), not the main one.
+    general_model: bool = False
 
 
 def close_stream(pieces) -> None:

@@ -9,7 +9,8 @@ from desktop_app.core.errors import ModelError
 from tests.unit.cli_fakes import fake_core, run_cli  # noqa: F401 (fixture)
 
 CHECKS = ["data folder writable", "settings readable", "machine policy", "offline environment",
-          "conversation database", "model present", "model loads", "model generates", "document embedder installed"]
+          "conversation database", "model present", "model loads", "model generates",
+          "model for questions without documents", "document embedder installed"]
 
 
 def _use_small_model_file(capsys, tmp_path):
@@ -51,3 +52,58 @@ def test_missing_model_skips_the_dependent_checks(fake_core, capsys, tmp_path):
     assert "FAIL  model loads: skipped: no model" in out
     assert "FAIL  model generates: skipped: the model did not load" in out
     assert "checks failed." in out.splitlines()[-1]
+
+
+def _with_general_model(fake_core, monkeypatch, general):
+    """The 0.5B's stand-in answers documents; ``general`` (a fake, or an error) answers chat."""
+    import desktop_app.app as app
+    from desktop_app.llm.bundled import BundledSource
+    from desktop_app.llm.models import ModelManager
+
+    source = BundledSource("qwen2.5-coder-1.5b-instruct-q4_k_m.gguf", "0" * 64, lambda *a, **k: None,
+                           "the larger bundled model for questions without documents")
+    monkeypatch.setattr(ModelManager, "general_source", lambda self: source)
+    build = app.build_core
+
+    def with_general(home=None):
+        core = build(home)
+        if isinstance(general, Exception):
+            core.provide(general_backend=None, models=_FailingGeneral(core.models, general))
+        else:
+            core.provide(general_backend=general)
+        return core
+
+    monkeypatch.setattr(app, "build_core", with_general)
+
+
+class _FailingGeneral:
+    def __init__(self, models, error):
+        self._models, self._error = models, error
+
+    def __getattr__(self, name):
+        return getattr(self._models, name)
+
+    def load_general_backend(self):
+        raise self._error
+
+
+def test_the_model_for_questions_without_documents_is_loaded_and_asked_too(fake_core, capsys, tmp_path, monkeypatch):
+    from desktop_app.llm.fake import FakeBackend
+
+    _use_small_model_file(capsys, tmp_path)
+    fake_core.backend_fake.enqueue("Paris.")
+    _with_general_model(fake_core, monkeypatch, FakeBackend(model_name="Qwen2.5 Coder 1.5B Instruct").enqueue("Paris, France."))
+    code, out, _ = run_cli(capsys, "self-test")
+    line = next(x for x in out.splitlines() if "model for questions without documents" in x)
+    assert line.startswith("OK") and "Qwen2.5 Coder 1.5B Instruct" in line and '"Paris, France."' in line, out
+    assert code == 0
+
+
+def test_a_model_for_questions_without_documents_that_will_not_load_is_named(fake_core, capsys, tmp_path, monkeypatch):
+    _use_small_model_file(capsys, tmp_path)
+    fake_core.backend_fake.enqueue("Paris.")
+    _with_general_model(fake_core, monkeypatch, ModelError("Not enough memory to load the model."))
+    code, out, _ = run_cli(capsys, "self-test")
+    line = next(x for x in out.splitlines() if "model for questions without documents" in x)
+    assert line.startswith("FAIL") and "did not load: Not enough memory" in line and "fake-gemma answers every question" in line
+    assert code == 1

@@ -33,9 +33,23 @@ class AppStatusBar(QStatusBar):
     def set_backend(self, backend) -> None:
         """Show the loaded model (any ChatBackend; ``device_label`` when the adapter has one)."""
         self.device_label.setText(str(getattr(backend, "device_label", "") or "On this device"))
-        self.model_label.setText(str(getattr(backend, "model_name", "")))
+        self._main_name = str(getattr(backend, "model_name", ""))
+        self.model_label.setText(self._main_name)
+        self.model_label.setToolTip("The active local model.")
         ctx = getattr(backend, "context_length", 0)
         self.context_label.setText(f"Context {ctx:,} tokens" if ctx else "")
+
+    def set_general_backend(self, backend) -> None:
+        """Name the separate model for questions without documents beside the main one."""
+        general = str(getattr(backend, "model_name", ""))
+        main = getattr(self, "_main_name", "")
+        if not general or general == main:
+            return
+        self.model_label.setText(f"{main} (documents) · {general} (chat)")
+        self.model_label.setToolTip(
+            f"Questions about your documents are answered by {main}: its first word comes sooner after "
+            f"reading the passages. Other questions are answered by {general}, which is right more often. "
+            "Settings › Model › Bundled model chooses one model for both.")
 
     def set_model_failed(self) -> None:
         self.device_label.setText("No model loaded")

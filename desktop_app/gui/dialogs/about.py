@@ -42,6 +42,9 @@ def model_label(core: Core) -> str:
     model's own name, else the chosen file, else the bundled model this machine would use."""
     backend = core.loaded_backend()
     if backend is not None and getattr(backend, "model_name", ""):
+        general = core.loaded_general_backend()
+        if general is not None and getattr(general, "model_name", "") not in ("", backend.model_name):
+            return f"{backend.model_name} for documents; {general.model_name} for other questions"
         return str(backend.model_name)
     path = core.settings.llm.model_path
     return Path(path).name if path else bundled_model_label()

@@ -129,9 +129,8 @@ class MainWindow(QMainWindow):
         sb = self.sidebar
         sb.newRequested.connect(self.new_chat)
         sb.conversationSelected.connect(self.open_conversation)
-        sb.renameRequested.connect(lambda cid: conversation_ops.rename(self, cid))
-        sb.deleteRequested.connect(lambda cid: conversation_ops.delete(self, cid))
-        sb.exportRequested.connect(lambda cid: conversation_ops.export(self, cid))
+        for signal, operation in ((sb.renameRequested, "rename"), (sb.deleteRequested, "delete"), (sb.exportRequested, "export")):
+            signal.connect(lambda cid, op=operation: getattr(conversation_ops, op)(self, cid))
         sb.searchChanged.connect(lambda _text: self.refresh_conversations())
         self.chat_view.citationClicked.connect(self.documents.open_citation)
         self.chat_view.withoutDocumentsRequested.connect(lambda: self.controller.regenerate(use_documents=False))
@@ -201,7 +200,12 @@ class MainWindow(QMainWindow):
         """Load the model on a worker after the window shows (seconds; never on the GUI thread)."""
         self.status.set_loading()
         self.pool.run(self.core.backend, pass_cancel=False,
-                      on_returned=self.modelLoaded.emit, on_errored=self.modelFailed.emit)
+                      on_returned=self._on_model_loaded, on_errored=self.modelFailed.emit)
+
+    def _on_model_loaded(self, backend) -> None:
+        self.modelLoaded.emit(backend)
+        # Then the larger model for questions without documents, where there is one: no first-question wait.
+        self.pool.run(self.core.general_backend, pass_cancel=False, on_returned=self.status.set_general_backend)
 
     def _on_model_failed(self, error: AppError) -> None:
         self.status.set_model_failed()
@@ -286,22 +290,18 @@ class MainWindow(QMainWindow):
         self.core.settings.ui.sidebar_visible = visible
 
     def rename_current(self) -> None:
-        from desktop_app.gui.chat import conversation_ops
-
-        if self.controller.conversation_id is not None:
-            conversation_ops.rename(self, self.controller.conversation_id)
+        self._on_current_conversation("rename")
 
     def delete_current(self) -> None:
-        from desktop_app.gui.chat import conversation_ops
-
-        if self.controller.conversation_id is not None:
-            conversation_ops.delete(self, self.controller.conversation_id)
+        self._on_current_conversation("delete")
 
     def export_current(self) -> None:
-        from desktop_app.gui.chat import conversation_ops
+        self._on_current_conversation("export")
 
+    def _on_current_conversation(self, operation: str) -> None:
         if self.controller.conversation_id is not None:
-            conversation_ops.export(self, self.controller.conversation_id)
+            from desktop_app.gui.chat import conversation_ops  # lazy, as in _wire
+            getattr(conversation_ops, operation)(self, self.controller.conversation_id)
 
     # ---------------------------------------------------------------- documents and dialogs (delegated)
 

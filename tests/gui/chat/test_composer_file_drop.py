@@ -91,7 +91,7 @@ def test_a_pdf_dropped_on_the_message_box_grounds_this_conversation_only(qtbot, 
     assert all(Path(d.path).name != "ledger.pdf" for d in core.library.documents())
 
     # A question in this conversation is grounded on the file, cited with its page.
-    core._backend.enqueue("The archive room code is ZEBRA-4471 [1].")
+    core.loaded_backend().enqueue("The archive room code is ZEBRA-4471 [1].")
     send(qtbot, window, "What is the vault access code for the archive room?")
     qtbot.waitUntil(lambda: not controller.busy and last_answer(window) is not None
                     and last_answer(window).status == "complete", timeout=120000)

@@ -1,0 +1,85 @@
+"""Two local models: a question with no documents in play goes to the general model (the larger
+bundled model beside the 0.5B on a small machine), a document question to the main one."""
+
+from __future__ import annotations
+
+import pytest
+
+from desktop_app.config.settings import Settings
+from desktop_app.core.conversation_store import ConversationStore
+from desktop_app.core.errors import ModelError
+from desktop_app.core.records import DoneEvent, ErrorEvent, Hit
+from desktop_app.llm.fake import FakeBackend
+from desktop_app.services.assistant import NOT_IN_DOCUMENTS, Assistant
+from tests.assistant_helpers import ask
+from tests.unit.assistant_fakes import FakeRetriever, fake_grounding
+
+HIT = Hit("/docs/policy.pdf", 3, "Refunds are accepted within thirty days.", 0.9, "contracts")
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = ConversationStore(tmp_path / "c.sqlite3")
+    yield s
+    s.close()
+
+
+def make(store, main, general, hits=(), settings=None) -> Assistant:
+    return Assistant(store=store, backend_factory=lambda: main, settings=settings or Settings(),
+                     retriever_factory=lambda: FakeRetriever(hits), grounding=fake_grounding,
+                     general_backend_factory=lambda: general)
+
+
+def test_a_question_without_documents_is_answered_by_the_general_model(store):
+    main, general = FakeBackend(model_name="small"), FakeBackend(model_name="large").enqueue("Paris.")
+    done = list(ask(make(store, main, general), "What is the capital of France?"))[-1]
+    assert isinstance(done, DoneEvent)
+    assert (done.answer.text, done.answer.model) == ("Paris.", "large")
+    assert main.history == [] and len(general.history) == 1
+    assert store.messages(done.answer.conversation_id)[-1].meta["model"] == "large"
+
+
+def test_a_question_answered_from_passages_stays_with_the_main_model(store):
+    main, general = FakeBackend(model_name="small").enqueue("Thirty days [1]."), FakeBackend(model_name="large")
+    done = list(ask(make(store, main, general, hits=[HIT]), "How long do refunds take?", collections=["contracts"]))[-1]
+    assert done.answer.model == "small" and done.answer.text == "Thirty days [1]."
+    assert general.history == []
+
+
+def test_chosen_documents_that_hold_nothing_are_declined_by_neither_model(store):
+    main, general = FakeBackend(model_name="small"), FakeBackend(model_name="large")
+    done = list(ask(make(store, main, general), "What is the capital of France?", collections=["contracts"]))[-1]
+    assert done.answer.text == NOT_IN_DOCUMENTS
+    assert main.history == [] and general.history == []
+
+
+def test_a_follow_up_without_documents_stays_with_the_general_model_and_its_history(store):
+    main, general = FakeBackend(model_name="small"), FakeBackend(model_name="large").enqueue("Paris.", "About 2 million.")
+    a = make(store, main, general)
+    first = list(ask(a, "What is the capital of France?"))[-1].answer
+    second = list(ask(a, "How many people live there?", conversation_id=first.conversation_id))[-1].answer
+    assert second.model == "large"
+    assert [m.content for m in general.history[-1].messages[1:]] == [
+        "What is the capital of France?", "Paris.", "How many people live there?"]
+
+
+def test_a_prompt_too_long_for_the_general_model_is_answered_by_the_main_one(store):
+    main = FakeBackend(model_name="small", context_length=4096).enqueue("Main.")
+    general = FakeBackend(model_name="large", context_length=64)
+    done = list(ask(make(store, main, general), "Summarise this: " + "word " * 200))[-1]
+    assert done.answer.model == "small" and general.history == []
+
+
+def test_one_model_for_both_when_the_general_factory_gives_the_main_one(store):
+    main = FakeBackend(model_name="only").enqueue("Paris.")
+    done = list(ask(make(store, main, main), "What is the capital of France?"))[-1]
+    assert (done.answer.model, done.answer.text) == ("only", "Paris.")
+
+
+def test_a_general_model_that_fails_mid_answer_ends_that_answer_plainly(store):
+    main = FakeBackend(model_name="small")
+    general = FakeBackend(model_name="large").enqueue(ModelError("The model process stopped."))
+    events = list(ask(make(store, main, general), "What is the capital of France?"))
+    assert isinstance(events[-1], ErrorEvent) and "stopped" in str(events[-1].error)
+    conv = store.list_conversations()[0]
+    assert store.messages(conv.id)[0].content == "What is the capital of France?"
