@@ -15,6 +15,9 @@ import time
 from pathlib import Path
 
 DEMO_MODEL = "Qwen2.5 Coder 0.5B Instruct"  # the name the app shows for the bundled model
+# After the quick start on a small machine the larger bundled model answers questions without
+# documents (Core.general_backend); the pictures show what such a user sees.
+DEMO_GENERAL_MODEL = "Qwen2.5 Coder 1.5B Instruct"
 MARKDOWN_ANSWER = """Here is a short plan for the **quarterly report**:
 
 1. Collect the revenue figures per region.
@@ -107,6 +110,7 @@ def _core(home: Path, delay_s: float = 0.01):
     core = build_core(str(home))
     core.settings.ui.theme = "light"
     core.provide(backend=FakeBackend(model_name=DEMO_MODEL, context_length=4096, delay_s=delay_s),
+                 general_backend=FakeBackend(model_name=DEMO_GENERAL_MODEL, context_length=4096, delay_s=delay_s),
                  library=_ScriptedLibrary(), models=_ScriptedModels())
     return core
 
@@ -150,7 +154,7 @@ def render(out_dir: str | os.PathLike[str]) -> list[Path]:
         written.append(_save(window, out, "01-empty-start.png"))
 
         # 2. A streamed answer with Markdown, through the real Assistant and window.
-        core.loaded_backend().enqueue(MARKDOWN_ANSWER)
+        core.loaded_general_backend().enqueue(MARKDOWN_ANSWER)
         window.controller.send("How should I prepare the quarterly report? Include a Python helper and a table.")
         _wait(app, lambda: not window.controller.busy)
         _settle(app)
@@ -159,7 +163,7 @@ def render(out_dir: str | os.PathLike[str]) -> list[Path]:
         # 3. The sidebar with several conversations, filtered by a search.
         for question, answer in CONVERSATIONS:
             window.new_chat()
-            core.loaded_backend().enqueue(answer)
+            core.loaded_general_backend().enqueue(answer)
             window.controller.send(question)
             _wait(app, lambda: not window.controller.busy)
         _settle(app)
