@@ -38,6 +38,7 @@ COLLECTION = "corpus"
 RECHECK = "+recheck"
 NO_FLASH = "+noflash"
 NO_FILL = "+nofill"
+NO_GATE = "+nogate"  # rag.consult_min_similarity 0: any passage the search finds grounds the answer
 DECLINE = re.compile(r"(do(es)? not|don't|doesn't|cannot|can't|no) (contain|include|mention|provide|have|find|answer|information)"
                      r"|not (found|mentioned|provided|available|stated) in", re.I)
 
@@ -148,13 +149,13 @@ def build_index(home: Path, limit_files: int | None) -> float:
     return time.perf_counter() - started
 
 
-def ask(core, question: str, collections) -> tuple[object | None, str]:
+def ask(core, question: str, collections, consult=()) -> tuple[object | None, str]:
     from desktop_app.core.errors import AppError
     from desktop_app.core.records import DoneEvent, ErrorEvent
 
     answer, error = None, ""
     try:  # the two steps every front-end takes: prepare, then stream the answer
-        prepared = core.assistant.prepare(question, collections=collections)
+        prepared = core.assistant.prepare(question, collections=collections, consult=consult)
     except AppError as exc:
         return None, str(exc)
     for event in core.assistant.answer(prepared):
@@ -227,17 +228,21 @@ def score_model(name: str, index_home: Path, sets: dict[str, list[dict]], thread
     # "<model>+noflash": with llm.flash_attention off (the baseline of that setting);
     # "<model>+nofill": with rag.ask_again_number_only off (the baseline of that retry).
     base_name, variant = name, set()
-    for suffix in (NO_FILL, RECHECK, NO_FLASH):  # taken off from the end, in this order
+    for suffix in (NO_GATE, NO_FILL, RECHECK, NO_FLASH):  # taken off from the end, in this order
         if base_name.endswith(suffix):
             base_name = base_name[: -len(suffix)]
             variant.add(suffix)
     recheck, no_flash, no_fill = RECHECK in variant, NO_FLASH in variant, NO_FILL in variant
+    no_gate = NO_GATE in variant
     path = model_path(base_name)
     result: dict = ({"model": name, "file": path.name, "size_mb": round(path.stat().st_size / 2**20)} if path is not None
                     else {"model": name, "file": "the app's own choice (no llm.model_path)"})
     with tempfile.TemporaryDirectory(prefix="slm-aq-") as plain_home:
         # General questions in a home without documents; grounded ones over the indexed corpus.
-        for kind, home in (("general", Path(plain_home)), ("grounded", index_home), ("offtopic", index_home)):
+        # "general-consult": the general questions asked where the corpus is indexed and nothing is
+        # chosen, as in the window by default (every collection is consulted when relevant).
+        for kind, home in (("general", Path(plain_home)), ("general-consult", index_home), ("grounded", index_home),
+                           ("offtopic", index_home)):
             questions = sets[kind]
             if not questions:
                 continue
@@ -248,20 +253,25 @@ def score_model(name: str, index_home: Path, sets: dict[str, list[dict]], thread
             core.settings.rag.recheck_unsupported = recheck
             core.settings.rag.ask_again_number_only = not no_fill
             core.settings.llm.flash_attention = not no_flash
+            if no_gate:
+                core.settings.rag.consult_min_similarity = 0.0
             right, details, ttfts, tps, pages_ok, marker_ok, peak, asked_again = 0, [], [], [], 0, 0, 0.0, 0
             by_quote = 0  # right only through a source line quoted word for word
             claim_rows: list[dict] = []
             answered_by: dict[str, int] = {}  # model name -> answers (two with "app" on a small machine)
+            from_documents = 0  # general questions answered from passages (nothing chosen, the window's default)
             try:
                 for q in questions:
                     conv = None
-                    answer, error = ask(core, q["question"], [COLLECTION] if kind != "general" else None)
+                    answer, error = ask(core, q["question"], [COLLECTION] if kind in ("grounded", "offtopic") else None,
+                                        consult=[COLLECTION] if kind == "general-consult" else ())
                     text = answer.text if answer is not None else ""
                     if answer is not None:
                         answered_by[answer.model] = answered_by.get(answer.model, 0) + 1
+                        from_documents += kind == "general-consult" and bool(answer.sources)
                     asked_again += bool(answer and any("asked again" in n for n in answer.notices))
                     ok = False
-                    if kind == "general":
+                    if kind.startswith("general"):
                         if q.get("accept_all"):
                             ok = all(contains(text, w) for w in q["accept_all"])
                         else:
@@ -312,6 +322,8 @@ def score_model(name: str, index_home: Path, sets: dict[str, list[dict]], thread
                      "tokens_per_s_median": round(statistics.median(tps), 1) if tps else None,
                      "asked_again": asked_again, "answered_by": answered_by,
                      "wrong": [d for d in details if not d["ok"]][:15]}
+            if kind == "general-consult":
+                entry["answered_from_documents"] = from_documents
             if kind == "grounded":
                 entry["right_page_in_sources"] = round(pages_ok / len(questions), 3)
                 entry["fact_and_inline_marker_on_gold_page"] = round(marker_ok / len(questions), 3)
@@ -331,7 +343,9 @@ def main() -> int:
                              "'gemma' (the previous model) or GGUF paths; the first is the baseline. "
                              "Add '+recheck' to a name to score it with rag.recheck_unsupported on, '+noflash' with "
                              "llm.flash_attention off, '+nofill' with rag.ask_again_number_only off (order: +noflash+recheck+nofill)")
-    parser.add_argument("--sets", nargs="+", default=["general", "grounded", "offtopic"])
+    parser.add_argument("--sets", nargs="+", default=["general", "grounded", "offtopic"],
+                        help="general, grounded, offtopic, and general-consult: the general questions asked where the "
+                             "corpus is indexed and nothing is chosen (the window's default)")
     parser.add_argument("--offtopic-file", default="offtopic_questions.jsonl",
                         help="the off-topic set in benchmarks/data (offtopic_fresh_questions.jsonl: 19 written after "
                              "the decline rules, to check them on questions they were not tuned on)")
@@ -358,6 +372,7 @@ def main() -> int:
 
     grounded = [q for q in load(args.grounded_file) if q.get("grounded", True)]
     sets = {"general": load(args.general_file) if "general" in args.sets else [],
+            "general-consult": load(args.general_file) if "general-consult" in args.sets else [],
             "grounded": grounded if "grounded" in args.sets else [],
             "offtopic": load(args.offtopic_file) if "offtopic" in args.sets else []}
     if args.ids:
@@ -367,7 +382,7 @@ def main() -> int:
     if args.limit:
         sets = {k: v[: args.limit] for k, v in sets.items()}
     index_home = Path(args.index_home)
-    index_s = build_index(index_home, None) if (sets["grounded"] or sets["offtopic"]) else 0.0
+    index_s = build_index(index_home, None) if (sets["grounded"] or sets["offtopic"] or sets["general-consult"]) else 0.0
     out = {"benchmark": "answer_quality", "corpus": str(CORPUS), "index_s": round(index_s, 1),
            "question_counts": {k: len(v) for k, v in sets.items()}, "models": []}
     dump = open(args.dump, "w", encoding="utf-8") if args.dump else None
@@ -380,7 +395,7 @@ def main() -> int:
     base = out["models"][0]
     for m in out["models"][1:]:
         m["vs_baseline"] = {k: (round(m[k]["accuracy"] / base[k]["accuracy"], 2) if base.get(k, {}).get("accuracy") else None)
-                            for k in ("general", "grounded", "offtopic") if k in m}
+                            for k in ("general", "general-consult", "grounded", "offtopic") if k in m}
     print(json.dumps(out, indent=1))
     return 0
 

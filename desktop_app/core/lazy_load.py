@@ -85,10 +85,6 @@ class LazyLoad:
         with self._lock:
             return self._value if self._ready else None
 
-    def is_ready(self) -> bool:
-        with self._lock:
-            return self._ready
-
     def set(self, value: Any, ready: bool = True) -> None:
         """Use ``value`` as if loaded (``ready=False``: forget, build again on the next ``get``).
         A load still running is stale; the old value is not closed (the caller owns it)."""

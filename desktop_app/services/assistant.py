@@ -32,7 +32,7 @@ from desktop_app.rag.question_parts import split_question
 from desktop_app.routing.base import CloudGateway, HandoffPlan
 from desktop_app.services.answer_stream import KEPT_LOCAL, AnswerStream, fixed_answer
 from desktop_app.services.part_claims import not_found_part
-from desktop_app.services.document_use import refers_to_documents
+from desktop_app.services.document_use import refers_to_documents, strong_enough
 from desktop_app.services.follow_up import leans_on, refers_back, search_text
 from desktop_app.services.named_terms import declines
 from desktop_app.services.prepared_question import PreparedQuestion, overflow_error, title_from
@@ -196,6 +196,9 @@ class Assistant:
             retriever = self._retriever_factory()
             if retriever is not None:
                 hits = list(retriever.retrieve(query, k=self.settings.rag.top_k, collections=searched))
+        if hits and not collections and not refers_to_documents(question) and not strong_enough(
+                hits, self.settings.rag.consult_min_similarity):
+            hits = []  # nothing chosen and nothing close: plain chat, not an answer from a stray passage
         lookup = (lambda names: self._unmentioned(names, searched)) if self._unmentioned else None
         if hits and declines(query, [f"{h.document}\n{h.text}" for h in hits], lookup):
             # The question names something (a company, a place, a drug) that no passage mentions

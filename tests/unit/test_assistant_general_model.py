@@ -83,3 +83,45 @@ def test_a_general_model_that_fails_mid_answer_ends_that_answer_plainly(store):
     assert isinstance(events[-1], ErrorEvent) and "stopped" in str(events[-1].error)
     conv = store.list_conversations()[0]
     assert store.messages(conv.id)[0].content == "What is the capital of France?"
+
+
+def weak(similarity: float) -> Hit:
+    return Hit("/docs/report.pdf", 19, "Australia: the capital office in Canberra hosted the 2022 review.", 0.016, "reports",
+               similarity=similarity)
+
+
+def consult(store, main, general, hits, question):
+    a = make(store, main, general, hits=hits)
+    prepared = a.prepare(question, consult=["reports"])
+    return prepared, list(a.answer(prepared))[-1]
+
+
+def test_with_nothing_chosen_a_stray_passage_does_not_ground_a_general_question(store):
+    main, general = FakeBackend(model_name="small"), FakeBackend(model_name="large").enqueue("Canberra.")
+    prepared, done = consult(store, main, general, [weak(0.23)], "What is the capital of Australia?")
+    assert not prepared.hits and not prepared.documents_in_play
+    assert (done.answer.model, done.answer.text, list(done.answer.sources)) == ("large", "Canberra.", [])
+
+
+def test_with_nothing_chosen_a_close_passage_still_grounds_the_answer(store):
+    main, general = FakeBackend(model_name="small").enqueue("Thirty days [1]."), FakeBackend(model_name="large")
+    strong = Hit("/docs/policy.pdf", 3, "Refunds are accepted within thirty days.", 0.03, "reports", similarity=0.61)
+    prepared, done = consult(store, main, general, [strong], "How long are refunds accepted?")
+    assert prepared.hits and done.answer.model == "small" and done.answer.sources
+
+
+def test_chosen_documents_and_questions_pointing_at_them_keep_a_weaker_passage(store):
+    main = FakeBackend(model_name="small").enqueue("The review was in Canberra [1].", "The review was in Canberra [1].")
+    general = FakeBackend(model_name="large")
+    a = make(store, main, general, hits=[weak(0.23)])
+    chosen = a.prepare("Where was the regional review held?", collections=["reports"])
+    pointing = a.prepare("Where was the review held, according to the report?", consult=["reports"])
+    assert chosen.hits and pointing.hits
+
+
+def test_the_bar_is_a_setting_and_zero_keeps_any_passage(store):
+    settings = Settings()
+    settings.rag.consult_min_similarity = 0.0
+    main, general = FakeBackend(model_name="small"), FakeBackend(model_name="large")
+    a = make(store, main, general, hits=[weak(0.23)], settings=settings)
+    assert a.prepare("What is the capital of Australia?", consult=["reports"]).hits
