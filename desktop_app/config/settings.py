@@ -70,9 +70,10 @@ class RagSettings:
                                    "with a stricter instruction (the second answer replaces the first; measured in the README).")
     ask_again_number_only: bool = _f(True, "When a grounded answer gives only a source's number where the answer belongs "
                                      "(\"The Secretary is [1].\"), ask the model once more for the answer itself.")
-    consult_min_similarity: float = _f(0.32, "With no collection chosen, the documents answer a question only when "
-                                              "their best passage is at least this similar to it (0 to 1; 0 = any passage "
-                                              "the search finds); otherwise it is answered as plain chat.")
+    consult_min_similarity: float = _f(0.45, "With no collection chosen, the documents answer a question only when "
+                                              "their best passage is at least this similar to it, or at least 0.32 with "
+                                              "half of the question's topic words (0 to 1; 0 = any passage the search "
+                                              "finds); otherwise it is answered as plain chat.")
     ocr: bool = _f(True, "Read scanned PDF pages and images (PNG, JPEG, TIFF) by OCR on this device while indexing.")
     ocr_languages: list = _f(["en"], "Languages OCR reads: en (English and other Latin-script text) and zh (Chinese, simplified); "
                                      "the bundled model knows no others. Without zh, Chinese characters in the result are dropped.",

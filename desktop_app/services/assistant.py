@@ -197,7 +197,7 @@ class Assistant:
             if retriever is not None:
                 hits = list(retriever.retrieve(query, k=self.settings.rag.top_k, collections=searched))
         if hits and not collections and not refers_to_documents(question) and not strong_enough(
-                hits, self.settings.rag.consult_min_similarity):
+                query, hits, self.settings.rag.consult_min_similarity):
             hits = []  # nothing chosen and nothing close: plain chat, not an answer from a stray passage
         lookup = (lambda names: self._unmentioned(names, searched)) if self._unmentioned else None
         if hits and declines(query, [f"{h.document}\n{h.text}" for h in hits], lookup):

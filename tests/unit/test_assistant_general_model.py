@@ -125,3 +125,14 @@ def test_the_bar_is_a_setting_and_zero_keeps_any_passage(store):
     main, general = FakeBackend(model_name="small"), FakeBackend(model_name="large")
     a = make(store, main, general, hits=[weak(0.23)], settings=settings)
     assert a.prepare("What is the capital of Australia?", consult=["reports"]).hits
+
+
+@pytest.mark.parametrize("text, kept", [
+    ("Refund requests: customers may return goods within thirty days for a refund.", True),  # the topic words
+    ("The office reviewed its staffing levels and training budget in 2022.", False),  # only loosely similar
+])
+def test_a_middling_passage_grounds_only_when_it_holds_the_questions_topic_words(store, text, kept):
+    hit = Hit("/docs/policy.pdf", 3, text, 0.02, "reports", similarity=0.38)
+    a = make(store, FakeBackend(model_name="small"), FakeBackend(model_name="large"), hits=[hit])
+    prepared = a.prepare("How many days do customers have to return goods for a refund?", consult=["reports"])
+    assert bool(prepared.hits) is kept and prepared.general_model is not kept
