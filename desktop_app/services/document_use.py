@@ -92,8 +92,8 @@ def strong_enough(question: str, hits: Sequence[Any], min_similarity: float) -> 
     you for your contribution to the OPM shift [1]." for a thank-you note, stop 38). Measured over
     the corpus index (stop 38, no model): of the 326 document questions in benchmarks/data every
     one passes (best passages 0.355-0.88; the three below 0.45 hold 55-80 % of their topic words);
-    of 102 general questions and 10 everyday requests, 30 drew passages and 4 pass. A hit without
-    a similarity (another retriever) passes.
+    of the 73 general questions the model answers and 10 everyday requests, 30 drew passages and
+    4 pass. A hit without a similarity (another retriever) passes.
     """
     similarities = [h.similarity for h in hits if getattr(h, "similarity", None) is not None]
     if not similarities or max(similarities) >= min_similarity:
