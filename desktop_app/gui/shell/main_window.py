@@ -204,8 +204,8 @@ class MainWindow(QMainWindow):
 
     def _on_model_loaded(self, backend) -> None:
         self.modelLoaded.emit(backend)
-        # Then the larger model for questions without documents, where there is one: no first-question wait.
-        self.pool.run(self.core.general_backend, pass_cancel=False, on_returned=self.status.set_general_backend)
+        if self.isVisible():  # then the chat model, where there is one; not once closed; its failures fall back unseen
+            self.pool.run(self.core.general_backend, pass_cancel=False, on_returned=self.status.set_general_backend, on_errored=lambda _exc: None)
 
     def _on_model_failed(self, error: AppError) -> None:
         self.status.set_model_failed()

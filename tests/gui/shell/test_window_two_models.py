@@ -40,3 +40,21 @@ def test_one_model_is_named_alone(qtbot, main_window, gui_core):
     qtbot.waitUntil(lambda: main_window.status.model_label.text() != "", timeout=10000)
     qtbot.wait(200)  # the general model's worker has run: it found none and named nothing more
     assert "(chat)" not in main_window.status.model_label.text()
+
+
+def test_a_window_closed_as_its_model_loads_starts_no_second_load_and_shows_no_box(qtbot, isolated_home):
+    """Closing on modelLoaded (as application.run's test does) closes the Core: a second load started
+    then failed with "The app is closing." in a message box that kept the event loop running."""
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    core = make_core(isolated_home)
+    core.provide(general_backend=None)  # not loaded yet: a late start would load it from a closed Core
+    window = open_window(qtbot, core)
+    closed = []
+    window.modelLoaded.connect(lambda _b: (window.close(), core.close(), closed.append(True)))
+    window.start_model_loading()
+    qtbot.waitUntil(lambda: bool(closed), timeout=10000)
+    window.pool.shutdown(5000)
+    qtbot.wait(300)
+    boxes = [w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox) and w.isVisible()]
+    assert boxes == []
