@@ -63,8 +63,13 @@ def test_self_test_on_a_fresh_home_assembles_the_bundled_model_and_passes(tmp_pa
     proc = cli("self-test", home=home)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     lines = proc.stdout.splitlines()
-    assert len(lines) == 10 and all(ln.startswith("OK") for ln in lines[:-1]), proc.stdout
-    assert "verified (the bundled model)" in proc.stdout
+    assert len(lines) == 11 and all(ln.startswith("OK") for ln in lines[:-1]), proc.stdout
+    assert "verified (the bundled model" in proc.stdout  # ")" or, with the larger one installed, why not it
+    # Without the large-model extra (as on CI) one model answers every question, and self-test says
+    # so; where a developer installed it, a small machine loads it too.
+    general = next(ln for ln in lines if "model for questions without documents" in ln)
+    assert ("none: Qwen2.5 Coder 0.5B Instruct answers every question" in general
+            or "Qwen2.5 Coder 1.5B Instruct (the larger bundled model for questions without documents" in general), general
     assert list((home / "data" / "models").glob("*.gguf")), "the bundled model is assembled under --home"
 
 
