@@ -52,7 +52,7 @@ def load(name: str) -> list[dict]:
 
 # Every grounded question set, for the scripts that re-check a dump of any of them by id.
 GROUNDED_FILES = ("corpus_questions.jsonl", "table_questions.jsonl", "corpus_fresh_questions.jsonl",
-                  "corpus_holdout_questions.jsonl")
+                  "corpus_holdout_questions.jsonl", "corpus_holdout2_questions.jsonl")
 
 
 def grounded_by_id() -> dict[str, dict]:

@@ -2,8 +2,8 @@
 
 Usage: python benchmarks/data/make_questions_check.py [--corpus ../shared/corpus] [--no-layout]
 
-For every question in corpus_questions.jsonl, table_questions.jsonl, corpus_fresh_questions.jsonl and
-corpus_holdout_questions.jsonl it re-extracts each cited page with pypdf and
+For every question in corpus_questions.jsonl, table_questions.jsonl, corpus_fresh_questions.jsonl,
+corpus_holdout_questions.jsonl and corpus_holdout2_questions.jsonl it re-extracts each cited page with pypdf and
 checks that each answer string is on a cited page (case-insensitive, whitespace collapsed):
 - one file: every answer must be on at least one of the cited pages of that file;
 - several files (``answers_all``): pages[i] belongs to files[i] and answers[i] must be on it.
@@ -184,10 +184,11 @@ def main() -> int:
     tables = load_jsonl(HERE / "table_questions.jsonl")
     held_out = load_jsonl(HERE / "corpus_fresh_questions.jsonl")
     holdout = load_jsonl(HERE / "corpus_holdout_questions.jsonl")
+    holdout2 = load_jsonl(HERE / "corpus_holdout2_questions.jsonl")
     general = load_jsonl(HERE / "general_questions.jsonl")
     offtopic = load_jsonl(HERE / "offtopic_questions.jsonl")
     fresh = load_jsonl(HERE / "offtopic_fresh_questions.jsonl")
-    errors, warnings = check_corpus(corpus_qs + tables + held_out + holdout, pages, layout=not args.no_layout)
+    errors, warnings = check_corpus(corpus_qs + tables + held_out + holdout + holdout2, pages, layout=not args.no_layout)
     errors += check_general(general)
     errors += check_offtopic(offtopic, pages) + check_offtopic(fresh, pages)
     for w in warnings:
@@ -198,6 +199,7 @@ def main() -> int:
         "corpus_questions": len(corpus_qs),
         "corpus_fresh_questions": len(held_out),
         "corpus_holdout_questions": len(holdout),
+        "corpus_holdout2_questions": len(holdout2),
         "by_kind": dict(sorted(Counter(q.get("kind") for q in corpus_qs).items())),
         "by_collection": dict(sorted(Counter(q["files"][0].split("/")[0] for q in corpus_qs).items())),
         "table_answers": sum(bool(q.get("table")) for q in corpus_qs),
