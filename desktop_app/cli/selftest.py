@@ -200,7 +200,7 @@ def _general_model(core, state: dict) -> str:
                        f"{main.model_name} answers every question meanwhile.")
     loaded = time.perf_counter() - started
     text = _generates({"backend": general})
-    return f"{general.model_name} ({source.reason}), {loaded:.1f} s to load; {text}"
+    return f"{general.model_name}, {source.reason}; {loaded:.1f} s to load; {text}"
 
 
 def _generates(state: dict) -> str:

@@ -186,8 +186,8 @@ def choose_general(document_model: ChunkedModel, ram_gb: float, large_installed:
         return None, ""
     if ram_gb < GENERAL_MODEL_MIN_RAM_GB:
         return None, ""
-    return QWEN_CODER_1_5B, ("the larger bundled model for questions without documents "
-                             "(right more often, as quick to start on a short question)")
+    return QWEN_CODER_1_5B, ("the larger bundled model, for questions without documents: right more often, "
+                             "and as quick to start on a short question")
 
 
 @dataclass(frozen=True)

@@ -69,7 +69,7 @@ def test_self_test_on_a_fresh_home_assembles_the_bundled_model_and_passes(tmp_pa
     # so; where a developer installed it, a small machine loads it too.
     general = next(ln for ln in lines if "model for questions without documents" in ln)
     assert ("none: Qwen2.5 Coder 0.5B Instruct answers every question" in general
-            or "Qwen2.5 Coder 1.5B Instruct (the larger bundled model for questions without documents" in general), general
+            or "Qwen2.5 Coder 1.5B Instruct, the larger bundled model, for questions without documents" in general), general
     assert list((home / "data" / "models").glob("*.gguf")), "the bundled model is assembled under --home"
 
 
