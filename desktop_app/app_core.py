@@ -116,13 +116,6 @@ class Core:
             general = None
         return general or main
 
-    def load_models(self):
-        """Load the main model, then the one for questions without documents (the window's
-        start-up worker: the first chat question then waits for no load). Returns the main one."""
-        main = self.backend()
-        self.general_backend()
-        return main
-
     def loaded_backend(self):
         """The model if it is loaded already, else None (never loads: diagnostics, status)."""
         return self._main_model.loaded()

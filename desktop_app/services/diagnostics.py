@@ -109,7 +109,7 @@ def _model_lines(core: Any) -> list[str]:
     device = getattr(backend, "device_label", "") or "device unknown"
     lines.append(f"Model loaded: {getattr(backend, 'model_name', '?')}, context {getattr(backend, 'context_length', '?')} "
                  f"tokens, {device}")
-    general = core.loaded_general_backend() if hasattr(core, "loaded_general_backend") else None
+    general = core.loaded_general_backend()
     if general is not None:
         lines.append(f"Model for questions without documents: {getattr(general, 'model_name', '?')}")
     features = " ".join(re.findall(r"\b([A-Z][A-Z0-9_]*) = 1", str(getattr(backend, "system_info", "") or "")))

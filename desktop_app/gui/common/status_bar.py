@@ -14,6 +14,7 @@ class AppStatusBar(QStatusBar):
         self.model_label = self._field("Model", "The active local model.")
         self.context_label = self._field("Context", "How many tokens the model can read at once.")
         self.speed_label = self._field("Speed", "Tokens per second of the last answer.")
+        self._main_name = ""  # the main model's name, for naming a second one beside it
         self.set_loading()
 
     def _field(self, name: str, description: str) -> QLabel:
@@ -42,7 +43,7 @@ class AppStatusBar(QStatusBar):
     def set_general_backend(self, backend) -> None:
         """Name the separate model for questions without documents beside the main one."""
         general = str(getattr(backend, "model_name", ""))
-        main = getattr(self, "_main_name", "")
+        main = self._main_name
         if not general or general == main:
             return
         self.model_label.setText(f"{main} (documents) · {general} (chat)")
