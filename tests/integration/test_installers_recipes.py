@@ -270,3 +270,36 @@ def test_admx_writes_what_the_windows_reader_reads():
     policy = ps.read_windows_registry(lambda key: written if key == ps.WINDOWS_POLICY_KEY else None)
     assert policy.problem == ""
     assert policy.values == {"routing.policy": "off", "privacy.allow_user_models": False, "privacy.allow_export": False}
+
+
+# --------------------------------------------------------------------------- the bundled model
+
+
+def _spec_function(name: str, namespace: dict) -> object:
+    """One top-level function of the PyInstaller spec, compiled alone (the spec's module level
+    runs PyInstaller's Analysis, which a test cannot)."""
+    import ast
+
+    tree = ast.parse((INSTALLERS / "slm_assistant.spec").read_text(encoding="utf-8"))
+    (node,) = [n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == name]
+    exec(compile(ast.Module(body=[node], type_ignores=[]), "slm_assistant.spec", "exec"), namespace)
+    return namespace[name]
+
+
+def test_the_bundle_ships_the_default_model_whatever_the_build_machine_would_pick(tmp_path, monkeypatch):
+    """An 8-core build host with the large-model extra picks the 1.5B for itself; the bundle must
+    still carry the 0.5B, which every machine can run and which the installed app asks for on a
+    2-core laptop."""
+    import os
+
+    from desktop_app.llm import bundled
+
+    monkeypatch.delenv("SLM_BUNDLE_MODEL", raising=False)
+    monkeypatch.setattr(bundled, "_for_this_machine", lambda preference: (bundled.QWEN_CODER_1_5B, "8 cores"))
+    shipped = []
+    monkeypatch.setattr(bundled, "ensure_bundled_model",
+                        lambda directory, source=None: shipped.append(source) or directory / source.file_name)
+    bundled_model = _spec_function("bundled_model", {"os": os, "Path": Path, "BUILD": tmp_path})
+    path = bundled_model()
+    assert [s.file_name for s in shipped] == [bundled.DEFAULT_MODEL.file_name]
+    assert path == tmp_path / "models" / bundled.DEFAULT_MODEL.file_name
