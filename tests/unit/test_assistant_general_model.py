@@ -136,3 +136,33 @@ def test_a_middling_passage_grounds_only_when_it_holds_the_questions_topic_words
     a = make(store, FakeBackend(model_name="small"), FakeBackend(model_name="large"), hits=[hit])
     prepared = a.prepare("How many days do customers have to return goods for a refund?", consult=["reports"])
     assert bool(prepared.hits) is kept and prepared.general_model is not kept
+
+
+HIRING = "OPM Fiscal Year 2016 Annual Performance Report: OPM hired 363 federal investigators; the job posting ran on LinkedIn."
+
+
+@pytest.mark.parametrize("request_text, similarity, kept", [
+    # Everyday writing that only shares a word or two with a report: plain chat, whatever the similarity.
+    ("Write a cover letter opening for a data analyst job.", 0.50, False),
+    ("Draft an email to my team about the holiday schedule.", 0.36, False),
+    ("Please write a short LinkedIn post announcing my new job.", 0.42, False),  # a name the report holds, few topic words
+    # Writing about what the documents hold: a name they hold, or close and on topic.
+    ("Draft an email to my manager about OPM's 2016 hiring of federal investigators.", 0.40, True),
+    ("Write a summary of the federal investigators OPM hired in fiscal year 2016.", 0.55, True),
+])
+def test_a_writing_request_with_nothing_chosen_needs_passages_about_what_it_asks(store, request_text, similarity, kept):
+    hit = Hit("/docs/apr-2016.pdf", 12, HIRING, 0.02, "reports", similarity=similarity)
+    a = make(store, FakeBackend(model_name="small"), FakeBackend(model_name="large"), hits=[hit])
+    prepared = a.prepare(request_text, consult=["reports"])
+    assert bool(prepared.hits) is kept and prepared.general_model is not kept
+
+
+@pytest.mark.parametrize("question, writing", [
+    ("Write a haiku about autumn.", True), ("Could you please draft a memo on parking?", True),
+    ("Give me three tips for a job interview.", True), ("Suggest a name for a bakery.", True),
+    ("What did the report write about hiring?", False), ("How do I write a report?", False),
+])
+def test_what_counts_as_a_writing_request(question, writing):
+    from desktop_app.services.document_use import asks_for_writing
+
+    assert asks_for_writing(question) is writing
