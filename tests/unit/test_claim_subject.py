@@ -143,3 +143,28 @@ def test_the_model_is_not_shown_passages_of_a_document_the_question_rules_out(tm
     assert "119 hours" in prompt and "435 hours" not in prompt
     assert {c.source for c in done.answer.sources} == {DEATH_VALLEY}
     store.close()
+
+
+def test_a_describing_word_the_named_document_holds_too_does_not_bring_in_another_document():
+    # h007 of corpus_fresh_questions.jsonl: "commercial" is on both pilots' forms; only the Air
+    # Tractor's report holds the names. The other form's "Multi-engine Land" was the model's answer.
+    air_tractor = "ntsb-aviation-incident-accident-reports/20080116X00055.pdf"
+    fisher = "ntsb-aviation-incident-accident-reports/20080124X00100.pdf"
+    citations = [
+        Citation(1, air_tractor, 1, "Location: Soledad, CA Registration: N6024M Aircraft: Air Tractor AT-401"),
+        Citation(2, air_tractor, 2, "Certificate: Commercial Age: 40, Male Airplane Rating(s): Single-engine Land "
+                                    "Other Aircraft Rating(s): Helicopter"),
+        Citation(3, fisher, 3, "Certificate: Airline Transport; Flight Instructor; Commercial Airplane Rating(s): "
+                               "Multi-engine Land; Single-engine Land Other Aircraft Rating(s): None"),
+        Citation(4, "ntsb-aviation-incident-accident-reports/20080115X00053.pdf", 3,
+                 "Certificate: Private Age: 58, Male Airplane Rating(s): Multi-engine Land"),
+    ]
+    question = ("Besides airplane single-engine land, what other aircraft rating did the commercial pilot of the Air "
+                "Tractor AT-401 that crashed near Soledad, California in December 2007 hold?")
+    assert on_subject_sources(question, citations) == {air_tractor}
+    # A describing word only the other document holds still brings it in (its names may be missing
+    # from a passage): "emicizumab" for a trial the passage does not name.
+    trial = "nih-clinical-trial-protocols/NCT0000001.pdf"
+    citations[2] = Citation(3, trial, 3, "Commercial supply of emicizumab for the hemophilia study.")
+    citations.pop()
+    assert on_subject_sources(question.replace("commercial", "emicizumab"), citations) == {air_tractor, trial}

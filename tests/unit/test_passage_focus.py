@@ -141,3 +141,34 @@ def test_asked_who_holds_a_title_the_name_beside_it_is_kept():
     question = "Who is the EPA Administrator named in EPA's FY 2022-2026 Strategic Plan?"
     kept = focus_passages(question, [STAKEHOLDERS, PLAN], 320)
     assert "Michael Regan" in kept[0] and "Administrator" in kept[0]
+
+
+# NCT06158269 page 4 as the index holds it: a dose list written one item a line after its lead-in.
+DOSES = ("Otherwise, the triple drug maintenance therapy is continued for a total of 24 cycles.\n"
+         "Induction and consolidation therapy (28 days as one treatment cycle, cycles 1-8) DVRd protocol dose:\n…\n"
+         "Daratumumab 16 mg/kg, d1,8,15,22 (cycles 1-2); d1,15 (cycles 3-6); d1 (cycles 7-8)\n"
+         "Bortezomib 1.3 mg/m2, d1,8,15,22\nLenalidomide 25 mg, d1-21\nDexamethasone 20 mg, biw\n"
+         "Maintenance therapy (28 days as one treatment cycle, cycles 9-32)\n")
+FILLER = "The study enrolled patients at one hospital and followed them for three years after treatment. " * 8
+
+
+def test_a_lead_in_brings_the_list_it_introduces_past_a_bare_ellipsis():
+    # The lead-in was kept and its one neighbour was the "…" line: the doses never reached the prompt.
+    kept, _ = focus_passages("What bortezomib dose is used during DVRd induction and consolidation?", [DOSES, FILLER], 360)
+    assert "DVRd protocol dose: … Daratumumab 16 mg/kg" in kept and "Bortezomib 1.3 mg/m2" in kept
+    assert "Maintenance therapy" not in kept  # the list ends where its budget (CONTINUATION_SLACK) does
+
+
+def test_a_finding_after_to_be_and_every_item_of_a_list_split_at_semicolons_come_with_their_label():
+    report = ("Analysis The student flared too high and the airplane ballooned. " * 3 + "Probable Cause and Findings The "
+              "National Transportation Safety Board determines the probable cause(s) of this accident to be: The flight "
+              "instructor's inadequate remedial action and failure to maintain runway alignment. Findings Occurrence #1: "
+              "LOSS OF CONTROL.")
+    (kept,) = focus_passages("What probable cause did the NTSB determine for the accident?", [report], 200)
+    assert "to be: The flight instructor's inadequate remedial action and failure to maintain runway alignment." in kept
+    # 20080102X00002.pdf, page 3 as the index holds it.
+    weather = ("Setting: 30.3 inches Hg Temperature/Dew Point: -5°C / -6°C\nPrecipitation and Obscuration: Fog; Snow "
+               "Grains\nDeparture Point: Chalon (LFLH) Type of Flight Plan Filed: Unknown\nDestination: Bourg (LFHS) "
+               + FILLER)
+    (kept,) = focus_passages("What precipitation or obscuration was reported?", [weather], 120)
+    assert "Precipitation and Obscuration: Fog; Snow Grains" in kept and "Chalon" not in kept  # stops at the next label
