@@ -19,7 +19,7 @@ refers_to_documents); ``nothing_ticked`` counts the questions the app then decli
 
 No model: it measures the rule, not the answers (answer_quality.py measures those end to end).
 
-    python benchmarks/decline_rule.py [--json] [--index-home DIR]
+    python benchmarks/decline_rule.py [--json] [--index-home DIR] [--grounded-file A.jsonl B.jsonl …]
 """
 
 from __future__ import annotations
@@ -50,6 +50,9 @@ def main() -> int:
     parser.add_argument("--json", action="store_true", help="print only the JSON object")
     parser.add_argument("--offtopic-file", default="offtopic_questions.jsonl",
                         help="the off-topic set in benchmarks/data (offtopic_fresh_questions.jsonl: written after the rules)")
+    parser.add_argument("--grounded-file", nargs="+", default=["corpus_questions.jsonl"],
+                        help="the grounded sets in benchmarks/data (the held-out ones: corpus_fresh_questions.jsonl, "
+                             "corpus_holdout_questions.jsonl, corpus_holdout2_questions.jsonl)")
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     from desktop_app.app import build_core
@@ -57,7 +60,7 @@ def main() -> int:
 
     home = Path(args.index_home)
     build_index(home, None)
-    questions = [("grounded", q) for q in load("corpus_questions.jsonl") if q.get("grounded", True)]
+    questions = [("grounded", q) for name in args.grounded_file for q in load(name) if q.get("grounded", True)]
     questions += [("offtopic", q) for q in load(args.offtopic_file)]
     core = build_core(str(home))
     from desktop_app.services.named_terms import declines

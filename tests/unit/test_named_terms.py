@@ -30,6 +30,9 @@ def test_named_terms_are_proper_names_and_acronyms_not_question_words(question, 
     ("How many measures did OPM meet in FY 2019?", [OPM], False),
     ("Was the pilot of the Piper near Orlando injured?", [NTSB], False),  # one of two names is there
     ("How many cases were in the retirement backlog?", [OPM], False),  # names nothing: the retriever decides
+    # "RCT" says what kind of study it is, not which: a protocol writes "randomized controlled trial".
+    ("How many participants were in each offline subgroup of the ovarian cancer support group RCT?",
+     ["Participants were divided into two offline subgroups of 17 participants each."], False),
 ])
 def test_a_question_is_declined_only_when_none_of_its_names_is_in_the_passages(question, passages, declined):
     assert names_nothing_here(question, passages) is declined
