@@ -87,12 +87,12 @@ def on_subject_sources(question: str, citations: Sequence[Citation | Hit]) -> se
 
 def _telling(texts: dict[str, str], terms: list[str]) -> dict[str, set[str]]:
     """Per document, the terms it holds that not every document holds."""
-    held = {source: {t for t in terms if holds(text, t)} for source, text in texts.items()}
+    held = {source: {t for t in terms if _holds(text, t)} for source, text in texts.items()}
     everywhere = set.intersection(*held.values()) if held else set()
     return {source: found - everywhere for source, found in held.items()}
 
 
-def holds(text: str, term: str) -> bool:
+def _holds(text: str, term: str) -> bool:
     """Is ``term`` in ``text`` as a word ("a23" is not in "ba230"); hyphens and spaces interchangeable."""
     pattern = r"[\s-]?".join(re.escape(part) for part in re.split(r"[\s-]+", term))
     return re.search(rf"(?<![a-z0-9]){pattern}(?![a-z0-9])", text) is not None
@@ -117,4 +117,4 @@ def on_subject_hits(question: str, hits: Sequence[Hit]) -> list[Hit]:
     return [h for h in hits if h.source in keep]
 
 
-__all__ = ["describing_words", "holds", "on_subject_hits", "on_subject_sources", "subject_terms"]
+__all__ = ["describing_words", "on_subject_hits", "on_subject_sources", "subject_terms"]

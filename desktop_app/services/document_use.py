@@ -30,9 +30,9 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from desktop_app.core.errors import AppError
-from desktop_app.rag.claim_subject import holds, subject_terms
 from desktop_app.rag.retriever import covers_topic
 from desktop_app.services.conversation_files import attached_files, conversation_collection
+from desktop_app.services.named_terms import named_terms, unmentioned_names
 
 
 @dataclass(frozen=True)
@@ -113,10 +113,10 @@ def strong_enough(question: str, hits: Sequence[Any], min_similarity: float) -> 
 
     A request to write something (``asks_for_writing``) needs more: a passage holding half its
     topic words, and either ``min_similarity`` or a name the request gives ("… about the Soledad
-    accident"; "LinkedIn", which an OPM report names, with too few of the topic words). Three everyday requests passed the bar above on the corpus
-    index: a cover letter (0.50 similar, 2 of 7 topic words), a holiday-schedule email and
-    job-interview tips (0.36, half their topic words); none of the 326 document questions is a
-    writing request.
+    accident"; "LinkedIn", which an OPM report names, comes with too few of the topic words).
+    Three everyday requests passed the bar above on the corpus index: a cover letter (0.50
+    similar, 2 of 7 topic words), a holiday-schedule email and job-interview tips (0.36, half
+    their topic words); none of the 326 document questions is a writing request.
     """
     similarities = [h.similarity for h in hits if getattr(h, "similarity", None) is not None]
     if similarities and asks_for_writing(question):
@@ -130,9 +130,10 @@ def strong_enough(question: str, hits: Sequence[Any], min_similarity: float) -> 
 
 
 def _names_held(question: str, hits: Sequence[Any]) -> bool:
-    """Does a passage (or its document's label) hold one of the names or codes ``question`` gives?"""
-    names = [re.sub(r"['’]s$", "", n) for n in subject_terms(question)]  # "OPM's" is named "OPM"
-    return any(any(holds(f"{getattr(h, 'document', '')} {h.text}".lower(), n) for n in names) for h in hits)
+    """Does a passage (or its document's label) hold one of the names ``question`` gives?"""
+    names = named_terms(question)
+    passages = [f"{getattr(h, 'document', '')} {h.text}" for h in hits]
+    return bool(names) and len(unmentioned_names(question, passages)) < len(names)
 
 
 def decide(indexed: Sequence[str], chosen: Sequence[str] = (), use_documents: bool = True,
