@@ -49,6 +49,8 @@ def extract(file_name: str, info: dict | None, pages: list[str]) -> DocumentMeta
     organisation = _organisation(info, flat, fields_, pages[:2])
     if organisation and title.lower().startswith(organisation.lower()) and len(title.split()) - len(organisation.split()) >= 3:
         title = title[len(organisation):].strip(" ,:-–·")  # "Office of X Annual Report 2019": the org is its own field
+    if doc_type.startswith("Form ") and re.search(r"(?i)securities\s+and\s+exchange\s+commission", title):
+        title = ""  # a filing's cover names the Commission it is filed with first: no title of its own
     if title and len(_rest_words(title, organisation, doc_type)) < 2:
         title = ""  # "National Transportation Safety Board Aviation Accident Final Report": nothing of its own
     if not title and doc_type:
@@ -194,6 +196,9 @@ _ORG_PATTERN = re.compile(
 
 
 def _organisation(info: dict, flat: str, fields_: dict[str, str], pages: list[str]) -> str:
+    registrant = _registrant(pages[:1])
+    if registrant:
+        return registrant
     nospace = "".join(flat.lower().split())
     author = _clean(str(info.get("/Author") or ""))
     if author and any(w in _words(author) for w in _ORG_WORDS) and "".join(author.lower().split()) in nospace:
@@ -226,6 +231,29 @@ def _organisation(info: dict, flat: str, fields_: dict[str, str], pages: list[st
     for token in first_line.split()[:8]:
         if 2 <= len(token) <= 5 and token.isupper() and token.isalpha() and token.lower() not in _NOT_NAME | {"us"}:
             return token
+    return ""
+
+
+_REGISTRANT_LABEL = re.compile(r"\(?\s*exact\s+name\s+of\s+(?:the\s+)?registrants?\b", re.I)
+
+
+def _registrant(pages: list[str]) -> str:
+    """The company an SEC filing is by: the line above "(Exact name of registrant as specified in
+    its charter)" on its cover ("Tesla, Inc.", "Johnson & Johnson"), which the organisation-word
+    pattern misses (a comma before "Inc.", no such word at all) or takes the Commission for."""
+    for page in pages:
+        lines = [" ".join(line.split()) for line in page.split("\n")]
+        for i, line in enumerate(lines):
+            m = _REGISTRANT_LABEL.search(line)
+            if not m:
+                continue
+            before = line[:m.start()].strip(" ,")
+            if before:
+                return _titlecase(before) if len(before.split()) <= 8 else ""
+            above = next((x for x in reversed(lines[max(0, i - 3):i]) if x and not x.startswith("(")), "")
+            if above and len(above.split()) <= 8 and not re.search(r"(?i)commission file|\bfile number\b", above):
+                return _titlecase(above)
+            return ""
     return ""
 
 

@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Mapping
 
-from desktop_app.rag.doc_meta import DocumentMeta
+from desktop_app.rag.doc_meta import DOC_TYPES, DocumentMeta
 from desktop_app.rag.doc_periods import parse_date
+from desktop_app.rag.fiscal_quarters import asked_quarter, asked_quarter_ended, reports_of_quarter
 
 _YEAR = re.compile(r"(?<![\d.,$])(?:FY\s?|fiscal\s+(?:year\s+)?)?((?:19|20)\d{2})(?![\d,.]\d)", re.I)
 _SHORT_FY = re.compile(r"\bFY\s?'?(\d{2})\b", re.I)
@@ -33,7 +34,14 @@ institute university hospital college school center centre foundation associatio
 commission administration service services ministry government healthcare medical clinical research
 faculty second first new
 """.split())
-_TYPE_WORDS = re.compile(r"\b(report|plan|protocol|filing|document|statement|review|form)\b", re.I)
+_LEGAL_FORMS = frozenset({"inc", "corp", "corporation", "co", "company", "ltd", "llc", "plc", "lp", "sa", "ag", "nv"})
+_TYPE_WORDS = re.compile(r"\b(report|plan|protocol|filing|document|statement|review|form|10-[QK])\b", re.I)
+# "the previous 10-Q, before the latest one": the one before the latest, not the latest.
+_BEFORE_LATEST = re.compile(r"\b(before|prior to|preceding)\s+(the|its|their)\s+(latest|most recent|newest|current|last)\b", re.I)
+# Other words for a document type in a question ("the latest quarterly report" is a 10-Q).
+_TYPE_ALIASES = {"Form 10-Q": ("10-q", "quarterly report", "quarterly filing"),
+                 "Form 10-K": ("10-k", "annual report", "annual filing"),
+                 "Form 8-K": ("8-k",)}
 
 
 @dataclass
@@ -63,7 +71,9 @@ def parse(query: str) -> QueryHints:
     years = [int(y) for y in _YEAR.findall(query)]
     years += [2000 + int(y) for y in _SHORT_FY.findall(query)]
     relative = ""
-    if _LATEST.search(query) and (_TYPE_WORDS.search(query) or not years):
+    if _PREVIOUS.search(query) and _BEFORE_LATEST.search(query):
+        relative = "previous"
+    elif _LATEST.search(query) and (_TYPE_WORDS.search(query) or not years):
         relative = "latest"
     elif _EARLIEST.search(query) and _TYPE_WORDS.search(query):
         relative = "earliest"
@@ -84,9 +94,12 @@ def name_keys(path: str, meta: DocumentMeta) -> frozenset[str]:
         core = [w for w in words if w.lower() not in _SMALL]
         if len(core) >= 2:
             keys.add(" ".join(w.lower() for w in core))
-            first = core[0].strip(".,").lower()
+            first = re.sub(r"\.com$", "", core[0].strip(".,").lower())  # "Amazon" for "Amazon.com, Inc."
             if len(first) >= 5 and core[0][0].isupper() and first not in _GENERIC_NAME_WORDS:
                 keys.add(first)  # "Lutronic" for "Lutronic, Inc.", "Elpida" for "Elpida Therapeutics"
+            plain = [w.strip(".,").lower() for w in core if w.strip(".,").lower() not in _LEGAL_FORMS and re.search(r"[a-z0-9]", w.lower())]
+            if len(plain) >= 2:
+                keys.add(" ".join(plain))  # "meta platforms" for "Meta Platforms, Inc."
             keys.add("".join(w[0] for w in core).upper())
             with_of = [w for w in words if w.lower() not in {"u.s.", "us", "united", "states", "the"}]
             keys.add("".join(w[0] for w in with_of).upper())
@@ -118,7 +131,8 @@ def resolve(query: str, documents: Mapping[str, DocumentMeta], ranked_sources: l
     hints = parse(query)
     if not documents:
         return hints
-    low = " " + " ".join(re.findall(r"[\w.&'’-]+", query.lower())) + " "
+    # "Northwind's" names Northwind: the possessive is no part of the name.
+    low = " " + " ".join(re.sub(r"['’]s$", "", w) for w in re.findall(r"[\w.&'’-]+", query.lower())) + " "
     # Only acronyms written in capitals: "dot" or "doc" in a sentence is a word, not DOT or DOC.
     acronyms = {a for a in _ACRONYM.findall(query) if len(a) >= 3}
     for path, meta in documents.items():
@@ -136,6 +150,14 @@ def resolve(query: str, documents: Mapping[str, DocumentMeta], ranked_sources: l
         iso = date.isoformat()
         hints.dated = [p for p, m in documents.items() if m.sort_date == iso]
         hints.strong = hints.strong or bool(hints.dated)
+    quarter = asked_quarter(query)
+    if not hints.dated and date is not None:
+        quarter = asked_quarter_ended(query, date, documents, hints.named or ranked_sources, _same_company)
+    if not hints.dated and quarter is not None:
+        # "Q1 2023": the quarterly report of that fiscal quarter (the company's fiscal year decides
+        # which calendar months that is), not every document dated 2023.
+        hints.dated = reports_of_quarter(quarter, documents, hints.named or list(documents), _same_company)
+        hints.strong = hints.strong or bool(hints.dated)
     if not hints.dated and hints.years:
         pool = hints.named or list(documents)
         hints.dated = [p for p in pool if any(documents[p].covers(y) for y in hints.years)]
@@ -144,7 +166,7 @@ def resolve(query: str, documents: Mapping[str, DocumentMeta], ranked_sources: l
         if exact:
             hints.dated = exact + [p for p in hints.dated if p not in exact]
     if hints.relative:
-        picked = _relative(hints, documents, ranked_sources)
+        picked = _relative(hints, documents, ranked_sources, query)
         if picked:
             # "FY 2019 ... and the most recent one": both documents, each with its passages.
             hints.dated = [p for p in hints.dated if p != picked][:3] + [picked] if hints.years else [picked]
@@ -153,15 +175,23 @@ def resolve(query: str, documents: Mapping[str, DocumentMeta], ranked_sources: l
     return hints
 
 
-def _relative(hints: QueryHints, documents: Mapping[str, DocumentMeta], ranked_sources: list[str]) -> str:
-    """The latest, earliest or previous document of the family the question is about."""
-    anchor = next((p for p in hints.named if documents[p].sort_date), None)
-    if anchor is None:
-        anchor = next((p for p in ranked_sources if p in documents and documents[p].sort_date), None)
-    if anchor is None:
-        return ""
-    a = documents[anchor]
-    family = [p for p, m in documents.items() if m.sort_date and _same_family(a, m)]
+def _relative(hints: QueryHints, documents: Mapping[str, DocumentMeta], ranked_sources: list[str],
+              query: str = "") -> str:
+    """The latest, earliest or previous document of the family the question is about: of the type
+    it names ("the latest 10-Q"), else of its best-ranked named or found document's type."""
+    types = asked_types(query)
+    # Among the named documents, the first family of two or more; else the best-ranked document's.
+    candidates = [p for p in (hints.named or ranked_sources) if p in documents and documents[p].sort_date]
+    if types and any(documents[p].doc_type in types for p in candidates):
+        candidates = [p for p in candidates if documents[p].doc_type in types]
+    if not hints.named:
+        candidates = candidates[:1]
+    family: list[str] = []
+    for anchor in dict.fromkeys(candidates):
+        a = documents[anchor]
+        family = [p for p, m in documents.items() if m.sort_date and _same_family(a, m)]
+        if len(family) >= 2:
+            break  # a company's one annual report is no family for "its latest report": its 10-Qs are
     if len(family) < 2:
         return ""
     family.sort(key=lambda p: documents[p].sort_date)
@@ -172,10 +202,25 @@ def _relative(hints: QueryHints, documents: Mapping[str, DocumentMeta], ranked_s
     return family[-2]
 
 
+def asked_types(query: str) -> set[str]:
+    """The document types a question names ("the latest 10-Q" -> {"Form 10-Q"})."""
+    low = " ".join(query.lower().split())
+    found = {kind for kind in DOC_TYPES if re.search(r"\b" + re.escape(kind.lower()) + r"\b", low)}
+    found |= {kind for kind, words in _TYPE_ALIASES.items()
+              if any(re.search(r"(?<![\w-])" + re.escape(w) + r"(?![\w-])", low) for w in words)}
+    return found
+
+
+def _same_company(a: DocumentMeta, b: DocumentMeta) -> bool:
+    """Same organisation, whatever the document type (a 10-K says when the 10-Qs' fiscal year ends)."""
+    oa, ob = _core_name(a.organisation), _core_name(b.organisation)
+    return bool(oa) and bool(ob) and (oa in ob or ob in oa)
+
+
+def _core_name(text: str) -> str:
+    return " ".join(w for w in re.findall(r"[a-z]+", text.lower()) if w not in _SMALL | {"u", "s"})
+
+
 def _same_family(a: DocumentMeta, b: DocumentMeta) -> bool:
     """Same type of document from the same organisation ("U.S. Office of X" is "Office of X")."""
-    def core(text: str) -> str:
-        return " ".join(w for w in re.findall(r"[a-z]+", text.lower()) if w not in _SMALL | {"u", "s"})
-
-    oa, ob = core(a.organisation), core(b.organisation)
-    return bool(a.doc_type) and a.doc_type == b.doc_type and bool(oa) and bool(ob) and (oa in ob or ob in oa)
+    return bool(a.doc_type) and a.doc_type == b.doc_type and _same_company(a, b)

@@ -19,10 +19,15 @@ _YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")  # "FY 2019", "FY2019"
 _GLUED = re.compile(r"[a-z]{3}(?=[A-Z][a-z]{2})")  # "TargetMet": two words run together
 _STATUS_AFTER = re.compile(r"(?<=[a-z])(?<!Not)\s(?=(?:Met|Trend|Status)\b)")  # "FY 2017 Target Met/ Trend": two headings
 _STATUS_COLUMN = re.compile(r"\bMet\b|\bTrend\b|\bStatus\b", re.I)  # columns of words, never of figures
+# The span of time a column of a financial statement covers, set over the dates of its columns.
+_PERIOD_GROUP = re.compile(r"\b(?:months?|weeks?|quarters?|years?|period)\s+ended\b", re.I)
+_COLUMN_DATE = re.compile(r"^(?:[A-Z][a-z]{2,8}\.? \d{1,2}, )?(?:19|20)\d{2}$")  # "March 31, 2024", "2023"
+_CURRENCY_ONLY = re.compile(r"^[$€£¥]$")  # the "$" a statement sets apart before its first and total rows
 _FIGURE_CHARS = re.compile(r"^[\d\s,.%$€£≥≤<>~*^†()\-–]+$")
 MAX_HEADER_LINES = 4
-# How many lines above a row its header is looked for past lines of labels and notes (rows of figures
-# never stop the search): a table whose labels wrap over three to five lines needs more than 12.
+# How many lines of labels and notes above a row its header is looked for (rows of figures are not
+# counted and never stop the search: a statement of operations runs 20 to 40 rows under its dates):
+# a table whose labels wrap over three to five lines needs more than 12.
 HEADER_REACH = 16
 MAX_COLUMNS = 14
 
@@ -79,13 +84,17 @@ def _read_row(lines, cells, figure, i) -> str:
 
 def _header_lines(lines, cells, figure, i) -> list[list[tuple[int, int, str]]]:
     """The column-header lines of the table row ``i`` belongs to: non-figure lines right above its block."""
-    j = i
-    while j > 0 and (figure[j - 1] or (not _looks_like_header(cells[j - 1]) and j - 1 > i - HEADER_REACH)):
+    j, passed = i, 0  # passed: lines of labels and notes walked over (figure rows are free)
+    while j > 0 and (figure[j - 1] or (not _looks_like_header(cells[j - 1]) and passed < HEADER_REACH)):
+        passed += not figure[j - 1]
         j -= 1
     header: list[list[tuple[int, int, str]]] = []
     k = j - 1
     while k >= 0 and len(header) < MAX_HEADER_LINES:
-        if figure[k] or not _looks_like_header(cells[k]):
+        # Over a filing's dates, a line of one or two spans of time ("Three Months Ended   Nine
+        # Months Ended") is a header line too, though too short to look like one.
+        spans_of_time = header and cells[k] and all(_PERIOD_GROUP.search(c[2]) for c in cells[k])
+        if figure[k] or not (_looks_like_header(cells[k]) or spans_of_time):
             break
         header.insert(0, cells[k])
         k -= 1
@@ -94,7 +103,10 @@ def _header_lines(lines, cells, figure, i) -> list[list[tuple[int, int, str]]]:
 
 def _looks_like_header(cells: list[tuple[int, int, str]]) -> bool:
     # Several short cells side by side ("FY 2015   FY 2016   Target"), not a sentence, and not
-    # justified prose spaced out word by word (mostly single lower-case words).
+    # justified prose spaced out word by word (mostly single lower-case words). Two are enough
+    # when both are dates: a filing's "March 31, 2024   March 31, 2023" over its two columns.
+    if len(cells) == 2 and all(_COLUMN_DATE.match(c[2]) for c in cells):
+        return True
     if len(cells) < 3 or any(len(c[2]) > 40 for c in cells):
         return False
     loose = sum(1 for c in cells if " " not in c[2] and c[2][:1].islower())
@@ -124,7 +136,7 @@ def _rewrite(row, header, lines, cells, figure, i) -> str:
         if found is None:
             return ""
         header, main, spans = found
-    labels = [c[2] for c in row if c[1] <= values[0][0] and not _is_figure(c[2])]
+    labels = [c[2] for c in row if c[1] <= values[0][0] and not _is_figure(c[2]) and not _CURRENCY_ONLY.match(c[2])]
     if not labels:
         labels = label_above(lines, cells, figure, i, values[0][0])
     headings = [_heading(header, start, end, main, counted) for start, end in spans]
@@ -134,7 +146,8 @@ def _rewrite(row, header, lines, cells, figure, i) -> str:
     status = [bool(_STATUS_COLUMN.search(name)) for name in headings]
     parts = [f"{name}: {value}" for name, (_s, _e, value), odd in zip(headings, values, status) if not odd]
     unnamed = {id(v) for v, odd in zip(values, status) if odd}
-    rest = [c[2] for c in row if c[0] > values[0][0] and (not _is_figure(c[2]) or id(c) in unnamed)]
+    rest = [c[2] for c in row if c[0] > values[0][0] and (not _is_figure(c[2]) or id(c) in unnamed)
+            and not _CURRENCY_ONLY.match(c[2])]
     label = " ".join(labels).strip()
     return CELL.join(([label] if label else []) + parts + rest)
 
@@ -240,8 +253,14 @@ def _heading(header, start: int, end: int, main, counted: bool) -> str:
     needs_word = not re.sub(r"\bFY\b", "", _YEAR.sub("", own)).strip()
     names: list[str] = []
     for line in header:
+        groups = [] if line is main or _PERIOD_GROUP.search(own) else [c for c in line if _PERIOD_GROUP.search(c[2])]
         if line is main:
             over = [t for hs, he, t in line if hs <= end and he >= start]
+        elif groups:
+            # A filing's "Three Months Ended | Nine Months Ended" stands centred over the dates of
+            # its columns: each column is its nearest one's ("Nine Months Ended July 1, 2023").
+            middle = (start + end) / 2
+            over = [min(groups, key=lambda c: abs((c[0] + c[1]) / 2 - middle))[2]]
         else:
             # A partial line (the top of a two-line header beside) lends only a year: "FY 2012"
             # stacked over "Results" names that column; a stray "Target" would misname one.
