@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from typing import Iterable, Mapping
+from typing import Callable, Iterable, Mapping
 
 from desktop_app.rag.doc_meta import DocumentMeta
 
@@ -32,7 +32,8 @@ _ASKED = [
     # "1Q23", "3Q 2023"
     (re.compile(r"\b([1-4])Q\s?((?:19|20)?\d{2})\b", re.I), "qy"),
     # "the first quarter of (fiscal) 2023", "first-quarter 2023", "third fiscal quarter of 2023"
-    (re.compile(r"\b" + _ORDINAL + r"[\s-]+(?:fiscal\s+)?quarter\s+(?:of\s+|in\s+)?(?:the\s+)?" + _FY + _YEAR4 + r"\b", re.I), "oy"),
+    (re.compile(r"\b" + _ORDINAL + r"[\s-]+(?:fiscal\s+)?quarter\s+(?:of\s+|in\s+)?(?:the\s+)?" + _FY + _YEAR4 + r"\b",
+                re.I), "oy"),
     # "fiscal 2023 first quarter", "2023 third quarter"
     (re.compile(r"\b" + _FY + _YEAR4 + r"(?:'s)?\s+" + _ORDINAL + r"[\s-]+quarter\b", re.I), "yo"),
 ]
@@ -99,28 +100,30 @@ def quarter_ended(d: date, fiscal_year_end: int) -> tuple[int, int]:
 
 
 def asked_quarter_ended(query: str, asked: date, documents: Mapping[str, DocumentMeta], pool: list[str],
-                        same_company) -> tuple[int, int] | None:
+                        company_of: Callable[[DocumentMeta], str]) -> tuple[int, int] | None:
     """The fiscal quarter of "the three months ended June 25, 2022", a date no report ended on
     (the year-earlier column of a later report), by the fiscal year of the company the question's
     documents are from; None when the question names no quarter's end."""
     if not _QUARTER_ENDED.search(query):
         return None
-    company = [m for p in pool[:1] for m in documents.values() if same_company(documents[p], m)]
-    return quarter_ended(asked, year_end_month(company))
+    known = [p for p in pool if p in documents]
+    company = company_of(documents[known[0]]) if known else ""
+    return quarter_ended(asked, year_end_month(m for m in documents.values() if company and company_of(m) == company))
 
 
 def reports_of_quarter(asked: tuple[int, int], documents: Mapping[str, DocumentMeta], pool: list[str],
-                       same_company) -> list[str]:
+                       company_of: Callable[[DocumentMeta], str]) -> list[str]:
     """The quarterly reports among ``pool`` for the ``asked`` (quarter, fiscal year), else those of
-    the same quarter a year later (which hold it as their comparison column)."""
-    quarters: dict[str, tuple[int, int]] = {}
-    for path in pool:
-        meta = documents[path]
-        if _QUARTERLY_PERIOD.search(meta.period):
-            company = [m for m in documents.values() if same_company(meta, m)]
-            found = fiscal_quarter(meta, year_end_month(company))
-            if found:
-                quarters[path] = found
-    quarter, year = asked
-    exact = [p for p, q in quarters.items() if q == (quarter, year)]
-    return exact or [p for p, q in quarters.items() if q == (quarter, year + 1)]
+    the same quarter a year later (which hold it as their comparison column). ``company_of`` names
+    a document's company (one key per company: its annual report says when its fiscal year ends)."""
+    quarterly = [p for p in pool if _QUARTERLY_PERIOD.search(documents[p].period)]
+    if not quarterly:
+        return []
+    by_company: dict[str, list[DocumentMeta]] = {}
+    for meta in documents.values():
+        by_company.setdefault(company_of(meta), []).append(meta)
+    # Documents without a company share no fiscal year: the calendar year is assumed for them.
+    year_ends = {name: year_end_month(metas) if name else 12 for name, metas in by_company.items()}
+    quarters = {p: fiscal_quarter(documents[p], year_ends[company_of(documents[p])]) for p in quarterly}
+    exact = [p for p, q in quarters.items() if q == asked]
+    return exact or [p for p, q in quarters.items() if q == (asked[0], asked[1] + 1)]

@@ -97,7 +97,8 @@ def name_keys(path: str, meta: DocumentMeta) -> frozenset[str]:
             first = re.sub(r"\.com$", "", core[0].strip(".,").lower())  # "Amazon" for "Amazon.com, Inc."
             if len(first) >= 5 and core[0][0].isupper() and first not in _GENERIC_NAME_WORDS:
                 keys.add(first)  # "Lutronic" for "Lutronic, Inc.", "Elpida" for "Elpida Therapeutics"
-            plain = [w.strip(".,").lower() for w in core if w.strip(".,").lower() not in _LEGAL_FORMS and re.search(r"[a-z0-9]", w.lower())]
+            bare = [w.strip(".,").lower() for w in core]
+            plain = [w for w in bare if w not in _LEGAL_FORMS and re.search(r"[a-z0-9]", w)]
             if len(plain) >= 2:
                 keys.add(" ".join(plain))  # "meta platforms" for "Meta Platforms, Inc."
             keys.add("".join(w[0] for w in core).upper())
@@ -152,11 +153,11 @@ def resolve(query: str, documents: Mapping[str, DocumentMeta], ranked_sources: l
         hints.strong = hints.strong or bool(hints.dated)
     quarter = asked_quarter(query)
     if not hints.dated and date is not None:
-        quarter = asked_quarter_ended(query, date, documents, hints.named or ranked_sources, _same_company)
+        quarter = asked_quarter_ended(query, date, documents, hints.named or ranked_sources, _company_of)
     if not hints.dated and quarter is not None:
         # "Q1 2023": the quarterly report of that fiscal quarter (the company's fiscal year decides
         # which calendar months that is), not every document dated 2023.
-        hints.dated = reports_of_quarter(quarter, documents, hints.named or list(documents), _same_company)
+        hints.dated = reports_of_quarter(quarter, documents, hints.named or list(documents), _company_of)
         hints.strong = hints.strong or bool(hints.dated)
     if not hints.dated and hints.years:
         pool = hints.named or list(documents)
@@ -192,6 +193,8 @@ def _relative(hints: QueryHints, documents: Mapping[str, DocumentMeta], ranked_s
         family = [p for p, m in documents.items() if m.sort_date and _same_family(a, m)]
         if len(family) >= 2:
             break  # a company's one annual report is no family for "its latest report": its 10-Qs are
+    if len(family) == 1 and types and hints.relative != "previous":
+        return family[0]  # "its latest annual report", the only 10-K there is
     if len(family) < 2:
         return ""
     family.sort(key=lambda p: documents[p].sort_date)
@@ -215,6 +218,10 @@ def _same_company(a: DocumentMeta, b: DocumentMeta) -> bool:
     """Same organisation, whatever the document type (a 10-K says when the 10-Qs' fiscal year ends)."""
     oa, ob = _core_name(a.organisation), _core_name(b.organisation)
     return bool(oa) and bool(ob) and (oa in ob or ob in oa)
+
+
+def _company_of(meta: DocumentMeta) -> str:
+    return _core_name(meta.organisation)
 
 
 def _core_name(text: str) -> str:

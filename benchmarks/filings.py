@@ -1,0 +1,48 @@
+"""Retrieval on quarterly and annual filings (Form 10-Q, 10-K): today's retriever against the
+retriever without document understanding (baseline), in one run.
+
+The corpus of ``../shared/corpus`` holds no financial filings, and the questions users ask of them
+("the gross margin in the latest 10-Q", "net sales in the first quarter of fiscal 2023", "the
+three months ended June 25, 2022") depend on knowing which filing covers which period. This writes
+seven filings of two companies as EDGAR prints them (``tests/filing_fixtures.py``: a cover page,
+statements of operations under "Three Months Ended | Nine Months Ended" and their dates, the
+MD&A's gross-margin tables; figures made up, seeded) and 18 questions on them, then scores both
+variants with ``benchmarks/retrieval.py`` (document hit@5, page hit@5, evidence@5, latency).
+A synthetic check of the layout and the wording, not a claim about real filings.
+
+    python benchmarks/filings.py [--misses FILE]
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.filing_fixtures import filing_questions, write_filings  # noqa: E402
+
+
+def main() -> int:
+    extra = sys.argv[1:]
+    with tempfile.TemporaryDirectory(prefix="slm-filings-bench-") as tmp:
+        folder = Path(tmp) / "filings"
+        facts = write_filings(folder)
+        questions = Path(tmp) / "filing_questions.jsonl"
+        questions.write_text("".join(json.dumps(q) + "\n" for q in filing_questions(facts)), encoding="utf-8")
+        run = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "retrieval.py"), "--corpus", str(folder),
+                              "--questions", str(questions), "--variants", "baseline,new", "--no-cache", *extra],
+                             capture_output=True, text=True, check=False)
+    if run.returncode != 0:
+        print(json.dumps({"error": run.stderr.strip().splitlines()[-1:] or ["retrieval.py failed"]}))
+        return run.returncode
+    print(run.stdout.strip())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
