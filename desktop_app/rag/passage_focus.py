@@ -230,8 +230,24 @@ def closest_line(question: str, texts: Sequence[str],
                     and (accept is None or accept(sentences[p][i]))),
                    default=None)
         if best is not None:
-            return -best[1], sentences[-best[1]][-best[2]]
+            return -best[1], _with_value(sentences[-best[1]], -best[2])
     return None
+
+
+def _with_value(row: list[str], i: int) -> str:
+    """``row[i]`` and, when it ends on a label ("Total net sales | Three Months Ended June 25,
+    2022:", "… the probable cause(s) of this accident to be:"), the value the next pieces give: a
+    quoted line that stops at its colon shows no answer. A next piece that runs on into the next
+    label ("86,274 | Nine Months Ended …:") lends the value before its cell mark; a value fused
+    with the next label ("Cessna Registration:") cannot be told apart and is left out."""
+    line = row[i]
+    if not line.endswith(":") or i + 1 >= len(row):
+        return line
+    following = _continuation(row, i)
+    if following:
+        return " ".join([line] + [row[j] for j in following])
+    value, cell, _rest = row[i + 1].partition(CELL.strip())
+    return f"{line} {value.strip()}" if cell and value.strip() else line
 
 
 def _says_more(asked: set[str], wants_figure: bool, line: str) -> bool:

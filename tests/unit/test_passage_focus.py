@@ -85,6 +85,20 @@ def test_the_closest_line_is_the_best_scored_sentence_that_says_more_than_the_qu
     assert closest_line("What is the capital of France?", [FORM]) is None  # no telling word in common
 
 
+def test_a_closest_line_that_ends_on_a_label_brings_its_value():
+    from desktop_app.rag.passage_focus import closest_line
+    # A table row split at its cells' colons: the quote stopped at "June 25, 2022:", before the figure.
+    passage = ("… Net sales: Products | Three Months Ended June 25, 2022: 66,386 | Nine Months Ended June 25, 2022: 68,910 "
+               "Services | Three Months Ended June 25, 2022: 19,888 … Three Months Ended Nine Months Ended Total net sales | "
+               "Three Months Ended June 25, 2022: 86,274 | Nine Months Ended June 25, 2022: 91,864 Cost of sales: …")
+    _index, line = closest_line("What were Apple's total net sales for the three months ended June 25, 2022?", [passage])
+    assert line.endswith("Total net sales | Three Months Ended June 25, 2022: 86,274")
+    finding = ("The National Transportation Safety Board determines the probable cause(s) of this accident to be: "
+               "The pilot's misjudged clearance over obstacles during final approach.")
+    assert closest_line("What did the board determine the probable cause of this accident to be?", [finding])[1] == \
+        " ".join(finding.split())
+
+
 def test_an_ending_does_not_hide_the_asked_word_owned_is_owner():
     from desktop_app.rag.passage_focus import question_terms
     assert {"own", "cas", "sign"} <= question_terms("Who owned it, how many cases, who signed?")
