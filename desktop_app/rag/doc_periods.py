@@ -47,7 +47,9 @@ def find_period(title: str, first: str, fields_: dict[str, str], file_name: str)
             label = " ".join(m.group(1).split())
             d = parse_date(label)
             if d:
-                return label[0].lower() + label[1:], (d.year, d.year), d.isoformat()
+                # One spelling whatever the cover's case ("FOR THE FISCAL YEAR ENDED JUNE 30, 2024").
+                kind = re.split(r"(?i)\s+ended\s+", label, maxsplit=1)[0].lower()
+                return f"{kind} ended {date_label(d)}", (d.year, d.year), d.isoformat()
     for label in DATE_LABELS:
         value = fields_.get(label, "")
         d = parse_date(value)

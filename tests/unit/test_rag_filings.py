@@ -136,3 +136,11 @@ def test_a_two_column_statement_under_two_dates_is_read():
             "Net income                                 801                744\n")
     assert "Net income | Three Months Ended March 31, 2024: 801 | Three Months Ended March 31, 2023: 744" \
         in rewrite_tables(text).split("\n")
+
+
+def test_a_cover_in_capitals_gives_the_period_in_one_spelling():
+    cover = COVER.format(name="MICROSOFT CORPORATION").replace("FORM 10-Q", "FORM 10-K").replace(
+        "For the quarterly period ended July 1, 2023", "FOR THE FISCAL YEAR ENDED JUNE 30, 2024")
+    meta = extract("msft-10k.pdf", {}, [cover])
+    assert (meta.organisation, meta.doc_type) == ("Microsoft Corporation", "Form 10-K")
+    assert (meta.period, meta.sort_date) == ("fiscal year ended June 30, 2024", "2024-06-30")  # was "fISCAL YEAR ENDED JUNE 30, 2024"
