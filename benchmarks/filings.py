@@ -4,11 +4,12 @@ retriever without document understanding (baseline), in one run.
 The corpus of ``../shared/corpus`` holds no financial filings, and the questions users ask of them
 ("the gross margin in the latest 10-Q", "net sales in the first quarter of fiscal 2023", "the
 three months ended June 25, 2022") depend on knowing which filing covers which period. This writes
-seven filings of two companies as EDGAR prints them (``tests/filing_fixtures.py``: a cover page,
-statements of operations under "Three Months Ended | Nine Months Ended" and their dates, the
-MD&A's gross-margin tables; figures made up, seeded) and 18 questions on them, then scores both
-variants with ``benchmarks/retrieval.py`` (document hit@5, page hit@5, evidence@5, latency).
-A synthetic check of the layout and the wording, not a claim about real filings.
+eleven filings of three companies as EDGAR prints them (``tests/filing_fixtures.py``: fiscal years
+ending in September, December and June; a cover page, statements of operations under "Three
+Months Ended | Nine Months Ended" and their dates, the MD&A's gross-margin tables; figures made
+up, seeded) and 26 questions on them, then scores both variants with ``benchmarks/retrieval.py``
+(document hit@5, page hit@5, evidence@5, latency). A synthetic check of the layout and the
+wording, not a claim about real filings.
 
     python benchmarks/filings.py [--misses FILE]
 """

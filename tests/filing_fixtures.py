@@ -44,6 +44,9 @@ APPLE = Company("Apple Inc.", "001-36743", "California", "94-2404110", ("One App
 NORTHWIND = Company("Northwind Traders, Inc.", "001-41877", "Delaware", "83-1190245",
                     ("400 Harbor Boulevard", "Tacoma, Washington 98402"), "The Company's fiscal year ends on December 31.",
                     scale=0.05)
+# A fiscal year ending in June, and a cover set in capitals (as Microsoft's is).
+CONTOSO = Company("CONTOSO LTD.", "001-55012", "Washington", "91-7654321", ("1 Contoso Way", "Redmond, Washington 98052"),
+                  "The Company's fiscal year ends on June 30.", scale=0.3)
 
 FILINGS = (
     Filing("aapl-20221231.pdf", APPLE, "10-Q", "For the quarterly period ended December 31, 2022", (("Three Months Ended", 2),),
@@ -64,6 +67,17 @@ FILINGS = (
            "three- and six-month periods ended June 30, 2024 and 2023"),
     Filing("nwt-20231231.pdf", NORTHWIND, "10-K", "For the fiscal year ended December 31, 2023", (("Years ended", 3),),
            ("December 31, 2023", "December 31, 2022", "December 31, 2021"), "years ended December 31, 2023, 2022 and 2021"),
+    Filing("ctso-10k-2023.pdf", CONTOSO, "10-K", "FOR THE FISCAL YEAR ENDED JUNE 30, 2023", (("Years ended", 3),),
+           ("June 30, 2023", "June 30, 2022", "June 30, 2021"), "years ended June 30, 2023, 2022 and 2021"),
+    Filing("ctso-10q-20230930.pdf", CONTOSO, "10-Q", "FOR THE QUARTERLY PERIOD ENDED SEPTEMBER 30, 2023",
+           (("Three Months Ended", 2),), ("September 30, 2023", "September 30, 2022"), "three months ended September 30, 2023 and 2022"),
+    Filing("ctso-10q-20231231.pdf", CONTOSO, "10-Q", "FOR THE QUARTERLY PERIOD ENDED DECEMBER 31, 2023",
+           (("Three Months Ended", 2), ("Six Months Ended", 2)),
+           ("December 31, 2023", "December 31, 2022", "December 31, 2023", "December 31, 2022"),
+           "three and six months ended December 31, 2023 and 2022"),
+    Filing("ctso-10q-20240331.pdf", CONTOSO, "10-Q", "FOR THE QUARTERLY PERIOD ENDED MARCH 31, 2024",
+           (("Three Months Ended", 2), ("Nine Months Ended", 2)), ("March 31, 2024", "March 31, 2023", "March 31, 2024", "March 31, 2023"),
+           "three and nine months ended March 31, 2024 and 2023"),
 )
 # Right edges of the figure columns, by how many there are (room for "September 24, 2022").
 _COLUMNS = {2: (420, 540), 3: (330, 440, 550), 4: (330, 405, 480, 555)}
@@ -257,6 +271,19 @@ def filing_questions(facts: dict[str, dict[str, list[str]]]) -> list[dict]:
         ("How much did Apple spend on research and development in the nine months ended July 1, 2023?", a3, "rd", 2, "table"),
         ("What were Apple's total net sales for the three months ended June 25, 2022?", a3, "net_sales", 1, "table"),
         ("What were Northwind Traders' total operating expenses for the six months ended June 30, 2024?", n2, "opex", 2, "table"),
+    ]
+    c1, c2, c3, ck = "ctso-10q-20230930.pdf", "ctso-10q-20231231.pdf", "ctso-10q-20240331.pdf", "ctso-10k-2023.pdf"
+    # Written after the rules, for a fiscal year ending in June (stop 39's code: 7 of these 8).
+    asked += [
+        ("What was Contoso's revenue in the second quarter of fiscal 2024?", c2, "net_sales", 0, "period"),
+        ("What were Contoso's total net sales in Q3 FY2024?", c3, "net_sales", 0, "period"),
+        ("What was Contoso's net income in its most recent 10-Q?", c3, "net_income", 0, "latest"),
+        ("What was Contoso's operating income in its latest annual report?", ck, "operating_income", 0, "latest"),
+        ("What was Contoso's gross margin for the three months ended December 31, 2022?", c2, "gross_margin", 1, "table"),
+        ("What was Contoso's research and development expense in the first quarter of fiscal 2023?", c1, "rd", 1, "period"),
+        ("What was Contoso's net income for fiscal year 2022?", ck, "net_income", 1, "period"),
+        ("How much did Contoso spend on research and development in the six months ended December 31, 2023?", c2, "rd", 2,
+         "table"),
     ]
     out = [{"question": q, "answers": [facts[file][key][col]], "files": [file], "pages": [2, 3], "kind": kind}
            for q, file, key, col, kind in asked]
