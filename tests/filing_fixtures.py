@@ -5,8 +5,9 @@ the MD&A's gross-margin tables.
 Several filings of one company hold the same rows for other periods (the "Services gross margin
 percentage" of four quarters), so a question about "the latest 10-Q", "Q1 fiscal 2023" or "the
 three months ended June 25, 2022" is answered only when the index knows which filing covers
-which period. The figures are made up (seeded); the layout and the wording are those of real
-filings. Used by the filing tests and ``benchmarks/filings.py``.
+which period. Three companies, with fiscal years ending in September, December and June. The
+figures are made up (seeded); the layout and the wording are those of real filings. Used by the
+filing tests and ``benchmarks/filings.py``.
 """
 
 from __future__ import annotations
