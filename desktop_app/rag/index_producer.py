@@ -48,10 +48,12 @@ class IndexOptions:
         extraction sets off from the figures are read too (``table_rows._counted_spans``); 4: and
         those whose header runs cells together ("FY 2016 TargetMet/Trend", "FY 2017 Target Met/
         Trend") or stacks a column's year on a partial line; 5: and a target stacked above its
-        comparator, and rows whose labels wrap so far that the header is up to 16 lines above.
+        comparator, and rows whose labels wrap so far that the header is up to 16 lines above; 6: a
+        filing's registrant and period, and statement rows under "Three Months Ended" and their
+        dates, any number of figure rows below their header (``table_rows``, ``doc_meta_extract``).
         """
         if self.table_rows:
-            return 5
+            return 6
         return 2 if (self.metadata or self.headers) else 1
 
     @classmethod
