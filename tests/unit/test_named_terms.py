@@ -90,3 +90,14 @@ def test_names_present_only_as_ordinary_words_do_not_ground_a_question(question,
 ])
 def test_names_to_look_up_across_the_library_are_names_not_codes_states_or_qualifiers(question, expected):
     assert names_to_look_up(question) == expected
+
+
+def test_an_acronym_with_a_one_letter_prefix_in_the_documents_is_mentioned():
+    # q068 was declined before the model: its protocol writes the chronic form "cGVHD", never "GVHD".
+    question = "How many patients will be enrolled in the oral chronic GVHD mesenchymal stem cell dressing trial?"
+    passage = ("Oral chronic graft-versus-host disease (cGVHD) will be treated with a mesenchymal stem cell dressing; "
+               "38 patients will be enrolled.")
+    assert not names_nothing_here(question, [passage])
+    assert unmentioned_names(question, [passage]) == []
+    # A word in capitals is still not mentioned inside another word ("NTSB" in "xNTSBy" is no mention).
+    assert names_nothing_here("What did the NTSB find?", ["The board's ANTSBY rule."])
