@@ -215,7 +215,7 @@ def asked_types(query: str) -> set[str]:
 
 
 def _same_company(a: DocumentMeta, b: DocumentMeta) -> bool:
-    """Same organisation, whatever the document type (a 10-K says when the 10-Qs' fiscal year ends)."""
+    """Same organisation, whatever the document type ("U.S. Office of X" is "Office of X")."""
     oa, ob = _core_name(a.organisation), _core_name(b.organisation)
     return bool(oa) and bool(ob) and (oa in ob or ob in oa)
 
