@@ -69,7 +69,7 @@ def _ended(meta: DocumentMeta) -> date | None:
 def _month_ended(d: date) -> int:
     """The month a period ending on ``d`` belongs to: a 52/53-week period may end in the first days
     of the next month ("July 1, 2023" closes the June quarter)."""
-    return 12 if d.day <= 7 and d.month == 1 else (d.month - 1 if d.day <= 7 else d.month)
+    return d.month if d.day > 7 else (d.month - 2) % 12 + 1
 
 
 def year_end_month(metas: Iterable[DocumentMeta]) -> int:
@@ -108,7 +108,7 @@ def asked_quarter_ended(query: str, asked: date, documents: Mapping[str, Documen
         return None
     known = [p for p in pool if p in documents]
     company = company_of(documents[known[0]]) if known else ""
-    return quarter_ended(asked, year_end_month(m for m in documents.values() if company and company_of(m) == company))
+    return quarter_ended(asked, _year_ends(documents, company_of).get(company, 12))
 
 
 def reports_of_quarter(asked: tuple[int, int], documents: Mapping[str, DocumentMeta], pool: list[str],
@@ -119,11 +119,16 @@ def reports_of_quarter(asked: tuple[int, int], documents: Mapping[str, DocumentM
     quarterly = [p for p in pool if _QUARTERLY_PERIOD.search(documents[p].period)]
     if not quarterly:
         return []
-    by_company: dict[str, list[DocumentMeta]] = {}
-    for meta in documents.values():
-        by_company.setdefault(company_of(meta), []).append(meta)
-    # Documents without a company share no fiscal year: the calendar year is assumed for them.
-    year_ends = {name: year_end_month(metas) if name else 12 for name, metas in by_company.items()}
+    year_ends = _year_ends(documents, company_of)
     quarters = {p: fiscal_quarter(documents[p], year_ends[company_of(documents[p])]) for p in quarterly}
     exact = [p for p, q in quarters.items() if q == asked]
     return exact or [p for p, q in quarters.items() if q == (asked[0], asked[1] + 1)]
+
+
+def _year_ends(documents: Mapping[str, DocumentMeta], company_of: Callable[[DocumentMeta], str]) -> dict[str, int]:
+    """Each company's fiscal year end month, from its annual report (``year_end_month``). Documents
+    without a company ("") share no fiscal year: the calendar year is assumed for them."""
+    by_company: dict[str, list[DocumentMeta]] = {}
+    for meta in documents.values():
+        by_company.setdefault(company_of(meta), []).append(meta)
+    return {name: year_end_month(metas) if name else 12 for name, metas in by_company.items()}

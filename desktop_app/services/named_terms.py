@@ -45,7 +45,7 @@ rct kpi ceo cfo faq pdf
 """.split())  # the last line: abbreviations of a kind of thing, not a name ("the ovarian cancer support group RCT")
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9'&.-]*[A-Za-z0-9]|[A-Z]")
 # An acronym may carry a one-letter prefix in the documents: protocols write the chronic form of
-# GVHD "cGVHD" (and "aGVHD", "mCRC"); "GVHD" is mentioned there. Lower-cased: "\b[a-z]?".
+# GVHD "cGVHD" (and "aGVHD", "mCRC"); "GVHD" is mentioned there.
 _ACRONYM_PREFIX = r"\b[a-z]?"
 _SENTENCE_START = re.compile(r"(?:^|[.!?]\s+)([A-Za-z][\w'-]*)")
 
@@ -146,7 +146,7 @@ def _absent(terms: list[str], text: str, acronyms: frozenset[str] = frozenset())
     """The terms the lower-cased passages ``text`` do not contain (compared by their first six
     letters; an acronym also after a one-letter prefix, see ``_ACRONYM_PREFIX``)."""
     return [t for t in terms
-            if not re.search((_ACRONYM_PREFIX.lower() if t in acronyms else r"\b") + re.escape(t[:6]), text)]
+            if not re.search((_ACRONYM_PREFIX if t in acronyms else r"\b") + re.escape(t[:6]), text)]
 
 
 def _acronyms(question: str) -> frozenset[str]:
