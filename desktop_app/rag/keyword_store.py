@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Sequence
 
 from desktop_app.core.errors import storage_error_from_os
+from desktop_app.rag.measure_words import with_same_measures
 from desktop_app.rag.sqlite_db import connect_wal
 from desktop_app.rag.vector_store import StoredChunk
 
@@ -241,7 +242,7 @@ def match_expression(query: str) -> str:
     as consecutive tokens.
     """
     words = re.findall(r"\w(?:[\w\-.,/]*\w)?", query.lower())
-    terms = [w for w in dict.fromkeys(words) if w not in STOPWORDS]
+    terms = with_same_measures([w for w in dict.fromkeys(words) if w not in STOPWORDS])
     return " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
 
 

@@ -78,9 +78,11 @@ import re
 from collections import Counter
 from typing import Callable, Sequence
 
+from desktop_app.rag.measure_words import with_same_measures
+from desktop_app.rag.query_hints import reference_words
 from desktop_app.rag.question_kinds import asks_who
 from desktop_app.rag.role_holders import asked_role
-from desktop_app.rag.table_focus import asked_years, keep_asked_columns
+from desktop_app.rag.table_focus import asked_years, favour_asked_rows, keep_asked_columns
 from desktop_app.rag.table_rows import CELL
 
 # A sentence ends at . ! ? ; or : before a capital, a digit or an opening mark, but not after an
@@ -143,7 +145,10 @@ def word_stems(text: str) -> list[str]:
 
 
 def question_terms(question: str) -> set[str]:
-    return {_stem(w) for w in _WORD.findall(question.lower()) if w not in _STOP and len(w) > 1}
+    """The stems of the question's content words, with a statement's word for the measure it names
+    ("revenue": "sales")."""
+    words = [w for w in _WORD.findall(question.lower()) if w not in _STOP and len(w) > 1]
+    return {_stem(w) for w in with_same_measures(words)}
 
 
 def split_sentences(text: str) -> list[str]:
@@ -166,8 +171,11 @@ def focus_passages(question: str, texts: Sequence[str], budget_chars: int, label
     if sum(len(t) + 1 for t in flat) <= budget_chars:
         return flat
     sentences = [_pieces(t, budget_chars, whole_rows) for t in texts]
-    scores = _scores(question, sentences, whole_rows, subject_terms(question, texts, labels))
+    scores = _scores(question, sentences, whole_rows, subject_terms(question, texts, labels),
+                     question_terms(reference_words(question)))
     _favour_role_holders(question, texts, sentences, scores)
+    asked = question_terms(question) - question_terms(reference_words(question))
+    favour_asked_rows(sentences, scores, asked, _stem)
     ranked = sorted(((score, p, i) for p, row in enumerate(scores) for i, score in enumerate(row)),
                     key=lambda c: (-c[0], c[1], c[2]))
     keep: set[tuple[int, int]] = set()
@@ -327,11 +335,13 @@ def subject_terms(question: str, texts: Sequence[str], labels: Sequence[str] = (
 
 
 def _scores(question: str, sentences: list[list[str]], whole: set[str] = frozenset(),
-            subject: frozenset[str] = frozenset()) -> list[list[float]]:
+            subject: frozenset[str] = frozenset(), ignored: set[str] = frozenset()) -> list[list[float]]:
     """Each sentence's score: its question words weighted by rarity among all the sentences, plus
     a little for a figure when the question asks for one. A table row cut to the asked year's
     columns (in ``whole``) counts the words of the lines on each side too: its label is often
-    written above or below it ("Average satisfaction score" / row / "Retirement Services")."""
+    written above or below it ("Average satisfaction score" / row / "Retirement Services").
+    ``ignored``: words that found the document and count nothing within it ("latest", "10-Q",
+    "report": a filing's cover and running footers hold them, its answer rarely does)."""
     terms = question_terms(question)
     words = [[{_stem(w) for w in _WORD.findall(s.lower())} & terms for s in row] for row in sentences]
     for row, found_row in zip(sentences, words):
@@ -343,7 +353,8 @@ def _scores(question: str, sentences: list[list[str]], whole: set[str] = frozens
             found_row[i] = set().union(*own[max(0, i - above): i + 2])
     count = sum(len(row) for row in words)
     frequency = Counter(t for row in words for found in row for t in found)
-    weight = {t: math.log((count + 1) / (frequency[t] + 0.5)) * (SUBJECT_WEIGHT if t in subject else 1.0)
+    weight = {t: 0.0 if t in ignored else
+              math.log((count + 1) / (frequency[t] + 0.5)) * (SUBJECT_WEIGHT if t in subject else 1.0)
               for t in frequency}
     wants_figure = any(cue in question.lower() for cue in _FIGURE_CUES)
     return [[sum(weight[t] for t in found) + (0.5 if wants_figure and _NUMBER.search(s) else 0.0)

@@ -214,6 +214,23 @@ def asked_types(query: str) -> set[str]:
     return found
 
 
+# Words that name a filing or report as such: once the question's document is found by them, they
+# tell none of its sentences from another ("the gross margin in the latest 10-Q report").
+_REFERENCE_WORDS = re.compile(r"(?<![\w-])(?:(?:quarterly|annual|yearly)\s+(?:report|filing)s?|reports?|filings?|"
+                              r"form\s+\d+-[a-z]|\d+-[qk])(?![\w-])", re.I)
+
+
+def reference_words(query: str) -> str:
+    """The words of ``query`` that pick which document it asks about rather than what it asks: a
+    document type ("10-Q", "quarterly report", "filing") and, when the question picks a document by
+    time, its relative word ("latest", "most recent", "previous one"), joined by spaces. Only beside
+    a document type: "How long did each session last?" asks about lasting."""
+    words = [m.group(0) for m in _REFERENCE_WORDS.finditer(query)]
+    if parse(query).relative and _TYPE_WORDS.search(query):
+        words += [m.group(0) for pattern in (_LATEST, _EARLIEST, _PREVIOUS) for m in pattern.finditer(query)]
+    return " ".join(words)
+
+
 def _same_company(a: DocumentMeta, b: DocumentMeta) -> bool:
     """Same organisation, whatever the document type ("U.S. Office of X" is "Office of X")."""
     oa, ob = _core_name(a.organisation), _core_name(b.organisation)

@@ -15,13 +15,18 @@ from __future__ import annotations
 import re
 
 from desktop_app.rag import query_hints
+from desktop_app.rag.fiscal_quarters import asked_quarter
 from desktop_app.rag.table_rows import CELL
 
 _YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
 
 
 def asked_years(question: str) -> tuple[frozenset[int], bool]:
-    """The years ``question`` names, and whether it asks for the latest (report, result...)."""
+    """The years ``question`` names, and whether it asks for the latest (report, result...). None for
+    a fiscal quarter: "the first quarter of fiscal 2023" of a company whose year ends in June ended
+    on September 30, 2022, so its figure is in the "2022" column a row cut to 2023 would drop."""
+    if asked_quarter(question) is not None:
+        return frozenset(), False
     hints = query_hints.parse(question)
     return frozenset(hints.years), hints.relative == "latest"
 
@@ -59,3 +64,34 @@ def _header(cell: str) -> str:
     """The part of a cell that names its column ("FY 2022 Result" of "FY 2022 Result: 3 .74")."""
     head, colon, _value = cell.partition(": ")
     return head if colon else ""
+
+
+# Label words that say which rows are summed, not what the row measures ("Total gross margin").
+_LABEL_FILLER = frozenset({"total", "totals", "net", "and", "of", "the", "for", "in", "a", "an", "other"})
+
+
+def favour_asked_rows(sentences: list[list[str]], scores: list[list[float]], asked: set[str], stem) -> None:
+    """A table row labelled with just what is asked ranks first among its passage's pieces ("Total
+    gross margin | …" for "the gross margin"), above the prose and the rows of its parts: the words
+    of a measure are in most of a statement's lines, so rarity alone left the row out. ``asked``:
+    the question's word stems, less those that name its document; ``stem``: the function that made
+    them. ``scores`` (one list per passage, one score per piece) are raised in place."""
+    for row, row_scores in zip(sentences, scores):
+        top = max(row_scores, default=0.0)
+        for i, piece in enumerate(row):
+            if row_scores[i] > 0 and _asked_row_label(piece, asked, stem):
+                row_scores[i] = top + 1.0
+
+
+def _asked_row_label(piece: str, asked: set[str], stem) -> bool:
+    """Whether ``piece`` is a table row whose own label is what the question asks for: every word
+    of its label (before the first cell mark) is a question word, "Total" aside. "Total gross margin
+    | Three Months Ended July 1, 2023: 44,399 | …" answers "What was the gross margin in the latest
+    10-Q?"; the rows above it ("Products | …", "Services | …") are parts of it."""
+    if CELL not in piece:
+        return False
+    label = piece.split(CELL, 1)[0]
+    if ": " in label:
+        return False  # a cell with its header ("FY 2019 Result: 69%"): a row with no label of its own
+    words = [w for w in re.findall(r"[a-z]+", label.lower()) if w not in _LABEL_FILLER]
+    return bool(words) and all(stem(w) in asked for w in words)

@@ -22,6 +22,7 @@ _STATUS_COLUMN = re.compile(r"\bMet\b|\bTrend\b|\bStatus\b", re.I)  # columns of
 # The span of time a column of a financial statement covers, set over the dates of its columns.
 _PERIOD_GROUP = re.compile(r"\b(?:months?|weeks?|quarters?|years?|period)\s+ended\b", re.I)
 _COLUMN_DATE = re.compile(r"^(?:[A-Z][a-z]{2,8}\.? \d{1,2}, )?(?:19|20)\d{2}$")  # "March 31, 2024", "2023"
+_DATE = re.compile(r"[A-Z][a-z]{2,8}\.? \d{1,2}, (?:19|20)\d{2}")
 _CURRENCY_ONLY = re.compile(r"^[$€£¥]$")  # the "$" a statement sets apart before its first and total rows
 _FIGURE_CHARS = re.compile(r"^[\d\s,.%$€£≥≤<>~*^†()\-–]+$")
 MAX_HEADER_LINES = 4
@@ -50,7 +51,7 @@ def rewrite_tables(text: str) -> str:
     # Layout extraction spaces lines out vertically: blank lines say nothing inside a table.
     where = [i for i, line in enumerate(all_lines) if line.strip()]
     lines = [all_lines[i] for i in where]
-    cells = [_cells(line) for line in lines]
+    cells = [_dates_apart(_cells(line)) for line in lines]
     figure = [_figure_row(c) for c in cells]
     taken: set[int] = set()  # label lines already joined to a row
     for i in range(len(lines)):
@@ -75,6 +76,21 @@ def rewrite_tables(text: str) -> str:
                     out[where[k]] = ""
                     taken.add(k)
     return "\n".join(out)
+
+
+def _dates_apart(line: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """The line with dates that extraction ran together split apart: a statement's four columns set
+    close ("December 31, 2023December 31, 2022December 31, 2023December 31, 2022") are four dates
+    at their own places, so the figures under them find their columns."""
+    out = []
+    for start, end, text in line:
+        dates = list(_DATE.finditer(text))
+        if len(dates) < 2 or "".join(m.group(0) for m in dates) != text:
+            out.append((start, end, text))
+            continue
+        # Parts keep a character apart, as ``_unglued``'s do: a column never touches the next.
+        out.extend((start + m.start(), start + m.end() - (m.end() < len(text)), m.group(0)) for m in dates)
+    return out
 
 
 def _read_row(lines, cells, figure, i) -> str:
@@ -139,7 +155,8 @@ def _rewrite(row, header, lines, cells, figure, i) -> str:
     labels = [c[2] for c in row if c[1] <= values[0][0] and not _is_figure(c[2]) and not _CURRENCY_ONLY.match(c[2])]
     if not labels:
         labels = label_above(lines, cells, figure, i, values[0][0])
-    headings = [_heading(header, start, end, main, counted) for start, end in spans]
+    headings = [_heading(header, start, end, main, counted, (value[0] + value[1]) / 2)
+                for (start, end), value in zip(spans, values)]
     # Aligned, a figure under "Met/ Not Met" or "Trend" (columns of words) is not that column's:
     # the header line lacks the figure's own column (a "FY 2016 Target" lost in extraction), so
     # the figure goes unnamed. (Counted, ``_counted`` refuses such a reading.)
@@ -168,7 +185,8 @@ def _counted(row, values, header, main, unglued):
             if not spans:
                 continue
             lined = [line if h is main else h for h in header]
-            names = [_heading(lined, start, end, line, True) for start, end in spans]
+            names = [_heading(lined, start, end, line, True, (value[0] + value[1]) / 2)
+                     for (start, end), value in zip(spans, values)]
             dated = [bool(_YEAR.search(n)) for n in names]
             if len(set(names)) == len(names) and not any(_STATUS_COLUMN.search(n) for n in names) \
                     and (all(dated) or not any(dated)):
@@ -206,6 +224,7 @@ def _counted_spans(row, values, main, by_position: bool = True, estimated=frozen
     positions follow the header's along a straight line (a blank cell made up for by an extra
     one would not); ``_rewrite`` also wants the columns' names to tell them apart.
     """
+    row = [c for c in row if not _CURRENCY_ONLY.match(c[2])]  # a "$" set apart is no column
     first = values[0][0]
     trailing = [c for c in row if c[0] >= first]
     if len(values) < 3 or len(main) < len(trailing):
@@ -239,7 +258,7 @@ def _empty_trend(name: str, trailing) -> bool:
     return not (re.search(r"\bMet\b", name) and any(re.fullmatch(r"(?:Not\s+)?Met", c[2], re.I) for c in trailing))
 
 
-def _heading(header, start: int, end: int, main, counted: bool) -> str:
+def _heading(header, start: int, end: int, main, counted: bool, at: float) -> str:
     """The column's name: on each header line, the one cell over ``start``–``end`` ("FY 2019" "Results").
 
     ``main``: the header line with the most columns. The other lines only lend what its cell
@@ -247,6 +266,7 @@ def _heading(header, start: int, end: int, main, counted: bool) -> str:
     column was ``counted``, they are set off from it as much as the figures are, so they lend
     only from a cell at least half over the column, and only when they are full lines: a stray
     "Target" over "FY 2017 Results" (the top of a two-line header beside it) would name it wrongly.
+    ``at``: the middle of the figure, which a span of time over the dates is nearest to.
     """
     own = " ".join(t for hs, he, t in main if hs <= end and he >= start)
     needs_year = not _YEAR.search(own)
@@ -258,9 +278,10 @@ def _heading(header, start: int, end: int, main, counted: bool) -> str:
             over = [t for hs, he, t in line if hs <= end and he >= start]
         elif groups:
             # A filing's "Three Months Ended | Nine Months Ended" stands centred over the dates of
-            # its columns: each column is its nearest one's ("Nine Months Ended July 1, 2023").
-            middle = (start + end) / 2
-            over = [min(groups, key=lambda c: abs((c[0] + c[1]) / 2 - middle))[2]]
+            # its columns: each column is its nearest one's ("Nine Months Ended July 1, 2023"),
+            # measured from the figure, set where the span is: dates run together
+            # (``_dates_apart``) keep their order but not their places.
+            over = [min(groups, key=lambda c: abs((c[0] + c[1]) / 2 - at))[2]]
         else:
             # A partial line (the top of a two-line header beside) lends only a year: "FY 2012"
             # stacked over "Results" names that column; a stray "Target" would misname one.
