@@ -50,10 +50,12 @@ class IndexOptions:
         Trend") or stacks a column's year on a partial line; 5: and a target stacked above its
         comparator, and rows whose labels wrap so far that the header is up to 16 lines above; 6: a
         filing's registrant and period, and statement rows under "Three Months Ended" and their
-        dates, any number of figure rows below their header (``table_rows``, ``doc_meta_extract``).
+        dates, any number of figure rows below their header (``table_rows``, ``doc_meta_extract``);
+        7: a statement's dates that extraction ran together ("December 31, 2023December 31, 2022")
+        are its columns, and rows with a "$" set apart are read by counting too.
         """
         if self.table_rows:
-            return 6
+            return 7
         return 2 if (self.metadata or self.headers) else 1
 
     @classmethod

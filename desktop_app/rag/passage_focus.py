@@ -82,7 +82,7 @@ from desktop_app.rag.measure_words import with_same_measures
 from desktop_app.rag.query_hints import reference_words
 from desktop_app.rag.question_kinds import asks_who
 from desktop_app.rag.role_holders import asked_role
-from desktop_app.rag.table_focus import asked_years, favour_asked_rows, keep_asked_columns
+from desktop_app.rag.table_focus import favour_asked_rows, keep_asked_cells
 from desktop_app.rag.table_rows import CELL
 
 # A sentence ends at . ! ? ; or : before a capital, a digit or an opening mark, but not after an
@@ -164,8 +164,7 @@ def focus_passages(question: str, texts: Sequence[str], budget_chars: int, label
     that fit the budget together are returned whole (whitespace collapsed).
     """
     # A table row keeps the asked years' columns, and stays one piece (see table_focus).
-    years, latest = asked_years(question)
-    cut = [keep_asked_columns(t, years, latest) for t in texts]
+    cut = [keep_asked_cells(question, t) for t in texts]
     texts, whole_rows = [t for t, _ in cut], set().union(*(rows for _, rows in cut))
     flat = [" ".join(t.split()) for t in texts]
     if sum(len(t) + 1 for t in flat) <= budget_chars:
@@ -221,8 +220,7 @@ def closest_line(question: str, texts: Sequence[str],
     how many, how much, when or what percent, a figure the question does not give. ``accept``:
     a further test a line must pass (a line under a flagged figure must offer another figure).
     """
-    years, latest = asked_years(question)
-    cut = [keep_asked_columns(t, years, latest) for t in texts]
+    cut = [keep_asked_cells(question, t) for t in texts]
     whole = set().union(*(rows for _, rows in cut))
     sentences = [_pieces(t, LONGEST_QUOTED, whole) for t, _ in cut]
     asked = set(_WORD.findall(question.lower()))

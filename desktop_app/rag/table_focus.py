@@ -31,6 +31,14 @@ def asked_years(question: str) -> tuple[frozenset[int], bool]:
     return frozenset(hints.years), hints.relative == "latest"
 
 
+def keep_asked_cells(question: str, text: str) -> tuple[str, set[str]]:
+    """``text`` with its table rows cut to the asked years' columns, then to the asked span of time
+    and day (``keep_asked_period``), and the rows so cut (each is kept as one piece)."""
+    by_year, rows = keep_asked_columns(text, *asked_years(question))
+    by_period, more = keep_asked_period(by_year, question)
+    return by_period, rows | more
+
+
 def keep_asked_columns(text: str, years: frozenset[int], latest: bool) -> tuple[str, set[str]]:
     """``text`` with each table row cut to the asked years' cells, and the rows so cut.
 
@@ -95,3 +103,66 @@ def _asked_row_label(piece: str, asked: set[str], stem) -> bool:
         return False  # a cell with its header ("FY 2019 Result: 69%"): a row with no label of its own
     words = [w for w in re.findall(r"[a-z]+", label.lower()) if w not in _LABEL_FILLER]
     return bool(words) and all(stem(w) in asked for w in words)
+
+
+# The span of time a statement's column covers, as its header writes it ("Nine Months Ended July 1,
+# 2023", "Years ended September 24, 2022"), and the words a question asks for one with.
+_SPAN_HEADER = re.compile(r"\b(three|six|nine|twelve)\s+months\s+ended\b|\b(?:fiscal\s+)?years?\s+ended\b", re.I)
+_ASKED_SPANS = (
+    ("six", re.compile(r"\bsix months\b|\b(?:first|second) half\b|\bhalf[- ]year", re.I)),
+    ("nine", re.compile(r"\bnine months\b", re.I)),
+    ("three", re.compile(r"\bquarters?\b|\bquarterly\b|\bthree months\b|\b10-Q\b|\bQ[1-4]\b|\b[1-4]Q\d", re.I)),
+    ("twelve", re.compile(r"\bfiscal (?:year )?\d{4}\b|\bfiscal year\b|\bannual\b|\b10-K\b|\btwelve months\b|"
+                          r"\byears? ended\b|\bfull year\b", re.I)),
+)
+_DAY = re.compile(r"\b(January|February|March|April|May|June|July|August|September|October|November|December)"
+                  r"\s+(\d{1,2}),\s+((?:19|20)\d{2})\b")
+
+
+def keep_asked_period(text: str, question: str) -> tuple[str, set[str]]:
+    """``text`` with each statement row cut to the columns of the span of time and the day the
+    question asks for, and the rows so cut.
+
+    A quarterly report's row holds the quarter and the year to date, for this year and the last
+    ("Net income | Three Months Ended July 1, 2023: 26,434 | Nine Months Ended July 1, 2023: …");
+    the bundled model, asked for the quarter, took the year to date or another column's figure.
+    "the latest 10-Q", "Q1 2024" and "the quarter ended …" ask for three months; "the six months
+    ended June 30, 2024" for six, on that day; "fiscal 2021" and "the annual report" for the year.
+    A row none of whose columns is of the asked span or day is left as it is.
+    """
+    span = next((name for name, pattern in _ASKED_SPANS if pattern.search(question)), "")
+    days = {" ".join(m.groups()).lower() for m in _DAY.finditer(question)}
+    if not span and not days:
+        return text, set()
+    lines, cut = [], set()
+    for line in text.split("\n"):
+        row = _kept_period(line, span, days) if CELL in line else None
+        if row is not None:
+            cut.add(" ".join(row.split()))
+            line = row
+        lines.append(line)
+    return "\n".join(lines), cut
+
+
+def _kept_period(line: str, span: str, days: set[str]) -> str | None:
+    cells = line.split(CELL)
+    spans = [_span_of(_header(c)) for c in cells]
+    timed = [i for i, s in enumerate(spans) if s]
+    if len(timed) < 2:
+        return None
+    keep = [i for i in timed if spans[i] == span] or timed
+    dated = [i for i in keep if _day_of(_header(cells[i])) in days]
+    keep = dated or keep
+    if len(keep) == len(timed):
+        return None
+    return CELL.join(c for i, c in enumerate(cells) if not spans[i] or i in keep)
+
+
+def _span_of(header: str) -> str:
+    m = _SPAN_HEADER.search(header)
+    return "" if m is None else (m.group(1) or "twelve").lower()
+
+
+def _day_of(header: str) -> str:
+    m = _DAY.search(header.replace(".", ""))
+    return "" if m is None else " ".join(m.groups()).lower()

@@ -6,7 +6,7 @@ from __future__ import annotations
 from desktop_app.rag.keyword_store import match_expression
 from desktop_app.rag.passage_focus import focus_passages, question_terms
 from desktop_app.rag.query_hints import reference_words
-from desktop_app.rag.table_focus import asked_years, keep_asked_columns
+from desktop_app.rag.table_focus import asked_years, keep_asked_cells, keep_asked_columns
 from desktop_app.rag.table_rows import rewrite_tables
 
 # Passages as the index holds them for a 10-Q (tests/filing_fixtures.py, read by the real loader):
@@ -89,3 +89,32 @@ def test_revenue_looks_for_the_statements_sales():
     assert '"sales"' in match_expression("What was Contoso's revenue in the second quarter of fiscal 2024?")
     assert {"revenu", "sal"} <= question_terms("What was Contoso's revenue?")
     assert '"sales"' not in match_expression("What was the dose of melphalan?")
+
+
+ROW = ("Net income | Three Months Ended July 1, 2023: 26,434 | Three Months Ended June 25, 2022: 20,217 | "
+       "Nine Months Ended July 1, 2023: 77,117 | Nine Months Ended June 25, 2022: 82,061")
+
+
+def test_a_statement_row_keeps_the_span_and_day_asked_for():
+    def cells(question):
+        text, rows = keep_asked_cells(question, "Net income\n" + ROW)
+        return text.split("\n")[1], rows
+
+    # The quarter of the latest 10-Q: three months, this year (not the year to date beside it).
+    row, rows = cells("What was Apple's net income in the latest 10-Q?")
+    assert row == "Net income | Three Months Ended July 1, 2023: 26,434" and row in rows
+    assert cells("What was Apple's net income for the nine months ended July 1, 2023?")[0] == \
+        "Net income | Nine Months Ended July 1, 2023: 77,117"
+    assert cells("What was Apple's net income for the three months ended June 25, 2022?")[0] == \
+        "Net income | Three Months Ended June 25, 2022: 20,217"
+    # Two quarters compared: both days' quarters.
+    assert cells("Compare Apple's net income in the quarters ended June 25, 2022 and July 1, 2023.")[0] == \
+        "Net income | Three Months Ended July 1, 2023: 26,434 | Three Months Ended June 25, 2022: 20,217"
+    # A fiscal quarter: the quarter's columns, both years (which year is the company's fiscal quarter
+    # is not known here), and nothing cut where nothing is asked.
+    assert cells("What was Apple's net income in Q1 2024?")[0] == \
+        "Net income | Three Months Ended July 1, 2023: 26,434 | Three Months Ended June 25, 2022: 20,217"
+    assert cells("What was Apple's net income?") == (ROW, set())
+    # Tables of years without spans of time are left to the asked years (keep_asked_columns).
+    opm = "Engagement score | FY 2021 Result: 70% | FY 2022 Result: 71%"
+    assert keep_asked_cells("What was the engagement score in the annual report?", opm) == (opm, set())

@@ -261,14 +261,14 @@ def test_documents_indexed_in_an_older_format_are_read_again(tmp_path):
     _write_reports(tmp_path / "docs")
     drain(Indexer(FakeEmbedder(), vectors, keywords, manifest, metadata=meta).run([str(tmp_path / "docs")]))
     path = str(tmp_path / "docs" / "opm-2018.md")
-    assert meta.format(path) == IndexOptions().format == 6
+    assert meta.format(path) == IndexOptions().format == 7
     meta.put_auto(path, meta.get(path), 2)
     report = drain(Indexer(FakeEmbedder(), vectors, keywords, manifest, metadata=meta).run([str(tmp_path / "docs")]))
-    assert report.files_indexed == 1 and meta.format(path) == 6
-    # Format 5 (before filings' registrants and statement rows far below their dates) is read again too.
-    meta.put_auto(path, meta.get(path), 5)
+    assert report.files_indexed == 1 and meta.format(path) == 7
+    # Format 6 (before a statement's dates run together were split into its columns) is read again too.
+    meta.put_auto(path, meta.get(path), 6)
     again = drain(Indexer(FakeEmbedder(), vectors, keywords, manifest, metadata=meta).run([str(tmp_path / "docs")]))
-    assert (again.files_indexed, again.files_unchanged) == (1, 2) and meta.format(path) == 6
+    assert (again.files_indexed, again.files_unchanged) == (1, 2) and meta.format(path) == 7
 
 
 def test_a_year_and_latest_in_one_question_name_both_documents():
