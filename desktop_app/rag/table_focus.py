@@ -87,11 +87,11 @@ def favour_asked_rows(sentences: list[list[str]], scores: list[list[float]], ask
     for row, row_scores in zip(sentences, scores):
         top = max(row_scores, default=0.0)
         for i, piece in enumerate(row):
-            if row_scores[i] > 0 and _asked_row_label(piece, asked, stem):
+            if row_scores[i] > 0 and asked_row_label(piece, asked, stem):
                 row_scores[i] = top + 1.0
 
 
-def _asked_row_label(piece: str, asked: set[str], stem) -> bool:
+def asked_row_label(piece: str, asked: set[str], stem) -> bool:
     """Whether ``piece`` is a table row whose own label is what the question asks for: every word
     of its label (before the first cell mark) is a question word, "Total" aside. "Total gross margin
     | Three Months Ended July 1, 2023: 44,399 | …" answers "What was the gross margin in the latest
@@ -130,7 +130,7 @@ def keep_asked_period(text: str, question: str) -> tuple[str, set[str]]:
     ended June 30, 2024" for six, on that day; "fiscal 2021" and "the annual report" for the year.
     A row none of whose columns is of the asked span or day is left as it is.
     """
-    span = next((name for name, pattern in _ASKED_SPANS if pattern.search(question)), "")
+    span = asked_span(question)
     days = {" ".join(m.groups()).lower() for m in _DAY.finditer(question)}
     if not span and not days:
         return text, set()
@@ -144,9 +144,15 @@ def keep_asked_period(text: str, question: str) -> tuple[str, set[str]]:
     return "\n".join(lines), cut
 
 
+def asked_span(question: str) -> str:
+    """The span of time a question asks a figure for: "three" (a quarter), "six", "nine", "twelve"
+    (a fiscal year), or ""."""
+    return next((name for name, pattern in _ASKED_SPANS if pattern.search(question)), "")
+
+
 def _kept_period(line: str, span: str, days: set[str]) -> str | None:
     cells = line.split(CELL)
-    spans = [_span_of(_header(c)) for c in cells]
+    spans = [span_of(_header(c)) for c in cells]
     timed = [i for i, s in enumerate(spans) if s]
     if len(timed) < 2:
         return None
@@ -158,7 +164,8 @@ def _kept_period(line: str, span: str, days: set[str]) -> str | None:
     return CELL.join(c for i, c in enumerate(cells) if not spans[i] or i in keep)
 
 
-def _span_of(header: str) -> str:
+def span_of(header: str) -> str:
+    """The span of time a column's header names ("Nine Months Ended July 1, 2023": "nine"), or ""."""
     m = _SPAN_HEADER.search(header)
     return "" if m is None else (m.group(1) or "twelve").lower()
 

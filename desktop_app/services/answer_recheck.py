@@ -65,6 +65,7 @@ from desktop_app.rag.passage_focus import closest_line
 from desktop_app.rag.question_parts import ASKS_TWO_THINGS
 from desktop_app.rag.question_kinds import asks_who
 from desktop_app.rag.role_holders import asked_role, lower_case_words, names_a_person
+from desktop_app.rag.row_answer import asked_row
 
 # Tokens the added instruction may take; the answer's budget shrinks by this much so the longer
 # prompt still fits the context the first request was sized for.
@@ -91,9 +92,11 @@ ECHO_NOTICE = ("This answer only repeats the question: the passages found may no
 QUOTED_LINE = "The closest line in the sources"
 ECHO_QUOTED_NOTICE = ("The model's answer only repeated the question, so the line of the sources closest to the "
                       "question is shown instead, word for word. Check that it answers what you asked.")
-FIELD_QUOTED_NOTICE = ("The model found no answer in the passages, but one of them has a field named for what you "
-                       "asked, or a name beside the title you asked about; it is shown word for word. Check that it "
-                       "answers your question.")
+FIELD_QUOTED_NOTICE = ("The model found no answer in the passages, but one of them has a field or a table row named "
+                       "for what you asked, or a name beside the title you asked about; it is shown word for word. "
+                       "Check that it answers your question.")
+ROW_QUOTED_NOTICE = ("The sources have a table row for what you asked, for the period you asked about, and its figure "
+                     "is not the one in this answer; the row is shown under it, word for word. Check which is right.")
 EVIDENCE_QUOTED_NOTICE = ("The check did not find all of this answer in its sources as stated: the line of the sources "
                           "closest to your question is quoted under it, word for word.")
 STILL_NUMBER_ONLY_NOTICE = ("This answer gives only a source's number: the passages found may not state what was "
@@ -135,12 +138,37 @@ def closest_line_answer(question: str, citations: Sequence[Citation],
     question does, or the question asks about two things (one line cannot answer both)."""
     if ASKS_TWO_THINGS.search(question):
         return None  # "Who heads the EPA, and who heads the GSA?": no one line answers both
+    row = _row_of_subject(question, citations)
+    if row is not None and (accept is None or accept(row[1])):
+        return _source_quote(*row)  # a statement row of the asked measure and period says it exactly
     found = closest_line(question, [c.text for c in citations],
                          lambda line: offers_what_is_asked(question, line) and (accept is None or accept(line)))
     if found is None:
         return None
     index, line = found
     return _source_quote(citations[index], line.strip(" …"))
+
+
+def row_evidence(question: str, citations: Sequence[Citation], text: str) -> str | None:
+    """The statement row of the asked measure and period (``rag.row_answer``), quoted, when the
+    answer does not give its figure: "$318 [4]" for Northwind's operating expenses of the six months
+    ended June 30, 2024 (another column's figure, found in the sources and so not flagged) gets
+    "Total operating expenses | Six Months Ended June 30, 2024: 701" under it. None otherwise."""
+    if declines(text) or is_quoted_line(text):
+        return None
+    row = _row_of_subject(question, citations)
+    if row is None:
+        return None
+    figure = row[1].rsplit(": ", 1)[-1].strip("()$%")
+    return None if figure in text else _source_quote(*row)
+
+
+def _row_of_subject(question: str, citations: Sequence[Citation]) -> tuple[Citation, str] | None:
+    """(citation, row) of ``asked_row`` among the sources about the question's subject."""
+    on_subject = on_subject_sources(question, citations)
+    kept = [c for c in citations if c.source in on_subject]
+    found = asked_row(question, [c.text for c in kept])
+    return None if found is None else (kept[found[0]], found[1])
 
 
 def offers_what_is_asked(question: str, line: str) -> bool:
@@ -213,14 +241,17 @@ def declines(text: str) -> bool:
 
 def field_answer(question: str, citations: Sequence[Citation]) -> str | None:
     """What to show instead of a decline when a source has a form field named for what is asked
-    ("Registered Owner: Versatile Aviation Inc" for "Who owned …?", see ``rag.form_fields``) or,
+    ("Registered Owner: Versatile Aviation Inc" for "Who owned …?", see ``rag.form_fields``), a
+    statement row of the asked measure with one figure for the asked period ("Net income | Three
+    Months Ended December 31, 2022: 24,027", ``rag.row_answer``) or,
     asked who holds a title or signed, writes a name beside the title (``holder_answer``), quoted
     with its number; None when none has."""
     # Only the documents about the question's subject: with five look-alike accident reports among
     # the sources, another report's "Registration: N2151J" is no answer for the Panama Cessna.
     on_subject = on_subject_sources(question, citations)
     kept = [c for c in citations if c.source in on_subject]
-    found = asked_field(question, [c.text for c in kept], [c.document for c in kept])
+    found = asked_field(question, [c.text for c in kept], [c.document for c in kept]) \
+        or asked_row(question, [c.text for c in kept])
     if found is None:
         return holder_answer(question, citations)
     index, line = found

@@ -18,27 +18,17 @@ from typing import Callable, Iterator, Sequence
 from desktop_app.core.cancel import CancelToken
 from desktop_app.core.errors import AppError, CloudError, StorageError
 from desktop_app.core.records import (
-    Answer,
-    AnswerEvent,
-    ClaimCheck,
-    ClaimsEvent,
-    DOCUMENT_SEARCH,
-    DoneEvent,
-    ErrorEvent,
-    NoticeEvent,
-    Route,
-    RouteEvent,
-    SourcesEvent,
-    Timings,
-    TokenEvent,
+    Answer, AnswerEvent, ClaimCheck, ClaimsEvent, DOCUMENT_SEARCH, DoneEvent, ErrorEvent, NoticeEvent, Route, RouteEvent,
+    SourcesEvent, Timings, TokenEvent,
 )
 from desktop_app.llm.base import ChatBackend, GenerationRequest
 from desktop_app.rag.claim_check import check_claims
 from desktop_app.rag.claim_markers import with_source_markers
 from desktop_app.services.answer_recheck import (
-    ECHO_NOTICE, ECHO_QUOTED_NOTICE, EVIDENCE_QUOTED_NOTICE, FIELD_QUOTED_NOTICE, FILL_IN_NOTICE, STILL_NUMBER_ONLY_NOTICE,
-    closest_line_answer, declines, evidence_line, field_answer, fill_in_request, gives_only_a_source_number,
-    part_rechecked, recheck_notice, restates_the_question, stricter_request, wants_recheck)
+    ECHO_NOTICE, ECHO_QUOTED_NOTICE, EVIDENCE_QUOTED_NOTICE, FIELD_QUOTED_NOTICE, FILL_IN_NOTICE, ROW_QUOTED_NOTICE,
+    STILL_NUMBER_ONLY_NOTICE, closest_line_answer, declines, evidence_line, field_answer, fill_in_request,
+    gives_only_a_source_number, part_rechecked, recheck_notice, restates_the_question, row_evidence, stricter_request,
+    wants_recheck)
 from desktop_app.routing.base import CloudGateway
 from desktop_app.services.part_claims import checked_parts
 from desktop_app.services.prepared_question import PreparedQuestion, close_stream, quietly
@@ -334,13 +324,15 @@ class AnswerStream:
         if claims is not None and error is None and not stopped and not self._parts:
             # A flagged figure or name: the source line closest to the question, quoted under the
             # answer (its marks keep their places in the text before it).
-            quoted = evidence_line(prepared.question, prepared.citations, text, claims)
+            quoted, note = evidence_line(prepared.question, prepared.citations, text, claims), EVIDENCE_QUOTED_NOTICE
+            if quoted is None and not self.use_cloud:  # a figure of the sources, not the asked row's (rag.row_answer)
+                quoted, note = row_evidence(prepared.question, prepared.citations, text), ROW_QUOTED_NOTICE
             if quoted is not None:
                 text += "\n\n" + quoted
                 meta["evidence_line"] = True
                 yield TokenEvent("\n\n" + quoted)
-                self.notices.append(EVIDENCE_QUOTED_NOTICE)
-                yield NoticeEvent(EVIDENCE_QUOTED_NOTICE)
+                self.notices.append(note)
+                yield NoticeEvent(note)
         if claims is not None:
             meta["claims"] = claims.to_json()  # saved with the message: a reopened answer keeps its marks
         meta.update(timings=timings.to_json(), notices=self.notices)

@@ -193,7 +193,7 @@ def test_a_decline_gives_way_to_the_form_field_named_for_what_was_asked(store):
     assert len(backend.history) == 1  # not asked again
     assert done.answer.text == "The closest line in the sources [1]: “Registered Owner: Versatile Aviation Inc”"
     assert done.answer.claims is None
-    assert any("field named for what you asked" in e.text for e in events if isinstance(e, NoticeEvent))
+    assert any("field or a table row named for what you asked" in e.text for e in events if isinstance(e, NoticeEvent))
     assert streamed_last(events) == done.answer.text
     saved = store.messages(done.answer.conversation_id)[-1]
     assert saved.content == done.answer.text and saved.meta["declined"] == decline
