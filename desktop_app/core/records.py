@@ -74,6 +74,9 @@ class Hit:
     # What the document is, from its metadata ("National Transportation Safety Board · Aviation
     # Accident Final Report, Death Valley, CA · November 29, 2007"); "" when unknown.
     document: str = ""
+    # The day the period the question asks about ended, when the documents tell it and the question
+    # does not ("Q1 2023" -> "2022-09-30" for a fiscal year ending in June): a statement's column.
+    asked_period_end: str = ""
 
     @property
     def place(self) -> str:

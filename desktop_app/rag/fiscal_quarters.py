@@ -125,6 +125,23 @@ def reports_of_quarter(asked: tuple[int, int], documents: Mapping[str, DocumentM
     return exact or [p for p, q in quarters.items() if q == (asked[0], asked[1] + 1)]
 
 
+def quarter_end(asked: tuple[int, int], report: str, documents: Mapping[str, DocumentMeta],
+                company_of: Callable[[DocumentMeta], str]) -> date | None:
+    """The day the ``asked`` quarter ended, as the quarterly ``report`` found for it writes it: its
+    own period's end, or a year before for the report of the same quarter a year later (its
+    second column; a 52- or 53-week year may put that column a day or so off)."""
+    meta = documents[report]
+    ended = _ended(meta)
+    if ended is None:
+        return None
+    held = fiscal_quarter(meta, _year_ends(documents, company_of).get(company_of(meta), 12))
+    if held == asked:
+        return ended
+    if held == (asked[0], asked[1] + 1):
+        return ended.replace(year=ended.year - 1, day=min(ended.day, 28 if ended.month == 2 else ended.day))
+    return None
+
+
 def _year_ends(documents: Mapping[str, DocumentMeta], company_of: Callable[[DocumentMeta], str]) -> dict[str, int]:
     """Each company's fiscal year end month, from its annual report (``year_end_month``). Documents
     without a company ("") share no fiscal year: the calendar year is assumed for them."""

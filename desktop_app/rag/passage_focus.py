@@ -74,6 +74,7 @@ to end (0.5B, greedy, same session): 53 vs 49 of the 108 right (11 gained, 7 los
 from __future__ import annotations
 
 import math
+from datetime import date
 import re
 from collections import Counter
 from typing import Callable, Sequence
@@ -156,15 +157,17 @@ def split_sentences(text: str) -> list[str]:
     return [p for p in parts if p]
 
 
-def focus_passages(question: str, texts: Sequence[str], budget_chars: int, labels: Sequence[str] = ()) -> list[str]:
+def focus_passages(question: str, texts: Sequence[str], budget_chars: int, labels: Sequence[str] = (),
+                   days: Sequence[date] = ()) -> list[str]:
     """For each of ``texts`` (best passage first), the sentences kept for ``question``.
 
     About ``budget_chars`` in all. Every passage keeps at least its best sentence (its citation
     stays), then the best sentences overall, with their neighbours, take what is left. Passages
-    that fit the budget together are returned whole (whitespace collapsed).
+    that fit the budget together are returned whole (whitespace collapsed). ``days``: the end of the
+    period asked about when the documents tell it (``Hit.asked_period_end``; a table row keeps its column).
     """
     # A table row keeps the asked years' columns, and stays one piece (see table_focus).
-    cut = [keep_asked_cells(question, t) for t in texts]
+    cut = [keep_asked_cells(question, t, days) for t in texts]
     texts, whole_rows = [t for t, _ in cut], set().union(*(rows for _, rows in cut))
     flat = [" ".join(t.split()) for t in texts]
     if sum(len(t) + 1 for t in flat) <= budget_chars:

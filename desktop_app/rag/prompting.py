@@ -8,6 +8,7 @@ short and explicit because a 270M model follows simple instructions best.
 from __future__ import annotations
 
 import os
+from datetime import date
 from typing import Callable, Sequence
 
 from desktop_app.core.records import Citation, Hit, Message
@@ -59,7 +60,8 @@ def build_grounded_prompt(question: str, hits: Sequence[Hit], budget_tokens: int
     def fits(text: str) -> bool:
         return count_tokens([Message("user", text)]) <= budget_tokens
 
-    focused = focus_passages(question, [h.text for h in hits], FOCUS_BUDGET_CHARS, [h.document for h in hits])
+    days = sorted({date.fromisoformat(h.asked_period_end) for h in hits if h.asked_period_end})
+    focused = focus_passages(question, [h.text for h in hits], FOCUS_BUDGET_CHARS, [h.document for h in hits], days)
     for hit, passage in zip(hits, focused):
         if not passage:
             continue

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from functools import lru_cache
 from typing import Mapping
 
 from desktop_app.rag.doc_meta import DOC_TYPES, DocumentMeta
 from desktop_app.rag.doc_periods import parse_date
-from desktop_app.rag.fiscal_quarters import asked_quarter, asked_quarter_ended, reports_of_quarter
+from desktop_app.rag.fiscal_quarters import asked_quarter, asked_quarter_ended, quarter_end, reports_of_quarter
 
 _YEAR = re.compile(r"(?<![\d.,$])(?:FY\s?|fiscal\s+(?:year\s+)?)?((?:19|20)\d{2})(?![\d,.]\d)", re.I)
 _SHORT_FY = re.compile(r"\bFY\s?'?(\d{2})\b", re.I)
@@ -54,6 +55,10 @@ class QueryHints:
     named: list[str] = field(default_factory=list)  # documents named by organisation or reference
     dated: list[str] = field(default_factory=list)  # documents whose period covers a year (or date) asked about
     strong: bool = False  # named by organisation, reference, exact date or a relative time (not a year alone)
+    # The day the asked period ended, when the documents tell it: the asked fiscal quarter's ("Q1
+    # 2023" of a company whose year ends in June: September 30, 2022) or the picked report's own
+    # ("the earliest 10-Q"). Its statements' column is the one asked for.
+    period_end: date | None = None
 
     def preferred(self) -> list[str]:
         """Documents to search and rank first: named and dated when both, else whichever there is."""
@@ -146,19 +151,21 @@ def resolve(query: str, documents: Mapping[str, DocumentMeta], ranked_sources: l
                 hints.named.append(path)
                 break
     hints.strong = bool(hints.named)
-    date = parse_date(query)
-    if date is not None:
-        iso = date.isoformat()
+    asked_day = parse_date(query)
+    if asked_day is not None:
+        iso = asked_day.isoformat()
         hints.dated = [p for p, m in documents.items() if m.sort_date == iso]
         hints.strong = hints.strong or bool(hints.dated)
     quarter = asked_quarter(query)
-    if not hints.dated and date is not None:
-        quarter = asked_quarter_ended(query, date, documents, hints.named or ranked_sources, _company_of)
+    if not hints.dated and asked_day is not None:
+        quarter = asked_quarter_ended(query, asked_day, documents, hints.named or ranked_sources, _company_of)
     if not hints.dated and quarter is not None:
         # "Q1 2023": the quarterly report of that fiscal quarter (the company's fiscal year decides
         # which calendar months that is), not every document dated 2023.
         hints.dated = reports_of_quarter(quarter, documents, hints.named or list(documents), _company_of)
         hints.strong = hints.strong or bool(hints.dated)
+        if hints.dated:
+            hints.period_end = quarter_end(quarter, hints.dated[0], documents, _company_of)
     if not hints.dated and hints.years:
         pool = hints.named or list(documents)
         hints.dated = [p for p in pool if any(documents[p].covers(y) for y in hints.years)]
@@ -173,6 +180,8 @@ def resolve(query: str, documents: Mapping[str, DocumentMeta], ranked_sources: l
             hints.dated = [p for p in hints.dated if p != picked][:3] + [picked] if hints.years else [picked]
             hints.comparison = hints.comparison or len(hints.dated) > 1
             hints.strong = True
+            if not hints.years and not hints.comparison and len(documents[picked].sort_date) == 10:
+                hints.period_end = date.fromisoformat(documents[picked].sort_date)
     return hints
 
 

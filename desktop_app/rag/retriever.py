@@ -268,13 +268,14 @@ class HybridRetriever:
                 continue  # later chunks may still join a page already chosen
             groups[key] = [cid]
         hits: list[Hit] = []
+        period_end = hints.period_end.isoformat() if hints is not None and hints.period_end else ""
         for ids in groups.values():
             best = chunks[ids[0]]
             text = _page_text([chunks[cid] for cid in ids])
             hits.append(Hit(source=best.source, page=best.page, text=text, score=round(fused[ids[0]], 6),
                             collection=best.collection, chunk_id=ids[0], on_device_only=best.collection in private,
                             similarity=round(similarity[ids[0]], 4), unit=best.unit,
-                            document=document_label(best.text, best.page, best.unit)))
+                            document=document_label(best.text, best.page, best.unit), asked_period_end=period_end))
         return hits
 
     def _role_holders(self, role: role_holders.AskedRole, q: Sequence[float], collections: Sequence[str] | None,

@@ -13,6 +13,8 @@ whole. A row with no cell for an asked year is left as it is: its table is of ot
 from __future__ import annotations
 
 import re
+from datetime import date, datetime
+from typing import Sequence
 
 from desktop_app.rag import query_hints
 from desktop_app.rag.fiscal_quarters import asked_quarter
@@ -31,11 +33,12 @@ def asked_years(question: str) -> tuple[frozenset[int], bool]:
     return frozenset(hints.years), hints.relative == "latest"
 
 
-def keep_asked_cells(question: str, text: str) -> tuple[str, set[str]]:
+def keep_asked_cells(question: str, text: str, days: Sequence[date] = ()) -> tuple[str, set[str]]:
     """``text`` with its table rows cut to the asked years' columns, then to the asked span of time
-    and day (``keep_asked_period``), and the rows so cut (each is kept as one piece)."""
+    and day (``keep_asked_period``), and the rows so cut (each is kept as one piece). ``days``: the
+    end of the period the question asks about, when the documents tell it (a fiscal quarter)."""
     by_year, rows = keep_asked_columns(text, *asked_years(question))
-    by_period, more = keep_asked_period(by_year, question)
+    by_period, more = keep_asked_period(by_year, question, days)
     return by_period, rows | more
 
 
@@ -119,7 +122,7 @@ _DAY = re.compile(r"\b(January|February|March|April|May|June|July|August|Septemb
                   r"\s+(\d{1,2}),\s+((?:19|20)\d{2})\b")
 
 
-def keep_asked_period(text: str, question: str) -> tuple[str, set[str]]:
+def keep_asked_period(text: str, question: str, days: Sequence[date] = ()) -> tuple[str, set[str]]:
     """``text`` with each statement row cut to the columns of the span of time and the day the
     question asks for, and the rows so cut.
 
@@ -128,10 +131,11 @@ def keep_asked_period(text: str, question: str) -> tuple[str, set[str]]:
     the bundled model, asked for the quarter, took the year to date or another column's figure.
     "the latest 10-Q", "Q1 2024" and "the quarter ended …" ask for three months; "the six months
     ended June 30, 2024" for six, on that day; "fiscal 2021" and "the annual report" for the year.
-    A row none of whose columns is of the asked span or day is left as it is.
+    A row none of whose columns is of the asked span or day is left as it is. ``days``: more days
+    asked, which a column's date may miss by a few days (a 52- or 53-week year ends on a Saturday).
     """
     span = asked_span(question)
-    days = {" ".join(m.groups()).lower() for m in _DAY.finditer(question)}
+    days = [d for d in (_date_of(m) for m in _DAY.finditer(question)) if d] + list(days)
     if not span and not days:
         return text, set()
     lines, cut = [], set()
@@ -150,14 +154,14 @@ def asked_span(question: str) -> str:
     return next((name for name, pattern in _ASKED_SPANS if pattern.search(question)), "")
 
 
-def _kept_period(line: str, span: str, days: set[str]) -> str | None:
+def _kept_period(line: str, span: str, days: Sequence[date]) -> str | None:
     cells = line.split(CELL)
     spans = [span_of(_header(c)) for c in cells]
     timed = [i for i, s in enumerate(spans) if s]
     if len(timed) < 2:
         return None
     keep = [i for i in timed if spans[i] == span] or timed
-    dated = [i for i in keep if _day_of(_header(cells[i])) in days]
+    dated = [i for i in keep if _near(_day_of(_header(cells[i])), days)]
     keep = dated or keep
     if len(keep) == len(timed):
         return None
@@ -170,6 +174,18 @@ def span_of(header: str) -> str:
     return "" if m is None else (m.group(1) or "twelve").lower()
 
 
-def _day_of(header: str) -> str:
+def _day_of(header: str) -> date | None:
     m = _DAY.search(header.replace(".", ""))
-    return "" if m is None else " ".join(m.groups()).lower()
+    return None if m is None else _date_of(m)
+
+
+def _date_of(m: re.Match) -> date | None:
+    try:
+        return datetime.strptime(" ".join(m.groups()), "%B %d %Y").date()
+    except ValueError:
+        return None
+
+
+def _near(day: date | None, days: Sequence[date]) -> bool:
+    """Is ``day`` one of ``days``, give or take a week?"""
+    return day is not None and any(abs((day - d).days) <= 7 for d in days)
