@@ -118,3 +118,27 @@ def test_a_statement_row_keeps_the_span_and_day_asked_for():
     # Tables of years without spans of time are left to the asked years (keep_asked_columns).
     opm = "Engagement score | FY 2021 Result: 70% | FY 2022 Result: 71%"
     assert keep_asked_cells("What was the engagement score in the annual report?", opm) == (opm, set())
+
+
+def test_the_documents_tell_the_day_of_the_period_asked_about():
+    from datetime import date
+
+    from tests.unit.test_rag_filings import _filings
+    from desktop_app.rag.query_hints import resolve
+
+    docs = _filings()
+    # A fiscal quarter: its report's own day, or a year before in the report of a year later.
+    assert resolve("Apple's total net sales in the first quarter of fiscal 2023?", docs, []).period_end == date(2022, 12, 31)
+    assert resolve("Northwind's net income in Q1 2023?", docs, []).period_end == date(2023, 3, 31)
+    # A report picked by time: its own period ("the earliest 10-Q" holds the year before beside it).
+    assert resolve("Apple's operating income in the earliest 10-Q?", docs, []).period_end == date(2022, 12, 31)
+    assert resolve("What was Apple's gross margin?", docs, []).period_end is None
+    # The row keeps that column, give or take a week (a 52/53-week year: December 25 for December 31).
+    row = ("Operating income | Three Months Ended December 31, 2022: 27,348 | "
+           "Three Months Ended December 25, 2021: 30,101")
+    question = "Apple's operating income in the earliest 10-Q?"
+    assert keep_asked_cells(question, row, [date(2022, 12, 31)])[0] == \
+        "Operating income | Three Months Ended December 31, 2022: 27,348"
+    assert keep_asked_cells(question, row, [date(2021, 12, 31)])[0] == \
+        "Operating income | Three Months Ended December 25, 2021: 30,101"
+    assert keep_asked_cells(question, row)[0] == row  # the day not known: both quarters
