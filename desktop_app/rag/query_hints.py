@@ -230,10 +230,15 @@ _REFERENCE_WORDS = re.compile(r"(?<![\w-])(?:(?:quarterly|annual|yearly)\s+(?:re
 
 
 def reference_words(query: str) -> str:
-    """The words of ``query`` that pick which document it asks about rather than what it asks: a
-    document type ("10-Q", "quarterly report", "filing") and, when the question picks a document by
-    time, its relative word ("latest", "most recent", "previous one"), joined by spaces. Only beside
-    a document type: "How long did each session last?" asks about lasting."""
+    """The words of ``query`` that pick which filing it asks about rather than what it asks: the
+    form ("10-Q", "quarterly report", "filing") and, when the question picks a filing by time, its
+    relative word ("latest", "most recent", "previous one"), joined by spaces; "" for a question
+    naming no filing type. Other reports keep these words: the running footer of an agency's
+    report ("OPM Fiscal Year 2018 Annual Performance Report 45") tells the model which year's
+    report a passage is from, and without it the 0.5B declined or misread 2 of 36 such questions
+    whose prompts still held the answer. "How long did each session last?" asks about lasting."""
+    if not asked_types(query) & set(_TYPE_ALIASES):
+        return ""
     words = [m.group(0) for m in _REFERENCE_WORDS.finditer(query)]
     if parse(query).relative and _TYPE_WORDS.search(query):
         words += [m.group(0) for pattern in (_LATEST, _EARLIEST, _PREVIOUS) for m in pattern.finditer(query)]

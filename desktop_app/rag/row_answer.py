@@ -26,8 +26,11 @@ _VALUE = r"\(?-?\$?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?%?\)?"
 _ROW = re.compile(r"(?P<label>[A-Z][^|:…\"]{1,90}?) \| (?P<cells>[^|:…\"]{3,70}: " + _VALUE
                   + r"(?: \| [^|:…\"]{3,70}: " + _VALUE + r")*)(?![\d,.%])")
 _CAPITAL_WORD = re.compile(r"(?<![\w-])[A-Z]")
-# A column's header names its period by a year ("FY 2018 Results", "Three Months Ended July 1,
-# 2023"); a running header's "Version 3: 9.19.2022" is no column.
+# A statement's column names its span of time and its year ("Three Months Ended July 1, 2023",
+# "Years ended September 24, 2022"). An agency's measure table ("FY 2018 Results: 53.4%") is left
+# to the model: its labels wrap over lines, and the fragment next to the figures ("OPM employees")
+# matched the question's words for another measure's row. A running header's "Version 3:
+# 9.19.2022" is no column either.
 _YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
 # What a column of a measure holds: a question asking the target is not answered by the result.
 _COLUMN_KINDS = ("target", "goal", "result", "actual", "estimate", "budget", "baseline")
@@ -51,8 +54,8 @@ def asked_row(question: str, texts: Sequence[str]) -> tuple[int, str] | None:
             if len(cells) != 1 or cells[0].rstrip().endswith("%") != percent:
                 continue
             header = cells[0].rsplit(": ", 1)[0]
-            if not _YEAR.search(header) or _other_kind(header, question) or \
-                    (span and span_of(header) not in ("", span)):
+            if not _YEAR.search(header) or not span_of(header) or _other_kind(header, question) or \
+                    (span and span_of(header) != span):
                 continue
             label = _asked_label(m.group("label"), asked)
             if label:

@@ -58,6 +58,8 @@ def test_words_that_pick_the_document_are_told_apart_from_what_is_asked():
         "quarterly report most recent"
     # Not beside a document type, "last" is what is asked about.
     assert reference_words("How long did each weekly support group session last?") == ""
+    # Other reports keep their words: the running footer naming the year's report helps the model.
+    assert reference_words("What was OPM's call handling rate per its latest annual performance report?") == ""
 
 
 def test_a_fiscal_quarters_row_keeps_every_column():
