@@ -140,6 +140,9 @@ def _stem(word: str) -> str:
     return word[:6]
 
 
+stem = _stem  # the same stemming where other modules match words against the question's
+
+
 def word_stems(text: str) -> list[str]:
     """The stems of ``text``'s words in order, common words included."""
     return [_stem(w) for w in _WORD.findall(text.lower())]

@@ -15,8 +15,8 @@ from __future__ import annotations
 import re
 from typing import Sequence
 
-from desktop_app.rag.passage_focus import _stem, question_terms
 from desktop_app.rag import query_hints
+from desktop_app.rag.passage_focus import question_terms, stem
 from desktop_app.rag.table_cells import CELL
 from desktop_app.rag.table_focus import asked_row_label, asked_span, span_of
 
@@ -74,12 +74,11 @@ def _other_kind(header: str, question: str) -> bool:
 
 def _asked_label(words: str, asked: set[str]) -> str:
     """The longest ending of ``words`` that starts with a capital and is a label of just what is
-    asked ("Percent of known subscribers and family members in the Master" of "Not Met Percent of
-    …"), the period headers a focused passage runs into it taken off ("Three Months Ended Total
-    net sales"), or ""."""
+    asked ("Income before provision for income taxes", not only its end), the period headers a
+    focused passage runs into it taken off ("Three Months Ended Total net sales"), or ""."""
     words = _SPAN_WORDS.sub("", words.strip())
     for start in (m.start() for m in _CAPITAL_WORD.finditer(words)):
         label = words[start:].strip()
-        if asked_row_label(label + CELL, asked, _stem):
+        if asked_row_label(label + CELL, asked, stem):
             return label
     return ""
