@@ -50,9 +50,15 @@ def keep_asked_columns(text: str, years: frozenset[int], latest: bool) -> tuple[
     """
     if not years and not latest:
         return text, set()
+    return _cut_rows(text, lambda line: _kept_cells(line, years, latest))
+
+
+def _cut_rows(text: str, cut_row) -> tuple[str, set[str]]:
+    """``text`` with each table row replaced by ``cut_row(row)`` where that is not None, and the
+    rows so cut (whitespace collapsed: the sentence cutter keeps each one whole)."""
     lines, cut = [], set()
     for line in text.split("\n"):
-        row = _kept_cells(line, years, latest) if CELL in line else None
+        row = cut_row(line) if CELL in line else None
         if row is not None:
             cut.add(" ".join(row.split()))
             line = row
@@ -138,14 +144,7 @@ def keep_asked_period(text: str, question: str, days: Sequence[date] = ()) -> tu
     days = [d for d in (_date_of(m) for m in _DAY.finditer(question)) if d] + list(days)
     if not span and not days:
         return text, set()
-    lines, cut = [], set()
-    for line in text.split("\n"):
-        row = _kept_period(line, span, days) if CELL in line else None
-        if row is not None:
-            cut.add(" ".join(row.split()))
-            line = row
-        lines.append(line)
-    return "\n".join(lines), cut
+    return _cut_rows(text, lambda line: _kept_period(line, span, days))
 
 
 def asked_span(question: str) -> str:
